@@ -1,0 +1,1 @@
+"""Directory and configuration data: locations, callers, support groups, services, CIs and changes."""

@@ -1,0 +1,1 @@
+"""Incidents: recording, the lifecycle, the journal, service levels, queues and dashboards."""

@@ -1,0 +1,1 @@
+"""Knowledge: categories, problems, known errors with workarounds, articles; matching and search."""

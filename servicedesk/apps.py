@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class ServicedeskConfig(AppConfig):
+    default = True
+    name = "servicedesk"
+    verbose_name = _("Service desk platform")
+
+    def ready(self) -> None:
+        from servicedesk import roles
+
+        # Permissions of newly migrated models exist only once post_migrate has run, so the roles
+        # receive their permissions there rather than in a data migration.
+        post_migrate.connect(roles.grant_role_permissions, dispatch_uid="servicedesk.grant_role_permissions")
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    default = False
+    default_site = "servicedesk.admin.AdministratorsOnlySite"

@@ -1,0 +1,77 @@
+"""Reading settings from the environment: the only place that knows variable syntax."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, *, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a yes/no value; use 1/0, true/false, yes/no or on/off.")
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def mailers(url: str) -> dict[str, dict[str, object]]:
+    """Django's ``MAILERS`` setting from an ``EMAIL_URL``.
+
+    ``smtp://user:password@host:587?tls=1`` (STARTTLS), ``smtps://user:password@host:465`` (TLS from the
+    start), ``smtp://host:25`` (plain, for a relay on the same network), ``console://`` (print), and
+    ``file:///path/to/folder`` (one file per message). User and password may be percent-encoded;
+    ``?timeout=30`` sets the SMTP timeout in seconds.
+    """
+    parts = urlsplit(url)
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    if parts.scheme == "console":
+        return {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    if parts.scheme == "file":
+        return {
+            "default": {
+                "BACKEND": "servicedesk.mail.OneFilePerMessageBackend",
+                "OPTIONS": {"file_path": unquote(parts.path)},
+            }
+        }
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise ImproperlyConfigured(f"EMAIL_URL scheme {parts.scheme!r} is not one of smtp, smtps, console, file.")
+    if not parts.hostname:
+        raise ImproperlyConfigured("EMAIL_URL needs a host, for example smtp://mail.example.com:587?tls=1.")
+    try:
+        timeout = int(query.get("timeout", "30"))
+    except ValueError as error:
+        raise ImproperlyConfigured(f"EMAIL_URL timeout={query['timeout']!r} is not a number of seconds.") from error
+    return {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": parts.hostname,
+                "port": parts.port or (465 if parts.scheme == "smtps" else 25),
+                "username": unquote(parts.username or ""),
+                "password": unquote(parts.password or ""),
+                "use_ssl": parts.scheme == "smtps",
+                "use_tls": parts.scheme == "smtp" and query.get("tls", "").lower() in TRUE,
+                "timeout": timeout,
+            },
+        }
+    }

@@ -1,0 +1,208 @@
+"""``manage.py serve``: the whole portal in one command, for a desk that starts small or a developer.
+
+It migrates, collects static files, optionally loads the demo data, then runs gunicorn, one Celery worker
+and Celery beat as child processes and watches them. Ctrl-C or SIGTERM stops all of them; so does the
+death of any one child, which is reported with its exit status and last lines. The embedded PostgreSQL
+(when no ``DATABASE_URL`` is set) is shared with the children through ``DATABASE_URL`` and stopped when
+its last user, normally this command, exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from subprocess import PIPE, STDOUT, Popen
+from typing import IO, Any, ClassVar
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+STOP_TIMEOUT = 15
+READY_TIMEOUT = 60
+
+
+@dataclass
+class Child:
+    """One supervised process, with the last lines it printed (for the report when it dies)."""
+
+    name: str
+    process: Popen[bytes]
+    tail: deque[str] = field(default_factory=lambda: deque(maxlen=15))
+
+    def describe_exit(self) -> str:
+        code = self.process.returncode
+        if code is not None and code < 0:
+            return f"was killed by {signal.Signals(-code).name}"
+        return f"exited with status {code}"
+
+
+class Command(BaseCommand):
+    help = "Run the portal: web server, Celery worker and beat, with the embedded services when unconfigured."
+    requires_system_checks: ClassVar[list[str]] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--demo", action="store_true", help="Load the demo data and the demo accounts first.")
+        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
+        parser.add_argument("--port", type=int, default=8000, help="Port to listen on (default 8000).")
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        host, port, workers = options["host"], options["port"], options["workers"]
+        if workers < 1:
+            raise CommandError("--workers must be at least 1.")
+        ensure_port_free(host, port)
+        lock = take_checkout_lock(Path(settings.VAR_DIR))
+
+        self.stdout.write("Applying migrations…")
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        if options["demo"]:
+            from servicedesk.demo import DEMO_PASSWORD, load_demo
+
+            accounts = load_demo()
+            self.stdout.write(f"Demo data loaded. Accounts (password {DEMO_PASSWORD!r}): {', '.join(accounts)}")
+
+        self.stop_requested = threading.Event()
+        self.stopping = False
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self.request_stop)
+
+        children = self.start_children(host, port, workers)
+        try:
+            url = f"http://{'localhost' if host in {'0.0.0.0', '::'} else host}:{port}/"  # noqa: S104
+            if self.wait_until_ready(url, children):
+                self.stdout.write(self.style.SUCCESS(f"The service desk is ready at {url}  (Ctrl-C stops it)"))
+            failed = self.supervise(children)
+        finally:
+            self.stopping = True
+            self.stop_children(children)
+            lock.close()
+        if failed is not None:
+            raise CommandError(f"The {failed.name} {failed.describe_exit()}; the portal has been stopped.")
+        self.stdout.write("The service desk has stopped.")
+
+    def request_stop(self, signum: int, frame: object) -> None:
+        self.stop_requested.set()
+
+    def start_children(self, host: str, port: int, workers: int) -> list[Child]:
+        env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL, "PYTHONUNBUFFERED": "1"}
+        python = sys.executable
+        quiet_broker = [] if settings.REDIS_URL else ["--without-mingle", "--without-gossip", "--without-heartbeat"]
+        commands = {
+            "web server": [
+                python, "-m", "gunicorn", "servicedesk.wsgi:application",
+                "--bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+                "--workers", str(workers), "--graceful-timeout", "10", "--access-logfile", "-",
+            ],
+            "Celery worker": [
+                python, "-m", "celery", "-A", "servicedesk", "worker", "--loglevel", "INFO",
+                "--concurrency", "2", *quiet_broker,
+            ],
+            "Celery beat": [
+                python, "-m", "celery", "-A", "servicedesk", "beat", "--loglevel", "INFO",
+                "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
+            ],
+        }  # fmt: skip
+        children = []
+        for name, command in commands.items():
+            # A session of its own: Ctrl-C reaches only this command, which then stops the children in
+            # order instead of all of them at once.
+            process = Popen(command, env=env, stdout=PIPE, stderr=STDOUT, start_new_session=True)  # noqa: S603
+            child = Child(name, process)
+            threading.Thread(target=self.relay_output, args=(child,), daemon=True).start()
+            children.append(child)
+        return children
+
+    def relay_output(self, child: Child) -> None:
+        stream: IO[bytes] = child.process.stdout  # type: ignore[assignment]
+        prefix = child.name.split()[-1].ljust(6)
+        for raw in iter(stream.readline, b""):
+            line = raw.decode(errors="replace").rstrip()
+            child.tail.append(line)
+            self.stdout.write(f"{prefix}| {line}")
+
+    def wait_until_ready(self, url: str, children: list[Child]) -> bool:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline and not self.stop_requested.is_set():
+            if any(child.process.poll() is not None for child in children):
+                return False
+            try:
+                with urllib.request.urlopen(f"{url}health/", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return True
+            except OSError:
+                pass
+            self.stop_requested.wait(0.5)
+        if not self.stop_requested.is_set():
+            self.stderr.write(f"The web server did not answer {url}health/ within {READY_TIMEOUT} s; still waiting.")
+        return False
+
+    def supervise(self, children: list[Child]) -> Child | None:
+        """Wait for a stop request (returns None) or the death of a child (returns it)."""
+        while not self.stop_requested.wait(0.5):
+            for child in children:
+                if child.process.poll() is not None:
+                    self.stderr.write(f"The {child.name} {child.describe_exit()}. Its last lines:")
+                    for line in child.tail:
+                        self.stderr.write(f"    {line}")
+                    return child
+        return None
+
+    def stop_children(self, children: list[Child]) -> None:
+        self.stdout.write("Stopping…")
+        for child in children:
+            if child.process.poll() is None:
+                child.process.terminate()
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for child in children:
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                child.process.wait(remaining)
+            except subprocess.TimeoutExpired:
+                self.stderr.write(f"The {child.name} did not stop within {STOP_TIMEOUT} s; killing it.")
+            # Whatever the child left in its session (gunicorn or pool workers) goes with it.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.process.pid, signal.SIGKILL)
+            child.process.wait()
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise CommandError(
+                f"Port {port} on {host} is already in use ({error.strerror}). "
+                f"Stop whatever listens there, or choose another port with --port."
+            ) from error
+
+
+def take_checkout_lock(var_dir: Path) -> IO[str]:
+    """One ``serve`` per checkout: two would run two beat schedulers against one database."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    handle = (var_dir / "serve.lock").open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as error:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise CommandError(f"Another `serve` of this checkout is running (process {holder}); stop it first.") from error
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle

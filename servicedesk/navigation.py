@@ -1,0 +1,60 @@
+"""The main navigation: one declarative list, filtered by what the signed-in user may open.
+
+A feature adds its entry here with the test that decides who sees it; the layout only renders what
+``navigation_for`` returns, so no template decides who may see what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+User = AbstractBaseUser | AnonymousUser
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    visible: Callable[[User], bool]
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str | Promise
+    url: str
+    current: bool
+
+
+def _signed_in(user: User) -> bool:
+    return user.is_authenticated
+
+
+def _administrator(user: User) -> bool:
+    return user.is_active and user.is_superuser
+
+
+NAVIGATION: list[NavItem] = [
+    NavItem(_("Home"), "home", _signed_in),
+    NavItem(_("Administration"), "admin:index", _administrator),
+]
+
+
+def navigation_for(request: HttpRequest) -> list[NavLink]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    links = []
+    for item in NAVIGATION:
+        if not item.visible(user):
+            continue
+        url = reverse(item.url_name)
+        current = request.path == url if url == "/" else request.path.startswith(url)
+        links.append(NavLink(item.label, url, current))
+    return links

@@ -1,0 +1,73 @@
+"""Roles of the service desk, as Django groups with the permissions each role needs.
+
+The groups are created by a data migration (``servicedesk/migrations/0002_roles.py``), so they exist on
+every installation, including an empty one. Their permissions are granted after every ``migrate`` from
+``ROLE_PERMISSIONS``: a permission exists only once its model has been migrated, and keeping the map in
+one place lets each feature add to it. Administrators are superusers and hold every permission.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(StrEnum):
+    SERVICE_DESK = "Service desk"
+    SUPPORT = "Support"
+    MANAGERS = "Managers"
+
+
+ROLE_LABELS = {
+    Role.SERVICE_DESK: _("Service desk operator"),
+    Role.SUPPORT: _("Support group member"),
+    Role.MANAGERS: _("Manager"),
+}
+
+# "app_label.codename" per role. Features add their permissions here.
+ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.SERVICE_DESK: (),
+    Role.SUPPORT: (),
+    Role.MANAGERS: (),
+}
+
+
+def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[Role]:
+    """The roles a user holds, read once per request and cached on the user object."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_servicedesk_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = frozenset(role for role in Role if role.value in names)
+        user._servicedesk_roles = cached
+    return cached
+
+
+def has_role(user: AbstractBaseUser | AnonymousUser, role: Role) -> bool:
+    return role in user_roles(user)
+
+
+def grant_role_permissions(sender: Any = None, **kwargs: Any) -> None:
+    """Give each role group the permissions of ``ROLE_PERMISSIONS`` that exist by now (post_migrate)."""
+    using = kwargs.get("using", "default")
+    for role, wanted in ROLE_PERMISSIONS.items():
+        group = Group.objects.using(using).filter(name=role.value).first()
+        if group is None:  # before the roles migration has run (a partial migrate)
+            continue
+        permissions = list(_permissions(wanted, using))
+        group.permissions.add(*permissions)
+
+
+def _permissions(names: Iterable[str], using: str) -> Iterable[Permission]:
+    for name in names:
+        app_label, codename = name.split(".", 1)
+        permission = (
+            Permission.objects.using(using).filter(content_type__app_label=app_label, codename=codename).first()
+        )
+        if permission is not None:
+            yield permission

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import path
+
+from servicedesk import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("health/", views.health, name="health"),
+    path("admin/", admin.site.urls),
+]

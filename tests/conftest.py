@@ -1,0 +1,79 @@
+"""Fixtures shared by every test: people in each role, and the browser set-up for tests/e2e."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django would refuse ORM calls from it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Tests render pages without running collectstatic first; a fast hasher keeps sign-ins cheap.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.path.exists(CHROMIUM):
+        return
+    skip = pytest.mark.skip(reason=f"no chromium at {CHROMIUM}: install Debian's chromium package (CI does)")
+    for item in items:
+        if "e2e" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Debian's chromium, headless, with nothing that reaches for the network."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def operator(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="olivia", first_name="Olivia", roles=["Service desk"])
+
+
+@pytest.fixture
+def support_member(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="sam", first_name="Sam", roles=["Support"])
+
+
+@pytest.fixture
+def manager(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="maria", first_name="Maria", roles=["Managers"])
+
+
+@pytest.fixture
+def administrator(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="ada", first_name="Ada", is_staff=True, is_superuser=True)

@@ -1,0 +1,168 @@
+"""``manage.py serve`` as a user runs it: a real process tree with the embedded PostgreSQL and broker.
+
+Each test gets a checkout-like ``var/`` folder of its own, so a fresh embedded server is initialised,
+migrated and stopped, exactly as on a new machine.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(settings.BASE_DIR)
+CONFIGURED = {"DATABASE_URL", "REDIS_URL", "EMAIL_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Serve:
+    process: subprocess.Popen[bytes]
+    port: int
+    var_dir: Path
+    env: dict[str, str]
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def text(self) -> str:
+        return "\n".join(self.output)
+
+    def wait_for(self, path: str, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"serve exited with {self.process.returncode}:\n{self.text()}")
+            try:
+                with urllib.request.urlopen(self.url + path, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        pytest.fail(f"{path} did not answer within {timeout} s:\n{self.text()}")
+
+    def process_tree(self) -> list[psutil.Process]:
+        """serve, everything it started, and the embedded PostgreSQL with its helpers."""
+        tree = [psutil.Process(self.process.pid), *psutil.Process(self.process.pid).children(recursive=True)]
+        pid_file = self.var_dir / "postgres" / "postmaster.pid"
+        postmaster = psutil.Process(int(pid_file.read_text().split()[0]))
+        return [*tree, postmaster, *postmaster.children(recursive=True)]
+
+
+def start_serve(tmp_path: Path, *args: str, port: int | None = None) -> Serve:
+    env = {key: value for key, value in os.environ.items() if key not in CONFIGURED}
+    var_dir = tmp_path / "var"
+    env["SERVICEDESK_VAR_DIR"] = str(var_dir)
+    port = port or free_port()
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--port", str(port), "--workers", "1", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    serve = Serve(process, port, var_dir, env)
+
+    def collect() -> None:
+        for line in iter(process.stdout.readline, b""):
+            serve.output.append(line.decode(errors="replace").rstrip())
+
+    threading.Thread(target=collect, daemon=True).start()
+    return serve
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[Serve]:
+    serve = start_serve(tmp_path, "--demo")
+    yield serve
+    if serve.process.poll() is None:
+        serve.process.kill()
+        serve.process.wait()
+
+
+def sign_in(serve: Serve, username: str, password: str) -> str:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(f"{serve.url}/accounts/login/") as response:
+        form = response.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    data = urllib.parse.urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
+    with opener.open(f"{serve.url}/accounts/login/", data=data.encode()) as response:
+        return response.read().decode()
+
+
+def test_serve_demo_signs_in_runs_tasks_and_leaves_nothing_behind(demo: Serve):
+    demo.wait_for("/accounts/login/")
+
+    assert "Welcome, Olivia" in sign_in(demo, "operator", "demo")
+    assert "Please enter a correct username" in sign_in(demo, "operator", "wrong")
+
+    ping = subprocess.run(
+        [sys.executable, "manage.py", "ping_worker", "--timeout", "60"],
+        cwd=ROOT,
+        env=demo.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ping.returncode == 0, ping.stdout + ping.stderr
+    assert "A worker answered" in ping.stdout
+
+    tree = demo.process_tree()
+    assert len(tree) >= 5
+    demo.process.send_signal(signal.SIGTERM)
+    assert demo.process.wait(timeout=60) == 0, demo.text()
+
+    _, alive = psutil.wait_procs(tree, timeout=15)
+    assert alive == [], f"left behind: {[(p.pid, p.name()) for p in alive]}"
+    assert "The service desk is ready at" in demo.text()
+    assert "Accounts (password 'demo'): operator, support, manager, admin" in demo.text()
+
+
+def test_serve_stops_everything_when_a_child_dies_and_says_which(demo: Serve):
+    demo.wait_for("/health/")
+    tree = demo.process_tree()
+    worker = next(p for p in tree if "worker" in p.cmdline() and "celery" in " ".join(p.cmdline()))
+
+    worker.kill()
+
+    assert demo.process.wait(timeout=60) == 1
+    assert "The Celery worker was killed by SIGKILL" in demo.text()
+    _, alive = psutil.wait_procs(tree, timeout=15)
+    assert alive == [], f"left behind: {[(p.pid, p.name()) for p in alive]}"
+
+
+def test_a_second_serve_on_a_busy_port_fails_clearly_and_touches_nothing(tmp_path: Path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        serve = start_serve(tmp_path, port=busy.getsockname()[1])
+
+        assert serve.process.wait(timeout=60) == 1
+    time.sleep(0.2)  # let the reader thread take the last line
+    assert f"Port {serve.port} on 127.0.0.1 is already in use" in serve.text()
+    assert not (serve.var_dir / "static").exists()  # it stopped before migrating or collecting anything
