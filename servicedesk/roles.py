@@ -20,19 +20,27 @@ class Role(StrEnum):
     SERVICE_DESK = "Service desk"
     SUPPORT = "Support"
     MANAGERS = "Managers"
+    CONFIGURATION_MANAGERS = "Configuration managers"
 
 
 ROLE_LABELS = {
     Role.SERVICE_DESK: _("Service desk operator"),
     Role.SUPPORT: _("Support group member"),
     Role.MANAGERS: _("Manager"),
+    Role.CONFIGURATION_MANAGERS: _("Configuration manager"),
 }
+
+CMDB_MODELS = ("location", "contact", "supportgroup", "service", "configurationitem", "relationship", "change")
+# Every signed-in member of staff reads the CMDB; configuration managers also edit and import it.
+CMDB_READ = tuple(f"cmdb.view_{model}" for model in CMDB_MODELS)
+CMDB_EDIT = tuple(f"cmdb.{action}_{model}" for model in CMDB_MODELS for action in ("add", "change", "delete"))
 
 # "app_label.codename" per role. Features add their permissions here.
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
-    Role.SERVICE_DESK: (),
-    Role.SUPPORT: (),
-    Role.MANAGERS: (),
+    Role.SERVICE_DESK: CMDB_READ,
+    Role.SUPPORT: CMDB_READ,
+    Role.MANAGERS: CMDB_READ,
+    Role.CONFIGURATION_MANAGERS: CMDB_READ + CMDB_EDIT,
 }
 
 

@@ -23,6 +23,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Static files come from the finders, so no collectstatic (and no var/static/) is needed.
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -77,3 +80,10 @@ def administrator(db):
     from tests.factories import UserFactory
 
     return UserFactory(username="ada", first_name="Ada", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def config_manager(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="conny", first_name="Conny", roles=["Configuration managers"])
