@@ -7,14 +7,12 @@ incident or knowledge apps.
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Cast, Concat, LPad, Lower, Upper
+from django.db.models.functions import Cast, Concat, Lower, LPad, Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -28,11 +26,6 @@ from cmdb.choices import (
     RelationshipKind,
     SupportTier,
 )
-
-
-def normalise_phone(number: str) -> str:
-    """The digits of a phone number, for search: "+31 (0)20-555 12 34" → "310205551234"."""
-    return re.sub(r"\D", "", number or "")
 
 
 class PhoneDigits(models.Func):
@@ -145,12 +138,12 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def get_absolute_url(self) -> str:
+        return reverse("cmdb:contact_detail", args=[self.pk])
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
-
-    def get_absolute_url(self) -> str:
-        return reverse("cmdb:contact_detail", args=[self.pk])
 
 
 class SupportGroup(models.Model):
@@ -235,6 +228,10 @@ class ConfigurationItem(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("cmdb:ci_detail", args=[self.pk])
 
+    @property
+    def status_badge(self) -> str:
+        return CIStatus(self.status).colour
+
     def clean(self) -> None:
         if not isinstance(self.attributes, dict):
             raise ValidationError({"attributes": _("Attributes must be a JSON object of names and values.")})
@@ -283,9 +280,7 @@ class Service(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
-    criticality = models.CharField(
-        _("criticality"), max_length=20, choices=Criticality, default=Criticality.MEDIUM
-    )
+    criticality = models.CharField(_("criticality"), max_length=20, choices=Criticality, default=Criticality.MEDIUM)
     owner_group = models.ForeignKey(
         SupportGroup,
         verbose_name=_("owner group"),
@@ -315,6 +310,10 @@ class Service(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("cmdb:service_detail", args=[self.pk])
+
+    @property
+    def criticality_badge(self) -> str:
+        return Criticality(self.criticality).colour
 
 
 CHANGE_NUMBER_SEQUENCE = "cmdb_change_number_seq"
@@ -368,3 +367,7 @@ class Change(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("cmdb:change_detail", args=[self.number])
+
+    @property
+    def state_badge(self) -> str:
+        return ChangeState(self.state).colour

@@ -47,7 +47,13 @@ def load_accounts() -> list[str]:
     return names
 
 
-LOADERS: list[Callable[[], object]] = [load_accounts]
+def _load_cmdb() -> None:
+    from cmdb.demo import load_cmdb_demo
+
+    load_cmdb_demo()
+
+
+LOADERS: list[Callable[[], object]] = [load_accounts, _load_cmdb]
 
 
 @transaction.atomic

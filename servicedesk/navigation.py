@@ -36,12 +36,17 @@ def _signed_in(user: User) -> bool:
     return user.is_authenticated
 
 
+def _reads_cmdb(user: User) -> bool:
+    return user.has_perm("cmdb.view_configurationitem")
+
+
 def _administrator(user: User) -> bool:
     return user.is_active and user.is_superuser
 
 
 NAVIGATION: list[NavItem] = [
     NavItem(_("Home"), "home", _signed_in),
+    NavItem(_("CMDB"), "cmdb:index", _reads_cmdb),
     NavItem(_("Administration"), "admin:index", _administrator),
 ]
 

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from servicedesk import views
 
@@ -9,5 +9,6 @@ urlpatterns = [
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("health/", views.health, name="health"),
+    path("cmdb/", include("cmdb.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,10 +7,11 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def role_groups(transactional_db):
-    """The role groups the data migration created, which the previous test's flush removed."""
+    """The role groups the data migrations created, with their permissions, which a previous flush removed."""
     from django.contrib.auth.models import Group
 
-    from servicedesk.roles import Role
+    from servicedesk.roles import Role, grant_role_permissions
 
     for role in Role:
         Group.objects.get_or_create(name=role.value)
+    grant_role_permissions()

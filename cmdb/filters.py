@@ -1,0 +1,112 @@
+"""django-filter FilterSets: one per list page; the same filters drive the page and its CSV export."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from cmdb.choices import ChangeState, CIClass, CIStatus, Criticality, LocationKind, SupportTier
+from cmdb.models import Change, ConfigurationItem, Contact, Location, Service, SupportGroup
+
+
+def _words(value: str) -> list[str]:
+    return [word for word in value.split() if word][:8]
+
+
+class TextSearchFilterSet(django_filters.FilterSet):
+    """A free-text box ``q``: every word must match one of ``search_fields`` (case-insensitive)."""
+
+    search_fields: tuple[str, ...] = ()
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for word in _words(value):
+            condition = Q()
+            for field in self.search_fields:
+                condition |= Q(**{f"{field}__icontains": word})
+            queryset = queryset.filter(condition)
+        return queryset
+
+
+class ConfigurationItemFilter(TextSearchFilterSet):
+    search_fields = ("name", "serial_number", "asset_tag", "description")
+    ci_class = django_filters.MultipleChoiceFilter(label=_("Class"), choices=CIClass.choices)
+    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=CIStatus.choices)
+    location = django_filters.ModelChoiceFilter(label=_("Location"), queryset=Location.objects.all())
+    owner_group = django_filters.ModelChoiceFilter(label=_("Owner group"), queryset=SupportGroup.objects.all())
+
+    class Meta:
+        model = ConfigurationItem
+        fields = ["q", "ci_class", "status", "location", "owner_group"]
+
+
+class ServiceFilter(TextSearchFilterSet):
+    search_fields = ("name", "description")
+    criticality = django_filters.MultipleChoiceFilter(label=_("Criticality"), choices=Criticality.choices)
+    owner_group = django_filters.ModelChoiceFilter(label=_("Owner group"), queryset=SupportGroup.objects.all())
+    active = django_filters.BooleanFilter(label=_("Active"))
+
+    class Meta:
+        model = Service
+        fields = ["q", "criticality", "owner_group", "active"]
+
+
+class ContactFilter(TextSearchFilterSet):
+    search_fields = ("first_name", "last_name", "email", "department")
+    workplace = django_filters.ModelChoiceFilter(label=_("Workplace"), queryset=Location.objects.all())
+    department = django_filters.CharFilter(label=_("Department"), lookup_expr="iexact")
+    vip = django_filters.BooleanFilter(label=_("VIP"))
+    active = django_filters.BooleanFilter(label=_("Active"))
+
+    class Meta:
+        model = Contact
+        fields = ["q", "workplace", "department", "vip", "active"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # A word of digits is (part of) a phone number, however the operator formats it.
+        for word in _words(value):
+            digits = "".join(ch for ch in word if ch.isdigit())
+            condition = Q()
+            for field in self.search_fields:
+                condition |= Q(**{f"{field}__icontains": word})
+            if len(digits) >= 3:
+                condition |= Q(phone_digits__contains=digits)
+            queryset = queryset.filter(condition)
+        return queryset
+
+
+class LocationFilter(TextSearchFilterSet):
+    search_fields = ("name", "address")
+    kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=LocationKind.choices)
+    parent = django_filters.ModelChoiceFilter(label=_("Part of"), queryset=Location.objects.all())
+
+    class Meta:
+        model = Location
+        fields = ["q", "kind", "parent"]
+
+
+class SupportGroupFilter(TextSearchFilterSet):
+    search_fields = ("name", "email", "description")
+    tier = django_filters.ChoiceFilter(label=_("Tier"), choices=SupportTier.choices)
+    active = django_filters.BooleanFilter(label=_("Active"))
+
+    class Meta:
+        model = SupportGroup
+        fields = ["q", "tier", "active"]
+
+
+class ChangeFilter(TextSearchFilterSet):
+    search_fields = ("number", "title", "description")
+    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=ChangeState.choices)
+    ci = django_filters.CharFilter(label=_("Configuration item (name)"), field_name="cis__name", lookup_expr="iexact")
+    planned_after = django_filters.IsoDateTimeFilter(
+        label=_("Window ends after"), field_name="planned_end", lookup_expr="gte"
+    )
+    planned_before = django_filters.IsoDateTimeFilter(
+        label=_("Window starts before"), field_name="planned_start", lookup_expr="lte"
+    )
+
+    class Meta:
+        model = Change
+        fields = ["q", "state", "ci", "planned_after", "planned_before"]

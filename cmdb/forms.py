@@ -1,0 +1,228 @@
+"""Forms for editing the CMDB: ModelForms with the models' own validation, plus two guards.
+
+- ``CINamesField``: CIs are chosen by name, one per line, never from a select of 100,000 options.
+- ``EditConflictGuard``: a form remembers when its record was loaded and refuses to save over a change
+  someone else saved in the meantime, instead of silently overwriting it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models.functions import Upper
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from cmdb.choices import RelationshipKind
+from cmdb.models import Change, ConfigurationItem, Contact, Location, Relationship, Service, SupportGroup
+
+MAX_CI_NAMES = 500
+
+
+class CINamesField(forms.Field):
+    """Configuration items typed by name, one per line; unknown names are listed in the error."""
+
+    widget = forms.Textarea(attrs={"rows": 5, "spellcheck": "false"})
+    default_error_messages = {
+        "unknown": _("No configuration item is called: %(names)s."),
+        "too_many": _("At most %(limit)s configuration items at once."),
+    }
+
+    def prepare_value(self, value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return value
+        items = list(value)
+        if items and not isinstance(items[0], ConfigurationItem):
+            items = list(ConfigurationItem.objects.filter(pk__in=items).order_by("name"))
+        return "\n".join(item.name for item in items)
+
+    def to_python(self, value: str | None) -> list[ConfigurationItem]:
+        names = list(dict.fromkeys(line.strip() for line in (value or "").splitlines() if line.strip()))
+        if len(names) > MAX_CI_NAMES:
+            raise ValidationError(self.error_messages["too_many"], code="too_many", params={"limit": MAX_CI_NAMES})
+        wanted = [name.upper() for name in names]
+        found = {
+            ci.name.upper(): ci for ci in ConfigurationItem.objects.annotate(key=Upper("name")).filter(key__in=wanted)
+        }
+        unknown = [name for name in names if name.upper() not in found]
+        if unknown:
+            raise ValidationError(
+                self.error_messages["unknown"], code="unknown", params={"names": ", ".join(unknown[:10])}
+            )
+        return [found[name.upper()] for name in names]
+
+
+class EditConflictGuard(forms.ModelForm):
+    """Refuses to save when the record changed after the form was opened (optimistic locking).
+
+    The hidden ``loaded_at`` only says which version the user saw; the comparison is made against the
+    row as it is in the database, locked for the rest of the transaction.
+    """
+
+    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.updated_at:
+            self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            return cleaned
+        loaded_at = parse_datetime(cleaned.get("loaded_at") or "")
+        current = (
+            type(self.instance)
+            .objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("updated_at", flat=True)
+            .first()
+        )
+        if loaded_at is None or current is None or current != loaded_at:
+            raise ValidationError(
+                _(
+                    "Someone else saved this record after you opened it. Nothing was saved: reload the page "
+                    "to see their version, then make your change again."
+                ),
+                code="conflict",
+            )
+        return cleaned
+
+
+class ConfigurationItemForm(EditConflictGuard):
+    attributes = forms.JSONField(
+        label=_("Attributes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text=_('A JSON object, for example {"os": "Ubuntu 24.04", "ram_gb": 32}.'),
+    )
+
+    class Meta:
+        model = ConfigurationItem
+        fields = [
+            "name", "ci_class", "status", "serial_number", "asset_tag", "location", "owner_group",
+            "attributes", "description",
+        ]  # fmt: skip
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_attributes(self) -> dict[str, Any]:
+        value = self.cleaned_data.get("attributes")
+        if value in (None, ""):
+            return {}
+        if not isinstance(value, dict):
+            raise ValidationError(_("Attributes must be a JSON object of names and values."))
+        return value
+
+
+class ServiceForm(EditConflictGuard):
+    cis = CINamesField(
+        label=_("Built from"),
+        required=False,
+        help_text=_("The CIs the service is built from directly, one name per line."),
+    )
+
+    class Meta:
+        model = Service
+        fields = ["name", "description", "criticality", "owner_group", "cis", "active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class ContactForm(EditConflictGuard):
+    class Meta:
+        model = Contact
+        fields = ["first_name", "last_name", "email", "phone", "mobile", "workplace", "department", "vip", "active"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not (cleaned.get("email") or cleaned.get("phone") or cleaned.get("mobile")):
+            raise ValidationError(_("Give at least one way to reach the caller: e-mail, phone or mobile."))
+        return cleaned
+
+
+class LocationForm(EditConflictGuard):
+    class Meta:
+        model = Location
+        fields = ["name", "kind", "parent", "address"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_parent(self) -> Location | None:
+        parent = self.cleaned_data.get("parent")
+        if parent is not None and self.instance.pk:
+            ancestor = parent
+            while ancestor is not None:
+                if ancestor.pk == self.instance.pk:
+                    raise ValidationError(_("A location cannot be part of itself or of a place inside it."))
+                ancestor = ancestor.parent
+        return parent
+
+
+class SupportGroupForm(EditConflictGuard):
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"),
+        queryset=get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name", "username"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = SupportGroup
+        fields = ["name", "tier", "email", "description", "manager", "members", "active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class ChangeForm(EditConflictGuard):
+    cis = CINamesField(label=_("Affected CIs"), required=False, help_text=_("One CI name per line."))
+
+    class Meta:
+        model = Change
+        fields = ["title", "description", "state", "planned_start", "planned_end", "implemented_at", "cis"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "planned_start": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "planned_end": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "implemented_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        }
+
+
+class RelationshipForm(forms.Form):
+    """Relate the CI on the page to another one, in either direction."""
+
+    OUTGOING = "outgoing"
+    INCOMING = "incoming"
+
+    direction = forms.ChoiceField(
+        label=_("Direction"),
+        choices=[(OUTGOING, _("This CI … the other")), (INCOMING, _("The other … this CI"))],
+        initial=OUTGOING,
+    )
+    kind = forms.ChoiceField(label=_("Relationship"), choices=RelationshipKind.choices)
+    other = forms.CharField(label=_("Other CI"), max_length=200, help_text=_("Its exact name."))
+
+    def __init__(self, *args: Any, ci: ConfigurationItem, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ci = ci
+
+    def clean_other(self) -> ConfigurationItem:
+        name = self.cleaned_data["other"].strip()
+        other = ConfigurationItem.objects.filter(name__iexact=name).first()
+        if other is None:
+            raise ValidationError(_("No configuration item is called %(name)s."), params={"name": name})
+        return other
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        other = cleaned.get("other")
+        if other is None or "kind" not in cleaned:
+            return cleaned
+        source, target = (self.ci, other) if cleaned.get("direction") == self.OUTGOING else (other, self.ci)
+        self.relationship = Relationship(source=source, target=target, kind=cleaned["kind"])
+        try:
+            self.relationship.full_clean()
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
+        return cleaned

@@ -1,0 +1,121 @@
+"""Page-shaped reads of the CMDB: each owns its joins, prefetches and counts, so templates never query."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Greatest
+
+from cmdb.models import Change, ConfigurationItem, Contact, Location, Relationship, Service, SupportGroup
+
+SEARCH_LIMIT = 10
+# Word similarity above which a misspelt name still counts as a match ("Jansen" for "Janssen").
+TYPO_THRESHOLD = 0.45
+
+
+def ci_list() -> QuerySet[ConfigurationItem]:
+    return ConfigurationItem.objects.select_related("location", "owner_group").order_by("name", "id")
+
+
+def ci_detail() -> QuerySet[ConfigurationItem]:
+    return ConfigurationItem.objects.select_related("location", "owner_group").prefetch_related(
+        Prefetch("outgoing", queryset=Relationship.objects.select_related("target").order_by("kind", "target__name")),
+        Prefetch("incoming", queryset=Relationship.objects.select_related("source").order_by("kind", "source__name")),
+        Prefetch("services", queryset=Service.objects.order_by("name")),
+    )
+
+
+def service_list() -> QuerySet[Service]:
+    return Service.objects.select_related("owner_group").annotate(ci_count=Count("cis")).order_by("name", "id")
+
+
+def service_detail() -> QuerySet[Service]:
+    return Service.objects.select_related("owner_group")
+
+
+def contact_list() -> QuerySet[Contact]:
+    return Contact.objects.select_related("workplace").order_by("last_name", "first_name", "id")
+
+
+def contact_detail() -> QuerySet[Contact]:
+    return Contact.objects.select_related("workplace__parent__parent__parent", "user")
+
+
+def location_list() -> QuerySet[Location]:
+    return (
+        Location.objects.select_related("parent")
+        .annotate(contact_count=Count("contacts", distinct=True), ci_count=Count("cis", distinct=True))
+        .order_by("name", "id")
+    )
+
+
+def location_detail() -> QuerySet[Location]:
+    return Location.objects.select_related("parent__parent__parent").prefetch_related(
+        Prefetch("children", queryset=Location.objects.order_by("name"))
+    )
+
+
+def supportgroup_list() -> QuerySet[SupportGroup]:
+    return (
+        SupportGroup.objects.select_related("manager")
+        .annotate(member_count=Count("members", distinct=True), ci_count=Count("owned_cis", distinct=True))
+        .order_by("tier", "name", "id")
+    )
+
+
+def supportgroup_detail() -> QuerySet[SupportGroup]:
+    return SupportGroup.objects.select_related("manager").prefetch_related("members", "services")
+
+
+def change_list() -> QuerySet[Change]:
+    return Change.objects.annotate(ci_count=Count("cis")).order_by("-planned_start", "-id")
+
+
+def change_detail() -> QuerySet[Change]:
+    return Change.objects.prefetch_related(Prefetch("cis", queryset=ConfigurationItem.objects.order_by("name")))
+
+
+def contact_search(*, text: str, limit: int = SEARCH_LIMIT) -> list[Contact]:
+    """Active callers for the call-logging form: by name (typos forgiven), e-mail or phone digits."""
+    words = text.split()[:5]
+    if not words:
+        return []
+    queryset = Contact.objects.filter(active=True).select_related("workplace")
+    similarity = []
+    for word in words:
+        digits = "".join(ch for ch in word if ch.isdigit())
+        if len(digits) >= 3 and len(digits) >= len(word) - 2:
+            queryset = queryset.filter(phone_digits__contains=digits)
+            continue
+        condition = (
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(last_name__trigram_word_similar=word)
+            | Q(first_name__trigram_word_similar=word)
+        )
+        queryset = queryset.filter(condition)
+        similarity += [TrigramWordSimilarity(word, "last_name"), TrigramWordSimilarity(word, "first_name")]
+    if similarity:
+        score = Greatest(*similarity) if len(similarity) > 1 else similarity[0]
+        queryset = queryset.annotate(score=score).order_by("-score", "-vip", "last_name", "first_name")
+    else:
+        queryset = queryset.order_by("-vip", "last_name", "first_name")
+    return list(queryset[:limit])
+
+
+def ci_search(*, text: str, limit: int = SEARCH_LIMIT) -> list[ConfigurationItem]:
+    """CIs by name (typos forgiven), serial number or asset tag; exact identifiers first."""
+    text = text.strip()
+    if not text:
+        return []
+    exact = Q(serial_number__iexact=text) | Q(asset_tag__iexact=text) | Q(name__iexact=text)
+    queryset = (
+        ConfigurationItem.objects.filter(
+            exact | Q(name__icontains=text) | Q(serial_number__istartswith=text) | Q(name__trigram_word_similar=text)
+        )
+        .select_related("location")
+        .annotate(score=TrigramWordSimilarity(text, "name"))
+        .order_by("-score", "name")
+    )
+    return list(queryset[:limit])

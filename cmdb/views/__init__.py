@@ -1,0 +1,1 @@
+"""CMDB pages, one module per kind of record; ``base`` holds what they share."""

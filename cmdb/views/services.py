@@ -1,0 +1,45 @@
+"""Business services: list, detail with the tree of CIs they are built from, edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cmdb import impact, selectors
+from cmdb.filters import ServiceFilter
+from cmdb.forms import ServiceForm
+from cmdb.models import Service
+from cmdb.views.base import CMDBCreateView, CMDBDetailView, CMDBListView, CMDBUpdateView
+
+
+class ServiceListView(CMDBListView):
+    permission_required = "cmdb.view_service"
+    filterset_class = ServiceFilter
+    template_name = "cmdb/service_list.html"
+    export_kind = "services"
+
+    def get_queryset(self):
+        return selectors.service_list()
+
+
+class ServiceDetailView(CMDBDetailView):
+    permission_required = "cmdb.view_service"
+    template_name = "cmdb/service_detail.html"
+    context_object_name = "service"
+
+    def get_queryset(self):
+        return selectors.service_detail()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(tree=impact.service_tree(service_id=self.object.pk), **kwargs)
+
+
+class ServiceCreateView(CMDBCreateView):
+    permission_required = "cmdb.add_service"
+    model = Service
+    form_class = ServiceForm
+
+
+class ServiceUpdateView(CMDBUpdateView):
+    permission_required = "cmdb.change_service"
+    model = Service
+    form_class = ServiceForm

@@ -1,0 +1,354 @@
+"""CMDB pages: who may read and edit, lists with filters, fixed query counts, and safe edits."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from cmdb.choices import CIStatus, RelationshipKind
+from cmdb.models import ConfigurationItem, Contact, Relationship
+from tests.cmdb.factories import (
+    ChangeFactory,
+    ConfigurationItemFactory,
+    ContactFactory,
+    LocationFactory,
+    RelationshipFactory,
+    ServiceFactory,
+    SupportGroupFactory,
+)
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST_PAGES = [
+    "cmdb:ci_list",
+    "cmdb:service_list",
+    "cmdb:contact_list",
+    "cmdb:location_list",
+    "cmdb:supportgroup_list",
+    "cmdb:change_list",
+]
+CREATE_PAGES = [
+    "cmdb:ci_create",
+    "cmdb:service_create",
+    "cmdb:contact_create",
+    "cmdb:location_create",
+    "cmdb:supportgroup_create",
+    "cmdb:change_create",
+]
+
+
+def make_rows(count: int) -> None:
+    """``count`` rows of every kind, related to each other the way real data is."""
+    site = LocationFactory()
+    group = SupportGroupFactory(members=[UserFactory() for _ in range(2)])
+    previous = None
+    for _ in range(count):
+        ci = ConfigurationItemFactory(location=site, owner_group=group)
+        if previous is not None:
+            RelationshipFactory(source=ci, target=previous)
+        previous = ci
+        ContactFactory(workplace=LocationFactory(parent=None))
+        ServiceFactory(owner_group=group, cis=[ci])
+        ChangeFactory(cis=[ci])
+        SupportGroupFactory()
+
+
+@pytest.mark.parametrize("url_name", LIST_PAGES)
+def test_every_role_reads_the_lists(client, operator, support_member, manager, url_name):
+    for user in (operator, support_member, manager):
+        client.force_login(user)
+        assert client.get(reverse(url_name)).status_code == 200
+
+
+@pytest.mark.parametrize("url_name", [*LIST_PAGES, *CREATE_PAGES])
+def test_an_account_without_a_role_gets_403(client, url_name):
+    client.force_login(UserFactory())
+
+    assert client.get(reverse(url_name)).status_code == 403
+
+
+@pytest.mark.parametrize("url_name", CREATE_PAGES)
+def test_only_configuration_managers_may_create(client, operator, config_manager, url_name):
+    client.force_login(operator)
+    assert client.get(reverse(url_name)).status_code == 403
+
+    client.force_login(config_manager)
+    assert client.get(reverse(url_name)).status_code == 200
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    response = client.get(reverse("cmdb:ci_list"))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("url_name", LIST_PAGES)
+def test_list_pages_run_a_fixed_number_of_queries(client, operator, url_name, django_assert_max_num_queries):
+    client.force_login(operator)
+    make_rows(2)
+    with django_assert_max_num_queries(50) as few:
+        client.get(reverse(url_name))
+    make_rows(18)
+
+    with django_assert_max_num_queries(len(few.captured_queries)) as many:
+        response = client.get(reverse(url_name))
+
+    assert response.status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_ci_list_filters_by_status_and_text(client, operator):
+    ConfigurationItemFactory(name="mail-01", status=CIStatus.LIVE)
+    ConfigurationItemFactory(name="mail-02", status=CIStatus.RETIRED)
+    ConfigurationItemFactory(name="erp-db", status=CIStatus.LIVE)
+    client.force_login(operator)
+
+    response = client.get(reverse("cmdb:ci_list"), {"q": "mail", "status": "live"})
+
+    assert [ci.name for ci in response.context["page_obj"]] == ["mail-01"]
+
+
+def test_an_htmx_filter_request_gets_only_the_table(client, operator):
+    ConfigurationItemFactory(name="mail-01")
+    client.force_login(operator)
+
+    response = client.get(reverse("cmdb:ci_list"), {"q": "mail"}, headers={"HX-Request": "true"})
+
+    assert "mail-01" in response.text
+    assert "<html" not in response.text
+
+
+def test_an_empty_list_says_so(client, operator):
+    client.force_login(operator)
+
+    response = client.get(reverse("cmdb:ci_list"), {"q": "nothing-like-this"})
+
+    assert "No configuration item matches these filters." in response.text
+
+
+def test_lists_are_paginated(client, operator):
+    ConfigurationItemFactory.create_batch(30)
+    client.force_login(operator)
+
+    response = client.get(reverse("cmdb:ci_list"), {"page": 2})
+
+    assert len(response.context["page_obj"].object_list) == 5
+    assert "Page 2 of 2" in response.text
+
+
+def test_contact_list_finds_a_phone_number_however_it_is_typed(client, operator):
+    ContactFactory(last_name="Visser", phone="+31 (0)20-555 12 34")
+    ContactFactory(last_name="Bakker", phone="+31 30 123 4567")
+    client.force_login(operator)
+
+    response = client.get(reverse("cmdb:contact_list"), {"q": "5551234"})
+
+    assert [contact.last_name for contact in response.context["page_obj"]] == ["Visser"]
+
+
+def test_configuration_manager_creates_a_ci(client, config_manager):
+    client.force_login(config_manager)
+
+    response = client.post(
+        reverse("cmdb:ci_create"),
+        {"name": "vm-042", "ci_class": "vm", "status": "live", "attributes": '{"os": "Debian 12"}'},
+    )
+
+    ci = ConfigurationItem.objects.get(name="vm-042")
+    assert response.url == ci.get_absolute_url()
+    assert ci.attributes == {"os": "Debian 12"}
+
+
+def test_bad_input_is_refused_next_to_the_field_and_changes_nothing(client, config_manager):
+    ConfigurationItemFactory(name="vm-042")
+    client.force_login(config_manager)
+
+    response = client.post(
+        reverse("cmdb:ci_create"), {"name": "vm-042", "ci_class": "vm", "status": "live", "attributes": "[1, 2]"}
+    )
+
+    assert response.status_code == 200
+    assert "Configuration item with this Name already exists." in response.text
+    assert "Attributes must be a JSON object" in response.text
+    assert ConfigurationItem.objects.count() == 1
+
+
+def test_a_contact_needs_some_way_to_be_reached(client, config_manager):
+    client.force_login(config_manager)
+
+    response = client.post(reverse("cmdb:contact_create"), {"first_name": "Anna", "last_name": "de Vries"})
+
+    assert "Give at least one way to reach the caller" in response.text
+    assert not Contact.objects.exists()
+
+
+def test_a_conflicting_edit_is_refused_and_the_first_save_is_kept(client, config_manager):
+    ci = ConfigurationItemFactory(name="vm-042", description="")
+    client.force_login(config_manager)
+    url = reverse("cmdb:ci_update", args=[ci.pk])
+    form = client.get(url).context["form"]
+    stale = {**{name: form[name].value() or "" for name in form.fields}, "ci_class": "vm", "status": "live"}
+    stale["attributes"] = "{}"
+
+    client.post(url, {**stale, "description": "first"})
+    response = client.post(url, {**stale, "description": "second"})
+
+    assert "Someone else saved this record after you opened it" in response.text
+    ci.refresh_from_db()
+    assert ci.description == "first"
+
+
+def test_service_form_takes_ci_names_and_lists_unknown_ones(client, config_manager):
+    ConfigurationItemFactory(name="mail-01")
+    client.force_login(config_manager)
+
+    response = client.post(
+        reverse("cmdb:service_create"),
+        {"name": "E-mail", "criticality": "high", "cis": "MAIL-01\nmail-99\n", "active": "on"},
+    )
+
+    assert "No configuration item is called: mail-99." in response.text
+    response = client.post(
+        reverse("cmdb:service_create"), {"name": "E-mail", "criticality": "high", "cis": "MAIL-01", "active": "on"}
+    )
+    assert response.status_code == 302
+
+
+def test_relating_a_ci_to_itself_or_twice_is_refused_with_a_message(client, config_manager):
+    app = ConfigurationItemFactory(name="payroll-app")
+    vm = ConfigurationItemFactory(name="vm-042")
+    client.force_login(config_manager)
+    url = reverse("cmdb:relationship_create", args=[app.pk])
+
+    response = client.post(url, {"direction": "outgoing", "kind": "runs_on", "other": "payroll-app"})
+    assert "A configuration item cannot be related to itself." in response.text
+
+    assert client.post(url, {"direction": "outgoing", "kind": "runs_on", "other": "vm-042"}).status_code == 302
+    response = client.post(url, {"direction": "outgoing", "kind": "runs_on", "other": "vm-042"})
+    assert "These two configuration items are already related this way." in response.text
+    assert list(Relationship.objects.values_list("source", "target", "kind")) == [
+        (app.pk, vm.pk, RelationshipKind.RUNS_ON)
+    ]
+
+
+def test_operators_cannot_relate_or_unrelate_cis(client, operator):
+    link = RelationshipFactory()
+    client.force_login(operator)
+
+    assert client.post(reverse("cmdb:relationship_delete", args=[link.pk])).status_code == 403
+    assert client.post(reverse("cmdb:relationship_create", args=[link.source.pk]), {}).status_code == 403
+    assert Relationship.objects.count() == 1
+
+
+def test_contact_search_forgives_typos_and_phone_formatting(client, operator):
+    ContactFactory(first_name="Anna", last_name="Janssen", phone="020 555 1234", vip=True)
+    ContactFactory(first_name="Piet", last_name="Bakker", phone="030 999 0000")
+    client.force_login(operator)
+    url = reverse("cmdb:contact_search")
+
+    assert "Janssen" in client.get(url, {"q": "jansen"}).text
+    by_phone = client.get(url, {"q": "5551234"}).text
+    assert "Janssen" in by_phone
+    assert "Bakker" not in by_phone
+    assert "No caller matches" in client.get(url, {"q": "zzzz"}).text
+
+
+def test_ci_search_finds_serial_numbers_and_asset_tags(client, operator):
+    ConfigurationItemFactory(name="laptop-0042", serial_number="PF3X9KQ", asset_tag="AT-00042")
+    client.force_login(operator)
+    url = reverse("cmdb:ci_search")
+
+    assert "laptop-0042" in client.get(url, {"q": "pf3x9kq"}).text
+    assert "laptop-0042" in client.get(url, {"q": "AT-00042"}).text
+    assert "laptop-0042" in client.get(url, {"q": "laptp-0042"}).text
+
+
+def related_ci(count: int):
+    """A CI with ``count`` of everything around it: links both ways, services, changes."""
+    ci = ConfigurationItemFactory(location=LocationFactory(), owner_group=SupportGroupFactory())
+    for _ in range(count):
+        RelationshipFactory(source=ci)
+        app = ConfigurationItemFactory()
+        RelationshipFactory(source=app, target=ci)
+        ServiceFactory(cis=[app])
+        ServiceFactory(cis=[ci])
+        ChangeFactory(cis=[ci])
+    return ci
+
+
+def detail_urls(count: int) -> list[str]:
+    ci = related_ci(count)
+    service = ServiceFactory(cis=[ci, *ConfigurationItemFactory.create_batch(count)])
+    site = LocationFactory()
+    for _ in range(count):
+        LocationFactory(parent=site, kind="building")
+    group = SupportGroupFactory(members=UserFactory.create_batch(count))
+    for _ in range(count):
+        ServiceFactory(owner_group=group)
+    change = ChangeFactory(cis=ConfigurationItemFactory.create_batch(count))
+    contact = ContactFactory(workplace=site)
+    return [
+        reverse("cmdb:ci_detail", args=[ci.pk]),
+        reverse("cmdb:service_detail", args=[service.pk]),
+        reverse("cmdb:location_detail", args=[site.pk]),
+        reverse("cmdb:supportgroup_detail", args=[group.pk]),
+        reverse("cmdb:change_detail", args=[change.number]),
+        reverse("cmdb:contact_detail", args=[contact.pk]),
+    ]
+
+
+def test_detail_pages_run_a_fixed_number_of_queries(client, config_manager, django_assert_max_num_queries):
+    client.force_login(config_manager)
+    counts = {}
+    for size in (2, 20):
+        for position, url in enumerate(detail_urls(size)):
+            with django_assert_max_num_queries(60) as queries:
+                response = client.get(url)
+            assert response.status_code == 200, url
+            counts.setdefault(position, []).append(len(queries.captured_queries))
+
+    assert all(small == large for small, large in counts.values()), counts
+
+
+def test_ci_page_shows_the_services_it_affects_and_recent_changes(client, operator):
+    db = ConfigurationItemFactory(name="erp-db")
+    app = ConfigurationItemFactory(name="erp-app")
+    RelationshipFactory(source=app, target=db)
+    ServiceFactory(name="ERP", cis=[app])
+    ChangeFactory(title="Patch the ERP database", cis=[db])
+    client.force_login(operator)
+
+    page = client.get(reverse("cmdb:ci_detail", args=[db.pk])).text
+
+    assert "ERP" in page
+    assert "erp-app" in page
+    assert "Patch the ERP database" in page
+    assert "Add a relationship" not in page  # operators read, they do not edit
+
+
+def test_service_page_shows_the_tree_it_is_built_from(client, operator):
+    db = ConfigurationItemFactory(name="erp-db")
+    app = ConfigurationItemFactory(name="erp-app")
+    RelationshipFactory(source=app, target=db)
+    service = ServiceFactory(name="ERP", cis=[app])
+    client.force_login(operator)
+
+    page = client.get(reverse("cmdb:service_detail", args=[service.pk])).text
+
+    assert page.index("erp-app") < page.index("erp-db")
+    assert 'class="tree-node depth-1"' in page
+
+
+def test_list_pages_export_the_filtered_rows_as_csv(client, operator):
+    ConfigurationItemFactory(name="mail-01")
+    ConfigurationItemFactory(name="erp-db")
+    client.force_login(operator)
+
+    response = client.get(reverse("cmdb:ci_list"), {"q": "mail", "export": "csv"})
+
+    assert response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode()
+    assert "mail-01" in body
+    assert "erp-db" not in body
