@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cmdb.choices import ChangeState, CIClass, CIStatus, Criticality, LocationKind, SupportTier
 from cmdb.models import Change, ConfigurationItem, Contact, Location, Service, SupportGroup
+
+
+def yes_no(label: str) -> django_filters.BooleanFilter:
+    """A yes/no filter whose empty choice reads "Any" (django-filter's default says "Unknown")."""
+    choices = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+    return django_filters.BooleanFilter(label=label, widget=forms.Select(choices=choices))
 
 
 def _words(value: str) -> list[str]:
@@ -45,7 +52,7 @@ class ServiceFilter(TextSearchFilterSet):
     search_fields = ("name", "description")
     criticality = django_filters.MultipleChoiceFilter(label=_("Criticality"), choices=Criticality.choices)
     owner_group = django_filters.ModelChoiceFilter(label=_("Owner group"), queryset=SupportGroup.objects.all())
-    active = django_filters.BooleanFilter(label=_("Active"))
+    active = yes_no(_("Active"))
 
     class Meta:
         model = Service
@@ -56,8 +63,8 @@ class ContactFilter(TextSearchFilterSet):
     search_fields = ("first_name", "last_name", "email", "department")
     workplace = django_filters.ModelChoiceFilter(label=_("Workplace"), queryset=Location.objects.all())
     department = django_filters.CharFilter(label=_("Department"), lookup_expr="iexact")
-    vip = django_filters.BooleanFilter(label=_("VIP"))
-    active = django_filters.BooleanFilter(label=_("Active"))
+    vip = yes_no(_("VIP"))
+    active = yes_no(_("Active"))
 
     class Meta:
         model = Contact
@@ -89,7 +96,7 @@ class LocationFilter(TextSearchFilterSet):
 class SupportGroupFilter(TextSearchFilterSet):
     search_fields = ("name", "email", "description")
     tier = django_filters.ChoiceFilter(label=_("Tier"), choices=SupportTier.choices)
-    active = django_filters.BooleanFilter(label=_("Active"))
+    active = yes_no(_("Active"))
 
     class Meta:
         model = SupportGroup

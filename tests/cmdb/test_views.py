@@ -352,3 +352,15 @@ def test_list_pages_export_the_filtered_rows_as_csv(client, operator):
     body = b"".join(response.streaming_content).decode()
     assert "mail-01" in body
     assert "erp-db" not in body
+
+
+def test_yes_no_filters_offer_any_and_filter_on_yes(client, operator):
+    ContactFactory(last_name="Visser", vip=True)
+    ContactFactory(last_name="Bakker", vip=False)
+    client.force_login(operator)
+
+    everyone = client.get(reverse("cmdb:contact_list"))
+    vips = client.get(reverse("cmdb:contact_list"), {"vip": "true"})
+
+    assert '<option value="" selected>Any</option>' in everyone.text
+    assert [contact.last_name for contact in vips.context["page_obj"]] == ["Visser"]
