@@ -12,7 +12,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Cast, Concat, Lower, LPad, Upper
+from django.db.models.functions import Concat, Lower, Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +26,7 @@ from cmdb.choices import (
     RelationshipKind,
     SupportTier,
 )
+from servicedesk.numbers import SequenceNumber
 
 
 class PhoneDigits(models.Func):
@@ -319,20 +320,11 @@ class Service(models.Model):
 CHANGE_NUMBER_SEQUENCE = "cmdb_change_number_seq"
 
 
-class NextChangeNumber(models.Func):
-    """``'CHG' || lpad(nextval(sequence), 7, '0')``: numbers from a sequence are never reused."""
+class NextChangeNumber(SequenceNumber):
+    """``CHG0001000``, ``CHG0001001``…: numbers from a sequence are never reused."""
 
     def __init__(self) -> None:
-        nextval = models.Func(models.Value(CHANGE_NUMBER_SEQUENCE), function="nextval")
-        super().__init__(
-            Concat(
-                models.Value("CHG"),
-                LPad(Cast(nextval, models.CharField()), 7, models.Value("0")),
-                output_field=models.CharField(),
-            ),
-            function="",
-            output_field=models.CharField(),
-        )
+        super().__init__("CHG", CHANGE_NUMBER_SEQUENCE)
 
 
 class Change(models.Model):

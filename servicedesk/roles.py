@@ -35,11 +35,19 @@ CMDB_MODELS = ("location", "contact", "supportgroup", "service", "configurationi
 CMDB_READ = tuple(f"cmdb.view_{model}" for model in CMDB_MODELS)
 CMDB_EDIT = tuple(f"cmdb.{action}_{model}" for model in CMDB_MODELS for action in ("add", "change", "delete"))
 
+# The desk and support read the knowledge base and write known errors and articles; publishing a known
+# error is support's call; problems are managed by support and managers.
+KNOWLEDGE_READ = tuple(f"knowledge.view_{model}" for model in ("category", "problem", "knownerror", "article"))
+KNOWLEDGE_WRITE = ("knowledge.add_knownerror", "knowledge.change_knownerror", "knowledge.add_article",
+                   "knowledge.change_article")  # fmt: skip
+PROBLEM_MANAGEMENT = ("knowledge.add_problem", "knowledge.change_problem")
+PUBLISH_KNOWN_ERRORS = ("knowledge.publish_knownerror",)
+
 # "app_label.codename" per role. Features add their permissions here.
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
-    Role.SERVICE_DESK: CMDB_READ,
-    Role.SUPPORT: CMDB_READ,
-    Role.MANAGERS: CMDB_READ,
+    Role.SERVICE_DESK: CMDB_READ + KNOWLEDGE_READ + KNOWLEDGE_WRITE,
+    Role.SUPPORT: CMDB_READ + KNOWLEDGE_READ + KNOWLEDGE_WRITE + PUBLISH_KNOWN_ERRORS + PROBLEM_MANAGEMENT,
+    Role.MANAGERS: CMDB_READ + KNOWLEDGE_READ + PROBLEM_MANAGEMENT,
     Role.CONFIGURATION_MANAGERS: CMDB_READ + CMDB_EDIT,
 }
 
