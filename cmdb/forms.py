@@ -1,8 +1,8 @@
 """Forms for editing the CMDB: ModelForms with the models' own validation, plus two guards.
 
 - ``CINamesField``: CIs are chosen by name, one per line, never from a select of 100,000 options.
-- ``EditConflictGuard``: a form remembers when its record was loaded and refuses to save over a change
-  someone else saved in the meantime, instead of silently overwriting it.
+- ``EditConflictGuard`` (shared, in ``servicedesk.forms``): a form refuses to save over a change someone
+  else saved after it was opened, instead of silently overwriting it.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Upper
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from cmdb.choices import RelationshipKind
 from cmdb.models import Change, ConfigurationItem, Contact, Location, Relationship, Service, SupportGroup
+from servicedesk.forms import EditConflictGuard
 
 MAX_CI_NAMES = 500
 
@@ -55,43 +55,6 @@ class CINamesField(forms.Field):
                 self.error_messages["unknown"], code="unknown", params={"names": ", ".join(unknown[:10])}
             )
         return [found[name.upper()] for name in names]
-
-
-class EditConflictGuard(forms.ModelForm):
-    """Refuses to save when the record changed after the form was opened (optimistic locking).
-
-    The hidden ``loaded_at`` only says which version the user saw; the comparison is made against the
-    row as it is in the database, locked for the rest of the transaction.
-    """
-
-    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and self.instance.updated_at:
-            self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if self.instance.pk is None:
-            return cleaned
-        loaded_at = parse_datetime(cleaned.get("loaded_at") or "")
-        current = (
-            type(self.instance)
-            .objects.select_for_update()
-            .filter(pk=self.instance.pk)
-            .values_list("updated_at", flat=True)
-            .first()
-        )
-        if loaded_at is None or current is None or current != loaded_at:
-            raise ValidationError(
-                _(
-                    "Someone else saved this record after you opened it. Nothing was saved: reload the page "
-                    "to see their version, then make your change again."
-                ),
-                code="conflict",
-            )
-        return cleaned
 
 
 class ConfigurationItemForm(EditConflictGuard):

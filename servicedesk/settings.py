@@ -84,6 +84,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Two test runs on one server need two test databases (for example two checkouts of one machine).
+if env_str("SERVICEDESK_TEST_DB"):
+    DATABASES["default"]["TEST"] = {"NAME": env_str("SERVICEDESK_TEST_DB")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when there is one, so that every web node sees the same cache.

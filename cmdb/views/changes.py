@@ -6,7 +6,8 @@ from cmdb import selectors
 from cmdb.filters import ChangeFilter
 from cmdb.forms import ChangeForm
 from cmdb.models import Change
-from cmdb.views.base import CMDBCreateView, CMDBDetailView, CMDBListView, CMDBUpdateView
+from cmdb.views.base import CMDBListView
+from servicedesk.pages import CreatePage, DetailPage, UpdatePage
 
 
 class ChangeListView(CMDBListView):
@@ -19,7 +20,7 @@ class ChangeListView(CMDBListView):
         return selectors.change_list()
 
 
-class ChangeDetailView(CMDBDetailView):
+class ChangeDetailView(DetailPage):
     permission_required = "cmdb.view_change"
     template_name = "cmdb/change_detail.html"
     context_object_name = "change"
@@ -30,13 +31,14 @@ class ChangeDetailView(CMDBDetailView):
         return selectors.change_detail()
 
 
-class ChangeCreateView(CMDBCreateView):
+class ChangeCreateView(CreatePage):
+    list_url_name = "cmdb:change_list"
     permission_required = "cmdb.add_change"
     model = Change
     form_class = ChangeForm
 
 
-class ChangeUpdateView(CMDBUpdateView):
+class ChangeUpdateView(UpdatePage):
     permission_required = "cmdb.change_change"
     model = Change
     form_class = ChangeForm

@@ -19,7 +19,8 @@ from cmdb import impact, selectors
 from cmdb.filters import ConfigurationItemFilter
 from cmdb.forms import ConfigurationItemForm, RelationshipForm
 from cmdb.models import ConfigurationItem, Relationship
-from cmdb.views.base import CMDBCreateView, CMDBDetailView, CMDBListView, CMDBPermissionMixin, CMDBUpdateView
+from cmdb.views.base import CMDBListView
+from servicedesk.pages import CreatePage, DetailPage, PermissionMixin, UpdatePage
 
 # The desk's rule of thumb: what changed in the last three days, or is about to change tomorrow.
 RECENT_CHANGES = datetime.timedelta(hours=72)
@@ -36,7 +37,7 @@ class CIListView(CMDBListView):
         return selectors.ci_list()
 
 
-class CIDetailView(CMDBDetailView):
+class CIDetailView(DetailPage):
     permission_required = "cmdb.view_configurationitem"
     template_name = "cmdb/ci_detail.html"
     context_object_name = "ci"
@@ -56,19 +57,20 @@ class CIDetailView(CMDBDetailView):
         )
 
 
-class CICreateView(CMDBCreateView):
+class CICreateView(CreatePage):
+    list_url_name = "cmdb:ci_list"
     permission_required = "cmdb.add_configurationitem"
     model = ConfigurationItem
     form_class = ConfigurationItemForm
 
 
-class CIUpdateView(CMDBUpdateView):
+class CIUpdateView(UpdatePage):
     permission_required = "cmdb.change_configurationitem"
     model = ConfigurationItem
     form_class = ConfigurationItemForm
 
 
-class RelationshipCreateView(CMDBPermissionMixin, FormView):
+class RelationshipCreateView(PermissionMixin, FormView):
     """Relate the CI to another from its own page; errors come back next to the fields."""
 
     permission_required = "cmdb.add_relationship"
@@ -97,7 +99,7 @@ class RelationshipCreateView(CMDBPermissionMixin, FormView):
         return HttpResponseRedirect(self.ci.get_absolute_url())
 
 
-class RelationshipDeleteView(CMDBPermissionMixin, DeleteView):
+class RelationshipDeleteView(PermissionMixin, DeleteView):
     permission_required = "cmdb.delete_relationship"
     model = Relationship
     template_name = "cmdb/relationship_confirm_delete.html"

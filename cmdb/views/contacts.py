@@ -11,7 +11,8 @@ from cmdb import selectors
 from cmdb.filters import ContactFilter
 from cmdb.forms import ContactForm
 from cmdb.models import Contact
-from cmdb.views.base import CMDBCreateView, CMDBDetailView, CMDBListView, CMDBUpdateView
+from cmdb.views.base import CMDBListView
+from servicedesk.pages import CreatePage, DetailPage, UpdatePage
 
 
 class ContactListView(CMDBListView):
@@ -24,7 +25,7 @@ class ContactListView(CMDBListView):
         return selectors.contact_list()
 
 
-class ContactDetailView(CMDBDetailView):
+class ContactDetailView(DetailPage):
     permission_required = "cmdb.view_contact"
     template_name = "cmdb/contact_detail.html"
     context_object_name = "contact"
@@ -33,13 +34,14 @@ class ContactDetailView(CMDBDetailView):
         return selectors.contact_detail()
 
 
-class ContactCreateView(CMDBCreateView):
+class ContactCreateView(CreatePage):
+    list_url_name = "cmdb:contact_list"
     permission_required = "cmdb.add_contact"
     model = Contact
     form_class = ContactForm
 
 
-class ContactUpdateView(CMDBUpdateView):
+class ContactUpdateView(UpdatePage):
     permission_required = "cmdb.change_contact"
     model = Contact
     form_class = ContactForm

@@ -6,7 +6,8 @@ from cmdb import selectors
 from cmdb.filters import SupportGroupFilter
 from cmdb.forms import SupportGroupForm
 from cmdb.models import SupportGroup
-from cmdb.views.base import CMDBCreateView, CMDBDetailView, CMDBListView, CMDBUpdateView
+from cmdb.views.base import CMDBListView
+from servicedesk.pages import CreatePage, DetailPage, UpdatePage
 
 
 class SupportGroupListView(CMDBListView):
@@ -19,7 +20,7 @@ class SupportGroupListView(CMDBListView):
         return selectors.supportgroup_list()
 
 
-class SupportGroupDetailView(CMDBDetailView):
+class SupportGroupDetailView(DetailPage):
     permission_required = "cmdb.view_supportgroup"
     template_name = "cmdb/supportgroup_detail.html"
     context_object_name = "group"
@@ -28,13 +29,14 @@ class SupportGroupDetailView(CMDBDetailView):
         return selectors.supportgroup_detail()
 
 
-class SupportGroupCreateView(CMDBCreateView):
+class SupportGroupCreateView(CreatePage):
+    list_url_name = "cmdb:supportgroup_list"
     permission_required = "cmdb.add_supportgroup"
     model = SupportGroup
     form_class = SupportGroupForm
 
 
-class SupportGroupUpdateView(CMDBUpdateView):
+class SupportGroupUpdateView(UpdatePage):
     permission_required = "cmdb.change_supportgroup"
     model = SupportGroup
     form_class = SupportGroupForm

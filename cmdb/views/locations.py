@@ -6,7 +6,8 @@ from cmdb import selectors
 from cmdb.filters import LocationFilter
 from cmdb.forms import LocationForm
 from cmdb.models import Location
-from cmdb.views.base import CMDBCreateView, CMDBDetailView, CMDBListView, CMDBUpdateView
+from cmdb.views.base import CMDBListView
+from servicedesk.pages import CreatePage, DetailPage, UpdatePage
 
 
 class LocationListView(CMDBListView):
@@ -19,7 +20,7 @@ class LocationListView(CMDBListView):
         return selectors.location_list()
 
 
-class LocationDetailView(CMDBDetailView):
+class LocationDetailView(DetailPage):
     permission_required = "cmdb.view_location"
     template_name = "cmdb/location_detail.html"
     context_object_name = "location"
@@ -28,13 +29,14 @@ class LocationDetailView(CMDBDetailView):
         return selectors.location_detail()
 
 
-class LocationCreateView(CMDBCreateView):
+class LocationCreateView(CreatePage):
+    list_url_name = "cmdb:location_list"
     permission_required = "cmdb.add_location"
     model = Location
     form_class = LocationForm
 
 
-class LocationUpdateView(CMDBUpdateView):
+class LocationUpdateView(UpdatePage):
     permission_required = "cmdb.change_location"
     model = Location
     form_class = LocationForm

@@ -8,7 +8,8 @@ from cmdb import impact, selectors
 from cmdb.filters import ServiceFilter
 from cmdb.forms import ServiceForm
 from cmdb.models import Service
-from cmdb.views.base import CMDBCreateView, CMDBDetailView, CMDBListView, CMDBUpdateView
+from cmdb.views.base import CMDBListView
+from servicedesk.pages import CreatePage, DetailPage, UpdatePage
 
 
 class ServiceListView(CMDBListView):
@@ -21,7 +22,7 @@ class ServiceListView(CMDBListView):
         return selectors.service_list()
 
 
-class ServiceDetailView(CMDBDetailView):
+class ServiceDetailView(DetailPage):
     permission_required = "cmdb.view_service"
     template_name = "cmdb/service_detail.html"
     context_object_name = "service"
@@ -33,13 +34,14 @@ class ServiceDetailView(CMDBDetailView):
         return super().get_context_data(tree=impact.service_tree(service_id=self.object.pk), **kwargs)
 
 
-class ServiceCreateView(CMDBCreateView):
+class ServiceCreateView(CreatePage):
+    list_url_name = "cmdb:service_list"
     permission_required = "cmdb.add_service"
     model = Service
     form_class = ServiceForm
 
 
-class ServiceUpdateView(CMDBUpdateView):
+class ServiceUpdateView(UpdatePage):
     permission_required = "cmdb.change_service"
     model = Service
     form_class = ServiceForm

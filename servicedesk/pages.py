@@ -1,0 +1,108 @@
+"""The page classes every app's views are built from: permission checks, filtered and paginated lists,
+detail pages, and create and edit pages that refuse to overwrite someone else's change.
+
+Views stay declarative: a permission, a selector, a FilterSet or a form, and a template.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.db import transaction
+from django.db.models import QuerySet
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import CreateView, DetailView, UpdateView
+from django_filters.views import FilterView
+
+PAGE_SIZE = 25
+
+
+class PermissionMixin(PermissionRequiredMixin):
+    """403 for a signed-in user without the permission (the login middleware handles the anonymous)."""
+
+    raise_exception = True
+
+
+class ListPage(PermissionMixin, FilterView):
+    """A filtered, paginated list. htmx requests (the filter form updates the table as one types) get
+    only the ``results`` partial of the template; ``?export=csv`` calls ``export`` when a page has one."""
+
+    paginate_by = PAGE_SIZE
+    strict = False
+
+    def export(self, queryset: QuerySet) -> HttpResponse | None:
+        """The filtered rows as a download, for pages that offer one."""
+        return None
+
+    @property
+    def can_export(self) -> bool:
+        return type(self).export is not ListPage.export
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if self.can_export and request.GET.get("export") == "csv":
+            filterset = self.get_filterset(self.get_filterset_class())
+            queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+            response = self.export(queryset)
+            if response is not None:
+                return response
+        return super().get(request, *args, **kwargs)
+
+    def get_template_names(self) -> list[str]:
+        names = super().get_template_names()
+        if getattr(self.request, "htmx", False) and not self.request.htmx.boosted:
+            return [f"{name}#results" for name in names]
+        return names
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(query_string=query.urlencode(), can_export=self.can_export, **kwargs)
+
+
+class DetailPage(PermissionMixin, DetailView):
+    pass
+
+
+class FormPageMixin:
+    """Create and edit pages: saved in one transaction with the form's conflict check, then a message.
+
+    ``list_url_name`` is where "Cancel" leads from a new record.
+    """
+
+    template_name = "includes/form_page.html"
+    success_verb = ""
+    list_url_name = "home"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        meta = self.model._meta  # type: ignore[attr-defined]
+        instance = getattr(self, "object", None)
+        if instance is not None and instance.pk:
+            heading = _("Edit %(name)s") % {"name": instance}
+            cancel_url = instance.get_absolute_url()
+        else:
+            heading = _("New %(kind)s") % {"kind": meta.verbose_name}
+            cancel_url = reverse(self.list_url_name)
+        return super().get_context_data(heading=heading, cancel_url=cancel_url, **kwargs)  # type: ignore[misc]
+
+    def form_valid(self, form: BaseForm) -> HttpResponse:
+        response = super().form_valid(form)  # type: ignore[misc]
+        messages.success(self.request, self.success_verb % {"name": self.object})  # type: ignore[attr-defined]
+        return response
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The conflict check locks the row (select_for_update) until the save below commits.
+        with transaction.atomic():
+            return super().post(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class CreatePage(PermissionMixin, FormPageMixin, CreateView):
+    success_verb = _("%(name)s was created.")
+
+
+class UpdatePage(PermissionMixin, FormPageMixin, UpdateView):
+    success_verb = _("%(name)s was saved.")
