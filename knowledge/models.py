@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -57,6 +57,15 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def path_label(self) -> str:
+        """ "Hardware / Printer / Paper jam"; load parents with select_related("parent__parent")."""
+        names, node = [], self
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return " / ".join(reversed(names))
 
     def clean(self) -> None:
         ancestor = self.parent
@@ -121,8 +130,8 @@ class KnownError(models.Model):
     """A fault whose cause is known and which has a workaround the service desk can apply.
 
     Only published known errors are matched against incidents. ``search_vector`` is a stored generated
-    column (title and symptoms weigh most, then the cause, then the workaround) with a GIN index;
-    title and symptoms also have trigram indexes, so that a misspelt symptom still finds its match.
+    column (title and symptoms weigh most, then the cause, then the workaround) with a GIN index. Misspelt
+    words are corrected with pg_trgm against the words of the best candidates (``knowledge.matching``).
     ``times_used`` and ``last_used_at`` count the incidents the workaround resolved.
     """
 
@@ -182,9 +191,6 @@ class KnownError(models.Model):
         permissions = [("publish_knownerror", _("Can publish and withdraw known errors"))]
         indexes = [
             GinIndex(fields=["search_vector"], name="knowledge_ke_search"),
-            # pg_trgm ignores case, so plain columns serve both similarity and ILIKE.
-            GinIndex(OpClass("title", name="gin_trgm_ops"), name="knowledge_ke_title_trgm"),
-            GinIndex(OpClass("symptoms", name="gin_trgm_ops"), name="knowledge_ke_symptoms_trgm"),
             models.Index(fields=["published", "-updated_at"], name="knowledge_ke_published"),
         ]
 

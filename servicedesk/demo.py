@@ -53,7 +53,13 @@ def _load_cmdb() -> None:
     load_cmdb_demo()
 
 
-LOADERS: list[Callable[[], object]] = [load_accounts, _load_cmdb]
+def _load_knowledge() -> None:
+    from knowledge.demo import load_knowledge_demo
+
+    load_knowledge_demo()
+
+
+LOADERS: list[Callable[[], object]] = [load_accounts, _load_cmdb, _load_knowledge]
 
 
 @transaction.atomic

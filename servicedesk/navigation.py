@@ -40,12 +40,17 @@ def _reads_cmdb(user: User) -> bool:
     return user.has_perm("cmdb.view_configurationitem")
 
 
+def _reads_knowledge(user: User) -> bool:
+    return user.has_perm("knowledge.view_knownerror")
+
+
 def _administrator(user: User) -> bool:
     return user.is_active and user.is_superuser
 
 
 NAVIGATION: list[NavItem] = [
     NavItem(_("Home"), "home", _signed_in),
+    NavItem(_("Knowledge"), "knowledge:search", _reads_knowledge),
     NavItem(_("CMDB"), "cmdb:index", _reads_cmdb),
     NavItem(_("Administration"), "admin:index", _administrator),
 ]

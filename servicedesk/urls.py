@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("health/", views.health, name="health"),
     path("cmdb/", include("cmdb.urls")),
+    path("knowledge/", include("knowledge.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -134,14 +134,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='knownerror',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass('title', name='gin_trgm_ops'), name='knowledge_ke_title_trgm'),
-        ),
-        migrations.AddIndex(
-            model_name='knownerror',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass('symptoms', name='gin_trgm_ops'), name='knowledge_ke_symptoms_trgm'),
-        ),
-        migrations.AddIndex(
-            model_name='knownerror',
             index=models.Index(fields=['published', '-updated_at'], name='knowledge_ke_published'),
         ),
     ]

@@ -1,0 +1,46 @@
+"""Django admin for the knowledge base: categories are configured here; the rest has its own pages."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from knowledge.models import Article, Category, KnownError, Problem
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "parent", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "description"]
+    autocomplete_fields = ["parent"]
+    list_select_related = ["parent"]
+
+
+@admin.register(Problem)
+class ProblemAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "state", "category", "owner_group", "created_at"]
+    list_filter = ["state", "owner_group"]
+    search_fields = ["number", "title", "description"]
+    autocomplete_fields = ["category", "services", "cis", "owner_group"]
+    readonly_fields = ["number", "created_at", "updated_at"]
+    list_select_related = ["category", "owner_group"]
+
+
+@admin.register(KnownError)
+class KnownErrorAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "fix_status", "published", "times_used", "last_used_at"]
+    list_filter = ["published", "fix_status"]
+    search_fields = ["number", "title", "symptoms"]
+    autocomplete_fields = ["categories", "services", "cis", "problem"]
+    readonly_fields = ["number", "published", "published_at", "published_by", "times_used", "last_used_at"]
+    exclude = ["search_vector"]
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "status", "category", "updated_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["title", "body"]
+    autocomplete_fields = ["category", "services"]
+    readonly_fields = ["author", "created_at", "updated_at"]
+    exclude = ["search_vector"]

@@ -1,0 +1,74 @@
+"""django-filter FilterSets of the knowledge pages."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from cmdb.filters import TextSearchFilterSet, yes_no
+from cmdb.models import Service, SupportGroup
+from knowledge.choices import ArticleKind, ArticleStatus, FixStatus, ProblemState
+from knowledge.models import Article, Category, KnownError, Problem
+
+
+class CategoryFilter(django_filters.ModelChoiceFilter):
+    """A category and everything under it (three levels deep, as the tree is in practice)."""
+
+    def filter(self, queryset: QuerySet, value: Category | None) -> QuerySet:
+        if value is None:
+            return queryset
+        name = self.field_name
+        return queryset.filter(
+            Q(**{name: value}) | Q(**{f"{name}__parent": value}) | Q(**{f"{name}__parent__parent": value})
+        ).distinct()
+
+
+def service_filter() -> django_filters.ModelChoiceFilter:
+    return django_filters.ModelChoiceFilter(label=_("Service"), field_name="services", queryset=Service.objects.all())
+
+
+def _categories() -> QuerySet[Category]:
+    return Category.objects.select_related("parent").order_by("parent__name", "name")
+
+
+class ProblemFilter(TextSearchFilterSet):
+    search_fields = ("number", "title", "description", "root_cause")
+    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=ProblemState.choices)
+    category = CategoryFilter(label=_("Category"), queryset=_categories())
+    service = django_filters.ModelChoiceFilter(
+        label=_("Service"), field_name="services", queryset=Service.objects.all()
+    )
+    owner_group = django_filters.ModelChoiceFilter(label=_("Owner group"), queryset=SupportGroup.objects.all())
+
+    class Meta:
+        model = Problem
+        fields = ["q", "state", "category", "service", "owner_group"]
+
+
+class KnownErrorFilter(TextSearchFilterSet):
+    search_fields = ("number", "title", "symptoms", "cause", "workaround")
+    published = yes_no(_("Published"))
+    fix_status = django_filters.MultipleChoiceFilter(label=_("Permanent fix"), choices=FixStatus.choices)
+    category = CategoryFilter(label=_("Category"), field_name="categories", queryset=_categories())
+    service = django_filters.ModelChoiceFilter(
+        label=_("Service"), field_name="services", queryset=Service.objects.all()
+    )
+
+    class Meta:
+        model = KnownError
+        fields = ["q", "published", "fix_status", "category", "service"]
+
+
+class ArticleFilter(TextSearchFilterSet):
+    search_fields = ("title", "body")
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=ArticleStatus.choices)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ArticleKind.choices)
+    category = CategoryFilter(label=_("Category"), queryset=_categories())
+    service = django_filters.ModelChoiceFilter(
+        label=_("Service"), field_name="services", queryset=Service.objects.all()
+    )
+
+    class Meta:
+        model = Article
+        fields = ["q", "status", "kind", "category", "service"]

@@ -1,0 +1,556 @@
+"""Matching an incident against the published known errors: the desk's first step on every call.
+
+``known_error_matches`` takes what the operator typed (the caller's words) and, when they are known, the
+incident's service, CIs and category, and returns the best published known errors, each with its score
+and the reasons it matched ("words: printer, jam", "misspelling: pritner → printer", "same CI: ..."). It
+is the one selector that the incident form, the classification step and the known-error search use.
+
+**How a known error is scored.** ::
+
+    score = text + 0.2 * title + 0.35 * same CI + 0.15 * same service
+                 + 0.1 * same category (0.05 for its parent or one of its subcategories)
+
+- ``text`` (0 to 1) is the share of the caller's words that the known error contains, each word weighed by
+  how rare it is among the known errors (its inverse document frequency ``ln(1.001 / (df + 0.001))``, with
+  ``df`` the share of known errors that contain it): "jam" tells more than "working", and a word that is
+  in nearly every known error counts for nothing. A word counts fully in the title or symptoms (weight A
+  of the stored ``search_vector``), 0.3 in the cause or workaround only; a corrected typo counts 0.7.
+- ``title`` (0 to 1) is the same share counted in the title alone (for the 30 best): a known error whose
+  title names the fault beats one that mentions the same words in passing.
+- The boosts are fixed. With four words of the caller, one word is worth 0.25 of ``text`` and at most
+  0.05 of ``title``: the same CI (0.35) lifts a known error that lacks one of the four words above one that
+  has all four but is not on that CI, and not one that lacks two. The same service and category only
+  decide between close text matches.
+- Ties go to the known error whose workaround resolved more incidents, then to the oldest.
+
+``ts_rank``/``ts_rank_cd`` are not used: they know nothing of how rare a word is, so "working" weighs as
+much as "jam", and they cost two to five times as much per row (105 and 320 ms to rank the 20,000 known
+errors that an ``OR`` of ten words finds among 50,000).
+
+**How it stays fast** (under 50 ms at 50,000 known errors: ``bench/knowledge_matching.py``). Two queries,
+whatever the size of the knowledge base:
+
+1. The words: each word's lexeme (PostgreSQL's English stemming, so "jammed" finds "jam"), its document
+   frequency from the planner's statistics of ``search_vector`` (``pg_stats.most_common_elems``, kept by
+   autovacuum; without statistics every word counts as rare) and, for words the statistics do not list,
+   whether any published known error contains it (a GIN lookup). Stop words drop out here: text made
+   only of stop words costs this one query.
+2. The matches, in one statement. The candidates come from the GIN index of ``search_vector``, with a
+   ``tsquery`` built to find about 500 known errors: the rare words alone, ``OR``-ed, and the commoner
+   ones only in pairs (``'paper' & 'jam'``; see ``_candidate_query``), at most 1,000; plus the known
+   errors of the given CIs; and those of the service or category only when there are no words to search
+   for (a service or category may have thousands). Each candidate is scored as it is read, with one
+   ``search_vector @@ 'lexeme':A`` test per word written out in the statement; the service and category
+   are looked up for the candidates only; the reasons come from the same columns.
+
+**Misspellings.** A word of four letters or more that no published known error contains is taken for a
+typo. Its stem is compared with pg_trgm ``similarity`` (0.3 or more, same first letter, length within
+one) to the stems of the 50 best candidates, the best one is taken, and it then counts in every candidate
+that has it in its title or symptoms. This needs other words (or a CI, service or category) to find the
+candidates first, as in "my pritner says paper jam"; a query made of a misspelt word alone finds
+nothing. The trigram indexes of the title and symptoms were measured and not used: at 50,000 known errors
+``word <% symptoms`` took 50 to 380 ms per word (a short word's trigrams are in most rows, and each row
+is rechecked against its whole text), ``word <% title`` 10 to 40 ms, and neither finds a transposition
+("pritner" is only 0.375 word-similar to "Printer paper jam", under the 0.6 default threshold).
+
+**Bounds.** Only the first 50 words of the first 2,000 characters count. Blank text with no CI, service or
+category returns an empty list without a query. Unpublished known errors never match.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import connection, models
+from django.utils.translation import gettext, pgettext_lazy
+
+from knowledge.models import SEARCH_CONFIG, KnownError
+
+MAX_CHARS = 2_000
+MAX_WORDS = 50
+MAX_LIMIT = 100
+# A word of fewer letters is too short for trigrams to tell a typo from another word.
+MIN_TYPO_LENGTH = 4
+TYPO_SIMILARITY = 0.3
+
+# The score (see the module docstring).
+TITLE_WEIGHT = 0.2
+CI_BOOST = 0.35
+SERVICE_BOOST = 0.15
+CATEGORY_BOOST = 0.1
+RELATED_CATEGORY_BOOST = 0.05
+SECONDARY_FIELD_WEIGHT = 0.3
+TYPO_WEIGHT = 0.7
+IDF_SMOOTHING = 0.001
+
+# The candidates: how many known errors the text query should find (expected from the statistics) and may
+# return, how many of a service or category (without words) and of the CIs are taken, and how many of the
+# best candidates lend their words to correct typos.
+CANDIDATE_BUDGET = 500
+CANDIDATE_CAP = 1_000
+STRUCTURED_CAP = 500
+CI_CAP = 200
+TYPO_POOL = 50
+# The best candidates whose titles are read (for the title share of the score).
+RERANK_POOL = 30
+# Pairs of common words are formed among this many of the rarest words of the query.
+PAIRED_WORDS = 6
+# When the statistics do not know a word: PostgreSQL's own guess for a lexeme missing from them.
+DEFAULT_RARE_DF = 0.005
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+class MatchKind(models.TextChoices):
+    WORDS = "words", pgettext_lazy("match reason", "words")
+    MISSPELLING = "misspelling", pgettext_lazy("match reason", "misspelling")
+    CI = "ci", pgettext_lazy("match reason", "same CI")
+    SERVICE = "service", pgettext_lazy("match reason", "same service")
+    CATEGORY = "category", pgettext_lazy("match reason", "same category")
+    RELATED_CATEGORY = "related_category", pgettext_lazy("match reason", "related category")
+
+
+@dataclass(frozen=True, slots=True)
+class MatchReason:
+    """Why a known error matched: the caller's words it contains, a corrected typo, or a CI, service or category.
+
+    ``terms`` are the words (as the operator typed them), the typo and its correction, the CI names, or the
+    name of the service or category.
+    """
+
+    kind: MatchKind
+    terms: tuple[str, ...]
+
+    def __str__(self) -> str:
+        if self.kind == MatchKind.MISSPELLING:
+            typed, found = self.terms
+            detail = gettext("%(typed)s → %(found)s") % {"typed": typed, "found": found}
+        else:
+            detail = ", ".join(self.terms)
+        return gettext("%(reason)s: %(detail)s") % {"reason": self.kind.label, "detail": detail}
+
+
+@dataclass(frozen=True, slots=True)
+class KnownErrorMatch:
+    """A published known error that matches an incident, with its score and why it matched.
+
+    ``reasons`` come in a fixed order: the words, the corrected typos, the CIs, the service, the category.
+
+    ``known_error`` has what a list of matches shows (number, title, symptoms, workaround, fix status,
+    times used, last used); its other fields are deferred.
+    """
+
+    known_error: KnownError
+    score: float
+    reasons: tuple[MatchReason, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    word: str
+    lexeme: str
+    df: float | None  # share of known errors that contain it; None when the statistics cannot tell
+    known: bool
+
+    @property
+    def idf(self) -> float:
+        return math.log((1 + IDF_SMOOTHING) / ((self.df or 0.0) + IDF_SMOOTHING))
+
+
+def known_error_matches(
+    *,
+    text: str,
+    service_id: int | None = None,
+    ci_ids: Sequence[int] = (),
+    category_id: int | None = None,
+    limit: int = 10,
+) -> list[KnownErrorMatch]:
+    """The published known errors that best match the caller's words and the incident's service, CIs, category.
+
+    At most ``limit`` (1 to 100), best first. Two queries; one when no word of the text is in the knowledge
+    base (stop words, unknown words) and nothing else is given; none when there is nothing to match on.
+    """
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}.")
+    tokens = _tokens(text)
+    ci_ids = sorted({int(ci) for ci in ci_ids})
+    structured = bool(ci_ids) or service_id is not None or category_id is not None
+    if not tokens and not structured:
+        return []
+    words, rows = _analyse(tokens) if tokens else ([], 0.0)
+    known = [word for word in words if word.known]
+    typos = [word for word in words if not word.known and len(word.word) >= MIN_TYPO_LENGTH and word.word.isalpha()]
+    candidate_query, expected = _candidate_query(known, rows)
+    if candidate_query is None and not structured:
+        return []
+    idf_total = sum(word.idf for word in known)
+    params: dict[str, object] = {
+        "idf_total": idf_total,
+        "candidate_query": candidate_query,
+        # When the words say too little (only common ones), the first known errors found will do: sorting
+        # them all by use first would read every one of them (40 ms for 8,000 of 50,000).
+        "vague": expected > CANDIDATE_CAP,
+        "structured_only": not known,
+        "typos": [word.word for word in typos],
+        "typo_lexemes": [word.lexeme for word in typos],
+        "typo_idf": idf_total / len(known) if known else 1.0,
+        "has_typos": bool(typos),
+        "ci_ids": ci_ids,
+        "has_cis": bool(ci_ids),
+        "service_id": service_id,
+        "category_id": category_id,
+        "limit": limit,
+        **_SQL_CONSTANTS,
+    }
+    for i, word in enumerate(known):
+        params.update(
+            {
+                f"w{i}": word.word,
+                f"q{i}": _tsquery(word.lexeme),
+                f"qa{i}": _tsquery(word.lexeme, "A"),
+                f"idf{i}": word.idf,
+            }
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_matches_sql(len(known)), params)
+        rows_found = cursor.fetchall()
+    return [_match(row) for row in rows_found]
+
+
+# --- The words -------------------------------------------------------------------------------------
+
+
+def _tokens(text: str) -> list[str]:
+    """The distinct words of the text, lower case, in order: letters and digits, two characters or more."""
+    words = _WORD.findall((text or "")[:MAX_CHARS].lower())
+    return list(dict.fromkeys(word for word in words if len(word) > 1))[:MAX_WORDS]
+
+
+_WORDS = """
+WITH stats AS MATERIALIZED (
+    SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS freqs
+    FROM pg_stats AS s
+    WHERE s.schemaname = current_schema() AND s.tablename = 'knowledge_knownerror' AND s.attname = 'search_vector'
+)
+SELECT w.word, l.lexeme, st.freqs[array_position(st.elems, l.lexeme)],
+    st.freqs[cardinality(st.elems) + 1],
+    (SELECT c.reltuples FROM pg_class AS c WHERE c.oid = 'knowledge_knownerror'::regclass),
+    CASE
+        WHEN l.lexeme IS NULL THEN false
+        WHEN array_position(st.elems, l.lexeme) IS NOT NULL THEN true
+        ELSE EXISTS (
+            SELECT FROM knowledge_knownerror AS k
+            WHERE k.published AND k.search_vector @@ l.lexeme::tsquery
+        )
+    END
+FROM unnest(%(words)s::text[]) WITH ORDINALITY AS w(word, pos)
+CROSS JOIN LATERAL (SELECT (tsvector_to_array(to_tsvector(%(config)s::regconfig, w.word)))[1] AS lexeme) AS l
+LEFT JOIN stats AS st ON true
+ORDER BY w.pos
+"""
+
+
+def _analyse(tokens: list[str]) -> tuple[list[_Word], float]:
+    """The words that are not stop words, with their lexeme and frequency; and the number of known errors.
+
+    The lexeme is safe to put in a ``tsquery`` as it is: the tokens are made of letters and digits only.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_WORDS, {"words": tokens, "config": SEARCH_CONFIG})
+        result = cursor.fetchall()
+    words: list[_Word] = []
+    seen: set[str] = set()
+    rows = 0.0
+    for word, lexeme, df, min_df, reltuples, known in result:
+        rows = max(float(reltuples or 0), 0.0)
+        if lexeme is None or lexeme in seen:
+            continue
+        seen.add(lexeme)
+        if not rows:
+            # Never analysed, or emptied since (TRUNCATE keeps the old statistics): they say nothing.
+            df = min_df = None
+        if df is None and min_df is not None:
+            # Not among the most common elements: rarer than the rarest of them.
+            df = min(DEFAULT_RARE_DF, min_df / 2)
+        words.append(_Word(word=word, lexeme=lexeme, df=df, known=known))
+    return words, rows
+
+
+def _tsquery(lexeme: str, weights: str = "") -> str:
+    """A lexeme as a ``tsquery`` operand, quoted (lexemes here are letters and digits, but quoting costs nothing)."""
+    quoted = lexeme.replace("\\", "\\\\").replace("'", "''")
+    return f"'{quoted}'" + (f":{weights}" if weights else "")
+
+
+def _candidate_query(words: list[_Word], rows: float) -> tuple[str | None, float]:
+    """A ``tsquery`` for the candidates, expected to find ``CANDIDATE_BUDGET`` known errors at most; and how many.
+
+    Words are taken from the rarest: alone (``OR``-ed) while the expected number of rows allows, then in
+    pairs (``a & b``: both words, as often as the two frequencies multiplied suggest) among the rarest of the
+    remaining ones, and when no pair is rare enough, as many of those together as it takes. Without
+    statistics every word is taken alone (and the number expected is 0).
+    """
+    if not words:
+        return None, 0.0
+    by_rarity = sorted(words, key=lambda word: (word.df or 0.0, word.lexeme))
+    clauses: list[str] = []
+    expected = 0.0
+    rest = []
+    for word in by_rarity:
+        found = (word.df or 0.0) * rows
+        if not rest and expected + found <= CANDIDATE_BUDGET:
+            clauses.append(_tsquery(word.lexeme))
+            expected += found
+        else:
+            rest.append(word)
+    rest = rest[:PAIRED_WORDS]
+    pairs = sorted(itertools.combinations(rest, 2), key=lambda pair: (pair[0].df or 0.0) * (pair[1].df or 0.0))
+    for first, second in pairs:
+        found = (first.df or 0.0) * (second.df or 0.0) * rows
+        if expected + found > CANDIDATE_BUDGET:
+            break
+        clauses.append(f"{_tsquery(first.lexeme)} & {_tsquery(second.lexeme)}")
+        expected += found
+    if not clauses:
+        # Only common words: as many of them together as it takes (the rarest first).
+        together, share = [], 1.0
+        for word in rest:
+            together.append(word)
+            share *= word.df or 0.0
+            if share * rows <= CANDIDATE_BUDGET:
+                break
+        clauses.append(" & ".join(_tsquery(word.lexeme) for word in together))
+        expected = share * rows
+    return " | ".join(f"({clause})" for clause in clauses), expected
+
+
+# --- The matches -----------------------------------------------------------------------------------
+
+_SQL_CONSTANTS = {
+    "config": SEARCH_CONFIG,
+    "candidate_cap": CANDIDATE_CAP,
+    "structured_cap": STRUCTURED_CAP,
+    "ci_cap": CI_CAP,
+    "typo_pool": TYPO_POOL,
+    "typo_similarity": TYPO_SIMILARITY,
+    "typo_weight": TYPO_WEIGHT,
+    "secondary_weight": SECONDARY_FIELD_WEIGHT,
+    "title_weight": TITLE_WEIGHT,
+    "ci_boost": CI_BOOST,
+    "service_boost": SERVICE_BOOST,
+    "category_boost": CATEGORY_BOOST,
+    "related_category_boost": RELATED_CATEGORY_BOOST,
+    "rerank_pool": RERANK_POOL,
+}
+
+# The columns of the known error a list of matches shows, in the order of the model's fields.
+_SHOWN_FIELDS = [
+    field.attname
+    for field in KnownError._meta.concrete_fields
+    if field.attname
+    in {"id", "number", "title", "symptoms", "workaround", "fix_status", "published", "times_used", "last_used_at"}
+]
+_SHOWN_COLUMNS = ", ".join(f"k.{name}" for name in _SHOWN_FIELDS)
+
+# The statement, for a given number of words. Each word's test is written out in the expressions that
+# score a row (``%(q0)s``, ``%(q1)s``...): PostgreSQL evaluates them for every candidate, and a lateral
+# subquery over the words there cost five times as much. ``%(name)s`` placeholders are the only thing
+# that varies; every value travels as a parameter.
+_MATCHES = """
+WITH RECURSIVE
+ancestors(id) AS (
+    SELECT c.id FROM knowledge_category AS c WHERE c.id = %(category_id)s
+    UNION
+    SELECT c.parent_id FROM knowledge_category AS c JOIN ancestors AS a ON c.id = a.id WHERE c.parent_id IS NOT NULL
+),
+descendants(id) AS (
+    SELECT c.id FROM knowledge_category AS c WHERE c.id = %(category_id)s
+    UNION
+    SELECT c.id FROM knowledge_category AS c JOIN descendants AS d ON c.parent_id = d.id
+),
+ci_hits AS (
+    SELECT kc.knownerror_id AS id, array_agg(ci.name ORDER BY ci.name) AS names
+    FROM knowledge_knownerror_cis AS kc
+    JOIN cmdb_configurationitem AS ci ON ci.id = kc.configurationitem_id
+    WHERE kc.configurationitem_id = ANY(%(ci_ids)s::bigint[])
+    GROUP BY kc.knownerror_id
+),
+related_categories AS (
+    SELECT id FROM ancestors UNION SELECT id FROM descendants
+),
+-- The candidates, scored as they are read: the text query's matches and the known errors of the CIs;
+-- those of the service and the category only when there are no words to search for (a service or a
+-- category may have thousands). The constant conditions let PostgreSQL skip what was not asked for.
+text_matches AS (
+    SELECT k.id, k.title, k.search_vector, k.times_used, {text_weight} AS text_weight
+    FROM knowledge_knownerror AS k
+    WHERE k.published AND k.search_vector @@ %(candidate_query)s::tsquery
+    ORDER BY CASE WHEN NOT %(vague)s THEN k.times_used END DESC, CASE WHEN NOT %(vague)s THEN k.id END
+    LIMIT %(candidate_cap)s
+),
+structured AS (
+    (SELECT h.id FROM ci_hits AS h WHERE %(has_cis)s LIMIT %(ci_cap)s)
+    UNION
+    (
+        SELECT ks.knownerror_id FROM knowledge_knownerror_services AS ks
+        WHERE %(structured_only)s AND ks.service_id = %(service_id)s
+        LIMIT %(structured_cap)s
+    )
+    UNION
+    (
+        SELECT kc.knownerror_id FROM knowledge_knownerror_categories AS kc
+        WHERE %(structured_only)s AND kc.category_id IN (SELECT r.id FROM related_categories AS r)
+        LIMIT %(structured_cap)s
+    )
+),
+structured_matches AS (
+    SELECT k.id, k.title, k.search_vector, k.times_used, {text_weight} AS text_weight
+    FROM structured AS s
+    JOIN knowledge_knownerror AS k ON k.id = s.id
+    WHERE k.published AND k.id NOT IN (SELECT t.id FROM text_matches AS t)
+),
+candidates AS (
+    SELECT * FROM text_matches UNION ALL SELECT * FROM structured_matches
+),
+service_links AS (
+    SELECT ks.knownerror_id AS id, s.name
+    FROM knowledge_knownerror_services AS ks
+    JOIN cmdb_service AS s ON s.id = ks.service_id
+    WHERE %(service_id)s::bigint IS NOT NULL AND ks.service_id = %(service_id)s
+      AND ks.knownerror_id IN (SELECT c.id FROM candidates AS c)
+),
+category_links AS (
+    SELECT DISTINCT ON (kc.knownerror_id) kc.knownerror_id AS id, c.name, c.id = %(category_id)s AS exact
+    FROM knowledge_knownerror_categories AS kc
+    JOIN knowledge_category AS c ON c.id = kc.category_id
+    WHERE %(category_id)s::bigint IS NOT NULL AND kc.category_id IN (SELECT r.id FROM related_categories AS r)
+      AND kc.knownerror_id IN (SELECT c.id FROM candidates AS c)
+    ORDER BY kc.knownerror_id, c.id = %(category_id)s DESC, c.name
+),
+scored AS (
+    SELECT m.*, ci.names AS ci_names, sl.name AS service_name, cl.name AS category_name, cl.exact AS category_exact,
+        CASE WHEN ci.id IS NULL THEN 0 ELSE %(ci_boost)s END
+        + CASE WHEN sl.id IS NULL THEN 0 ELSE %(service_boost)s END
+        + CASE WHEN cl.id IS NULL THEN 0 WHEN cl.exact THEN %(category_boost)s ELSE %(related_category_boost)s END
+            AS boost
+    FROM candidates AS m
+    LEFT JOIN ci_hits AS ci ON ci.id = m.id
+    LEFT JOIN service_links AS sl ON sl.id = m.id
+    LEFT JOIN category_links AS cl ON cl.id = m.id
+),
+-- Typos are corrected against the lexemes of the best candidates so far, stem against stem with pg_trgm
+-- (so that "conection" finds "connection": "conect" and "connect"), keeping the first letter and the
+-- length give or take one, as typos do (else "urgent" would become "agent", and "everyone" "every").
+-- The word shown for the correction is the first one of that stem in the known error's title or symptoms.
+pool AS (
+    SELECT s.title, s.search_vector FROM scored AS s
+    WHERE %(has_typos)s
+    ORDER BY coalesce(s.text_weight / nullif(%(idf_total)s, 0), 0) + s.boost DESC, s.times_used DESC, s.id
+    LIMIT %(typo_pool)s
+),
+vocabulary AS MATERIALIZED (
+    SELECT DISTINCT v.lexeme FROM pool, unnest(tsvector_to_array(pool.search_vector)) AS v(lexeme)
+),
+corrections AS (
+    SELECT DISTINCT ON (t.typed) t.typed, v.lexeme, t.pos
+    FROM unnest(%(typos)s::text[], %(typo_lexemes)s::text[]) WITH ORDINALITY AS t(typed, lexeme, pos)
+    CROSS JOIN vocabulary AS v
+    CROSS JOIN LATERAL (SELECT similarity(t.lexeme, v.lexeme) AS value) AS similarity
+    WHERE similarity.value >= %(typo_similarity)s
+      AND left(v.lexeme, 1) = left(t.lexeme, 1) AND abs(length(v.lexeme) - length(t.lexeme)) <= 1
+    ORDER BY t.typed, similarity.value DESC, v.lexeme
+),
+fixes AS (
+    SELECT c.typed, c.pos, (quote_literal(c.lexeme) || ':A')::tsquery AS qa, c.lexeme
+    FROM corrections AS c
+),
+total AS (
+    SELECT %(idf_total)s + count(*) * %(typo_idf)s AS idf FROM fixes
+),
+ranked AS (
+    SELECT s.*, coalesce((s.text_weight + f.weight) / nullif(total.idf, 0), 0) + s.boost AS base
+    FROM scored AS s
+    CROSS JOIN total
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN %(has_typos)s
+            THEN %(typo_weight)s * %(typo_idf)s * (SELECT count(*) FROM fixes AS f WHERE s.search_vector @@ f.qa)
+            ELSE 0 END AS weight
+    ) AS f
+),
+best AS (
+    SELECT r.* FROM ranked AS r
+    ORDER BY r.base DESC, r.times_used DESC, r.id
+    LIMIT %(rerank_pool)s
+),
+final AS (
+    SELECT b.*, {matched} AS matched,
+        b.base + %(title_weight)s * coalesce(
+            ({title_weight} + %(typo_weight)s * %(typo_idf)s * (SELECT count(*) FROM fixes AS f WHERE t.tv @@ f.qa))
+            / nullif(total.idf, 0), 0) AS score,
+        (SELECT array_agg(f.typed ORDER BY f.pos) FROM fixes AS f WHERE b.search_vector @@ f.qa) AS fixed_typed,
+        (SELECT array_agg(f.lexeme ORDER BY f.pos) FROM fixes AS f WHERE b.search_vector @@ f.qa) AS fixed_lexemes
+    FROM best AS b
+    CROSS JOIN total
+    CROSS JOIN LATERAL (SELECT setweight(to_tsvector(%(config)s::regconfig, b.title), 'A') AS tv) AS t
+),
+top AS (
+    SELECT f.* FROM final AS f ORDER BY f.score DESC, f.times_used DESC, f.id LIMIT %(limit)s
+)
+SELECT {shown}, top.score, top.matched, top.fixed_typed,
+    ARRAY(
+        SELECT coalesce(lower(substring(
+            ts_headline(%(config)s::regconfig, k.title || ' ' || k.symptoms, quote_literal(l.lexeme)::tsquery,
+                'StartSel=<<, StopSel=>>, MaxWords=2, MinWords=1, ShortWord=0, MaxFragments=1')
+            FROM '<<([^<>]*)>>')), l.lexeme)
+        FROM unnest(top.fixed_lexemes) WITH ORDINALITY AS l(lexeme, pos)
+        ORDER BY l.pos
+    ) AS fixed_found,
+    top.ci_names, top.service_name, top.category_name, top.category_exact
+FROM top
+JOIN knowledge_knownerror AS k ON k.id = top.id
+ORDER BY top.score DESC, top.times_used DESC, top.id
+"""
+
+
+@functools.lru_cache(maxsize=MAX_WORDS + 1)
+def _matches_sql(words: int) -> str:
+    """The statement for that many words, written out by this module from its own fragments only."""
+    text_weight = " + ".join(
+        f"CASE WHEN k.search_vector @@ %(qa{i})s::tsquery THEN %(idf{i})s"
+        f" WHEN k.search_vector @@ %(q{i})s::tsquery THEN %(idf{i})s * %(secondary_weight)s ELSE 0 END"
+        for i in range(words)
+    )
+    title_weight = " + ".join(f"CASE WHEN t.tv @@ %(q{i})s::tsquery THEN %(idf{i})s ELSE 0 END" for i in range(words))
+    matched = ", ".join(f"CASE WHEN b.search_vector @@ %(q{i})s::tsquery THEN %(w{i})s END" for i in range(words))
+    return _MATCHES.format(
+        text_weight=f"({text_weight})" if words else "0",
+        title_weight=f"({title_weight})" if words else "0",
+        matched=f"array_remove(ARRAY[{matched}]::text[], NULL)" if words else "ARRAY[]::text[]",
+        shown=_SHOWN_COLUMNS,
+    )
+
+
+def _match(row: tuple) -> KnownErrorMatch:
+    shown = len(_SHOWN_FIELDS)
+    known_error = KnownError.from_db(connection.alias, _SHOWN_FIELDS, row[:shown])
+    score, matched, fixed_typed, fixed_found, ci_names, service_name, category_name, category_exact = row[shown:]
+    reasons = []
+    if matched:
+        reasons.append(MatchReason(MatchKind.WORDS, tuple(matched)))
+    reasons.extend(
+        MatchReason(MatchKind.MISSPELLING, (typed, found))
+        for typed, found in zip(fixed_typed or (), fixed_found or (), strict=True)
+    )
+    if ci_names:
+        reasons.append(MatchReason(MatchKind.CI, tuple(ci_names)))
+    if service_name:
+        reasons.append(MatchReason(MatchKind.SERVICE, (service_name,)))
+    if category_name:
+        kind = MatchKind.CATEGORY if category_exact else MatchKind.RELATED_CATEGORY
+        reasons.append(MatchReason(kind, (category_name,)))
+    return KnownErrorMatch(known_error=known_error, score=float(score), reasons=tuple(reasons))

@@ -1,0 +1,1 @@
+"""Knowledge pages: problems, known errors, articles, the knowledge search and the matcher box."""
