@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("health/", views.health, name="health"),
+    path("favicon.ico", views.favicon),
     path("cmdb/", include("cmdb.urls")),
     path("knowledge/", include("knowledge.urls")),
     path("admin/", admin.site.urls),

@@ -192,3 +192,10 @@ def test_health_answers_without_sign_in(client):
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_the_favicon_is_served_to_anonymous_browsers(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response.url == "/static/img/favicon.svg"
