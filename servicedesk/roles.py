@@ -43,11 +43,20 @@ KNOWLEDGE_WRITE = ("knowledge.add_knownerror", "knowledge.change_knownerror", "k
 PROBLEM_MANAGEMENT = ("knowledge.add_problem", "knowledge.change_problem")
 PUBLISH_KNOWN_ERRORS = ("knowledge.publish_knownerror",)
 
+# Only the service desk records incidents (add_incident); everyone in a role reads them.
+INCIDENT_READ = ("incidents.view_incident", "incidents.view_activity")
+INCIDENT_RECORD = ("incidents.add_incident", "incidents.change_incident")
+
 # "app_label.codename" per role. Features add their permissions here.
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
-    Role.SERVICE_DESK: CMDB_READ + KNOWLEDGE_READ + KNOWLEDGE_WRITE,
-    Role.SUPPORT: CMDB_READ + KNOWLEDGE_READ + KNOWLEDGE_WRITE + PUBLISH_KNOWN_ERRORS + PROBLEM_MANAGEMENT,
-    Role.MANAGERS: CMDB_READ + KNOWLEDGE_READ + PROBLEM_MANAGEMENT,
+    Role.SERVICE_DESK: CMDB_READ + KNOWLEDGE_READ + KNOWLEDGE_WRITE + INCIDENT_READ + INCIDENT_RECORD,
+    Role.SUPPORT: CMDB_READ
+    + KNOWLEDGE_READ
+    + KNOWLEDGE_WRITE
+    + PUBLISH_KNOWN_ERRORS
+    + PROBLEM_MANAGEMENT
+    + INCIDENT_READ,
+    Role.MANAGERS: CMDB_READ + KNOWLEDGE_READ + PROBLEM_MANAGEMENT + INCIDENT_READ,
     Role.CONFIGURATION_MANAGERS: CMDB_READ + CMDB_EDIT,
 }
 

@@ -1,0 +1,77 @@
+"""Choice sets of incidents: how a call came in, impact, urgency, priority, states and journal entries."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    WALK_IN = "walk_in", _("Walk-in")
+    CHAT = "chat", _("Chat")
+    MONITORING = "monitoring", _("Monitoring")
+
+
+class Impact(models.IntegerChoices):
+    """How much of the business is hit: many users or a critical service is high."""
+
+    HIGH = 1, _("High")
+    MEDIUM = 2, _("Medium")
+    LOW = 3, _("Low")
+
+
+class Urgency(models.IntegerChoices):
+    """How fast the business needs it back."""
+
+    HIGH = 1, _("High")
+    MEDIUM = 2, _("Medium")
+    LOW = 3, _("Low")
+
+
+class Priority(models.IntegerChoices):
+    CRITICAL = 1, _("P1 · Critical")
+    HIGH = 2, _("P2 · High")
+    MEDIUM = 3, _("P3 · Medium")
+    LOW = 4, _("P4 · Low")
+    PLANNING = 5, _("P5 · Planning")
+
+    @property
+    def colour(self) -> str:
+        return {1: "bad", 2: "warn", 3: "info", 4: "muted", 5: "muted"}[self.value]
+
+
+class State(models.TextChoices):
+    RECORDED = "recorded", _("Recorded")
+    CLASSIFIED = "classified", _("Classified")
+    INVESTIGATING = "investigating", _("Investigating")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+    @property
+    def colour(self) -> str:
+        return {"recorded": "info", "classified": "info", "investigating": "warn", "resolved": "ok",
+                "closed": "muted"}[self.value]  # fmt: skip
+
+
+OPEN_STATES = (State.RECORDED, State.CLASSIFIED, State.INVESTIGATING)
+
+
+class ActivityKind(models.TextChoices):
+    """What a journal entry records."""
+
+    RECORDED = "recorded", _("Recorded")
+    CALL_ADDED = "call_added", _("Call added")
+    SUBORDINATE_RECORDED = "subordinate_recorded", _("Subordinate recorded")
+    PRIORITY_CHANGED = "priority_changed", _("Impact and priority changed")
+    FIELD_CHANGED = "field_changed", _("Fields changed")
+    STATE_CHANGED = "state_changed", _("State changed")
+    NOTE = "note", _("Work note")
+    CUSTOMER_UPDATE = "customer_update", _("Customer update")
+    NOTIFICATION = "notification", _("Notification")
+
+
+class Visibility(models.TextChoices):
+    INTERNAL = "internal", _("Internal work note")
+    CUSTOMER = "customer", _("Visible to the caller")
