@@ -40,6 +40,14 @@ def _reads_cmdb(user: User) -> bool:
     return user.has_perm("cmdb.view_configurationitem")
 
 
+def _records_incidents(user: User) -> bool:
+    return user.has_perm("incidents.add_incident")
+
+
+def _reads_incidents(user: User) -> bool:
+    return user.has_perm("incidents.view_incident")
+
+
 def _reads_knowledge(user: User) -> bool:
     return user.has_perm("knowledge.view_knownerror")
 
@@ -50,6 +58,8 @@ def _administrator(user: User) -> bool:
 
 NAVIGATION: list[NavItem] = [
     NavItem(_("Home"), "home", _signed_in),
+    NavItem(_("Log a call"), "incidents:record", _records_incidents),
+    NavItem(_("Incidents"), "incidents:incident_list", _reads_incidents),
     NavItem(_("Knowledge"), "knowledge:search", _reads_knowledge),
     NavItem(_("CMDB"), "cmdb:index", _reads_cmdb),
     NavItem(_("Administration"), "admin:index", _administrator),
@@ -60,11 +70,9 @@ def navigation_for(request: HttpRequest) -> list[NavLink]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
-    links = []
-    for item in NAVIGATION:
-        if not item.visible(user):
-            continue
-        url = reverse(item.url_name)
-        current = request.path == url if url == "/" else request.path.startswith(url)
-        links.append(NavLink(item.label, url, current))
-    return links
+    visible = [(item, reverse(item.url_name)) for item in NAVIGATION if item.visible(user)]
+    # The current entry is the one whose address is the longest start of the page's ("/incidents/new/"
+    # is "Log a call", not also "Incidents"); home is current on the home page only.
+    prefixes = [url for _, url in visible if url != "/" and request.path.startswith(url)]
+    current = max(prefixes, key=len) if prefixes else ("/" if request.path == "/" else None)
+    return [NavLink(item.label, url, url == current) for item, url in visible]

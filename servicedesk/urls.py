@@ -11,6 +11,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("favicon.ico", views.favicon),
     path("cmdb/", include("cmdb.urls")),
+    path("incidents/", include("incidents.urls")),
     path("knowledge/", include("knowledge.urls")),
     path("admin/", admin.site.urls),
 ]

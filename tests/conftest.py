@@ -87,3 +87,24 @@ def config_manager(db):
     from tests.factories import UserFactory
 
     return UserFactory(username="conny", first_name="Conny", roles=["Configuration managers"])
+
+
+@pytest.fixture(autouse=True)
+def _role_groups_as_migrated(request: pytest.FixtureRequest, django_db_blocker) -> None:
+    """The role groups with their permissions, as the migrations leave them.
+
+    A transactional test (the browser tests, the concurrency tests) empties every table when it ends,
+    the groups the data migrations made included; the next database test gets them back here.
+    """
+    uses_db = {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    if not uses_db and request.node.get_closest_marker("django_db") is None:
+        return
+    from django.contrib.auth.models import Group
+
+    from servicedesk.roles import Role, grant_role_permissions
+
+    with django_db_blocker.unblock():
+        if Group.objects.filter(name__in=[role.value for role in Role]).count() < len(Role):
+            for role in Role:
+                Group.objects.get_or_create(name=role.value)
+            grant_role_permissions()

@@ -1,0 +1,42 @@
+"""The incident list's filters: state, priority, service, CI, caller, group, serious, text; sortable."""
+
+from __future__ import annotations
+
+import django_filters
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from cmdb.filters import yes_no
+from cmdb.models import Service, SupportGroup
+from incidents.choices import Priority, State
+from incidents.models import Incident
+from knowledge.models import SEARCH_CONFIG
+
+
+class IncidentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=State.choices)
+    priority = django_filters.MultipleChoiceFilter(label=_("Priority"), choices=Priority.choices)
+    service = django_filters.ModelChoiceFilter(label=_("Service"), queryset=Service.objects.all())
+    ci = django_filters.CharFilter(label=_("Configuration item (name)"), field_name="cis__name", lookup_expr="iexact")
+    caller = django_filters.CharFilter(label=_("Caller (e-mail)"), field_name="caller__email", lookup_expr="iexact")
+    assigned_group = django_filters.ModelChoiceFilter(label=_("Group"), queryset=SupportGroup.objects.all())
+    serious = yes_no(_("Serious"))
+    ordering = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(("reported_at", "reported"), ("priority", "priority"), ("number", "number")),
+        field_labels={"reported": _("Reported"), "priority": _("Priority"), "number": _("Number")},
+    )
+
+    class Meta:
+        model = Incident
+        fields = ["q", "state", "priority", "service", "ci", "caller", "assigned_group", "serious", "ordering"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        if value.upper().startswith("INC"):
+            return queryset.filter(number__iexact=value)
+        return queryset.filter(search_vector=SearchQuery(value, search_type="websearch", config=SEARCH_CONFIG))

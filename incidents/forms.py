@@ -1,0 +1,102 @@
+"""Forms of the call-logging page: every input validated here, the rules of the process in the services."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django import forms
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cmdb.forms import CINamesField
+from cmdb.models import Contact, Location, Service
+from incidents.choices import Channel, Impact, Urgency
+
+OPENED_SALT = "incidents.record.opened"
+# A form older than this says nothing useful about how long the call took.
+MAX_LOGGING_SECONDS = 4 * 60 * 60
+
+
+class CallerField(forms.CharField):
+    """The caller, picked from the search (the picker fills ``caller_id``) or typed as an e-mail address,
+    a phone number or a full name that identifies one active contact."""
+
+    def resolve(self, text: str, picked_id: str) -> Contact:
+        if picked_id:
+            contact = Contact.objects.filter(pk=picked_id, active=True).select_related("workplace").first()
+            if contact is not None:
+                return contact
+        text = text.strip()
+        if not text:
+            raise ValidationError(_("Who is calling? Search by name, phone or e-mail."), code="required")
+        digits = "".join(ch for ch in text if ch.isdigit())
+        condition = Q(email__iexact=text)
+        if len(digits) >= 6:
+            condition |= Q(phone_digits__contains=digits)
+        parts = text.split()
+        if len(parts) >= 2:
+            condition |= Q(first_name__iexact=" ".join(parts[:-1]), last_name__iexact=parts[-1])
+        found = list(Contact.objects.filter(condition, active=True).select_related("workplace")[:2])
+        if not found:
+            raise ValidationError(
+                _("No active caller is known as “%(text)s”. Search again, or add the caller first."),
+                params={"text": text},
+            )
+        if len(found) > 1:
+            raise ValidationError(
+                _("More than one caller matches “%(text)s”: pick one from the list."), params={"text": text}
+            )
+        return found[0]
+
+
+class RecordIncidentForm(forms.Form):
+    """Logging a call: the fields in the order an operator asks for them on the phone."""
+
+    caller = CallerField(label=_("Caller"), max_length=200, required=False)
+    caller_id = forms.CharField(widget=forms.HiddenInput, required=False)
+    short_description = forms.CharField(label=_("Short description"), max_length=200)
+    symptoms = forms.CharField(label=_("Symptoms"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    channel = forms.ChoiceField(label=_("Reported by"), choices=Channel.choices, initial=Channel.PHONE)
+    occurred_at = forms.DateTimeField(
+        label=_("Occurred"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.filter(active=True), required=False)
+    cis = CINamesField(label=_("Configuration items"), required=False, help_text=_("One CI name per line."))
+    location = forms.ModelChoiceField(
+        label=_("Location"),
+        queryset=Location.objects.order_by("name"),
+        required=False,
+        help_text=_("Leave empty for the caller's workplace."),
+    )
+    affected_users = forms.IntegerField(label=_("Affected users"), min_value=1, max_value=1_000_000, initial=1)
+    impact = forms.TypedChoiceField(label=_("Impact"), choices=Impact.choices, coerce=int, initial=Impact.LOW)
+    urgency = forms.TypedChoiceField(label=_("Urgency"), choices=Urgency.choices, coerce=int, initial=Urgency.MEDIUM)
+    serious = forms.BooleanField(label=_("Serious incident"), required=False)
+    opened = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
+            self.initial["opened"] = signing.dumps(time.time(), salt=OPENED_SALT)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        try:
+            cleaned["caller"] = self.fields["caller"].resolve(cleaned.get("caller", ""), cleaned.get("caller_id", ""))
+        except ValidationError as error:
+            self.add_error("caller", error)
+        return cleaned
+
+    def logging_seconds(self) -> int | None:
+        """Seconds from opening the form to saving it, from a signed timestamp (a forged one is ignored)."""
+        try:
+            opened = float(signing.loads(self.cleaned_data.get("opened") or "", salt=OPENED_SALT))
+        except (signing.BadSignature, TypeError, ValueError):
+            return None
+        seconds = round(time.time() - opened)
+        return seconds if 0 <= seconds <= MAX_LOGGING_SECONDS else None

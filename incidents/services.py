@@ -1,0 +1,191 @@
+"""Recording incidents and adding calls to them: the service desk's writes, each with its journal entry.
+
+Every function here is one transaction: it checks who is acting, validates, writes, and writes the
+journal row in the same transaction. State changes after recording belong to ``incidents.lifecycle``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cmdb.models import ConfigurationItem, Contact, Location, Service
+from incidents import selectors
+from incidents.choices import ActivityKind, Channel, Impact, Urgency
+from incidents.models import Activity, Incident
+from incidents.priority import priority_for, raise_to
+
+# Clocks of the operator's PC and the server differ a little; a minute of "future" is a clock, not a typo.
+CLOCK_SKEW = datetime.timedelta(minutes=1)
+
+
+def ensure_may_record(user: AbstractBaseUser) -> None:
+    """Only the service desk records incidents: the desk is the single point of contact."""
+    if not user.has_perm("incidents.add_incident"):
+        raise PermissionDenied(
+            _(
+                "Only the service desk records incidents. Support groups receive them by escalation; "
+                "ask the desk to log the call."
+            )
+        )
+
+
+@transaction.atomic
+def incident_record(
+    *,
+    by: AbstractBaseUser,
+    caller: Contact,
+    short_description: str,
+    occurred_at: datetime.datetime,
+    impact: int,
+    urgency: int,
+    symptoms: str = "",
+    channel: str = Channel.PHONE,
+    reported_at: datetime.datetime | None = None,
+    location: Location | None = None,
+    service: Service | None = None,
+    cis: Sequence[ConfigurationItem] = (),
+    affected_users: int = 1,
+    serious: bool = False,
+    parent: Incident | None = None,
+    logging_seconds: int | None = None,
+) -> Incident:
+    """Record a call as a new incident in state ``recorded``, owned by ``by`` (the desk keeps ownership).
+
+    The priority follows from impact and urgency under the desk's matrix; the location defaults to the
+    caller's workplace. With ``parent`` the incident is recorded as a subordinate of that master
+    incident, and the master's journal says so too. Raises ``PermissionDenied`` for anyone but the
+    service desk and ``ValidationError`` (by field) for bad input; nothing is written then.
+    """
+    ensure_may_record(by)
+    now = timezone.now()
+    reported_at = reported_at or now
+    errors: dict[str, list[str]] = {}
+    if occurred_at > now + CLOCK_SKEW:
+        errors.setdefault("occurred_at", []).append(_("The incident cannot have occurred in the future."))
+    if impact not in Impact.values:
+        errors.setdefault("impact", []).append(_("Choose an impact from high (1) to low (3)."))
+    if urgency not in Urgency.values:
+        errors.setdefault("urgency", []).append(_("Choose an urgency from high (1) to low (3)."))
+    if not caller.active:
+        errors.setdefault("caller", []).append(_("This caller is no longer active."))
+    if parent is not None and not parent.is_open:
+        errors.setdefault("parent", []).append(_("A subordinate can only be recorded under an open incident."))
+    if errors:
+        raise ValidationError(errors)
+
+    incident = Incident(
+        caller=caller,
+        channel=channel,
+        occurred_at=min(occurred_at, reported_at),
+        reported_at=reported_at,
+        short_description=short_description.strip(),
+        symptoms=symptoms.strip(),
+        location=location or caller.workplace,
+        service=service,
+        affected_users=affected_users,
+        impact=impact,
+        urgency=urgency,
+        priority=priority_for(impact, urgency, selectors.priority_matrix()),
+        serious=serious,
+        desk_owner=by,
+        parent=parent,
+        logging_seconds=logging_seconds,
+    )
+    # The protected state is set by the model, never by cleaning; the foreign keys were loaded by the caller.
+    incident.full_clean(exclude=["number", "state", "desk_owner", "caller", "location", "service", "parent"])
+    incident.save()
+    if cis:
+        incident.cis.set(cis)
+    Activity.objects.create(
+        incident=incident,
+        kind=ActivityKind.RECORDED,
+        author=by,
+        text=incident.symptoms,
+        data={
+            "caller": caller.full_name,
+            "channel": channel,
+            "impact": impact,
+            "urgency": urgency,
+            "priority": incident.priority,
+            "serious": serious,
+            "cis": [ci.name for ci in cis],
+            "service": service.name if service else None,
+            "parent": parent.number if parent else None,
+        },
+    )
+    if parent is not None:
+        Activity.objects.create(
+            incident=parent,
+            kind=ActivityKind.SUBORDINATE_RECORDED,
+            author=by,
+            text=_("%(number)s recorded as a subordinate: %(summary)s")
+            % {"number": incident.number, "summary": incident.short_description},
+            data={"subordinate": incident.number, "caller": caller.full_name},
+        )
+    return incident
+
+
+@transaction.atomic
+def incident_add_call(
+    *,
+    by: AbstractBaseUser,
+    incident_id: int,
+    caller: Contact,
+    symptoms: str,
+    affected_users: int = 1,
+    impact: int | None = None,
+    urgency: int | None = None,
+) -> Incident:
+    """Add a call about an incident that is already open to that incident, instead of a duplicate.
+
+    The call becomes a journal entry (caller, symptoms, time), the affected-user count grows, and the
+    operator may raise, never lower, impact and urgency; the priority is recomputed and the change
+    journaled. Raises ``PermissionDenied`` for anyone but the desk, ``ValidationError`` when the incident
+    is no longer open or a value is out of range.
+    """
+    ensure_may_record(by)
+    incident = Incident.objects.select_for_update().get(pk=incident_id)
+    if not incident.is_open:
+        raise ValidationError(_("%(number)s is no longer open: record a new incident.") % {"number": incident.number})
+    for name, value, scale in (("impact", impact, Impact), ("urgency", urgency, Urgency)):
+        if value is not None and value not in scale.values:
+            raise ValidationError({name: _("Choose a value from high (1) to low (3).")})
+    if affected_users < 0:
+        raise ValidationError({"affected_users": _("The number of affected users cannot be negative.")})
+
+    Activity.objects.create(
+        incident=incident,
+        kind=ActivityKind.CALL_ADDED,
+        author=by,
+        text=symptoms.strip(),
+        data={"caller": caller.full_name, "caller_id": caller.pk, "affected_users_added": affected_users},
+    )
+    incident.affected_users += affected_users
+    fields = ["affected_users", "version", "updated_at"]
+    before = (incident.impact, incident.urgency, incident.priority)
+    incident.impact = raise_to(incident.impact, impact) if impact else incident.impact
+    incident.urgency = raise_to(incident.urgency, urgency) if urgency else incident.urgency
+    incident.priority = priority_for(incident.impact, incident.urgency, selectors.priority_matrix())
+    if (incident.impact, incident.urgency, incident.priority) != before:
+        fields += ["impact", "urgency", "priority"]
+        Activity.objects.create(
+            incident=incident,
+            kind=ActivityKind.PRIORITY_CHANGED,
+            author=by,
+            text=_("Raised after another call."),
+            data={
+                "impact": [before[0], incident.impact],
+                "urgency": [before[1], incident.urgency],
+                "priority": [before[2], incident.priority],
+            },
+        )
+    incident.version += 1
+    incident.save(update_fields=fields)
+    return incident

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from incidents import views
+
+app_name = "incidents"
+
+urlpatterns = [
+    path("", views.IncidentListView.as_view(), name="incident_list"),
+    path("new/", views.record, name="record"),
+    path("new/priority/", views.priority_preview, name="priority_preview"),
+    path("<str:number>/", views.IncidentDetailView.as_view(), name="incident_detail"),
+]

@@ -1,0 +1,47 @@
+"""Logging a call in a real browser, with the keyboard only."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from incidents.models import Incident
+from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory
+from tests.e2e.test_cmdb import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_an_operator_logs_a_call_without_touching_the_mouse(live_server, page: Page, operator):
+    caller = ContactFactory(first_name="Anna", last_name="Janssen", phone="020 555 1234")
+    ConfigurationItemFactory(name="exchange-01")
+    sign_in(page, live_server.url, "olivia")
+    page.goto(f"{live_server.url}/incidents/new/")
+
+    page.keyboard.type("janssen")  # the caller box has the focus
+    expect(page.locator("#caller-results").get_by_role("option")).to_have_count(1)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("combobox", name="Caller")).to_have_value("Anna Janssen")
+
+    page.keyboard.press("Tab")
+    page.keyboard.type("Outlook keeps asking for my password")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Every few minutes since this morning.")
+    page.get_by_role("combobox", name="Find a configuration item").focus()
+    page.keyboard.type("exchange")
+    expect(page.locator("#ci-results").get_by_role("option", name=re.compile("exchange-01"))).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Configuration items", exact=True)).to_have_value("exchange-01")
+    page.get_by_label("Impact").focus()
+    page.keyboard.press("ArrowUp")  # Low → Medium
+    expect(page.locator("#priority-preview")).to_contain_text("P3")
+    page.keyboard.press("Control+Enter")
+
+    expect(page.get_by_role("heading", name=re.compile(r"^INC\d{7} Outlook keeps asking"))).to_be_visible()
+    incident = Incident.objects.get()
+    assert incident.caller == caller
+    assert [ci.name for ci in incident.cis.all()] == ["exchange-01"]
+    assert incident.impact == 2

@@ -1,0 +1,170 @@
+"""The call-logging page, the incident list and the incident page."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents import services
+from incidents.choices import Impact, Urgency
+from incidents.models import Incident
+from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(**overrides):
+    data = {
+        "caller": "",
+        "caller_id": "",
+        "short_description": "Outlook keeps asking for my password",
+        "symptoms": "Since this morning Outlook asks for my password every few minutes.",
+        "channel": "phone",
+        "occurred_at": (timezone.localtime() - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "service": "",
+        "cis": "",
+        "location": "",
+        "affected_users": "1",
+        "impact": "3",
+        "urgency": "2",
+    }
+    return {**data, **overrides}
+
+
+def test_support_members_are_refused_the_page_with_the_reason(client, support_member):
+    client.force_login(support_member)
+
+    response = client.get(reverse("incidents:record"))
+
+    assert response.status_code == 403
+    assert "Only the service desk records incidents" in response.text
+    assert client.post(reverse("incidents:record"), form_data()).status_code == 403
+    assert not Incident.objects.exists()
+
+
+def test_an_operator_logs_a_call_and_lands_on_the_new_incident(client, operator):
+    caller = ContactFactory(first_name="Anna", last_name="Janssen", email="anna.janssen@example.org")
+    ci = ConfigurationItemFactory(name="exchange-01")
+    client.force_login(operator)
+    opened = client.get(reverse("incidents:record")).context["form"].initial["opened"]
+
+    response = client.post(
+        reverse("incidents:record"),
+        form_data(caller="Anna Janssen", caller_id=str(caller.pk), cis="exchange-01", opened=opened),
+        follow=True,
+    )
+
+    incident = Incident.objects.get()
+    assert response.redirect_chain == [(incident.get_absolute_url(), 302)]
+    assert f"{incident.number} recorded." in response.text
+    assert incident.caller == caller
+    assert list(incident.cis.all()) == [ci]
+    assert incident.logging_seconds is not None and incident.logging_seconds < 60
+
+
+def test_a_caller_typed_as_an_email_address_is_found_without_the_picker(client, operator):
+    caller = ContactFactory(email="piet.bakker@example.org")
+    client.force_login(operator)
+
+    client.post(reverse("incidents:record"), form_data(caller="PIET.BAKKER@example.org"))
+
+    assert Incident.objects.get().caller == caller
+
+
+def test_a_forged_opening_time_is_ignored(client, operator):
+    ContactFactory(email="piet.bakker@example.org")
+    client.force_login(operator)
+
+    client.post(reverse("incidents:record"), form_data(caller="piet.bakker@example.org", opened="1700000000"))
+
+    assert Incident.objects.get().logging_seconds is None
+
+
+def test_bad_input_is_shown_next_to_each_field_and_nothing_is_saved(client, operator):
+    client.force_login(operator)
+    future = (timezone.localtime() + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+
+    response = client.post(
+        reverse("incidents:record"),
+        form_data(caller="nobody@example.org", short_description="", occurred_at=future, cis="no-such-ci", impact="9"),
+    )
+
+    errors = response.context["form"].errors
+    assert "No active caller is known as" in errors["caller"][0]
+    assert "short_description" in errors
+    assert errors["cis"] == ["No configuration item is called: no-such-ci."]
+    assert "impact" in errors
+    assert not Incident.objects.exists()
+
+
+def test_an_occurred_time_in_the_future_is_refused(client, operator):
+    ContactFactory(email="piet.bakker@example.org")
+    client.force_login(operator)
+    future = (timezone.localtime() + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+
+    response = client.post(reverse("incidents:record"), form_data(caller="piet.bakker@example.org", occurred_at=future))
+
+    assert response.context["form"].errors["occurred_at"] == ["The incident cannot have occurred in the future."]
+    assert not Incident.objects.exists()
+
+
+def test_the_priority_preview_follows_the_matrix(client, operator):
+    client.force_login(operator)
+
+    response = client.get(reverse("incidents:priority_preview"), {"impact": "1", "urgency": "1"})
+
+    assert "P1 · Critical" in response.text
+    assert "choose impact and urgency" in client.get(reverse("incidents:priority_preview"), {"impact": "x"}).text
+
+
+def make_incidents(operator, count: int) -> Incident:
+    service = ServiceFactory()
+    master = services.incident_record(
+        by=operator, caller=ContactFactory(), short_description="Master", occurred_at=timezone.now(),
+        impact=Impact.HIGH, urgency=Urgency.HIGH, service=service, cis=ConfigurationItemFactory.create_batch(count),
+    )  # fmt: skip
+    for _ in range(count):
+        services.incident_record(
+            by=operator, caller=ContactFactory(), short_description="Me too", occurred_at=timezone.now(),
+            impact=Impact.LOW, urgency=Urgency.LOW, service=service, parent=master,
+        )  # fmt: skip
+        services.incident_add_call(by=operator, incident_id=master.pk, caller=ContactFactory(), symptoms="Again")
+    return master
+
+
+@pytest.mark.parametrize("page", ["list", "detail"])
+def test_pages_run_a_fixed_number_of_queries(client, operator, page, django_assert_max_num_queries):
+    client.force_login(operator)
+    counts = []
+    for size in (2, 20):
+        master = make_incidents(operator, size)
+        url = reverse("incidents:incident_list") if page == "list" else master.get_absolute_url()
+        with django_assert_max_num_queries(40) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        counts.append(len(queries.captured_queries))
+
+    assert counts[0] == counts[1]
+
+
+def test_the_incident_page_shows_subordinates_and_the_journal(client, manager, operator):
+    master = make_incidents(operator, 2)
+    client.force_login(manager)
+
+    page = client.get(master.get_absolute_url()).text
+
+    assert "2 subordinate incidents" in page
+    assert page.count("Call added") == 2
+    assert "Subordinate recorded" in page
+
+
+def test_the_list_filters_by_text_and_state(client, operator):
+    make_incidents(operator, 2)
+    client.force_login(operator)
+
+    response = client.get(reverse("incidents:incident_list"), {"q": "master", "state": "recorded"})
+
+    assert [incident.short_description for incident in response.context["page_obj"]] == ["Master"]
