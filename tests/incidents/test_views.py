@@ -168,3 +168,15 @@ def test_the_list_filters_by_text_and_state(client, operator):
     response = client.get(reverse("incidents:incident_list"), {"q": "master", "state": "recorded"})
 
     assert [incident.short_description for incident in response.context["page_obj"]] == ["Master"]
+
+
+def test_administrators_edit_the_matrix_but_never_an_incident(client, administrator, operator):
+    incident = make_incidents(operator, 1)
+    client.force_login(administrator)
+
+    assert client.get(reverse("admin:incidents_priorityrule_changelist")).status_code == 200
+    assert client.get(reverse("admin:incidents_incident_changelist")).status_code == 200
+    response = client.post(reverse("admin:incidents_incident_change", args=[incident.pk]), {"short_description": "x"})
+    assert response.status_code in (302, 403)
+    incident.refresh_from_db()
+    assert incident.short_description == "Master"

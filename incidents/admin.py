@@ -1,0 +1,50 @@
+"""Django admin for incidents: the priority matrix is configured here; incidents are read, never edited
+here (their state and journal change only through the services and the lifecycle)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from incidents.models import Activity, Incident, PriorityRule
+
+
+@admin.register(PriorityRule)
+class PriorityRuleAdmin(admin.ModelAdmin):
+    list_display = ["impact", "urgency", "priority"]
+    list_editable = ["priority"]
+    list_display_links = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return PriorityRule.objects.count() < 9  # one rule per cell of the 3 by 3 matrix
+
+    def has_delete_permission(self, request: HttpRequest, obj: PriorityRule | None = None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+
+@admin.register(Incident)
+class IncidentAdmin(ReadOnlyAdmin):
+    list_display = ["number", "short_description", "state", "priority", "caller", "service", "reported_at"]
+    list_filter = ["state", "priority", "serious", "channel"]
+    search_fields = ["number", "short_description"]
+    list_select_related = ["caller", "service"]
+    exclude = ["search_vector"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(ReadOnlyAdmin):
+    list_display = ["incident", "kind", "author", "created_at"]
+    list_filter = ["kind", "visibility"]
+    search_fields = ["incident__number", "text"]
+    list_select_related = ["incident", "author"]
