@@ -76,6 +76,9 @@ class RecordIncidentForm(forms.Form):
     impact = forms.TypedChoiceField(label=_("Impact"), choices=Impact.choices, coerce=int, initial=Impact.LOW)
     urgency = forms.TypedChoiceField(label=_("Urgency"), choices=Urgency.choices, coerce=int, initial=Urgency.MEDIUM)
     serious = forms.BooleanField(label=_("Serious incident"), required=False)
+    raise_master = forms.BooleanField(
+        label=_("Raise the master incident's impact and urgency to this call's"), required=False
+    )
     opened = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -100,3 +103,23 @@ class RecordIncidentForm(forms.Form):
             return None
         seconds = round(time.time() - opened)
         return seconds if 0 <= seconds <= MAX_LOGGING_SECONDS else None
+
+
+class AddCallForm(forms.Form):
+    """The same call-logging form posted to "add this call to INC…": only what a journal entry needs."""
+
+    caller = CallerField(label=_("Caller"), max_length=200, required=False)
+    caller_id = forms.CharField(widget=forms.HiddenInput, required=False)
+    short_description = forms.CharField(max_length=200, required=False)
+    symptoms = forms.CharField(required=False)
+    affected_users = forms.IntegerField(min_value=0, max_value=1_000_000, initial=1)
+    impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int)
+    urgency = forms.TypedChoiceField(choices=Urgency.choices, coerce=int)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        try:
+            cleaned["caller"] = self.fields["caller"].resolve(cleaned.get("caller", ""), cleaned.get("caller_id", ""))
+        except ValidationError as error:
+            self.add_error("caller", error)
+        return cleaned

@@ -54,14 +54,17 @@ def incident_record(
     affected_users: int = 1,
     serious: bool = False,
     parent: Incident | None = None,
+    raise_parent: bool = False,
     logging_seconds: int | None = None,
 ) -> Incident:
     """Record a call as a new incident in state ``recorded``, owned by ``by`` (the desk keeps ownership).
 
     The priority follows from impact and urgency under the desk's matrix; the location defaults to the
     caller's workplace. With ``parent`` the incident is recorded as a subordinate of that master
-    incident, and the master's journal says so too. Raises ``PermissionDenied`` for anyone but the
-    service desk and ``ValidationError`` (by field) for bad input; nothing is written then.
+    incident, and the master's journal says so too; ``raise_parent`` raises the master's impact and
+    urgency to this call's where they are higher (never lowers them), journaled on the master.
+    Raises ``PermissionDenied`` for anyone but the service desk and ``ValidationError`` (by field) for
+    bad input; nothing is written then.
     """
     ensure_may_record(by)
     now = timezone.now()
@@ -129,7 +132,40 @@ def incident_record(
             % {"number": incident.number, "summary": incident.short_description},
             data={"subordinate": incident.number, "caller": caller.full_name},
         )
+        if raise_parent:
+            _raise_priority(
+                by=by,
+                incident=Incident.objects.select_for_update().get(pk=parent.pk),
+                impact=impact,
+                urgency=urgency,
+                reason=_("Raised with subordinate %(number)s.") % {"number": incident.number},
+            )
     return incident
+
+
+def _raise_priority(*, by: AbstractBaseUser, incident: Incident, impact: int | None, urgency: int | None,
+                    reason: str) -> list[str]:  # fmt: skip
+    """Raise (never lower) impact and urgency, recompute the priority, journal it; the changed fields."""
+    before = (incident.impact, incident.urgency, incident.priority)
+    incident.impact = raise_to(incident.impact, impact) if impact else incident.impact
+    incident.urgency = raise_to(incident.urgency, urgency) if urgency else incident.urgency
+    incident.priority = priority_for(incident.impact, incident.urgency, selectors.priority_matrix())
+    if (incident.impact, incident.urgency, incident.priority) == before:
+        return []
+    Activity.objects.create(
+        incident=incident,
+        kind=ActivityKind.PRIORITY_CHANGED,
+        author=by,
+        text=reason,
+        data={
+            "impact": [before[0], incident.impact],
+            "urgency": [before[1], incident.urgency],
+            "priority": [before[2], incident.priority],
+        },
+    )
+    incident.version += 1
+    incident.save(update_fields=["impact", "urgency", "priority", "version", "updated_at"])
+    return ["impact", "urgency", "priority"]
 
 
 @transaction.atomic
@@ -168,24 +204,7 @@ def incident_add_call(
         data={"caller": caller.full_name, "caller_id": caller.pk, "affected_users_added": affected_users},
     )
     incident.affected_users += affected_users
-    fields = ["affected_users", "version", "updated_at"]
-    before = (incident.impact, incident.urgency, incident.priority)
-    incident.impact = raise_to(incident.impact, impact) if impact else incident.impact
-    incident.urgency = raise_to(incident.urgency, urgency) if urgency else incident.urgency
-    incident.priority = priority_for(incident.impact, incident.urgency, selectors.priority_matrix())
-    if (incident.impact, incident.urgency, incident.priority) != before:
-        fields += ["impact", "urgency", "priority"]
-        Activity.objects.create(
-            incident=incident,
-            kind=ActivityKind.PRIORITY_CHANGED,
-            author=by,
-            text=_("Raised after another call."),
-            data={
-                "impact": [before[0], incident.impact],
-                "urgency": [before[1], incident.urgency],
-                "priority": [before[2], incident.priority],
-            },
-        )
     incident.version += 1
-    incident.save(update_fields=fields)
+    incident.save(update_fields=["affected_users", "version", "updated_at"])
+    _raise_priority(by=by, incident=incident, impact=impact, urgency=urgency, reason=_("Raised after another call."))
     return incident

@@ -8,5 +8,7 @@ urlpatterns = [
     path("", views.IncidentListView.as_view(), name="incident_list"),
     path("new/", views.record, name="record"),
     path("new/priority/", views.priority_preview, name="priority_preview"),
+    path("new/similar/", views.similar, name="similar"),
+    path("<str:number>/add-call/", views.add_call, name="add_call"),
     path("<str:number>/", views.IncidentDetailView.as_view(), name="incident_detail"),
 ]

@@ -8,22 +8,35 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cmdb.models import ConfigurationItem
 from incidents import selectors, services
 from incidents.choices import Priority
 from incidents.filters import IncidentFilter
-from incidents.forms import RecordIncidentForm
+from incidents.forms import AddCallForm, RecordIncidentForm
+from incidents.models import Incident
 from incidents.priority import priority_for
+from incidents.similar import similar_incidents
+from knowledge.matching import known_error_matches
 from servicedesk.pages import DetailPage, ListPage
+
+
+def _master(request: HttpRequest) -> Incident | None:
+    """The master incident named by ``?parent=INC…`` ("record as subordinate of"), if any."""
+    number = request.GET.get("parent", "").strip()
+    if not number:
+        return None
+    return get_object_or_404(Incident.objects.defer("search_vector"), number=number)
 
 
 @require_http_methods(["GET", "POST"])
 def record(request: HttpRequest) -> HttpResponse:
     """The call-logging page, for the service desk only (the refusal says why)."""
     services.ensure_may_record(request.user)
+    parent = _master(request)
     form = RecordIncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -42,6 +55,8 @@ def record(request: HttpRequest) -> HttpResponse:
                 impact=data["impact"],
                 urgency=data["urgency"],
                 serious=data["serious"],
+                parent=parent,
+                raise_parent=data["raise_master"],
                 logging_seconds=form.logging_seconds(),
             )
         except ValidationError as error:
@@ -50,7 +65,63 @@ def record(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(number)s recorded.") % {"number": incident.number})
             return HttpResponseRedirect(incident.get_absolute_url())
-    return render(request, "incidents/record.html", {"form": form})
+    return render(request, "incidents/record.html", {"form": form, "parent": parent})
+
+
+@require_POST
+def add_call(request: HttpRequest, number: str) -> HttpResponse:
+    """ "Add this call to INC…": the call goes into that incident's journal instead of a duplicate."""
+    services.ensure_may_record(request.user)
+    incident = get_object_or_404(Incident.objects.only("pk", "number"), number=number)
+    form = AddCallForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        symptoms = "\n\n".join(filter(None, [data["short_description"], data["symptoms"]]))
+        try:
+            services.incident_add_call(
+                by=request.user,
+                incident_id=incident.pk,
+                caller=data["caller"],
+                symptoms=symptoms,
+                affected_users=data["affected_users"],
+                impact=data["impact"],
+                urgency=data["urgency"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The call was added to %(number)s.") % {"number": number})
+            return HttpResponseRedirect(incident.get_absolute_url())
+    # The logging form is on the page the operator came from; say what is missing and go back to it.
+    for problems in form.errors.values():
+        messages.error(request, " ".join(problems))
+    return render(request, "incidents/record.html", {"form": RecordIncidentForm(request.POST)}, status=400)
+
+
+@require_GET
+@permission_required("incidents.add_incident", raise_exception=True)
+def similar(request: HttpRequest) -> HttpResponse:
+    """The panel beside the call-logging form (htmx, as the operator types): open incidents like this
+    call, and the published known errors that match it."""
+    text = " ".join(request.GET.get(name, "") for name in ("short_description", "symptoms")).strip()
+    caller_id = _int(request.GET.get("caller_id"))
+    service_id = _int(request.GET.get("service"))
+    names = [line.strip() for line in request.GET.get("cis", "").splitlines() if line.strip()][:50]
+    ci_ids = list(ConfigurationItem.objects.filter(name__in=names).values_list("pk", flat=True)) if names else []
+    incidents = similar_incidents(text=text, caller_id=caller_id, service_id=service_id, ci_ids=ci_ids)
+    known_errors = known_error_matches(text=text, service_id=service_id, ci_ids=ci_ids, limit=5) if text else []
+    return render(
+        request,
+        "incidents/partials/similar.html",
+        {"similar": incidents, "known_errors": known_errors, "asked": bool(text or caller_id or service_id or ci_ids)},
+    )
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
 
 
 @require_GET

@@ -45,3 +45,32 @@ def test_an_operator_logs_a_call_without_touching_the_mouse(live_server, page: P
     assert incident.caller == caller
     assert [ci.name for ci in incident.cis.all()] == ["exchange-01"]
     assert incident.impact == 2
+
+
+def test_an_operator_finds_the_similar_incident_and_records_a_subordinate(live_server, page: Page, operator):
+    from django.utils import timezone
+
+    from incidents import services
+
+    master = services.incident_record(
+        by=operator, caller=ContactFactory(), short_description="Payroll export to the bank fails",
+        symptoms="The export stops with an error about the bank file.", occurred_at=timezone.now(), impact=2, urgency=2,
+    )  # fmt: skip
+    ContactFactory(first_name="Anna", last_name="Janssen")
+    sign_in(page, live_server.url, "olivia")
+    page.goto(f"{live_server.url}/incidents/new/")
+
+    page.keyboard.type("janssen")
+    expect(page.locator("#caller-results").get_by_role("option")).to_have_count(1)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    page.keyboard.type("payroll export fails again")
+
+    subordinate_button = page.get_by_role("button", name=f"Record as subordinate of {master.number}")
+    expect(subordinate_button).to_be_visible()
+    subordinate_button.focus()
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", name=re.compile(r"^INC\d{7} payroll export fails again"))).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(master.number))).to_be_visible()
+    assert Incident.objects.get(short_description="payroll export fails again").parent_id == master.pk

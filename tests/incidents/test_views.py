@@ -180,3 +180,74 @@ def test_administrators_edit_the_matrix_but_never_an_incident(client, administra
     assert response.status_code in (302, 403)
     incident.refresh_from_db()
     assert incident.short_description == "Master"
+
+
+def open_incident(operator, **overrides) -> Incident:
+    values = {
+        "by": operator, "caller": ContactFactory(), "short_description": "VPN does not connect after password change",
+        "symptoms": "The VPN client says authentication failed.", "occurred_at": timezone.now(),
+        "impact": Impact.LOW, "urgency": Urgency.LOW,
+    }  # fmt: skip
+    return services.incident_record(**{**values, **overrides})
+
+
+def test_the_similar_panel_offers_the_open_incident_and_both_actions(client, operator):
+    master = open_incident(operator)
+    client.force_login(operator)
+
+    panel = client.get(reverse("incidents:similar"), {"short_description": "vpn authentication failed"}).text
+
+    assert master.number in panel
+    assert f"Add this call to {master.number}" in panel
+    assert f"Record as subordinate of {master.number}" in panel
+
+
+def test_adding_the_call_from_the_logging_form_journals_it_on_the_open_incident(client, operator):
+    master = open_incident(operator)
+    caller = ContactFactory(email="piet@example.org", first_name="Piet", last_name="Bakker")
+    client.force_login(operator)
+
+    response = client.post(
+        reverse("incidents:add_call", args=[master.number]),
+        form_data(caller="piet@example.org", short_description="VPN broken for me too", impact="2", urgency="3"),
+        follow=True,
+    )
+
+    assert f"The call was added to {master.number}." in response.text
+    master.refresh_from_db()
+    assert (master.affected_users, master.impact) == (2, Impact.MEDIUM)
+    assert Incident.objects.count() == 1
+    entry = master.journal.get(kind="call_added")
+    assert entry.data["caller_id"] == caller.pk
+    assert "VPN broken for me too" in entry.text
+
+
+def test_recording_a_subordinate_raises_the_master_when_asked(client, operator):
+    master = open_incident(operator)
+    ContactFactory(email="piet@example.org")
+    client.force_login(operator)
+
+    client.post(
+        f"{reverse('incidents:record')}?parent={master.number}",
+        form_data(caller="piet@example.org", impact="1", urgency="1", raise_master="on"),
+    )
+
+    subordinate = Incident.objects.exclude(pk=master.pk).get()
+    master.refresh_from_db()
+    assert subordinate.parent == master
+    assert (master.impact, master.urgency, master.priority) == (1, 1, 1)
+    assert list(master.journal.values_list("kind", flat=True)) == [
+        "recorded",
+        "subordinate_recorded",
+        "priority_changed",
+    ]
+
+
+def test_support_members_cannot_add_calls_either(client, operator, support_member):
+    master = open_incident(operator)
+    client.force_login(support_member)
+
+    response = client.post(reverse("incidents:add_call", args=[master.number]), form_data(caller="x"))
+
+    assert response.status_code == 403
+    assert client.get(reverse("incidents:similar"), {"short_description": "vpn"}).status_code == 403

@@ -1,0 +1,459 @@
+"""Benchmark of the similar-incident lookup (``incidents/similar.py``) on 1,000,000 incidents, 3% of them open.
+
+Run it with ``uv run python bench/incidents_similar.py`` (``--help`` lists the options). It works in the
+benchmarks' own database, ``servicedesk_bench`` (see ``bench/README.md``), so it never touches development
+data. The incidents are loaded once, with COPY; later runs reuse them (``--reload`` loads them again).
+
+The incidents are written in the words of an IT service desk, with the vocabulary of the known-error
+benchmark (``bench/knowledge_matching.py``): each is about one thing failing one way ("Printer paper jam on
+the third floor"), the faults drawn with Zipf-like frequencies, the symptoms in a caller's phrasing padded
+with Zipf-distributed IT words. They span three years, one every minute or so; the newer an incident, the
+likelier it is still open, so about 3% are (recorded, classified or investigating) and the rest resolved or
+closed. They are linked to the CMDB benchmark's 1,000 services (a few services get most of the calls) and
+to 0 to 3 CIs of the service's system (1.5 on average), and called in by 20,000 contacts, a few of whom call
+often. The CMDB benchmark's data are loaded first when they are not there.
+
+The queries are what an operator types while a caller talks about an open incident (the same fault, not
+necessarily that incident's words): 5 to 12 words, a third with a typo, some with the caller, service or
+CI of that incident. Each is timed without, then with, the partial indexes on open incidents that
+``bench/README.md`` discusses (created for the measurement and dropped afterwards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import random
+import statistics
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from cmdb_impact import (
+    APPS_PER_SYSTEM,
+    BENCH_DATABASE,
+    DATABASES_PER_SYSTEM,
+    VMS_PER_SYSTEM,
+    Layout,
+    bench_database_url,
+    copy_rows,
+)
+from cmdb_impact import load as load_cmdb
+from cmdb_impact import loaded as cmdb_loaded
+from knowledge_matching import Topic, Writer, Zipf, _topic_of
+
+INCIDENTS = 1_000_000
+CONTACTS = 20_000
+YEARS = 3
+SUBORDINATE_SHARE = 0.1  # of open incidents with an open incident of the same service a little earlier
+# The chance that an incident is still open, by age: most new ones are, a few old ones linger.
+OPEN_BY_AGE = [
+    (datetime.timedelta(days=1), 0.9),
+    (datetime.timedelta(days=7), 0.7),
+    (datetime.timedelta(days=30), 0.35),
+    (datetime.timedelta(days=180), 0.08),
+    (datetime.timedelta(days=366 * YEARS), 0.01),
+]
+OPEN_STATES = ("recorded", "classified", "investigating")
+
+# The partial indexes measured: what the lead would add to ``Incident.Meta.indexes`` (see bench/README.md).
+_OPEN = "state IN ('recorded', 'classified', 'investigating')"
+OPEN_INDEXES = {
+    name: f"CREATE INDEX {name} ON incidents_incident {columns} WHERE {_OPEN}"
+    for name, columns in (
+        ("incidents_open_search", "USING gin (search_vector)"),
+        ("incidents_open_service", "(service_id, reported_at DESC)"),
+        ("incidents_open_caller", "(caller_id, reported_at DESC)"),
+    )
+}
+
+_FIRST_NAMES = """
+Ann Ben Carla David Eva Frank Grace Hugo Ines Jan Karin Lars Mia Nils Olga Pedro Quinn Rosa Sven Tara Umar Vera Wim
+Xena Yusuf Zoe Anouk Bram Chloe Daan Emma Finn Gijs Hanna Ivo Julia Kees Lotte Maarten Noor Aisha Omar Lina Mateo
+"""
+_LAST_NAMES = """
+Jansen Bakker Visser Smit Meijer Mulder Bos Vos Peters Smith Jones Brown Taylor Wilson Evans Martin Bernard Dubois
+Durand Garcia Lopez Rossi Russo Novak Nowak Kowalski Schmidt Schneider Fischer Weber Meyer Hansen Larsen Nielsen
+"""
+FIRST_NAMES, LAST_NAMES = _FIRST_NAMES.split(), _LAST_NAMES.split()
+DEPARTMENTS = ["Finance", "HR", "Sales", "Marketing", "Logistics", "Legal", "IT", "Production", "Purchasing"]
+CHANNELS = ["phone"] * 6 + ["email"] * 3 + ["walk_in", "chat", "monitoring"]
+
+# --- The data --------------------------------------------------------------------------------------
+
+
+class IncidentWriter(Writer):
+    """Writes incidents (a short description and the caller's symptoms) with a seeded generator."""
+
+    def incident(self, topic: Topic) -> tuple[str, str]:
+        rng = self.rng
+        words = f"{topic.thing} {topic.problem}".split()
+        if topic.context and len(words) + len(topic.context.split()) <= 10:
+            words += topic.context.split()
+        while len(words) < 4:
+            words.append(self.words.draw(rng)[0])
+        short = " ".join(words)
+        short = short[0].upper() + short[1:]
+        opening = rng.choice(
+            [
+                f"my {topic.thing} {topic.problem}",
+                f"the {topic.thing} {topic.problem}",
+                f"caller says the {topic.thing} {topic.problem}",
+                f"{topic.thing}: {topic.problem}",
+                f"when i use the {topic.thing} it {topic.problem}",
+            ]
+        ).split()
+        if topic.context and rng.random() < 0.5:
+            opening += topic.context.split()
+        symptoms = " ".join(opening + self.filler(max(0, rng.randint(10, 40) - len(opening))))
+        return short[:200], symptoms[0].upper() + symptoms[1:] + "."
+
+
+def system_cis(layout: Layout, system: int) -> list[int]:
+    """The CIs an incident of the service of that system may be about: its applications, VMs and databases."""
+    return [
+        *layout.system_slice(layout.apps, APPS_PER_SYSTEM, system),
+        *layout.system_slice(layout.vms, VMS_PER_SYSTEM, system),
+        *layout.system_slice(layout.databases, DATABASES_PER_SYSTEM, system),
+    ]
+
+
+def skewed(rng: random.Random, values: Sequence[int], exponent: float) -> Zipf:
+    """A Zipf draw over ``values`` (ranks shuffled with the seed)."""
+    return Zipf([str(value) for value in values], rng, exponent)
+
+
+def generate_contacts(now: datetime.datetime) -> Iterable[tuple]:
+    for n in range(1, CONTACTS + 1):
+        first = FIRST_NAMES[n % len(FIRST_NAMES)]
+        last = LAST_NAMES[(n * 7) % len(LAST_NAMES)]
+        yield (
+            *(n, first, last, f"caller{n:05d}@example.org", f"+31 20 {n:07d}", ""),
+            *(DEPARTMENTS[n % len(DEPARTMENTS)], n % 50 == 0, True, now, now),
+        )
+
+
+def state_for(age: datetime.timedelta, rng: random.Random) -> str:
+    share = next((share for limit, share in OPEN_BY_AGE if age <= limit), 0.01)
+    if rng.random() < share:
+        return rng.choices(OPEN_STATES, weights=(2, 3, 5))[0]
+    return "resolved" if age <= datetime.timedelta(days=7) and rng.random() < 0.5 else "closed"
+
+
+def generate_incidents(
+    rng: random.Random, now: datetime.datetime, desk_owner: int, contacts: Sequence[int], services: Sequence[int]
+) -> tuple[list[tuple], list[tuple[int, int]]]:
+    """The incidents, oldest first (ids grow with time, as in production), and their CIs."""
+    writer = IncidentWriter(rng)
+    layout = Layout()
+    callers = skewed(rng, contacts, 0.6)
+    by_service = skewed(rng, services, 0.8)
+    cis_of: dict[int, Zipf] = {}
+    span = YEARS * 365 * 24 * 3600
+    ages = sorted((rng.random() * span for _ in range(INCIDENTS)), reverse=True)
+    last_open: dict[int, tuple[int, datetime.datetime]] = {}
+    rows, links = [], []
+    for incident_id, age_seconds in enumerate(ages, start=1):
+        age = datetime.timedelta(seconds=age_seconds)
+        reported = now - age
+        occurred = reported - datetime.timedelta(minutes=rng.randint(0, 240))
+        short, symptoms = writer.incident(writer.topic())
+        state = state_for(age, rng)
+        service = int(by_service.draw(rng)[0]) if rng.random() < 0.9 else None
+        parent = None
+        if service is not None:
+            system = service - 1
+            if system not in cis_of:
+                cis_of[system] = skewed(rng, system_cis(layout, system), 1.0)
+            picked = {int(ci) for ci in cis_of[system].draw(rng, rng.choice((0, 1, 1, 2, 2, 3)))}
+            if state in OPEN_STATES:
+                earlier = last_open.get(service)
+                if earlier and reported - earlier[1] < datetime.timedelta(hours=4) and rng.random() < 0.5:
+                    parent = earlier[0]
+                else:
+                    last_open[service] = (incident_id, reported)
+        else:
+            picked = set(rng.sample(range(1, layout.apps.stop), rng.choice((0, 1, 1, 2, 2, 3))))
+        links.extend((incident_id, ci) for ci in sorted(picked))
+        impact, urgency = rng.choice((1, 2, 2, 3, 3, 3)), rng.choice((1, 2, 2, 2, 3))
+        priority = min(5, impact + urgency - 1)
+        rows.append(
+            (
+                *(incident_id, f"INC{incident_id + 999:07d}", state, int(callers.draw(rng)[0])),
+                *(rng.choice(CHANNELS), occurred, reported, short, symptoms, service),
+                *(1, impact, urgency, priority, False, desk_owner, parent, 1, reported, reported),
+            )
+        )
+    return rows, links
+
+
+_INCIDENT_COLUMNS = (
+    *("id", "number", "state", "caller_id", "channel", "occurred_at", "reported_at", "short_description"),
+    *("symptoms", "service_id", "affected_users", "impact", "urgency", "priority", "serious", "desk_owner_id"),
+    *("parent_id", "version", "created_at", "updated_at"),
+)
+
+
+def setup_django(url: str) -> None:
+    import os
+
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicedesk.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    # The incidents and what they need (the CMDB, the extensions, users): no other app's migrations.
+    call_command("migrate", "incidents", verbosity=0)
+
+
+def load(*, seed: int) -> None:
+    """Empty the incident tables of the benchmark database and load the incidents, saying how long it took.
+
+    The table's own indexes are dropped during the COPY and built again afterwards, as a bulk load does.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+
+    if not cmdb_loaded():
+        print("Loading the CMDB benchmark's data first...")
+        load_cmdb(seed=seed)
+    started = time.perf_counter()
+    now = datetime.datetime.now(tz=datetime.UTC)
+    rng = random.Random(seed)  # noqa: S311 (test data, not secrets)
+    desk_owner, _ = get_user_model().objects.get_or_create(username="bench-desk", defaults={"first_name": "Bench"})
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+        cursor.execute("TRUNCATE incidents_activity, incidents_incident_cis, incidents_incident RESTART IDENTITY")
+        cursor.execute("SELECT count(*) FROM cmdb_contact")
+        if not cursor.fetchone()[0]:
+            copy_rows(
+                cursor,
+                "cmdb_contact",
+                (
+                    *("id", "first_name", "last_name", "email", "phone", "mobile", "department", "vip", "active"),
+                    *("created_at", "updated_at"),
+                ),
+                generate_contacts(now),
+            )
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('cmdb_contact', 'id'), (SELECT max(id) FROM cmdb_contact))"
+            )
+        cursor.execute("SELECT id FROM cmdb_contact ORDER BY id")
+        contacts = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT id FROM cmdb_service ORDER BY id")
+        services = [row[0] for row in cursor.fetchall()]
+        rows, links = generate_incidents(rng, now, desk_owner.pk, contacts, services)
+        generated = time.perf_counter()
+        # The indexes that do not back a constraint, to build again after the COPY.
+        cursor.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes AS i WHERE i.schemaname = current_schema()"
+            " AND i.tablename = 'incidents_incident' AND NOT EXISTS ("
+            "  SELECT FROM pg_constraint AS c WHERE c.conindid = (quote_ident(i.indexname))::regclass)"
+        )
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+        copy_rows(cursor, "incidents_incident", _INCIDENT_COLUMNS, rows)
+        copy_rows(cursor, "incidents_incident_cis", ("incident_id", "configurationitem_id"), links)
+        # Django's foreign keys are checked at commit; the index builds cannot wait for that.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        copied = time.perf_counter()
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        cursor.execute("SELECT setval(pg_get_serial_sequence('incidents_incident', 'id'), %s)", [INCIDENTS])
+        cursor.execute("SELECT setval('incidents_incident_number_seq', %s)", [INCIDENTS + 1000])
+    indexed = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE incidents_incident, incidents_incident_cis, cmdb_contact")
+    done = time.perf_counter()
+    print(
+        f"loaded in {done - started:.0f} s: generating {generated - started:.0f} s, COPY {copied - generated:.0f} s"
+        f" ({len(rows):,} incidents, {len(links):,} CI links) and checking the foreign keys,"
+        f" indexes {indexed - copied:.0f} s,"
+        f" VACUUM ANALYZE {done - indexed:.0f} s"
+    )
+
+
+def loaded() -> bool:
+    from incidents.models import Incident
+
+    return Incident.objects.count() == INCIDENTS and Incident.cis.through.objects.exists()
+
+
+# --- The measurements ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    target_id: int
+    fault: tuple[str, str]
+    caller_id: int | None = None
+    service_id: int | None = None
+    ci_ids: tuple[int, ...] = ()
+    typo: bool = False
+
+
+def queries(*, samples: int, seed: int) -> list[Query]:
+    """Callers' words about random open incidents, some with a typo, some with its caller, service or CI."""
+    from incidents.models import Incident
+
+    rng = random.Random(seed + 1)  # noqa: S311 (test data, not secrets)
+    writer = Writer(rng)
+    ids = list(Incident.objects.filter(state__in=OPEN_STATES).values_list("id", flat=True))
+    picked = rng.sample(ids, samples)
+    targets = Incident.objects.in_bulk(picked)
+    cis: dict[int, list[int]] = {}
+    for incident_id, ci in Incident.cis.through.objects.filter(incident_id__in=picked).values_list(
+        "incident_id", "configurationitem_id"
+    ):
+        cis.setdefault(incident_id, []).append(ci)
+    out = []
+    for incident in (targets[incident_id] for incident_id in picked):
+        thing, problem, category = _topic_of(incident.short_description)
+        typo = rng.random() < 0.33
+        with_caller, with_service, with_ci = rng.random() < 0.4, rng.random() < 0.4, rng.random() < 0.3
+        out.append(
+            Query(
+                text=writer.query(Topic(thing, problem, "", category), typo=typo),
+                target_id=incident.id,
+                fault=(thing, problem),
+                caller_id=incident.caller_id if with_caller else None,
+                service_id=incident.service_id if with_service else None,
+                ci_ids=tuple(sorted(cis.get(incident.id, []))[:1]) if with_ci else (),
+                typo=typo,
+            )
+        )
+    return out
+
+
+def timed(label: str, samples: Sequence[Query], call: Callable[[Query], int]) -> list[float]:
+    """Time ``call`` once per query (after one warm-up round), print median, p95 and max in ms; return the times."""
+    for query in samples[:20]:
+        call(query)
+    times, sizes = [], []
+    for query in samples:
+        started = time.perf_counter()
+        sizes.append(call(query))
+        times.append((time.perf_counter() - started) * 1000)
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, round(len(ordered) * 0.95) - 1)]
+    print(
+        f"  {label:<52} median {statistics.median(ordered):6.1f} ms   p95 {p95:6.1f} ms   max {ordered[-1]:6.1f} ms"
+        f"   results: median {statistics.median(sizes):.0f}"
+    )
+    return times
+
+
+def measure(sample: list[Query]) -> None:
+    from incidents.similar import similar_incidents
+
+    def lookup(query: Query, *, text: bool = True, structured: bool = True, words: int | None = None) -> list:
+        typed = " ".join(query.text.split()[:words]) if words else query.text
+        return similar_incidents(
+            text=typed if text else "",
+            caller_id=query.caller_id if structured else None,
+            service_id=query.service_id if structured else None,
+            ci_ids=query.ci_ids if structured else (),
+        )
+
+    with_context = [q for q in sample if q.caller_id or q.service_id or q.ci_ids]
+    typos = [q for q in sample if q.typo]
+    timed("text only", sample, lambda q: len(lookup(q, structured=False)))
+    timed(f"text + caller/service/CI ({len(with_context)} queries)", with_context, lambda q: len(lookup(q)))
+    timed(f"with a typo ({len(typos)} queries)", typos, lambda q: len(lookup(q)))
+    timed("the first two words only (while typing)", sample, lambda q: len(lookup(q, words=2, structured=False)))
+    timed("caller/service/CI, no text yet", with_context, lambda q: len(lookup(q, text=False)))
+
+    # How good the answers are: is an open incident about the same fault (the same thing failing the same
+    # way) first, or among the five shown? With the caller, service or CI: is the incident itself shown?
+    for label, subset in (("all queries, text only", sample), ("queries with a typo, text only", typos)):
+        first = shown = 0
+        for query in subset:
+            faults = [_topic_of(m.incident.short_description)[:2] for m in lookup(query, structured=False)]
+            first += bool(faults) and faults[0] == query.fault
+            shown += query.fault in faults
+        print(
+            f"  {label}: an open incident about the same fault first in {first / len(subset):.0%},"
+            f" among the five shown in {shown / len(subset):.0%}"
+        )
+    itself = sum(query.target_id in {m.incident.id for m in lookup(query)} for query in with_context)
+    print(f"  with the caller, service or CI: the incident itself among the five in {itself / len(with_context):.0%}")
+
+
+def open_indexes(*, create: bool) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for name, definition in OPEN_INDEXES.items():
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
+            if create:
+                started = time.perf_counter()
+                cursor.execute(definition)
+                cursor.execute("SELECT pg_size_pretty(pg_relation_size(%s::regclass))", [name])
+                print(f"  built {name} in {time.perf_counter() - started:.1f} s ({cursor.fetchone()[0]})")
+        cursor.execute("ANALYZE incidents_incident")
+
+
+def describe() -> None:
+    """Print the size of the data set on disk."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_size_pretty(pg_total_relation_size('incidents_incident')),"
+            " pg_size_pretty(pg_relation_size('incidents_search')),"
+            " pg_size_pretty(pg_total_relation_size('incidents_incident_cis')),"
+            " (SELECT count(*) FROM incidents_incident WHERE state = ANY(%s)), version()",
+            [list(OPEN_STATES)],
+        )
+        table, fts, links, open_count, version = cursor.fetchone()
+    print(
+        f"On disk: incidents {table} with their indexes (tsvector GIN {fts}), CI links {links};"
+        f" {open_count:,} open incidents. {version.split(' on ')[0]}."
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reload", action="store_true", help="load the data again even if they are there")
+    parser.add_argument("--samples", type=int, default=200, help="queries to time (default 200)")
+    parser.add_argument("--seed", type=int, default=42, help="seed of the generator (default 42)")
+    parser.add_argument(
+        "--indexes",
+        choices=("without", "with", "both"),
+        default="both",
+        help="measure without the partial indexes on open incidents, with them, or both (default)",
+    )
+    args = parser.parse_args(argv)
+
+    url = bench_database_url()
+    setup_django(url)
+    if args.reload or not loaded():
+        print(f"Loading {INCIDENTS:,} incidents...")
+        load(seed=args.seed)
+    else:
+        print(f"Reusing the data in {BENCH_DATABASE} (--reload to load them again).")
+    describe()
+    sample = queries(samples=args.samples, seed=args.seed)
+    print(
+        f"{len(sample)} callers' queries of 5-12 words about open incidents ({sum(q.typo for q in sample)} with a"
+        " typo), warm cache:"
+    )
+    try:
+        if args.indexes in ("without", "both"):
+            open_indexes(create=False)
+            print("Without partial indexes (the migrations' indexes only):")
+            measure(sample)
+        if args.indexes in ("with", "both"):
+            print("With the partial indexes on open incidents:")
+            open_indexes(create=True)
+            measure(sample)
+    finally:
+        open_indexes(create=False)
+
+
+if __name__ == "__main__":
+    main()

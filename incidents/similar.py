@@ -1,0 +1,561 @@
+"""The same or a similar incident already open: what the call-logging page shows while the operator types.
+
+``similar_incidents`` takes what the operator typed (the caller's words) and, when they are known, the
+caller, the service and the CIs, and returns the open incidents (recorded, classified, investigating) that
+are most likely about the same thing, each with its score and the reasons it matched ("words: vpn,
+password", "misspelling: outlok → outlook", "same CI: vpn-gw-01", "same service: VPN", "same caller",
+"reported 2 hours ago"). The operator then adds the call to one of them or records a subordinate.
+
+**How an open incident is scored.** ::
+
+    score = text + 0.35 * same CI + 0.15 * same service + 0.3 * same caller + 0.15 * 2 ** (-age / 24 h)
+
+- ``text`` (0 to 1) is the share of the caller's words that the incident contains, each word weighed by how
+  rare it is among the incidents (its inverse document frequency ``ln(1.001 / (df + 0.001))``, with ``df``
+  the share of incidents that contain it): "vpn" tells more than "working", and a word that nearly every
+  incident contains counts for nothing. A word counts fully in the short description (weight A of the
+  stored ``search_vector``) and half in the symptoms only (weight B); a corrected typo counts 0.7.
+- The boosts are fixed. With four words of the caller, one word is worth 0.25: the same CI (0.35) lifts an
+  incident that lacks one of the four words above one that has all four on another CI, and not one that
+  lacks two. The same caller (0.3) does the same: a caller who calls again while an incident of theirs is
+  open usually calls about it, but not always. The same service only decides between close text matches.
+- Recency halves every 24 hours: an incident reported ten minutes ago is worth 0.15 more than a week-old
+  one, so among equal matches the newest comes first (an outage brings many calls in a short time), and
+  the boost never outweighs a word. Ties go to the most recently reported, then the highest id.
+
+``ts_rank`` is not used, for the reasons given in ``knowledge/matching.py``: it knows nothing of how rare a
+word is, and costs more per row.
+
+**How it stays fast** (under 100 ms at 1,000,000 incidents of which 30,000 open: ``bench/incidents_similar.py``).
+Two queries, whatever the number of incidents:
+
+1. The words: each word's lexeme (English stemming: "crashes" finds "crash"), its document frequency from
+   the planner's statistics of ``search_vector`` (``pg_stats.most_common_elems``), the share of incidents
+   that are open (``pg_stats`` of ``state``), whether any incident contains the word (for the words that the
+   statistics do not list) and, for a word that no incident contains, its correction (see below).
+2. The matches, in one statement. The candidates are open incidents only: those found by a ``tsquery``
+   built to find about 300 of them (the rare words alone, ``OR``-ed, the commoner ones in pairs; without
+   statistics every word alone), the newest 600 at most; and the newest 200 open incidents of the caller,
+   of the service and of the CIs. Each candidate is scored as it is read, with one ``search_vector @@
+   'lexeme':A`` test per word written out in the statement; the reasons come from the same columns; the
+   caller's and service's names, the master incident's number and the number of subordinates are read for
+   the results only.
+
+**Misspellings.** A word of four letters or more that no incident contains is taken for a typo and compared
+with pg_trgm ``similarity`` (0.3 or more, same first letter, length within one) to the most common lexemes
+of the incidents (``most_common_elems``, up to 1,000 with the default statistics target); the closest, then
+the most common, is taken. So a misspelt word alone ("outlok") finds the open incidents about Outlook, as
+long as Outlook is common enough to be listed, and the statistics exist (autovacuum's ``ANALYZE`` keeps
+them; until a table is first analysed, typos are not corrected). A trigram index on ``short_description``
+was measured instead (see ``bench/README.md``).
+
+**Bounds.** Only the first 50 words of the first 2,000 characters count. Blank text with no caller, service
+or CI returns an empty list without a query. Resolved and closed incidents never match.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import itertools
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import connection, models
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext, pgettext_lazy
+
+from cmdb.models import Contact, Service
+from incidents.choices import OPEN_STATES
+from incidents.models import Incident
+from knowledge.models import SEARCH_CONFIG
+
+MAX_CHARS = 2_000
+MAX_WORDS = 50
+MAX_LIMIT = 50
+# A word of fewer letters is too short for trigrams to tell a typo from another word.
+MIN_TYPO_LENGTH = 4
+TYPO_SIMILARITY = 0.3
+
+# The score (see the module docstring).
+CI_BOOST = 0.35
+SERVICE_BOOST = 0.15
+CALLER_BOOST = 0.3
+RECENCY_BOOST = 0.15
+RECENCY_HALF_LIFE = datetime.timedelta(hours=24)
+SYMPTOMS_WEIGHT = 0.5
+TYPO_WEIGHT = 0.7
+IDF_SMOOTHING = 0.001
+# An incident reported this recently says so in its reasons.
+RECENT = datetime.timedelta(days=3)
+
+# The candidates: how many open incidents the text query should find (expected from the statistics) and
+# may return, and how many of the caller, of the service and of the CIs are taken (the newest).
+CANDIDATE_BUDGET = 300
+CANDIDATE_CAP = 600
+STRUCTURED_CAP = 200
+# Pairs of common words are formed among this many of the rarest words of the query.
+PAIRED_WORDS = 6
+# When the statistics do not list a word: PostgreSQL's own guess for a lexeme missing from them.
+DEFAULT_RARE_DF = 0.005
+
+_WORD = re.compile(r"[^\W_]+")
+# The open states, written into the statements (not passed as parameters) so that PostgreSQL can prove that
+# a partial index on them applies.
+_OPEN = "({})".format(", ".join(f"'{state.value}'" for state in OPEN_STATES))
+
+
+class SimilarityKind(models.TextChoices):
+    WORDS = "words", pgettext_lazy("similar incident", "words")
+    MISSPELLING = "misspelling", pgettext_lazy("similar incident", "misspelling")
+    CI = "ci", pgettext_lazy("similar incident", "same CI")
+    SERVICE = "service", pgettext_lazy("similar incident", "same service")
+    CALLER = "caller", pgettext_lazy("similar incident", "same caller")
+    RECENT = "recent", pgettext_lazy("similar incident", "recently reported")
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarityReason:
+    """Why an open incident is shown: the caller's words it contains, a corrected typo, the same CI, service
+    or caller, or that it was reported recently.
+
+    ``terms`` are the words (as the operator typed them), the typo and its correction, the CI names, the
+    service's name, nothing for the caller, and for a recent incident how long ago it was reported
+    ("2 hours"; nothing when under a minute).
+    """
+
+    kind: SimilarityKind
+    terms: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        if self.kind == SimilarityKind.CALLER:
+            return str(self.kind.label)
+        if self.kind == SimilarityKind.RECENT:
+            if not self.terms:
+                return gettext("reported just now")
+            return gettext("reported %(time)s ago") % {"time": self.terms[0]}
+        if self.kind == SimilarityKind.MISSPELLING:
+            typed, found = self.terms
+            detail = gettext("%(typed)s → %(found)s") % {"typed": typed, "found": found}
+        else:
+            detail = ", ".join(self.terms)
+        return gettext("%(reason)s: %(detail)s") % {"reason": self.kind.label, "detail": detail}
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarIncident:
+    """An open incident that may be the one the caller is calling about, with its score and why it matched.
+
+    ``reasons`` come in a fixed order: the words, the corrected typos, the CIs, the service, the caller, the
+    recency. ``incident`` has what a list of them shows (number, short description, state, priority,
+    reported time), with its caller (first and last name) and service (name) loaded; its other fields are
+    deferred. ``parent_number`` is the master incident's number when it is a subordinate.
+    """
+
+    incident: Incident
+    score: float
+    reasons: tuple[SimilarityReason, ...]
+    parent_number: str | None
+    subordinate_count: int
+
+    @property
+    def caller_name(self) -> str:
+        return self.incident.caller.full_name
+
+    @property
+    def service_name(self) -> str:
+        return self.incident.service.name if self.incident.service_id else ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    word: str  # as typed
+    lexeme: str
+    df: float | None  # share of incidents that contain it; None when the statistics cannot tell
+    weight: float = 1.0  # TYPO_WEIGHT for a corrected typo
+    typo: bool = False
+
+    @property
+    def idf(self) -> float:
+        return math.log((1 + IDF_SMOOTHING) / ((self.df or 0.0) + IDF_SMOOTHING))
+
+
+def similar_incidents(
+    *,
+    text: str,
+    caller_id: int | None = None,
+    service_id: int | None = None,
+    ci_ids: Sequence[int] = (),
+    exclude_id: int | None = None,
+    limit: int = 5,
+) -> list[SimilarIncident]:
+    """The open incidents most like the one being recorded: by the caller's words, CIs, service, caller, age.
+
+    At most ``limit`` (1 to 50), best first; ``exclude_id`` leaves out the incident being edited. Two
+    queries; one when no word of the text is in any incident (stop words, unknown words) and nothing else
+    is given, or when there is no text; none when there is nothing to match on.
+    """
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}.")
+    tokens = _tokens(text)
+    ci_ids = sorted({int(ci) for ci in ci_ids})
+    structured = bool(ci_ids) or caller_id is not None or service_id is not None
+    if not tokens and not structured:
+        return []
+    words, open_rows = _analyse(tokens) if tokens else ([], 0.0)
+    candidate_query, expected = _candidate_query(words, open_rows)
+    if candidate_query is None and not structured:
+        return []
+    now = timezone.now()
+    params: dict[str, object] = {
+        "candidate_query": candidate_query,
+        "has_words": candidate_query is not None,
+        # When the words say too little (only common ones), the first open incidents found will do:
+        # sorting them all by time first would read every one of them.
+        "vague": expected > CANDIDATE_CAP,
+        "idf_total": sum(word.idf for word in words),
+        "ci_ids": ci_ids,
+        "has_cis": bool(ci_ids),
+        "caller_id": caller_id,
+        "service_id": service_id,
+        "exclude_id": exclude_id,
+        "now": now,
+        "limit": limit,
+        **_SQL_CONSTANTS,
+    }
+    for i, word in enumerate(words):
+        params.update(
+            {
+                f"w{i}": word.word,
+                f"l{i}": word.lexeme,
+                f"q{i}": _tsquery(word.lexeme),
+                f"qa{i}": _tsquery(word.lexeme, "A"),
+                f"idf{i}": word.idf * word.weight,
+            }
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_matches_sql(tuple(word.typo for word in words)), params)
+        rows = cursor.fetchall()
+    return [_similar(row, now) for row in rows]
+
+
+# --- The words -------------------------------------------------------------------------------------
+
+
+def _tokens(text: str) -> list[str]:
+    """The distinct words of the text, lower case, in order: letters and digits, two characters or more."""
+    words = _WORD.findall((text or "")[:MAX_CHARS].lower())
+    return list(dict.fromkeys(word for word in words if len(word) > 1))[:MAX_WORDS]
+
+
+_WORDS = f"""
+WITH stats AS MATERIALIZED (
+    SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS freqs
+    FROM pg_stats AS s
+    WHERE s.schemaname = current_schema() AND s.tablename = 'incidents_incident' AND s.attname = 'search_vector'
+),
+states AS MATERIALIZED (
+    SELECT CASE WHEN count(*) > 0 THEN coalesce(sum(v.freq) FILTER (WHERE v.state IN {_OPEN}), 0) END AS open_share
+    FROM pg_stats AS s
+    CROSS JOIN LATERAL unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS v(state, freq)
+    WHERE s.schemaname = current_schema() AND s.tablename = 'incidents_incident' AND s.attname = 'state'
+)
+SELECT w.word, l.lexeme, st.freqs[array_position(st.elems, l.lexeme)],
+    st.freqs[cardinality(st.elems) + 1],
+    (SELECT c.reltuples FROM pg_class AS c WHERE c.oid = 'incidents_incident'::regclass),
+    (SELECT states.open_share FROM states),
+    k.known, fix.lexeme, fix.freq
+FROM unnest(%(words)s::text[], %(typo_able)s::boolean[]) WITH ORDINALITY AS w(word, typo_able, pos)
+CROSS JOIN LATERAL (SELECT (tsvector_to_array(to_tsvector(%(config)s::regconfig, w.word)))[1] AS lexeme) AS l
+LEFT JOIN stats AS st ON true
+CROSS JOIN LATERAL (
+    SELECT CASE
+        WHEN l.lexeme IS NULL THEN false
+        WHEN array_position(st.elems, l.lexeme) IS NOT NULL THEN true
+        ELSE EXISTS (SELECT FROM incidents_incident AS i WHERE i.search_vector @@ quote_literal(l.lexeme)::tsquery)
+    END AS known
+) AS k
+-- A typo is corrected against the most common lexemes of the incidents, stem against stem with pg_trgm (so
+-- that "conection" finds "connection": "conect" and "connect"), keeping the first letter and the length
+-- give or take one, as typos do (else "urgent" would become "agent").
+LEFT JOIN LATERAL (
+    SELECT e.lexeme, e.freq
+    FROM unnest(st.elems, st.freqs[1:cardinality(st.elems)]) AS e(lexeme, freq)
+    WHERE w.typo_able AND NOT k.known AND l.lexeme IS NOT NULL
+      AND left(e.lexeme, 1) = left(l.lexeme, 1) AND abs(length(e.lexeme) - length(l.lexeme)) <= 1
+      AND similarity(e.lexeme, l.lexeme) >= %(typo_similarity)s
+    ORDER BY similarity(e.lexeme, l.lexeme) DESC, e.freq DESC, e.lexeme
+    LIMIT 1
+) AS fix ON true
+ORDER BY w.pos
+"""  # noqa: S608 (only this module's constants are formatted in)
+
+
+def _analyse(tokens: list[str]) -> tuple[list[_Word], float]:
+    """The words to search for, with their lexeme and frequency (typos corrected); and how many are open.
+
+    Stop words, and words that no incident contains and that are not a typo of a common word, drop out.
+    The number of open incidents is estimated from the statistics (0 when they say nothing).
+    """
+    typo_able = [len(token) >= MIN_TYPO_LENGTH and token.isalpha() for token in tokens]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _WORDS,
+            {"words": tokens, "typo_able": typo_able, "config": SEARCH_CONFIG, "typo_similarity": TYPO_SIMILARITY},
+        )
+        result = cursor.fetchall()
+    words: list[_Word] = []
+    seen: set[str] = set()
+    rows = 0.0
+    open_share: float | None = None
+    for word, lexeme, df, min_df, reltuples, share, known, fix, fix_df in result:
+        rows = max(float(reltuples or 0), 0.0)
+        open_share = share
+        if not known:
+            if fix is None or fix in seen:
+                continue
+            lexeme, df, weight, typo = fix, fix_df, TYPO_WEIGHT, True
+        else:
+            weight, typo = 1.0, False
+            if lexeme in seen:
+                continue
+        seen.add(lexeme)
+        if not rows:
+            # Never analysed, or emptied since (TRUNCATE keeps the old statistics): they say nothing.
+            df = min_df = None
+        if df is None and min_df is not None:
+            # Not among the most common elements: rarer than the rarest of them.
+            df = min(DEFAULT_RARE_DF, min_df / 2)
+        words.append(_Word(word=word, lexeme=lexeme, df=df, weight=weight, typo=typo))
+    # A typo whose correction is also typed counts once, as typed.
+    typed = {word.lexeme for word in words if not word.typo}
+    words = [word for word in words if not word.typo or word.lexeme not in typed]
+    open_rows = rows * (1.0 if open_share is None else float(open_share))
+    return words, open_rows
+
+
+def _tsquery(lexeme: str, weights: str = "") -> str:
+    """A lexeme as a ``tsquery`` operand, quoted (lexemes here are letters and digits, but quoting costs nothing)."""
+    quoted = lexeme.replace("\\", "\\\\").replace("'", "''")
+    return f"'{quoted}'" + (f":{weights}" if weights else "")
+
+
+def _candidate_query(words: list[_Word], rows: float) -> tuple[str | None, float]:
+    """A ``tsquery`` for the candidates, expected to find ``CANDIDATE_BUDGET`` of the ``rows`` open incidents at
+    most; and how many.
+
+    Words are taken from the rarest: alone (``OR``-ed) while the expected number of rows allows, then in
+    pairs (``a & b``, as often as the two frequencies multiplied suggest) among the rarest of the remaining
+    ones, and when no pair is rare enough, as many of those together as it takes. Without statistics every
+    word is taken alone (and the number expected is 0).
+    """
+    if not words:
+        return None, 0.0
+    by_rarity = sorted(words, key=lambda word: (word.df or 0.0, word.lexeme))
+    clauses: list[str] = []
+    expected = 0.0
+    rest = []
+    for word in by_rarity:
+        found = (word.df or 0.0) * rows
+        if not rest and expected + found <= CANDIDATE_BUDGET:
+            clauses.append(_tsquery(word.lexeme))
+            expected += found
+        else:
+            rest.append(word)
+    rest = rest[:PAIRED_WORDS]
+    pairs = sorted(itertools.combinations(rest, 2), key=lambda pair: (pair[0].df or 0.0) * (pair[1].df or 0.0))
+    for first, second in pairs:
+        found = (first.df or 0.0) * (second.df or 0.0) * rows
+        if expected + found > CANDIDATE_BUDGET:
+            break
+        clauses.append(f"{_tsquery(first.lexeme)} & {_tsquery(second.lexeme)}")
+        expected += found
+    if not clauses:
+        # Only common words: as many of them together as it takes (the rarest first).
+        together, share = [], 1.0
+        for word in rest:
+            together.append(word)
+            share *= word.df or 0.0
+            if share * rows <= CANDIDATE_BUDGET:
+                break
+        clauses.append(" & ".join(_tsquery(word.lexeme) for word in together))
+        expected = share * rows
+    return " | ".join(f"({clause})" for clause in clauses), expected
+
+
+# --- The matches -----------------------------------------------------------------------------------
+
+_SQL_CONSTANTS = {
+    "config": SEARCH_CONFIG,
+    "candidate_cap": CANDIDATE_CAP,
+    "structured_cap": STRUCTURED_CAP,
+    "symptoms_weight": SYMPTOMS_WEIGHT,
+    "ci_boost": CI_BOOST,
+    "service_boost": SERVICE_BOOST,
+    "caller_boost": CALLER_BOOST,
+    "recency_boost": RECENCY_BOOST,
+    "half_life": RECENCY_HALF_LIFE.total_seconds(),
+}
+
+# The columns of the incident a list of them shows, in the order of the model's fields.
+_SHOWN_FIELDS = [
+    field.attname
+    for field in Incident._meta.concrete_fields
+    if field.attname
+    in {"id", "number", "state", "caller_id", "reported_at", "short_description", "service_id", "priority"}
+]
+_SHOWN_COLUMNS = ", ".join(f"i.{name}" for name in _SHOWN_FIELDS)
+
+# The statement, for a given list of words (whether each is a corrected typo). Each word's test is written
+# out in the expressions that score a row (``%(q0)s``, ``%(q1)s``...), as in ``knowledge/matching.py``.
+# ``%(name)s`` placeholders are the only thing that varies; every value travels as a parameter.
+_MATCHES = """
+WITH
+ci_hits AS MATERIALIZED (
+    SELECT ic.incident_id AS id, array_agg(ci.name ORDER BY ci.name) AS names
+    FROM incidents_incident_cis AS ic
+    JOIN incidents_incident AS i ON i.id = ic.incident_id
+    JOIN cmdb_configurationitem AS ci ON ci.id = ic.configurationitem_id
+    WHERE %(has_cis)s AND ic.configurationitem_id = ANY(%(ci_ids)s::bigint[]) AND i.state IN {open}
+    GROUP BY ic.incident_id
+),
+-- The candidates: open incidents only, the newest of each source. The constant conditions let PostgreSQL
+-- skip what was not asked for.
+text_matches AS (
+    SELECT i.id FROM incidents_incident AS i
+    WHERE %(has_words)s AND i.state IN {open} AND i.search_vector @@ %(candidate_query)s::tsquery
+    ORDER BY CASE WHEN NOT %(vague)s THEN i.reported_at END DESC
+    LIMIT %(candidate_cap)s
+),
+candidates AS (
+    SELECT t.id FROM text_matches AS t
+    UNION
+    (
+        SELECT i.id FROM incidents_incident AS i
+        WHERE %(caller_id)s::bigint IS NOT NULL AND i.caller_id = %(caller_id)s AND i.state IN {open}
+        ORDER BY i.reported_at DESC
+        LIMIT %(structured_cap)s
+    )
+    UNION
+    (
+        SELECT i.id FROM incidents_incident AS i
+        WHERE %(service_id)s::bigint IS NOT NULL AND i.service_id = %(service_id)s AND i.state IN {open}
+        ORDER BY i.reported_at DESC
+        LIMIT %(structured_cap)s
+    )
+    UNION
+    (SELECT h.id FROM ci_hits AS h ORDER BY h.id DESC LIMIT %(structured_cap)s)
+),
+scored AS (
+    SELECT i.id, i.search_vector, i.reported_at, h.names AS ci_names,
+        coalesce(i.service_id = %(service_id)s, false) AS same_service,
+        coalesce(i.caller_id = %(caller_id)s, false) AS same_caller,
+        coalesce({text_weight} / nullif(%(idf_total)s, 0), 0)
+        + CASE WHEN h.id IS NULL THEN 0 ELSE %(ci_boost)s END
+        + CASE WHEN i.service_id = %(service_id)s THEN %(service_boost)s ELSE 0 END
+        + CASE WHEN i.caller_id = %(caller_id)s THEN %(caller_boost)s ELSE 0 END
+        + %(recency_boost)s * power(0.5, least(
+            greatest(extract(epoch FROM %(now)s::timestamptz - i.reported_at)::float8, 0) / %(half_life)s, 60))
+            AS score
+    FROM candidates AS c
+    JOIN incidents_incident AS i ON i.id = c.id
+    LEFT JOIN ci_hits AS h ON h.id = i.id
+    WHERE i.id IS DISTINCT FROM %(exclude_id)s::bigint
+),
+top AS (
+    SELECT s.* FROM scored AS s ORDER BY s.score DESC, s.reported_at DESC, s.id DESC LIMIT %(limit)s
+)
+SELECT {shown}, caller.first_name, caller.last_name, service.name, parent.number,
+    (SELECT count(*) FROM incidents_incident AS sub WHERE sub.parent_id = i.id),
+    top.score, {matched}, {fixed_typed}, {fixed_found}, top.ci_names, top.same_service, top.same_caller
+FROM top
+JOIN incidents_incident AS i ON i.id = top.id
+JOIN cmdb_contact AS caller ON caller.id = i.caller_id
+LEFT JOIN cmdb_service AS service ON service.id = i.service_id
+LEFT JOIN incidents_incident AS parent ON parent.id = i.parent_id
+ORDER BY top.score DESC, top.reported_at DESC, top.id DESC
+"""
+
+# The word a corrected typo stands for, as the incident spells it: the first word of that stem in its short
+# description or symptoms.
+_FOUND = (
+    "coalesce(lower(substring(ts_headline(%(config)s::regconfig, i.short_description || ' ' || i.symptoms,"
+    " quote_literal(%(l{i})s)::tsquery, 'StartSel=<<, StopSel=>>, MaxWords=2, MinWords=1, ShortWord=0,"
+    " MaxFragments=1') FROM '<<([^<>]*)>>')), %(l{i})s)"
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _matches_sql(typos: tuple[bool, ...]) -> str:
+    """The statement for these words (``typos[i]``: whether word ``i`` is a corrected typo), written out by
+    this module from its own fragments only."""
+    text_weight = " + ".join(
+        f"CASE WHEN i.search_vector @@ %(qa{i})s::tsquery THEN %(idf{i})s"
+        f" WHEN i.search_vector @@ %(q{i})s::tsquery THEN %(idf{i})s * %(symptoms_weight)s ELSE 0 END"
+        for i in range(len(typos))
+    )
+    matched = ", ".join(
+        f"CASE WHEN top.search_vector @@ %(q{i})s::tsquery THEN %(w{i})s END"
+        for i, typo in enumerate(typos)
+        if not typo
+    )
+    fixed_typed = ", ".join(
+        f"CASE WHEN top.search_vector @@ %(q{i})s::tsquery THEN %(w{i})s END" for i, typo in enumerate(typos) if typo
+    )
+    fixed_found = ", ".join(
+        f"CASE WHEN top.search_vector @@ %(q{i})s::tsquery THEN {_FOUND.format(i=i)} END"
+        for i, typo in enumerate(typos)
+        if typo
+    )
+    return _MATCHES.format(
+        open=_OPEN,
+        text_weight=f"({text_weight})" if typos else "0",
+        matched=_array(matched),
+        fixed_typed=_array(fixed_typed),
+        fixed_found=_array(fixed_found),
+        shown=_SHOWN_COLUMNS,
+    )
+
+
+def _array(elements: str) -> str:
+    """The non-NULL ones of these SQL expressions, as a ``text[]``."""
+    return f"array_remove(ARRAY[{elements}]::text[], NULL)" if elements else "ARRAY[]::text[]"
+
+
+def _similar(row: tuple, now: datetime.datetime) -> SimilarIncident:
+    shown = len(_SHOWN_FIELDS)
+    incident = Incident.from_db(connection.alias, _SHOWN_FIELDS, row[:shown])
+    first_name, last_name, service_name, parent_number, subordinates, score = row[shown : shown + 6]
+    matched, fixed_typed, fixed_found, ci_names, same_service, same_caller = row[shown + 6 :]
+    incident.caller = Contact.from_db(
+        connection.alias, ["id", "first_name", "last_name"], (incident.caller_id, first_name, last_name)
+    )
+    if incident.service_id is not None:
+        incident.service = Service.from_db(connection.alias, ["id", "name"], (incident.service_id, service_name))
+    reasons = []
+    if matched:
+        reasons.append(SimilarityReason(SimilarityKind.WORDS, tuple(matched)))
+    reasons.extend(
+        SimilarityReason(SimilarityKind.MISSPELLING, (typed, found))
+        for typed, found in zip(fixed_typed, fixed_found, strict=True)
+    )
+    if ci_names:
+        reasons.append(SimilarityReason(SimilarityKind.CI, tuple(ci_names)))
+    if same_service:
+        reasons.append(SimilarityReason(SimilarityKind.SERVICE, (service_name,)))
+    if same_caller:
+        reasons.append(SimilarityReason(SimilarityKind.CALLER))
+    age = now - incident.reported_at
+    if age <= RECENT:
+        terms = (timesince(incident.reported_at, now, depth=1),) if age >= datetime.timedelta(minutes=1) else ()
+        reasons.append(SimilarityReason(SimilarityKind.RECENT, terms))
+    return SimilarIncident(
+        incident=incident,
+        score=float(score),
+        reasons=tuple(reasons),
+        parent_number=parent_number,
+        subordinate_count=subordinates,
+    )
