@@ -123,3 +123,10 @@ class AddCallForm(forms.Form):
         except ValidationError as error:
             self.add_error("caller", error)
         return cleaned
+
+
+class InformUsersForm(forms.Form):
+    """The message to the affected users of a serious incident, prepared by the desk and edited freely."""
+
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}), max_length=5000)

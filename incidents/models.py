@@ -106,6 +106,8 @@ class Incident(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="subordinates",
     )
+    management_notified_at = models.DateTimeField(_("management notified"), null=True, blank=True, editable=False)
+    users_informed_at = models.DateTimeField(_("affected users informed"), null=True, blank=True, editable=False)
     logging_seconds = models.PositiveIntegerField(_("time to log the call (s)"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     search_vector = models.GeneratedField(
@@ -161,6 +163,11 @@ class Incident(ConcurrentTransitionMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in (State.RECORDED, State.CLASSIFIED, State.INVESTIGATING)
+
+    @property
+    def serious_notices_pending(self) -> bool:
+        """A serious incident whose management notice or user information has not gone out yet."""
+        return self.serious and (self.management_notified_at is None or self.users_informed_at is None)
 
 
 class Activity(models.Model):

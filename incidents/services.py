@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from cmdb.models import ConfigurationItem, Contact, Location, Service
 from incidents import selectors
-from incidents.choices import ActivityKind, Channel, Impact, Urgency
+from incidents.choices import ActivityKind, Channel, Impact, Priority, Urgency
 from incidents.models import Activity, Incident
 from incidents.priority import priority_for, raise_to
 
@@ -83,6 +83,7 @@ def incident_record(
     if errors:
         raise ValidationError(errors)
 
+    priority = priority_for(impact, urgency, selectors.priority_matrix())
     incident = Incident(
         caller=caller,
         channel=channel,
@@ -95,8 +96,9 @@ def incident_record(
         affected_users=affected_users,
         impact=impact,
         urgency=urgency,
-        priority=priority_for(impact, urgency, selectors.priority_matrix()),
-        serious=serious,
+        priority=priority,
+        # The top priority is a major incident whether or not the operator ticked the box.
+        serious=serious or priority == Priority.CRITICAL,
         desk_owner=by,
         parent=parent,
         logging_seconds=logging_seconds,
@@ -117,7 +119,7 @@ def incident_record(
             "impact": impact,
             "urgency": urgency,
             "priority": incident.priority,
-            "serious": serious,
+            "serious": incident.serious,
             "cis": [ci.name for ci in cis],
             "service": service.name if service else None,
             "parent": parent.number if parent else None,

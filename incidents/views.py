@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -12,11 +13,11 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cmdb.impact import changes_on_cis
 from cmdb.models import ConfigurationItem
-from incidents import selectors, services
-from incidents.choices import Priority
+from incidents import notices, selectors, services
 from incidents.filters import IncidentFilter
-from incidents.forms import AddCallForm, RecordIncidentForm
+from incidents.forms import AddCallForm, InformUsersForm, RecordIncidentForm
 from incidents.models import Incident
 from incidents.priority import priority_for
 from incidents.similar import similar_incidents
@@ -136,6 +137,34 @@ def priority_preview(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/partials/priority.html", {"priority": priority})
 
 
+@require_POST
+def notify_management(request: HttpRequest, number: str) -> HttpResponse:
+    incident = get_object_or_404(Incident.objects.only("pk", "number"), number=number)
+    try:
+        notices.incident_notify_management(by=request.user, incident_id=incident.pk)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Management has been notified."))
+    return HttpResponseRedirect(incident.get_absolute_url())
+
+
+@require_POST
+def inform_users(request: HttpRequest, number: str) -> HttpResponse:
+    incident = get_object_or_404(Incident.objects.only("pk", "number"), number=number)
+    form = InformUsersForm(request.POST)
+    if form.is_valid():
+        try:
+            notices.incident_inform_users(by=request.user, incident_id=incident.pk, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The affected users have been informed."))
+    else:
+        messages.error(request, _("Give the message a subject and a text."))
+    return HttpResponseRedirect(incident.get_absolute_url())
+
+
 class IncidentListView(ListPage):
     permission_required = "incidents.view_incident"
     filterset_class = IncidentFilter
@@ -156,4 +185,22 @@ class IncidentDetailView(DetailPage):
         return selectors.incident_detail()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(priority_labels=dict(Priority.choices), **kwargs)
+        incident = self.object
+        ci_ids = [ci.pk for ci in incident.cis.all()]
+        window = (incident.reported_at - RECENT_CHANGES, incident.reported_at + UPCOMING_CHANGES)
+        context: dict[str, Any] = {
+            "changes": list(changes_on_cis(ci_ids=ci_ids, start=window[0], end=window[1])) if ci_ids else [],
+        }
+        if incident.serious_notices_pending:
+            subject, body = notices.prepared_user_message(incident)
+            context = {
+                "management_recipients": notices.management_recipients(incident),
+                "user_recipients": notices.affected_user_recipients(incident),
+                "inform_form": InformUsersForm(initial={"subject": subject, "body": body}),
+            }
+        return super().get_context_data(**context, **kwargs)
+
+
+# What the desk looks at for a CI in trouble: changes in the three days before the call, or the day after.
+RECENT_CHANGES = datetime.timedelta(hours=72)
+UPCOMING_CHANGES = datetime.timedelta(hours=24)

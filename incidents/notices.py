@@ -1,0 +1,147 @@
+"""The two notices a serious (major) incident needs before anything else may happen to it.
+
+"Notify management" mails the managers; "inform the affected users" mails a message, prepared and then
+edited by the operator, to the people the incident hurts. Each is journaled with its time and recipients
+in the same transaction, and the mail is sent through Django's mail API after the commit, so a rolled-back
+notice never reaches anyone. (Retries and the outbox come with the notifications issue.)
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cmdb.models import Contact
+from incidents.choices import ActivityKind, Visibility
+from incidents.models import Activity, Incident
+from servicedesk.roles import Role
+
+MAX_RECIPIENTS = 500
+
+
+def management_recipients(incident: Incident) -> list[str]:
+    """The managers' addresses: members of the Managers role and the manager of the assigned group."""
+    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    condition = Q(groups__name=Role.MANAGERS.value)
+    if incident.assigned_group_id:
+        condition |= Q(managed_groups=incident.assigned_group_id)
+    return sorted(set(users.filter(condition).values_list("email", flat=True)))
+
+
+def affected_user_recipients(incident: Incident) -> list[str]:
+    """Who the incident hurts, as far as the CMDB tells: the caller, the callers of its subordinates, and
+    the active contacts working where the incident's CIs and its service's CIs stand."""
+    locations = set(incident.cis.exclude(location=None).values_list("location", flat=True))
+    if incident.service_id:
+        locations |= set(incident.service.cis.exclude(location=None).values_list("location", flat=True))
+    contacts = (
+        Contact.objects.filter(active=True)
+        .exclude(email="")
+        .filter(Q(pk=incident.caller_id) | Q(incidents__parent=incident) | Q(workplace__in=locations))
+    )
+    return sorted(set(contacts.values_list("email", flat=True)))[:MAX_RECIPIENTS]
+
+
+def prepared_user_message(incident: Incident) -> tuple[str, str]:
+    """The subject and text the operator starts from when informing the affected users."""
+    subject = _("Disruption: %(summary)s (%(number)s)") % {
+        "summary": incident.short_description,
+        "number": incident.number,
+    }
+    service = incident.service.name if incident.service else _("your IT services")
+    body = _(
+        "Dear colleague,\n\nWe are aware of a disruption affecting %(service)s: %(summary)s.\n"
+        "Our teams are working on it with the highest priority. You do not need to report it again; "
+        "we will tell you as soon as it is resolved.\n\nReference: %(number)s\n\nThe service desk"
+    ) % {"service": service, "summary": incident.short_description, "number": incident.number}
+    return subject, body
+
+
+def _ensure_desk(by: AbstractBaseUser) -> None:
+    if not by.has_perm("incidents.change_incident"):
+        raise PermissionDenied(_("Only the service desk sends the notices of a serious incident."))
+
+
+@transaction.atomic
+def incident_notify_management(*, by: AbstractBaseUser, incident_id: int) -> Incident:
+    """Mail management about a serious incident and journal it. Raises ``ValidationError`` when there
+    is nobody to notify (no manager with an e-mail address) or the incident is not serious."""
+    _ensure_desk(by)
+    incident = Incident.objects.select_for_update(of=("self",)).select_related("service", "caller").get(pk=incident_id)
+    if not incident.serious:
+        raise ValidationError(_("Only serious incidents need a management notice."))
+    recipients = management_recipients(incident)
+    if not recipients:
+        raise ValidationError(_("No manager has an e-mail address: add one before notifying management."))
+    subject = _("Serious incident %(number)s: %(summary)s") % {
+        "number": incident.number,
+        "summary": incident.short_description,
+    }
+    body = _(
+        "%(number)s was recorded as a serious incident.\n\n%(summary)s\nPriority: %(priority)s\n"
+        "Service: %(service)s\nCaller: %(caller)s\n\n%(url)s"
+    ) % {
+        "number": incident.number,
+        "summary": incident.short_description,
+        "priority": incident.get_priority_display(),
+        "service": incident.service.name if incident.service else "—",
+        "caller": incident.caller.full_name,
+        "url": f"{settings.SITE_URL}{incident.get_absolute_url()}",
+    }
+    incident.management_notified_at = timezone.now()
+    incident.version += 1
+    incident.save(update_fields=["management_notified_at", "version", "updated_at"])
+    Activity.objects.create(
+        incident=incident,
+        kind=ActivityKind.NOTIFICATION,
+        author=by,
+        text=_("Management notified."),
+        data={"notice": "management", "recipients": recipients, "subject": subject},
+    )
+    _send_after_commit(subject, body, recipients)
+    return incident
+
+
+@transaction.atomic
+def incident_inform_users(*, by: AbstractBaseUser, incident_id: int, subject: str, body: str) -> Incident:
+    """Mail the affected users the (edited) message and journal it as a customer-visible update."""
+    _ensure_desk(by)
+    incident = Incident.objects.select_for_update(of=("self",)).select_related("service").get(pk=incident_id)
+    if not incident.serious:
+        raise ValidationError(_("Only serious incidents need this message."))
+    errors = {}
+    if not subject.strip():
+        errors["subject"] = [_("Give the message a subject.")]
+    if not body.strip():
+        errors["body"] = [_("Write the message to the affected users.")]
+    if errors:
+        raise ValidationError(errors)
+    recipients = affected_user_recipients(incident)
+    if not recipients:
+        raise ValidationError(_("Nobody affected has an e-mail address; inform them another way and note it."))
+    incident.users_informed_at = timezone.now()
+    incident.version += 1
+    incident.save(update_fields=["users_informed_at", "version", "updated_at"])
+    Activity.objects.create(
+        incident=incident,
+        kind=ActivityKind.NOTIFICATION,
+        visibility=Visibility.CUSTOMER,
+        author=by,
+        text=body.strip(),
+        data={"notice": "users", "recipients": recipients, "subject": subject.strip()},
+    )
+    _send_after_commit(subject.strip(), body.strip(), recipients)
+    return incident
+
+
+def _send_after_commit(subject: str, body: str, recipients: list[str]) -> None:
+    # Blind copies: affected users must not learn each other's addresses.
+    message = EmailMessage(subject=subject, body=body, to=[settings.DEFAULT_FROM_EMAIL], bcc=recipients)
+    transaction.on_commit(message.send)
