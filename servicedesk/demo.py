@@ -59,7 +59,13 @@ def _load_knowledge() -> None:
     load_knowledge_demo()
 
 
-LOADERS: list[Callable[[], object]] = [load_accounts, _load_cmdb, _load_knowledge]
+def _load_incidents() -> None:
+    from incidents.demo import load_incidents_demo
+
+    load_incidents_demo()
+
+
+LOADERS: list[Callable[[], object]] = [load_accounts, _load_cmdb, _load_knowledge, _load_incidents]
 
 
 @transaction.atomic
