@@ -130,3 +130,17 @@ class InformUsersForm(forms.Form):
 
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}), max_length=5000)
+
+
+class NewCallerForm(forms.ModelForm):
+    """An unknown caller, added from the logging form without leaving it (prefix ``new_caller``)."""
+
+    class Meta:
+        model = Contact
+        fields = ["first_name", "last_name", "email", "phone", "mobile", "department", "workplace"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not (cleaned.get("email") or cleaned.get("phone") or cleaned.get("mobile")):
+            raise ValidationError(_("Give at least one way to reach the caller: e-mail, phone or mobile."))
+        return cleaned

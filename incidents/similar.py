@@ -175,12 +175,28 @@ class _Word:
     word: str  # as typed
     lexeme: str
     df: float | None  # share of incidents that contain it; None when the statistics cannot tell
-    weight: float = 1.0  # TYPO_WEIGHT for a corrected typo
-    typo: bool = False
+    common: bool = False  # listed in the statistics, so surely in some open incident
+    fix: str | None = None  # for a word the statistics do not list: the common lexeme it may be a typo of
+    fix_df: float | None = None
 
     @property
     def idf(self) -> float:
-        return math.log((1 + IDF_SMOOTHING) / ((self.df or 0.0) + IDF_SMOOTHING))
+        return _idf(self.df)
+
+    @property
+    def fix_idf(self) -> float:
+        return _idf(self.fix_df)
+
+    @property
+    def candidate_df(self) -> float | None:
+        """The share of incidents the word finds as a candidate: as typed, or as its correction."""
+        if self.fix is None:
+            return self.df
+        return (self.df or 0.0) + (self.fix_df or 0.0) if self.df is not None else None
+
+
+def _idf(df: float | None) -> float:
+    return math.log((1 + IDF_SMOOTHING) / ((df or 0.0) + IDF_SMOOTHING))
 
 
 def similar_incidents(
@@ -195,8 +211,8 @@ def similar_incidents(
     """The open incidents most like the one being recorded: by the caller's words, CIs, service, caller, age.
 
     At most ``limit`` (1 to 50), best first; ``exclude_id`` leaves out the incident being edited. Two
-    queries; one when no word of the text is in any incident (stop words, unknown words) and nothing else
-    is given, or when there is no text; none when there is nothing to match on.
+    queries; one when the text has no word to search for (stop words only) and nothing else is given, or
+    when there is no text; none when there is nothing to match on.
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}.")
@@ -216,7 +232,6 @@ def similar_incidents(
         # When the words say too little (only common ones), the first open incidents found will do:
         # sorting them all by time first would read every one of them.
         "vague": expected > CANDIDATE_CAP,
-        "idf_total": sum(word.idf for word in words),
         "ci_ids": ci_ids,
         "has_cis": bool(ci_ids),
         "caller_id": caller_id,
@@ -230,14 +245,23 @@ def similar_incidents(
         params.update(
             {
                 f"w{i}": word.word,
-                f"l{i}": word.lexeme,
                 f"q{i}": _tsquery(word.lexeme),
                 f"qa{i}": _tsquery(word.lexeme, "A"),
-                f"idf{i}": word.idf * word.weight,
+                f"idf{i}": word.idf,
             }
         )
+        if word.fix is not None:
+            params.update(
+                {
+                    f"l{i}": word.fix,
+                    f"f{i}": _tsquery(word.fix),
+                    f"fa{i}": _tsquery(word.fix, "A"),
+                    f"fidf{i}": word.fix_idf,
+                }
+            )
+    shape = tuple((word.common, word.fix is not None) for word in words)
     with connection.cursor() as cursor:
-        cursor.execute(_matches_sql(tuple(word.typo for word in words)), params)
+        cursor.execute(_matches_sql(shape), params)
         rows = cursor.fetchall()
     return [_similar(row, now) for row in rows]
 
@@ -251,6 +275,10 @@ def _tokens(text: str) -> list[str]:
     return list(dict.fromkeys(word for word in words if len(word) > 1))[:MAX_WORDS]
 
 
+# Only the statistics are read here, never the table: PostgreSQL cannot see a lexeme computed in the same
+# statement, assumes it is in 0.5% of the rows and would look for one with a sequential scan (5 s at 1M
+# incidents for a word that is in none). Whether a rare word is in an open incident is asked in the second
+# statement, where the lexeme is a constant and the GIN index answers at once.
 _WORDS = f"""
 WITH stats AS MATERIALIZED (
     SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS freqs
@@ -262,42 +290,40 @@ states AS MATERIALIZED (
     FROM pg_stats AS s
     CROSS JOIN LATERAL unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS v(state, freq)
     WHERE s.schemaname = current_schema() AND s.tablename = 'incidents_incident' AND s.attname = 'state'
+),
+words AS MATERIALIZED (
+    SELECT w.word, w.typo_able, w.pos, l.lexeme, array_position(st.elems, l.lexeme) AS position
+    FROM unnest(%(words)s::text[], %(typo_able)s::boolean[]) WITH ORDINALITY AS w(word, typo_able, pos)
+    CROSS JOIN LATERAL (SELECT (tsvector_to_array(to_tsvector(%(config)s::regconfig, w.word)))[1] AS lexeme) AS l
+    LEFT JOIN stats AS st ON true
 )
-SELECT w.word, l.lexeme, st.freqs[array_position(st.elems, l.lexeme)],
-    st.freqs[cardinality(st.elems) + 1],
+SELECT w.word, w.lexeme, st.freqs[w.position], st.freqs[cardinality(st.elems) + 1],
     (SELECT c.reltuples FROM pg_class AS c WHERE c.oid = 'incidents_incident'::regclass),
     (SELECT states.open_share FROM states),
-    k.known, fix.lexeme, fix.freq
-FROM unnest(%(words)s::text[], %(typo_able)s::boolean[]) WITH ORDINALITY AS w(word, typo_able, pos)
-CROSS JOIN LATERAL (SELECT (tsvector_to_array(to_tsvector(%(config)s::regconfig, w.word)))[1] AS lexeme) AS l
+    fix.lexeme, fix.freq
+FROM words AS w
 LEFT JOIN stats AS st ON true
-CROSS JOIN LATERAL (
-    SELECT CASE
-        WHEN l.lexeme IS NULL THEN false
-        WHEN array_position(st.elems, l.lexeme) IS NOT NULL THEN true
-        ELSE EXISTS (SELECT FROM incidents_incident AS i WHERE i.search_vector @@ quote_literal(l.lexeme)::tsquery)
-    END AS known
-) AS k
--- A typo is corrected against the most common lexemes of the incidents, stem against stem with pg_trgm (so
--- that "conection" finds "connection": "conect" and "connect"), keeping the first letter and the length
--- give or take one, as typos do (else "urgent" would become "agent").
+-- A word the statistics do not list may be a typo of one they list: stem against stem with pg_trgm (so that
+-- "conection" finds "connection": "conect" and "connect"), keeping the first letter and the length give or
+-- take one, as typos do (else "urgent" would become "agent").
 LEFT JOIN LATERAL (
     SELECT e.lexeme, e.freq
     FROM unnest(st.elems, st.freqs[1:cardinality(st.elems)]) AS e(lexeme, freq)
-    WHERE w.typo_able AND NOT k.known AND l.lexeme IS NOT NULL
-      AND left(e.lexeme, 1) = left(l.lexeme, 1) AND abs(length(e.lexeme) - length(l.lexeme)) <= 1
-      AND similarity(e.lexeme, l.lexeme) >= %(typo_similarity)s
-    ORDER BY similarity(e.lexeme, l.lexeme) DESC, e.freq DESC, e.lexeme
+    WHERE w.typo_able AND w.position IS NULL AND w.lexeme IS NOT NULL
+      AND left(e.lexeme, 1) = left(w.lexeme, 1) AND abs(length(e.lexeme) - length(w.lexeme)) <= 1
+      AND similarity(e.lexeme, w.lexeme) >= %(typo_similarity)s
+    ORDER BY similarity(e.lexeme, w.lexeme) DESC, e.freq DESC, e.lexeme
     LIMIT 1
 ) AS fix ON true
+WHERE w.lexeme IS NOT NULL
 ORDER BY w.pos
 """  # noqa: S608 (only this module's constants are formatted in)
 
 
 def _analyse(tokens: list[str]) -> tuple[list[_Word], float]:
-    """The words to search for, with their lexeme and frequency (typos corrected); and how many are open.
+    """The words to search for (not stop words), with their lexeme, frequency and possible correction; and how
+    many incidents are open.
 
-    Stop words, and words that no incident contains and that are not a typo of a common word, drop out.
     The number of open incidents is estimated from the statistics (0 when they say nothing).
     """
     typo_able = [len(token) >= MIN_TYPO_LENGTH and token.isalpha() for token in tokens]
@@ -311,28 +337,23 @@ def _analyse(tokens: list[str]) -> tuple[list[_Word], float]:
     seen: set[str] = set()
     rows = 0.0
     open_share: float | None = None
-    for word, lexeme, df, min_df, reltuples, share, known, fix, fix_df in result:
+    for word, lexeme, df, min_df, reltuples, share, fix, fix_df in result:
         rows = max(float(reltuples or 0), 0.0)
         open_share = share
-        if not known:
-            if fix is None or fix in seen:
-                continue
-            lexeme, df, weight, typo = fix, fix_df, TYPO_WEIGHT, True
-        else:
-            weight, typo = 1.0, False
-            if lexeme in seen:
-                continue
+        if lexeme in seen:
+            continue
         seen.add(lexeme)
+        common = df is not None and bool(rows)
         if not rows:
             # Never analysed, or emptied since (TRUNCATE keeps the old statistics): they say nothing.
-            df = min_df = None
+            df = min_df = fix = fix_df = None
         if df is None and min_df is not None:
             # Not among the most common elements: rarer than the rarest of them.
             df = min(DEFAULT_RARE_DF, min_df / 2)
-        words.append(_Word(word=word, lexeme=lexeme, df=df, weight=weight, typo=typo))
-    # A typo whose correction is also typed counts once, as typed.
-    typed = {word.lexeme for word in words if not word.typo}
-    words = [word for word in words if not word.typo or word.lexeme not in typed]
+        words.append(_Word(word=word, lexeme=lexeme, df=df, common=common, fix=fix, fix_df=fix_df))
+    # A typo whose correction is also typed is no typo: the word is taken as typed.
+    typed = {word.lexeme for word in words}
+    words = [_Word(w.word, w.lexeme, w.df, w.common) if w.fix in typed else w for w in words]
     open_rows = rows * (1.0 if open_share is None else float(open_share))
     return words, open_rows
 
@@ -343,45 +364,56 @@ def _tsquery(lexeme: str, weights: str = "") -> str:
     return f"'{quoted}'" + (f":{weights}" if weights else "")
 
 
+def _operand(word: _Word) -> str:
+    """The word in a candidate ``tsquery``: as typed, or as its correction."""
+    if word.fix is None:
+        return _tsquery(word.lexeme)
+    return f"({_tsquery(word.lexeme)} | {_tsquery(word.fix)})"
+
+
 def _candidate_query(words: list[_Word], rows: float) -> tuple[str | None, float]:
     """A ``tsquery`` for the candidates, expected to find ``CANDIDATE_BUDGET`` of the ``rows`` open incidents at
     most; and how many.
 
     Words are taken from the rarest: alone (``OR``-ed) while the expected number of rows allows, then in
     pairs (``a & b``, as often as the two frequencies multiplied suggest) among the rarest of the remaining
-    ones, and when no pair is rare enough, as many of those together as it takes. Without statistics every
-    word is taken alone (and the number expected is 0).
+    ones, and when no pair is rare enough, as many of those together as it takes. A word that may be a typo
+    is taken as typed or corrected. Without statistics every word is taken alone (and the number expected
+    is 0).
     """
     if not words:
         return None, 0.0
-    by_rarity = sorted(words, key=lambda word: (word.df or 0.0, word.lexeme))
+    by_rarity = sorted(words, key=lambda word: (word.candidate_df or 0.0, word.lexeme))
     clauses: list[str] = []
     expected = 0.0
     rest = []
     for word in by_rarity:
-        found = (word.df or 0.0) * rows
+        found = (word.candidate_df or 0.0) * rows
         if not rest and expected + found <= CANDIDATE_BUDGET:
-            clauses.append(_tsquery(word.lexeme))
+            clauses.append(_operand(word))
             expected += found
         else:
             rest.append(word)
     rest = rest[:PAIRED_WORDS]
-    pairs = sorted(itertools.combinations(rest, 2), key=lambda pair: (pair[0].df or 0.0) * (pair[1].df or 0.0))
+    pairs = sorted(
+        itertools.combinations(rest, 2),
+        key=lambda pair: (pair[0].candidate_df or 0.0) * (pair[1].candidate_df or 0.0),
+    )
     for first, second in pairs:
-        found = (first.df or 0.0) * (second.df or 0.0) * rows
+        found = (first.candidate_df or 0.0) * (second.candidate_df or 0.0) * rows
         if expected + found > CANDIDATE_BUDGET:
             break
-        clauses.append(f"{_tsquery(first.lexeme)} & {_tsquery(second.lexeme)}")
+        clauses.append(f"{_operand(first)} & {_operand(second)}")
         expected += found
     if not clauses:
         # Only common words: as many of them together as it takes (the rarest first).
         together, share = [], 1.0
         for word in rest:
             together.append(word)
-            share *= word.df or 0.0
+            share *= word.candidate_df or 0.0
             if share * rows <= CANDIDATE_BUDGET:
                 break
-        clauses.append(" & ".join(_tsquery(word.lexeme) for word in together))
+        clauses.append(" & ".join(_operand(word) for word in together))
         expected = share * rows
     return " | ".join(f"({clause})" for clause in clauses), expected
 
@@ -393,6 +425,7 @@ _SQL_CONSTANTS = {
     "candidate_cap": CANDIDATE_CAP,
     "structured_cap": STRUCTURED_CAP,
     "symptoms_weight": SYMPTOMS_WEIGHT,
+    "typo_weight": TYPO_WEIGHT,
     "ci_boost": CI_BOOST,
     "service_boost": SERVICE_BOOST,
     "caller_boost": CALLER_BOOST,
@@ -409,11 +442,20 @@ _SHOWN_FIELDS = [
 ]
 _SHOWN_COLUMNS = ", ".join(f"i.{name}" for name in _SHOWN_FIELDS)
 
-# The statement, for a given list of words (whether each is a corrected typo). Each word's test is written
-# out in the expressions that score a row (``%(q0)s``, ``%(q1)s``...), as in ``knowledge/matching.py``.
-# ``%(name)s`` placeholders are the only thing that varies; every value travels as a parameter.
+# The statement, for a given shape of the words (whether each is common, whether it may be a typo). Each
+# word's test is written out in the expressions that score a row (``%(q0)s``, ``%(q1)s``...), as in
+# ``knowledge/matching.py``. ``%(name)s`` placeholders are the only thing that varies; every value travels as
+# a parameter.
 _MATCHES = """
 WITH
+-- Whether an open incident has each word that the statistics do not list (as typed): if none has it, the
+-- word is a typo when it has a correction, and does not count otherwise.
+known AS MATERIALIZED (
+    SELECT {known}
+),
+total AS MATERIALIZED (
+    SELECT {idf_total} AS idf FROM known AS k
+),
 ci_hits AS MATERIALIZED (
     SELECT ic.incident_id AS id, array_agg(ci.name ORDER BY ci.name) AS names
     FROM incidents_incident_cis AS ic
@@ -453,7 +495,7 @@ scored AS (
     SELECT i.id, i.search_vector, i.reported_at, h.names AS ci_names,
         coalesce(i.service_id = %(service_id)s, false) AS same_service,
         coalesce(i.caller_id = %(caller_id)s, false) AS same_caller,
-        coalesce({text_weight} / nullif(%(idf_total)s, 0), 0)
+        coalesce({text_weight} / nullif(total.idf, 0), 0)
         + CASE WHEN h.id IS NULL THEN 0 ELSE %(ci_boost)s END
         + CASE WHEN i.service_id = %(service_id)s THEN %(service_boost)s ELSE 0 END
         + CASE WHEN i.caller_id = %(caller_id)s THEN %(caller_boost)s ELSE 0 END
@@ -463,6 +505,8 @@ scored AS (
     FROM candidates AS c
     JOIN incidents_incident AS i ON i.id = c.id
     LEFT JOIN ci_hits AS h ON h.id = i.id
+    CROSS JOIN known AS k
+    CROSS JOIN total
     WHERE i.id IS DISTINCT FROM %(exclude_id)s::bigint
 ),
 top AS (
@@ -476,9 +520,12 @@ JOIN incidents_incident AS i ON i.id = top.id
 JOIN cmdb_contact AS caller ON caller.id = i.caller_id
 LEFT JOIN cmdb_service AS service ON service.id = i.service_id
 LEFT JOIN incidents_incident AS parent ON parent.id = i.parent_id
+CROSS JOIN known AS k
 ORDER BY top.score DESC, top.reported_at DESC, top.id DESC
 """
 
+# Whether an open incident has word ``i`` as typed (a constant query: the GIN index answers).
+_KNOWN = "EXISTS (SELECT FROM incidents_incident AS x WHERE x.state IN {open} AND x.search_vector @@ %(q{i})s::tsquery)"
 # The word a corrected typo stands for, as the incident spells it: the first word of that stem in its short
 # description or symptoms.
 _FOUND = (
@@ -488,31 +535,44 @@ _FOUND = (
 )
 
 
-@functools.lru_cache(maxsize=64)
-def _matches_sql(typos: tuple[bool, ...]) -> str:
-    """The statement for these words (``typos[i]``: whether word ``i`` is a corrected typo), written out by
-    this module from its own fragments only."""
-    text_weight = " + ".join(
-        f"CASE WHEN i.search_vector @@ %(qa{i})s::tsquery THEN %(idf{i})s"
-        f" WHEN i.search_vector @@ %(q{i})s::tsquery THEN %(idf{i})s * %(symptoms_weight)s ELSE 0 END"
-        for i in range(len(typos))
-    )
+@functools.lru_cache(maxsize=256)
+def _matches_sql(shape: tuple[tuple[bool, bool], ...]) -> str:
+    """The statement for words of this shape (``shape[i]``: whether word ``i`` is common, whether it has a
+    correction), written out by this module from its own fragments only."""
+    known = [f"{_KNOWN.format(open=_OPEN, i=i)} AS k{i}" for i, (common, _fix) in enumerate(shape) if not common]
+    is_known = ["true" if common else f"k.k{i}" for i, (common, _fix) in enumerate(shape)]
+    idf_total = [
+        f"CASE WHEN {is_known[i]} THEN %(idf{i})s" + (f" ELSE %(fidf{i})s END" if fix else " ELSE 0 END")
+        for i, (_common, fix) in enumerate(shape)
+    ]
+    text_weight = []
+    for i, (_common, fix) in enumerate(shape):
+        cases = (
+            f"WHEN i.search_vector @@ %(qa{i})s::tsquery THEN %(idf{i})s"
+            f" WHEN i.search_vector @@ %(q{i})s::tsquery THEN %(idf{i})s * %(symptoms_weight)s"
+        )
+        if fix:
+            cases += (
+                f" WHEN {is_known[i]} THEN 0"
+                f" WHEN i.search_vector @@ %(fa{i})s::tsquery THEN %(fidf{i})s * %(typo_weight)s"
+                f" WHEN i.search_vector @@ %(f{i})s::tsquery THEN %(fidf{i})s * %(typo_weight)s * %(symptoms_weight)s"
+            )
+        text_weight.append(f"CASE {cases} ELSE 0 END")
     matched = ", ".join(
-        f"CASE WHEN top.search_vector @@ %(q{i})s::tsquery THEN %(w{i})s END"
-        for i, typo in enumerate(typos)
-        if not typo
+        f"CASE WHEN top.search_vector @@ %(q{i})s::tsquery THEN %(w{i})s END" for i in range(len(shape))
     )
-    fixed_typed = ", ".join(
-        f"CASE WHEN top.search_vector @@ %(q{i})s::tsquery THEN %(w{i})s END" for i, typo in enumerate(typos) if typo
-    )
-    fixed_found = ", ".join(
-        f"CASE WHEN top.search_vector @@ %(q{i})s::tsquery THEN {_FOUND.format(i=i)} END"
-        for i, typo in enumerate(typos)
-        if typo
-    )
+    fixes = [
+        (i, f"NOT {is_known[i]} AND top.search_vector @@ %(f{i})s::tsquery")
+        for i, (_common, fix) in enumerate(shape)
+        if fix
+    ]
+    fixed_typed = ", ".join(f"CASE WHEN {condition} THEN %(w{i})s END" for i, condition in fixes)
+    fixed_found = ", ".join(f"CASE WHEN {condition} THEN {_FOUND.format(i=i)} END" for i, condition in fixes)
     return _MATCHES.format(
         open=_OPEN,
-        text_weight=f"({text_weight})" if typos else "0",
+        known=", ".join(known) or "true AS nothing",
+        idf_total=" + ".join(idf_total) or "0",
+        text_weight=f"({' + '.join(text_weight)})" if text_weight else "0",
         matched=_array(matched),
         fixed_typed=_array(fixed_typed),
         fixed_found=_array(fixed_found),

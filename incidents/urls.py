@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.record, name="record"),
     path("new/priority/", views.priority_preview, name="priority_preview"),
     path("new/similar/", views.similar, name="similar"),
+    path("new/caller/", views.caller_create, name="caller_create"),
     path("<str:number>/add-call/", views.add_call, name="add_call"),
     path("<str:number>/notify-management/", views.notify_management, name="notify_management"),
     path("<str:number>/inform-users/", views.inform_users, name="inform_users"),

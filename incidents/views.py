@@ -12,12 +12,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import retarget
 
 from cmdb.impact import changes_on_cis
 from cmdb.models import ConfigurationItem
 from incidents import notices, selectors, services
 from incidents.filters import IncidentFilter
-from incidents.forms import AddCallForm, InformUsersForm, RecordIncidentForm
+from incidents.forms import AddCallForm, InformUsersForm, NewCallerForm, RecordIncidentForm
 from incidents.models import Incident
 from incidents.priority import priority_for
 from incidents.similar import similar_incidents
@@ -66,7 +67,8 @@ def record(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(number)s recorded.") % {"number": incident.number})
             return HttpResponseRedirect(incident.get_absolute_url())
-    return render(request, "incidents/record.html", {"form": form, "parent": parent})
+    context = {"form": form, "parent": parent, "new_caller": NewCallerForm(prefix="new_caller")}
+    return render(request, "incidents/record.html", context)
 
 
 @require_POST
@@ -97,6 +99,19 @@ def add_call(request: HttpRequest, number: str) -> HttpResponse:
     for problems in form.errors.values():
         messages.error(request, " ".join(problems))
     return render(request, "incidents/record.html", {"form": RecordIncidentForm(request.POST)}, status=400)
+
+
+@require_POST
+@permission_required("cmdb.add_contact", raise_exception=True)
+def caller_create(request: HttpRequest) -> HttpResponse:
+    """Add an unknown caller from the logging form (htmx): on success the new caller is chosen at once;
+    otherwise the small form comes back with its errors."""
+    form = NewCallerForm(request.POST, prefix="new_caller")
+    if not form.is_valid():
+        return retarget(render(request, "incidents/partials/new_caller.html", {"new_caller": form}), "#new-caller")
+    contact = form.save()
+    messages.success(request, _("%(name)s added as a caller.") % {"name": contact.full_name})
+    return render(request, "incidents/partials/new_caller_chosen.html", {"contact": contact})
 
 
 @require_GET

@@ -45,7 +45,8 @@ PUBLISH_KNOWN_ERRORS = ("knowledge.publish_knownerror",)
 
 # Only the service desk records incidents (add_incident); everyone in a role reads them.
 INCIDENT_READ = ("incidents.view_incident", "incidents.view_activity")
-INCIDENT_RECORD = ("incidents.add_incident", "incidents.change_incident")
+# The desk adds a caller it does not know yet while logging the call.
+INCIDENT_RECORD = ("incidents.add_incident", "incidents.change_incident", "cmdb.add_contact")
 
 # "app_label.codename" per role. Features add their permissions here.
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {

@@ -102,6 +102,13 @@ document.addEventListener("click", (event) => {
 document.addEventListener("htmx:afterSwap", (event) => {
   const results = event.detail.target;
   if (!results.matches || !results.matches("[data-picker-results]")) return;
-  const input = results.closest("[data-picker]").querySelector("[data-picker-input]");
+  const picker = results.closest("[data-picker]");
+  const input = picker.querySelector("[data-picker-input]");
   input.setAttribute("aria-expanded", String(results.querySelector("[role=option]") !== null));
+  // A caller just added from the logging form is chosen at once.
+  const added = results.querySelector("[role=option][data-autochoose]");
+  if (added) {
+    pickerChoose(picker, added);
+    input.focus();
+  }
 });

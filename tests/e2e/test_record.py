@@ -74,3 +74,22 @@ def test_an_operator_finds_the_similar_incident_and_records_a_subordinate(live_s
     expect(page.get_by_role("heading", name=re.compile(r"^INC\d{7} payroll export fails again"))).to_be_visible()
     expect(page.get_by_role("link", name=re.compile(master.number))).to_be_visible()
     assert Incident.objects.get(short_description="payroll export fails again").parent_id == master.pk
+
+
+def test_an_unknown_caller_is_added_inline_and_chosen(live_server, page: Page, operator):
+    sign_in(page, live_server.url, "olivia")
+    page.goto(f"{live_server.url}/incidents/new/")
+
+    page.get_by_text("Caller not found? Add them").click()
+    page.get_by_label("First name").fill("Eva")
+    page.get_by_label("Last name").fill("de Wit")
+    page.get_by_role("button", name="Add the caller").click()
+    expect(page.get_by_text("Give at least one way to reach the caller")).to_be_visible()
+    page.get_by_label("Phone", exact=True).fill("010 123 4567")
+    page.get_by_role("button", name="Add the caller").click()
+
+    expect(page.get_by_role("combobox", name="Caller")).to_have_value("Eva de Wit")
+    page.get_by_label("Short description").fill("Cannot print")
+    page.keyboard.press("Control+Enter")
+    expect(page.get_by_role("heading", name=re.compile(r"^INC\d{7} Cannot print"))).to_be_visible()
+    assert Incident.objects.get().caller.full_name == "Eva de Wit"

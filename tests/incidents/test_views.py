@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cmdb.models import Contact
 from incidents import services
 from incidents.choices import Impact, Urgency
 from incidents.models import Incident
@@ -251,3 +252,28 @@ def test_support_members_cannot_add_calls_either(client, operator, support_membe
 
     assert response.status_code == 403
     assert client.get(reverse("incidents:similar"), {"short_description": "vpn"}).status_code == 403
+
+
+def test_the_desk_adds_an_unknown_caller_without_leaving_the_form(client, operator):
+    client.force_login(operator)
+    url = reverse("incidents:caller_create")
+
+    refused = client.post(url, {"new_caller-first_name": "Eva", "new_caller-last_name": "de Wit"})
+    added = client.post(
+        url, {"new_caller-first_name": "Eva", "new_caller-last_name": "de Wit", "new_caller-phone": "010 123 4567"}
+    )
+
+    assert refused.headers["HX-Retarget"] == "#new-caller"
+    assert "Give at least one way to reach the caller" in refused.text
+    contact = Contact.objects.get()
+    assert contact.full_name == "Eva de Wit"
+    assert f'data-id="{contact.pk}"' in added.text and "data-autochoose" in added.text
+
+
+def test_support_members_cannot_add_callers_from_the_form(client, support_member):
+    client.force_login(support_member)
+
+    response = client.post(reverse("incidents:caller_create"), {"new_caller-first_name": "x"})
+
+    assert response.status_code == 403
+    assert not Contact.objects.exists()
