@@ -53,7 +53,19 @@ class CallerField(forms.CharField):
         return found[0]
 
 
-class RecordIncidentForm(forms.Form):
+class CallerResolvingForm(forms.Form):
+    """A form with ``caller`` and ``caller_id`` fields: cleaning turns them into one active contact."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        try:
+            cleaned["caller"] = self.fields["caller"].resolve(cleaned.get("caller", ""), cleaned.get("caller_id", ""))
+        except ValidationError as error:
+            self.add_error("caller", error)
+        return cleaned
+
+
+class RecordIncidentForm(CallerResolvingForm):
     """Logging a call: the fields in the order an operator asks for them on the phone."""
 
     caller = CallerField(label=_("Caller"), max_length=200, required=False)
@@ -87,14 +99,6 @@ class RecordIncidentForm(forms.Form):
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
             self.initial["opened"] = signing.dumps(time.time(), salt=OPENED_SALT)
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        try:
-            cleaned["caller"] = self.fields["caller"].resolve(cleaned.get("caller", ""), cleaned.get("caller_id", ""))
-        except ValidationError as error:
-            self.add_error("caller", error)
-        return cleaned
-
     def logging_seconds(self) -> int | None:
         """Seconds from opening the form to saving it, from a signed timestamp (a forged one is ignored)."""
         try:
@@ -105,7 +109,7 @@ class RecordIncidentForm(forms.Form):
         return seconds if 0 <= seconds <= MAX_LOGGING_SECONDS else None
 
 
-class AddCallForm(forms.Form):
+class AddCallForm(CallerResolvingForm):
     """The same call-logging form posted to "add this call to INC…": only what a journal entry needs."""
 
     caller = CallerField(label=_("Caller"), max_length=200, required=False)
@@ -115,14 +119,6 @@ class AddCallForm(forms.Form):
     affected_users = forms.IntegerField(min_value=0, max_value=1_000_000, initial=1)
     impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int)
     urgency = forms.TypedChoiceField(choices=Urgency.choices, coerce=int)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        try:
-            cleaned["caller"] = self.fields["caller"].resolve(cleaned.get("caller", ""), cleaned.get("caller_id", ""))
-        except ValidationError as error:
-            self.add_error("caller", error)
-        return cleaned
 
 
 class InformUsersForm(forms.Form):
