@@ -68,13 +68,21 @@ def test_an_account_without_a_role_gets_403(client, url_name):
     assert client.get(reverse(url_name)).status_code == 403
 
 
-@pytest.mark.parametrize("url_name", CREATE_PAGES)
+@pytest.mark.parametrize("url_name", [name for name in CREATE_PAGES if name != "cmdb:contact_create"])
 def test_only_configuration_managers_may_create(client, operator, config_manager, url_name):
     client.force_login(operator)
     assert client.get(reverse(url_name)).status_code == 403
 
     client.force_login(config_manager)
     assert client.get(reverse(url_name)).status_code == 200
+
+
+def test_the_desk_may_add_callers_but_support_may_not(client, operator, support_member):
+    client.force_login(operator)
+    assert client.get(reverse("cmdb:contact_create")).status_code == 200
+
+    client.force_login(support_member)
+    assert client.get(reverse("cmdb:contact_create")).status_code == 403
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):
