@@ -20,11 +20,12 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from cmdb.models import ConfigurationItem, Contact, Location, Service, SupportGroup
-from incidents.choices import ActivityKind, Channel, Impact, Priority, State, Urgency, Visibility
+from incidents.choices import OPEN_STATES, ActivityKind, Channel, Impact, Priority, State, Urgency, Visibility
 from knowledge.models import SEARCH_CONFIG
 from servicedesk.numbers import SequenceNumber
 
 INCIDENT_NUMBER_SEQUENCE = "incidents_incident_number_seq"
+OPEN = models.Q(state__in=OPEN_STATES)
 
 
 class NextIncidentNumber(SequenceNumber):
@@ -132,6 +133,19 @@ class Incident(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["service", "-reported_at"], name="incidents_service_reported"),
             models.Index(fields=["caller", "-reported_at"], name="incidents_caller_reported"),
             models.Index(fields=["-reported_at", "-id"], name="incidents_reported"),
+            # The similar-incident lookup looks at open incidents only: small partial indexes keep it
+            # under 100 ms at a million incidents (bench/incidents_similar.py).
+            GinIndex(fields=["search_vector"], name="incidents_open_search", condition=models.Q(state__in=OPEN_STATES)),
+            models.Index(
+                fields=["service", "-reported_at"],
+                name="incidents_open_service",
+                condition=models.Q(state__in=OPEN_STATES),
+            ),
+            models.Index(
+                fields=["caller", "-reported_at"],
+                name="incidents_open_caller",
+                condition=models.Q(state__in=OPEN_STATES),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

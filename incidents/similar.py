@@ -14,40 +14,49 @@ password", "misspelling: outlok → outlook", "same CI: vpn-gw-01", "same servic
   rare it is among the incidents (its inverse document frequency ``ln(1.001 / (df + 0.001))``, with ``df``
   the share of incidents that contain it): "vpn" tells more than "working", and a word that nearly every
   incident contains counts for nothing. A word counts fully in the short description (weight A of the
-  stored ``search_vector``) and half in the symptoms only (weight B); a corrected typo counts 0.7.
+  stored ``search_vector``) and half in the symptoms only (weight B); a corrected typo counts 0.7. Words
+  that no open incident contains do not count.
 - The boosts are fixed. With four words of the caller, one word is worth 0.25: the same CI (0.35) lifts an
   incident that lacks one of the four words above one that has all four on another CI, and not one that
   lacks two. The same caller (0.3) does the same: a caller who calls again while an incident of theirs is
   open usually calls about it, but not always. The same service only decides between close text matches.
 - Recency halves every 24 hours: an incident reported ten minutes ago is worth 0.15 more than a week-old
   one, so among equal matches the newest comes first (an outage brings many calls in a short time), and
-  the boost never outweighs a word. Ties go to the most recently reported, then the highest id.
+  it never outweighs a word. Being recent is no reason on its own: an incident is shown only for some of
+  the words, its CI, service or caller. Ties go to the most recently reported, then the highest id.
 
 ``ts_rank`` is not used, for the reasons given in ``knowledge/matching.py``: it knows nothing of how rare a
-word is, and costs more per row.
+word is, and costs more per row (an ``OR`` of the words ranked with it: 130 ms at 1,000,000 incidents).
 
-**How it stays fast** (under 100 ms at 1,000,000 incidents of which 30,000 open: ``bench/incidents_similar.py``).
-Two queries, whatever the number of incidents:
+**How it stays fast** (``bench/incidents_similar.py``, 1,000,000 incidents of which 31,500 open: with the
+indexes that ``bench/README.md`` proposes, 18 to 22 ms at the median and 27 to 41 ms at the 95th percentile;
+with the migrations' indexes only, 42 to 60 and 70 to 114 ms). Two queries, whatever the number of incidents:
 
-1. The words: each word's lexeme (English stemming: "crashes" finds "crash"), its document frequency from
-   the planner's statistics of ``search_vector`` (``pg_stats.most_common_elems``), the share of incidents
-   that are open (``pg_stats`` of ``state``), whether any incident contains the word (for the words that the
-   statistics do not list) and, for a word that no incident contains, its correction (see below).
+1. The words, from the planner's statistics only: each word's lexeme (English stemming: "crashes" finds
+   "crash"), its document frequency (``pg_stats.most_common_elems`` of ``search_vector``, kept by
+   autovacuum; without statistics every word counts as rare), the share of incidents that are open
+   (``pg_stats`` of ``state``) and, for a word the statistics do not list, the common word it may be a
+   typo of (see below). The table is not read here: PostgreSQL cannot see a lexeme computed in the same
+   statement, assumes it is in 0.5% of the rows, and looks for one with a sequential scan (5 s at
+   1,000,000 incidents for a word that is in none).
 2. The matches, in one statement. The candidates are open incidents only: those found by a ``tsquery``
    built to find about 300 of them (the rare words alone, ``OR``-ed, the commoner ones in pairs; without
    statistics every word alone), the newest 600 at most; and the newest 200 open incidents of the caller,
-   of the service and of the CIs. Each candidate is scored as it is read, with one ``search_vector @@
+   of the service and among the newest 2,000 of the CIs (a CI everything depends on may have tens of
+   thousands of closed ones). Each candidate is scored as it is read, with one ``search_vector @@
    'lexeme':A`` test per word written out in the statement; the reasons come from the same columns; the
    caller's and service's names, the master incident's number and the number of subordinates are read for
    the results only.
 
-**Misspellings.** A word of four letters or more that no incident contains is taken for a typo and compared
-with pg_trgm ``similarity`` (0.3 or more, same first letter, length within one) to the most common lexemes
-of the incidents (``most_common_elems``, up to 1,000 with the default statistics target); the closest, then
-the most common, is taken. So a misspelt word alone ("outlok") finds the open incidents about Outlook, as
-long as Outlook is common enough to be listed, and the statistics exist (autovacuum's ``ANALYZE`` keeps
-them; until a table is first analysed, typos are not corrected). A trigram index on ``short_description``
-was measured instead (see ``bench/README.md``).
+**Misspellings.** A word of four letters or more that the statistics do not list is compared with pg_trgm
+``similarity`` (0.3 or more, same first letter, length within one) to the lexemes they list (the most common
+ones, up to 1,000 with the default statistics target), stem against stem (so that "conection" finds
+"connection": "conect" and "connect"); the closest, then the most common, is its correction. The second
+statement then asks whether an open incident has the word as typed (a GIN lookup, the lexeme being a
+constant there): if one has, the word counts as typed; if none has, it is a typo and its correction counts
+instead. So a misspelt word alone ("outlok") finds the open incidents about Outlook, as long as Outlook is
+common enough to be listed and the statistics exist (until a table is first analysed, typos are not
+corrected). Trigram indexes on ``short_description`` were measured and not used (``bench/README.md``).
 
 **Bounds.** Only the first 50 words of the first 2,000 characters count. Blank text with no caller, service
 or CI returns an empty list without a query. Resolved and closed incidents never match.
@@ -97,6 +106,8 @@ RECENT = datetime.timedelta(days=3)
 CANDIDATE_BUDGET = 300
 CANDIDATE_CAP = 600
 STRUCTURED_CAP = 200
+# The newest links of the CIs read for their open incidents.
+CI_LINK_CAP = 2_000
 # Pairs of common words are formed among this many of the rarest words of the query.
 PAIRED_WORDS = 6
 # When the statistics do not list a word: PostgreSQL's own guess for a lexeme missing from them.
@@ -275,10 +286,7 @@ def _tokens(text: str) -> list[str]:
     return list(dict.fromkeys(word for word in words if len(word) > 1))[:MAX_WORDS]
 
 
-# Only the statistics are read here, never the table: PostgreSQL cannot see a lexeme computed in the same
-# statement, assumes it is in 0.5% of the rows and would look for one with a sequential scan (5 s at 1M
-# incidents for a word that is in none). Whether a rare word is in an open incident is asked in the second
-# statement, where the lexeme is a constant and the GIN index answers at once.
+# Only the statistics are read here, never the table (see the module docstring).
 _WORDS = f"""
 WITH stats AS MATERIALIZED (
     SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS freqs
@@ -424,6 +432,7 @@ _SQL_CONSTANTS = {
     "config": SEARCH_CONFIG,
     "candidate_cap": CANDIDATE_CAP,
     "structured_cap": STRUCTURED_CAP,
+    "ci_link_cap": CI_LINK_CAP,
     "symptoms_weight": SYMPTOMS_WEIGHT,
     "typo_weight": TYPO_WEIGHT,
     "ci_boost": CI_BOOST,
@@ -456,16 +465,21 @@ known AS MATERIALIZED (
 total AS MATERIALIZED (
     SELECT {idf_total} AS idf FROM known AS k
 ),
-ci_hits AS MATERIALIZED (
-    SELECT ic.incident_id AS id, array_agg(ci.name ORDER BY ci.name) AS names
-    FROM incidents_incident_cis AS ic
-    JOIN incidents_incident AS i ON i.id = ic.incident_id
-    JOIN cmdb_configurationitem AS ci ON ci.id = ic.configurationitem_id
-    WHERE %(has_cis)s AND ic.configurationitem_id = ANY(%(ci_ids)s::bigint[]) AND i.state IN {open}
-    GROUP BY ic.incident_id
-),
 -- The candidates: open incidents only, the newest of each source. The constant conditions let PostgreSQL
--- skip what was not asked for.
+-- skip what was not asked for. A CI's incidents are read from its newest links only: the link table has no
+-- state, and a CI that everyone depends on may have tens of thousands of closed incidents.
+ci_matches AS (
+    SELECT i.id FROM (
+        SELECT ic.incident_id FROM incidents_incident_cis AS ic
+        WHERE %(has_cis)s AND ic.configurationitem_id = ANY(%(ci_ids)s::bigint[])
+        ORDER BY ic.incident_id DESC
+        LIMIT %(ci_link_cap)s
+    ) AS l
+    JOIN incidents_incident AS i ON i.id = l.incident_id
+    WHERE i.state IN {open}
+    ORDER BY i.id DESC
+    LIMIT %(structured_cap)s
+),
 text_matches AS (
     SELECT i.id FROM incidents_incident AS i
     WHERE %(has_words)s AND i.state IN {open} AND i.search_vector @@ %(candidate_query)s::tsquery
@@ -489,25 +503,38 @@ candidates AS (
         LIMIT %(structured_cap)s
     )
     UNION
-    (SELECT h.id FROM ci_hits AS h ORDER BY h.id DESC LIMIT %(structured_cap)s)
+    SELECT m.id FROM ci_matches AS m
 ),
-scored AS (
+parts AS (
     SELECT i.id, i.search_vector, i.reported_at, h.names AS ci_names,
         coalesce(i.service_id = %(service_id)s, false) AS same_service,
         coalesce(i.caller_id = %(caller_id)s, false) AS same_caller,
-        coalesce({text_weight} / nullif(total.idf, 0), 0)
-        + CASE WHEN h.id IS NULL THEN 0 ELSE %(ci_boost)s END
-        + CASE WHEN i.service_id = %(service_id)s THEN %(service_boost)s ELSE 0 END
-        + CASE WHEN i.caller_id = %(caller_id)s THEN %(caller_boost)s ELSE 0 END
-        + %(recency_boost)s * power(0.5, least(
+        coalesce({text_weight} / nullif(total.idf, 0), 0) AS text_share,
+        power(0.5, least(
             greatest(extract(epoch FROM %(now)s::timestamptz - i.reported_at)::float8, 0) / %(half_life)s, 60))
-            AS score
+            AS freshness
     FROM candidates AS c
     JOIN incidents_incident AS i ON i.id = c.id
-    LEFT JOIN ci_hits AS h ON h.id = i.id
+    -- The given CIs each candidate is linked to (the unique index of the links answers).
+    LEFT JOIN LATERAL (
+        SELECT array_agg(ci.name ORDER BY ci.name) AS names
+        FROM incidents_incident_cis AS ic
+        JOIN cmdb_configurationitem AS ci ON ci.id = ic.configurationitem_id
+        WHERE %(has_cis)s AND ic.incident_id = i.id AND ic.configurationitem_id = ANY(%(ci_ids)s::bigint[])
+    ) AS h ON true
     CROSS JOIN known AS k
     CROSS JOIN total
     WHERE i.id IS DISTINCT FROM %(exclude_id)s::bigint
+),
+scored AS (
+    SELECT p.*, p.text_share
+        + CASE WHEN p.ci_names IS NULL THEN 0 ELSE %(ci_boost)s END
+        + CASE WHEN p.same_service THEN %(service_boost)s ELSE 0 END
+        + CASE WHEN p.same_caller THEN %(caller_boost)s ELSE 0 END
+        + %(recency_boost)s * p.freshness AS score
+    FROM parts AS p
+    -- Being recent is no reason on its own (a candidate of a typo's correction may have none of the words).
+    WHERE p.text_share > 0 OR p.ci_names IS NOT NULL OR p.same_service OR p.same_caller
 ),
 top AS (
     SELECT s.* FROM scored AS s ORDER BY s.score DESC, s.reported_at DESC, s.id DESC LIMIT %(limit)s

@@ -115,6 +115,26 @@ def test_a_misspelt_word_alone_still_finds_the_incident(desk):
     assert reasons(matches[0]) == ["misspelling: outlok → outlook"]
 
 
+def test_a_typo_that_an_open_incident_also_contains_is_taken_as_typed(desk):
+    analyse()
+    typo = IncidentFactory(short_description="Outlok crashes")  # after the statistics: a rare word
+
+    matches = similar_incidents(text="outlok")
+
+    assert numbers(matches) == [typo.number]
+    assert reasons(matches[0]) == ["words: outlok", "reported just now"]
+
+
+def test_a_typo_that_only_closed_incidents_contain_is_still_corrected(desk):
+    analyse()
+    IncidentFactory(short_description="Outlok crashes", state=State.CLOSED)
+
+    matches = similar_incidents(text="outlok")
+
+    assert numbers(matches) == [desk["outlook"].number]
+    assert reasons(matches[0]) == ["misspelling: outlok → outlook"]
+
+
 def test_without_statistics_misspellings_are_not_corrected(desk):
     assert similar_incidents(text="outlok") == []
 
