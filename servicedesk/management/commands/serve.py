@@ -74,7 +74,9 @@ class Command(BaseCommand):
             accounts = load_demo()
             self.stdout.write(f"Demo data loaded. Accounts (password {DEMO_PASSWORD!r}): {', '.join(accounts)}")
 
-        self.stop_requested = threading.Event()
+        # A plain flag, not a threading.Event: Event.set() from a signal handler can deadlock against the
+        # Event.wait() it interrupts (both take the same non-reentrant lock), and serve would never stop.
+        self.stop_requested = False
         self.stopping = False
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, self.request_stop)
@@ -94,7 +96,7 @@ class Command(BaseCommand):
         self.stdout.write("The service desk has stopped.")
 
     def request_stop(self, signum: int, frame: object) -> None:
-        self.stop_requested.set()
+        self.stop_requested = True
 
     def start_children(self, host: str, port: int, workers: int) -> list[Child]:
         env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL, "PYTHONUNBUFFERED": "1"}
@@ -135,7 +137,7 @@ class Command(BaseCommand):
 
     def wait_until_ready(self, url: str, children: list[Child]) -> bool:
         deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline and not self.stop_requested.is_set():
+        while time.monotonic() < deadline and not self.stop_requested:
             if any(child.process.poll() is not None for child in children):
                 return False
             try:
@@ -144,14 +146,15 @@ class Command(BaseCommand):
                         return True
             except OSError:
                 pass
-            self.stop_requested.wait(0.5)
-        if not self.stop_requested.is_set():
+            time.sleep(0.5)
+        if not self.stop_requested:
             self.stderr.write(f"The web server did not answer {url}health/ within {READY_TIMEOUT} s; still waiting.")
         return False
 
     def supervise(self, children: list[Child]) -> Child | None:
         """Wait for a stop request (returns None) or the death of a child (returns it)."""
-        while not self.stop_requested.wait(0.5):
+        while not self.stop_requested:
+            time.sleep(0.5)
             for child in children:
                 if child.process.poll() is not None:
                     self.stderr.write(f"The {child.name} {child.describe_exit()}. Its last lines:")
