@@ -67,8 +67,14 @@ def record(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(number)s recorded.") % {"number": incident.number})
             return HttpResponseRedirect(incident.get_absolute_url())
+    return _record_page(request, form, parent)
+
+
+def _record_page(
+    request: HttpRequest, form: RecordIncidentForm, parent: Incident | None, status: int = 200
+) -> HttpResponse:
     context = {"form": form, "parent": parent, "new_caller": NewCallerForm(prefix="new_caller")}
-    return render(request, "incidents/record.html", context)
+    return render(request, "incidents/record.html", context, status=status)
 
 
 @require_POST
@@ -98,7 +104,7 @@ def add_call(request: HttpRequest, number: str) -> HttpResponse:
     # The logging form is on the page the operator came from; say what is missing and go back to it.
     for problems in form.errors.values():
         messages.error(request, " ".join(problems))
-    return render(request, "incidents/record.html", {"form": RecordIncidentForm(request.POST)}, status=400)
+    return _record_page(request, RecordIncidentForm(request.POST), parent=None, status=400)
 
 
 @require_POST

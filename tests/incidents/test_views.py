@@ -277,3 +277,17 @@ def test_support_members_cannot_add_callers_from_the_form(client, support_member
 
     assert response.status_code == 403
     assert not Contact.objects.exists()
+
+
+def test_a_refused_add_call_returns_to_a_logging_form_that_records_not_adds(client, operator):
+    master = open_incident(operator)
+    client.force_login(operator)
+
+    response = client.post(reverse("incidents:add_call", args=[master.number]), form_data(caller="nobody"))
+
+    assert response.status_code == 400
+    assert "No active caller is known as" in response.text
+    assert f'action="{reverse("incidents:record")}"' in response.text
+    assert "Caller not found? Add them" in response.text
+    master.refresh_from_db()
+    assert master.affected_users == 1
