@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cmdb.forms import CINamesField
+from cmdb.forms import CINamesField, ContactForm
 from cmdb.models import Contact, Location, Service
 from incidents.choices import Channel, Impact, Urgency
 
@@ -128,15 +128,9 @@ class InformUsersForm(forms.Form):
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}), max_length=5000)
 
 
-class NewCallerForm(forms.ModelForm):
-    """An unknown caller, added from the logging form without leaving it (prefix ``new_caller``)."""
+class NewCallerForm(ContactForm):
+    """An unknown caller, added from the logging form without leaving it (prefix ``new_caller``): the
+    CMDB's contact form and rules, with only what the desk asks on the phone."""
 
-    class Meta:
-        model = Contact
+    class Meta(ContactForm.Meta):
         fields = ["first_name", "last_name", "email", "phone", "mobile", "department", "workplace"]
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if not (cleaned.get("email") or cleaned.get("phone") or cleaned.get("mobile")):
-            raise ValidationError(_("Give at least one way to reach the caller: e-mail, phone or mobile."))
-        return cleaned
