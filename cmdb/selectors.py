@@ -9,8 +9,6 @@ from django.db.models.functions import Greatest
 from cmdb.models import Change, ConfigurationItem, Contact, Location, Relationship, Service, SupportGroup
 
 SEARCH_LIMIT = 10
-# Word similarity above which a misspelt name still counts as a match ("Jansen" for "Janssen").
-TYPO_THRESHOLD = 0.45
 
 
 def ci_list() -> QuerySet[ConfigurationItem]:

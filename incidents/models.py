@@ -176,7 +176,7 @@ class Incident(ConcurrentTransitionMixin, models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state in (State.RECORDED, State.CLASSIFIED, State.INVESTIGATING)
+        return self.state in OPEN_STATES
 
     @property
     def serious_notices_pending(self) -> bool:

@@ -65,15 +65,14 @@ def _load_incidents() -> None:
     load_incidents_demo()
 
 
-LOADERS: list[Callable[[], object]] = [load_accounts, _load_cmdb, _load_knowledge, _load_incidents]
+# After the accounts, in dependency order: directory data before knowledge before incidents.
+LOADERS: list[Callable[[], None]] = [_load_cmdb, _load_knowledge, _load_incidents]
 
 
 @transaction.atomic
 def load_demo() -> list[str]:
-    """Load every feature's demo data; returns the demo account names."""
-    accounts: list[str] = []
+    """Load the demo accounts, then every feature's demo data; returns the demo account names."""
+    accounts = load_accounts()
     for loader in LOADERS:
-        result = loader()
-        if loader is load_accounts:
-            accounts = list(result)  # type: ignore[call-overload]
+        loader()
     return accounts
