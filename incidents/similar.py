@@ -66,7 +66,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -81,6 +80,8 @@ from cmdb.models import Contact, Service
 from incidents.choices import OPEN_STATES
 from incidents.models import Incident
 from knowledge.models import SEARCH_CONFIG
+from knowledge.textsearch import budgeted_tsquery
+from knowledge.textsearch import tsquery_operand as _tsquery
 
 MAX_CHARS = 2_000
 MAX_WORDS = 50
@@ -366,12 +367,6 @@ def _analyse(tokens: list[str]) -> tuple[list[_Word], float]:
     return words, open_rows
 
 
-def _tsquery(lexeme: str, weights: str = "") -> str:
-    """A lexeme as a ``tsquery`` operand, quoted (lexemes here are letters and digits, but quoting costs nothing)."""
-    quoted = lexeme.replace("\\", "\\\\").replace("'", "''")
-    return f"'{quoted}'" + (f":{weights}" if weights else "")
-
-
 def _operand(word: _Word) -> str:
     """The word in a candidate ``tsquery``: as typed, or as its correction."""
     if word.fix is None:
@@ -380,50 +375,17 @@ def _operand(word: _Word) -> str:
 
 
 def _candidate_query(words: list[_Word], rows: float) -> tuple[str | None, float]:
-    """A ``tsquery`` for the candidates, expected to find ``CANDIDATE_BUDGET`` of the ``rows`` open incidents at
-    most; and how many.
-
-    Words are taken from the rarest: alone (``OR``-ed) while the expected number of rows allows, then in
-    pairs (``a & b``, as often as the two frequencies multiplied suggest) among the rarest of the remaining
-    ones, and when no pair is rare enough, as many of those together as it takes. A word that may be a typo
-    is taken as typed or corrected. Without statistics every word is taken alone (and the number expected
-    is 0).
-    """
-    if not words:
-        return None, 0.0
-    by_rarity = sorted(words, key=lambda word: (word.candidate_df or 0.0, word.lexeme))
-    clauses: list[str] = []
-    expected = 0.0
-    rest = []
-    for word in by_rarity:
-        found = (word.candidate_df or 0.0) * rows
-        if not rest and expected + found <= CANDIDATE_BUDGET:
-            clauses.append(_operand(word))
-            expected += found
-        else:
-            rest.append(word)
-    rest = rest[:PAIRED_WORDS]
-    pairs = sorted(
-        itertools.combinations(rest, 2),
-        key=lambda pair: (pair[0].candidate_df or 0.0) * (pair[1].candidate_df or 0.0),
+    """A ``tsquery`` for the candidates, expected to find ``CANDIDATE_BUDGET`` open incidents at most; and how many
+    (``knowledge.textsearch.budgeted_tsquery``)."""
+    return budgeted_tsquery(
+        words,
+        rows=rows,
+        budget=CANDIDATE_BUDGET,
+        paired=PAIRED_WORDS,
+        share=lambda word: word.candidate_df,
+        operand=_operand,
+        name=lambda word: word.lexeme,
     )
-    for first, second in pairs:
-        found = (first.candidate_df or 0.0) * (second.candidate_df or 0.0) * rows
-        if expected + found > CANDIDATE_BUDGET:
-            break
-        clauses.append(f"{_operand(first)} & {_operand(second)}")
-        expected += found
-    if not clauses:
-        # Only common words: as many of them together as it takes (the rarest first).
-        together, share = [], 1.0
-        for word in rest:
-            together.append(word)
-            share *= word.candidate_df or 0.0
-            if share * rows <= CANDIDATE_BUDGET:
-                break
-        clauses.append(" & ".join(_operand(word) for word in together))
-        expected = share * rows
-    return " | ".join(f"({clause})" for clause in clauses), expected
 
 
 # --- The matches -----------------------------------------------------------------------------------

@@ -60,7 +60,6 @@ category returns an empty list without a query. Unpublished known errors never m
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -70,6 +69,8 @@ from django.db import connection, models
 from django.utils.translation import gettext, pgettext_lazy
 
 from knowledge.models import SEARCH_CONFIG, KnownError
+from knowledge.textsearch import budgeted_tsquery
+from knowledge.textsearch import tsquery_operand as _tsquery
 
 MAX_CHARS = 2_000
 MAX_WORDS = 50
@@ -281,52 +282,18 @@ def _analyse(tokens: list[str]) -> tuple[list[_Word], float]:
     return words, rows
 
 
-def _tsquery(lexeme: str, weights: str = "") -> str:
-    """A lexeme as a ``tsquery`` operand, quoted (lexemes here are letters and digits, but quoting costs nothing)."""
-    quoted = lexeme.replace("\\", "\\\\").replace("'", "''")
-    return f"'{quoted}'" + (f":{weights}" if weights else "")
-
-
 def _candidate_query(words: list[_Word], rows: float) -> tuple[str | None, float]:
-    """A ``tsquery`` for the candidates, expected to find ``CANDIDATE_BUDGET`` known errors at most; and how many.
-
-    Words are taken from the rarest: alone (``OR``-ed) while the expected number of rows allows, then in
-    pairs (``a & b``: both words, as often as the two frequencies multiplied suggest) among the rarest of the
-    remaining ones, and when no pair is rare enough, as many of those together as it takes. Without
-    statistics every word is taken alone (and the number expected is 0).
-    """
-    if not words:
-        return None, 0.0
-    by_rarity = sorted(words, key=lambda word: (word.df or 0.0, word.lexeme))
-    clauses: list[str] = []
-    expected = 0.0
-    rest = []
-    for word in by_rarity:
-        found = (word.df or 0.0) * rows
-        if not rest and expected + found <= CANDIDATE_BUDGET:
-            clauses.append(_tsquery(word.lexeme))
-            expected += found
-        else:
-            rest.append(word)
-    rest = rest[:PAIRED_WORDS]
-    pairs = sorted(itertools.combinations(rest, 2), key=lambda pair: (pair[0].df or 0.0) * (pair[1].df or 0.0))
-    for first, second in pairs:
-        found = (first.df or 0.0) * (second.df or 0.0) * rows
-        if expected + found > CANDIDATE_BUDGET:
-            break
-        clauses.append(f"{_tsquery(first.lexeme)} & {_tsquery(second.lexeme)}")
-        expected += found
-    if not clauses:
-        # Only common words: as many of them together as it takes (the rarest first).
-        together, share = [], 1.0
-        for word in rest:
-            together.append(word)
-            share *= word.df or 0.0
-            if share * rows <= CANDIDATE_BUDGET:
-                break
-        clauses.append(" & ".join(_tsquery(word.lexeme) for word in together))
-        expected = share * rows
-    return " | ".join(f"({clause})" for clause in clauses), expected
+    """A ``tsquery`` for the candidates, expected to find ``CANDIDATE_BUDGET`` known errors at most; and how many
+    (``knowledge.textsearch.budgeted_tsquery``)."""
+    return budgeted_tsquery(
+        words,
+        rows=rows,
+        budget=CANDIDATE_BUDGET,
+        paired=PAIRED_WORDS,
+        share=lambda word: word.df,
+        operand=lambda word: _tsquery(word.lexeme),
+        name=lambda word: word.lexeme,
+    )
 
 
 # --- The matches -----------------------------------------------------------------------------------
