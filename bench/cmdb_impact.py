@@ -77,7 +77,8 @@ def bench_database_url() -> str:
     return url
 
 
-def setup_django(url: str) -> None:
+def setup_django(url: str, app: str = "cmdb") -> None:
+    """Django on the benchmark database, with ``app`` migrated (and what it needs, no other app's)."""
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicedesk.settings")
     import django
@@ -85,8 +86,7 @@ def setup_django(url: str) -> None:
     django.setup()
     from django.core.management import call_command
 
-    # Only the CMDB and what it needs: the benchmark must not depend on other apps' migrations.
-    call_command("migrate", "cmdb", verbosity=0)
+    call_command("migrate", app, verbosity=0)
 
 
 # --- The data --------------------------------------------------------------------------------------
@@ -316,20 +316,23 @@ def loaded() -> bool:
 # --- The measurements ------------------------------------------------------------------------------
 
 
-def timed(label: str, samples: Sequence[int], call: Callable[[int], int]) -> None:
-    """Time ``call`` once per sample (after one warm-up round) and print median, p95 and max in ms."""
-    for ci_id in samples[:20]:
-        call(ci_id)
+def timed[Sample](
+    label: str, samples: Sequence[Sample], call: Callable[[Sample], int], *, counted: str = "rows"
+) -> None:
+    """Time ``call`` once per sample (after one warm-up round) and print median, p95 and max in ms, and the
+    median and maximum of what ``call`` counted."""
+    for sample in samples[:20]:
+        call(sample)
     times, sizes = [], []
-    for ci_id in samples:
+    for sample in samples:
         started = time.perf_counter()
-        sizes.append(call(ci_id))
+        sizes.append(call(sample))
         times.append((time.perf_counter() - started) * 1000)
     times.sort()
     p95 = times[min(len(times) - 1, round(len(times) * 0.95) - 1)]
     print(
-        f"{label:<42} median {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   max {times[-1]:7.1f} ms"
-        f"   rows: median {statistics.median(sizes):.0f}, max {max(sizes)}"
+        f"{label:<52} median {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   max {times[-1]:7.1f} ms"
+        f"   {counted}: median {statistics.median(sizes):.0f}, max {max(sizes)}"
     )
 
 

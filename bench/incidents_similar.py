@@ -24,9 +24,8 @@ from __future__ import annotations
 import argparse
 import datetime
 import random
-import statistics
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cmdb_impact import (
@@ -37,6 +36,8 @@ from cmdb_impact import (
     Layout,
     bench_database_url,
     copy_rows,
+    setup_django,
+    timed,
 )
 from cmdb_impact import load as load_cmdb
 from cmdb_impact import loaded as cmdb_loaded
@@ -200,20 +201,6 @@ _INCIDENT_COLUMNS = (
 )
 
 
-def setup_django(url: str) -> None:
-    import os
-
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicedesk.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    # The incidents and what they need (the CMDB, the extensions, users): no other app's migrations.
-    call_command("migrate", "incidents", verbosity=0)
-
-
 def load(*, seed: int) -> None:
     """Empty the incident tables of the benchmark database and load the incidents, saying how long it took.
 
@@ -335,24 +322,6 @@ def queries(*, samples: int, seed: int) -> list[Query]:
     return out
 
 
-def timed(label: str, samples: Sequence[Query], call: Callable[[Query], int]) -> list[float]:
-    """Time ``call`` once per query (after one warm-up round), print median, p95 and max in ms; return the times."""
-    for query in samples[:20]:
-        call(query)
-    times, sizes = [], []
-    for query in samples:
-        started = time.perf_counter()
-        sizes.append(call(query))
-        times.append((time.perf_counter() - started) * 1000)
-    ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, round(len(ordered) * 0.95) - 1)]
-    print(
-        f"  {label:<52} median {statistics.median(ordered):6.1f} ms   p95 {p95:6.1f} ms   max {ordered[-1]:6.1f} ms"
-        f"   results: median {statistics.median(sizes):.0f}"
-    )
-    return times
-
-
 def measure(sample: list[Query]) -> None:
     from incidents.similar import similar_incidents
 
@@ -367,11 +336,21 @@ def measure(sample: list[Query]) -> None:
 
     with_context = [q for q in sample if q.caller_id or q.service_id or q.ci_ids]
     typos = [q for q in sample if q.typo]
-    timed("text only", sample, lambda q: len(lookup(q, structured=False)))
-    timed(f"text + caller/service/CI ({len(with_context)} queries)", with_context, lambda q: len(lookup(q)))
-    timed(f"with a typo ({len(typos)} queries)", typos, lambda q: len(lookup(q)))
-    timed("the first two words only (while typing)", sample, lambda q: len(lookup(q, words=2, structured=False)))
-    timed("caller/service/CI, no text yet", with_context, lambda q: len(lookup(q, text=False)))
+    timed("text only", sample, lambda q: len(lookup(q, structured=False)), counted="results")
+    timed(
+        f"text + caller/service/CI ({len(with_context)} queries)",
+        with_context,
+        lambda q: len(lookup(q)),
+        counted="results",
+    )
+    timed(f"with a typo ({len(typos)} queries)", typos, lambda q: len(lookup(q)), counted="results")
+    timed(
+        "the first two words only (while typing)",
+        sample,
+        lambda q: len(lookup(q, words=2, structured=False)),
+        counted="results",
+    )
+    timed("caller/service/CI, no text yet", with_context, lambda q: len(lookup(q, text=False)), counted="results")
 
     # How good the answers are: is an open incident about the same fault (the same thing failing the same
     # way) first, or among the five shown? With the caller, service or CI: is the incident itself shown?
@@ -436,7 +415,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     url = bench_database_url()
-    setup_django(url)
+    setup_django(url, "incidents")
     if args.reload or not loaded():
         print(f"Loading {INCIDENTS:,} incidents...")
         load(seed=args.seed)

@@ -22,12 +22,11 @@ from __future__ import annotations
 import argparse
 import datetime
 import random
-import statistics
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cmdb_impact import BENCH_DATABASE, bench_database_url, copy_rows
+from cmdb_impact import BENCH_DATABASE, bench_database_url, copy_rows, setup_django, timed
 
 KNOWN_ERRORS = 50_000
 PUBLISHED_SHARE = 0.9
@@ -380,20 +379,6 @@ def misspell(word: str, rng: random.Random) -> str:
 # --- Loading ---------------------------------------------------------------------------------------
 
 
-def setup_django(url: str) -> None:
-    import os
-
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicedesk.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    # The knowledge base and what it needs (the CMDB, the extensions, users): no other app's migrations.
-    call_command("migrate", "knowledge", verbosity=0)
-
-
 def cmdb_ids(cursor, rng: random.Random, now: datetime.datetime) -> tuple[list[int], list[int]]:
     """The ids of the CIs and services to link to: the CMDB benchmark's, or a small set created here."""
     cursor.execute("SELECT count(*) FROM cmdb_configurationitem")
@@ -575,23 +560,6 @@ def _topic_of(title: str) -> tuple[str, str, str]:
     return best
 
 
-def timed(label: str, samples: Sequence[Query], call: Callable[[Query], int]) -> None:
-    """Time ``call`` once per query (after one warm-up round) and print median, p95 and max in ms."""
-    for query in samples[:20]:
-        call(query)
-    times, sizes = [], []
-    for query in samples:
-        started = time.perf_counter()
-        sizes.append(call(query))
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    p95 = times[min(len(times) - 1, round(len(times) * 0.95) - 1)]
-    print(
-        f"{label:<46} median {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   max {times[-1]:7.1f} ms"
-        f"   results: median {statistics.median(sizes):.0f}"
-    )
-
-
 def measure(*, samples: int, seed: int) -> None:
     from django.db import connection
 
@@ -612,10 +580,10 @@ def measure(*, samples: int, seed: int) -> None:
         f"{len(sample)} callers' queries of 5-12 words ({sum(q.typo for q in sample)} with a typo,"
         f" {with_context} with a CI, service or category), warm cache:"
     )
-    timed("known_error_matches (text only)", sample, lambda q: len(match(q, structured=False)))
-    timed("known_error_matches (text + CI/service/category)", sample, lambda q: len(match(q)))
+    timed("known_error_matches (text only)", sample, lambda q: len(match(q, structured=False)), counted="results")
+    timed("known_error_matches (text + CI/service/category)", sample, lambda q: len(match(q)), counted="results")
     typos = [q for q in sample if q.typo]
-    timed("known_error_matches (only the queries with a typo)", typos, lambda q: len(match(q)))
+    timed("known_error_matches (only the queries with a typo)", typos, lambda q: len(match(q)), counted="results")
 
     # How good the answers are: is a known error about the same fault (the same thing failing the same way)
     # first, or among the first ten? Many known errors describe each fault, in different circumstances.
@@ -661,7 +629,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     url = bench_database_url()
-    setup_django(url)
+    setup_django(url, "knowledge")
     if args.reload or not loaded():
         print(f"Loading {KNOWN_ERRORS:,} known errors...")
         load(seed=args.seed)
