@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from cmdb.models import ConfigurationItem
 from incidents.models import Activity, Incident, PriorityRule
@@ -26,7 +26,6 @@ def incident_detail() -> QuerySet[Incident]:
     return (
         Incident.objects.defer("search_vector")
         .select_related("caller__workplace", "location", "service", "desk_owner", "assigned_group", "parent")
-        .annotate(subordinate_count=Count("subordinates", distinct=True))
         .prefetch_related(
             Prefetch("cis", queryset=ConfigurationItem.objects.order_by("name")),
             Prefetch("journal", queryset=Activity.objects.select_related("author").order_by("created_at", "id")),
