@@ -294,6 +294,16 @@ def changes_on_cis(*, ci_ids: Iterable[int], start: datetime.datetime, end: date
     )
 
 
+# The desk's rule of thumb: what changed in the last three days, or is about to change tomorrow.
+RECENT_CHANGES = datetime.timedelta(hours=72)
+UPCOMING_CHANGES = datetime.timedelta(hours=24)
+
+
+def changes_around(*, ci_ids: Iterable[int], moment: datetime.datetime) -> QuerySet[Change]:
+    """The changes on these CIs from 72 hours before ``moment`` to 24 hours after (``changes_on_cis``)."""
+    return changes_on_cis(ci_ids=ci_ids, start=moment - RECENT_CHANGES, end=moment + UPCOMING_CHANGES)
+
+
 # --- Helpers ---------------------------------------------------------------------------------------
 
 

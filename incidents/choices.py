@@ -64,6 +64,8 @@ class ActivityKind(models.TextChoices):
     RECORDED = "recorded", _("Recorded")
     CALL_ADDED = "call_added", _("Call added")
     SUBORDINATE_RECORDED = "subordinate_recorded", _("Subordinate recorded")
+    SUBORDINATE_ATTACHED = "subordinate_attached", _("Subordinate attached")
+    ATTACHED_TO_MASTER = "attached_to_master", _("Attached to a master incident")
     PRIORITY_CHANGED = "priority_changed", _("Impact and priority changed")
     FIELD_CHANGED = "field_changed", _("Fields changed")
     STATE_CHANGED = "state_changed", _("State changed")

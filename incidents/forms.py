@@ -8,13 +8,14 @@ from typing import Any
 from django import forms
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cmdb.forms import CINamesField, ContactForm
 from cmdb.models import Contact, Location, Service
 from incidents.choices import Channel, Impact, Urgency
+from incidents.models import Incident
 
 OPENED_SALT = "incidents.record.opened"
 # A form older than this says nothing useful about how long the call took.
@@ -91,6 +92,8 @@ class RecordIncidentForm(CallerResolvingForm):
     raise_master = forms.BooleanField(
         label=_("Raise the master incident's impact and urgency to this call's"), required=False
     )
+    # Sent by the similar panel's "record as subordinate and raise the master to … impact" button.
+    master_impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int, empty_value=None, required=False)
     opened = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -119,6 +122,44 @@ class AddCallForm(CallerResolvingForm):
     affected_users = forms.IntegerField(min_value=0, max_value=1_000_000, initial=1)
     impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int)
     urgency = forms.TypedChoiceField(choices=Urgency.choices, coerce=int)
+
+
+class AcceptImpactForm(forms.Form):
+    """The impact the evidence proposes, accepted by the desk (the service checks it is still proposed)."""
+
+    impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int)
+
+
+class AttachForm(forms.Form):
+    """Gathering a storm: one master, and the incidents to attach to it, among ``candidates``."""
+
+    master = forms.ModelChoiceField(
+        label=_("Master incident"), queryset=Incident.objects.none(), widget=forms.RadioSelect, to_field_name="number"
+    )
+    incidents = forms.ModelMultipleChoiceField(
+        label=_("Attach as subordinates"),
+        queryset=Incident.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        to_field_name="number",
+        error_messages={"required": _("Choose at least one incident to attach to the master.")},
+    )
+    raise_master = forms.BooleanField(
+        label=_("Raise the master's impact and urgency to the highest of the attached incidents"), required=False
+    )
+
+    def __init__(self, *args: Any, candidates: QuerySet[Incident], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["master"].queryset = candidates
+        self.fields["incidents"].queryset = candidates
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        master, incidents = cleaned.get("master"), cleaned.get("incidents")
+        if master is not None and incidents is not None:
+            cleaned["incidents"] = [incident for incident in incidents if incident.pk != master.pk]
+            if not cleaned["incidents"]:
+                self.add_error("incidents", _("Choose at least one incident besides the master."))
+        return cleaned
 
 
 class InformUsersForm(forms.Form):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cmdb.models import ConfigurationItem, Contact, Location, Service
-from incidents import selectors
+from incidents import evidence, selectors
 from incidents.choices import ActivityKind, Channel, Impact, Priority, Urgency
 from incidents.models import Activity, Incident
 from incidents.priority import priority_for, raise_to
@@ -55,6 +55,7 @@ def incident_record(
     serious: bool = False,
     parent: Incident | None = None,
     raise_parent: bool = False,
+    master_impact: int | None = None,
     logging_seconds: int | None = None,
 ) -> Incident:
     """Record a call as a new incident in state ``recorded``, owned by ``by`` (the desk keeps ownership).
@@ -62,7 +63,9 @@ def incident_record(
     The priority follows from impact and urgency under the desk's matrix; the location defaults to the
     caller's workplace. With ``parent`` the incident is recorded as a subordinate of that master
     incident, and the master's journal says so too; ``raise_parent`` raises the master's impact and
-    urgency to this call's where they are higher (never lowers them), journaled on the master.
+    urgency to this call's where they are higher (never lowers them), journaled on the master;
+    ``master_impact`` accepts the impact its evidence proposes once this call is counted
+    (``incident_accept_impact``).
     Raises ``PermissionDenied`` for anyone but the service desk and ``ValidationError`` (by field) for
     bad input; nothing is written then.
     """
@@ -142,6 +145,33 @@ def incident_record(
                 urgency=urgency,
                 reason=_("Raised with subordinate %(number)s.") % {"number": incident.number},
             )
+        if master_impact is not None:
+            incident_accept_impact(by=by, incident_id=parent.pk, impact=master_impact)
+    return incident
+
+
+@transaction.atomic
+def incident_accept_impact(*, by: AbstractBaseUser, incident_id: int, impact: int) -> Incident:
+    """Raise an incident's impact to what the evidence of its calls proposes (``incidents.evidence``).
+
+    The proposal is worked out again here, under the lock: the operator accepts what the evidence says
+    now, never more. Raises ``ValidationError`` when it no longer supports ``impact`` (nothing written).
+    """
+    ensure_may_record(by)
+    incident = Incident.objects.select_for_update(of=("self",)).select_related("service").get(pk=incident_id)
+    proposal = evidence.propose_impact(evidence.incident_evidence([incident])[incident.pk], incident.impact)
+    if proposal is None or impact not in Impact.values or impact < proposal.impact:
+        raise ValidationError(
+            _("The calls on %(number)s no longer support that impact; look at the evidence again.")
+            % {"number": incident.number}
+        )
+    _raise_priority(
+        by=by,
+        incident=incident,
+        impact=impact,
+        urgency=None,
+        reason=_("Impact raised on the evidence: %(reasons)s.") % {"reasons": ", ".join(proposal.reasons)},
+    )
     return incident
 
 
@@ -210,3 +240,73 @@ def incident_add_call(
     incident.save(update_fields=["affected_users", "version", "updated_at"])
     _raise_priority(by=by, incident=incident, impact=impact, urgency=urgency, reason=_("Raised after another call."))
     return incident
+
+
+@transaction.atomic
+def incidents_attach(
+    *, by: AbstractBaseUser, master_id: int, incident_ids: Sequence[int], raise_master: bool = False
+) -> list[Incident]:
+    """Make ``master_id`` the master incident of the others (a storm of calls about one outage).
+
+    Each attached incident gets its parent set and a journal entry; the master gets one entry naming them
+    all. ``raise_master`` raises the master's impact and urgency to the highest among the attached ones
+    (never lowers them). Raises ``PermissionDenied`` for anyone but the desk and ``ValidationError`` when
+    the master or one of the others cannot take part (closed, already a subordinate, itself a master);
+    nothing is written then. Returns the attached incidents.
+    """
+    ensure_may_record(by)
+    ids = sorted(set(incident_ids) - {master_id})
+    if not ids:
+        raise ValidationError({"incidents": _("Choose at least one incident to attach to the master.")})
+    # Locked in id order, as every writer here does, so that two desks gathering a storm cannot deadlock.
+    locked = {
+        incident.pk: incident
+        for incident in Incident.objects.select_for_update().defer("search_vector").filter(pk__in=[master_id, *ids])
+        .order_by("pk")
+    }  # fmt: skip
+    master = locked.get(master_id)
+    if master is None or not master.is_open or master.parent_id is not None:
+        raise ValidationError({"master": _("The master must be an open incident that is not itself a subordinate.")})
+    masters = set(Incident.objects.filter(parent_id__in=ids).values_list("parent_id", flat=True))
+    errors = []
+    for pk in ids:
+        incident = locked.get(pk)
+        if incident is None or not incident.is_open:
+            errors.append(_("%(number)s is no longer open.") % {"number": incident.number if incident else pk})
+        elif incident.parent_id is not None:
+            errors.append(_("%(number)s is already a subordinate.") % {"number": incident.number})
+        elif pk in masters:
+            errors.append(_("%(number)s has subordinates of its own.") % {"number": incident.number})
+    if errors:
+        raise ValidationError({"incidents": errors})
+
+    attached = [locked[pk] for pk in ids]
+    for incident in attached:
+        incident.parent = master
+        incident.version += 1
+        incident.save(update_fields=["parent", "version", "updated_at"])
+        Activity.objects.create(
+            incident=incident,
+            kind=ActivityKind.ATTACHED_TO_MASTER,
+            author=by,
+            text=_("Attached to master incident %(number)s: %(summary)s")
+            % {"number": master.number, "summary": master.short_description},
+            data={"parent": [None, master.number]},
+        )
+    numbers = [incident.number for incident in attached]
+    Activity.objects.create(
+        incident=master,
+        kind=ActivityKind.SUBORDINATE_ATTACHED,
+        author=by,
+        text=_("Declared the master incident of %(numbers)s.") % {"numbers": ", ".join(numbers)},
+        data={"subordinates": numbers},
+    )
+    if raise_master:
+        _raise_priority(
+            by=by,
+            incident=master,
+            impact=min(incident.impact for incident in attached),
+            urgency=min(incident.urgency for incident in attached),
+            reason=_("Raised with its attached subordinates."),
+        )
+    return attached

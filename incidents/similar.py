@@ -409,7 +409,7 @@ _SHOWN_FIELDS = [
     field.attname
     for field in Incident._meta.concrete_fields
     if field.attname
-    in {"id", "number", "state", "caller_id", "reported_at", "short_description", "service_id", "priority"}
+    in {"id", "number", "state", "caller_id", "reported_at", "short_description", "service_id", "priority", "parent_id"}
 ]
 _SHOWN_COLUMNS = ", ".join(f"i.{name}" for name in _SHOWN_FIELDS)
 

@@ -1,17 +1,20 @@
 from django.urls import path
 
-from incidents import views
+from incidents.views import notices, pages, recording, storms
 
 app_name = "incidents"
 
 urlpatterns = [
-    path("", views.IncidentListView.as_view(), name="incident_list"),
-    path("new/", views.record, name="record"),
-    path("new/priority/", views.priority_preview, name="priority_preview"),
-    path("new/similar/", views.similar, name="similar"),
-    path("new/caller/", views.caller_create, name="caller_create"),
-    path("<str:number>/add-call/", views.add_call, name="add_call"),
-    path("<str:number>/notify-management/", views.notify_management, name="notify_management"),
-    path("<str:number>/inform-users/", views.inform_users, name="inform_users"),
-    path("<str:number>/", views.IncidentDetailView.as_view(), name="incident_detail"),
+    path("", pages.IncidentListView.as_view(), name="incident_list"),
+    path("new/", recording.record, name="record"),
+    path("new/priority/", recording.priority_preview, name="priority_preview"),
+    path("new/similar/", recording.similar, name="similar"),
+    path("new/cmdb-context/", recording.ci_context, name="ci_context"),
+    path("new/caller/", recording.caller_create, name="caller_create"),
+    path("storms/<str:scope>/<int:scope_id>/", storms.storm, name="storm"),
+    path("<str:number>/add-call/", recording.add_call, name="add_call"),
+    path("<str:number>/accept-impact/", storms.accept_impact, name="accept_impact"),
+    path("<str:number>/notify-management/", notices.notify_management, name="notify_management"),
+    path("<str:number>/inform-users/", notices.inform_users, name="inform_users"),
+    path("<str:number>/", pages.IncidentDetailView.as_view(), name="incident_detail"),
 ]

@@ -89,6 +89,14 @@ if env_str("SERVICEDESK_TEST_DB"):
     DATABASES["default"]["TEST"] = {"NAME": env_str("SERVICEDESK_TEST_DB")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Incident storms: this many open calls on one service or CI within this many minutes make the desk
+# propose one master incident for them (incidents.storms).
+INCIDENT_STORM_CALLS = int(env_str("INCIDENT_STORM_CALLS", "3"))
+INCIDENT_STORM_MINUTES = int(env_str("INCIDENT_STORM_MINUTES", "30"))
+# A resolved incident the caller has not rejected is closed automatically after this many calendar days
+# (incidents.lifecycle.incident_close_automatically).
+SERVICEDESK_AUTO_CLOSE_DAYS = int(env_str("SERVICEDESK_AUTO_CLOSE_DAYS", "5"))
+
 # Cache: Redis when there is one, so that every web node sees the same cache.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -21,10 +20,6 @@ from cmdb.forms import ConfigurationItemForm, RelationshipForm
 from cmdb.models import ConfigurationItem, Relationship
 from cmdb.views.base import CMDBListView
 from servicedesk.pages import CreatePage, DetailPage, PermissionMixin, UpdatePage
-
-# The desk's rule of thumb: what changed in the last three days, or is about to change tomorrow.
-RECENT_CHANGES = datetime.timedelta(hours=72)
-UPCOMING_CHANGES = datetime.timedelta(hours=24)
 
 
 class CIListView(CMDBListView):
@@ -50,8 +45,8 @@ class CIDetailView(DetailPage):
         ci = self.object
         return super().get_context_data(
             affected_services=impact.affected_services(ci_id=ci.pk),
-            changes=list(impact.changes_on_cis(ci_ids=[ci.pk], start=now - RECENT_CHANGES, end=now + UPCOMING_CHANGES)),
-            change_window=(now - RECENT_CHANGES, now + UPCOMING_CHANGES),
+            changes=list(impact.changes_around(ci_ids=[ci.pk], moment=now)),
+            change_window=(now - impact.RECENT_CHANGES, now + impact.UPCOMING_CHANGES),
             relationship_form=RelationshipForm(ci=ci),
             **kwargs,
         )

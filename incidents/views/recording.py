@@ -1,8 +1,7 @@
-"""Incident pages: logging a call, the list, the incident page, and the live priority on the form."""
+"""The call-logging page and its live parts: caller added inline, similar incidents, priority, CMDB context."""
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -10,20 +9,19 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import retarget
 
-from cmdb.impact import changes_on_cis
+from cmdb.impact import affected_services, changes_around
 from cmdb.models import ConfigurationItem
-from incidents import notices, selectors, services
-from incidents.filters import IncidentFilter
-from incidents.forms import AddCallForm, InformUsersForm, NewCallerForm, RecordIncidentForm
+from incidents import evidence, selectors, services, storms
+from incidents.forms import AddCallForm, NewCallerForm, RecordIncidentForm
 from incidents.models import Incident
 from incidents.priority import priority_for
-from incidents.similar import similar_incidents
+from incidents.similar import SimilarIncident, similar_incidents
 from knowledge.matching import known_error_matches
-from servicedesk.pages import DetailPage, ListPage
 
 
 def _master(request: HttpRequest) -> Incident | None:
@@ -59,6 +57,7 @@ def record(request: HttpRequest) -> HttpResponse:
                 serious=data["serious"],
                 parent=parent,
                 raise_parent=data["raise_master"],
+                master_impact=data["master_impact"],
                 logging_seconds=form.logging_seconds(),
             )
         except ValidationError as error:
@@ -73,7 +72,12 @@ def record(request: HttpRequest) -> HttpResponse:
 def _record_page(
     request: HttpRequest, form: RecordIncidentForm, parent: Incident | None, status: int = 200
 ) -> HttpResponse:
-    context = {"form": form, "parent": parent, "new_caller": NewCallerForm(prefix="new_caller")}
+    context = {
+        "form": form,
+        "parent": parent,
+        "new_caller": NewCallerForm(prefix="new_caller"),
+        "storms": storms.incident_storms(),
+    }
     return render(request, "incidents/record.html", context, status=status)
 
 
@@ -132,11 +136,33 @@ def similar(request: HttpRequest) -> HttpResponse:
     ci_ids = list(ConfigurationItem.objects.filter(name__in=names).values_list("pk", flat=True)) if names else []
     incidents = similar_incidents(text=text, caller_id=caller_id, service_id=service_id, ci_ids=ci_ids)
     known_errors = known_error_matches(text=text, service_id=service_id, ci_ids=ci_ids, limit=5) if text else []
-    return render(
-        request,
-        "incidents/partials/similar.html",
-        {"similar": incidents, "known_errors": known_errors, "asked": bool(text or caller_id or service_id or ci_ids)},
-    )
+    context = {
+        "similar": _with_masters(incidents, caller_id=caller_id),
+        "known_errors": known_errors,
+        "asked": bool(text or caller_id or service_id or ci_ids),
+    }
+    return render(request, "incidents/partials/similar.html", context)
+
+
+def _with_masters(matches: list[SimilarIncident], *, caller_id: int | None) -> list[dict[str, Any]]:
+    """Each match with the incident a subordinate would go under (its master when it is itself a
+    subordinate) and the impact that master's evidence would propose with this call counted."""
+    master_ids = {match.incident.parent_id or match.incident.pk for match in matches}
+    masters = {
+        incident.pk: incident
+        for incident in Incident.objects.filter(pk__in=master_ids)
+        .only("id", "number", "caller_id", "affected_users", "impact", "service__criticality")
+        .select_related("service")
+    }
+    found = evidence.incident_evidence(masters.values())
+    rows = []
+    for match in matches:
+        master = masters.get(match.incident.parent_id or match.incident.pk)
+        proposal = None
+        if master is not None:
+            proposal = evidence.propose_impact(found[master.pk].with_subordinate(caller_id=caller_id), master.impact)
+        rows.append({"match": match, "master": master, "proposal": proposal})
+    return rows
 
 
 def _int(value: str | None) -> int | None:
@@ -158,70 +184,18 @@ def priority_preview(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/partials/priority.html", {"priority": priority})
 
 
-@require_POST
-def notify_management(request: HttpRequest, number: str) -> HttpResponse:
-    incident = get_object_or_404(Incident.objects.only("pk", "number"), number=number)
-    try:
-        notices.incident_notify_management(by=request.user, incident_id=incident.pk)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Management has been notified."))
-    return HttpResponseRedirect(incident.get_absolute_url())
+@require_GET
+@permission_required("incidents.add_incident", raise_exception=True)
+def ci_context(request: HttpRequest) -> HttpResponse:
+    """What the CMDB says about the CIs on the logging form (htmx, as they are chosen): the services each
+    one affects through the graph, and the changes on them in the last 72 hours or the next 24."""
+    names = [line.strip() for line in request.GET.get("cis", "").splitlines() if line.strip()][:MAX_CONTEXT_CIS]
+    cis = list(ConfigurationItem.objects.filter(name__in=names).only("id", "name").order_by("name")) if names else []
+    changes = list(changes_around(ci_ids=[ci.pk for ci in cis], moment=timezone.now()))
+    rows = [{"ci": ci, "services": affected_services(ci_id=ci.pk)} for ci in cis]
+    unknown = sorted(set(names) - {ci.name for ci in cis}, key=str.lower)
+    return render(request, "incidents/partials/ci_context.html", {"rows": rows, "changes": changes, "unknown": unknown})
 
 
-@require_POST
-def inform_users(request: HttpRequest, number: str) -> HttpResponse:
-    incident = get_object_or_404(Incident.objects.only("pk", "number"), number=number)
-    form = InformUsersForm(request.POST)
-    if form.is_valid():
-        try:
-            notices.incident_inform_users(by=request.user, incident_id=incident.pk, **form.cleaned_data)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("The affected users have been informed."))
-    else:
-        messages.error(request, _("Give the message a subject and a text."))
-    return HttpResponseRedirect(incident.get_absolute_url())
-
-
-class IncidentListView(ListPage):
-    permission_required = "incidents.view_incident"
-    filterset_class = IncidentFilter
-    template_name = "incidents/incident_list.html"
-
-    def get_queryset(self):
-        return selectors.incident_list()
-
-
-class IncidentDetailView(DetailPage):
-    permission_required = "incidents.view_incident"
-    template_name = "incidents/incident_detail.html"
-    context_object_name = "incident"
-    slug_field = "number"
-    slug_url_kwarg = "number"
-
-    def get_queryset(self):
-        return selectors.incident_detail()
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        incident = self.object
-        ci_ids = [ci.pk for ci in incident.cis.all()]
-        window = (incident.reported_at - RECENT_CHANGES, incident.reported_at + UPCOMING_CHANGES)
-        context: dict[str, Any] = {
-            "changes": list(changes_on_cis(ci_ids=ci_ids, start=window[0], end=window[1])) if ci_ids else [],
-        }
-        if incident.serious_notices_pending:
-            subject, body = notices.prepared_user_message(incident)
-            context = {
-                "management_recipients": notices.management_recipients(incident),
-                "user_recipients": notices.affected_user_recipients(incident),
-                "inform_form": InformUsersForm(initial={"subject": subject, "body": body}),
-            }
-        return super().get_context_data(**context, **kwargs)
-
-
-# What the desk looks at for a CI in trouble: changes in the three days before the call, or the day after.
-RECENT_CHANGES = datetime.timedelta(hours=72)
-UPCOMING_CHANGES = datetime.timedelta(hours=24)
+# The CIs of one call; more than this and the operator is describing an outage, which the storm page gathers.
+MAX_CONTEXT_CIS = 10

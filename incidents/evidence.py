@@ -1,0 +1,129 @@
+"""The impact a master incident's evidence suggests: how many are calling about it, and what it hits.
+
+An operator sets the impact of the first call from one caller's words. As subordinates are recorded and
+calls added, the evidence grows, and the desk should see when it says "this is bigger than we thought".
+The rule (a proposal only: the operator accepts it or ignores it):
+
+- **high** impact when at least ``HIGH_CALLERS`` different people called, or ``HIGH_USERS`` users are
+  affected, or a service of *critical* criticality is hit and at least ``CRITICAL_SERVICE_CALLERS`` called;
+- **medium** impact when at least ``MEDIUM_CALLERS`` called, or ``MEDIUM_USERS`` users are affected, or a
+  service of *high* criticality is hit and at least ``CRITICAL_SERVICE_CALLERS`` called;
+- nothing is proposed when that is not above the incident's impact now.
+
+The callers are the master's, its subordinates', and those of every call added to any of them; the
+affected users are the master's count plus its open subordinates'.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from cmdb.choices import Criticality
+from incidents.choices import ActivityKind, Impact
+from incidents.models import OPEN, Activity, Incident
+
+HIGH_CALLERS = 10
+HIGH_USERS = 50
+MEDIUM_CALLERS = 3
+MEDIUM_USERS = 10
+CRITICAL_SERVICE_CALLERS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What is known about the reach of an incident and its subordinates."""
+
+    subordinates: int
+    caller_ids: frozenset[int]
+    affected_users: int
+    criticality: str | None
+
+    @property
+    def callers(self) -> int:
+        return len(self.caller_ids)
+
+    def with_subordinate(self, *, caller_id: int | None, affected_users: int = 1) -> Evidence:
+        """The evidence once this call is recorded as a subordinate (shown before it is saved)."""
+        caller_ids = self.caller_ids | {caller_id} if caller_id else self.caller_ids
+        return Evidence(self.subordinates + 1, caller_ids, self.affected_users + affected_users, self.criticality)
+
+
+@dataclass(frozen=True, slots=True)
+class ImpactProposal:
+    impact: Impact
+    reasons: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return str(self.impact.label)
+
+
+def propose_impact(evidence: Evidence, current: int) -> ImpactProposal | None:
+    """The impact the evidence supports, with the reasons, when it is higher than ``current``."""
+    for impact, callers, users, criticality in (
+        (Impact.HIGH, HIGH_CALLERS, HIGH_USERS, Criticality.CRITICAL),
+        (Impact.MEDIUM, MEDIUM_CALLERS, MEDIUM_USERS, Criticality.HIGH),
+    ):
+        if impact >= current:
+            return None
+        reasons = []
+        if evidence.callers >= callers:
+            reasons.append(ngettext("%(count)d different caller", "%(count)d different callers", evidence.callers)
+                           % {"count": evidence.callers})  # fmt: skip
+        if evidence.affected_users >= users:
+            reasons.append(_("%(count)d affected users") % {"count": evidence.affected_users})
+        if evidence.criticality == criticality and evidence.callers >= CRITICAL_SERVICE_CALLERS:
+            reasons.append(
+                _("a service of %(criticality)s criticality, %(count)d callers")
+                % {"criticality": Criticality(criticality).label.lower(), "count": evidence.callers}
+            )
+        if reasons:
+            if evidence.subordinates:
+                reasons.append(ngettext("%(count)d subordinate", "%(count)d subordinates", evidence.subordinates)
+                               % {"count": evidence.subordinates})  # fmt: skip
+            return ImpactProposal(impact=impact, reasons=tuple(reasons))
+    return None
+
+
+def incident_evidence(incidents: Iterable[Incident]) -> dict[int, Evidence]:
+    """The evidence of each of these incidents, by id (two queries whatever their number).
+
+    Each incident needs ``caller_id``, ``affected_users`` and, for the criticality, ``service`` loaded.
+    """
+    masters = {incident.pk: incident for incident in incidents}
+    if not masters:
+        return {}
+    subordinates = list(
+        Incident.objects.filter(OPEN, parent_id__in=masters).values_list(
+            "pk", "parent_id", "caller_id", "affected_users"
+        )
+    )
+    owner = {pk: pk for pk in masters} | {pk: parent for pk, parent, _caller, _users in subordinates}
+    callers: dict[int, set[int]] = {pk: {incident.caller_id} for pk, incident in masters.items()}
+    users = {pk: incident.affected_users for pk, incident in masters.items()}
+    counts: dict[int, int] = defaultdict(int)
+    for _pk, parent, caller, affected in subordinates:
+        callers[parent].add(caller)
+        users[parent] += affected
+        counts[parent] += 1
+    added = Activity.objects.filter(Q(incident_id__in=owner), kind=ActivityKind.CALL_ADDED).values_list(
+        "incident_id", "data"
+    )
+    for incident_id, data in added:
+        if data.get("caller_id"):
+            callers[owner[incident_id]].add(data["caller_id"])
+    return {
+        pk: Evidence(
+            subordinates=counts[pk],
+            caller_ids=frozenset(callers[pk]),
+            affected_users=users[pk],
+            criticality=incident.service.criticality if incident.service_id else None,
+        )
+        for pk, incident in masters.items()
+    }

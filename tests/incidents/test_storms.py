@@ -1,0 +1,181 @@
+"""Incident storms: many calls on one service or CI in a short time, gathered under one master."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents import services
+from incidents.choices import ActivityKind, Impact, Urgency
+from incidents.models import Activity, Incident
+from incidents.storms import CI, SERVICE, incident_storms, storm_on
+from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def call(operator, minutes_ago: int = 5, **overrides) -> Incident:
+    reported = timezone.now() - datetime.timedelta(minutes=minutes_ago)
+    values = {
+        "by": operator, "caller": ContactFactory(), "short_description": "Cannot reach the warehouse system",
+        "occurred_at": reported, "reported_at": reported, "impact": Impact.LOW, "urgency": Urgency.MEDIUM,
+    }  # fmt: skip
+    return services.incident_record(**{**values, **overrides})
+
+
+def test_three_recent_calls_on_one_service_make_a_storm_with_the_most_urgent_as_master(operator):
+    service = ServiceFactory(name="Warehouse management")
+    first = call(operator, minutes_ago=25, service=service)
+    urgent = call(operator, minutes_ago=10, service=service, impact=Impact.MEDIUM, urgency=Urgency.HIGH)
+    last = call(operator, minutes_ago=1, service=service)
+
+    [storm] = incident_storms()
+
+    assert (storm.scope, storm.scope_id, storm.scope_name) == (SERVICE, service.pk, "Warehouse management")
+    assert [incident.number for incident in storm.incidents] == [first.number, urgent.number, last.number]
+    assert storm.master == urgent
+    assert set(storm.others) == {first, last}
+
+
+def test_too_few_or_too_old_calls_are_no_storm(operator):
+    service = ServiceFactory()
+    call(operator, minutes_ago=45, service=service)  # outside the 30-minute window
+    call(operator, minutes_ago=5, service=service)
+    call(operator, minutes_ago=2, service=service)
+
+    assert incident_storms() == []
+    assert storm_on(scope=SERVICE, scope_id=service.pk) is None
+
+
+def test_the_thresholds_come_from_the_settings(operator, settings):
+    settings.INCIDENT_STORM_CALLS = 2
+    settings.INCIDENT_STORM_MINUTES = 60
+    service = ServiceFactory()
+    call(operator, minutes_ago=45, service=service)
+    call(operator, minutes_ago=5, service=service)
+
+    assert len(incident_storms()[0].incidents) == 2
+
+
+def test_an_existing_master_stays_the_master_and_subordinates_are_not_counted_again(operator):
+    service = ServiceFactory()
+    master = call(operator, minutes_ago=20, service=service)
+    call(operator, minutes_ago=15, service=service, parent=master)
+    urgent = call(operator, minutes_ago=10, service=service, impact=Impact.HIGH, urgency=Urgency.HIGH)
+    later = call(operator, minutes_ago=3, service=service)
+
+    [storm] = incident_storms()
+
+    assert storm.master == master
+    assert set(storm.incidents) == {master, urgent, later}
+
+
+def test_a_storm_on_one_ci_across_services_is_shown_unless_a_service_storm_covers_it(operator):
+    router = ConfigurationItemFactory(name="rtr-dc1-core")
+    for service in ServiceFactory.create_batch(3):
+        call(operator, service=service, cis=[router])
+
+    [storm] = incident_storms()
+    assert (storm.scope, storm.scope_name, len(storm.incidents)) == (CI, "rtr-dc1-core", 3)
+
+    one_service = ServiceFactory()
+    for _ in range(3):
+        call(operator, service=one_service, cis=[router])
+    assert [storm.scope for storm in incident_storms()] == [CI, SERVICE]  # the CI storm now has six calls
+
+
+def test_attaching_journals_on_every_incident_and_may_raise_the_master(operator):
+    service = ServiceFactory()
+    master = call(operator, service=service)
+    others = [
+        call(operator, service=service, impact=Impact.MEDIUM, urgency=Urgency.HIGH),
+        call(operator, service=service, impact=Impact.HIGH, urgency=Urgency.LOW),
+    ]
+
+    services.incidents_attach(
+        by=operator, master_id=master.pk, incident_ids=[other.pk for other in others], raise_master=True
+    )
+
+    master.refresh_from_db()
+    assert set(master.subordinates.all()) == set(others)
+    assert (master.impact, master.urgency) == (Impact.HIGH, Urgency.HIGH)
+    for other in others:
+        entry = other.journal.get(kind=ActivityKind.ATTACHED_TO_MASTER)
+        assert (entry.author, entry.data["parent"]) == (operator, [None, master.number])
+    declared = master.journal.get(kind=ActivityKind.SUBORDINATE_ATTACHED)
+    assert declared.data["subordinates"] == sorted(other.number for other in others)
+    assert master.journal.filter(kind=ActivityKind.PRIORITY_CHANGED).count() == 1
+    assert incident_storms() == []
+
+
+@pytest.mark.parametrize("problem", ["subordinate", "master_of_others", "closed"])
+def test_attaching_refuses_an_incident_that_cannot_become_a_subordinate_and_writes_nothing(operator, problem):
+    service = ServiceFactory()
+    master, fine, troubled = (call(operator, service=service) for _ in range(3))
+    if problem == "subordinate":
+        Incident.objects.filter(pk=troubled.pk).update(parent=call(operator))
+    elif problem == "master_of_others":
+        call(operator, parent=troubled)
+    else:
+        Incident.objects.filter(pk=troubled.pk).update(state="closed")
+    journal_before = Activity.objects.count()
+
+    with pytest.raises(ValidationError) as error:
+        services.incidents_attach(by=operator, master_id=master.pk, incident_ids=[fine.pk, troubled.pk])
+
+    assert troubled.number in " ".join(error.value.messages)
+    assert not Incident.objects.filter(parent=master).exists()
+    assert Activity.objects.count() == journal_before
+
+
+def test_only_the_desk_gathers_a_storm(operator, support_member):
+    master, other = call(operator), call(operator)
+
+    with pytest.raises(PermissionDenied):
+        services.incidents_attach(by=support_member, master_id=master.pk, incident_ids=[other.pk])
+
+
+def test_the_desk_sees_the_storm_on_its_list_and_gathers_it_in_one_action(client, operator, manager):
+    service = ServiceFactory(name="Warehouse management")
+    incidents = [call(operator, service=service) for _ in range(4)]
+    client.force_login(manager)
+    assert "Incident storm" not in client.get(reverse("incidents:incident_list")).text
+    client.force_login(operator)
+
+    listing = client.get(reverse("incidents:incident_list")).text
+    assert "4 open calls on Warehouse management" in listing
+    url = reverse("incidents:storm", args=[SERVICE, service.pk])
+    page = client.get(url).text
+    assert page.count('type="radio"') == 4 and page.count("checked") == 4  # the master and the three others
+    response = client.post(
+        url, {"master": incidents[2].number, "incidents": [i.number for i in incidents], "raise_master": ""}
+    )
+
+    assert response.status_code == 302 and response["Location"] == incidents[2].get_absolute_url()
+    assert Incident.objects.filter(parent=incidents[2]).count() == 3
+
+
+def test_the_storm_page_refuses_an_empty_choice_and_support_members(client, operator, support_member):
+    service = ServiceFactory()
+    incidents = [call(operator, service=service) for _ in range(3)]
+    url = reverse("incidents:storm", args=[SERVICE, service.pk])
+    client.force_login(operator)
+
+    response = client.post(url, {"master": incidents[0].number, "incidents": [incidents[0].number]})
+
+    assert "Choose at least one incident besides the master." in response.text
+    assert not Incident.objects.filter(parent__isnull=False).exists()
+    client.force_login(support_member)
+    assert client.get(url).status_code == 403
+
+
+def test_a_storm_page_without_a_storm_says_so(client, operator):
+    client.force_login(operator)
+
+    page = client.get(reverse("incidents:storm", args=[SERVICE, ServiceFactory().pk])).text
+
+    assert "There is no storm on this service now" in page
