@@ -35,16 +35,23 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Incident)
 class IncidentAdmin(ReadOnlyAdmin):
-    list_display = ["number", "short_description", "state", "priority", "caller", "service", "reported_at"]
-    list_filter = ["state", "priority", "serious", "channel"]
+    list_display = [
+        "number", "short_description", "state", "priority", "caller", "service", "assigned_group", "reported_at",
+    ]  # fmt: skip
+    list_filter = ["state", "priority", "serious", "channel", "resolution_code", "closed_automatically"]
     search_fields = ["number", "short_description"]
-    list_select_related = ["caller", "service"]
+    list_select_related = ["caller", "service", "assigned_group"]
     exclude = ["search_vector"]
+    # Set by the lifecycle only (not editable), shown here for reading.
+    readonly_fields = [
+        "number", "state", "priority", "acknowledged_at", "resolved_at", "closed_at", "closed_automatically",
+        "management_notified_at", "users_informed_at", "version",
+    ]  # fmt: skip
 
 
 @admin.register(Activity)
 class ActivityAdmin(ReadOnlyAdmin):
-    list_display = ["incident", "kind", "author", "created_at"]
+    list_display = ["incident", "kind", "author", "created_at", "incident_version"]
     list_filter = ["kind", "visibility"]
     search_fields = ["incident__number", "text"]
     list_select_related = ["incident", "author"]

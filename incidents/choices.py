@@ -1,4 +1,5 @@
-"""Choice sets of incidents: how a call came in, impact, urgency, priority, states and journal entries."""
+"""Choice sets of incidents: how a call came in, impact, urgency, priority, states, resolutions, satisfaction
+and journal entries."""
 
 from __future__ import annotations
 
@@ -58,6 +59,28 @@ class State(models.TextChoices):
 OPEN_STATES = (State.RECORDED, State.CLASSIFIED, State.INVESTIGATING)
 
 
+class ResolutionCode(models.TextChoices):
+    """How an incident was resolved; problem management and the dashboards count by it."""
+
+    WORKAROUND = "workaround", _("Solved by workaround (known error)")
+    PERMANENT_FIX = "permanent_fix", _("Solved (permanent fix)")
+    CHANGE = "change", _("Solved by a change")
+    NO_FAULT = "no_fault", _("No fault found / user error")
+    DUPLICATE = "duplicate", _("Duplicate of another incident")
+    NOT_REPRODUCIBLE = "not_reproducible", _("Not reproducible")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the caller")
+
+
+class Satisfaction(models.IntegerChoices):
+    """The caller's rating of how the incident was handled, asked at closure."""
+
+    VERY_DISSATISFIED = 1, _("1 · Very dissatisfied")
+    DISSATISFIED = 2, _("2 · Dissatisfied")
+    NEUTRAL = 3, _("3 · Neither")
+    SATISFIED = 4, _("4 · Satisfied")
+    VERY_SATISFIED = 5, _("5 · Very satisfied")
+
+
 class ActivityKind(models.TextChoices):
     """What a journal entry records."""
 
@@ -69,6 +92,9 @@ class ActivityKind(models.TextChoices):
     PRIORITY_CHANGED = "priority_changed", _("Impact and priority changed")
     FIELD_CHANGED = "field_changed", _("Fields changed")
     STATE_CHANGED = "state_changed", _("State changed")
+    ESCALATED = "escalated", _("Escalated")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ASSIGNED = "assigned", _("Assigned")
     NOTE = "note", _("Work note")
     CUSTOMER_UPDATE = "customer_update", _("Customer update")
     NOTIFICATION = "notification", _("Notification")

@@ -4,10 +4,17 @@ An **incident** is an unplanned interruption or degradation of an IT service, re
 service desk, which owns it from the first call until the caller confirms the fix and it is closed. Its
 state moves only through the lifecycle (``incidents.lifecycle``); the state field is protected and every
 change is a row of the **journal** (``Activity``), which is append-only.
+
+The transitions below change fields of the incident only; ``incidents.lifecycle`` locks, checks, saves and
+journals around them. Who may take a step is a ``permission=`` rule ``(incident, user)``: the role's
+permission (``servicedesk.roles``) and, for a support group's work, membership of the assigned group. The
+rules read ``incident.assigned_group.members.all()``, so a page that prefetches
+``assigned_group__members`` asks them without queries.
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -17,11 +24,22 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from cmdb.models import ConfigurationItem, Contact, Location, Service, SupportGroup
-from incidents.choices import OPEN_STATES, ActivityKind, Channel, Impact, Priority, State, Urgency, Visibility
-from knowledge.models import SEARCH_CONFIG
+from cmdb.models import Change, ConfigurationItem, Contact, Location, Service, SupportGroup
+from incidents.choices import (
+    OPEN_STATES,
+    ActivityKind,
+    Channel,
+    Impact,
+    Priority,
+    ResolutionCode,
+    Satisfaction,
+    State,
+    Urgency,
+    Visibility,
+)
+from knowledge.models import SEARCH_CONFIG, Category, KnownError, Problem
 from servicedesk.numbers import SequenceNumber
 
 INCIDENT_NUMBER_SEQUENCE = "incidents_incident_number_seq"
@@ -58,6 +76,62 @@ class PriorityRule(models.Model):
             "urgency": self.get_urgency_display(),
             "priority": self.get_priority_display(),
         }
+
+
+# --- who may take a step, and the serious-incident gate -----------------------------------------------
+
+
+def notices_sent(incident: Incident) -> bool:
+    """The gate of every transition: a serious incident waits for its two notices."""
+    return not incident.serious_notices_pending
+
+
+def with_the_desk(incident: Incident) -> bool:
+    """No support group has the incident (never escalated, or back from a first-line fix that did not hold)."""
+    return incident.assigned_group_id is None
+
+
+def is_group_member(incident: Incident, user: Any) -> bool:
+    """``user`` is a member of the incident's assigned group."""
+    if not user.is_authenticated or incident.assigned_group_id is None:
+        return False
+    return any(member.pk == user.pk for member in incident.assigned_group.members.all())
+
+
+def may_classify(incident: Incident, user: Any) -> bool:
+    return user.has_perm("incidents.classify_incident")
+
+
+def may_resolve_at_first_line(incident: Incident, user: Any) -> bool:
+    return user.has_perm("incidents.resolve_incident")
+
+
+def may_work(incident: Incident, user: Any) -> bool:
+    """The assigned group's work (acknowledge, resolve): its members, with the role's permission."""
+    return user.has_perm("incidents.work_incident") and is_group_member(incident, user)
+
+
+def may_escalate(incident: Incident, user: Any) -> bool:
+    """The desk escalates any incident (it keeps ownership); a group passes on what it holds."""
+    return user.has_perm("incidents.escalate_incident") or may_work(incident, user)
+
+
+def may_assign(incident: Incident, user: Any) -> bool:
+    return user.has_perm("incidents.assign_incident") or may_work(incident, user)
+
+
+def may_reopen(incident: Incident, user: Any) -> bool:
+    """The desk; the caller reopens through a signed link, which is checked where it is opened."""
+    return user.has_perm("incidents.reopen_incident")
+
+
+def may_close(incident: Incident, user: Any) -> bool:
+    return user.has_perm("incidents.close_incident")
+
+
+def nobody(incident: Incident, user: Any) -> bool:
+    """Internal steps, taken by the lifecycle itself and never offered to a user."""
+    return False
 
 
 class Incident(ConcurrentTransitionMixin, models.Model):
@@ -107,6 +181,55 @@ class Incident(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="subordinates",
     )
+    # Classification (the desk's first look) and closure (the root cause found) are kept apart: the
+    # dashboards compare them.
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_incidents",
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True, editable=False)
+    known_error = models.ForeignKey(
+        KnownError,
+        verbose_name=_("known error"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+    )
+    workaround = models.TextField(_("workaround"), blank=True)
+    resolution_code = models.CharField(_("resolution code"), max_length=20, choices=ResolutionCode, blank=True)
+    resolution_notes = models.TextField(_("resolution"), blank=True, help_text=_("Written for the caller."))
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True, editable=False)
+    change = models.ForeignKey(
+        Change, verbose_name=_("change"), null=True, blank=True, on_delete=models.PROTECT, related_name="incidents"
+    )
+    problem = models.ForeignKey(
+        Problem, verbose_name=_("problem"), null=True, blank=True, on_delete=models.PROTECT, related_name="incidents"
+    )
+    root_cause_category = models.ForeignKey(
+        Category,
+        verbose_name=_("root-cause category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="root_cause_incidents",
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+    closed_automatically = models.BooleanField(_("closed automatically"), default=False, editable=False)
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), choices=Satisfaction, null=True, blank=True)
+    satisfaction_comment = models.TextField(_("caller's comment"), blank=True)
     management_notified_at = models.DateTimeField(_("management notified"), null=True, blank=True, editable=False)
     users_informed_at = models.DateTimeField(_("affected users informed"), null=True, blank=True, editable=False)
     logging_seconds = models.PositiveIntegerField(_("time to log the call (s)"), null=True, blank=True, editable=False)
@@ -126,6 +249,15 @@ class Incident(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
         ordering = ["-reported_at", "-id"]
+        permissions = [
+            ("classify_incident", _("Can classify incidents")),
+            ("resolve_incident", _("Can resolve incidents at first line")),
+            ("escalate_incident", _("Can escalate any incident to a support group")),
+            ("assign_incident", _("Can assign any incident to a member of its group")),
+            ("work_incident", _("Can work incidents of own support groups")),
+            ("reopen_incident", _("Can reopen resolved incidents")),
+            ("close_incident", _("Can close resolved incidents")),
+        ]
         indexes = [
             GinIndex(fields=["search_vector"], name="incidents_search"),
             models.Index(fields=["state", "-reported_at"], name="incidents_state_reported"),
@@ -158,6 +290,11 @@ class Incident(ConcurrentTransitionMixin, models.Model):
                 name="incidents_not_its_own_parent",
                 violation_error_message=_("An incident cannot be its own master incident."),
             ),
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__isnull=True) | models.Q(satisfaction__range=(1, 5)),
+                name="incidents_satisfaction_1_to_5",
+                violation_error_message=_("Satisfaction is rated from 1 to 5."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -183,6 +320,146 @@ class Incident(ConcurrentTransitionMixin, models.Model):
         """A serious incident whose management notice or user information has not gone out yet."""
         return self.serious and (self.management_notified_at is None or self.users_informed_at is None)
 
+    # --- the lifecycle: fields of this incident only; incidents.lifecycle saves and journals ----------
+
+    @transition(
+        field=state,
+        source=State.RECORDED,
+        target=State.CLASSIFIED,
+        conditions=[notices_sent],
+        permission=may_classify,
+        custom={"label": _("Classify"), "done": _("classified")},
+    )
+    def classify(self, *, category: Category, impact: int, urgency: int, priority: int) -> None:
+        self.category = category
+        self.impact, self.urgency, self.priority = impact, urgency, priority
+        # The top priority is a major incident, as at recording; once serious, it stays serious.
+        self.serious = self.serious or priority == Priority.CRITICAL
+
+    classify.alters_data = True
+
+    @transition(
+        field=state,
+        source=State.CLASSIFIED,
+        target=State.RESOLVED,
+        conditions=[notices_sent],
+        permission=may_resolve_at_first_line,
+        custom={"label": _("Resolve at first line"), "done": _("resolved at first line")},
+    )
+    @transition(
+        field=state,
+        source=State.INVESTIGATING,
+        target=State.RESOLVED,
+        conditions=[notices_sent, with_the_desk],
+        permission=may_resolve_at_first_line,
+        custom={"label": _("Resolve at first line"), "done": _("resolved at first line")},
+    )
+    def resolve_at_first_line(
+        self, *, code: str, notes: str, known_error: KnownError | None, at: datetime.datetime
+    ) -> None:
+        self._set_resolution(code=code, notes=notes, at=at)
+        if known_error is not None:
+            self.known_error = known_error
+            self.workaround = known_error.workaround
+
+    resolve_at_first_line.alters_data = True
+
+    @transition(
+        field=state,
+        source=[State.CLASSIFIED, State.INVESTIGATING],
+        target=State.INVESTIGATING,
+        conditions=[notices_sent],
+        permission=may_escalate,
+        custom={"label": _("Escalate"), "done": _("escalated")},
+    )
+    def escalate(self, *, group: SupportGroup) -> None:
+        # A new handoff: the group acknowledges and picks its assignee afresh; the desk stays the owner.
+        self.assigned_group = group
+        self.assignee = None
+        self.acknowledged_at = None
+
+    escalate.alters_data = True
+
+    @transition(
+        field=state,
+        source=State.INVESTIGATING,
+        target=State.RESOLVED,
+        conditions=[notices_sent],
+        permission=may_work,
+        custom={"label": _("Resolve"), "done": _("resolved")},
+    )
+    def resolve(
+        self, *, code: str, notes: str, change: Change | None, problem: Problem | None, at: datetime.datetime
+    ) -> None:
+        self._set_resolution(code=code, notes=notes, at=at)
+        self.change = change or self.change
+        self.problem = problem or self.problem
+
+    resolve.alters_data = True
+
+    @transition(
+        field=state,
+        source=OPEN_STATES,
+        target=State.RESOLVED,
+        conditions=[notices_sent],
+        permission=nobody,
+        custom={"label": _("Resolve with the master incident"), "done": _("resolved with its master")},
+    )
+    def resolve_with_master(self, *, master: Incident, at: datetime.datetime) -> None:
+        self._set_resolution(code=master.resolution_code, notes=master.resolution_notes, at=at)
+        self.known_error = master.known_error or self.known_error
+        self.workaround = master.workaround or self.workaround
+        self.change = master.change or self.change
+        self.problem = master.problem or self.problem
+
+    resolve_with_master.alters_data = True
+
+    @transition(
+        field=state,
+        source=State.RESOLVED,
+        target=State.INVESTIGATING,
+        conditions=[notices_sent],
+        permission=may_reopen,
+        custom={"label": _("Reopen"), "done": _("reopened")},
+    )
+    def reopen(self) -> None:
+        # The fix did not hold: the same group works on, and acknowledges the incident again. The
+        # resolution that failed stays in the journal.
+        self.acknowledged_at = None
+        self.resolved_at = None
+        self.resolution_code = ""
+        self.resolution_notes = ""
+
+    reopen.alters_data = True
+
+    @transition(
+        field=state,
+        source=State.RESOLVED,
+        target=State.CLOSED,
+        conditions=[notices_sent],
+        permission=may_close,
+        custom={"label": _("Close"), "done": _("closed")},
+    )
+    def close(
+        self,
+        *,
+        root_cause_category: Category,
+        satisfaction: int | None,
+        satisfaction_comment: str,
+        at: datetime.datetime,
+        automatically: bool = False,
+    ) -> None:
+        self.root_cause_category = root_cause_category
+        self.satisfaction = satisfaction
+        self.satisfaction_comment = satisfaction_comment
+        self.closed_at = at
+        self.closed_automatically = automatically
+
+    close.alters_data = True
+
+    def _set_resolution(self, *, code: str, notes: str, at: datetime.datetime) -> None:
+        self.resolution_code, self.resolution_notes, self.resolved_at = code, notes, at
+
 
 class Activity(models.Model):
     """A journal entry: every change to an incident, every call, note, update and notification.
@@ -200,6 +477,12 @@ class Activity(models.Model):
     text = models.TextField(_("text"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
     minutes_spent = models.PositiveIntegerField(_("time spent (minutes)"), default=0)
+    incident_version = models.PositiveIntegerField(
+        _("incident version"),
+        null=True,
+        blank=True,
+        help_text=_("The incident's version after the change this entry records (lifecycle steps)."),
+    )
 
     class Meta:
         verbose_name = _("journal entry")

@@ -47,16 +47,31 @@ PUBLISH_KNOWN_ERRORS = ("knowledge.publish_knownerror",)
 INCIDENT_READ = ("incidents.view_incident", "incidents.view_activity")
 # The desk adds a caller it does not know yet while logging the call.
 INCIDENT_RECORD = ("incidents.add_incident", "incidents.change_incident", "cmdb.add_contact")
+# The lifecycle (incidents.lifecycle): the desk owns every incident and takes the desk's steps on any of
+# them; group work (acknowledge, assign, resolve after investigation) also needs membership of the
+# assigned group, which the transitions' rules check. The desk holds it too, for operators who are also
+# members of a support group.
+INCIDENT_DESK_STEPS = tuple(
+    f"incidents.{step}_incident" for step in ("classify", "resolve", "escalate", "assign", "reopen", "close")
+)
+INCIDENT_GROUP_WORK = ("incidents.work_incident",)
 
 # "app_label.codename" per role. Features add their permissions here.
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
-    Role.SERVICE_DESK: CMDB_READ + KNOWLEDGE_READ + KNOWLEDGE_WRITE + INCIDENT_READ + INCIDENT_RECORD,
+    Role.SERVICE_DESK: CMDB_READ
+    + KNOWLEDGE_READ
+    + KNOWLEDGE_WRITE
+    + INCIDENT_READ
+    + INCIDENT_RECORD
+    + INCIDENT_DESK_STEPS
+    + INCIDENT_GROUP_WORK,
     Role.SUPPORT: CMDB_READ
     + KNOWLEDGE_READ
     + KNOWLEDGE_WRITE
     + PUBLISH_KNOWN_ERRORS
     + PROBLEM_MANAGEMENT
-    + INCIDENT_READ,
+    + INCIDENT_READ
+    + INCIDENT_GROUP_WORK,
     Role.MANAGERS: CMDB_READ + KNOWLEDGE_READ + PROBLEM_MANAGEMENT + INCIDENT_READ,
     Role.CONFIGURATION_MANAGERS: CMDB_READ + CMDB_EDIT,
 }

@@ -18,10 +18,21 @@ Clusters of similar calls (``incidents.demo.data.CLUSTERS``), each within a few 
     So the similar-incident panel has open incidents to show for "vpn keeps saying authentication failed"
     or "printer on the 2nd floor in Amsterdam jams".
 
+Lifecycle
+    Every incident past "recorded" has the category the desk would classify its topic under
+    (``TOPIC_CATEGORIES``). Investigating ones, and the resolved and closed ones a group fixed, have their
+    topic's support group; those of a group with a demo member (Workplace Support, Business Applications:
+    ``support``) are mostly acknowledged and assigned to that member. Resolved and closed ones have a
+    resolution code, notes for the caller and ``resolved_at`` (subordinates follow their master); closed
+    ones a root-cause category (now and then not the classification's, ``ROOT_CAUSES``) and ``closed_at``,
+    about a quarter closed automatically five days after the resolution, and many of the others rated by
+    the caller. Serious incidents have both notices sent.
+
 Journal
     Every incident has its "recorded" entry (with ``"demo": true`` in its details), a master one
     "subordinate recorded" entry per subordinate, and a few open incidents "call added" entries (their
-    affected users grown to match). Later lifecycle steps have no journal entries yet.
+    affected users grown to match). Each later step has its entry as ``incidents.lifecycle`` writes it
+    (classified, escalated, acknowledged, assigned, resolved, closed), with the incident's version.
 
 Loading is deterministic (seeded, no Faker) and relative to now; callers, services, CIs and groups are
 looked up by name and e-mail, and whatever the CMDB does not hold is skipped. It loads nothing when there is
@@ -46,27 +57,36 @@ from cmdb.choices import CIClass, CIStatus, RelationshipKind
 from cmdb.demo.data import DOMAIN
 from cmdb.models import ConfigurationItem, Contact, Location, Relationship, Service, SupportGroup
 from incidents import selectors
-from incidents.choices import OPEN_STATES, ActivityKind, Channel, State
+from incidents.choices import OPEN_STATES, ActivityKind, Channel, State, Visibility
 from incidents.demo.data import (
     CLUSTERS,
     DAYS,
     DEVICE,
+    FIRST_LINE_CODES,
+    GROUP_CODES,
     OPEN_TOPICS,
     PHONE,
     PRINTER,
+    RESOLUTION_NOTES,
+    ROOT_CAUSES,
+    SATISFACTION,
+    SATISFACTION_COMMENTS,
     SEED,
     SWITCH,
+    TOPIC_CATEGORIES,
     TOPICS,
     Cluster,
     Topic,
 )
 from incidents.models import Activity, Incident
 from incidents.priority import priority_for
+from knowledge.models import Category
 
 OPERATOR = "operator"
 RECORDED, CLASSIFIED, INVESTIGATING = 5, 5, 12  # open day-to-day incidents, newest first
 RESOLVED = 8  # the newest of the others are resolved, the rest closed
 ADDED_CALLS = 4  # open day-to-day incidents that get a second call
+AUTO_CLOSE_DAYS = 5  # closed automatically when the caller did not answer within these days
 MINUTE, HOUR, DAY = datetime.timedelta(minutes=1), datetime.timedelta(hours=1), datetime.timedelta(days=1)
 CHANNELS = {Channel.PHONE: 55, Channel.EMAIL: 20, Channel.CHAT: 17, Channel.WALK_IN: 8}
 OWN_CIS = {PRINTER: "printer", DEVICE: "device", PHONE: "phone", SWITCH: "switch"}
@@ -103,6 +123,17 @@ class _Planned:
     assigned: bool = False  # to the topic's support group
     updated_at: datetime.datetime | None = None
     incident: Incident | None = None
+    # The lifecycle after recording: the moment of each step taken, and what it recorded.
+    classified_at: datetime.datetime | None = None
+    escalated_at: datetime.datetime | None = None
+    acknowledged_at: datetime.datetime | None = None  # and assigned to the group's demo member
+    resolved_at: datetime.datetime | None = None
+    closed_at: datetime.datetime | None = None
+    resolution_code: str = ""
+    resolution_notes: str = ""
+    closed_automatically: bool = False
+    satisfaction: int | None = None
+    satisfaction_comment: str = ""
 
     @property
     def recorded_at(self) -> datetime.datetime:
@@ -129,9 +160,19 @@ class _Directory:
     of the services, CIs and groups that the topics name."""
 
     def __init__(
-        self, callers: list[_Caller], services: dict[str, int], cis: dict[str, int], groups: dict[str, int]
+        self,
+        callers: list[_Caller],
+        services: dict[str, int],
+        cis: dict[str, int],
+        groups: dict[str, int],
+        categories: dict[tuple[str, ...], int] | None = None,
+        tiers: dict[str, int] | None = None,
+        members: dict[str, tuple[int, str]] | None = None,
     ) -> None:
         self.callers, self.services, self.cis, self.groups = callers, services, cis, groups
+        self.categories = categories or {}  # path in the tree -> id
+        self.tiers = tiers or {}  # group -> tier
+        self.members = members or {}  # group -> (id, name) of its first member
 
     @classmethod
     def fetch(cls) -> _Directory:
@@ -183,11 +224,22 @@ class _Directory:
             )
         names = {name for topic in TOPICS for name in topic.cis if name not in OWN_CIS}
         names |= {name for caller in callers for name in caller.own.values()}
+        groups = SupportGroup.objects.filter(name__in={t.group for t in TOPICS})
+        members: dict[str, tuple[int, str]] = {}
+        for group, user_id, first, last, username in (
+            groups.filter(members__isnull=False)
+            .order_by("name", "members__username")
+            .values_list("name", "members", "members__first_name", "members__last_name", "members__username")
+        ):
+            members.setdefault(group, (user_id, f"{first} {last}".strip() or username))
         return cls(
             callers,
             dict(Service.objects.filter(name__in={t.service for t in TOPICS if t.service}).values_list("name", "id")),
             dict(live.filter(name__in=names).values_list("name", "id")),
-            dict(SupportGroup.objects.filter(name__in={t.group for t in TOPICS}).values_list("name", "id")),
+            dict(groups.values_list("name", "id")),
+            _category_paths(),
+            dict(groups.values_list("name", "tier")),
+            members,
         )
 
     def callers_for(self, topic: Topic, city: str = "", floor: str = "") -> list[_Caller]:
@@ -202,6 +254,9 @@ class _Directory:
         ]
         needed = [OWN_CIS[name] for name in topic.cis if name in (DEVICE, PHONE)]
         return [c for c in fits if all(kind in c.own for kind in needed)] or fits or self.callers
+
+    def category(self, path: tuple[str, ...] | None) -> int | None:
+        return self.categories.get(path) if path else None
 
     def ci_names(self, topic: Topic, caller: _Caller) -> list[str]:
         names = [caller.own.get(OWN_CIS[name], "") if name in OWN_CIS else name for name in topic.cis]
@@ -218,6 +273,8 @@ class _Planner:
         self.now, self.directory = now, directory
         self.today = timezone.localdate(now)
         self.rng = random.Random(SEED)  # noqa: S311 - demo data, not security
+        # The lifecycle steps draw from their own generator, so that the calls stay what they were.
+        self.steps_rng = random.Random(SEED + 1)  # noqa: S311 - demo data, not security
         self.topics = {topic.key: topic for topic in TOPICS}
 
     def plan(self) -> list[_Planned]:
@@ -375,14 +432,65 @@ class _Planner:
         planned.added = [call for call in planned.added if planned.recorded_at < call[0] < self.now - MINUTE]
         planned.affected_users += sum(users for _, _, users, _ in planned.added)
         last = max([planned.recorded_at, *(call[0] for call in planned.added)])
+        resolved_at = closed_at = None
         if planned.state in (State.RESOLVED, State.CLOSED):
             last += self.rng.randint(20, 30 * 60) * MINUTE
+            resolved_at = last
             if planned.state == State.CLOSED:
                 last += self.rng.randint(2, 5) * DAY
+                closed_at = last
         planned.updated_at = min(last, self.now - MINUTE)
         planned.assigned = planned.state == State.INVESTIGATING or (
             planned.state in (State.RESOLVED, State.CLOSED) and (planned.serious or self.rng.random() < 0.6)
         )
+        self._steps(planned, resolved_at, closed_at)
+
+    def _steps(
+        self, planned: _Planned, resolved_at: datetime.datetime | None, closed_at: datetime.datetime | None
+    ) -> None:
+        """When each step after recording was taken, and what it recorded; every moment in the past."""
+        if planned.state == State.RECORDED:
+            return
+        rng, latest = self.steps_rng, self.now - MINUTE
+        waited = closed_at - resolved_at if closed_at and resolved_at else None
+        planned.classified_at = min(planned.recorded_at + rng.randint(1, 8) * MINUTE, latest)
+        if resolved_at is not None:
+            master = planned.master
+            if master is not None and master.resolved_at is not None:  # subordinates follow their master
+                resolved_at = max(master.resolved_at, planned.classified_at + MINUTE)
+            planned.resolved_at = min(max(resolved_at, planned.classified_at + 2 * MINUTE), latest)
+        end = planned.resolved_at or latest
+        if planned.assigned:
+            planned.escalated_at = min(planned.classified_at + rng.randint(2, 20) * MINUTE, end)
+            acknowledged = planned.escalated_at + rng.randint(5, 120) * MINUTE
+            has_time = end - planned.escalated_at > 10 * MINUTE
+            if (
+                has_time
+                and planned.topic.group in self.directory.members
+                and (planned.resolved_at or rng.random() < 0.8)
+            ):
+                planned.acknowledged_at = min(acknowledged, planned.escalated_at + (end - planned.escalated_at) / 2)
+        if planned.resolved_at is None:
+            return
+        if planned.master is not None and planned.master.resolution_code:
+            planned.resolution_code = planned.master.resolution_code
+            planned.resolution_notes = planned.master.resolution_notes
+        else:
+            codes = GROUP_CODES if planned.assigned else FIRST_LINE_CODES
+            planned.resolution_code = rng.choices(list(codes), list(codes.values()))[0]
+            planned.resolution_notes = rng.choice(RESOLUTION_NOTES[planned.resolution_code])
+        if closed_at is None:
+            return
+        # As incidents.lifecycle does it: automatically only with a classification category.
+        category = self.directory.category(TOPIC_CATEGORIES.get(planned.topic.key))
+        planned.closed_automatically = waited is not None and waited >= AUTO_CLOSE_DAYS * DAY and category is not None
+        if planned.closed_automatically:
+            closed_at = planned.resolved_at + AUTO_CLOSE_DAYS * DAY + rng.randint(5, 55) * MINUTE
+        elif rng.random() < 0.6:
+            planned.satisfaction = rng.choices(list(SATISFACTION), list(SATISFACTION.values()))[0]
+            if rng.random() < 0.3:
+                planned.satisfaction_comment = rng.choice(SATISFACTION_COMMENTS)
+        planned.closed_at = min(max(closed_at, planned.resolved_at + HOUR), latest)
 
     def _at(self, day: datetime.date, hour: int, minute: int) -> datetime.datetime:
         moment = datetime.datetime.combine(day, datetime.time(hour)) + minute * MINUTE
@@ -415,8 +523,9 @@ def _load(plan: list[_Planned], operator: AbstractBaseUser, directory: _Director
             desk_owner=operator,
             assigned_group_id=directory.groups.get(topic.group) if planned.assigned else None,
             logging_seconds=planned.logging_seconds,
-            version=1 + len(planned.added),
+            version=1 + len(planned.added) + len(_steps(planned, directory)),
             state=planned.state,
+            **_lifecycle_fields(planned, directory),
         )
         incidents.append(planned.incident)
     # Numbers come from the column default, read back with RETURNING; in order of reporting.
@@ -495,4 +604,140 @@ def _journal(plan: list[_Planned], operator: AbstractBaseUser, directory: _Direc
             )
             for moment, text, users, caller in planned.added
         )
+        entries.extend(_step_entries(planned, operator, directory))
     return entries
+
+
+# --- the lifecycle after recording ----------------------------------------------------------------------
+
+
+def _category_paths() -> dict[tuple[str, ...], int]:
+    rows = {pk: (name, parent) for pk, name, parent in Category.objects.values_list("id", "name", "parent")}
+
+    def path(pk: int) -> tuple[str, ...]:
+        name, parent = rows[pk]
+        return (*path(parent), name) if parent is not None else (name,)
+
+    return {path(pk): pk for pk in rows}
+
+
+def _lifecycle_fields(planned: _Planned, directory: _Directory) -> dict[str, object]:
+    category = TOPIC_CATEGORIES.get(planned.topic.key)
+    member = directory.members.get(planned.topic.group) if planned.acknowledged_at else None
+    notified = planned.recorded_at + 4 * MINUTE if planned.serious else None
+    return {
+        "category_id": directory.category(category) if planned.classified_at else None,
+        "assignee_id": member[0] if member else None,
+        "acknowledged_at": planned.acknowledged_at if member else None,
+        "resolution_code": planned.resolution_code,
+        "resolution_notes": planned.resolution_notes,
+        "resolved_at": planned.resolved_at,
+        "root_cause_category_id": directory.category(_root_cause(planned)) if planned.closed_at else None,
+        "closed_at": planned.closed_at,
+        "closed_automatically": planned.closed_automatically,
+        "satisfaction": planned.satisfaction,
+        "satisfaction_comment": planned.satisfaction_comment,
+        "management_notified_at": notified,
+        "users_informed_at": notified + MINUTE if notified else None,
+    }
+
+
+def _steps(planned: _Planned, directory: _Directory) -> list[tuple[datetime.datetime, str]]:
+    """The steps taken after recording, in order: (moment, step)."""
+    steps = [(planned.classified_at, "classify")] if planned.classified_at else []
+    if planned.escalated_at and planned.topic.group in directory.groups:
+        steps.append((planned.escalated_at, "escalate"))
+        if planned.acknowledged_at and planned.topic.group in directory.members:
+            steps += [(planned.acknowledged_at, "acknowledge"), (planned.acknowledged_at + MINUTE, "assign")]
+    if planned.resolved_at:
+        steps.append((planned.resolved_at, "resolve"))
+    if planned.closed_at:
+        steps.append((planned.closed_at, "close"))
+    return steps
+
+
+def _step_entries(planned: _Planned, operator: AbstractBaseUser, directory: _Directory) -> list[Activity]:
+    """The journal entries of the steps, as ``incidents.lifecycle`` writes them, with the version each made."""
+    entries = []
+    for number, (moment, step) in enumerate(_steps(planned, directory), start=1):
+        kind, author_id, text, data = _step_entry(planned, step, moment, operator.pk, directory)
+        entries.append(
+            Activity(
+                incident=planned.incident,
+                kind=kind,
+                author_id=author_id,
+                created_at=moment,
+                text=text,
+                # The resolution is written for the caller.
+                visibility=Visibility.CUSTOMER if step == "resolve" else Visibility.INTERNAL,
+                data=data,
+                incident_version=1 + number + sum(1 for call in planned.added if call[0] <= moment),
+            )
+        )
+    return entries
+
+
+def _step_entry(
+    planned: _Planned, step: str, moment: datetime.datetime, operator_id: int, directory: _Directory
+) -> tuple[str, int | None, str, dict[str, object]]:
+    """Kind, author, text and details of one step's entry. Groups without a demo member act without one."""
+    incident, topic = planned.incident, planned.topic
+    category = _path_label(TOPIC_CATEGORIES.get(topic.key), directory)
+    group = topic.group if planned.escalated_at and topic.group in directory.groups else None
+    member = directory.members.get(topic.group) if group else None
+    worker_id = member[0] if member else None
+    if step == "classify":
+        return ActivityKind.STATE_CHANGED, operator_id, "", {
+            "step": step, "state": ["recorded", "classified"], "category": [None, category],
+            "priority": [incident.priority, incident.priority],
+        }  # fmt: skip
+    if step == "escalate":
+        return ActivityKind.ESCALATED, operator_id, _("Beyond what the desk can fix at first line."), {
+            "step": step, "state": ["classified", "investigating"], "assigned_group": [None, group],
+            "tier": [None, directory.tiers.get(group)],
+        }  # fmt: skip
+    if step == "acknowledge":
+        return ActivityKind.ACKNOWLEDGED, worker_id, "", {"acknowledged_at": [None, moment.isoformat()], "group": group}
+    if step == "assign":
+        return ActivityKind.ASSIGNED, worker_id, "", {"assignee": [None, member[1] if member else None]}
+    if step == "resolve":
+        master = planned.master.incident if planned.master and planned.master.resolved_at else None
+        name = "resolve_with_master" if master else "resolve" if group else "resolve_at_first_line"
+        data: dict[str, object] = {
+            "step": name,
+            "state": ["investigating" if group else "classified", "resolved"],
+            "resolution_code": ["", planned.resolution_code],
+        }
+        if master is not None:
+            data["master"] = master.number
+        return (
+            ActivityKind.STATE_CHANGED,
+            worker_id if name == "resolve" else operator_id,
+            planned.resolution_notes,
+            data,
+        )
+    automatic = planned.closed_automatically
+    root_cause = _path_label(_root_cause(planned), directory)
+    data = {
+        "step": step, "via": "automatic" if automatic else "desk", "state": ["resolved", "closed"],
+        "root_cause_category": [None, root_cause],
+        "closed_at": [None, moment.isoformat()], "time_spent_minutes": 0,
+    }  # fmt: skip
+    if planned.satisfaction:
+        data["satisfaction"] = [None, planned.satisfaction]
+    if automatic:
+        text = _("Closed automatically: the caller did not reject the fix within %(days)s days.") % {
+            "days": AUTO_CLOSE_DAYS
+        }
+        return ActivityKind.STATE_CHANGED, None, text, data
+    return ActivityKind.STATE_CHANGED, operator_id, planned.satisfaction_comment, data
+
+
+def _root_cause(planned: _Planned) -> tuple[str, ...] | None:
+    """The desk's finding; automatic closure takes the classification category (``incidents.lifecycle``)."""
+    category = TOPIC_CATEGORIES.get(planned.topic.key)
+    return category if planned.closed_automatically else ROOT_CAUSES.get(planned.topic.key, category)
+
+
+def _path_label(path: tuple[str, ...] | None, directory: _Directory) -> str | None:
+    return " / ".join(path) if path and path in directory.categories else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from incidents.choices import Channel, Impact, State, Urgency
+from incidents.choices import Channel, Impact, ResolutionCode, State, Urgency
 
 SEED = 2311
 DAYS = 120  # how far back the incidents go
@@ -406,3 +406,109 @@ CLUSTERS: tuple[Cluster, ...] = (
              "doesn't validate. Can IT look at the export?", CLO),
     )),
 )  # fmt: skip
+
+
+# --- the later lifecycle steps --------------------------------------------------------------------------
+
+# The category the desk classifies each topic under (paths of the knowledge demo's tree).
+_PRINTER, _PRINTING, _LAPTOP = ("Hardware", "Printer"), ("Printing",), ("Hardware", "Desktop & laptop")
+_MAIL, _NET, _ACCESS, _ERP = (
+    ("E-mail & collaboration",),
+    ("Network",),
+    ("Access & accounts",),
+    ("Business applications", "ERP"),
+)
+TOPIC_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "printer_jam": (*_PRINTER, "Paper jam"),
+    "printer_offline": (*_PRINTING, "Print queues & drivers"),
+    "printer_quality": (*_PRINTER, "Print quality"),
+    "scan_to_email": (*_PRINTING, "Scan to e-mail"),
+    "badge_printing": (*_PRINTING, "Follow-me printing"),
+    "label_printer": (*_PRINTING, "Print queues & drivers"),
+    "dock_monitors": (*_LAPTOP, "Docking station"),
+    "laptop_slow": ("Software", "Windows"),
+    "bitlocker": ("Software", "Windows"),
+    "meeting_audio": (*_MAIL, "Teams & online meetings"),
+    "outlook_connect": (*_MAIL, "Outlook"),
+    "mailbox_full": (*_MAIL, "Mailbox & quota"),
+    "outlook_search": (*_MAIL, "Outlook"),
+    "shared_mailbox": (*_MAIL, "Shared mailboxes & calendars"),
+    "phishing": (*_MAIL, "Spam & phishing"),
+    "vpn_auth": (*_NET, "VPN & remote access"),
+    "vpn_drops": (*_NET, "VPN & remote access"),
+    "vpn_drives": (*_NET, "VPN & remote access"),
+    "warehouse_wifi": (*_NET, "Wi-Fi", "Warehouse Wi-Fi"),
+    "floor_network": (*_NET, "Wired network"),
+    "desk_phone": ("Telephony", "Desk phone"),
+    "contact_centre": ("Telephony", "Contact centre"),
+    "account_locked": (*_ACCESS, "Password & lockout", "Account locked"),
+    "password_expired": (*_ACCESS, "Password & lockout", "Password expiry"),
+    "mfa_phone": (*_ACCESS, "Multi-factor authentication"),
+    "sso_invalid": (*_ACCESS, "Single sign-on"),
+    "share_denied": (*_ACCESS, "Permissions", "File share permissions"),
+    "crm_login_loop": ("Business applications", "CRM"),
+    "crm_mail": ("Business applications", "CRM"),
+    "erp_slow": (*_ERP, "Performance"),
+    "erp_report": (*_ERP, "Reports"),
+    "erp_locked": (*_ERP, "Performance"),
+    "erp_pdf": (*_ERP, "Reports"),
+    "erp_access": (*_ACCESS, "Permissions", "Application roles"),
+    "handheld_session": (*_ERP, "Warehouse management"),
+    "handheld_hardware": ("Hardware", "Scanner & handheld", "Battery & cradle"),
+    "wms_stock": (*_ERP, "Warehouse management"),
+    "edi_stuck": (*_ERP, "EDI"),
+    "shop_payment": ("Business applications", "Web shop"),
+    "shop_tracking": ("Business applications", "Web shop"),
+    "payslip": ("Business applications", "Payroll & HR portal"),
+    "expenses": ("Business applications", "Payroll & HR portal"),
+    "intranet_directory": ("Business applications", "Intranet"),
+    "payroll_export": ("Business applications", "Payroll & HR portal"),
+}  # fmt: skip
+
+# Where the root cause turned out to lie elsewhere than the first classification (the dashboards compare).
+ROOT_CAUSES: dict[str, tuple[str, ...]] = {
+    "vpn_auth": (*_ACCESS, "Multi-factor authentication"),
+    "vpn_drives": (*_NET, "Wired network"),
+    "outlook_connect": (*_NET, "Internet access"),
+    "handheld_session": (*_NET, "Wi-Fi", "Warehouse Wi-Fi"),
+    "printer_offline": (*_PRINTER, "Toner & consumables"),
+    "erp_slow": (*_ERP, "Month-end close"),
+}
+
+# How incidents were resolved: at first line (no group) or by a support group, with weights.
+FIRST_LINE_CODES = {ResolutionCode.WORKAROUND: 55, ResolutionCode.NO_FAULT: 30, ResolutionCode.PERMANENT_FIX: 10,
+                    ResolutionCode.WITHDRAWN: 5}  # fmt: skip
+GROUP_CODES = {
+    ResolutionCode.PERMANENT_FIX: 45,
+    ResolutionCode.CHANGE: 15,
+    ResolutionCode.WORKAROUND: 15,
+    ResolutionCode.NOT_REPRODUCIBLE: 10,
+    ResolutionCode.NO_FAULT: 10,
+    ResolutionCode.DUPLICATE: 5,
+}
+RESOLUTION_NOTES: dict[str, tuple[str, ...]] = {
+    ResolutionCode.WORKAROUND: (
+        "We applied the known workaround with you on the phone and it works again. A permanent fix is planned.",
+        "The workaround from our knowledge base solved it for now; we will tell you when the permanent fix is in.",
+    ),
+    ResolutionCode.PERMANENT_FIX: (
+        "We found the cause and fixed it; it should work normally again. Please tell us if it does not.",
+        "The faulty setting was corrected and tested with you. It should not happen again.",
+    ),
+    ResolutionCode.CHANGE: (
+        "The fix was rolled out in last night's maintenance window; please check that it works for you.",
+        "A change to the configuration was made this morning and solved the problem.",
+    ),
+    ResolutionCode.NO_FAULT: (
+        "Everything works as it should; we walked through the steps together and it works now.",
+        "No fault found: the setting was changed back on your side and it works again.",
+    ),
+    ResolutionCode.NOT_REPRODUCIBLE: (
+        "We could not reproduce the problem and it has not come back since. Call us if it happens again.",
+    ),
+    ResolutionCode.DUPLICATE: ("This was the same problem as an incident that was already being handled.",),
+    ResolutionCode.WITHDRAWN: ("You let us know the problem had gone away on its own; we closed the call.",),
+}
+SATISFACTION = {5: 45, 4: 35, 3: 12, 2: 5, 1: 3}
+SATISFACTION_COMMENTS = ("Quick and friendly, thank you!", "Took a while, but it works now.",
+                         "Great help on the phone.", "I had to call twice before anyone came back to me.")  # fmt: skip

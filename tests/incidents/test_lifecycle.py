@@ -1,0 +1,823 @@
+"""The incident lifecycle: who may take which step, what each step records, the serious-incident gate,
+subordinates following their master, automatic closure and stale forms."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django_fsm import has_transition_perm
+
+from cmdb.choices import SupportTier
+from incidents import lifecycle, notices, services
+from incidents.choices import ActivityKind, Impact, Priority, ResolutionCode, State, Urgency, Visibility
+from incidents.models import Activity, Incident
+from tests.cmdb.factories import ChangeFactory, ContactFactory, SupportGroupFactory
+from tests.factories import UserFactory
+from tests.incidents.factories import IncidentFactory
+from tests.knowledge.factories import CategoryFactory, KnownErrorFactory, ProblemFactory
+
+pytestmark = pytest.mark.django_db
+
+SERIOUS = "is a serious incident: notify management and inform the affected users first."
+
+
+@pytest.fixture
+def network(support_member):
+    return SupportGroupFactory(name="Network operations", tier=SupportTier.SECOND_LINE, members=[support_member])
+
+
+@pytest.fixture
+def third_line():
+    """A tier-3 group and its member Tess."""
+    tess = UserFactory(username="tess", first_name="Tess", last_name="Tiller", roles=["Support"])
+    return SupportGroupFactory(name="Network engineering", tier=SupportTier.THIRD_LINE, members=[tess])
+
+
+@pytest.fixture
+def outsider():
+    """A support member of another group."""
+    other = UserFactory(username="otto", first_name="Otto", roles=["Support"])
+    SupportGroupFactory(name="Workplace support", members=[other])
+    return other
+
+
+@pytest.fixture
+def vpn():
+    return CategoryFactory(name="VPN")
+
+
+def record(by, **overrides):
+    values = {
+        "by": by,
+        "caller": ContactFactory(),
+        "short_description": "VPN does not connect",
+        "symptoms": "Authentication failed since this morning.",
+        "occurred_at": timezone.now() - datetime.timedelta(minutes=20),
+        "impact": Impact.LOW,
+        "urgency": Urgency.MEDIUM,
+    }
+    return services.incident_record(**{**values, **overrides})
+
+
+def classified(operator, category, **overrides):
+    incident = record(operator, **overrides)
+    return lifecycle.incident_classify(
+        by=operator, incident_id=incident.pk, category=category, impact=incident.impact, urgency=incident.urgency
+    )
+
+
+def investigating(operator, category, group, **overrides):
+    incident = classified(operator, category, **overrides)
+    return lifecycle.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
+
+
+def resolved(operator, category, group, member):
+    incident = investigating(operator, category, group)
+    lifecycle.incident_resolve(
+        by=member, incident_id=incident.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
+        resolution_notes="The RADIUS certificate was renewed; please try again.",
+    )  # fmt: skip
+    incident.refresh_from_db()
+    return incident
+
+
+def steps(incident, user):
+    return lifecycle.available_steps(incident=Incident.objects.get(pk=incident.pk), user=user)
+
+
+def lifecycle_entries(incident):
+    return list(incident.journal.exclude(incident_version=None).order_by("id"))
+
+
+# --- classification -----------------------------------------------------------------------------------
+
+
+def test_the_desk_classifies_a_recorded_incident_and_the_priority_follows_the_matrix(operator, vpn):
+    incident = record(operator, impact=Impact.LOW, urgency=Urgency.MEDIUM)
+
+    classified_incident = lifecycle.incident_classify(
+        by=operator, incident_id=incident.pk, category=vpn, impact=Impact.MEDIUM, urgency=Urgency.HIGH,
+        minutes_spent=3, expected_version=incident.version,
+    )  # fmt: skip
+
+    incident.refresh_from_db()
+    assert classified_incident.pk == incident.pk
+    assert (incident.state, incident.category, incident.priority) == (State.CLASSIFIED, vpn, Priority.HIGH)
+    assert incident.version == 2
+    entry = incident.journal.get(kind=ActivityKind.STATE_CHANGED)
+    assert (entry.author, entry.incident_version, entry.minutes_spent) == (operator, 2, 3)
+    assert entry.data == {
+        "step": "classify",
+        "state": ["recorded", "classified"],
+        "category": [None, "VPN"],
+        "impact": [Impact.LOW, Impact.MEDIUM],
+        "urgency": [Urgency.MEDIUM, Urgency.HIGH],
+        "priority": [Priority.LOW, Priority.HIGH],
+    }
+
+
+def test_classifying_at_the_top_priority_makes_the_incident_serious(operator, vpn):
+    incident = record(operator)
+
+    incident = lifecycle.incident_classify(
+        by=operator, incident_id=incident.pk, category=vpn, impact=Impact.HIGH, urgency=Urgency.HIGH
+    )
+
+    assert incident.serious and incident.serious_notices_pending
+    assert incident.journal.get(kind=ActivityKind.STATE_CHANGED).data["serious"] == [False, True]
+
+
+def test_a_support_member_cannot_classify(operator, support_member, vpn):
+    incident = record(operator)
+
+    with pytest.raises(PermissionDenied, match=f"Only the service desk may classify {incident.number}"):
+        lifecycle.incident_classify(
+            by=support_member, incident_id=incident.pk, category=vpn, impact=Impact.LOW, urgency=Urgency.LOW
+        )
+
+
+def test_bad_classification_is_refused_by_field_and_nothing_is_written(operator):
+    incident = record(operator)
+    retired = CategoryFactory(name="Fax machine", active=False)
+
+    with pytest.raises(ValidationError) as error:
+        lifecycle.incident_classify(by=operator, incident_id=incident.pk, category=retired, impact=0, urgency=9)
+
+    assert set(error.value.message_dict) == {"category", "impact", "urgency"}
+    assert error.value.message_dict["category"] == ["Fax machine is retired; choose a current category."]
+    incident.refresh_from_db()
+    assert (incident.state, incident.version, incident.category) == (State.RECORDED, 1, None)
+    assert incident.journal.count() == 1
+
+
+def test_a_step_the_state_does_not_allow_is_refused_with_a_message(operator, vpn):
+    incident = record(operator)
+
+    with pytest.raises(ValidationError, match=f"{incident.number} is recorded: only resolved incidents can be closed"):
+        lifecycle.incident_close(by=operator, incident_id=incident.pk, root_cause_category=vpn)
+    classified_incident = classified(operator, vpn)
+    with pytest.raises(ValidationError, match="is classified: only recorded incidents can be classified"):
+        lifecycle.incident_classify(
+            by=operator, incident_id=classified_incident.pk, category=vpn, impact=Impact.LOW, urgency=Urgency.LOW
+        )
+
+
+# --- resolution at first line -------------------------------------------------------------------------
+
+
+def test_the_desk_resolves_at_first_line_with_a_known_error_and_counts_its_use(operator, vpn):
+    incident = classified(operator, vpn)
+    known_error = KnownErrorFactory(published=True, workaround="Reset the VPN profile and sign in again.")
+
+    resolved_incidents = lifecycle.incident_resolve_at_first_line(
+        by=operator, incident_id=incident.pk, resolution_code=ResolutionCode.WORKAROUND,
+        resolution_notes="We reset your VPN profile; it works again.", known_error=known_error,
+    )  # fmt: skip
+
+    incident.refresh_from_db()
+    assert resolved_incidents == [incident]
+    assert incident.state == State.RESOLVED
+    assert incident.known_error == known_error
+    assert incident.workaround == "Reset the VPN profile and sign in again."
+    assert incident.resolution_code == ResolutionCode.WORKAROUND
+    assert incident.resolved_at is not None
+    known_error.refresh_from_db()
+    assert known_error.times_used == 1 and known_error.last_used_at is not None
+    entry = lifecycle_entries(incident)[-1]
+    assert entry.visibility == Visibility.CUSTOMER
+    assert entry.text == "We reset your VPN profile; it works again."
+    assert entry.data["state"] == ["classified", "resolved"]
+    assert entry.data["known_error"] == [None, str(known_error)]
+
+
+def test_an_unpublished_known_error_is_refused_and_its_figures_stay(operator, vpn):
+    incident = classified(operator, vpn)
+    draft = KnownErrorFactory(published=False)
+
+    with pytest.raises(ValidationError) as error:
+        lifecycle.incident_resolve_at_first_line(
+            by=operator, incident_id=incident.pk, resolution_code=ResolutionCode.WORKAROUND, resolution_notes="",
+            known_error=draft,
+        )  # fmt: skip
+
+    assert set(error.value.message_dict) == {"known_error", "resolution_notes"}
+    draft.refresh_from_db()
+    assert draft.times_used == 0
+    assert Incident.objects.get(pk=incident.pk).state == State.CLASSIFIED
+
+
+def test_a_support_member_cannot_resolve_at_first_line(operator, support_member, vpn):
+    incident = classified(operator, vpn)
+
+    with pytest.raises(PermissionDenied, match=rf"Only the service desk may resolve {incident.number} at first line"):
+        lifecycle.incident_resolve_at_first_line(
+            by=support_member, incident_id=incident.pk, resolution_code=ResolutionCode.WORKAROUND,
+            resolution_notes="Fixed.",
+        )  # fmt: skip
+
+
+# --- escalation, acknowledgement, assignment ---------------------------------------------------------
+
+
+def test_escalation_across_tiers_keeps_the_desk_as_owner_and_starts_a_new_handoff(
+    operator, support_member, network, third_line, vpn
+):
+    incident = investigating(operator, vpn, network)
+    lifecycle.incident_acknowledge(by=support_member, incident_id=incident.pk)
+    lifecycle.incident_assign(by=support_member, incident_id=incident.pk, assignee=support_member)
+
+    lifecycle.incident_escalate(
+        by=support_member, incident_id=incident.pk, group=third_line, reason="RADIUS needs an engineer."
+    )
+
+    incident.refresh_from_db()
+    assert incident.state == State.INVESTIGATING
+    assert incident.desk_owner == operator
+    assert incident.assigned_group == third_line
+    assert incident.assignee is None and incident.acknowledged_at is None
+    first, second = incident.journal.filter(kind=ActivityKind.ESCALATED).order_by("id")
+    assert first.data["state"] == ["classified", "investigating"]
+    assert (first.data["assigned_group"], first.data["tier"]) == ([None, "Network operations"], [None, 2])
+    assert second.author == support_member
+    assert second.text == "RADIUS needs an engineer."
+    assert second.data["assigned_group"] == ["Network operations", "Network engineering"]
+    assert second.data["tier"] == [2, 3]
+    assert second.data["assignee"] == [support_member.get_full_name(), None]
+
+
+def test_escalation_needs_another_active_support_group_and_a_reason(operator, network, vpn):
+    incident = investigating(operator, vpn, network)
+    closed_down = SupportGroupFactory(name="Old network team", active=False)
+    desk = SupportGroupFactory(name="Service desk", tier=SupportTier.SERVICE_DESK)
+
+    for group, message in [
+        (network, f"{incident.number} is already with Network operations: choose another group."),
+        (closed_down, "Old network team is no longer active."),
+        (desk, "Service desk is the service desk, which keeps the incident anyway"),
+        (None, "Choose the support group to escalate to."),
+    ]:
+        with pytest.raises(ValidationError) as error:
+            lifecycle.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason=" ")
+        assert set(error.value.message_dict) == {"group", "reason"}
+        assert error.value.message_dict["group"][0].startswith(message)
+    assert Incident.objects.get(pk=incident.pk).version == incident.version
+
+
+def test_only_the_desk_escalates_an_incident_no_group_holds(operator, support_member, network, vpn):
+    incident = classified(operator, vpn)
+
+    with pytest.raises(PermissionDenied, match=f"Only the service desk may escalate {incident.number}"):
+        lifecycle.incident_escalate(by=support_member, incident_id=incident.pk, group=network, reason="Mine.")
+
+
+def test_a_member_of_another_group_cannot_escalate_acknowledge_assign_or_resolve(
+    operator, outsider, network, third_line, vpn
+):
+    incident = investigating(operator, vpn, network)
+    refusals = {
+        "escalate": lambda: lifecycle.incident_escalate(
+            by=outsider, incident_id=incident.pk, group=third_line, reason="Not ours."
+        ),
+        "acknowledge": lambda: lifecycle.incident_acknowledge(by=outsider, incident_id=incident.pk),
+        "assign": lambda: lifecycle.incident_assign(by=outsider, incident_id=incident.pk, assignee=outsider),
+        "resolve": lambda: lifecycle.incident_resolve(
+            by=outsider, incident_id=incident.pk, resolution_code=ResolutionCode.PERMANENT_FIX, resolution_notes="x"
+        ),
+    }
+
+    for step, attempt in refusals.items():
+        with pytest.raises(PermissionDenied, match="Network operations, the assigned group") as error:
+            attempt()
+        assert incident.number in str(error.value), step
+    assert steps(incident, outsider) == []
+    assert not has_transition_perm(Incident.objects.get(pk=incident.pk).resolve, outsider)
+
+
+def test_only_members_of_the_assigned_group_acknowledge_and_only_once(operator, support_member, network, vpn):
+    incident = investigating(operator, vpn, network)
+
+    refusal = f"Only members of Network operations, the assigned group, may acknowledge {incident.number}"
+    with pytest.raises(PermissionDenied, match=refusal):
+        lifecycle.incident_acknowledge(by=operator, incident_id=incident.pk)
+    lifecycle.incident_acknowledge(by=support_member, incident_id=incident.pk)
+    with pytest.raises(ValidationError, match=f"{incident.number} was already acknowledged by Sam"):
+        lifecycle.incident_acknowledge(by=support_member, incident_id=incident.pk)
+
+    incident.refresh_from_db()
+    assert incident.acknowledged_at is not None
+    entry = incident.journal.get(kind=ActivityKind.ACKNOWLEDGED)
+    assert (entry.author, entry.incident_version) == (support_member, incident.version)
+    assert entry.data["group"] == "Network operations"
+    assert "acknowledge" not in steps(incident, support_member)
+
+
+def test_an_operator_who_is_a_member_of_the_group_may_acknowledge(operator, network, vpn):
+    incident = investigating(operator, vpn, network)
+    network.members.add(operator)
+
+    lifecycle.incident_acknowledge(by=operator, incident_id=incident.pk)
+
+    assert Incident.objects.get(pk=incident.pk).acknowledged_at is not None
+
+
+def test_acknowledging_needs_an_incident_a_group_investigates(operator, support_member, vpn):
+    incident = classified(operator, vpn)
+
+    with pytest.raises(ValidationError, match="is classified: only an incident a support group investigates"):
+        lifecycle.incident_acknowledge(by=support_member, incident_id=incident.pk)
+
+
+def test_a_member_or_the_desk_assigns_to_members_of_the_assigned_group_only(
+    operator, support_member, outsider, network, vpn
+):
+    colleague = UserFactory(username="cora", first_name="Cora", last_name="Lee", roles=["Support"])
+    network.members.add(colleague)
+    incident = investigating(operator, vpn, network)
+
+    lifecycle.incident_assign(by=support_member, incident_id=incident.pk, assignee=colleague)
+    with pytest.raises(ValidationError) as error:
+        lifecycle.incident_assign(by=operator, incident_id=incident.pk, assignee=outsider)
+    assert error.value.message_dict["assignee"] == [
+        f"{outsider.get_full_name()} is not a member of Network operations, the assigned group."
+    ]
+    with pytest.raises(ValidationError, match="is already assigned to Cora Lee"):
+        lifecycle.incident_assign(by=operator, incident_id=incident.pk, assignee=colleague)
+    lifecycle.incident_assign(by=operator, incident_id=incident.pk, assignee=support_member)
+
+    incident.refresh_from_db()
+    assert incident.assignee == support_member
+    first, second = incident.journal.filter(kind=ActivityKind.ASSIGNED).order_by("id")
+    assert first.data["assignee"] == [None, "Cora Lee"]
+    assert (second.author, second.data["assignee"]) == (operator, ["Cora Lee", support_member.get_full_name()])
+
+
+# --- resolution by the group, subordinates ---------------------------------------------------------------
+
+
+def test_the_assigned_group_resolves_with_code_notes_change_and_problem(operator, support_member, network, vpn):
+    incident = investigating(operator, vpn, network)
+    change, problem = ChangeFactory(title="Renew RADIUS certificate"), ProblemFactory()
+
+    resolved_incidents = lifecycle.incident_resolve(
+        by=support_member, incident_id=incident.pk, resolution_code=ResolutionCode.CHANGE,
+        resolution_notes="  The certificate was renewed.  ", change=change, problem=problem, minutes_spent=40,
+    )  # fmt: skip
+
+    incident.refresh_from_db()
+    assert resolved_incidents == [incident]
+    assert (incident.state, incident.change, incident.problem) == (State.RESOLVED, change, problem)
+    assert incident.resolution_notes == "The certificate was renewed."
+    assert incident.resolved_at is not None
+    entry = lifecycle_entries(incident)[-1]
+    assert entry.data["state"] == ["investigating", "resolved"]
+    assert entry.data["resolution_code"] == ["", ResolutionCode.CHANGE]
+    assert entry.data["change"] == [None, str(change)]
+    assert entry.minutes_spent == 40
+
+
+def test_resolution_needs_a_code_and_notes_for_the_caller(operator, support_member, network, vpn):
+    incident = investigating(operator, vpn, network)
+
+    with pytest.raises(ValidationError) as error:
+        lifecycle.incident_resolve(by=support_member, incident_id=incident.pk, resolution_code="", resolution_notes=" ")
+
+    assert set(error.value.message_dict) == {"resolution_code", "resolution_notes"}
+    assert Incident.objects.get(pk=incident.pk).state == State.INVESTIGATING
+
+
+def test_resolving_a_master_resolves_its_open_subordinates_with_it(operator, support_member, network, vpn):
+    master = investigating(operator, vpn, network)
+    recorded_subordinate = record(operator, parent=master)
+    classified_subordinate = classified(operator, vpn, parent=master)
+
+    resolved_incidents = lifecycle.incident_resolve(
+        by=support_member, incident_id=master.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
+        resolution_notes="The RADIUS certificate was renewed.",
+    )  # fmt: skip
+
+    assert [incident.pk for incident in resolved_incidents] == [
+        master.pk,
+        recorded_subordinate.pk,
+        classified_subordinate.pk,
+    ]
+    for subordinate in (recorded_subordinate, classified_subordinate):
+        subordinate.refresh_from_db()
+        assert subordinate.state == State.RESOLVED
+        assert subordinate.resolution_code == ResolutionCode.PERMANENT_FIX
+        assert subordinate.resolution_notes == "The RADIUS certificate was renewed."
+        entry = lifecycle_entries(subordinate)[-1]
+        assert entry.text.startswith(f"Resolved with its master incident {master.number}")
+        assert (entry.author, entry.data["master"], entry.incident_version) == (
+            support_member,
+            master.number,
+            subordinate.version,
+        )
+    master_entry = lifecycle_entries(master)[-1]
+    assert master_entry.data["subordinates"] == [recorded_subordinate.number, classified_subordinate.number]
+
+
+def test_a_serious_subordinate_with_pending_notices_holds_up_its_master(operator, support_member, network, vpn):
+    master = investigating(operator, vpn, network)
+    subordinate = record(operator, parent=master, serious=True)
+
+    with pytest.raises(ValidationError, match=f"{subordinate.number}, a subordinate of {master.number}"):
+        lifecycle.incident_resolve(
+            by=support_member, incident_id=master.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
+            resolution_notes="Fixed.",
+        )  # fmt: skip
+
+    assert Incident.objects.get(pk=master.pk).state == State.INVESTIGATING
+
+
+# --- reopening and closing ----------------------------------------------------------------------------
+
+
+def test_the_desk_reopens_a_resolved_incident_for_the_same_group(operator, support_member, network, vpn):
+    incident = resolved(operator, vpn, network, support_member)
+
+    lifecycle.incident_reopen(by=operator, incident_id=incident.pk, reason="The caller still cannot connect.")
+
+    incident.refresh_from_db()
+    assert incident.state == State.INVESTIGATING
+    assert incident.assigned_group == network
+    assert incident.acknowledged_at is None and incident.resolved_at is None
+    assert incident.resolution_code == ""
+    entry = lifecycle_entries(incident)[-1]
+    assert (entry.author, entry.visibility, entry.data["via"]) == (operator, Visibility.INTERNAL, "desk")
+    assert entry.data["resolution_code"] == [ResolutionCode.PERMANENT_FIX, ""]
+    assert "acknowledge" in steps(incident, support_member)
+
+
+def test_the_caller_reopens_through_the_link_without_a_user(operator, support_member, network, vpn):
+    incident = resolved(operator, vpn, network, support_member)
+
+    lifecycle.incident_reopen(by=None, via_caller=True, incident_id=incident.pk, reason="Still broken at home.")
+
+    entry = lifecycle_entries(incident)[-1]
+    assert (entry.author, entry.visibility, entry.data["via"]) == (None, Visibility.CUSTOMER, "caller_link")
+    assert entry.text == "Still broken at home."
+    assert Incident.objects.get(pk=incident.pk).state == State.INVESTIGATING
+
+
+def test_only_the_desk_or_the_caller_reopen_and_always_with_a_reason(operator, support_member, network, vpn):
+    incident = resolved(operator, vpn, network, support_member)
+
+    with pytest.raises(PermissionDenied, match="Only the service desk, or the caller"):
+        lifecycle.incident_reopen(by=support_member, incident_id=incident.pk, reason="Not fixed.")
+    with pytest.raises(PermissionDenied, match="Only the service desk, or the caller"):
+        lifecycle.incident_reopen(by=None, incident_id=incident.pk, reason="Not fixed.")
+    with pytest.raises(ValidationError) as error:
+        lifecycle.incident_reopen(by=operator, incident_id=incident.pk, reason="")
+    assert set(error.value.message_dict) == {"reason"}
+
+
+def test_a_first_line_fix_that_did_not_hold_comes_back_to_the_desk(operator, support_member, network, vpn):
+    incident = classified(operator, vpn)
+    lifecycle.incident_resolve_at_first_line(
+        by=operator, incident_id=incident.pk, resolution_code=ResolutionCode.WORKAROUND, resolution_notes="Reset."
+    )
+    lifecycle.incident_reopen(by=None, via_caller=True, incident_id=incident.pk, reason="Did not help.")
+
+    assert steps(incident, operator) == ["resolve_at_first_line", "escalate"]
+    with pytest.raises(ValidationError, match="is with the service desk: escalate it to a support group first"):
+        lifecycle.incident_acknowledge(by=support_member, incident_id=incident.pk)
+    lifecycle.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Workaround failed.")
+    assert steps(incident, operator) == ["escalate", "assign"]
+
+
+def test_closing_requires_a_current_root_cause_category_and_a_rating_on_the_scale(
+    operator, support_member, network, vpn
+):
+    incident = resolved(operator, vpn, network, support_member)
+
+    with pytest.raises(ValidationError) as error:
+        lifecycle.incident_close(by=operator, incident_id=incident.pk, root_cause_category=None, satisfaction=6)
+    assert error.value.message_dict == {
+        "root_cause_category": ["Choose the root-cause category: closing requires it."],
+        "satisfaction": ["Rate the caller's satisfaction from 1 (very dissatisfied) to 5 (very satisfied)."],
+    }
+    retired = CategoryFactory(name="Pagers", active=False)
+    with pytest.raises(ValidationError, match="Pagers is retired"):
+        lifecycle.incident_close(by=operator, incident_id=incident.pk, root_cause_category=retired)
+    assert Incident.objects.get(pk=incident.pk).state == State.RESOLVED
+
+
+def test_closing_records_root_cause_satisfaction_time_spent_and_end_time(operator, support_member, network, vpn):
+    incident = record(operator)
+    lifecycle.incident_classify(
+        by=operator, incident_id=incident.pk, category=vpn, impact=Impact.LOW, urgency=Urgency.LOW, minutes_spent=5
+    )
+    lifecycle.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network.")
+    lifecycle.incident_resolve(
+        by=support_member, incident_id=incident.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
+        resolution_notes="Fixed.", minutes_spent=30,
+    )  # fmt: skip
+    certificates = CategoryFactory(name="Certificates")
+
+    lifecycle.incident_close(
+        by=operator, incident_id=incident.pk, root_cause_category=certificates, satisfaction=4,
+        satisfaction_comment=" Quick and friendly. ", minutes_spent=2,
+    )  # fmt: skip
+
+    incident.refresh_from_db()
+    assert incident.state == State.CLOSED
+    assert (incident.category, incident.root_cause_category) == (vpn, certificates)
+    assert (incident.satisfaction, incident.satisfaction_comment) == (4, "Quick and friendly.")
+    assert incident.closed_at is not None and not incident.closed_automatically
+    entry = lifecycle_entries(incident)[-1]
+    assert entry.data["time_spent_minutes"] == 37
+    assert entry.data["closed_at"] == [None, incident.closed_at.isoformat()]
+    assert entry.data["root_cause_category"] == [None, "Certificates"]
+    assert entry.data["satisfaction"] == [None, 4]
+
+
+def test_a_support_member_cannot_close(operator, support_member, network, vpn):
+    incident = resolved(operator, vpn, network, support_member)
+
+    with pytest.raises(PermissionDenied, match=f"Only the service desk may close {incident.number}"):
+        lifecycle.incident_close(by=support_member, incident_id=incident.pk, root_cause_category=vpn)
+
+
+# --- automatic closure --------------------------------------------------------------------------------
+
+
+def resolved_days_ago(incident, days):
+    # Backdating a timestamp (not the state) stands in for waiting.
+    Incident.objects.filter(pk=incident.pk).update(resolved_at=timezone.now() - datetime.timedelta(days=days))
+
+
+def test_automatic_closure_selects_incidents_resolved_more_than_n_days_ago_that_have_a_category(
+    operator, support_member, network, vpn, settings
+):
+    settings.SERVICEDESK_AUTO_CLOSE_DAYS = 5
+    master = investigating(operator, vpn, network)
+    uncategorised = record(operator, parent=master)  # resolved with its master before classification
+    lifecycle.incident_resolve(
+        by=support_member, incident_id=master.pk, resolution_code=ResolutionCode.PERMANENT_FIX, resolution_notes="Ok"
+    )
+    recent = resolved(operator, vpn, network, support_member)
+    still_open = classified(operator, vpn)
+    for incident in (master, uncategorised):
+        resolved_days_ago(incident, 6)
+    resolved_days_ago(recent, 4)
+
+    assert lifecycle.incidents_due_for_automatic_closure() == [master.pk]
+    assert lifecycle.incidents_due_for_automatic_closure(days=3) == [master.pk, recent.pk]
+    later = timezone.now() + datetime.timedelta(days=2)
+    assert lifecycle.incidents_due_for_automatic_closure(now=later) == [master.pk, recent.pk]
+    assert still_open.pk not in lifecycle.incidents_due_for_automatic_closure(days=0)
+
+
+def test_automatic_closure_uses_the_classification_category_and_has_no_author(operator, support_member, network, vpn):
+    incident = resolved(operator, vpn, network, support_member)
+    resolved_days_ago(incident, 6)
+
+    closed = lifecycle.incident_close_automatically(incident_id=incident.pk)
+
+    incident.refresh_from_db()
+    assert closed == incident
+    assert (incident.state, incident.root_cause_category, incident.closed_automatically) == (State.CLOSED, vpn, True)
+    entry = lifecycle_entries(incident)[-1]
+    assert entry.author is None
+    assert entry.data["via"] == "automatic"
+    assert entry.text == "Closed automatically: the caller did not reject the fix within 5 days."
+
+
+def test_automatic_closure_leaves_what_is_not_due_or_has_no_category_to_the_desk(
+    operator, support_member, network, vpn
+):
+    recent = resolved(operator, vpn, network, support_member)
+    master = investigating(operator, vpn, network)
+    uncategorised = record(operator, parent=master)
+    lifecycle.incident_resolve(
+        by=support_member, incident_id=master.pk, resolution_code=ResolutionCode.PERMANENT_FIX, resolution_notes="Ok"
+    )
+    resolved_days_ago(uncategorised, 30)
+
+    assert lifecycle.incident_close_automatically(incident_id=recent.pk) is None
+    assert lifecycle.incident_close_automatically(incident_id=uncategorised.pk) is None
+    assert set(Incident.objects.filter(pk__in=[recent.pk, uncategorised.pk]).values_list("state", flat=True)) == {
+        State.RESOLVED
+    }
+
+
+# --- the serious-incident gate ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def all_rounder(network):
+    """Desk and support at once, a member of the assigned group: may take every step."""
+    user = UserFactory(username="alex", first_name="Alex", roles=["Service desk", "Support"])
+    network.members.add(user)
+    return user
+
+
+def attempts(incident, user, category, other_group):
+    notes = {"resolution_code": ResolutionCode.PERMANENT_FIX, "resolution_notes": "Fixed."}
+    return {
+        "classify": lambda: lifecycle.incident_classify(
+            by=user, incident_id=incident.pk, category=category, impact=Impact.HIGH, urgency=Urgency.HIGH
+        ),
+        "resolve_at_first_line": lambda: lifecycle.incident_resolve_at_first_line(
+            by=user, incident_id=incident.pk, **notes
+        ),
+        "escalate": lambda: lifecycle.incident_escalate(
+            by=user, incident_id=incident.pk, group=other_group, reason="Tier 3."
+        ),
+        "acknowledge": lambda: lifecycle.incident_acknowledge(by=user, incident_id=incident.pk),
+        "assign": lambda: lifecycle.incident_assign(by=user, incident_id=incident.pk, assignee=user),
+        "resolve": lambda: lifecycle.incident_resolve(by=user, incident_id=incident.pk, **notes),
+        "reopen": lambda: lifecycle.incident_reopen(by=user, incident_id=incident.pk, reason="Not fixed."),
+        "close": lambda: lifecycle.incident_close(by=user, incident_id=incident.pk, root_cause_category=category),
+    }
+
+
+@pytest.mark.parametrize(
+    ("state", "possible"),
+    [
+        (State.RECORDED, ["classify"]),
+        (State.CLASSIFIED, ["resolve_at_first_line", "escalate"]),
+        (State.INVESTIGATING, ["escalate", "acknowledge", "assign", "resolve"]),
+        (State.RESOLVED, ["reopen", "close"]),
+    ],
+)
+def test_no_step_is_possible_while_serious_notices_are_pending_and_every_step_is_after_both(
+    state, possible, operator, manager, all_rounder, network, third_line, vpn
+):
+    # Only recording and classification make an incident serious, so the later states are set up as rows.
+    incident = IncidentFactory(
+        state=state, serious=True, desk_owner=operator, category=vpn,
+        assigned_group=network if state in (State.INVESTIGATING, State.RESOLVED) else None,
+    )  # fmt: skip
+    steps_of = attempts(incident, all_rounder, vpn, third_line)
+
+    assert steps(incident, all_rounder) == []
+    for step in possible:
+        with pytest.raises(ValidationError, match=SERIOUS):
+            steps_of[step]()
+    assert Incident.objects.get(pk=incident.pk).version == 1
+
+    notices.incident_notify_management(by=operator, incident_id=incident.pk)
+    assert steps(incident, all_rounder) == []
+    subject, body = notices.prepared_user_message(incident)
+    notices.incident_inform_users(by=operator, incident_id=incident.pk, subject=subject, body=body)
+
+    assert steps(incident, all_rounder) == possible
+    steps_of[possible[-1]]()
+
+
+def test_a_serious_incident_recorded_by_the_desk_cannot_be_classified_before_its_notices(operator, vpn):
+    incident = record(operator, impact=Impact.HIGH, urgency=Urgency.HIGH)
+
+    with pytest.raises(ValidationError, match=f"{incident.number} {SERIOUS}"):
+        lifecycle.incident_classify(
+            by=operator, incident_id=incident.pk, category=vpn, impact=Impact.HIGH, urgency=Urgency.HIGH
+        )
+
+
+# --- who sees which buttons ---------------------------------------------------------------------------
+
+
+def test_each_role_is_offered_exactly_the_steps_it_may_take(operator, support_member, manager, outsider, network, vpn):
+    incident = record(operator)
+    assert steps(incident, operator) == ["classify"]
+    assert steps(incident, support_member) == steps(incident, manager) == []
+
+    lifecycle.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=3, urgency=2)
+    assert steps(incident, operator) == ["resolve_at_first_line", "escalate"]
+    assert steps(incident, support_member) == steps(incident, manager) == []
+
+    lifecycle.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network.")
+    assert steps(incident, operator) == ["escalate", "assign"]
+    assert steps(incident, support_member) == ["escalate", "acknowledge", "assign", "resolve"]
+    assert steps(incident, outsider) == steps(incident, manager) == []
+    fresh = Incident.objects.get(pk=incident.pk)
+    assert {t.name for t in fresh.get_available_user_state_transitions(support_member)} == {"escalate", "resolve"}
+    assert not has_transition_perm(fresh.resolve_with_master, operator)  # internal, never a button
+
+    lifecycle.incident_resolve(
+        by=support_member, incident_id=incident.pk, resolution_code=ResolutionCode.NO_FAULT, resolution_notes="Ok"
+    )
+    assert steps(incident, operator) == ["reopen", "close"]
+    assert steps(incident, support_member) == steps(incident, manager) == []
+
+
+def test_a_manager_can_take_no_step(operator, manager, support_member, network, third_line, vpn):
+    cases = [
+        (record(operator), ["classify"]),
+        (classified(operator, vpn), ["resolve_at_first_line", "escalate"]),
+        (investigating(operator, vpn, network), ["escalate", "acknowledge", "assign", "resolve"]),
+        (resolved(operator, vpn, network, support_member), ["reopen", "close"]),
+    ]
+
+    for incident, possible in cases:
+        assert steps(incident, manager) == []
+        steps_of = attempts(incident, manager, vpn, third_line)
+        for step in possible:
+            with pytest.raises(PermissionDenied, match=incident.number):
+                steps_of[step]()
+    assert not Activity.objects.filter(author=manager).exists()
+
+
+def test_the_roles_hold_the_lifecycle_permissions(operator, support_member, manager):
+    desk_steps = {"classify", "resolve", "escalate", "assign", "reopen", "close"}
+    assert all(operator.has_perm(f"incidents.{step}_incident") for step in desk_steps | {"work"})
+    assert support_member.has_perm("incidents.work_incident")
+    assert not any(support_member.has_perm(f"incidents.{step}_incident") for step in desk_steps)
+    assert not any(manager.has_perm(f"incidents.{step}_incident") for step in desk_steps | {"work"})
+
+
+# --- stale forms and the journal --------------------------------------------------------------------------
+
+
+def test_a_stale_form_is_refused_with_who_changed_what_since(operator, support_member, network, third_line, vpn):
+    incident = investigating(operator, vpn, network)
+    opened_at = incident.version
+    lifecycle.incident_acknowledge(by=support_member, incident_id=incident.pk)
+    lifecycle.incident_assign(by=support_member, incident_id=incident.pk, assignee=support_member)
+
+    with pytest.raises(lifecycle.StaleIncident) as error:
+        lifecycle.incident_escalate(
+            by=operator, incident_id=incident.pk, group=third_line, reason="Tier 3.", expected_version=opened_at
+        )
+
+    message = error.value.messages[0]
+    name = support_member.get_full_name()
+    assert isinstance(error.value, ValidationError)
+    assert message.startswith(f"{incident.number} has changed since you opened it: {name} acknowledged it (")
+    assert f"; {name} assigned it to {name} (" in message
+    assert message.endswith("Reload it and try again.")
+    assert [entry.kind for entry in error.value.changes] == [ActivityKind.ACKNOWLEDGED, ActivityKind.ASSIGNED]
+    assert Incident.objects.get(pk=incident.pk).assigned_group == network
+
+    lifecycle.incident_escalate(
+        by=operator, incident_id=incident.pk, group=third_line, reason="Tier 3.", expected_version=opened_at + 2
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_members_acknowledging_at_once_do_not_both_succeed():
+    operator = UserFactory(roles=["Service desk"])
+    first, second = UserFactory(roles=["Support"]), UserFactory(roles=["Support"])
+    group = SupportGroupFactory(members=[first, second])
+    incident = investigating(operator, CategoryFactory(), group)
+    holding_the_lock = threading.Event()
+    outcomes: dict[str, str] = {}
+
+    def acknowledge(user, name: str) -> None:
+        try:
+            with transaction.atomic():
+                lifecycle.incident_acknowledge(by=user, incident_id=incident.pk)
+                if name == "first":
+                    holding_the_lock.set()
+                    time.sleep(0.5)  # the second one reads the row meanwhile, and must wait for this commit
+            outcomes[name] = "acknowledged"
+        except ValidationError as error:
+            outcomes[name] = error.messages[0]
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=acknowledge, args=(first, "first"))]
+    threads[0].start()
+    assert holding_the_lock.wait(timeout=10)
+    threads.append(threading.Thread(target=acknowledge, args=(second, "second")))
+    threads[1].start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert outcomes["first"] == "acknowledged"
+    assert outcomes["second"].startswith(f"{incident.number} was already acknowledged by {first.get_full_name()}")
+    assert Activity.objects.filter(kind=ActivityKind.ACKNOWLEDGED).count() == 1
+
+
+def test_refresh_from_db_works_on_the_protected_state(operator, vpn):
+    incident = record(operator)
+    lifecycle.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=3, urgency=3)
+
+    incident.refresh_from_db()
+
+    assert incident.state == State.CLASSIFIED
+    with pytest.raises(AttributeError):
+        incident.state = State.CLOSED
+
+
+def test_every_lifecycle_entry_carries_the_version_it_made(operator, support_member, network, vpn):
+    incident = resolved(operator, vpn, network, support_member)
+    lifecycle.incident_close(by=operator, incident_id=incident.pk, root_cause_category=vpn)
+
+    incident.refresh_from_db()
+    versions = [entry.incident_version for entry in lifecycle_entries(incident)]
+    assert versions == list(range(2, incident.version + 1))
+    kinds = [(entry.kind, entry.data.get("step")) for entry in lifecycle_entries(incident)]
+    assert kinds == [
+        (ActivityKind.STATE_CHANGED, "classify"),
+        (ActivityKind.ESCALATED, "escalate"),
+        (ActivityKind.STATE_CHANGED, "resolve"),
+        (ActivityKind.STATE_CHANGED, "close"),
+    ]
