@@ -97,7 +97,24 @@ class ActivityKind(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned")
     NOTE = "note", _("Work note")
     CUSTOMER_UPDATE = "customer_update", _("Customer update")
+    WORKAROUND = "workaround", _("Workaround provided")
+    LINKED = "linked", _("Linked")
+    REEVALUATION_REQUESTED = "reevaluation_requested", _("Re-evaluation requested")
+    REEVALUATION_DECIDED = "reevaluation_decided", _("Re-evaluation decided")
+    CONFIRMED = "confirmed", _("Confirmed by the caller")
     NOTIFICATION = "notification", _("Notification")
+
+    @property
+    def is_change(self) -> bool:
+        """Entries that change the incident (the timeline's "changes" filter), as opposed to notes and mail."""
+        return self not in {ActivityKind.NOTE, ActivityKind.CUSTOMER_UPDATE, ActivityKind.NOTIFICATION,
+                            ActivityKind.CALL_ADDED}  # fmt: skip
+
+
+class ReevaluationOutcome(models.TextChoices):
+    PENDING = "pending", _("Waiting for the desk")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
 
 
 class Visibility(models.TextChoices):

@@ -15,6 +15,7 @@ rules read ``incident.assigned_group.members.all()``, so a page that prefetches
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -33,6 +34,7 @@ from incidents.choices import (
     Channel,
     Impact,
     Priority,
+    ReevaluationOutcome,
     ResolutionCode,
     Satisfaction,
     State,
@@ -230,6 +232,8 @@ class Incident(ConcurrentTransitionMixin, models.Model):
     closed_automatically = models.BooleanField(_("closed automatically"), default=False, editable=False)
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), choices=Satisfaction, null=True, blank=True)
     satisfaction_comment = models.TextField(_("caller's comment"), blank=True)
+    # Set when the caller answers "it works" on the signed link sent at resolution (incidents.confirmation).
+    confirmed_at = models.DateTimeField(_("confirmed by the caller"), null=True, blank=True, editable=False)
     management_notified_at = models.DateTimeField(_("management notified"), null=True, blank=True, editable=False)
     users_informed_at = models.DateTimeField(_("affected users informed"), null=True, blank=True, editable=False)
     logging_seconds = models.PositiveIntegerField(_("time to log the call (s)"), null=True, blank=True, editable=False)
@@ -501,3 +505,82 @@ class Activity(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ValidationError(_("A journal entry cannot be deleted."))
+
+
+def attachment_path(attachment: Attachment, filename: str) -> str:
+    """Where a file is kept: by incident and a random folder, so that names never collide or are guessed."""
+    return f"incidents/{attachment.activity.incident_id}/{uuid.uuid4().hex}/{filename}"
+
+
+class Attachment(models.Model):
+    """A file (screenshot, log) attached to a journal entry; like the journal, never changed or deleted.
+
+    Stored through Django's storage API (``var/media/`` by default) and served only to signed-in staff
+    (``incidents.views.attachments``), never straight from the storage's URL.
+    """
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("journal entry"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+    name = models.CharField(_("name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Reevaluation(models.Model):
+    """A support group's request that the desk re-evaluate an incident's impact and urgency, and its answer.
+
+    The group proposes values with a reason; the desk accepts (with the values it settles on) or declines
+    with a note. Both halves are journaled (``incidents.lifecycle``); at most one request per incident
+    waits at a time.
+    """
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.PROTECT, related_name="reevaluations"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    reason = models.TextField(_("reason"))
+    proposed_impact = models.PositiveSmallIntegerField(_("proposed impact"), choices=Impact)
+    proposed_urgency = models.PositiveSmallIntegerField(_("proposed urgency"), choices=Urgency)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=ReevaluationOutcome, default=ReevaluationOutcome.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("re-evaluation request")
+        verbose_name_plural = _("re-evaluation requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident"],
+                condition=models.Q(outcome="pending"),
+                name="incidents_one_pending_reevaluation",
+                violation_error_message=_("A re-evaluation of this incident is already waiting for the desk."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.get_outcome_display()}"
