@@ -49,6 +49,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Who changed an incident, for the database's audit triggers (servicedesk.actor).
+    "servicedesk.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -96,6 +98,9 @@ INCIDENT_STORM_MINUTES = int(env_str("INCIDENT_STORM_MINUTES", "30"))
 # A resolved incident the caller has not rejected is closed automatically after this many calendar days
 # (incidents.lifecycle.incident_close_automatically).
 SERVICEDESK_AUTO_CLOSE_DAYS = int(env_str("SERVICEDESK_AUTO_CLOSE_DAYS", "5"))
+# The "it works" / "still broken" links in a resolution mail work for this many days (incidents.confirmation);
+# they stop working anyway once the incident is closed, reopened or resolved again.
+INCIDENT_CONFIRMATION_DAYS = int(env_str("INCIDENT_CONFIRMATION_DAYS", "14"))
 
 # Cache: Redis when there is one, so that every web node sees the same cache.
 REDIS_URL = env_str("REDIS_URL")
@@ -128,6 +133,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Files attached to work notes (incidents.journal): at most this many bytes each and this many per note, of
+# these types (names from incidents.journal.FILE_TYPES; each checked from its content, not only its name).
+ATTACHMENT_MAX_BYTES = int(env_str("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+ATTACHMENT_MAX_FILES = int(env_str("ATTACHMENT_MAX_FILES", "10"))
+ATTACHMENT_TYPES = env_list("ATTACHMENT_TYPES", ["png", "jpeg", "gif", "webp", "pdf", "zip", "text", "json", "csv"])
 
 # E-mail: a real server from EMAIL_URL, or one file per message in var/mail/.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Service desk <servicedesk@localhost>")
@@ -145,7 +155,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Closes resolved incidents the caller has not rejected within SERVICEDESK_AUTO_CLOSE_DAYS.
+    # A sweep left in the queue past the next one (no worker running) is dropped: the next one does its work.
+    "incidents-close-due": {
+        "task": "incidents.tasks.incidents_close_due",
+        "schedule": 15 * 60,
+        "options": {"expires": 14 * 60},
+    },
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Security. A SITE_URL served over https switches on everything that needs TLS (redirect, secure

@@ -1,0 +1,150 @@
+"""Who is acting: the user and the context that the database's audit triggers record with each change.
+
+The incident history (``incidents.history``) is written by PostgreSQL triggers, which cannot see Django's
+request or task. They read two settings of the transaction instead: ``servicedesk.actor`` (the user's id)
+and ``servicedesk.context`` (``"request POST /incidents/INC0000012/steps/classify/"``,
+``"task incidents.tasks.incidents_close_due"``). This module sets them, from one place:
+
+- ``servicedesk.middleware.ActorMiddleware`` acts as the signed-in user (or nobody) for each request;
+- the Celery signals in ``servicedesk.celery`` act as the task, with no user, for each task;
+- a shell session, a script or a management command may say who it is with ``acting_as(user, "...")``.
+
+Writes outside all three are still audited, with no actor and an empty context: the trigger writes its
+row whatever the application did or did not say.
+
+Decisions written down here:
+
+- **Transaction-local** (``set_config(..., true)``), never session-level. Connections persist across
+  requests and tasks (``CONN_MAX_AGE``), so a session setting left behind by one request would be blamed
+  for the next one's writes; a transaction-local one ends with its transaction, whatever happens (commit,
+  rollback, an exception, a killed worker).
+- **Set just before each write that names an audited table**, by a database execute wrapper, not once per
+  transaction: Django has no hook at ``BEGIN``, a rolled-back savepoint undoes the setting, and a write
+  outside ``atomic()`` is a transaction of its own (the wrapper runs such a write in a transaction with its
+  setting). Reads and writes to other tables pass through untouched; the cost is one short statement per
+  audited write.
+- **The user is read lazily**, at the first audited write: a request that only reads costs nothing.
+- The setting statement runs on the driver's cursor, below Django's query log, so the query counts that
+  pages and tests pin do not change; it is visible in PostgreSQL's own statement log.
+- Nested scopes (a Celery task run eagerly inside a request) act as the innermost one; when the outermost
+  scope ends inside a transaction that goes on (a test's), the settings are cleared so that later writes
+  in that transaction are not blamed on it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connections, transaction
+from psycopg.pq import TransactionStatus
+
+# Statements that may change rows, and the tables with audit triggers (the name covers incidents_incident
+# and its link table incidents_incident_cis).
+_WRITE = re.compile(r"\s*(?:INSERT|UPDATE|DELETE|MERGE|WITH)\b", re.IGNORECASE)
+AUDITED_TABLE = "incidents_incident"
+SET_ACTOR = "SELECT set_config('servicedesk.actor', %s, true), set_config('servicedesk.context', %s, true)"
+MAX_CONTEXT = 500
+
+
+@dataclass
+class _Scope:
+    user: Any  # a user, request.user (lazy), or None
+    context: str
+    tagged: set[str] = field(default_factory=set)  # aliases of connections whose transaction holds our settings
+
+    def actor_id(self) -> str:
+        user = self.user
+        if user is None or not getattr(user, "is_authenticated", False):
+            return ""
+        return str(user.pk)
+
+
+_current: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar("servicedesk_actor", default=None)
+
+
+@contextmanager
+def acting_as(user: Any, context: str = "") -> Iterator[None]:
+    """Writes in this block are audited as ``user``'s (``None``: nobody) with ``context`` saying where from."""
+    scope = _Scope(user=user, context=context[:MAX_CONTEXT])
+    token = _current.set(scope)
+    installed = [connection for connection in connections.all() if _tag_writes not in connection.execute_wrappers]
+    for connection in installed:
+        connection.execute_wrappers.append(_tag_writes)
+    try:
+        yield
+    finally:
+        for connection in installed:
+            connection.execute_wrappers.remove(_tag_writes)
+        _current.reset(token)
+        outer = _current.get()
+        if outer is not None:
+            outer.tagged |= scope.tagged  # the outer scope sets its own values before its next write
+        else:
+            for alias in scope.tagged:
+                _clear(alias)
+
+
+def current_context() -> str:
+    """The context writes are audited with just now ("" outside every scope)."""
+    scope = _current.get()
+    return scope.context if scope is not None else ""
+
+
+# --- Celery: one scope per task, opened and closed by the task_prerun / task_postrun signals -------------
+
+_tasks: dict[str, AbstractContextManager[None]] = {}
+
+
+def task_started(task_id: str, name: str) -> None:
+    scope = acting_as(None, f"task {name}")
+    scope.__enter__()
+    _tasks[task_id] = scope
+
+
+def task_finished(task_id: str) -> None:
+    scope = _tasks.pop(task_id, None)
+    if scope is not None:
+        scope.__exit__(None, None, None)
+
+
+# --- the execute wrapper ---------------------------------------------------------------------------------
+
+
+def _audited_write(sql: Any) -> bool:
+    text = str(sql)
+    return _WRITE.match(text) is not None and AUDITED_TABLE in text.lower()
+
+
+def _tag_writes(execute: Callable[..., Any], sql: Any, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    scope = _current.get()
+    connection = context["connection"]
+    if scope is None or connection.needs_rollback or not _audited_write(sql):
+        return execute(sql, params, many, context)
+    values = [scope.actor_id(), scope.context]
+    if connection.get_autocommit():
+        # A transaction-local setting would end before the write: run both in one transaction.
+        with transaction.atomic(using=connection.alias):
+            _set(context["cursor"], values)
+            return execute(sql, params, many, context)
+    _set(context["cursor"], values)
+    scope.tagged.add(connection.alias)
+    return execute(sql, params, many, context)
+
+
+def _set(cursor: Any, values: list[str]) -> None:
+    with cursor.db.wrap_database_errors:
+        cursor.cursor.execute(SET_ACTOR, values)
+
+
+def _clear(alias: str) -> None:
+    connection = connections[alias]
+    raw = connection.connection
+    if raw is None or raw.closed or raw.info.transaction_status != TransactionStatus.INTRANS:
+        return  # the transaction ended (and took the settings with it), or failed and will write nothing more
+    with connection.wrap_database_errors, raw.cursor() as cursor:
+        cursor.execute(SET_ACTOR, ["", ""])
