@@ -14,8 +14,10 @@ One service per step of the lifecycle in DESIGN.md. Each is one transaction that
 6. calls the transition, bumps ``version``, saves, and writes the journal entry (``Activity``) with the
    author, the old and new values in ``data`` and ``incident_version``, the version after the change.
 
-Nothing is sent from here yet: the resolution services return every incident they resolved so that the
-caller of each can be asked to confirm the fix (the notifications issue adds the outbox rows).
+Mail goes after commit, journaled in the step's transaction (``incidents.confirmation``): each resolution
+asks the caller of every incident it resolved to confirm the fix through two signed links; a reopening
+through the caller's link tells the support group (or the desk owner). The resolution services return
+every incident they resolved.
 
 Decisions written down here:
 - The caller reopens through a signed link: ``by=None, via_caller=True``; checking the signature is the
@@ -25,6 +27,8 @@ Decisions written down here:
 - Subordinates follow their master's resolution (code, notes and the master's links); a serious
   subordinate whose notices are pending holds the master's resolution up, as the rule says. The known
   error's usage counts the master only: the workaround was applied once.
+- The caller's "it works" (``incident_confirm``) leaves the incident resolved: the desk closes it, or the
+  automatic closure does, and both keep the caller's rating and comment unless the desk gives its own.
 - Automatic closure uses the classification category as the root cause. An incident without one is not
   closed automatically (closing requires a root cause, and guessing one would spoil the figures): it stays
   resolved for the desk to close. A serious incident with pending notices is not closed either.
@@ -49,7 +53,7 @@ from django_fsm import TransitionNotAllowed, has_transition_perm
 
 from cmdb.choices import SupportTier
 from cmdb.models import Change, SupportGroup
-from incidents import selectors
+from incidents import confirmation, selectors
 from incidents.choices import (
     OPEN_STATES,
     ActivityKind,
@@ -110,7 +114,7 @@ def incident_classify(
     missing category or a value off the scale, ``StaleIncident`` for a stale form.
     """
     incident = _lock(incident_id, expected_version)
-    _ensure_step(incident, "classify", by, _("Only the service desk may classify %(number)s."))
+    _ensure_step(incident, "classify", by)
     errors: dict[str, list[str]] = {}
     if category is None:
         errors["category"] = [_("Choose a category.")]
@@ -152,14 +156,13 @@ def incident_resolve_at_first_line(
     """The desk resolves a classified incident itself, usually with a published known error's workaround.
 
     The known error is linked, its workaround recorded on the incident and its usage figures counted.
-    Open subordinates are resolved with it. Returns the incidents resolved, this one first, so that each
-    caller can be asked to confirm. Raises ``PermissionDenied`` for anyone but the desk,
-    ``ValidationError`` for a missing code or notes or an unpublished known error.
+    Open subordinates are resolved with it. Returns the incidents resolved, this one first; after commit the
+    caller of each gets the resolution with links to confirm or reject it (journaled here). Raises
+    ``PermissionDenied`` for anyone but the desk, ``ValidationError`` for a missing code or notes or an
+    unpublished known error.
     """
     incident, subordinates = _lock_with_subordinates(incident_id, expected_version)
-    _ensure_step(
-        incident, "resolve_at_first_line", by, _("Only the service desk may resolve %(number)s at first line.")
-    )
+    _ensure_step(incident, "resolve_at_first_line", by)
     errors = _resolution_errors(resolution_code, resolution_notes, minutes_spent)
     if known_error is not None and not known_error.published:
         errors["known_error"] = [
@@ -184,7 +187,9 @@ def incident_resolve_at_first_line(
                         minutes_spent=minutes_spent)  # fmt: skip
     if known_error is not None:
         known_error_record_use(known_error_id=known_error.pk)
-    return [incident, *_resolve_subordinates(by=by, master=incident, subordinates=subordinates, at=now)]
+    resolved = [incident, *_resolve_subordinates(by=by, master=incident, subordinates=subordinates, at=now)]
+    confirmation.confirmation_requests_queue(resolved)
+    return resolved
 
 
 @transaction.atomic
@@ -205,11 +210,7 @@ def incident_escalate(
     the service desk's own group or the group that already has it.
     """
     incident = _lock(incident_id, expected_version)
-    if incident.assigned_group_id is None:
-        refusal = _("Only the service desk may escalate %(number)s.")
-    else:
-        refusal = _("Only the service desk or members of %(group)s, the assigned group, may escalate %(number)s.")
-    _ensure_step(incident, "escalate", by, refusal)
+    _ensure_step(incident, "escalate", by)
     errors: dict[str, list[str]] = {}
     if group is None:
         errors["group"] = [_("Choose the support group to escalate to.")]
@@ -258,11 +259,7 @@ def incident_acknowledge(*, by: AbstractBaseUser, incident_id: int, expected_ver
     was acknowledged already, ``PermissionDenied`` for anyone but the group's members.
     """
     incident = _lock(incident_id, expected_version)
-    _ensure_group_work(incident, _("acknowledged"))
-    if not may_work(incident, by):
-        raise PermissionDenied(
-            _("Only members of %(group)s, the assigned group, may acknowledge %(number)s.") % _context(incident)
-        )
+    _ensure_group_work(incident, "acknowledge", by)
     if incident.acknowledged_at is not None:
         raise ValidationError(_already_acknowledged(incident), code="acknowledged")
 
@@ -291,12 +288,7 @@ def incident_assign(
     ``ValidationError`` when the assignee is not an active member of the group or has it already.
     """
     incident = _lock(incident_id, expected_version)
-    _ensure_group_work(incident, _("assigned"))
-    if not may_assign(incident, by):
-        raise PermissionDenied(
-            _("Only members of %(group)s, the assigned group, or the service desk may assign %(number)s.")
-            % _context(incident)
-        )
+    _ensure_group_work(incident, "assign", by)
     errors: dict[str, list[str]] = {}
     if assignee is None:
         errors["assignee"] = [_("Choose who works on it.")]
@@ -338,12 +330,12 @@ def incident_resolve(
     """The assigned group resolves an incident under investigation, optionally naming a change and a problem.
 
     Every open subordinate is resolved with it (same code and notes), in the same transaction. Returns the
-    incidents resolved, this one first, so that each caller can be asked to confirm. Raises
-    ``PermissionDenied`` for anyone but the group's members, ``ValidationError`` for a missing code or
-    notes.
+    incidents resolved, this one first; after commit the caller of each gets the resolution with links to
+    confirm or reject it (journaled here). Raises ``PermissionDenied`` for anyone but the group's members,
+    ``ValidationError`` for a missing code or notes.
     """
     incident, subordinates = _lock_with_subordinates(incident_id, expected_version)
-    _ensure_step(incident, "resolve", by, _("Only members of %(group)s, the assigned group, may resolve %(number)s."))
+    _ensure_step(incident, "resolve", by)
     _raise_if(_resolution_errors(resolution_code, resolution_notes, minutes_spent))
     _ensure_subordinates_may_follow(incident, subordinates)
 
@@ -357,7 +349,9 @@ def incident_resolve(
     _save(incident, fields)
     _journal_resolution(incident, by=by, step="resolve", before=before, subordinates=subordinates,
                         minutes_spent=minutes_spent)  # fmt: skip
-    return [incident, *_resolve_subordinates(by=by, master=incident, subordinates=subordinates, at=now)]
+    resolved = [incident, *_resolve_subordinates(by=by, master=incident, subordinates=subordinates, at=now)]
+    confirmation.confirmation_requests_queue(resolved)
+    return resolved
 
 
 @transaction.atomic
@@ -374,16 +368,16 @@ def incident_reopen(
 
     By the desk (``by``), or by the caller through the signed link in the resolution mail (``by=None,
     via_caller=True``; the link's view checks the signature). The acknowledgement and the resolution are
-    cleared (the journal keeps them). Raises ``PermissionDenied`` for anyone else, ``ValidationError``
-    without a reason.
+    cleared (the journal keeps them). Reopened by the caller, the group (or, for a first-line fix, the desk
+    owner) is mailed after commit (journaled here). Raises ``PermissionDenied`` for anyone else,
+    ``ValidationError`` without a reason.
     """
     if by is not None and via_caller:
         raise ValueError("A reopening through the caller's link has no user: pass by=None.")
-    refusal = _("Only the service desk, or the caller through the link in the resolution mail, may reopen %(number)s.")
     incident = _lock(incident_id, expected_version)
     if by is None and not via_caller:
-        raise PermissionDenied(refusal % _context(incident))
-    _ensure_step(incident, "reopen", by, refusal)
+        raise PermissionDenied(_refusal(incident, "reopen"))
+    _ensure_step(incident, "reopen", by)
     errors: dict[str, list[str]] = {}
     if not reason.strip():
         errors["reason"] = [_("Say why the fix did not hold.")]
@@ -409,6 +403,51 @@ def incident_reopen(
         },
         minutes_spent=minutes_spent,
     )
+    if via_caller:
+        confirmation.reopened_notify(incident, reason=reason.strip())
+    return incident
+
+
+@transaction.atomic
+def incident_confirm(
+    *, incident_id: int, resolved_at: datetime.datetime, satisfaction: int | None, comment: str = ""
+) -> Incident:
+    """The caller confirms through the signed link that the resolution at ``resolved_at`` works, and rates it.
+
+    Records ``confirmed_at``, the satisfaction (1 to 5) and the optional comment, and journals it for the
+    caller to see, with no author (``"via": "caller_link"``). The incident stays resolved: the desk, or the
+    automatic closure, closes it and keeps the rating. The link's view checks the signature. Raises
+    ``confirmation.CallerLinkRefused`` when the incident no longer waits for this answer (closed, reopened,
+    resolved again since, or already confirmed), ``ValidationError`` for a rating off the scale. Sends
+    nothing.
+    """
+    incident = _lock(incident_id, None)
+    refusal = confirmation.caller_link_refusal(incident, resolved_at)
+    if refusal is not None:
+        raise confirmation.CallerLinkRefused(refusal, incident)
+    if satisfaction not in Satisfaction.values:
+        raise ValidationError(
+            {"satisfaction": [_("Rate how we handled it, from 1 (very dissatisfied) to 5 (very satisfied).")]}
+        )
+
+    fields = ["confirmed_at", "satisfaction", "satisfaction_comment"]
+    before = _values(incident, fields)
+    incident.confirmed_at = timezone.now()
+    incident.satisfaction = satisfaction
+    incident.satisfaction_comment = comment.strip()
+    _save(incident, fields)
+    _journal(
+        incident,
+        by=None,
+        kind=ActivityKind.CONFIRMED,
+        text=incident.satisfaction_comment,
+        visibility=Visibility.CUSTOMER,
+        data={
+            "via": "caller_link",
+            "resolved_at": incident.resolved_at.isoformat(),
+            **_diff(before, _values(incident, fields), always=("confirmed_at", "satisfaction")),
+        },
+    )
     return incident
 
 
@@ -424,13 +463,14 @@ def incident_close(
     expected_version: int | None = None,
 ) -> Incident:
     """The desk closes a resolved incident: root-cause category (required), the caller's satisfaction (1 to 5)
-    and comment (optional); the journal entry records the total time spent and the end time.
+    and comment (optional); the journal entry records the total time spent and the end time. Without a
+    rating (or comment) from the desk, the one the caller gave through the "it works" link is kept.
 
     Raises ``PermissionDenied`` for anyone but the desk, ``ValidationError`` without a current root-cause
     category or with a rating off the scale.
     """
     incident = _lock(incident_id, expected_version)
-    _ensure_step(incident, "close", by, _("Only the service desk may close %(number)s."))
+    _ensure_step(incident, "close", by)
     errors: dict[str, list[str]] = {}
     if root_cause_category is None:
         errors["root_cause_category"] = [_("Choose the root-cause category: closing requires it.")]
@@ -565,7 +605,50 @@ def _ensure_current(incident: Incident, expected_version: int | None) -> None:
         raise StaleIncident(incident, expected_version)
 
 
-def _ensure_step(incident: Incident, step: str, by: AbstractBaseUser | None, refusal: str) -> None:
+def ensure_step_allowed(*, incident: Incident, step: str, user: AbstractBaseUser) -> None:
+    """Raise what the step's service would raise before it looks at any input: the page of a step calls it
+    before showing the form, so that a refusal reads the same whether it comes early or on sending.
+
+    ``ValidationError`` for the state or the serious-incident gate, ``PermissionDenied`` for who is asking.
+    """
+    if step not in STEPS:
+        raise ValueError(f"unknown step {step!r}")
+    if step in GROUP_WORK:
+        _ensure_group_work(incident, step, user)
+        if step == "acknowledge" and incident.acknowledged_at is not None:
+            raise ValidationError(_already_acknowledged(incident), code="acknowledged")
+    else:
+        _ensure_step(incident, step, user)
+
+
+# Who may take each step, said when someone else tries (``_context`` fills the placeholders).
+REFUSALS = {
+    "classify": gettext_lazy("Only the service desk may classify %(number)s."),
+    "resolve_at_first_line": gettext_lazy("Only the service desk may resolve %(number)s at first line."),
+    "escalate": gettext_lazy("Only the service desk may escalate %(number)s."),
+    "escalate_from_group": gettext_lazy(
+        "Only the service desk or members of %(group)s, the assigned group, may escalate %(number)s."
+    ),
+    "acknowledge": gettext_lazy("Only members of %(group)s, the assigned group, may acknowledge %(number)s."),
+    "assign": gettext_lazy("Only members of %(group)s, the assigned group, or the service desk may assign %(number)s."),
+    "resolve": gettext_lazy("Only members of %(group)s, the assigned group, may resolve %(number)s."),
+    "reopen": gettext_lazy(
+        "Only the service desk, or the caller through the link in the resolution mail, may reopen %(number)s."
+    ),
+    "close": gettext_lazy("Only the service desk may close %(number)s."),
+}
+# The two events of a support group's work (no state change), and who may take them.
+GROUP_WORK = {"acknowledge": may_work, "assign": may_assign}
+GROUP_WORK_DONE = {"acknowledge": gettext_lazy("acknowledged"), "assign": gettext_lazy("assigned")}
+
+
+def _refusal(incident: Incident, step: str) -> str:
+    if step == "escalate" and incident.assigned_group_id is not None:
+        step = "escalate_from_group"
+    return REFUSALS[step] % _context(incident)
+
+
+def _ensure_step(incident: Incident, step: str, by: AbstractBaseUser | None) -> None:
     """State, then the transition's conditions (the serious-incident gate first), then who is acting.
 
     ``by=None`` is the system or the caller's link, whose authority the caller of the service checked.
@@ -578,11 +661,13 @@ def _ensure_step(incident: Incident, step: str, by: AbstractBaseUser | None, ref
         if not condition(incident):
             raise ValidationError(CONDITION_REFUSALS[condition] % _context(incident), code=condition.__name__)
     if by is not None and not has_transition_perm(method, by):
-        raise PermissionDenied(refusal % _context(incident))
+        raise PermissionDenied(_refusal(incident, step))
 
 
-def _ensure_group_work(incident: Incident, done: str) -> None:
-    """Acknowledging and assigning: an incident under investigation by a group, and the serious gate."""
+def _ensure_group_work(incident: Incident, step: str, by: AbstractBaseUser) -> None:
+    """Acknowledging and assigning: an incident under investigation by a group, the serious gate, and
+    the group's members (the desk too, for assigning)."""
+    done = GROUP_WORK_DONE[step]
     if incident.state != State.INVESTIGATING:
         message = _("%(number)s is %(state)s: only an incident a support group investigates can be %(done)s.")
         raise ValidationError(message % {**_context(incident), "done": done}, code="state")
@@ -591,6 +676,8 @@ def _ensure_group_work(incident: Incident, done: str) -> None:
         raise ValidationError(message % _context(incident), code="state")
     if not notices_sent(incident):
         raise ValidationError(CONDITION_REFUSALS[notices_sent] % _context(incident), code="notices_sent")
+    if not GROUP_WORK[step](incident, by):
+        raise PermissionDenied(_refusal(incident, step))
 
 
 def _group_work_possible(incident: Incident) -> bool:
@@ -729,6 +816,9 @@ def _close(
     fields = ["state", "root_cause_category", "satisfaction", "satisfaction_comment", "closed_at",
               "closed_automatically"]  # fmt: skip
     before = _values(incident, fields)
+    # Whatever the caller said through the "it works" link stands unless the desk gives its own.
+    satisfaction = incident.satisfaction if satisfaction is None else satisfaction
+    satisfaction_comment = satisfaction_comment or incident.satisfaction_comment
     _transition(
         incident,
         "close",
@@ -854,6 +944,8 @@ def _what(kind: str, data: dict[str, Any]) -> str:
     def new(name: str) -> Any:
         return (data.get(name) or [None, None])[1]
 
+    if kind == ActivityKind.CONFIRMED:
+        return _("confirmed the fix")
     if kind == ActivityKind.ESCALATED:
         return _("escalated it to %(group)s") % {"group": new("assigned_group")}
     if kind == ActivityKind.ACKNOWLEDGED:

@@ -104,6 +104,7 @@ def incident_notify_management(*, by: AbstractBaseUser, incident_id: int) -> Inc
         author=by,
         text=_("Management notified."),
         data={"notice": "management", "recipients": recipients, "subject": subject},
+        incident_version=incident.version,
     )
     _send_after_commit(subject, body, recipients)
     return incident
@@ -136,6 +137,7 @@ def incident_inform_users(*, by: AbstractBaseUser, incident_id: int, subject: st
         author=by,
         text=body.strip(),
         data={"notice": "users", "recipients": recipients, "subject": subject.strip()},
+        incident_version=incident.version,
     )
     _send_after_commit(subject.strip(), body.strip(), recipients)
     return incident

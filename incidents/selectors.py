@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from cmdb.models import ConfigurationItem
-from incidents.models import Activity, Incident, PriorityRule
+from incidents.choices import OPEN_STATES, ReevaluationOutcome
+from incidents.models import Activity, Attachment, Incident, PriorityRule, Reevaluation
 from incidents.priority import Matrix
 
 
@@ -17,7 +22,7 @@ def priority_matrix() -> Matrix:
 def incident_list() -> QuerySet[Incident]:
     return (
         Incident.objects.defer("search_vector", "symptoms")
-        .select_related("caller", "service", "assigned_group", "parent")
+        .select_related("caller", "service", "assigned_group", "assignee", "parent")
         .order_by("-reported_at", "-id")
     )
 
@@ -26,9 +31,74 @@ def incident_detail() -> QuerySet[Incident]:
     return (
         Incident.objects.defer("search_vector")
         .select_related("caller__workplace", "location", "service", "desk_owner", "assigned_group", "parent")
+        .select_related(*LIFECYCLE_RELATIONS)
         .prefetch_related(
+            # The lifecycle's permission rules read the group's members: prefetched, they cost no query.
+            Prefetch("assigned_group__members", queryset=get_user_model().objects.order_by("pk")),
+            Prefetch(
+                "reevaluations",
+                queryset=Reevaluation.objects.filter(outcome=ReevaluationOutcome.PENDING).select_related(
+                    "requested_by"
+                ),
+                to_attr="pending_reevaluations",
+            ),
             Prefetch("cis", queryset=ConfigurationItem.objects.order_by("name")),
-            Prefetch("journal", queryset=Activity.objects.select_related("author").order_by("created_at", "id")),
+            Prefetch("journal", queryset=journal_entries()),
             Prefetch("subordinates", queryset=Incident.objects.defer("search_vector").select_related("caller")),
         )
+        .annotate(minutes_spent_total=minutes_spent_total())
+    )
+
+
+def journal_entries() -> QuerySet[Activity]:
+    """An incident's journal as the timeline shows it: authors and attachments loaded, oldest first."""
+    return (
+        Activity.objects.select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id")))
+        .order_by("created_at", "id")
+    )
+
+
+def minutes_spent_total() -> Coalesce:
+    """The time spent on an incident, summed over its journal, as an annotation (``minutes_spent_total``)."""
+    total = (
+        Activity.objects.filter(incident=OuterRef("pk"))
+        .order_by()
+        .values("incident")
+        .annotate(total=Sum("minutes_spent"))
+        .values("total")
+    )
+    return Coalesce(Subquery(total), 0)
+
+
+# What the incident page and the step pages show of the lifecycle, loaded with the incident.
+LIFECYCLE_RELATIONS = (
+    "category__parent__parent",
+    "root_cause_category__parent__parent",
+    "assignee",
+    "known_error",
+    "change",
+    "problem",
+)
+
+
+def incident_for_step() -> QuerySet[Incident]:
+    """An incident as a step's page needs it: its lifecycle relations, its group's members and its CIs."""
+    return (
+        Incident.objects.defer("search_vector")
+        .select_related("caller", "service", "assigned_group", *LIFECYCLE_RELATIONS)
+        .prefetch_related(
+            Prefetch("assigned_group__members", queryset=get_user_model().objects.order_by("pk")),
+            Prefetch("cis", queryset=ConfigurationItem.objects.only("id", "name").order_by("name")),
+        )
+    )
+
+
+def my_groups_incidents(user: Any) -> QuerySet[Incident]:
+    """Open incidents assigned to the support groups ``user`` belongs to: unacknowledged first, then the
+    most urgent, then the oldest."""
+    return (
+        incident_list()
+        .filter(state__in=OPEN_STATES, assigned_group__in=user.support_groups.all())
+        .order_by(F("acknowledged_at").asc(nulls_first=True), "priority", "reported_at", "id")
     )

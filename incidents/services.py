@@ -15,11 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cmdb.models import ConfigurationItem, Contact, Location, Service
-from incidents import evidence, selectors
-from incidents.choices import ActivityKind, Channel, Impact, Priority, Urgency
-from incidents.models import Activity, Incident
+from cmdb.models import Change, ConfigurationItem, Contact, Location, Service
+from incidents import evidence, lifecycle, selectors
+from incidents.choices import ActivityKind, Channel, Impact, Priority, State, Urgency
+from incidents.models import Activity, Incident, may_work
 from incidents.priority import priority_for, raise_to
+from knowledge.models import KnownError, Problem
 
 # Clocks of the operator's PC and the server differ a little; a minute of "future" is a clock, not a typo.
 CLOCK_SKEW = datetime.timedelta(minutes=1)
@@ -184,6 +185,8 @@ def _raise_priority(*, by: AbstractBaseUser, incident: Incident, impact: int | N
     incident.priority = priority_for(incident.impact, incident.urgency, selectors.priority_matrix())
     if (incident.impact, incident.urgency, incident.priority) == before:
         return []
+    incident.version += 1
+    incident.save(update_fields=["impact", "urgency", "priority", "version", "updated_at"])
     Activity.objects.create(
         incident=incident,
         kind=ActivityKind.PRIORITY_CHANGED,
@@ -194,9 +197,8 @@ def _raise_priority(*, by: AbstractBaseUser, incident: Incident, impact: int | N
             "urgency": [before[1], incident.urgency],
             "priority": [before[2], incident.priority],
         },
+        incident_version=incident.version,
     )
-    incident.version += 1
-    incident.save(update_fields=["impact", "urgency", "priority", "version", "updated_at"])
     return ["impact", "urgency", "priority"]
 
 
@@ -228,16 +230,17 @@ def incident_add_call(
     if affected_users < 0:
         raise ValidationError({"affected_users": _("The number of affected users cannot be negative.")})
 
+    incident.affected_users += affected_users
+    incident.version += 1
+    incident.save(update_fields=["affected_users", "version", "updated_at"])
     Activity.objects.create(
         incident=incident,
         kind=ActivityKind.CALL_ADDED,
         author=by,
         text=symptoms.strip(),
         data={"caller": caller.full_name, "caller_id": caller.pk, "affected_users_added": affected_users},
+        incident_version=incident.version,
     )
-    incident.affected_users += affected_users
-    incident.version += 1
-    incident.save(update_fields=["affected_users", "version", "updated_at"])
     _raise_priority(by=by, incident=incident, impact=impact, urgency=urgency, reason=_("Raised after another call."))
     return incident
 
@@ -292,6 +295,7 @@ def incidents_attach(
             text=_("Attached to master incident %(number)s: %(summary)s")
             % {"number": master.number, "summary": master.short_description},
             data={"parent": [None, master.number]},
+            incident_version=incident.version,
         )
     numbers = [incident.number for incident in attached]
     Activity.objects.create(
@@ -310,3 +314,133 @@ def incidents_attach(
             reason=_("Raised with its attached subordinates."),
         )
     return attached
+
+
+# The details the desk (or the group working it) may correct after recording; impact and urgency change
+# through classification and re-evaluation, the state through the lifecycle.
+DETAIL_FIELDS = ("short_description", "symptoms", "channel", "service", "location", "affected_users")
+
+
+@transaction.atomic
+def incident_update(
+    *,
+    by: AbstractBaseUser,
+    incident_id: int,
+    expected_version: int,
+    short_description: str,
+    symptoms: str,
+    channel: str,
+    service: Service | None,
+    location: Location | None,
+    affected_users: int,
+    cis: Sequence[ConfigurationItem],
+) -> Incident:
+    """Correct an incident's details: what the caller said, where, which service and CIs.
+
+    The service desk and the members of the assigned group may; a closed incident is history and is not
+    changed. The form's ``expected_version`` must still be the incident's: a stale form raises
+    ``lifecycle.StaleIncident`` with what changed since. Each changed field is journaled with its old
+    and new value (nothing is written when nothing changed). Raises ``PermissionDenied`` and
+    ``ValidationError`` (by field); nothing is written then.
+    """
+    incident = (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("service", "location", "assigned_group")
+        .prefetch_related("assigned_group__members", "cis")
+        .get(pk=incident_id)
+    )
+    if not (by.has_perm("incidents.change_incident") or may_work(incident, by)):
+        raise PermissionDenied(
+            _("Only the service desk or the group working on %(number)s may change its details.")
+            % {"number": incident.number}
+        )
+    if expected_version != incident.version:
+        raise lifecycle.StaleIncident(incident, expected_version)
+    if incident.state == State.CLOSED:
+        raise ValidationError(_("%(number)s is closed: its details are history.") % {"number": incident.number})
+    errors: dict[str, list[str]] = {}
+    if not short_description.strip():
+        errors["short_description"] = [_("Say in a few words what is wrong.")]
+    if channel not in Channel.values:
+        errors["channel"] = [_("Choose how the call came in.")]
+    if affected_users < 1:
+        errors["affected_users"] = [_("At least the caller is affected.")]
+    if errors:
+        raise ValidationError(errors)
+
+    wanted = {
+        "short_description": short_description.strip(),
+        "symptoms": symptoms.strip(),
+        "channel": channel,
+        "service": service,
+        "location": location,
+        "affected_users": affected_users,
+    }
+    changes = {
+        name: [_shown(getattr(incident, name)), _shown(value)]
+        for name, value in wanted.items()
+        if getattr(incident, name) != value
+    }
+    old_cis = sorted(ci.name for ci in incident.cis.all())
+    new_cis = sorted(ci.name for ci in cis)
+    if old_cis != new_cis:
+        changes["cis"] = [old_cis, new_cis]
+    if not changes:
+        return incident
+    for name, value in wanted.items():
+        setattr(incident, name, value)
+    incident.version += 1
+    incident.save(update_fields=[*DETAIL_FIELDS, "version", "updated_at"])
+    if "cis" in changes:
+        incident.cis.set(cis)
+    Activity.objects.create(
+        incident=incident, kind=ActivityKind.FIELD_CHANGED, author=by, data=changes, incident_version=incident.version
+    )
+    return incident
+
+
+def _shown(value: object) -> object:
+    """A value as the journal keeps it: related rows by name (as they were called then)."""
+    return str(value) if isinstance(value, Service | Location) else value
+
+
+@transaction.atomic
+def incident_link(*, by: AbstractBaseUser, incident_id: int, target: KnownError | Problem | Change) -> Incident:
+    """Link a known error, a problem or a change to the incident (from its review panel), journaled.
+
+    One of each kind: linking another replaces the link, and the journal keeps both. The desk and the
+    group working on it may; a closed incident is history. Raises ``PermissionDenied`` or
+    ``ValidationError`` (already linked, closed); nothing is written then.
+    """
+    field = LINK_FIELDS[type(target)]
+    incident = (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related(field, "assigned_group")
+        .prefetch_related("assigned_group__members")
+        .get(pk=incident_id)
+    )
+    if not (by.has_perm("incidents.change_incident") or may_work(incident, by)):
+        raise PermissionDenied(
+            _("Only the service desk or the group working on %(number)s may link records to it.")
+            % {"number": incident.number}
+        )
+    if incident.state == State.CLOSED:
+        raise ValidationError(_("%(number)s is closed: its links are history.") % {"number": incident.number})
+    current = getattr(incident, field)
+    if current == target:
+        raise ValidationError(_("%(target)s is already linked.") % {"target": target.number})
+    setattr(incident, field, target)
+    incident.version += 1
+    incident.save(update_fields=[field, "version", "updated_at"])
+    Activity.objects.create(
+        incident=incident,
+        kind=ActivityKind.LINKED,
+        author=by,
+        text=str(target),
+        data={field: [str(current) if current else None, str(target)]},
+        incident_version=incident.version,
+    )
+    return incident
+
+
+LINK_FIELDS = {KnownError: "known_error", Problem: "problem", Change: "change"}

@@ -48,6 +48,10 @@ def _reads_incidents(user: User) -> bool:
     return user.has_perm("incidents.view_incident")
 
 
+def _works_in_a_group(user: User) -> bool:
+    return user.has_perm("incidents.work_incident") and not user.has_perm("incidents.add_incident")
+
+
 def _reads_knowledge(user: User) -> bool:
     return user.has_perm("knowledge.view_knownerror")
 
@@ -59,6 +63,7 @@ def _administrator(user: User) -> bool:
 NAVIGATION: list[NavItem] = [
     NavItem(_("Home"), "home", _signed_in),
     NavItem(_("Log a call"), "incidents:record", _records_incidents),
+    NavItem(_("My groups"), "incidents:my_groups", _works_in_a_group),
     NavItem(_("Incidents"), "incidents:incident_list", _reads_incidents),
     NavItem(_("Knowledge"), "knowledge:search", _reads_knowledge),
     NavItem(_("CMDB"), "cmdb:index", _reads_cmdb),

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from cmdb.impact import changes_around
-from incidents import evidence, notices, selectors, storms
+from incidents import evidence, lifecycle, notices, reevaluation, selectors, storms
 from incidents.filters import IncidentFilter
 from incidents.forms import AcceptImpactForm, InformUsersForm
+from incidents.models import Incident, is_group_member
+from incidents.review import incident_review
+from incidents.step_forms import ReevaluationDecisionForm
+from incidents.views import review, steps
+from incidents.views.journal import journal_context
 from servicedesk.pages import DetailPage, ListPage
 
 
@@ -19,11 +28,27 @@ class IncidentListView(ListPage):
     def get_queryset(self):
         return selectors.incident_list()
 
+    heading = gettext_lazy("Incidents")
+    empty_message = None
+    shows_storms = True
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         # The desk sees the storms going on above its list; nobody else can gather them.
-        if self.request.user.has_perm("incidents.add_incident"):
+        if self.shows_storms and self.request.user.has_perm("incidents.add_incident"):
             kwargs["storms"] = storms.incident_storms()
-        return super().get_context_data(**kwargs)
+        return super().get_context_data(heading=self.heading, empty_message=self.empty_message, **kwargs)
+
+
+class MyGroupsListView(IncidentListView):
+    """What waits on the support groups the user belongs to: open incidents, unacknowledged first, then by
+    priority (the full queues, with service levels, come with the queues page)."""
+
+    heading = gettext_lazy("My groups' incidents")
+    empty_message = gettext_lazy("Nothing open is assigned to your support groups.")
+    shows_storms = False
+
+    def get_queryset(self):
+        return selectors.my_groups_incidents(self.request.user)
 
 
 class IncidentDetailView(DetailPage):
@@ -49,8 +74,42 @@ class IncidentDetailView(DetailPage):
                 "user_recipients": notices.affected_user_recipients(incident),
                 "inform_form": InformUsersForm(initial={"subject": subject, "body": body}),
             }
+        context["steps"] = step_buttons(incident, self.request.user)
+        if incident.is_open and steps.may_edit(incident, self.request.user):
+            context["review"] = incident_review(incident)
+        if incident.pending_reevaluations:
+            waiting = incident.pending_reevaluations[0]
+            initial = {"impact": waiting.proposed_impact, "urgency": waiting.proposed_urgency}
+            context["reevaluation"] = waiting
+            context["reevaluation_form"] = ReevaluationDecisionForm(initial=initial)
         if incident.is_open and incident.parent_id is None and self.request.user.has_perm("incidents.add_incident"):
             found = evidence.incident_evidence([incident])[incident.pk]
             context["impact_proposal"] = evidence.propose_impact(found, incident.impact)
             context["accept_impact_form"] = AcceptImpactForm()
+        # The journal section and the workaround box (incidents.views.journal).
+        context |= journal_context(self.request, incident)
         return super().get_context_data(**context, **kwargs)
+
+
+def step_buttons(incident: Incident, user: Any) -> list[dict[str, Any]]:
+    """The lifecycle steps the user may take now, as the incident page's buttons.
+
+    Acknowledging is one click (a post from the page); so is "assign to me" for a member of the group.
+    The others open the step's page.
+    """
+    buttons = []
+    for name in lifecycle.available_steps(incident=incident, user=user):
+        url = reverse("incidents:step", args=[incident.number, name.replace("_", "-")])
+        buttons.append({"name": name, "label": steps.PAGES[name].button, "url": url, "post": name == "acknowledge"})
+        if name == "assign" and is_group_member(incident, user) and incident.assignee_id != user.pk:
+            buttons.append({"name": "assign_me", "label": _("Assign to me"), "url": url, "post": True})
+    if reevaluation.may_request(incident, user) and not incident.pending_reevaluations:
+        url = reverse("incidents:request_reevaluation", args=[incident.number])
+        buttons.append({"name": "reevaluate", "label": _("Ask for re-evaluation"), "url": url, "post": False})
+    if review.may_promote(incident, user):
+        url = reverse("incidents:promote", args=[incident.number])
+        buttons.append({"name": "promote", "label": _("Promote to known error"), "url": url, "post": False})
+    if steps.may_edit(incident, user):
+        url = reverse("incidents:edit", args=[incident.number])
+        buttons.append({"name": "edit", "label": _("Change details"), "url": url, "post": False})
+    return buttons

@@ -14,77 +14,18 @@ from django.utils import timezone
 from django_fsm import has_transition_perm
 
 from cmdb.choices import SupportTier
-from incidents import lifecycle, notices, services
+from incidents import lifecycle, notices
 from incidents.choices import ActivityKind, Impact, Priority, ResolutionCode, State, Urgency, Visibility
 from incidents.models import Activity, Incident
-from tests.cmdb.factories import ChangeFactory, ContactFactory, SupportGroupFactory
+from tests.cmdb.factories import ChangeFactory, SupportGroupFactory
 from tests.factories import UserFactory
 from tests.incidents.factories import IncidentFactory
+from tests.incidents.workflow import classified, investigating, record, resolved
 from tests.knowledge.factories import CategoryFactory, KnownErrorFactory, ProblemFactory
 
 pytestmark = pytest.mark.django_db
 
 SERIOUS = "is a serious incident: notify management and inform the affected users first."
-
-
-@pytest.fixture
-def network(support_member):
-    return SupportGroupFactory(name="Network operations", tier=SupportTier.SECOND_LINE, members=[support_member])
-
-
-@pytest.fixture
-def third_line():
-    """A tier-3 group and its member Tess."""
-    tess = UserFactory(username="tess", first_name="Tess", last_name="Tiller", roles=["Support"])
-    return SupportGroupFactory(name="Network engineering", tier=SupportTier.THIRD_LINE, members=[tess])
-
-
-@pytest.fixture
-def outsider():
-    """A support member of another group."""
-    other = UserFactory(username="otto", first_name="Otto", roles=["Support"])
-    SupportGroupFactory(name="Workplace support", members=[other])
-    return other
-
-
-@pytest.fixture
-def vpn():
-    return CategoryFactory(name="VPN")
-
-
-def record(by, **overrides):
-    values = {
-        "by": by,
-        "caller": ContactFactory(),
-        "short_description": "VPN does not connect",
-        "symptoms": "Authentication failed since this morning.",
-        "occurred_at": timezone.now() - datetime.timedelta(minutes=20),
-        "impact": Impact.LOW,
-        "urgency": Urgency.MEDIUM,
-    }
-    return services.incident_record(**{**values, **overrides})
-
-
-def classified(operator, category, **overrides):
-    incident = record(operator, **overrides)
-    return lifecycle.incident_classify(
-        by=operator, incident_id=incident.pk, category=category, impact=incident.impact, urgency=incident.urgency
-    )
-
-
-def investigating(operator, category, group, **overrides):
-    incident = classified(operator, category, **overrides)
-    return lifecycle.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
-
-
-def resolved(operator, category, group, member):
-    incident = investigating(operator, category, group)
-    lifecycle.incident_resolve(
-        by=member, incident_id=incident.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
-        resolution_notes="The RADIUS certificate was renewed; please try again.",
-    )  # fmt: skip
-    incident.refresh_from_db()
-    return incident
 
 
 def steps(incident, user):

@@ -1,0 +1,102 @@
+"""Forms of the incident page's journal: a work note or customer update, and the workaround.
+
+They parse the input; the rules (who, which files, what an incident accepts) are in ``incidents.journal``,
+whose ``ValidationError`` the views put back on these fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.files import File
+from django.utils.translation import gettext_lazy as _
+
+from incidents.choices import ActivityKind
+from incidents.journal import MAX_MINUTES, MAX_TEXT, accepted_file_types
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input (Django's documented pattern); cleans to a list, empty when none."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[File]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class MinutesField(forms.IntegerField):
+    """Time spent in minutes; empty is none."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            label=_("Time spent (minutes)"),
+            min_value=0,
+            max_value=MAX_MINUTES,
+            required=False,
+            widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+            **kwargs,
+        )
+
+    def clean(self, value: Any) -> int:
+        return super().clean(value) or 0
+
+
+ENTRY_KINDS = [
+    (ActivityKind.NOTE.value, _("Work note (internal)")),
+    (ActivityKind.CUSTOMER_UPDATE.value, _("Customer update (mailed to the caller)")),
+]
+
+
+class JournalEntryForm(forms.Form):
+    """A work note or a customer update. ``subordinates``: the incident has open subordinates, so the update
+    may go to their callers too."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=ENTRY_KINDS, initial=ActivityKind.NOTE, widget=forms.RadioSelect)
+    text = forms.CharField(label=_("Text"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 4}))
+    minutes_spent = MinutesField()
+    files = MultipleFileField(
+        label=_("Files"),
+        required=False,
+        help_text=_("Work notes only; several at once. Seen by staff only, never mailed."),
+    )
+    to_subordinates = forms.BooleanField(
+        label=_("Also send it to the callers of the open subordinate incidents (each gets its own entry)"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, subordinates: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "journal")
+        super().__init__(*args, **kwargs)
+        self.fields["files"].widget.attrs["accept"] = ",".join(sorted(accepted_file_types()))
+        if not subordinates:
+            del self.fields["to_subordinates"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("kind") == ActivityKind.CUSTOMER_UPDATE and cleaned.get("files"):
+            self.add_error("files", _("Files stay with the staff: attach them to a work note."))
+        if cleaned.get("kind") == ActivityKind.NOTE and cleaned.get("to_subordinates"):
+            self.add_error("to_subordinates", _("A work note stays on this incident; only customer updates go on."))
+        return cleaned
+
+
+class WorkaroundForm(forms.Form):
+    """The workaround the caller can use until the fault is fixed, with the version the page was opened at."""
+
+    workaround = forms.CharField(label=_("Workaround"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 4}))
+    minutes_spent = MinutesField()
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "workaround")
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,57 @@
+"""The review panel of an incident under investigation: what the knowledge base and the CMDB already know.
+
+Known errors ranked for the incident (``knowledge.matching``), problems still open on the same CIs,
+service or category, and the changes on its CIs from 72 hours ago to 24 hours ahead. Any of them can be
+linked to the incident (``services.incident_link``). A fixed number of queries whatever is found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from cmdb.impact import changes_around
+from cmdb.models import Change
+from incidents.models import Incident
+from knowledge.choices import ProblemState
+from knowledge.matching import KnownErrorMatch, known_error_matches
+from knowledge.models import Problem
+
+OPEN_PROBLEM_STATES = (ProblemState.OPEN, ProblemState.KNOWN_ERROR)
+LIMIT = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    known_errors: list[KnownErrorMatch]
+    problems: list[Problem]
+    changes: list[Change]
+
+    def __bool__(self) -> bool:
+        return bool(self.known_errors or self.problems or self.changes)
+
+
+def incident_review(incident: Incident) -> Review:
+    """What to look at for ``incident`` (its CIs must be loaded: ``incident.cis.all()``)."""
+    ci_ids = [ci.pk for ci in incident.cis.all()]
+    related = Q(pk__in=[])
+    if ci_ids:
+        related |= Q(cis__in=ci_ids)
+    if incident.service_id:
+        related |= Q(services=incident.service_id)
+    if incident.category_id:
+        related |= Q(category=incident.category_id)
+    problems = list(
+        Problem.objects.filter(related, state__in=OPEN_PROBLEM_STATES).distinct().order_by("-created_at")[:LIMIT]
+    )
+    known_errors = known_error_matches(
+        text=f"{incident.short_description} {incident.symptoms}",
+        service_id=incident.service_id,
+        ci_ids=ci_ids,
+        category_id=incident.category_id,
+        limit=LIMIT,
+    )
+    changes = list(changes_around(ci_ids=ci_ids, moment=timezone.now())) if ci_ids else []
+    return Review(known_errors=known_errors, problems=problems, changes=changes)

@@ -1,0 +1,51 @@
+"""Background work of incidents: closing resolved incidents that no caller rejected.
+
+Tasks take ids, load through the lifecycle's services and own their retry policy. Celery beat runs
+``incidents_close_due`` every 15 minutes (``CELERY_BEAT_SCHEDULE``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from incidents import lifecycle
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def incident_close_automatically(incident_id: int) -> bool:
+    """Close one resolved incident if it is still due; ``False`` when there was nothing to do.
+
+    Idempotent: the service locks the incident and checks again that it is due, so a second run (a
+    redelivery, an overlapping sweep) finds it closed and does nothing.
+    """
+    return lifecycle.incident_close_automatically(incident_id=incident_id) is not None
+
+
+@shared_task
+def incidents_close_due() -> int:
+    """The sweep: close every incident due for automatic closure, each in a transaction of its own.
+
+    Returns how many were closed. One incident that cannot be closed is logged and skipped: it stays
+    resolved, and the next sweep tries again. The sweep is not retried: the next one does its work.
+    """
+    closed = 0
+    for incident_id in lifecycle.incidents_due_for_automatic_closure():
+        try:
+            if lifecycle.incident_close_automatically(incident_id=incident_id) is not None:
+                closed += 1
+        except Exception:
+            logger.exception("Incident %s could not be closed automatically; the next sweep tries again.", incident_id)
+    if closed:
+        logger.info("Closed %s resolved incidents automatically.", closed)
+    return closed

@@ -1,0 +1,174 @@
+"""The caller's pages behind the signed links of a resolution mail: "it works" and "still broken".
+
+No login (callers have none): the signature is the authority (``incidents.confirmation``). GET only shows;
+only a POST (CSRF-protected) changes anything. A link that cannot be used gets a page saying why, with
+400 (damaged) or 410 (expired, already answered, about an earlier resolution, closed), and changes
+nothing. The pages have a layout of their own without the staff navigation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from incidents import lifecycle
+from incidents.choices import Satisfaction
+from incidents.confirmation import (
+    Answer,
+    CallerLink,
+    CallerLinkRefused,
+    Refusal,
+    caller_link_read,
+    caller_link_refusal,
+    desk_contact,
+)
+from incidents.lifecycle import StaleIncident
+from incidents.models import Incident
+
+MAX_TEXT = 4000
+RATING_REQUIRED = gettext_lazy("Choose how satisfied you are, from 1 (very dissatisfied) to 5 (very satisfied).")
+
+
+class ItWorksForm(forms.Form):
+    satisfaction = forms.TypedChoiceField(
+        label=gettext_lazy("How satisfied are you with how we handled it?"),
+        choices=Satisfaction.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": RATING_REQUIRED, "invalid_choice": RATING_REQUIRED},
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("Anything you would like to tell us? (optional)"),
+        required=False,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class StillBrokenForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("What is still wrong?"),
+        help_text=gettext_lazy("For example what you tried, what you see, and since when."),
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": gettext_lazy("Tell us what is still wrong, so that we know where to look.")},
+    )
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def it_works(request: HttpRequest, token: str) -> HttpResponse:
+    """Confirm the fix and rate the service."""
+    try:
+        link, incident = _answerable(token, Answer.WORKS)
+    except CallerLinkRefused as refused:
+        return _refused(request, refused)
+    form = ItWorksForm(request.POST) if request.method == "POST" else ItWorksForm()
+    if form.is_bound and form.is_valid():
+        try:
+            incident = lifecycle.incident_confirm(
+                incident_id=incident.pk,
+                resolved_at=link.resolved_at,
+                satisfaction=form.cleaned_data["satisfaction"],
+                comment=form.cleaned_data["comment"],
+            )
+        except CallerLinkRefused as refused:
+            return _refused(request, refused)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return _page(request, "incidents/confirmation/thanks.html", incident, answer=Answer.WORKS)
+    return _page(request, "incidents/confirmation/it_works.html", incident, form=form, status=_status(form))
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def still_broken(request: HttpRequest, token: str) -> HttpResponse:
+    """Report that the fix did not hold: the incident goes back to its group, which is told by mail."""
+    try:
+        _link, incident = _answerable(token, Answer.BROKEN)
+    except CallerLinkRefused as refused:
+        return _refused(request, refused)
+    form = StillBrokenForm(request.POST) if request.method == "POST" else StillBrokenForm()
+    if form.is_bound and form.is_valid():
+        try:
+            # The version checked above: if anything changed since (confirmed, reopened, resolved again), the
+            # service refuses and the link is checked afresh.
+            incident = lifecycle.incident_reopen(
+                by=None,
+                via_caller=True,
+                incident_id=incident.pk,
+                reason=form.cleaned_data["reason"],
+                expected_version=incident.version,
+            )
+        except StaleIncident:
+            try:
+                _link, incident = _answerable(token, Answer.BROKEN)
+            except CallerLinkRefused as refused:
+                return _refused(request, refused)
+            form.add_error(None, _("Your incident changed while you were writing. Please check and send it again."))
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return _page(request, "incidents/confirmation/thanks.html", incident, answer=Answer.BROKEN)
+    return _page(request, "incidents/confirmation/still_broken.html", incident, form=form, status=_status(form))
+
+
+def _answerable(token: str, answer: Answer) -> tuple[CallerLink, Incident]:
+    """The link and its incident if the incident still waits for this answer; else ``CallerLinkRefused``."""
+    link = caller_link_read(token=token, answer=answer)
+    incident = Incident.objects.defer("search_vector").filter(pk=link.incident_id).first()
+    if incident is None:
+        raise CallerLinkRefused(Refusal.INVALID)
+    refusal = caller_link_refusal(incident, link.resolved_at)
+    if refusal is not None:
+        raise CallerLinkRefused(refusal, incident)
+    return link, incident
+
+
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _status(form: forms.Form) -> int:
+    return 400 if form.is_bound else 200
+
+
+def _refused(request: HttpRequest, refused: CallerLinkRefused) -> HttpResponse:
+    return render(
+        request,
+        "incidents/confirmation/refused.html",
+        {
+            "refusal": refused.refusal,
+            "message": refused.messages[0],
+            "incident": refused.incident,
+            "desk_email": desk_contact(),
+        },
+        status=refused.refusal.status,
+    )
+
+
+def _page(
+    request: HttpRequest, template: str, incident: Incident, *, status: int = 200, **context: Any
+) -> HttpResponse:
+    return render(
+        request,
+        template,
+        {"incident": incident, "desk_email": desk_contact(), "Answer": Answer, **context},
+        status=status,
+    )

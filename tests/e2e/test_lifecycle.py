@@ -1,0 +1,127 @@
+"""One incident's whole life in real browsers: the operator, a support member, a manager watching, and the
+caller's link. A screenshot of each step is kept in the test's output folder (``--output``, CI keeps
+``test-results/``), so that a reviewer can see the pages without running anything."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, expect
+
+from cmdb.choices import SupportTier
+from incidents import services
+from incidents.choices import ActivityKind, State
+from incidents.models import Incident
+from tests.cmdb.factories import ContactFactory, SupportGroupFactory
+from tests.e2e.test_cmdb import sign_in
+from tests.knowledge.factories import CategoryFactory
+
+pytestmark = pytest.mark.e2e
+
+
+class Screenshots:
+    def __init__(self, folder: str) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.count = 0
+
+    def take(self, page: Page, name: str) -> None:
+        self.count += 1
+        page.screenshot(path=self.folder / f"{self.count:02d}-{name}.png", full_page=True)
+
+
+def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser, page: Page, output_path, operator,
+                                                   support_member, manager):  # fmt: skip
+    shots = Screenshots(output_path)
+    network = SupportGroupFactory(name="Network operations", tier=SupportTier.SECOND_LINE, members=[support_member])
+    vpn = CategoryFactory(name="VPN")
+    caller = ContactFactory(first_name="Anna", last_name="Janssen", email="anna.janssen@example.org")
+    incident = services.incident_record(
+        by=operator, caller=caller, short_description="VPN refuses my password",
+        symptoms="Authentication failed since this morning.", occurred_at=timezone.now(), impact=3, urgency=2,
+    )  # fmt: skip
+    url = f"{live_server.url}{incident.get_absolute_url()}"
+
+    # The operator classifies and escalates.
+    sign_in(page, live_server.url, "olivia")
+    page.goto(url)
+    shots.take(page, "recorded")
+    page.get_by_role("link", name="Classify").click()
+    page.get_by_label("Category").select_option(label="VPN")
+    page.get_by_label("Impact").select_option(label="Medium")
+    page.get_by_label("Time spent (minutes)").fill("3")
+    page.keyboard.press("Control+Enter")  # from any field of the form
+    expect(page.get_by_text(f"{incident.number} classified.")).to_be_visible()
+    shots.take(page, "classified")
+    page.get_by_role("link", name="Escalate").click()
+    page.get_by_label("Escalate to").select_option(label=f"{network.name} (Tier 2 · second line)")
+    page.get_by_label("Reason").fill("The RADIUS server answers slowly; the network team should look.")
+    page.get_by_role("button", name="Escalate").click()
+    expect(page.get_by_text(f"{incident.number} escalated.")).to_be_visible()
+    shots.take(page, "escalated")
+
+    # A manager watches: the facts and the journal, and no step to take.
+    manager_page = browser.new_context().new_page()
+    sign_in(manager_page, live_server.url, "maria")
+    manager_page.goto(url)
+    expect(manager_page.locator(".page-actions")).to_contain_text("Investigating")
+    expect(manager_page.locator(".step-bar")).to_have_count(0)
+    shots.take(manager_page, "manager-watching")
+
+    # The support member finds it in the group's list, takes it, notes the work and resolves it.
+    support_page = browser.new_context().new_page()
+    sign_in(support_page, live_server.url, "sam")
+    support_page.get_by_role("navigation", name="Main").get_by_role("link", name="My groups").click()
+    expect(support_page.get_by_role("row", name=re.compile(incident.number))).to_contain_text("not acknowledged")
+    shots.take(support_page, "group-list")
+    support_page.get_by_role("link", name=incident.number).click()
+    support_page.get_by_role("button", name="Acknowledge").click()
+    expect(support_page.get_by_text(f"{incident.number} acknowledged.")).to_be_visible()
+    support_page.get_by_role("button", name="Assign to me").click()
+    expect(support_page.get_by_text(f"{incident.number} assigned.")).to_be_visible()
+    support_page.get_by_label("Text").fill("The RADIUS certificate expired at 06:00; renewing it.")
+    support_page.locator(".journal-form").get_by_label("Time spent (minutes)").fill("25")
+    support_page.get_by_role("button", name="Add to the journal").click()
+    expect(support_page.locator("#timeline")).to_contain_text("renewing it")
+    shots.take(support_page, "worked-on")
+    support_page.get_by_role("link", name="Resolve", exact=True).click()
+    support_page.get_by_label("Resolution code").select_option(label="Solved (permanent fix)")
+    support_page.get_by_label("Resolution, for the caller").fill("The certificate was renewed; please try again.")
+    support_page.get_by_role("button", name="Resolve").click()
+    expect(support_page.get_by_text(f"{incident.number} resolved")).to_be_visible()
+    shots.take(support_page, "resolved")
+
+    # The caller answers from the link in the mail, without signing in.
+    [message] = [m for m in mail.outbox if caller.email in m.to]
+    it_works = re.search(r"https?://\S+/it-works/\S+", message.body).group(0)
+    caller_page = browser.new_context().new_page()
+    caller_page.goto(it_works.replace("http://localhost:8000", live_server.url))
+    caller_page.get_by_label(re.compile("5 · Very satisfied")).check()
+    caller_page.get_by_label(re.compile("Anything you would like to tell us")).fill("Quick and clear, thank you.")
+    shots.take(caller_page, "caller-link")
+    caller_page.get_by_role("button", name="Confirm that it works").click()
+    expect(caller_page.get_by_role("heading", name="Thank you")).to_be_visible()
+    shots.take(caller_page, "caller-thanks")
+
+    manager_page.reload()
+    expect(manager_page.locator(".resolution")).to_contain_text("Confirmed by the caller")
+    shots.take(manager_page, "manager-sees-confirmation")
+
+    # The operator closes it; the root cause is the classification's, the rating the caller's.
+    page.goto(url)
+    page.get_by_role("link", name="Close").click()
+    expect(page.get_by_label("Root-cause category")).to_have_value(str(vpn.pk))
+    page.get_by_role("button", name="Close").click()
+    expect(page.get_by_text(f"{incident.number} closed.")).to_be_visible()
+    shots.take(page, "closed")
+
+    incident.refresh_from_db()
+    assert (incident.state, incident.satisfaction, incident.assignee) == (State.CLOSED, 5, support_member)
+    kinds = list(incident.journal.values_list("kind", flat=True))
+    assert ActivityKind.CONFIRMED in kinds and ActivityKind.ACKNOWLEDGED in kinds
+    assert sorted(path.name for path in shots.folder.iterdir())[-1] == f"{shots.count:02d}-closed.png"
+    assert Incident.objects.count() == 1

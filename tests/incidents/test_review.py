@@ -1,0 +1,114 @@
+"""The review panel of an incident under investigation, linking from it, and promoting to a known error."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents.choices import ActivityKind
+from incidents.review import incident_review
+from knowledge.choices import ProblemState
+from knowledge.models import KnownError
+from tests.cmdb.factories import ChangeFactory, ConfigurationItemFactory
+from tests.incidents.workflow import investigating, resolved
+from tests.knowledge.factories import KnownErrorFactory, ProblemFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def gateway():
+    return ConfigurationItemFactory(name="vpn-gw-01")
+
+
+def test_the_panel_gathers_known_errors_open_problems_and_changes_on_its_cis(operator, network, vpn, gateway):
+    known_error = KnownErrorFactory(
+        title="VPN does not connect after a certificate renewal", published=True, cis=[gateway]
+    )
+    open_problem = ProblemFactory(title="VPN drops", category=vpn)
+    ProblemFactory(title="Solved long ago", category=vpn, state=ProblemState.CLOSED)
+    recent = ChangeFactory(title="Renew the VPN certificate", cis=[gateway],
+                           planned_start=timezone.now() - datetime.timedelta(hours=30))  # fmt: skip
+    ChangeFactory(title="Next month's patch", cis=[gateway], planned_start=timezone.now() + datetime.timedelta(days=30))
+    incident = investigating(operator, vpn, network, cis=[gateway])
+
+    review = incident_review(incident)
+
+    assert [match.known_error for match in review.known_errors] == [known_error]
+    assert review.problems == [open_problem]
+    assert review.changes == [recent]
+
+
+def test_the_group_links_a_change_from_the_panel_and_it_is_journaled(
+    client, operator, support_member, network, vpn, gateway
+):
+    change = ChangeFactory(title="Renew the VPN certificate", cis=[gateway])
+    incident = investigating(operator, vpn, network, cis=[gateway])
+    client.force_login(support_member)
+    assert f"Link {change.number}" in client.get(incident.get_absolute_url()).text
+
+    client.post(reverse("incidents:link", args=[incident.number]), {"kind": "change", "number": change.number})
+
+    incident.refresh_from_db()
+    assert incident.change == change
+    entry = incident.journal.get(kind=ActivityKind.LINKED)
+    assert entry.data == {"change": [None, str(change)]} and entry.author == support_member
+    response = client.post(
+        reverse("incidents:link", args=[incident.number]), {"kind": "change", "number": change.number}, follow=True
+    )
+    assert f"{change.number} is already linked." in response.text
+
+
+def test_linking_is_refused_to_outsiders_and_unknown_numbers(client, operator, outsider, network, vpn):
+    incident = investigating(operator, vpn, network)
+    problem = ProblemFactory()
+    client.force_login(outsider)
+    assert (
+        client.post(
+            reverse("incidents:link", args=[incident.number]), {"kind": "problem", "number": problem.number}
+        ).status_code
+        == 403
+    )
+    client.force_login(operator)
+
+    response = client.post(
+        reverse("incidents:link", args=[incident.number]), {"kind": "incident", "number": incident.number}, follow=True
+    )
+
+    assert "Nothing to link under that number." in response.text
+    incident.refresh_from_db()
+    assert incident.problem is None
+
+
+def test_a_resolved_incident_is_promoted_to_a_prefilled_known_error_linked_to_it(
+    client, operator, support_member, network, vpn, gateway
+):
+    incident = resolved(operator, vpn, network, support_member, cis=[gateway])
+    client.force_login(support_member)
+    url = reverse("incidents:promote", args=[incident.number])
+
+    form = client.get(url).text
+    assert "VPN does not connect" in form and "The RADIUS certificate was renewed" in form and "vpn-gw-01" in form
+    response = client.post(
+        url,
+        {"title": "VPN refuses logins after a RADIUS certificate expires", "symptoms": "Authentication failed.",
+         "cause": "The RADIUS server certificate expired.", "workaround": "Renew the certificate.",
+         "fix_status": "planned", "categories": [vpn.pk], "cis": "vpn-gw-01"},
+    )  # fmt: skip
+
+    known_error = KnownError.objects.get()
+    assert response.status_code == 302 and response["Location"] == known_error.get_absolute_url()
+    assert not known_error.published and list(known_error.cis.all()) == [gateway]
+    incident.refresh_from_db()
+    assert incident.known_error == known_error
+    assert client.get(url).status_code == 403  # promoted once
+
+
+def test_a_manager_cannot_promote(client, operator, support_member, manager, network, vpn):
+    incident = resolved(operator, vpn, network, support_member)
+    client.force_login(manager)
+
+    assert client.get(reverse("incidents:promote", args=[incident.number])).status_code == 403

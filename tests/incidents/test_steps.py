@@ -1,0 +1,272 @@
+"""The lifecycle's pages: the buttons each role sees on the incident page, each step's form, refusals."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from incidents import lifecycle, services
+from incidents.choices import Impact, ResolutionCode, State, Urgency
+from incidents.models import Incident
+from tests.cmdb.factories import ConfigurationItemFactory, SupportGroupFactory
+from tests.incidents.workflow import classified, investigating, record, resolved, send_serious_notices
+from tests.knowledge.factories import CategoryFactory, KnownErrorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def step_url(incident: Incident, name: str) -> str:
+    return reverse("incidents:step", args=[incident.number, name])
+
+
+def buttons(client, incident: Incident) -> str:
+    """The step bar of the incident page as the signed-in user sees it."""
+    page = client.get(incident.get_absolute_url()).text
+    start = page.find('class="step-bar"')
+    return page[start : page.find("</nav>", start)] if start >= 0 else ""
+
+
+def test_the_desk_classifies_from_the_incident_page(client, operator, vpn):
+    incident = record(operator)
+    client.force_login(operator)
+    assert step_url(incident, "classify") in buttons(client, incident)
+
+    form = client.get(step_url(incident, "classify")).text
+    assert f'name="version" value="{incident.version}"' in form
+    response = client.post(
+        step_url(incident, "classify"),
+        {"version": incident.version, "category": vpn.pk, "impact": Impact.MEDIUM, "urgency": Urgency.HIGH,
+         "minutes_spent": "4"},
+        follow=True,
+    )  # fmt: skip
+
+    assert f"{incident.number} classified." in response.text
+    incident.refresh_from_db()
+    assert (incident.state, incident.category, incident.priority) == (State.CLASSIFIED, vpn, 2)
+    assert incident.journal.get(data__step="classify").minutes_spent == 4
+
+
+def test_a_stale_form_is_refused_with_what_changed_and_nothing_is_saved(client, operator, support_member, network, vpn):
+    incident = investigating(operator, vpn, network)
+    opened_at = incident.version
+    lifecycle.incident_acknowledge(by=support_member, incident_id=incident.pk)
+    client.force_login(operator)
+
+    response = client.post(
+        step_url(incident, "escalate"),
+        {"version": opened_at, "group": SupportGroupFactory(tier=3).pk, "reason": "Third line, please."},
+    )
+
+    assert response.status_code == 400
+    assert "has changed since you opened it" in response.text and "acknowledged" in response.text
+    incident.refresh_from_db()
+    assert incident.assigned_group == network
+
+
+def test_a_support_member_is_refused_classification_with_the_reason(client, operator, support_member):
+    incident = record(operator)
+    client.force_login(support_member)
+
+    assert buttons(client, incident) == ""
+    response = client.get(step_url(incident, "classify"))
+
+    assert response.status_code == 403
+    assert f"Only the service desk may classify {incident.number}." in response.text
+
+
+def test_no_step_is_offered_or_taken_before_the_serious_notices(client, operator, manager, vpn):
+    incident = record(operator, impact=Impact.HIGH, urgency=Urgency.HIGH)
+    client.force_login(operator)
+
+    assert step_url(incident, "classify") not in buttons(client, incident)  # correcting details is no step
+    response = client.get(step_url(incident, "classify"), follow=True)
+    assert "notify management and inform the affected users first" in response.text
+    send_serious_notices(operator, incident)
+    assert step_url(incident, "classify") in buttons(client, incident)
+
+
+def test_first_line_resolution_offers_the_matching_known_error_and_applies_it(client, operator, vpn):
+    known_error = KnownErrorFactory(
+        title="VPN authentication fails after a password change", published=True, categories=[vpn],
+        symptoms="The VPN client says authentication failed.", workaround="Sign out of the VPN client and in again.",
+    )  # fmt: skip
+    incident = classified(operator, vpn)
+    client.force_login(operator)
+
+    page = client.get(step_url(incident, "resolve-at-first-line")).text
+    assert f'value="{known_error.number}" checked' in page
+    client.post(
+        step_url(incident, "resolve-at-first-line"),
+        {"version": incident.version, "known_error": known_error.number, "resolution_code": "workaround",
+         "resolution_notes": "Sign out of the VPN client and in again."},
+    )  # fmt: skip
+
+    incident.refresh_from_db()
+    assert (incident.state, incident.known_error, incident.workaround) == (
+        State.RESOLVED, known_error, "Sign out of the VPN client and in again."
+    )  # fmt: skip
+
+
+def test_escalation_offers_the_other_support_groups_only(client, operator, network, third_line, vpn):
+    incident = investigating(operator, vpn, network)
+    retired = SupportGroupFactory(name="Old mainframe team", tier=3, active=False)
+    client.force_login(operator)
+
+    page = client.get(step_url(incident, "escalate")).text
+
+    assert third_line.name in page
+    assert f'<option value="{network.pk}"' not in page and retired.name not in page
+
+
+def test_a_group_member_acknowledges_and_takes_it_in_one_click_each(client, operator, support_member, network, vpn):
+    incident = investigating(operator, vpn, network)
+    client.force_login(support_member)
+    bar = buttons(client, incident)
+    assert "Acknowledge" in bar and "Assign to me" in bar
+
+    client.post(step_url(incident, "acknowledge"), {"version": incident.version})
+    incident.refresh_from_db()
+    client.post(step_url(incident, "assign"), {"version": incident.version, "assignee": support_member.pk})
+
+    incident.refresh_from_db()
+    assert incident.acknowledged_at is not None and incident.assignee == support_member
+    assert "Acknowledge" not in buttons(client, incident)
+
+
+def test_a_member_of_another_group_sees_no_step_and_is_refused(client, operator, outsider, network, vpn):
+    incident = investigating(operator, vpn, network)
+    client.force_login(outsider)
+
+    assert buttons(client, incident) == ""
+    response = client.post(step_url(incident, "acknowledge"), {"version": incident.version})
+
+    assert response.status_code == 403
+    assert "Only members of Network operations, the assigned group, may acknowledge" in response.text
+    incident.refresh_from_db()
+    assert incident.acknowledged_at is None
+
+
+def test_resolving_names_an_unknown_change_next_to_its_field(client, operator, support_member, network, vpn):
+    incident = investigating(operator, vpn, network)
+    client.force_login(support_member)
+
+    response = client.post(
+        step_url(incident, "resolve"),
+        {"version": incident.version, "resolution_code": "change", "resolution_notes": "Fixed by the change.",
+         "change": "CHG9999999"},
+    )  # fmt: skip
+
+    assert response.status_code == 400 and "No change has that number." in response.text
+    incident.refresh_from_db()
+    assert incident.state == State.INVESTIGATING
+
+
+def test_the_desk_closes_with_the_root_cause_prefilled_from_the_category(
+    client, operator, support_member, network, vpn
+):
+    incident = resolved(operator, vpn, network, support_member)
+    client.force_login(operator)
+    assert step_url(incident, "close") in buttons(client, incident)
+    assert f'<option value="{vpn.pk}" selected>' in client.get(step_url(incident, "close")).text
+
+    root_cause = CategoryFactory(name="Certificates")
+    client.post(
+        step_url(incident, "close"),
+        {"version": incident.version, "root_cause_category": root_cause.pk, "satisfaction": "4", "minutes_spent": ""},
+    )
+
+    incident.refresh_from_db()
+    assert (incident.state, incident.root_cause_category, incident.satisfaction) == (State.CLOSED, root_cause, 4)
+    assert incident.resolution_code == ResolutionCode.PERMANENT_FIX
+
+
+def test_a_manager_sees_the_incident_but_no_step(client, operator, manager, support_member, network, vpn):
+    incident = investigating(operator, vpn, network)
+    client.force_login(manager)
+
+    assert buttons(client, incident) == ""
+    assert client.get(step_url(incident, "resolve")).status_code == 403
+
+
+def test_an_unknown_step_is_not_found(client, operator):
+    client.force_login(operator)
+
+    assert client.get(step_url(record(operator), "delete")).status_code == 404
+
+
+def test_a_group_sees_what_is_assigned_to_it_unacknowledged_first(client, operator, support_member, network, vpn):
+    acknowledged = investigating(operator, vpn, network, short_description="Acknowledged one")
+    lifecycle.incident_acknowledge(by=support_member, incident_id=acknowledged.pk)
+    waiting = investigating(operator, vpn, network, short_description="Waiting one")
+    elsewhere = investigating(operator, vpn, SupportGroupFactory(tier=2), short_description="Someone else's")
+    client.force_login(support_member)
+
+    home = client.get(reverse("home")).text
+    page = client.get(reverse("incidents:my_groups")).text
+
+    assert reverse("incidents:my_groups") in home
+    assert page.index(waiting.number) < page.index(acknowledged.number)
+    assert elsewhere.number not in page
+    assert "not acknowledged" in page
+
+
+def details(incident: Incident, **overrides) -> dict:
+    data = {
+        "version": incident.version, "short_description": incident.short_description, "symptoms": incident.symptoms,
+        "channel": incident.channel, "service": "", "cis": "", "location": "",
+        "affected_users": incident.affected_users,
+    }  # fmt: skip
+    return {**data, **overrides}
+
+
+def test_the_desk_corrects_details_and_each_change_is_journaled_with_old_and_new(client, operator):
+    incident = record(operator)
+    ci = ConfigurationItemFactory(name="vpn-gw-02")
+    client.force_login(operator)
+    assert reverse("incidents:edit", args=[incident.number]) in buttons(client, incident)
+
+    response = client.post(
+        reverse("incidents:edit", args=[incident.number]),
+        details(incident, short_description="VPN refuses every login", cis="vpn-gw-02", affected_users="12"),
+    )
+
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert (incident.short_description, list(incident.cis.all()), incident.affected_users) == (
+        "VPN refuses every login", [ci], 12
+    )  # fmt: skip
+    entry = incident.journal.get(kind="field_changed")
+    assert entry.data == {
+        "short_description": ["VPN does not connect", "VPN refuses every login"],
+        "affected_users": [1, 12],
+        "cis": [[], ["vpn-gw-02"]],
+    }
+    assert entry.incident_version == incident.version
+
+
+def test_a_stale_details_form_is_refused_and_names_the_change_in_between(client, operator):
+    incident = record(operator)
+    opened_at = incident.version
+    services.incident_add_call(by=operator, incident_id=incident.pk, caller=incident.caller, symptoms="Again")
+    client.force_login(operator)
+
+    response = client.post(
+        reverse("incidents:edit", args=[incident.number]),
+        details(incident, version=opened_at, short_description="Something else entirely"),
+    )
+
+    assert response.status_code == 400 and "has changed since you opened it" in response.text
+    incident.refresh_from_db()
+    assert incident.short_description == "VPN does not connect"
+
+
+def test_the_group_may_correct_details_but_a_manager_may_not(client, operator, support_member, manager, network, vpn):
+    incident = investigating(operator, vpn, network)
+    client.force_login(manager)
+    assert client.get(reverse("incidents:edit", args=[incident.number])).status_code == 403
+    client.force_login(support_member)
+
+    client.post(reverse("incidents:edit", args=[incident.number]), details(incident, symptoms="Only on Wi-Fi."))
+
+    incident.refresh_from_db()
+    assert incident.symptoms == "Only on Wi-Fi."

@@ -1,0 +1,143 @@
+"""Celery tasks of incidents: the automatic closure of resolved incidents, by id and as the beat's sweep."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.conf import settings
+from django.db import connections
+from django.utils import timezone
+from kombu import Exchange, Queue
+
+from cmdb.choices import SupportTier
+from incidents import lifecycle, services, tasks
+from incidents.choices import ActivityKind, Impact, ResolutionCode, State, Urgency
+from incidents.models import Incident
+from servicedesk.celery import app
+from tests.cmdb.factories import ContactFactory, SupportGroupFactory
+from tests.factories import UserFactory
+from tests.knowledge.factories import CategoryFactory
+
+
+def resolved_incident(operator, member, group, category, *, days_ago: int) -> Incident:
+    incident = services.incident_record(
+        by=operator, caller=ContactFactory(), short_description="Printer jams",
+        occurred_at=timezone.now() - datetime.timedelta(minutes=5), impact=Impact.LOW, urgency=Urgency.LOW,
+    )  # fmt: skip
+    lifecycle.incident_classify(by=operator, incident_id=incident.pk, category=category, impact=3, urgency=3)
+    lifecycle.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Hardware.")
+    lifecycle.incident_resolve(
+        by=member, incident_id=incident.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
+        resolution_notes="The roller was replaced.",
+    )  # fmt: skip
+    # Backdating the resolution (not the state) stands in for waiting.
+    Incident.objects.filter(pk=incident.pk).update(resolved_at=timezone.now() - datetime.timedelta(days=days_ago))
+    return incident
+
+
+@pytest.fixture
+def people(db):
+    operator = UserFactory(roles=["Service desk"])
+    member = UserFactory(roles=["Support"])
+    group = SupportGroupFactory(tier=SupportTier.SECOND_LINE, members=[member])
+    return operator, member, group, CategoryFactory(name="Printers")
+
+
+def closure_entries(incident: Incident) -> list:
+    return list(incident.journal.filter(kind=ActivityKind.STATE_CHANGED, data__step="close"))
+
+
+@pytest.mark.django_db
+def test_the_sweep_closes_every_due_incident_once_and_a_second_sweep_does_nothing(people, settings):
+    settings.SERVICEDESK_AUTO_CLOSE_DAYS = 5
+    due = [resolved_incident(*people, days_ago=6), resolved_incident(*people, days_ago=9)]
+    recent = resolved_incident(*people, days_ago=2)
+
+    assert tasks.incidents_close_due.apply().get() == 2
+    assert tasks.incidents_close_due.apply().get() == 0
+
+    for incident in due:
+        incident.refresh_from_db()
+        assert (incident.state, incident.closed_automatically) == (State.CLOSED, True)
+        [entry] = closure_entries(incident)
+        assert (entry.author, entry.data["via"]) == (None, "automatic")
+    recent.refresh_from_db()
+    assert recent.state == State.RESOLVED
+
+
+@pytest.mark.django_db
+def test_the_sweep_goes_on_when_one_incident_cannot_be_closed(people, monkeypatch):
+    first, second = resolved_incident(*people, days_ago=10), resolved_incident(*people, days_ago=8)
+    close = lifecycle.incident_close_automatically
+
+    def failing_for_the_first(*, incident_id: int, days: int | None = None):
+        if incident_id == first.pk:
+            raise RuntimeError("lock timeout")
+        return close(incident_id=incident_id, days=days)
+
+    monkeypatch.setattr(lifecycle, "incident_close_automatically", failing_for_the_first)
+
+    assert tasks.incidents_close_due.apply().get() == 1
+    assert Incident.objects.get(pk=first.pk).state == State.RESOLVED
+    assert Incident.objects.get(pk=second.pk).state == State.CLOSED
+
+
+@pytest.mark.django_db
+def test_closing_one_incident_by_id_is_idempotent(people):
+    incident = resolved_incident(*people, days_ago=30)
+
+    assert tasks.incident_close_automatically.apply(args=[incident.pk]).get() is True
+    assert tasks.incident_close_automatically.apply(args=[incident.pk]).get() is False
+
+    assert len(closure_entries(incident)) == 1
+
+
+def test_beat_runs_the_sweep_every_quarter_of_an_hour():
+    entry = settings.CELERY_BEAT_SCHEDULE["incidents-close-due"]
+
+    assert entry["schedule"] == 15 * 60
+    assert entry["task"] == tasks.incidents_close_due.name
+    assert entry["task"] in app.tasks
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_takes_the_sweep_from_the_configured_broker_and_closes_due_incidents(people):
+    """The sweep published to the broker of the settings (Redis in CI) and run by a Celery worker.
+
+    The worker runs in a thread with its own database connection, so the data must be committed: a
+    transactional test. It listens on a queue of its own, so that no other worker on the same broker (a
+    ``serve`` running, another test run) takes the task, and it takes no other run's tasks.
+    """
+    incident = resolved_incident(*people, days_ago=30)
+    queue = f"test-{uuid.uuid4().hex}"
+
+    def close_connections(**kwargs: object) -> None:
+        # The worker thread's connection would otherwise outlive the test and block dropping the test database.
+        connections.close_all()
+
+    task_postrun.connect(close_connections, weak=False)
+    hijack = app.conf.worker_hijack_root_logger
+    app.conf.worker_hijack_root_logger = False  # keep the test run's logging as it is
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30):
+            result = tasks.incidents_close_due.apply_async(queue=queue, ignore_result=False)
+            closed = result.get(timeout=30)
+            result.forget()
+    finally:
+        app.conf.worker_hijack_root_logger = hijack
+        task_postrun.disconnect(close_connections)
+        # Declared on this channel first, so that kombu knows the bindings it must remove with it.
+        with app.connection_for_write() as connection:
+            own_queue = Queue(queue, Exchange(queue), routing_key=queue)(connection.default_channel)
+            own_queue.declare()
+            own_queue.delete()
+
+    assert closed == 1
+    incident.refresh_from_db()
+    assert (incident.state, incident.closed_automatically) == (State.CLOSED, True)
+    assert incident.root_cause_category.name == "Printers"
