@@ -38,8 +38,10 @@ class StepForm(forms.Form):
         help_text=MINUTES_HELP,
     )
 
-    def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, incident: Incident, matches: list[Any] = (), **kwargs: Any) -> None:
         self.incident = incident
+        # Known errors ranked for the incident, shown beside the classification and the first-line fix.
+        self.matches = list(matches)
         kwargs.setdefault("initial", {})
         kwargs["initial"] = {"version": incident.version, **self.initial_from(incident), **kwargs["initial"]}
         super().__init__(*args, **kwargs)

@@ -38,7 +38,8 @@ from knowledge.matching import known_error_matches
 
 
 def _first_line_matches(incident: Incident) -> dict[str, Any]:
-    """The published known errors ranked for this incident, offered as the workaround to apply."""
+    """The published known errors ranked for this incident: shown when classifying, offered as the
+    workaround to apply when resolving at first line."""
     text = f"{incident.short_description} {incident.symptoms}"
     ci_ids = [ci.pk for ci in incident.cis.all()]
     matches = known_error_matches(
@@ -65,7 +66,12 @@ class StepPage:
 
 PAGES = {
     "classify": StepPage(
-        ClassifyForm, lifecycle.incident_classify, _("Classify %(number)s"), _("Classify"), _("%(number)s classified.")
+        ClassifyForm,
+        lifecycle.incident_classify,
+        _("Classify %(number)s"),
+        _("Classify"),
+        _("%(number)s classified."),
+        form_extra=_first_line_matches,
     ),
     "resolve_at_first_line": StepPage(
         ResolveAtFirstLineForm,

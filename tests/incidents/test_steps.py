@@ -270,3 +270,13 @@ def test_the_group_may_correct_details_but_a_manager_may_not(client, operator, s
 
     incident.refresh_from_db()
     assert incident.symptoms == "Only on Wi-Fi."
+
+
+def test_classifying_shows_the_ranked_known_errors(client, operator, vpn):
+    known_error = KnownErrorFactory(title="VPN does not connect after a password change", published=True)
+    incident = record(operator)
+    client.force_login(operator)
+
+    page = client.get(step_url(incident, "classify")).text
+
+    assert "Known errors that match this incident" in page and known_error.number in page

@@ -240,6 +240,29 @@ class Incident(ConcurrentTransitionMixin, models.Model):
     satisfaction_comment = models.TextField(_("caller's comment"), blank=True, db_default="")
     # Set when the caller answers "it works" on the signed link sent at resolution (incidents.confirmation).
     confirmed_at = models.DateTimeField(_("confirmed by the caller"), null=True, blank=True, editable=False)
+    # Service level (incidents.service_levels): the targets that apply, their due times in business time,
+    # whether they were met (recorded when it happens), the pause while the incident waits on the caller,
+    # and when the SLA sweep must next look at the incident (its only index-driven entry point).
+    service_level = models.ForeignKey(
+        "incidents.ServiceLevel",
+        verbose_name=_("service level"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+    )
+    response_due_at = models.DateTimeField(_("response due"), null=True, blank=True, editable=False)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True, editable=False)
+    responded_at = models.DateTimeField(_("responded"), null=True, blank=True, editable=False)
+    response_met = models.BooleanField(_("response in time"), null=True, blank=True, editable=False)
+    resolution_met = models.BooleanField(_("resolution in time"), null=True, blank=True, editable=False)
+    awaiting_caller_since = models.DateTimeField(
+        _("waiting on the caller since"), null=True, blank=True, editable=False
+    )
+    awaiting_caller_reason = models.TextField(_("waiting on the caller for"), blank=True, db_default="")
+    sla_next_check_at = models.DateTimeField(_("next service-level check"), null=True, blank=True, editable=False)
+    response_warning_stage = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+    resolution_warning_stage = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
     management_notified_at = models.DateTimeField(_("management notified"), null=True, blank=True, editable=False)
     users_informed_at = models.DateTimeField(_("affected users informed"), null=True, blank=True, editable=False)
     logging_seconds = models.PositiveIntegerField(_("time to log the call (s)"), null=True, blank=True, editable=False)
@@ -287,6 +310,12 @@ class Incident(ConcurrentTransitionMixin, models.Model):
                 fields=["caller", "-reported_at"],
                 name="incidents_open_caller",
                 condition=models.Q(state__in=OPEN_STATES),
+            ),
+            # The SLA sweep reads only what is due: open incidents whose next check has passed.
+            models.Index(
+                fields=["sla_next_check_at"],
+                name="incidents_sla_due",
+                condition=models.Q(state__in=OPEN_STATES, sla_next_check_at__isnull=False),
             ),
         ]
         constraints = [
@@ -643,3 +672,43 @@ class IncidentHistory(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ValidationError(_("The incident history is written by the database and cannot be changed."))
+
+
+from incidents.models.outbox import OutboxMessage, OutboxState, StaffNotification  # noqa: E402
+from incidents.models.service_levels import (  # noqa: E402
+    BusinessCalendar,
+    ClockEvent,
+    ClockEventKind,
+    GroupAgreement,
+    Handoff,
+    Holiday,
+    ServiceLevel,
+    ServiceLevelCoverage,
+    ServiceLevelTarget,
+    Weekday,
+    WorkingPeriod,
+)
+
+__all__ = [
+    "OPEN",
+    "Activity",
+    "Attachment",
+    "BusinessCalendar",
+    "ClockEvent",
+    "ClockEventKind",
+    "GroupAgreement",
+    "Handoff",
+    "Holiday",
+    "Incident",
+    "IncidentHistory",
+    "OutboxMessage",
+    "OutboxState",
+    "PriorityRule",
+    "Reevaluation",
+    "ServiceLevel",
+    "ServiceLevelCoverage",
+    "ServiceLevelTarget",
+    "StaffNotification",
+    "Weekday",
+    "WorkingPeriod",
+]
