@@ -45,3 +45,13 @@ class EditConflictGuard(forms.ModelForm):
                 code="conflict",
             )
         return cleaned
+
+
+def add_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """A service's refusal shown on the form that asked for it: next to each field it names, above the form
+    otherwise (a domain error without a field, or a field the form does not have)."""
+    if hasattr(error, "error_dict"):
+        for name, problems in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, problems)
+    else:
+        form.add_error(None, error.messages)

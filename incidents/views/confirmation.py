@@ -33,6 +33,7 @@ from incidents.confirmation import (
 )
 from incidents.lifecycle import StaleIncident
 from incidents.models import Incident
+from servicedesk.forms import add_errors
 
 MAX_TEXT = 4000
 RATING_REQUIRED = gettext_lazy("Choose how satisfied you are, from 1 (very dissatisfied) to 5 (very satisfied).")
@@ -85,7 +86,7 @@ def it_works(request: HttpRequest, token: str) -> HttpResponse:
         except CallerLinkRefused as refused:
             return _refused(request, refused)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             return _page(request, "incidents/confirmation/thanks.html", incident, answer=Answer.WORKS)
     return _page(request, "incidents/confirmation/it_works.html", incident, form=form, status=_status(form))
@@ -119,7 +120,7 @@ def still_broken(request: HttpRequest, token: str) -> HttpResponse:
                 return _refused(request, refused)
             form.add_error(None, _("Your incident changed while you were writing. Please check and send it again."))
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             return _page(request, "incidents/confirmation/thanks.html", incident, answer=Answer.BROKEN)
     return _page(request, "incidents/confirmation/still_broken.html", incident, form=form, status=_status(form))
@@ -135,14 +136,6 @@ def _answerable(token: str, answer: Answer) -> tuple[CallerLink, Incident]:
     if refusal is not None:
         raise CallerLinkRefused(refusal, incident)
     return link, incident
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _status(form: forms.Form) -> int:

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
@@ -31,6 +30,7 @@ from incidents import journal, selectors
 from incidents.choices import OPEN_STATES, ActivityKind, State, Visibility
 from incidents.journal_forms import JournalEntryForm, WorkaroundForm
 from incidents.models import Activity, Attachment, Incident
+from servicedesk.forms import add_errors
 
 # The timeline's filters: ?show=… and what each keeps.
 SHOW_ALL, SHOW_CUSTOMER, SHOW_CHANGES = "all", "customer", "changes"
@@ -273,7 +273,7 @@ def journal_add(request: HttpRequest, number: str) -> HttpResponse:
                 )
                 done = _("The work note was added.")
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
     if not done:
         return _refused(request, incident, entry_form=form)
     return _done(request, number, done)
@@ -296,7 +296,7 @@ def provide_workaround(request: HttpRequest, number: str) -> HttpResponse:
                 expected_version=data["expected_version"],
             )
         except ValidationError as error:  # a stale form too (StaleIncident): its message says what changed
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             if entry.data.get("recipients"):
                 done = _("The workaround was recorded and mailed to %(to)s.") % {"to": entry.data["recipients"][0]}
@@ -330,14 +330,6 @@ def attachment(request: HttpRequest, number: str, pk: int, name: str) -> FileRes
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-cache"
     return response
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, problems in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, problems)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _sent(entries: list[Activity]) -> str:

@@ -22,6 +22,7 @@ from incidents.models import Incident
 from incidents.priority import priority_for
 from incidents.similar import SimilarIncident, similar_incidents
 from knowledge.matching import known_error_matches
+from servicedesk.forms import add_errors
 
 
 def _master(request: HttpRequest) -> Incident | None:
@@ -61,8 +62,7 @@ def record(request: HttpRequest) -> HttpResponse:
                 logging_seconds=form.logging_seconds(),
             )
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            add_errors(form, error)
         else:
             messages.success(request, _("%(number)s recorded.") % {"number": incident.number})
             return HttpResponseRedirect(incident.get_absolute_url())

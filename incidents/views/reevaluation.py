@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from incidents import reevaluation, selectors
 from incidents.models import Reevaluation
 from incidents.step_forms import ReevaluationDecisionForm, ReevaluationRequestForm
-from incidents.views.steps import add_errors
+from servicedesk.forms import add_errors
 
 
 @require_http_methods(["GET", "POST"])

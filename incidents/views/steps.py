@@ -35,6 +35,7 @@ from incidents.step_forms import (
     StepForm,
 )
 from knowledge.matching import known_error_matches
+from servicedesk.forms import add_errors
 
 
 def _first_line_matches(incident: Incident) -> dict[str, Any]:
@@ -169,12 +170,3 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
 def may_edit(incident: Incident, user: Any) -> bool:
     """Who may correct an incident's details (``services.incident_update`` decides again on saving)."""
     return incident.state != State.CLOSED and (user.has_perm("incidents.change_incident") or may_work(incident, user))
-
-
-def add_errors(form: Any, error: ValidationError) -> None:
-    """A service's refusal on the form: by field where it names one, above the form otherwise."""
-    if hasattr(error, "error_dict"):
-        for field_name, problems in error.message_dict.items():
-            form.add_error(field_name if field_name in form.fields else None, problems)
-    else:
-        form.add_error(None, error.messages)

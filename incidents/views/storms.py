@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from incidents import services, storms
 from incidents.forms import AcceptImpactForm, AttachForm
 from incidents.models import Incident
+from servicedesk.forms import add_errors
 
 
 @require_http_methods(["GET", "POST"])
@@ -38,8 +39,7 @@ def storm(request: HttpRequest, scope: str, scope_id: int) -> HttpResponse:
                 raise_master=data["raise_master"],
             )
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
