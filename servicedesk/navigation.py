@@ -63,6 +63,7 @@ def _administrator(user: User) -> bool:
 NAVIGATION: list[NavItem] = [
     NavItem(_("Home"), "home", _signed_in),
     NavItem(_("Log a call"), "incidents:record", _records_incidents),
+    NavItem(_("Desk work"), "incidents:desk_worklist", _records_incidents),
     NavItem(_("My groups"), "incidents:my_groups", _works_in_a_group),
     NavItem(_("Incidents"), "incidents:incident_list", _reads_incidents),
     NavItem(_("Knowledge"), "knowledge:search", _reads_knowledge),

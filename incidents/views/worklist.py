@@ -1,0 +1,31 @@
+"""The desk's work list: what waits on the service desk, by tab (``incidents.worklist``)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from incidents import worklist
+from servicedesk.pages import PAGE_SIZE
+
+
+@require_GET
+@permission_required("incidents.add_incident", raise_exception=True)
+def desk_worklist(request: HttpRequest) -> HttpResponse:
+    tabs = worklist.tabs()
+    current = next((tab for tab in tabs if tab.name == request.GET.get("tab")), tabs[0])
+    mine = request.GET.get("owner") == "me"
+    owner_id = request.user.pk if mine else None
+    counts = worklist.worklist_counts(owner_id=owner_id)
+    page = Paginator(worklist.worklist(tab=current, owner_id=owner_id), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "tabs": [{"tab": tab, "count": counts[tab.name], "current": tab is current} for tab in tabs],
+        "current": current,
+        "mine": mine,
+        "page_obj": page,
+        "query_string": f"tab={current.name}" + ("&owner=me" if mine else ""),
+    }
+    return render(request, "incidents/worklist.html", context)

@@ -1,0 +1,107 @@
+"""The service desk's own work list: the incidents it owns that wait on the desk, not on a group.
+
+The desk owns every incident from the call to its closure; most of the time a support group has the
+work, but some moments are the desk's:
+
+- **recorded**, not classified yet;
+- **reopened by the caller** after a first-line fix (no group has it);
+- **re-evaluation** asked by a group, waiting for the desk's answer;
+- **serious** incidents whose management notice or user information is still to go out;
+- **confirmed** by the caller: resolved, the fix confirmed, ready to close;
+- **resolved**, the caller not answered yet (the desk may chase or close).
+
+Each tab is a filter over open-or-resolved incidents; the counts of all tabs come from one query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from incidents import selectors
+from incidents.choices import ActivityKind, ReevaluationOutcome, State
+from incidents.models import Activity, Incident, Reevaluation
+
+
+def _reopened_by_caller() -> Q:
+    last_reopen = Activity.objects.filter(
+        incident=OuterRef("pk"), kind=ActivityKind.STATE_CHANGED, data__step="reopen", data__via="caller_link"
+    )
+    return Q(state=State.INVESTIGATING, assigned_group__isnull=True) & Q(Exists(last_reopen))
+
+
+def _waiting_reevaluation() -> Q:
+    return Q(Exists(Reevaluation.objects.filter(incident=OuterRef("pk"), outcome=ReevaluationOutcome.PENDING)))
+
+
+@dataclass(frozen=True)
+class Tab:
+    name: str
+    label: str | Promise
+    empty: str | Promise
+    condition: Q
+
+
+TABS = (
+    Tab("recorded", _("To classify"), _("Every recorded incident is classified."), Q(state=State.RECORDED)),
+    Tab(
+        "reopened",
+        _("Reopened by the caller"),
+        _("No caller has rejected a first-line fix."),
+        Q(),  # filled in by tabs(): it needs subqueries
+    ),
+    Tab("reevaluation", _("Re-evaluation asked"), _("No group waits for a re-evaluation."), Q()),
+    Tab(
+        "notices",
+        _("Serious: notices due"),
+        _("Every serious incident has its notices out."),
+        Q(serious=True)
+        & (Q(management_notified_at__isnull=True) | Q(users_informed_at__isnull=True))
+        & ~Q(state=State.CLOSED),
+    ),
+    Tab(
+        "confirmed",
+        _("Confirmed: close them"),
+        _("No confirmed fix waits to be closed."),
+        Q(state=State.RESOLVED, confirmed_at__isnull=False, confirmed_at__gte=F("resolved_at")),
+    ),
+    Tab(
+        "unanswered",
+        _("Resolved, caller silent"),
+        _("No resolved incident waits for its caller."),
+        Q(state=State.RESOLVED) & (Q(confirmed_at__isnull=True) | Q(confirmed_at__lt=F("resolved_at"))),
+    ),
+)
+
+
+def tabs() -> list[Tab]:
+    """The tabs with every condition in place (subqueries are built per call, not at import)."""
+    subqueries = {"reopened": _reopened_by_caller(), "reevaluation": _waiting_reevaluation()}
+    return [Tab(tab.name, tab.label, tab.empty, subqueries.get(tab.name, tab.condition)) for tab in TABS]
+
+
+def worklist_counts(*, owner_id: int | None) -> dict[str, int]:
+    """How many incidents each tab holds (one query); ``owner_id`` limits to one operator's incidents."""
+    queryset = _scope(owner_id)
+    return queryset.aggregate(**{tab.name: Count("pk", filter=tab.condition) for tab in tabs()})
+
+
+def worklist(*, tab: Tab, owner_id: int | None) -> QuerySet[Incident]:
+    """The incidents of one tab, the most urgent first, then the oldest."""
+    return (
+        selectors.incident_list()
+        .filter(_scope_condition(owner_id), tab.condition)
+        .order_by("priority", "reported_at", "id")
+    )
+
+
+def _scope(owner_id: int | None) -> QuerySet[Incident]:
+    return Incident.objects.filter(_scope_condition(owner_id))
+
+
+def _scope_condition(owner_id: int | None) -> Q:
+    condition = ~Q(state=State.CLOSED)
+    return condition & Q(desk_owner_id=owner_id) if owner_id else condition
