@@ -40,3 +40,23 @@ class IncidentFilter(django_filters.FilterSet):
         if value.upper().startswith("INC"):
             return queryset.filter(number__iexact=value)
         return queryset.filter(search_vector=SearchQuery(value, search_type="websearch", config=SEARCH_CONFIG))
+
+
+class QueueFilter(django_filters.FilterSet):
+    """The queue's filters: text, priority, service, and one of the user's own groups."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    priority = django_filters.MultipleChoiceFilter(label=_("Priority"), choices=Priority.choices)
+    service = django_filters.ModelChoiceFilter(label=_("Service"), queryset=Service.objects.all())
+    assigned_group = django_filters.ModelChoiceFilter(label=_("Group"), queryset=SupportGroup.objects.none())
+
+    class Meta:
+        model = Incident
+        fields = ["q", "priority", "service", "assigned_group"]
+
+    def __init__(self, *args: object, user: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.filters["assigned_group"].queryset = user.support_groups.order_by("name")
+
+    search = IncidentFilter.search

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth import get_user_model
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from cmdb.models import ConfigurationItem
-from incidents.choices import OPEN_STATES, ReevaluationOutcome
+from incidents.choices import ReevaluationOutcome
 from incidents.models import Activity, Attachment, Incident, PriorityRule, Reevaluation
 from incidents.priority import Matrix
 
@@ -91,14 +89,4 @@ def incident_for_step() -> QuerySet[Incident]:
             Prefetch("assigned_group__members", queryset=get_user_model().objects.order_by("pk")),
             Prefetch("cis", queryset=ConfigurationItem.objects.only("id", "name").order_by("name")),
         )
-    )
-
-
-def my_groups_incidents(user: Any) -> QuerySet[Incident]:
-    """Open incidents assigned to the support groups ``user`` belongs to: unacknowledged first, then the
-    most urgent, then the oldest."""
-    return (
-        incident_list()
-        .filter(state__in=OPEN_STATES, assigned_group__in=user.support_groups.all())
-        .order_by(F("acknowledged_at").asc(nulls_first=True), "priority", "reported_at", "id")
     )

@@ -17,7 +17,6 @@ app_name = "incidents"
 
 urlpatterns = [
     path("", pages.IncidentListView.as_view(), name="incident_list"),
-    path("my-groups/", pages.MyGroupsListView.as_view(), name="my_groups"),
     path("desk/", worklist.desk_worklist, name="desk_worklist"),
     path("new/", recording.record, name="record"),
     path("new/priority/", recording.priority_preview, name="priority_preview"),

@@ -64,7 +64,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Home"), "home", _signed_in),
     NavItem(_("Log a call"), "incidents:record", _records_incidents),
     NavItem(_("Desk work"), "incidents:desk_worklist", _records_incidents),
-    NavItem(_("My groups"), "incidents:my_groups", _works_in_a_group),
+    NavItem(_("Queue"), "queues:queue", _works_in_a_group),
     NavItem(_("Incidents"), "incidents:incident_list", _reads_incidents),
     NavItem(_("Knowledge"), "knowledge:search", _reads_knowledge),
     NavItem(_("CMDB"), "cmdb:index", _reads_cmdb),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("cmdb/", include("cmdb.urls")),
     path("incidents/", include("incidents.urls")),
+    path("queues/", include("incidents.queue_urls")),
     path("knowledge/", include("knowledge.urls")),
     path("admin/", admin.site.urls),
 ]

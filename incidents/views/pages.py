@@ -28,27 +28,11 @@ class IncidentListView(ListPage):
     def get_queryset(self):
         return selectors.incident_list()
 
-    heading = gettext_lazy("Incidents")
-    empty_message = None
-    shows_storms = True
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         # The desk sees the storms going on above its list; nobody else can gather them.
-        if self.shows_storms and self.request.user.has_perm("incidents.add_incident"):
+        if self.request.user.has_perm("incidents.add_incident"):
             kwargs["storms"] = storms.incident_storms()
-        return super().get_context_data(heading=self.heading, empty_message=self.empty_message, **kwargs)
-
-
-class MyGroupsListView(IncidentListView):
-    """What waits on the support groups the user belongs to: open incidents, unacknowledged first, then by
-    priority (the full queues, with service levels, come with the queues page)."""
-
-    heading = gettext_lazy("My groups' incidents")
-    empty_message = gettext_lazy("Nothing open is assigned to your support groups.")
-    shows_storms = False
-
-    def get_queryset(self):
-        return selectors.my_groups_incidents(self.request.user)
+        return super().get_context_data(heading=gettext_lazy("Incidents"), **kwargs)
 
 
 class IncidentDetailView(DetailPage):

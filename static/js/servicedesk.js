@@ -112,3 +112,18 @@ document.addEventListener("htmx:afterSwap", (event) => {
     input.focus();
   }
 });
+
+// A list refreshed by htmx (data-keep-ticks) keeps the boxes the user ticked: remembered before the swap,
+// ticked again after it. The scroll position stays, since only the list's inside is replaced.
+const keptTicks = new WeakMap();
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const target = event.detail.target;
+  if (!target.matches || !target.matches("[data-keep-ticks]")) return;
+  keptTicks.set(target, new Set([...target.querySelectorAll("input[type=checkbox]:checked")].map((box) => box.value)));
+});
+document.addEventListener("htmx:afterSwap", (event) => {
+  const target = event.detail.target;
+  const ticked = keptTicks.get(target);
+  if (!ticked) return;
+  target.querySelectorAll("input[type=checkbox]").forEach((box) => { box.checked = ticked.has(box.value); });
+});

@@ -75,7 +75,7 @@ def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser,
     # The support member finds it in the group's list, takes it, notes the work and resolves it.
     support_page = browser.new_context().new_page()
     sign_in(support_page, live_server.url, "sam")
-    support_page.get_by_role("navigation", name="Main").get_by_role("link", name="My groups").click()
+    support_page.get_by_role("navigation", name="Main").get_by_role("link", name="Queue").click()
     expect(support_page.get_by_role("row", name=re.compile(incident.number))).to_contain_text("not acknowledged")
     shots.take(support_page, "group-list")
     support_page.get_by_role("link", name=incident.number).click()
@@ -96,7 +96,7 @@ def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser,
     shots.take(support_page, "resolved")
 
     # The caller answers from the link in the mail, without signing in.
-    [message] = [m for m in mail.outbox if caller.email in m.to]
+    [message] = [m for m in mail.outbox if caller.email in m.to and "Resolved" in m.subject]
     it_works = re.search(r"https?://\S+/it-works/\S+", message.body).group(0)
     caller_page = browser.new_context().new_page()
     caller_page.goto(it_works.replace("http://localhost:8000", live_server.url))

@@ -194,22 +194,6 @@ def test_an_unknown_step_is_not_found(client, operator):
     assert client.get(step_url(record(operator), "delete")).status_code == 404
 
 
-def test_a_group_sees_what_is_assigned_to_it_unacknowledged_first(client, operator, support_member, network, vpn):
-    acknowledged = investigating(operator, vpn, network, short_description="Acknowledged one")
-    lifecycle.incident_acknowledge(by=support_member, incident_id=acknowledged.pk)
-    waiting = investigating(operator, vpn, network, short_description="Waiting one")
-    elsewhere = investigating(operator, vpn, SupportGroupFactory(tier=2), short_description="Someone else's")
-    client.force_login(support_member)
-
-    home = client.get(reverse("home")).text
-    page = client.get(reverse("incidents:my_groups")).text
-
-    assert reverse("incidents:my_groups") in home
-    assert page.index(waiting.number) < page.index(acknowledged.number)
-    assert elsewhere.number not in page
-    assert "not acknowledged" in page
-
-
 def details(incident: Incident, **overrides) -> dict:
     data = {
         "version": incident.version, "short_description": incident.short_description, "symptoms": incident.symptoms,

@@ -1,0 +1,124 @@
+"""A support group's queue: the open incidents assigned to the groups a user belongs to.
+
+Unacknowledged first (a handoff no one has taken yet), then by the resolution due time (the service
+level; incidents without one last), then by priority. Tabs narrow it: not acknowledged yet, mine, the
+whole group's, waiting on the caller, breached. Bulk actions take the same lifecycle steps as the
+incident page, one incident at a time, each in its own transaction and journaled; what one refuses
+does not stop the others.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from incidents import lifecycle, selectors
+from incidents.choices import OPEN_STATES
+from incidents.models import Incident
+
+
+@dataclass(frozen=True)
+class Tab:
+    name: str
+    label: str | Promise
+    empty: str | Promise
+    condition: Callable[[AbstractBaseUser, datetime.datetime], Q]
+
+
+def _breached(user: AbstractBaseUser, now: datetime.datetime) -> Q:
+    late_response = Q(responded_at__isnull=True, response_due_at__lt=now)
+    return Q(resolution_due_at__lt=now) | late_response | Q(resolution_met=False) | Q(response_met=False)
+
+
+TABS = (
+    Tab("unacknowledged", _("Not acknowledged"), _("Every incident of your groups is acknowledged."),
+        lambda user, now: Q(acknowledged_at__isnull=True)),
+    Tab("mine", _("Mine"), _("Nothing is assigned to you."), lambda user, now: Q(assignee=user)),
+    Tab("group", _("My groups'"), _("Nothing open is assigned to your groups."), lambda user, now: Q()),
+    Tab("awaiting", _("Waiting on the caller"), _("No incident waits on its caller."),
+        lambda user, now: Q(awaiting_caller_since__isnull=False)),
+    Tab("breached", _("Breached"), _("No target is breached."), _breached),
+)  # fmt: skip
+
+
+def tab_named(name: str | None) -> Tab:
+    return next((tab for tab in TABS if tab.name == name), TABS[0])
+
+
+def queue_scope(user: AbstractBaseUser) -> Q:
+    return Q(state__in=OPEN_STATES, assigned_group__in=user.support_groups.all())
+
+
+def queue_counts(user: AbstractBaseUser, *, now: datetime.datetime | None = None) -> dict[str, int]:
+    """How many incidents each tab holds (one query)."""
+    now = now or timezone.now()
+    counts = {tab.name: Count("pk", filter=tab.condition(user, now)) for tab in TABS}
+    return Incident.objects.filter(queue_scope(user)).aggregate(**counts)
+
+
+def queue(user: AbstractBaseUser, tab: Tab, *, now: datetime.datetime | None = None) -> QuerySet[Incident]:
+    now = now or timezone.now()
+    return (
+        selectors.incident_list()
+        .filter(queue_scope(user), tab.condition(user, now))
+        .order_by(
+            F("acknowledged_at").asc(nulls_first=True),
+            F("resolution_due_at").asc(nulls_last=True),
+            "priority",
+            "reported_at",
+            "id",
+        )
+    )
+
+
+@dataclass
+class BulkResult:
+    """What a bulk action did: the incidents it changed, and why it left the others as they were."""
+
+    done: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+BULK_ACTIONS: dict[str, Callable[..., Any]] = {
+    "acknowledge": lambda *, by, incident, assignee: lifecycle.incident_acknowledge(by=by, incident_id=incident.pk),
+    "assign": lambda *, by, incident, assignee: lifecycle.incident_assign(
+        by=by, incident_id=incident.pk, assignee=assignee
+    ),
+}
+
+
+def queue_bulk(
+    *, by: AbstractBaseUser, action: str, numbers: list[str], assignee: AbstractBaseUser | None = None
+) -> BulkResult:
+    """Take one step on several incidents of the user's queue; each is its own transaction.
+
+    Incidents outside the user's queue are refused, like any step the lifecycle refuses (with its
+    sentence); the rest go ahead.
+    """
+    if action not in BULK_ACTIONS:
+        raise ValueError(f"unknown bulk action {action!r}")
+    result = BulkResult()
+    found = {incident.number: incident for incident in Incident.objects.filter(number__in=numbers).only("pk", "number")}
+    in_queue = set(Incident.objects.filter(queue_scope(by), number__in=numbers).values_list("number", flat=True))
+    for number in dict.fromkeys(numbers):
+        incident = found.get(number)
+        if incident is None or number not in in_queue:
+            result.refused.append((number, str(_("not in your groups' queue"))))
+            continue
+        try:
+            BULK_ACTIONS[action](by=by, incident=incident, assignee=assignee)
+        except (ValidationError, PermissionDenied) as error:
+            reason = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            result.refused.append((number, reason))
+        else:
+            result.done.append(number)
+    return result

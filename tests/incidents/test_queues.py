@@ -1,0 +1,148 @@
+"""The support groups' queue: tabs per user and group, quick and bulk actions, fixed query counts."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents import lifecycle
+from incidents.models import Incident
+from incidents.queues import TABS, queue, queue_bulk, queue_counts, tab_named
+from tests.cmdb.factories import SupportGroupFactory
+from tests.factories import UserFactory
+from tests.incidents.workflow import investigating
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def colleague(network):
+    carla = UserFactory(username="carla", first_name="Carla", roles=["Support"])
+    network.members.add(carla)
+    return carla
+
+
+@pytest.fixture
+def work(operator, support_member, colleague, network, vpn):
+    """Incidents of the network group in each situation, and one of another group."""
+    now = timezone.now()
+    fresh = investigating(operator, vpn, network, short_description="Fresh handoff")
+    mine = investigating(operator, vpn, network, short_description="Sam's")
+    lifecycle.incident_acknowledge(by=support_member, incident_id=mine.pk)
+    lifecycle.incident_assign(by=support_member, incident_id=mine.pk, assignee=support_member)
+    carlas = investigating(operator, vpn, network, short_description="Carla's")
+    lifecycle.incident_acknowledge(by=colleague, incident_id=carlas.pk)
+    lifecycle.incident_assign(by=colleague, incident_id=carlas.pk, assignee=colleague)
+    # The service-level clock is its own module; these two only need its fields as it leaves them.
+    Incident.objects.filter(pk=carlas.pk).update(awaiting_caller_since=now - datetime.timedelta(hours=1))
+    Incident.objects.filter(pk=mine.pk).update(resolution_due_at=now - datetime.timedelta(minutes=5))
+    elsewhere = investigating(operator, vpn, SupportGroupFactory(tier=2), short_description="Another group's")
+    return {"fresh": fresh, "mine": mine, "carlas": carlas, "elsewhere": elsewhere}
+
+
+def numbers(user, name):
+    return [incident.number for incident in queue(user, tab_named(name))]
+
+
+def test_each_tab_shows_the_users_part_of_the_groups_work(support_member, colleague, work):
+    assert numbers(support_member, "unacknowledged") == [work["fresh"].number]
+    assert numbers(support_member, "mine") == [work["mine"].number]
+    assert numbers(colleague, "mine") == [work["carlas"].number]
+    assert numbers(support_member, "group") == [work["fresh"].number, work["mine"].number, work["carlas"].number]
+    assert numbers(support_member, "awaiting") == [work["carlas"].number]
+    assert numbers(support_member, "breached") == [work["mine"].number]
+    assert all(work["elsewhere"].number not in numbers(support_member, tab.name) for tab in TABS)
+
+
+def test_the_counts_come_in_one_query(support_member, work, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        counts = queue_counts(support_member)
+
+    assert counts == {"unacknowledged": 1, "mine": 1, "group": 3, "awaiting": 1, "breached": 1}
+
+
+def test_a_bulk_acknowledgement_goes_ahead_where_it_may_and_says_why_not_elsewhere(support_member, operator, work,
+                                                                                     network, vpn):  # fmt: skip
+    another = investigating(operator, vpn, network, short_description="Second fresh one")
+
+    result = queue_bulk(
+        by=support_member,
+        action="acknowledge",
+        numbers=[work["fresh"].number, another.number, work["mine"].number, work["elsewhere"].number],
+    )
+
+    assert result.done == [work["fresh"].number, another.number]
+    refused = dict(result.refused)
+    assert "already acknowledged" in refused[work["mine"].number]
+    assert refused[work["elsewhere"].number] == "not in your groups' queue"
+    assert Incident.objects.get(pk=work["elsewhere"].pk).acknowledged_at is None
+
+
+def test_the_page_takes_quick_and_bulk_actions(client, support_member, colleague, work):
+    client.force_login(support_member)
+    page = client.get(reverse("queues:queue")).text
+    assert work["fresh"].number in page and "Not acknowledged" in page
+
+    client.post(
+        reverse("queues:bulk"),
+        {
+            "action": "assign",
+            "numbers": [work["fresh"].number],
+            "assignee": support_member.pk,
+            "next": "/queues/?tab=mine",
+        },
+    )
+    response = client.post(
+        reverse("queues:bulk"),
+        {
+            "action": "assign",
+            "numbers": [work["fresh"].number],
+            "assignee": colleague.pk,
+            "next": "https://evil.example/",
+        },
+    )
+
+    assert response["Location"] == reverse("queues:queue")  # never off the site
+    assert Incident.objects.get(pk=work["fresh"].pk).assignee == colleague
+
+
+def test_a_bulk_assignment_only_names_members_of_ones_groups(client, support_member, work):
+    stranger = UserFactory(roles=["Support"])
+    client.force_login(support_member)
+
+    response = client.post(
+        reverse("queues:bulk"), {"action": "assign", "numbers": [work["fresh"].number], "assignee": stranger.pk},
+        follow=True,
+    )  # fmt: skip
+
+    assert "Tick at least one incident and choose what to do with it." in response.text
+    assert Incident.objects.get(pk=work["fresh"].pk).assignee is None
+
+
+def test_the_queue_is_for_support_work_and_costs_the_same_whatever_its_length(
+    client, support_member, manager, operator, network, vpn, django_assert_max_num_queries
+):
+    client.force_login(manager)
+    assert client.get(reverse("queues:queue")).status_code == 403
+    client.force_login(support_member)
+    assert reverse("queues:queue") in client.get(reverse("home")).text
+    counts = []
+    for size in (2, 20):
+        for _ in range(size - len(counts) * 2):
+            investigating(operator, vpn, network)
+        with django_assert_max_num_queries(30) as queries:
+            assert client.get(reverse("queues:queue"), {"tab": "group"}).status_code == 200
+        counts.append(len(queries.captured_queries))
+
+    assert counts[0] == counts[1]
+
+
+def test_the_refresh_returns_only_the_results(client, support_member, work):
+    client.force_login(support_member)
+
+    fragment = client.get(reverse("queues:queue"), {"tab": "group"}, headers={"HX-Request": "true"}).text
+
+    assert work["mine"].number in fragment and "<nav" not in fragment
