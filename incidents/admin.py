@@ -4,11 +4,34 @@ written by the database's triggers (``incidents.history``), is shown under each 
 
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from incidents.models import Activity, Incident, IncidentHistory, PriorityRule
+from incidents.models import (
+    Activity,
+    BusinessCalendar,
+    GroupAgreement,
+    Handoff,
+    Holiday,
+    Incident,
+    IncidentHistory,
+    OutboxMessage,
+    OutboxState,
+    PriorityRule,
+    ServiceLevel,
+    ServiceLevelCoverage,
+    ServiceLevelTarget,
+    WorkingPeriod,
+)
+from incidents.outbox import outbox_resend
+from incidents.tasks import incidents_recompute_for_calendar
 
 
 @admin.register(PriorityRule)
@@ -85,3 +108,148 @@ class IncidentHistoryAdmin(ReadOnlyAdmin):
     search_fields = ["incident__number", "context"]
     list_select_related = ["incident", "actor"]
     date_hierarchy = "changed_at"
+
+
+class OutboxKindFilter(admin.SimpleListFilter):
+    """The events the portal mails, listed from code: a ``DISTINCT`` over a large outbox would scan it."""
+
+    title = _("event")
+    parameter_name = "kind"
+    KINDS = [
+        ("recorded", _("Recorded")),
+        ("customer_update", _("Customer update")),
+        ("workaround", _("Workaround")),
+        ("awaiting_answer", _("Awaiting the caller's answer")),
+        ("resolved", _("Resolved (confirmation links)")),
+        ("reopened_by_caller", _("Reopened by the caller")),
+        ("closed", _("Closed")),
+        ("assigned", _("Assigned to a group")),
+        ("serious", _("Serious incident")),
+        ("users_informed", _("Affected users informed")),
+        ("sla_warning", _("Service level: 75%")),
+        ("sla_breach", _("Service level: breached")),
+        ("sla_late_breach", _("Service level: still breached")),
+        ("handoff_overdue", _("Handoff not acknowledged")),
+    ]
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, object]]:
+        return self.KINDS
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> QuerySet[OutboxMessage]:
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """The outbox: every mail the portal wrote, its state, attempts and last error; failed rows are resent.
+
+    Rows are written by the services only (``incidents.outbox``): nothing here is editable, and nothing is
+    deleted (the outbox is the record of what was sent).
+    """
+
+    list_display = ["created_at", "state", "kind", "recipient", "subject", "incident", "attempts", "next_attempt_at",
+                    "sent_at", "last_error"]  # fmt: skip
+    list_filter = ["state", OutboxKindFilter, "created_at", "sent_at"]
+    search_fields = ["recipient", "subject", "incident__number"]
+    list_select_related = ["incident"]
+    # No date hierarchy and no full count: both scan the whole outbox, which grows with every mail.
+    show_full_result_count = False
+    readonly_fields = ["incident", "kind", "recipient", "subject", "body_text", "body_html", "state", "attempts",
+                       "last_error", "next_attempt_at", "dedupe_key", "created_at", "sent_at"]  # fmt: skip
+    actions = ["resend"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+    @admin.action(description=_("Resend the selected failed messages"), permissions=["change"])
+    def resend(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        resent = 0
+        for message_id in queryset.filter(state=OutboxState.FAILED).values_list("pk", flat=True):
+            try:
+                outbox_resend(by=request.user, message_id=message_id)
+            except (PermissionDenied, ValidationError) as error:
+                self.message_user(request, " ".join(getattr(error, "messages", [str(error)])), messages.ERROR)
+                continue
+            resent += 1
+        skipped = queryset.count() - resent
+        if resent:
+            self.message_user(
+                request,
+                ngettext("%(count)d message is queued again.", "%(count)d messages are queued again.", resent)
+                % {"count": resent},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d message was not resent: only failed messages are.",
+                    "%(count)d messages were not resent: only failed messages are.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
+
+# --- service levels (incidents.sla) -------------------------------------------------------------------
+
+
+class WorkingPeriodInline(admin.TabularInline):
+    model = WorkingPeriod
+    extra = 0
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "updated_at"]
+    search_fields = ["name"]
+    inlines = [WorkingPeriodInline, HolidayInline]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if change:
+            # Periods and holidays are saved by now: the open incidents under this calendar get their due
+            # times again after commit, in a task, each under its own lock (incidents.sla).
+            calendar_id = form.instance.pk
+            transaction.on_commit(lambda: incidents_recompute_for_calendar.delay(calendar_id))
+            messages.info(request, _("The due times of the open incidents under this calendar are being recomputed."))
+
+
+class ServiceLevelTargetInline(admin.TabularInline):
+    model = ServiceLevelTarget
+    extra = 0
+
+
+class ServiceLevelCoverageInline(admin.TabularInline):
+    model = ServiceLevelCoverage
+    extra = 0
+    autocomplete_fields = ["service"]
+
+
+@admin.register(ServiceLevel)
+class ServiceLevelAdmin(admin.ModelAdmin):
+    list_display = ["name", "calendar", "is_default"]
+    list_select_related = ["calendar"]
+    inlines = [ServiceLevelTargetInline, ServiceLevelCoverageInline]
+
+
+@admin.register(GroupAgreement)
+class GroupAgreementAdmin(admin.ModelAdmin):
+    list_display = ["group", "acknowledge_minutes", "calendar"]
+    list_select_related = ["group", "calendar"]
+
+
+@admin.register(Handoff)
+class HandoffAdmin(ReadOnlyAdmin):
+    list_display = ["incident", "group", "handed_at", "due_at", "acknowledged_at", "met", "overdue_flagged_at"]
+    list_filter = ["met", "group"]
+    list_select_related = ["incident", "group"]

@@ -6,10 +6,9 @@ with the resolution notes and two links that need no login: "it works" (confirm 
 via_caller=True)``). When the caller reopens, the support group (or, for a first-line fix, the desk owner)
 is told by mail.
 
-Every mail is a journal entry written in the transaction of the change that caused it and sent through
-Django's mail API after the commit, so a rolled-back change mails no one (an outbox with retries comes
-with the notifications issue). Notification entries carry no ``incident_version``: they record mail,
-not a change of the incident.
+Every mail is a journal entry and an outbox row (``incidents.outbox``) written in the transaction of the
+change that caused it, sent after the commit and retried, so a rolled-back change mails no one.
+Notification entries carry no ``incident_version``: they record mail, not a change of the incident.
 
 A link is ``django.core.signing`` data (salted, timestamped) holding the incident's id, the resolution it
 is about (``resolved_at``) and the answer it gives. It is refused, and changes nothing, when it is
@@ -23,14 +22,11 @@ from __future__ import annotations
 import datetime
 import enum
 from dataclasses import dataclass
-from email.utils import parseaddr
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -38,8 +34,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cmdb.models import Contact
+from incidents import notifications
 from incidents.choices import ActivityKind, State, Visibility
 from incidents.models import Activity, Incident
+from incidents.outbox import outbox_write
 
 SALT = "incidents.confirmation"
 
@@ -184,7 +182,7 @@ def refusal_message(refusal: Refusal, incident: Incident | None) -> str:
 
 def desk_contact() -> str:
     """The address callers can write to (the sender of the desk's mail)."""
-    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
+    return notifications.desk_contact()
 
 
 # --- the mail -----------------------------------------------------------------------------------------
@@ -220,12 +218,14 @@ def confirmation_requests_queue(incidents: list[Incident]) -> None:
             "days": answer_days(incident),
             "desk": desk_contact(),
         }
-        message = EmailMultiAlternatives(
+        outbox_write(
+            incident=incident,
+            kind="resolved",
+            recipient=caller.email,
             subject=subject,
-            body=render_to_string("incidents/email/confirmation_request.txt", context),
-            to=[caller.email],
+            body_text=render_to_string("incidents/email/confirmation_request.txt", context),
+            body_html=render_to_string("incidents/email/confirmation_request.html", context),
         )
-        message.attach_alternative(render_to_string("incidents/email/confirmation_request.html", context), "text/html")
         _journal_notification(
             incident,
             text=_("The resolution was mailed to the caller, with links to confirm the fix or report it still broken."),
@@ -234,7 +234,6 @@ def confirmation_requests_queue(incidents: list[Incident]) -> None:
             subject=subject,
             visibility=Visibility.CUSTOMER,
         )
-        _send_after_commit(message)
 
 
 def reopened_recipients(incident: Incident) -> list[str]:
@@ -274,8 +273,24 @@ def reopened_notify(incident: Incident, *, reason: str) -> None:
         "group": incident.assigned_group,
         "url": settings.SITE_URL + incident.get_absolute_url(),
     }
-    message = EmailMultiAlternatives(
-        subject=subject, body=render_to_string("incidents/email/reopened_by_caller.txt", context), to=recipients
+    body_text = render_to_string("incidents/email/reopened_by_caller.txt", context)
+    body_html = render_to_string("incidents/email/reopened_by_caller.html", context)
+    for recipient in recipients:
+        outbox_write(
+            incident=incident,
+            kind="reopened_by_caller",
+            recipient=recipient,
+            subject=subject,
+            body_text=body_text,
+            body_html=body_html,
+        )
+    notifications.notify_staff(
+        users=notifications.group_members(incident.assigned_group)
+        if incident.assigned_group_id
+        else [incident.desk_owner],
+        incident=incident,
+        kind="reopened_by_caller",
+        text=_("%(number)s was reopened by the caller: %(reason)s") % {"number": incident.number, "reason": reason},
     )
     _journal_notification(
         incident,
@@ -284,7 +299,6 @@ def reopened_notify(incident: Incident, *, reason: str) -> None:
         recipients=recipients,
         subject=subject,
     )
-    _send_after_commit(message)
 
 
 def _journal_notification(
@@ -302,12 +316,6 @@ def _journal_notification(
     return Activity.objects.create(
         incident=incident, kind=ActivityKind.NOTIFICATION, visibility=visibility, author=None, text=text, data=data
     )
-
-
-def _send_after_commit(message: EmailMultiAlternatives) -> None:
-    # robust: a mail server that refuses after the commit must not turn the committed change into an error
-    # page; Django logs the failure (the outbox of the notifications issue will retry it).
-    transaction.on_commit(message.send, robust=True)
 
 
 def _when(moment: datetime.datetime | None) -> str:

@@ -3,8 +3,8 @@
 Every function here is one transaction that locks the incident (``select_for_update``, through the
 lifecycle's lock so that the lock order and the stale-form check are the lifecycle's), checks who is
 acting and the input (``PermissionDenied`` with a sentence, ``ValidationError`` by field; nothing is
-written then), writes the journal entry, and mails the caller after the commit through Django's mail API,
-so that a rolled-back entry never reaches anyone.
+written then), writes the journal entry, and writes the caller's mail to the outbox (``incidents.notifications``: sent
+after the commit and retried), so that a rolled-back entry never reaches anyone.
 
 Decisions written down here:
 
@@ -54,15 +54,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
-from django.template.loader import render_to_string
 from django.utils.text import get_text_list, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cmdb.models import Contact
+from incidents import notifications
 from incidents.choices import OPEN_STATES, ActivityKind, State, Visibility
 from incidents.lifecycle import _lock, _lock_with_subordinates
 from incidents.models import Activity, Attachment, Incident, may_work
@@ -387,12 +386,8 @@ def incident_provide_workaround(
         incident_version=incident.version,
     )
     if recipients:
-        _mail_after_commit(
-            subject=subject,
-            template="incidents/email/journal_workaround.txt",
-            context={"incident": incident, "caller": caller, "text": workaround},
-            to=recipients,
-        )
+        _mail(incident, kind="workaround", subject=subject, template="journal_workaround",
+              context={"caller": caller, "text": workaround}, to=recipients)  # fmt: skip
     return entry
 
 
@@ -445,25 +440,24 @@ def _write_update(
         data={**data, "recipients": recipients, "subject": subject},
     )
     if recipients:
-        _mail_after_commit(
-            subject=subject,
-            template="incidents/email/journal_customer_update.txt",
-            context={"incident": incident, "caller": caller, "text": text},
-            to=recipients,
-        )
+        _mail(incident, kind="customer_update", subject=subject, template="journal_customer_update",
+              context={"caller": caller, "text": text}, to=recipients)  # fmt: skip
     return entry
 
 
 def _subject(incident: Incident, what: str) -> str:
-    summary = " ".join(incident.short_description.split())
-    return f"[{incident.number}] {what}: {summary}"
+    return notifications.subject_for(incident, what)
 
 
-def _mail_after_commit(*, subject: str, template: str, context: dict[str, Any], to: list[str]) -> None:
-    body = render_to_string(template, {**context, "site_url": settings.SITE_URL})
-    message = EmailMessage(subject=subject, body=body, to=to)
-    # robust: one mail server hiccup must not keep the other callers' mails from going out.
-    transaction.on_commit(message.send, robust=True)
+def _mail(
+    incident: Incident, *, kind: str, subject: str, template: str, context: dict[str, Any], to: list[str]
+) -> None:
+    notifications.write_mails(
+        incident,
+        notifications.mails(
+            kind=kind, recipients=to, subject=subject, template=template, context={"incident": incident, **context}
+        ),
+    )
 
 
 def _store(entry: Activity, files: list[CheckedFile]) -> None:

@@ -53,7 +53,7 @@ from django_fsm import TransitionNotAllowed, has_transition_perm
 
 from cmdb.choices import SupportTier
 from cmdb.models import Change, SupportGroup
-from incidents import confirmation, selectors
+from incidents import confirmation, notifications, selectors, sla
 from incidents.choices import (
     OPEN_STATES,
     ActivityKind,
@@ -131,12 +131,19 @@ def incident_classify(
     before = _values(incident, fields)
     priority = priority_for(impact, urgency, selectors.priority_matrix())
     _transition(incident, "classify", category=category, impact=impact, urgency=urgency, priority=priority)
+    due_times = {}
+    if before["priority"] != incident.priority:
+        due_times = sla.clock_recompute(incident=incident, reason=_("The priority changed at classification."))
     _save(incident, fields)
     _journal(
         incident,
         by=by,
         kind=ActivityKind.STATE_CHANGED,
-        data={"step": "classify", **_diff(before, _values(incident, fields), always=("state", "category", "priority"))},
+        data={
+            "step": "classify",
+            **_diff(before, _values(incident, fields), always=("state", "category", "priority")),
+            **due_times,
+        },
         minutes_spent=minutes_spent,
     )
     return incident
@@ -182,6 +189,7 @@ def incident_resolve_at_first_line(
         known_error=known_error,
         at=now,
     )
+    _stop_clock(incident, at=now)
     _save(incident, fields)
     _journal_resolution(incident, by=by, step="resolve_at_first_line", before=before, subordinates=subordinates,
                         minutes_spent=minutes_spent)  # fmt: skip
@@ -207,7 +215,8 @@ def incident_escalate(
     A new handoff: the assignee and the acknowledgement are cleared, the new group acknowledges afresh.
     The desk escalates any incident, a group's members the ones their group holds. Raises
     ``PermissionDenied`` for anyone else, ``ValidationError`` for a missing reason, an inactive group,
-    the service desk's own group or the group that already has it.
+    the service desk's own group or the group that already has it. Mails the group (outbox, after commit)
+    and rings its members' bell; the recipients are on the escalation entry.
     """
     incident = _lock(incident_id, expected_version)
     _ensure_step(incident, "escalate", by)
@@ -236,6 +245,7 @@ def incident_escalate(
     before = _values(incident, fields)
     _transition(incident, "escalate", group=group)
     _save(incident, fields)
+    sla.handoff_start(incident=incident, at=timezone.now())
     _journal(
         incident,
         by=by,
@@ -245,6 +255,8 @@ def incident_escalate(
             "step": "escalate",
             **_diff(before, _values(incident, fields), always=("state", "assigned_group")),
             "tier": [old_tier, group.tier],
+            # The group's mail and bell; the recipients and subject are journaled here.
+            **notifications.group_assigned(incident, reason=reason.strip(), by=by),
         },
         minutes_spent=minutes_spent,
     )
@@ -264,6 +276,9 @@ def incident_acknowledge(*, by: AbstractBaseUser, incident_id: int, expected_ver
         raise ValidationError(_already_acknowledged(incident), code="acknowledged")
 
     incident.acknowledged_at = timezone.now()
+    # The group's receipt is the response of the service level and the acknowledgement of the handoff.
+    sla.clock_respond(incident=incident, at=incident.acknowledged_at)
+    sla.handoff_acknowledge(incident=incident, at=incident.acknowledged_at)
     _save(incident, ["acknowledged_at"])
     _journal(
         incident,
@@ -272,6 +287,161 @@ def incident_acknowledge(*, by: AbstractBaseUser, incident_id: int, expected_ver
         data={"acknowledged_at": [None, incident.acknowledged_at.isoformat()], "group": incident.assigned_group.name},
     )
     return incident
+
+
+@transaction.atomic
+def incident_await_caller(
+    *, by: AbstractBaseUser, incident_id: int, reason: str, expected_version: int | None = None
+) -> Incident:
+    """The incident waits on the caller (an answer, a test, a log file): the service-level clock pauses.
+
+    The desk and the members of the assigned group may; the reason is journaled and shown on the page,
+    and the caller is asked after commit (through the outbox). Raises ``PermissionDenied`` for anyone else,
+    ``ValidationError`` for an incident that is not open or already waiting, or without a reason.
+    """
+    incident = _lock(incident_id, expected_version)
+    _ensure_may_pause(incident, by)
+    if incident.awaiting_caller_since is not None:
+        raise ValidationError(
+            _("%(number)s is already waiting on the caller.") % {"number": incident.number}, code="waiting"
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say what the caller is asked for.")]})
+
+    now = timezone.now()
+    sla.clock_pause(incident=incident, at=now, reason=reason.strip())
+    _save(incident, [])
+    _journal(
+        incident,
+        by=by,
+        kind=ActivityKind.FIELD_CHANGED,
+        text=reason.strip(),
+        data={"step": "await_caller", "awaiting_caller_since": [None, now.isoformat()]},
+    )
+    _ask_caller(incident, question=reason.strip())
+    return incident
+
+
+@transaction.atomic
+def incident_resume(
+    *,
+    by: AbstractBaseUser | None,
+    incident_id: int,
+    note: str = "",
+    via_caller: bool = False,
+    expected_version: int | None = None,
+) -> Incident:
+    """The wait on the caller is over: the caller answered (``by=None, via_caller=True``, from the reply's
+    link or mail) or the desk resumes (``by``). The clock runs again and the due times move by the business
+    time it stood still; journaled. Raises ``PermissionDenied`` for anyone but the desk and the assigned
+    group, ``ValidationError`` when the incident is not waiting.
+    """
+    if by is not None and via_caller:
+        raise ValueError("An answer through the caller's link has no user: pass by=None.")
+    incident = _lock(incident_id, expected_version)
+    if by is None and not via_caller:
+        raise PermissionDenied(_("Only the service desk, the assigned group or the caller may resume %(number)s.")
+                               % {"number": incident.number})  # fmt: skip
+    if by is not None:
+        _ensure_may_pause(incident, by)
+    if incident.awaiting_caller_since is None:
+        raise ValidationError(_("%(number)s is not waiting on the caller.") % {"number": incident.number}, code="state")
+
+    now = timezone.now()
+    since = incident.awaiting_caller_since
+    before = {
+        "response_due_at": _shown(incident.response_due_at),
+        "resolution_due_at": _shown(incident.resolution_due_at),
+    }
+    sla.clock_resume(incident=incident, at=now, reason=note.strip() or _("Resumed."))
+    _save(incident, [])
+    after = {
+        "response_due_at": _shown(incident.response_due_at),
+        "resolution_due_at": _shown(incident.resolution_due_at),
+    }
+    _journal(
+        incident,
+        by=by,
+        kind=ActivityKind.FIELD_CHANGED,
+        text=note.strip(),
+        visibility=Visibility.CUSTOMER if via_caller else Visibility.INTERNAL,
+        data={
+            "step": "resume",
+            "via": "caller_link" if via_caller else "desk",
+            "awaiting_caller_since": [since.isoformat(), None],
+            **_diff(before, after),
+        },
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_take_back(
+    *, by: AbstractBaseUser, incident_id: int, reason: str, expected_version: int | None = None
+) -> Incident:
+    """The desk takes an escalated incident back from its group (a handoff not acknowledged in time, or the
+    wrong group): no group holds it any more, the handoff ends (missed if it was overdue) and the desk may
+    resolve it at first line or escalate it elsewhere. To pass it on, escalate it to another group.
+
+    Raises ``PermissionDenied`` for anyone but the desk, ``ValidationError`` when no group holds it or
+    without a reason.
+    """
+    incident = _lock(incident_id, expected_version)
+    if not by.has_perm("incidents.escalate_incident"):
+        raise PermissionDenied(_("Only the service desk may take %(number)s back.") % _context(incident))
+    if incident.state != State.INVESTIGATING or incident.assigned_group_id is None:
+        raise ValidationError(_("%(number)s is not with a support group.") % _context(incident), code="state")
+    if not notices_sent(incident):
+        raise ValidationError(CONDITION_REFUSALS[notices_sent] % _context(incident), code="notices_sent")
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why the desk takes it back.")]})
+
+    fields = ["assigned_group", "assignee", "acknowledged_at"]
+    before = _values(incident, fields)
+    sla.handoff_end(incident=incident, at=timezone.now())
+    incident.assigned_group, incident.assignee, incident.acknowledged_at = None, None, None
+    _save(incident, fields)
+    _journal(
+        incident,
+        by=by,
+        kind=ActivityKind.FIELD_CHANGED,
+        text=reason.strip(),
+        data={"step": "take_back", **_diff(before, _values(incident, fields), always=("assigned_group",))},
+    )
+    return incident
+
+
+def may_take_back(incident: Incident, user: Any) -> bool:
+    return (
+        incident.state == State.INVESTIGATING
+        and incident.assigned_group_id is not None
+        and user.has_perm("incidents.escalate_incident")
+    )
+
+
+def may_pause(incident: Incident, user: Any) -> bool:
+    """The desk and the members of the assigned group put an open incident on hold for the caller."""
+    if not incident.is_open or not user.is_authenticated:
+        return False
+    return user.has_perm("incidents.change_incident") or may_work(incident, user)
+
+
+def _ensure_may_pause(incident: Incident, by: AbstractBaseUser) -> None:
+    if not incident.is_open:
+        raise ValidationError(
+            _("%(number)s is %(state)s: only an open incident waits on the caller.") % _context(incident), code="state"
+        )
+    if not may_pause(incident, by):
+        raise PermissionDenied(
+            _("Only the service desk or members of the assigned group may put %(number)s on hold.") % _context(incident)
+        )
+
+
+def _ask_caller(incident: Incident, *, question: str) -> None:
+    # The outbox's builder, when it is there (incidents.notifications, written alongside).
+    ask = getattr(notifications, "caller_awaiting_answer", None)
+    if ask is not None:
+        ask(incident, question=question)
 
 
 @transaction.atomic
@@ -346,6 +516,7 @@ def incident_resolve(
         incident, "resolve", code=resolution_code, notes=resolution_notes.strip(), change=change, problem=problem,
         at=now,
     )  # fmt: skip
+    _stop_clock(incident, at=now)
     _save(incident, fields)
     _journal_resolution(incident, by=by, step="resolve", before=before, subordinates=subordinates,
                         minutes_spent=minutes_spent)  # fmt: skip
@@ -387,6 +558,10 @@ def incident_reopen(
     fields = ["state", "acknowledged_at", "resolved_at", "resolution_code", "resolution_notes"]
     before = _values(incident, fields)
     _transition(incident, "reopen")
+    now = timezone.now()
+    sla.clock_restart(incident=incident, at=now, reason=reason.strip())
+    if incident.assigned_group_id is not None:
+        sla.handoff_start(incident=incident, at=now)  # the group acknowledges the reopened incident afresh
     _save(incident, fields)
     _journal(
         incident,
@@ -571,7 +746,7 @@ def _locking() -> models.QuerySet[Incident]:
     # of=("self",): the joined group and category may be NULL, and PostgreSQL locks no outer-joined side.
     return (
         Incident.objects.select_for_update(of=("self",))
-        .select_related("assigned_group", "assignee", "category")
+        .select_related("assigned_group", "assignee", "category", "service_level")
         .defer("search_vector")
     )
 
@@ -726,9 +901,10 @@ def _transition(incident: Incident, step: str, **kwargs: Any) -> None:
 
 
 def _save(incident: Incident, fields: list[str]) -> None:
-    # The row is locked and was read under the lock, so ConcurrentTransitionMixin's state check holds.
+    # The row is locked and was read under the lock, so ConcurrentTransitionMixin's state check holds. The
+    # service-level fields go with every step: the clock functions set them before the save (incidents.sla).
     incident.version += 1
-    incident.save(update_fields=[*fields, "version", "updated_at"])
+    incident.save(update_fields=[*dict.fromkeys([*fields, *sla.SLA_FIELDS]), "version", "updated_at"])
 
 
 def _journal(
@@ -785,6 +961,7 @@ def _resolve_subordinates(
     for subordinate in subordinates:
         before = _values(subordinate, fields)
         _transition(subordinate, "resolve_with_master", master=master, at=at)
+        _stop_clock(subordinate, at=at)
         _save(subordinate, fields)
         _journal(
             subordinate,
@@ -800,6 +977,12 @@ def _resolve_subordinates(
             },
         )
     return subordinates
+
+
+def _stop_clock(incident: Incident, *, at: datetime.datetime) -> None:
+    """A resolution stops the service-level clock and ends the group's handoff."""
+    sla.clock_stop(incident=incident, at=at)
+    sla.handoff_end(incident=incident, at=at)
 
 
 def _close(
@@ -840,6 +1023,8 @@ def _close(
             "via": "automatic" if automatically else "desk",
             **_diff(before, _values(incident, fields), always=("state", "root_cause_category", "closed_at")),
             "time_spent_minutes": spent,
+            # The caller's "closed" mail; the recipients and subject are journaled here.
+            **notifications.caller_closed(incident),
         },
         minutes_spent=minutes_spent,
     )

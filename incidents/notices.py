@@ -2,23 +2,23 @@
 
 "Notify management" mails the managers; "inform the affected users" mails a message, prepared and then
 edited by the operator, to the people the incident hurts. Each is journaled with its time and recipients
-in the same transaction, and the mail is sent through Django's mail API after the commit, so a rolled-back
-notice never reaches anyone. (Retries and the outbox come with the notifications issue.)
+in the same transaction and written to the outbox (``incidents.outbox``), one message per recipient so that
+nobody learns the others' addresses: sent after the commit, retried, and never sent for a rolled-back
+notice. Managers also see the notice in the portal (the bell).
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cmdb.models import Contact
+from incidents import notifications
 from incidents.choices import ActivityKind, Visibility
 from incidents.models import Activity, Incident
 from servicedesk.roles import Role
@@ -80,21 +80,7 @@ def incident_notify_management(*, by: AbstractBaseUser, incident_id: int) -> Inc
     recipients = management_recipients(incident)
     if not recipients:
         raise ValidationError(_("No manager has an e-mail address: add one before notifying management."))
-    subject = _("Serious incident %(number)s: %(summary)s") % {
-        "number": incident.number,
-        "summary": incident.short_description,
-    }
-    body = _(
-        "%(number)s was recorded as a serious incident.\n\n%(summary)s\nPriority: %(priority)s\n"
-        "Service: %(service)s\nCaller: %(caller)s\n\n%(url)s"
-    ) % {
-        "number": incident.number,
-        "summary": incident.short_description,
-        "priority": incident.get_priority_display(),
-        "service": incident.service.name if incident.service else "—",
-        "caller": incident.caller.full_name,
-        "url": f"{settings.SITE_URL}{incident.get_absolute_url()}",
-    }
+    subject, _messages = notifications.management_serious(incident, recipients=recipients, by=by)
     incident.management_notified_at = timezone.now()
     incident.version += 1
     incident.save(update_fields=["management_notified_at", "version", "updated_at"])
@@ -106,7 +92,6 @@ def incident_notify_management(*, by: AbstractBaseUser, incident_id: int) -> Inc
         data={"notice": "management", "recipients": recipients, "subject": subject},
         incident_version=incident.version,
     )
-    _send_after_commit(subject, body, recipients)
     return incident
 
 
@@ -139,11 +124,9 @@ def incident_inform_users(*, by: AbstractBaseUser, incident_id: int, subject: st
         data={"notice": "users", "recipients": recipients, "subject": subject.strip()},
         incident_version=incident.version,
     )
-    _send_after_commit(subject.strip(), body.strip(), recipients)
+    # One message each: affected users must not learn each other's addresses.
+    for recipient in recipients:
+        notifications.OutgoingMail(
+            kind="users_informed", recipient=recipient, subject=subject.strip(), body_text=body.strip()
+        ).write(incident)
     return incident
-
-
-def _send_after_commit(subject: str, body: str, recipients: list[str]) -> None:
-    # Blind copies: affected users must not learn each other's addresses.
-    message = EmailMessage(subject=subject, body=body, to=[settings.DEFAULT_FROM_EMAIL], bcc=recipients)
-    transaction.on_commit(message.send)

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents import selectors
+from incidents import selectors, sla
 from incidents.choices import ActivityKind, Impact, Priority, ReevaluationOutcome, State, Urgency
 from incidents.models import Activity, Incident, Reevaluation, may_work
 from incidents.priority import priority_for
@@ -114,8 +114,12 @@ def reevaluation_decide(
         incident.impact, incident.urgency = impact, urgency
         incident.priority = priority_for(impact, urgency, selectors.priority_matrix())
         incident.serious = incident.serious or incident.priority == Priority.CRITICAL
+        if before["priority"] != incident.priority:
+            data |= sla.clock_recompute(incident=incident, reason=_("The priority changed on re-evaluation."))
         incident.version += 1
-        incident.save(update_fields=["impact", "urgency", "priority", "serious", "version", "updated_at"])
+        incident.save(
+            update_fields=["impact", "urgency", "priority", "serious", *sla.SLA_FIELDS, "version", "updated_at"]
+        )
         data |= {name: [old, getattr(incident, name)] for name, old in before.items()}
     request.outcome = data["outcome"]
     request.decided_by, request.decided_at, request.decision_note = by, timezone.now(), note.strip()

@@ -29,6 +29,7 @@ def incident_detail() -> QuerySet[Incident]:
     return (
         Incident.objects.defer("search_vector")
         .select_related("caller__workplace", "location", "service", "desk_owner", "assigned_group", "parent")
+        .select_related("service_level")
         .select_related(*LIFECYCLE_RELATIONS)
         .prefetch_related(
             # The lifecycle's permission rules read the group's members: prefetched, they cost no query.

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cmdb.models import Change, ConfigurationItem, Contact, Location, Service
-from incidents import evidence, lifecycle, selectors
+from incidents import evidence, lifecycle, notifications, selectors, sla
 from incidents.choices import ActivityKind, Channel, Impact, Priority, State, Urgency
 from incidents.models import Activity, Incident, may_work
 from incidents.priority import priority_for, raise_to
@@ -68,7 +68,8 @@ def incident_record(
     ``master_impact`` accepts the impact its evidence proposes once this call is counted
     (``incident_accept_impact``).
     Raises ``PermissionDenied`` for anyone but the service desk and ``ValidationError`` (by field) for
-    bad input; nothing is written then.
+    bad input; nothing is written then. Writes the caller's "recorded" mail to the outbox (sent after
+    commit; its recipients and subject are on the recording entry).
     """
     ensure_may_record(by)
     now = timezone.now()
@@ -109,7 +110,9 @@ def incident_record(
     )
     # The protected state is set by the model, never by cleaning; the foreign keys were loaded by the caller.
     incident.full_clean(exclude=["number", "state", "desk_owner", "caller", "location", "service", "parent"])
+    sla.clock_start(incident=incident, now=now)
     incident.save()
+    sla.clock_started(incident=incident)
     if cis:
         incident.cis.set(cis)
     Activity.objects.create(
@@ -127,6 +130,10 @@ def incident_record(
             "cis": [ci.name for ci in cis],
             "service": service.name if service else None,
             "parent": parent.number if parent else None,
+            "service_level": incident.service_level.name if incident.service_level else None,
+            "response_due_at": incident.response_due_at.isoformat() if incident.response_due_at else None,
+            "resolution_due_at": incident.resolution_due_at.isoformat() if incident.resolution_due_at else None,
+            **notifications.caller_recorded(incident, caller=caller),
         },
     )
     if parent is not None:
@@ -185,8 +192,9 @@ def _raise_priority(*, by: AbstractBaseUser, incident: Incident, impact: int | N
     incident.priority = priority_for(incident.impact, incident.urgency, selectors.priority_matrix())
     if (incident.impact, incident.urgency, incident.priority) == before:
         return []
+    due_times = sla.clock_recompute(incident=incident, reason=reason) if incident.priority != before[2] else {}
     incident.version += 1
-    incident.save(update_fields=["impact", "urgency", "priority", "version", "updated_at"])
+    incident.save(update_fields=["impact", "urgency", "priority", *sla.SLA_FIELDS, "version", "updated_at"])
     Activity.objects.create(
         incident=incident,
         kind=ActivityKind.PRIORITY_CHANGED,
@@ -196,6 +204,7 @@ def _raise_priority(*, by: AbstractBaseUser, incident: Incident, impact: int | N
             "impact": [before[0], incident.impact],
             "urgency": [before[1], incident.urgency],
             "priority": [before[2], incident.priority],
+            **due_times,
         },
         incident_version=incident.version,
     )
@@ -389,8 +398,10 @@ def incident_update(
         return incident
     for name, value in wanted.items():
         setattr(incident, name, value)
+    if "service" in changes:
+        changes |= sla.clock_recompute(incident=incident, reason=_("The service changed."))
     incident.version += 1
-    incident.save(update_fields=[*DETAIL_FIELDS, "version", "updated_at"])
+    incident.save(update_fields=[*DETAIL_FIELDS, *sla.SLA_FIELDS, "version", "updated_at"])
     if "cis" in changes:
         incident.cis.set(cis)
     Activity.objects.create(
@@ -419,7 +430,9 @@ def incident_link(*, by: AbstractBaseUser, incident_id: int, target: KnownError 
         .prefetch_related("assigned_group__members")
         .get(pk=incident_id)
     )
-    if not (by.has_perm("incidents.change_incident") or may_work(incident, by)):
+    # Problem management (support and managers) links the incidents of a problem it raises.
+    manages_problems = isinstance(target, Problem) and by.has_perm("knowledge.change_problem")
+    if not (by.has_perm("incidents.change_incident") or may_work(incident, by) or manages_problems):
         raise PermissionDenied(
             _("Only the service desk or the group working on %(number)s may link records to it.")
             % {"number": incident.number}

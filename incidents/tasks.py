@@ -1,7 +1,7 @@
-"""Background work of incidents: closing resolved incidents that no caller rejected.
+"""Background work of incidents: closing resolved incidents that no caller rejected, and the service-level sweep.
 
 Tasks take ids, load through the lifecycle's services and own their retry policy. Celery beat runs
-``incidents_close_due`` every 15 minutes (``CELERY_BEAT_SCHEDULE``).
+``incidents_close_due`` every 15 minutes and ``incidents_sla_sweep`` every minute (``CELERY_BEAT_SCHEDULE``).
 """
 
 from __future__ import annotations
@@ -49,3 +49,29 @@ def incidents_close_due() -> int:
     if closed:
         logger.info("Closed %s resolved incidents automatically.", closed)
     return closed
+
+
+@shared_task
+def incidents_sla_sweep() -> int:
+    """The service-level sweep (``incidents.sla.sla_sweep``), every minute from beat.
+
+    Not retried: the next tick does the work. Idempotent: stages advance under row locks and each is
+    written to the outbox once per due time.
+    """
+    from incidents import sla
+
+    return sla.sla_sweep()
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def incidents_recompute_for_calendar(calendar_id: int) -> int:
+    """A business calendar changed (admin): compute the due times of its open incidents again."""
+    from incidents import sla
+
+    return sla.incidents_recompute_for_calendar(calendar_id=calendar_id)

@@ -1,4 +1,4 @@
-"""What every page's layout needs: the navigation the signed-in user may use."""
+"""What every page's layout needs: the navigation the signed-in user may use, and their unread notifications."""
 
 from __future__ import annotations
 
@@ -9,3 +9,12 @@ from servicedesk.navigation import navigation_for
 
 def navigation(request: HttpRequest) -> dict[str, object]:
     return {"navigation": navigation_for(request)}
+
+
+def notifications(request: HttpRequest) -> dict[str, object]:
+    """The bell: the number of unread in-app notifications, counted when the user was loaded (no query here;
+    ``servicedesk.auth.StaffBackend``). ``None`` for visitors and users loaded otherwise."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"unread_notifications": None}
+    return {"unread_notifications": getattr(user, "unread_notifications", None)}

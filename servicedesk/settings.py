@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "servicedesk.context_processors.navigation",
+                "servicedesk.context_processors.notifications",
             ],
         },
     },
@@ -113,6 +114,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Django's model backend, loading the user with their unread notifications counted (the bell; servicedesk.auth).
+AUTHENTICATION_BACKENDS = ["servicedesk.auth.StaffBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -155,6 +158,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# The outbox's tasks live beside the outbox (incidents.outbox), not in a tasks module.
+CELERY_IMPORTS = ["incidents.outbox"]
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Closes resolved incidents the caller has not rejected within SERVICEDESK_AUTO_CLOSE_DAYS.
     # A sweep left in the queue past the next one (no worker running) is dropped: the next one does its work.
@@ -165,6 +170,34 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Every minute: the service-level sweep (incidents.sla) warns at SLA_WARNING_PERCENT of a target, escalates at
+# 100% and again at SLA_LATE_ESCALATION_PERCENT, and flags handoffs not acknowledged in time. It reads only
+# what is due, so a tick is cheap; a tick still queued when the next one is published is dropped.
+CELERY_BEAT_SCHEDULE["incidents-sla-sweep"] = {
+    "task": "incidents.tasks.incidents_sla_sweep",
+    "schedule": 60,
+    "options": {"expires": 55},
+}
+SLA_WARNING_PERCENT = int(env_str("SLA_WARNING_PERCENT", "75"))
+SLA_LATE_ESCALATION_PERCENT = int(env_str("SLA_LATE_ESCALATION_PERCENT", "150"))
+# Every 60 s: publishes again the outbox messages whose task was lost (broker down at commit) or whose retry
+# is due. A sweep still queued when the next one is published is dropped.
+CELERY_BEAT_SCHEDULE["outbox-sweep"] = {
+    "task": "incidents.outbox.outbox_sweep",
+    "schedule": 60,
+    "options": {"expires": 55},
+}
+
+# The outbox (incidents.outbox): a mail refused this many times is marked failed for an administrator; the
+# attempts wait OUTBOX_RETRY_SECONDS, doubling each time, at most OUTBOX_RETRY_MAX_SECONDS; a message whose
+# task has not sent it within OUTBOX_SWEEP_AFTER_SECONDS is published again by the sweep (OUTBOX_SWEEP_BATCH at
+# a time). OUTBOX_SEND_EAGERLY sends in the web process right after commit instead of through Celery (tests).
+OUTBOX_MAX_ATTEMPTS = int(env_str("OUTBOX_MAX_ATTEMPTS", "6"))
+OUTBOX_RETRY_SECONDS = int(env_str("OUTBOX_RETRY_SECONDS", "60"))
+OUTBOX_RETRY_MAX_SECONDS = int(env_str("OUTBOX_RETRY_MAX_SECONDS", "1800"))
+OUTBOX_SWEEP_AFTER_SECONDS = int(env_str("OUTBOX_SWEEP_AFTER_SECONDS", "120"))
+OUTBOX_SWEEP_BATCH = int(env_str("OUTBOX_SWEEP_BATCH", "500"))
+OUTBOX_SEND_EAGERLY = env_bool("OUTBOX_SEND_EAGERLY", default=False)
 
 # Security. A SITE_URL served over https switches on everything that needs TLS (redirect, secure
 # cookies, HSTS); each can still be set on its own. Plain http is for a checkout on a laptop.

@@ -26,6 +26,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # Static files come from the finders, so no collectstatic (and no var/static/) is needed.
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
+    # Outbox mail is sent in-process when the transaction commits (tests read mail.outbox);
+    # tests/incidents/test_outbox.py switches this off to go through the broker and a real worker.
+    settings.OUTBOX_SEND_EAGERLY = True
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

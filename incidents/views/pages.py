@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -32,6 +33,7 @@ class IncidentListView(ListPage):
         # The desk sees the storms going on above its list; nobody else can gather them.
         if self.request.user.has_perm("incidents.add_incident"):
             kwargs["storms"] = storms.incident_storms()
+        kwargs["sla_now"] = timezone.now()  # the SLA column: time left or overdue
         return super().get_context_data(heading=gettext_lazy("Incidents"), **kwargs)
 
 
@@ -59,6 +61,12 @@ class IncidentDetailView(DetailPage):
                 "inform_form": InformUsersForm(initial={"subject": subject, "body": body}),
             }
         context["steps"] = step_buttons(incident, self.request.user)
+        # The service-level panel (templates/incidents/partials/sla.html); its ledger loads when opened.
+        context |= {
+            "sla_now": timezone.now(),
+            "may_pause": lifecycle.may_pause(incident, self.request.user),
+            "may_take_back": lifecycle.may_take_back(incident, self.request.user),
+        }
         if incident.is_open and steps.may_edit(incident, self.request.user):
             context["review"] = incident_review(incident)
         if incident.pending_reevaluations:

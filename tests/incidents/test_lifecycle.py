@@ -53,6 +53,9 @@ def test_the_desk_classifies_a_recorded_incident_and_the_priority_follows_the_ma
     assert incident.version == 2
     entry = incident.journal.get(kind=ActivityKind.STATE_CHANGED)
     assert (entry.author, entry.incident_version, entry.minutes_spent) == (operator, 2, 3)
+    # The new priority's due times are journaled with it (incidents.sla; tests/incidents/test_service_levels.py).
+    due_times = {name: entry.data.pop(name) for name in ("response_due_at", "resolution_due_at")}
+    assert due_times["resolution_due_at"][1] < due_times["resolution_due_at"][0]
     assert entry.data == {
         "step": "classify",
         "state": ["recorded", "classified"],
