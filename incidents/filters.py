@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,10 @@ from incidents.models import Incident
 from knowledge.models import SEARCH_CONFIG
 
 
+def hidden_moment(field_name: str, lookup_expr: str) -> django_filters.IsoDateTimeFilter:
+    return django_filters.IsoDateTimeFilter(field_name=field_name, lookup_expr=lookup_expr, widget=forms.HiddenInput)
+
+
 class IncidentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     state = django_filters.MultipleChoiceFilter(label=_("State"), choices=State.choices)
@@ -23,6 +28,17 @@ class IncidentFilter(django_filters.FilterSet):
     caller = django_filters.CharFilter(label=_("Caller (e-mail)"), field_name="caller__email", lookup_expr="iexact")
     assigned_group = django_filters.ModelChoiceFilter(label=_("Group"), queryset=SupportGroup.objects.all())
     serious = yes_no(_("Serious"))
+    # The dashboard's figures link here with these; hidden in the form, kept as the other filters change.
+    reported_from = hidden_moment("reported_at", "gte")
+    reported_to = hidden_moment("reported_at", "lt")
+    resolved_from = hidden_moment("resolved_at", "gte")
+    resolved_to = hidden_moment("resolved_at", "lt")
+    closed_from = hidden_moment("closed_at", "gte")
+    closed_to = hidden_moment("closed_at", "lt")
+    no_group = django_filters.BooleanFilter(field_name="assigned_group", lookup_expr="isnull", widget=forms.HiddenInput)
+    with_known_error = django_filters.BooleanFilter(
+        field_name="known_error", lookup_expr="isnull", exclude=True, widget=forms.HiddenInput
+    )
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=(("reported_at", "reported"), ("priority", "priority"), ("number", "number")),

@@ -231,3 +231,16 @@ class ReevaluationDecisionForm(forms.Form):
         required=False,
         help_text=_("Required when you decline: the group reads why."),
     )
+
+
+class SaveFilterForm(forms.Form):
+    """Naming the queue's filters as they stand, and sharing them with one of one's groups."""
+
+    name = forms.CharField(label=_("Save these filters as"), max_length=80)
+    shared_with = forms.ModelChoiceField(
+        label=_("Share with"), queryset=SupportGroup.objects.none(), required=False, empty_label=_("Only me")
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["shared_with"].queryset = user.support_groups.order_by("name")

@@ -2,6 +2,7 @@ from django.urls import path
 
 from incidents.views import (
     confirmation,
+    dashboard,
     journal,
     notices,
     notifications,
@@ -20,6 +21,8 @@ app_name = "incidents"
 urlpatterns = [
     path("", pages.IncidentListView.as_view(), name="incident_list"),
     path("desk/", worklist.desk_worklist, name="desk_worklist"),
+    path("dashboard/", dashboard.dashboard_page, name="dashboard"),
+    path("dashboard/problem/<int:ci_id>/", dashboard.raise_problem, name="raise_problem"),
     path("new/", recording.record, name="record"),
     path("new/priority/", recording.priority_preview, name="priority_preview"),
     path("new/similar/", recording.similar, name="similar"),

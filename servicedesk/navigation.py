@@ -52,6 +52,10 @@ def _works_in_a_group(user: User) -> bool:
     return user.has_perm("incidents.work_incident") and not user.has_perm("incidents.add_incident")
 
 
+def _sees_dashboard(user: User) -> bool:
+    return user.has_perm("incidents.view_dashboard")
+
+
 def _reads_knowledge(user: User) -> bool:
     return user.has_perm("knowledge.view_knownerror")
 
@@ -66,6 +70,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Desk work"), "incidents:desk_worklist", _records_incidents),
     NavItem(_("Queue"), "queues:queue", _works_in_a_group),
     NavItem(_("Incidents"), "incidents:incident_list", _reads_incidents),
+    NavItem(_("Dashboard"), "incidents:dashboard", _sees_dashboard),
     NavItem(_("Knowledge"), "knowledge:search", _reads_knowledge),
     NavItem(_("CMDB"), "cmdb:index", _reads_cmdb),
     NavItem(_("Administration"), "admin:index", _administrator),

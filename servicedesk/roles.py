@@ -55,6 +55,8 @@ INCIDENT_DESK_STEPS = tuple(
     f"incidents.{step}_incident" for step in ("classify", "resolve", "escalate", "assign", "reopen", "close")
 )
 INCIDENT_GROUP_WORK = ("incidents.work_incident",)
+# Managers watch the dashboard; the desk, which owns every incident, sees it too.
+DASHBOARD = ("incidents.view_dashboard",)
 
 # "app_label.codename" per role. Features add their permissions here.
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
@@ -64,7 +66,8 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     + INCIDENT_READ
     + INCIDENT_RECORD
     + INCIDENT_DESK_STEPS
-    + INCIDENT_GROUP_WORK,
+    + INCIDENT_GROUP_WORK
+    + DASHBOARD,
     Role.SUPPORT: CMDB_READ
     + KNOWLEDGE_READ
     + KNOWLEDGE_WRITE
@@ -72,7 +75,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     + PROBLEM_MANAGEMENT
     + INCIDENT_READ
     + INCIDENT_GROUP_WORK,
-    Role.MANAGERS: CMDB_READ + KNOWLEDGE_READ + PROBLEM_MANAGEMENT + INCIDENT_READ,
+    Role.MANAGERS: CMDB_READ + KNOWLEDGE_READ + PROBLEM_MANAGEMENT + INCIDENT_READ + DASHBOARD,
     Role.CONFIGURATION_MANAGERS: CMDB_READ + CMDB_EDIT,
 }
 

@@ -290,6 +290,7 @@ class Incident(ConcurrentTransitionMixin, models.Model):
             ("work_incident", _("Can work incidents of own support groups")),
             ("reopen_incident", _("Can reopen resolved incidents")),
             ("close_incident", _("Can close resolved incidents")),
+            ("view_dashboard", _("Can see the managers' dashboard")),
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="incidents_search"),
@@ -675,6 +676,7 @@ class IncidentHistory(models.Model):
 
 
 from incidents.models.outbox import OutboxMessage, OutboxState, StaffNotification  # noqa: E402
+from incidents.models.saved_filters import SavedFilter  # noqa: E402
 from incidents.models.service_levels import (  # noqa: E402
     BusinessCalendar,
     ClockEvent,
@@ -705,6 +707,7 @@ __all__ = [
     "OutboxState",
     "PriorityRule",
     "Reevaluation",
+    "SavedFilter",
     "ServiceLevel",
     "ServiceLevelCoverage",
     "ServiceLevelTarget",

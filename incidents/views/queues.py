@@ -9,17 +9,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from incidents import queues
+from incidents import queues, saved_filters
 from incidents.filters import QueueFilter
+from incidents.step_forms import SaveFilterForm
 from servicedesk.pages import PAGE_SIZE
 
 
@@ -41,6 +43,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "query_string": query.urlencode(),
         "members": _colleagues(request.user),
         "keep": [("tab", tab.name)],
+        "saved_filters": saved_filters.saved_filters_for(request.user),
+        "save_filter_form": SaveFilterForm(user=request.user),
     }
     template = "incidents/queue.html#results" if getattr(request, "htmx", False) else "incidents/queue.html"
     return render(request, template, context)
@@ -82,3 +86,36 @@ def _colleagues(user):
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
+
+
+@require_POST
+@permission_required("incidents.work_incident", raise_exception=True)
+def save_filter(request: HttpRequest) -> HttpResponse:
+    """Save the queue's filters as they stand (sent in ``query``) under a name, privately or for a group."""
+    form = SaveFilterForm(request.POST, user=request.user)
+    query = QueryDict(request.POST.get("query", ""))
+    if form.is_valid():
+        try:
+            saved = saved_filters.saved_filter_create(
+                by=request.user,
+                name=form.cleaned_data["name"],
+                query=query,
+                shared_with=form.cleaned_data["shared_with"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
+            return HttpResponseRedirect(f"{reverse('queues:queue')}?{saved.query}")
+    else:
+        messages.error(request, " ".join(problem for problems in form.errors.values() for problem in problems))
+    return HttpResponseRedirect(f"{reverse('queues:queue')}?{saved_filters.clean_query(query)}")
+
+
+@require_POST
+@permission_required("incidents.work_incident", raise_exception=True)
+def delete_filter(request: HttpRequest, pk: int) -> HttpResponse:
+    saved = get_object_or_404(saved_filters.saved_filters_for(request.user), pk=pk)
+    saved_filters.saved_filter_delete(by=request.user, saved_filter_id=saved.pk)
+    messages.success(request, _("Filter “%(name)s” deleted.") % {"name": saved.name})
+    return HttpResponseRedirect(reverse("queues:queue"))

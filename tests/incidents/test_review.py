@@ -62,16 +62,14 @@ def test_the_group_links_a_change_from_the_panel_and_it_is_journaled(
     assert f"{change.number} is already linked." in response.text
 
 
-def test_linking_is_refused_to_outsiders_and_unknown_numbers(client, operator, outsider, network, vpn):
+def test_linking_is_refused_to_outsiders_and_unknown_numbers(client, operator, outsider, manager, network, vpn):
     incident = investigating(operator, vpn, network)
-    problem = ProblemFactory()
+    change = ChangeFactory()
     client.force_login(outsider)
-    assert (
-        client.post(
-            reverse("incidents:link", args=[incident.number]), {"kind": "problem", "number": problem.number}
-        ).status_code
-        == 403
-    )
+    link = reverse("incidents:link", args=[incident.number])
+    assert client.post(link, {"kind": "change", "number": change.number}).status_code == 403
+    client.force_login(manager)
+    assert client.post(link, {"kind": "change", "number": change.number}).status_code == 403
     client.force_login(operator)
 
     response = client.post(
@@ -80,7 +78,18 @@ def test_linking_is_refused_to_outsiders_and_unknown_numbers(client, operator, o
 
     assert "Nothing to link under that number." in response.text
     incident.refresh_from_db()
-    assert incident.problem is None
+    assert incident.change is None
+
+
+def test_problem_management_links_incidents_to_a_problem(client, operator, outsider, network, vpn):
+    incident = investigating(operator, vpn, network)
+    problem = ProblemFactory()
+    client.force_login(outsider)  # a support member of another group: support manages problems
+
+    client.post(reverse("incidents:link", args=[incident.number]), {"kind": "problem", "number": problem.number})
+
+    incident.refresh_from_db()
+    assert incident.problem == problem
 
 
 def test_a_resolved_incident_is_promoted_to_a_prefilled_known_error_linked_to_it(

@@ -1,0 +1,168 @@
+"""The managers' dashboard figures against values worked out by hand on a small set of incidents."""
+
+from __future__ import annotations
+
+import datetime
+import html
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents.charts import bar_chart
+from incidents.dashboard import Period, dashboard, period_named
+from knowledge.models import Problem
+from tests.cmdb.factories import ConfigurationItemFactory, ServiceFactory
+from tests.incidents.factories import IncidentFactory
+from tests.knowledge.factories import CategoryFactory, KnownErrorFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.now().replace(microsecond=0)
+HOUR = datetime.timedelta(hours=1)
+DAY = datetime.timedelta(days=1)
+
+
+def at(days_ago: float, hours: float = 0) -> datetime.datetime:
+    return NOW - days_ago * DAY + hours * HOUR
+
+
+@pytest.fixture
+def week(network):
+    """Two incidents resolved and closed this week, one resolved the week before, two open now."""
+    vpn, certificates = CategoryFactory(name="VPN"), CategoryFactory(name="Certificates")
+    mail, erp = ServiceFactory(name="Mail"), ServiceFactory(name="ERP")
+    gateway = ConfigurationItemFactory(name="vpn-gw-01")
+    by_group = IncidentFactory(
+        state="closed", reported_at=at(3), acknowledged_at=at(3, 0.5), responded_at=at(3, 0.5), response_met=True,
+        resolved_at=at(2), resolution_met=False, closed_at=at(1), assigned_group=network, category=vpn,
+        root_cause_category=certificates, satisfaction=4, confirmed_at=at(1.5), service=mail, logging_seconds=40,
+        cis=[gateway],
+    )  # fmt: skip
+    first_line = IncidentFactory(
+        state="closed", reported_at=at(2), resolved_at=at(2, 1), resolution_met=True, closed_at=at(1),
+        closed_automatically=True, category=vpn, root_cause_category=vpn, known_error=KnownErrorFactory(),
+        service=mail, logging_seconds=60, cis=[gateway],
+    )  # fmt: skip
+    IncidentFactory(
+        state="resolved", reported_at=at(10), resolved_at=at(9), resolution_met=True, assigned_group=network,
+        logging_seconds=10,
+    )  # fmt: skip
+    serious = IncidentFactory(
+        reported_at=at(1), priority=1, impact=1, urgency=1, serious=True, assigned_group=network, service=erp,
+        logging_seconds=100, cis=[gateway],
+    )  # fmt: skip
+    IncidentFactory(reported_at=at(0.5), priority=4)
+    return {"by_group": by_group, "first_line": first_line, "serious": serious, "network": network}
+
+
+def test_the_figures_of_a_week_against_the_week_before(week):
+    figures = dashboard(Period(NOW - 7 * DAY, NOW, "the last 7 days"))
+
+    assert figures.serious_now == [week["serious"]]
+    assert [(label, n) for _, label, n in figures.backlog_by_priority if n] == [("P1 · Critical", 1), ("P4 · Low", 1)]
+    assert figures.backlog_by_group == [(week["network"].pk, "Network operations", 1), (None, "Service desk", 1)]
+    assert (figures.response.part, figures.response.whole, figures.response.percent) == (1, 1, 100.0)
+    assert (figures.resolution.percent, figures.resolution.previous_percent) == (50.0, 100.0)
+    assert figures.mean_time_to_acknowledge.value == datetime.timedelta(minutes=30)
+    assert figures.mean_time_to_resolve.value == datetime.timedelta(hours=12, minutes=30)  # (24 h + 1 h) / 2
+    assert figures.mean_time_to_resolve.previous == DAY
+    assert (figures.first_contact.part, figures.first_contact.whole) == (1, 2)
+    assert (figures.known_error.part, figures.known_error.whole) == (1, 2)
+    assert figures.satisfaction == (4.0, 1)
+    assert figures.closures == {"closed": 2, "confirmed": 1, "automatic": 1, "reopened": 0}
+    assert figures.classification == [("VPN", 2, 1)]
+    assert figures.median_logging_seconds == 60.0
+    assert [(name, n) for _, name, n in figures.top_services] == [("Mail", 2), ("ERP", 1)]
+    assert [(name, n) for _, name, n in figures.repeat_cis] == [("vpn-gw-01", 3)]
+    assert sum(reported for _, reported, _ in figures.trend) == 4
+    assert sum(resolved for _, _, resolved in figures.trend) == 2
+
+
+def test_the_dashboard_costs_the_same_queries_whatever_the_data(week, django_assert_num_queries):
+    period = Period(NOW - 7 * DAY, NOW, "the last 7 days")
+    with django_assert_num_queries(19) as small:
+        dashboard(period)
+    for _ in range(20):
+        IncidentFactory(reported_at=at(2), resolved_at=at(1), resolution_met=True, logging_seconds=30)
+
+    with django_assert_num_queries(len(small.captured_queries)):
+        dashboard(period)
+
+
+def test_the_periods_of_the_picker():
+    wednesday = datetime.datetime(2026, 11, 25, 15, 0, tzinfo=timezone.get_current_timezone())
+
+    this_week = period_named("week", now=wednesday)
+    last_month = period_named("last-month", now=wednesday)
+
+    assert timezone.localtime(this_week.start).date() == datetime.date(2026, 11, 23)
+    assert (this_week.previous.end, this_week.previous.start) == (
+        this_week.start,
+        this_week.start - (wednesday - this_week.start),
+    )
+    assert timezone.localtime(last_month.start).date() == datetime.date(2026, 10, 1)
+    assert timezone.localtime(last_month.end).date() == datetime.date(2026, 11, 1)
+    assert period_named("nonsense", now=wednesday) == this_week
+
+
+def test_a_chart_scales_its_bars_to_the_largest_value():
+    chart = bar_chart(title="Incidents", description="Per day", series=("reported", "resolved"),
+                      rows=[("Mon", (4, 2)), ("Tue", (0, 1))])  # fmt: skip
+
+    tallest = max(chart.bars, key=lambda bar: bar.height)
+    assert (tallest.label, tallest.value, tallest.y) == ("Mon", 4, 10)
+    assert [bar.height for bar in chart.bars if bar.value == 0] == [0]
+    assert chart.rows == (("Mon", (4, 2)), ("Tue", (0, 1)))
+
+
+def test_managers_follow_a_figure_to_the_list_behind_it(client, manager, week):
+    client.force_login(manager)
+
+    page = client.get(reverse("incidents:dashboard"), {"period": "30-days"}).text
+
+    assert week["serious"].number in page and "Resolved at first contact" in page
+    assert '<svg viewBox="0 0 600 160" role="img"' in page
+    link = re.search(
+        r'href="([^"]*no_group=true[^"]*resolved_from[^"]*)"|href="([^"]*resolved_from[^"]*no_group=true[^"]*)"', page
+    )
+    listing = client.get(html.unescape(link.group(1) or link.group(2))).text
+    assert week["first_line"].number in listing and week["by_group"].number not in listing
+
+
+def test_the_dashboard_is_for_managers_and_the_desk(client, support_member, operator):
+    client.force_login(support_member)
+    assert client.get(reverse("incidents:dashboard")).status_code == 403
+    client.force_login(operator)
+    assert client.get(reverse("incidents:dashboard")).status_code == 200
+
+
+def test_the_page_costs_the_same_queries_whatever_the_data(client, manager, week, django_assert_max_num_queries):
+    client.force_login(manager)
+    counts = []
+    for extra in (0, 20):
+        for _ in range(extra):
+            IncidentFactory(reported_at=at(2), resolved_at=at(1), resolution_met=True, logging_seconds=30)
+        with django_assert_max_num_queries(40) as queries:
+            client.get(reverse("incidents:dashboard"))
+        counts.append(len(queries.captured_queries))
+
+    assert counts[0] == counts[1]
+
+
+def test_a_problem_is_raised_from_repeat_incidents_and_linked_to_them(client, manager, week):
+    client.force_login(manager)
+    url = reverse("incidents:raise_problem", args=[week["serious"].cis.get().pk]) + "?period=30-days"
+
+    form = client.get(url).text
+    assert "Repeated incidents on vpn-gw-01" in form and week["by_group"].number in form
+    response = client.post(url, {"title": "Repeated incidents on vpn-gw-01", "description": "Three in a week.",
+                                 "state": "open", "cis": "vpn-gw-01"})  # fmt: skip
+
+    problem = Problem.objects.get()
+    assert response["Location"] == problem.get_absolute_url()
+    week["serious"].refresh_from_db()
+    week["by_group"].refresh_from_db()
+    assert week["serious"].problem == problem  # open: linked
+    assert week["by_group"].problem is None  # closed: history
