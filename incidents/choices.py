@@ -102,13 +102,14 @@ class ActivityKind(models.TextChoices):
     REEVALUATION_REQUESTED = "reevaluation_requested", _("Re-evaluation requested")
     REEVALUATION_DECIDED = "reevaluation_decided", _("Re-evaluation decided")
     CONFIRMED = "confirmed", _("Confirmed by the caller")
+    CALLER_REPLIED = "caller_replied", _("Answer from the caller")
     NOTIFICATION = "notification", _("Notification")
 
     @property
     def is_change(self) -> bool:
         """Entries that change the incident (the timeline's "changes" filter), as opposed to notes and mail."""
         return self not in {ActivityKind.NOTE, ActivityKind.CUSTOMER_UPDATE, ActivityKind.NOTIFICATION,
-                            ActivityKind.CALL_ADDED}  # fmt: skip
+                            ActivityKind.CALL_ADDED, ActivityKind.CALLER_REPLIED}  # fmt: skip
 
 
 class ReevaluationOutcome(models.TextChoices):

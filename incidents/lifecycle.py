@@ -438,10 +438,7 @@ def _ensure_may_pause(incident: Incident, by: AbstractBaseUser) -> None:
 
 
 def _ask_caller(incident: Incident, *, question: str) -> None:
-    # The outbox's builder, when it is there (incidents.notifications, written alongside).
-    ask = getattr(notifications, "caller_awaiting_answer", None)
-    if ask is not None:
-        ask(incident, question=question)
+    notifications.caller_awaiting_answer(incident, question=question)
 
 
 @transaction.atomic

@@ -235,14 +235,20 @@ def caller_recorded(incident: Incident, *, caller: Any) -> dict[str, Any]:
 
 
 def caller_awaiting_answer(incident: Incident, *, question: str) -> list[OutboxMessage]:
-    """Ask the caller for what the desk waits on (the clock pauses meanwhile): call when the pause starts."""
+    """Ask the caller for what the desk waits on (the clock pauses meanwhile): call when the pause starts.
+
+    The mail carries a signed link to answer (``incidents.caller_reply``), which resumes the clock.
+    """
+    # Imported here: the reply's service resumes through the lifecycle, which imports this module.
+    from incidents.caller_reply import reply_url
+
     return _caller_mail(
         incident,
         notice="awaiting_answer",
         what=_("Awaiting your answer"),
         template="awaiting_answer",
         text=_("The caller was asked: %(question)s") % {"question": question},
-        context={"question": question},
+        context={"question": question, "reply_url": reply_url(incident)},
     )
 
 

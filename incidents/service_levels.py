@@ -70,8 +70,7 @@ class CalendarSpec:
         zone = self.zone
         merged: list[list[datetime.datetime]] = []
         for start, end in self._by_weekday.get(day.weekday(), ()):
-            begins = datetime.datetime.combine(day, start, tzinfo=zone).astimezone(datetime.UTC)
-            ends = datetime.datetime.combine(day, end, tzinfo=zone).astimezone(datetime.UTC)
+            begins, ends = wall_instant(day, start, zone), wall_instant(day, end, zone)
             if ends <= begins:  # a period inside the hour the clocks skip
                 continue
             if merged and begins <= merged[-1][1]:
@@ -79,6 +78,31 @@ class CalendarSpec:
             else:
                 merged.append([begins, ends])
         return [(begins, ends) for begins, ends in merged]
+
+
+def wall_instant(day: datetime.date, time: datetime.time, zone: datetime.tzinfo) -> datetime.datetime:
+    """The instant (UTC) at which a wall clock in ``zone`` shows ``time`` on ``day``.
+
+    A time the clocks skip (02:30 on the night summer time starts) is passed at the jump itself, so it is
+    the instant of the jump: a working period that ends at 02:55 that night ends when the clock jumps from
+    02:00 to 03:00. A time shown twice (the night summer time ends) is its first showing.
+    """
+    wall = datetime.datetime.combine(day, time, tzinfo=zone)
+    instant = wall.astimezone(datetime.UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None):
+        return instant
+    # Between the two readings of a skipped time (fold=1 before the jump, fold=0 after) lies the jump: the
+    # first whole second with the new offset.
+    low = int(wall.replace(fold=1).astimezone(datetime.UTC).timestamp())
+    high = int(instant.timestamp())
+    before = datetime.datetime.fromtimestamp(low, zone).utcoffset()
+    while high - low > 1:
+        middle = (low + high) // 2
+        if datetime.datetime.fromtimestamp(middle, zone).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    return datetime.datetime.fromtimestamp(high, datetime.UTC)
 
 
 def working_intervals(

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from incidents.views import (
+    caller_reply,
     confirmation,
     dashboard,
     journal,
@@ -33,6 +34,7 @@ urlpatterns = [
     path("notifications/read/", notifications.notifications_read_all, name="notifications_read_all"),
     path("notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"),
     path("it-works/<str:token>/", confirmation.it_works, name="caller_it_works"),
+    path("reply/<str:token>/", caller_reply.caller_reply, name="caller_reply"),
     path("still-broken/<str:token>/", confirmation.still_broken, name="caller_still_broken"),
     path("<str:number>/add-call/", recording.add_call, name="add_call"),
     path("<str:number>/accept-impact/", storms.accept_impact, name="accept_impact"),

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -43,6 +44,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "query_string": query.urlencode(),
         "members": _colleagues(request.user),
         "keep": [("tab", tab.name)],
+        "sla_now": timezone.now(),  # the service-level column: time left or overdue
         "saved_filters": saved_filters.saved_filters_for(request.user),
         "save_filter_form": SaveFilterForm(user=request.user),
     }

@@ -19,6 +19,7 @@ from incidents.service_levels import (
     is_working_time,
     ledger,
     ledger_total,
+    wall_instant,
     working_intervals,
 )
 
@@ -187,3 +188,14 @@ def test_a_stretch_outside_every_working_period_counts_nothing(spec, start, leng
     assert business_time_between(spec, first_ends, next_begins) == datetime.timedelta(0)
     gap_point = min(first_ends + length, next_begins)
     assert business_time_between(spec, first_ends, gap_point) == datetime.timedelta(0)
+
+
+def test_a_period_across_the_skipped_hour_ends_when_the_clocks_jump():
+    # 30 March 2025, Amsterdam: at 02:00 the clocks jump to 03:00, so 02:55 is never shown.
+    night_shift = CalendarSpec(time_zone="Europe/Amsterdam", periods=((6, datetime.time(1, 5), datetime.time(2, 55)),))
+    sunday = datetime.date(2025, 3, 30)
+
+    assert wall_instant(sunday, datetime.time(2, 55), night_shift.zone) == at(
+        2025, 3, 30, 3
+    )  # the jump: 03:00 summer time
+    assert business_time_between(night_shift, at(2025, 3, 30), at(2025, 3, 31)) == datetime.timedelta(minutes=55)

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 from django.core import mail
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -76,13 +76,13 @@ def test_closing_mails_the_caller(operator, support_member, group, vpn, django_c
 def test_awaiting_an_answer_asks_the_caller_and_journals_the_question(operator, django_capture_on_commit_callbacks):
     incident = record(operator)
 
-    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        notifications.caller_awaiting_answer(incident, question="Which VPN client version do you use?")
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.incident_await_caller(by=operator, incident_id=incident.pk, reason="Which VPN client version?")
 
-    [message] = mails_to(incident.caller.email)
+    [message] = [m for m in mails_to(incident.caller.email) if "Awaiting" in m.subject]
     assert message.subject == f"[{incident.number}] Awaiting your answer: VPN does not connect"
-    assert "Which VPN client version do you use?" in message.body
-    entry = incident.journal.get(kind=ActivityKind.NOTIFICATION)
+    assert "Which VPN client version?" in message.body and "/incidents/reply/" in message.body
+    entry = incident.journal.get(kind=ActivityKind.NOTIFICATION, data__notice="awaiting_answer")
     assert (entry.data["notice"], entry.visibility) == ("awaiting_answer", Visibility.CUSTOMER)
 
 

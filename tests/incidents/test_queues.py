@@ -85,6 +85,7 @@ def test_the_page_takes_quick_and_bulk_actions(client, support_member, colleague
     client.force_login(support_member)
     page = client.get(reverse("queues:queue")).text
     assert work["fresh"].number in page and "Not acknowledged" in page
+    assert "resolution overdue" in client.get(reverse("queues:queue"), {"tab": "breached"}).text
 
     client.post(
         reverse("queues:bulk"),
