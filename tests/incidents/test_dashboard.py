@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from incidents import reports
 from incidents.charts import bar_chart
 from incidents.dashboard import Period, dashboard, period_named
 from knowledge.models import Problem
@@ -166,3 +167,49 @@ def test_a_problem_is_raised_from_repeat_incidents_and_linked_to_them(client, ma
     week["by_group"].refresh_from_db()
     assert week["serious"].problem == problem  # open: linked
     assert week["by_group"].problem is None  # closed: history
+
+
+def week_report(dimension: str):
+    today = timezone.localdate()
+    period = reports.period_between(today - 6 * DAY, today)
+    return {row.name: row for row in reports.report(period=period, dimension=reports.DIMENSIONS[dimension])}
+
+
+def test_the_report_per_service_gives_each_service_its_figures(week):
+    rows = week_report("service")
+
+    mail = rows["Mail"]
+    assert (mail.reported, mail.resolved, mail.resolution_percent, mail.closed, mail.satisfaction) == (
+        2,
+        2,
+        50.0,
+        2,
+        4.0,
+    )
+    assert mail.mean_time_to_resolve == datetime.timedelta(hours=12, minutes=30)
+    assert mail.mean_time_to_acknowledge == datetime.timedelta(minutes=30)
+    assert (mail.first_contact_percent, mail.known_error_percent) == (50.0, 50.0)
+    assert (rows["ERP"].reported, rows["ERP"].resolved) == (1, 0)
+    assert rows["No service"].reported == 1  # last week's incident is outside the period
+
+
+def test_the_report_per_group_counts_the_desks_own_work(week):
+    rows = week_report("group")
+
+    assert rows["Service desk"].resolved == 1 and rows["Service desk"].first_contact_percent == 100.0
+    assert rows["Network operations"].reported == 2
+
+
+def test_a_report_is_exported_as_csv_and_bad_dates_are_refused(client, manager, week):
+    client.force_login(manager)
+    today = timezone.localdate()
+    query = {"by": "service", "start": (today - 6 * DAY).isoformat(), "end": today.isoformat()}
+
+    response = client.get(reverse("incidents:reports"), {**query, "export": "csv"})
+    lines = response.content.decode().splitlines()
+
+    assert response["Content-Disposition"].startswith('attachment; filename="incidents-per-service-')
+    assert lines[0].startswith("Service,Reported,Resolved,Resolved in time (%)")
+    assert "Mail,2,2,50.0,12.5,0.5,50.0,50.0,2,4.0" in lines
+    refused = client.get(reverse("incidents:reports"), {**query, "end": (today - 10 * DAY).isoformat()})
+    assert refused.status_code == 400 and "The period ends before it starts." in refused.text
