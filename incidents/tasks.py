@@ -15,14 +15,17 @@ from incidents import lifecycle
 
 logger = logging.getLogger(__name__)
 
+# A database that is briefly away (a restart, a failover) is waited for; anything else is a bug to see.
+DATABASE_RETRIES = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
 
-@shared_task(
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
+
+@shared_task(**DATABASE_RETRIES)
 def incident_close_automatically(incident_id: int) -> bool:
     """Close one resolved incident if it is still due; ``False`` when there was nothing to do.
 
@@ -63,13 +66,7 @@ def incidents_sla_sweep() -> int:
     return sla.sla_sweep()
 
 
-@shared_task(
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(**DATABASE_RETRIES)
 def incidents_recompute_for_calendar(calendar_id: int) -> int:
     """A business calendar changed (admin): compute the due times of its open incidents again."""
     from incidents import sla

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -42,36 +42,39 @@ def sla_ledger(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 @permission_required("incidents.view_incident", raise_exception=True)
 def await_caller(request: HttpRequest, number: str) -> HttpResponse:
-    incident = get_object_or_404(Incident.objects.only("pk", "number", "version"), number=number)
-    try:
-        lifecycle.incident_await_caller(
-            by=request.user,
-            incident_id=incident.pk,
-            reason=request.POST.get("reason", ""),
-            expected_version=_version(request),
-        )
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-    else:
-        messages.success(request, _("%(number)s waits on the caller: the clock is paused.") % {"number": number})
-    return HttpResponseRedirect(incident.get_absolute_url())
+    return _clock_step(
+        request,
+        number,
+        lambda incident, version: lifecycle.incident_await_caller(
+            by=request.user, incident_id=incident.pk, reason=request.POST.get("reason", ""), expected_version=version
+        ),
+        _("%(number)s waits on the caller: the clock is paused."),
+    )
 
 
 @require_POST
 @permission_required("incidents.view_incident", raise_exception=True)
 def resume(request: HttpRequest, number: str) -> HttpResponse:
+    return _clock_step(
+        request,
+        number,
+        lambda incident, version: lifecycle.incident_resume(
+            by=request.user, incident_id=incident.pk, note=request.POST.get("note", ""), expected_version=version
+        ),
+        _("%(number)s is no longer on hold: the clock runs again."),
+    )
+
+
+def _clock_step(request: HttpRequest, number: str, step, done: str) -> HttpResponse:
+    """Pause, resume or take back from the incident page. The service decides who may: someone else gets
+    the 403 page with its sentence; a refusal of the step itself (state, stale form) becomes a message."""
     incident = get_object_or_404(Incident.objects.only("pk", "number", "version"), number=number)
     try:
-        lifecycle.incident_resume(
-            by=request.user,
-            incident_id=incident.pk,
-            note=request.POST.get("note", ""),
-            expected_version=_version(request),
-        )
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        step(incident, _version(request))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("%(number)s is no longer on hold: the clock runs again.") % {"number": number})
+        messages.success(request, done % {"number": number})
     return HttpResponseRedirect(incident.get_absolute_url())
 
 
@@ -83,16 +86,11 @@ def _version(request: HttpRequest) -> int | None:
 @require_POST
 @permission_required("incidents.view_incident", raise_exception=True)
 def take_back(request: HttpRequest, number: str) -> HttpResponse:
-    incident = get_object_or_404(Incident.objects.only("pk", "number", "version"), number=number)
-    try:
-        lifecycle.incident_take_back(
-            by=request.user,
-            incident_id=incident.pk,
-            reason=request.POST.get("reason", ""),
-            expected_version=_version(request),
-        )
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-    else:
-        messages.success(request, _("%(number)s is back with the desk.") % {"number": number})
-    return HttpResponseRedirect(incident.get_absolute_url())
+    return _clock_step(
+        request,
+        number,
+        lambda incident, version: lifecycle.incident_take_back(
+            by=request.user, incident_id=incident.pk, reason=request.POST.get("reason", ""), expected_version=version
+        ),
+        _("%(number)s is back with the desk."),
+    )

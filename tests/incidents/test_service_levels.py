@@ -363,3 +363,19 @@ def test_the_incident_page_puts_the_incident_on_hold_and_resumes_it(operator, st
     incident.refresh_from_db()
     assert incident.awaiting_caller_since is None
     assert incident.resolution_due_at == at(26, 8, 10)  # ten minutes later: past closing time, into Thursday
+
+
+def test_someone_outside_the_desk_and_the_group_is_refused_the_hold_with_the_reason(
+    operator, outsider, standard, clock, client
+):
+    incident = record(operator)
+    client.force_login(outsider)
+
+    response = client.post(
+        reverse("incidents:sla_await_caller", args=[incident.number]),
+        {"reason": "Why not", "version": incident.version},
+    )
+
+    assert response.status_code == 403
+    incident.refresh_from_db()
+    assert incident.awaiting_caller_since is None
