@@ -12,25 +12,21 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import partial
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connections, transaction
 from django.urls import reverse
 from django.utils import timezone
-from kombu import Exchange, Queue
 
 from incidents import lifecycle, outbox
 from incidents.choices import State
 from incidents.models import Incident, OutboxMessage, OutboxState
 from servicedesk.celery import app
+from tests.celery_worker import real_worker
 from tests.cmdb.factories import SupportGroupFactory
 from tests.incidents.workflow import classified, record
 
@@ -79,29 +75,6 @@ class RefusingSMTPServer:
                 "OPTIONS": {"host": "127.0.0.1", "port": self.port, "timeout": 5},
             }
         }
-
-
-@contextmanager
-def real_worker(queue: str) -> Iterator[None]:
-    """A Celery worker in a thread, on the settings' broker, taking only ``queue``; the queue is removed after."""
-
-    def close_connections(**kwargs: object) -> None:
-        # The worker thread's connection would otherwise outlive the test and block dropping the test database.
-        connections.close_all()
-
-    task_postrun.connect(close_connections, weak=False)
-    hijack = app.conf.worker_hijack_root_logger
-    app.conf.worker_hijack_root_logger = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30):
-            yield
-    finally:
-        app.conf.worker_hijack_root_logger = hijack
-        task_postrun.disconnect(close_connections)
-        with app.connection_for_write() as connection:
-            own_queue = Queue(queue, Exchange(queue), routing_key=queue)(connection.default_channel)
-            own_queue.declare()
-            own_queue.delete()
 
 
 def pending_message(incident: Incident) -> OutboxMessage:

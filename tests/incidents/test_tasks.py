@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import datetime
-import uuid
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.conf import settings
-from django.db import connections
 from django.utils import timezone
-from kombu import Exchange, Queue
 
 from cmdb.choices import SupportTier
 from incidents import lifecycle, services, tasks
 from incidents.choices import ActivityKind, Impact, ResolutionCode, State, Urgency
 from incidents.models import Incident
 from servicedesk.celery import app
+from tests.celery_worker import own_queue_name, real_worker
 from tests.cmdb.factories import ContactFactory, SupportGroupFactory
 from tests.factories import UserFactory
 from tests.knowledge.factories import CategoryFactory
@@ -114,28 +110,12 @@ def test_a_real_worker_takes_the_sweep_from_the_configured_broker_and_closes_due
     ``serve`` running, another test run) takes the task, and it takes no other run's tasks.
     """
     incident = resolved_incident(*people, days_ago=30)
-    queue = f"test-{uuid.uuid4().hex}"
+    queue = own_queue_name()
 
-    def close_connections(**kwargs: object) -> None:
-        # The worker thread's connection would otherwise outlive the test and block dropping the test database.
-        connections.close_all()
-
-    task_postrun.connect(close_connections, weak=False)
-    hijack = app.conf.worker_hijack_root_logger
-    app.conf.worker_hijack_root_logger = False  # keep the test run's logging as it is
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30):
-            result = tasks.incidents_close_due.apply_async(queue=queue, ignore_result=False)
-            closed = result.get(timeout=30)
-            result.forget()
-    finally:
-        app.conf.worker_hijack_root_logger = hijack
-        task_postrun.disconnect(close_connections)
-        # Declared on this channel first, so that kombu knows the bindings it must remove with it.
-        with app.connection_for_write() as connection:
-            own_queue = Queue(queue, Exchange(queue), routing_key=queue)(connection.default_channel)
-            own_queue.declare()
-            own_queue.delete()
+    with real_worker(queue):
+        result = tasks.incidents_close_due.apply_async(queue=queue, ignore_result=False)
+        closed = result.get(timeout=30)
+        result.forget()
 
     assert closed == 1
     incident.refresh_from_db()
