@@ -4,11 +4,12 @@ What is loaded
     About three hundred incidents over the last four months, recorded by the demo user ``operator``: a few
     calls every working day about what the CMDB demo's callers run into (printers on their floor, the VPN,
     Outlook, locked accounts, the ERP, the Rotterdam warehouse's Wi-Fi and handheld scanners, pay slips...),
-    in their words and with their service and CIs. About thirty are open: the newest recorded, the next
-    ones classified, a dozen older ones investigating; the rest are resolved (the last few days) or closed.
+    in their words and with their service and CIs, a little more often every month. About twenty are open:
+    the newest recorded, the next ones classified, a dozen of the last days (and a few older ones)
+    investigating; the rest are resolved (the last few days) or closed.
 
 Clusters of similar calls (``incidents.demo.data.CLUSTERS``), each within a few hours
-    - this morning: "VPN authentication failed" for home workers, an open master incident (investigating,
+    - this morning: "VPN authentication failed" for home workers, an open serious master incident (investigating,
       two calls added) with three subordinates, recorded and classified;
     - this morning: the printer on the 2nd floor in Amsterdam jams (three open calls of the Finance floor);
     - the last working day of last month: the ERP slow at month end, seven calls, a closed master;
@@ -21,18 +22,24 @@ Clusters of similar calls (``incidents.demo.data.CLUSTERS``), each within a few 
 Lifecycle
     Every incident past "recorded" has the category the desk would classify its topic under
     (``TOPIC_CATEGORIES``). Investigating ones, and the resolved and closed ones a group fixed, have their
-    topic's support group; those of a group with a demo member (Workplace Support, Business Applications:
-    ``support``) are mostly acknowledged and assigned to that member. Resolved and closed ones have a
-    resolution code, notes for the caller and ``resolved_at`` (subordinates follow their master); closed
-    ones a root-cause category (now and then not the classification's, ``ROOT_CAUSES``) and ``closed_at``,
-    about a quarter closed automatically five days after the resolution, and many of the others rated by
-    the caller. Serious incidents have both notices sent.
+    topic's support group and are mostly acknowledged, those of a group with a demo member (Workplace
+    Support, Business Applications: ``support``) by that member, who is then assigned. Resolved and closed
+    ones have a resolution code, notes for the caller and ``resolved_at`` (subordinates follow their
+    master); a workaround at first line applies the published known error of the topic's category when
+    there is one. Closed ones have a root-cause category (now and then not the classification's,
+    ``ROOT_CAUSES``) and ``closed_at``, about a quarter closed automatically five days after the
+    resolution, and many of the others rated by the caller, mostly through the "it works" link
+    (``confirmed_at``). Serious incidents (this morning's VPN master among them) have both notices sent
+    before they are classified. Service levels, handoffs, waits on the caller, the rejected fix, the
+    re-evaluation, the bell and saved filters: ``incidents.demo.story``.
 
 Journal
     Every incident has its "recorded" entry (with ``"demo": true`` in its details), a master one
     "subordinate recorded" entry per subordinate, and a few open incidents "call added" entries (their
-    affected users grown to match). Each later step has its entry as ``incidents.lifecycle`` writes it
-    (classified, escalated, acknowledged, assigned, resolved, closed), with the incident's version.
+    affected users grown to match). Each later step has its entry as ``incidents.lifecycle`` (and
+    ``incidents.notices``) writes it (notices, classified, escalated, acknowledged, assigned, waiting on the
+    caller, resolved, reopened by the caller, confirmed, closed), with the incident's version, which counts
+    them.
 
 Loading is deterministic (seeded, no Faker) and relative to now; callers, services, CIs and groups are
 looked up by name and e-mail, and whatever the CMDB does not hold is skipped. It loads nothing when there is
@@ -57,7 +64,8 @@ from cmdb.choices import CIClass, CIStatus, RelationshipKind
 from cmdb.demo.data import DOMAIN
 from cmdb.models import ConfigurationItem, Contact, Location, Relationship, Service, SupportGroup
 from incidents import selectors
-from incidents.choices import OPEN_STATES, ActivityKind, Channel, State, Visibility
+from incidents.choices import OPEN_STATES, ActivityKind, Channel, ResolutionCode, State, Visibility
+from incidents.demo import story
 from incidents.demo.data import (
     CLUSTERS,
     DAYS,
@@ -80,16 +88,18 @@ from incidents.demo.data import (
 )
 from incidents.models import Activity, Incident
 from incidents.priority import priority_for
-from knowledge.models import Category
+from knowledge.models import Category, KnownError
 
 OPERATOR = "operator"
-RECORDED, CLASSIFIED, INVESTIGATING = 5, 5, 12  # open day-to-day incidents, newest first
+RECORDED, CLASSIFIED, INVESTIGATING = 2, 3, 4  # open day-to-day incidents: the newest, and of the last days
 RESOLVED = 8  # the newest of the others are resolved, the rest closed
+GROUP_WORK = 2  # open incidents of the last days in each group with a demo member, and one older
 ADDED_CALLS = 4  # open day-to-day incidents that get a second call
 AUTO_CLOSE_DAYS = 5  # closed automatically when the caller did not answer within these days
 MINUTE, HOUR, DAY = datetime.timedelta(minutes=1), datetime.timedelta(hours=1), datetime.timedelta(days=1)
 CHANNELS = {Channel.PHONE: 55, Channel.EMAIL: 20, Channel.CHAT: 17, Channel.WALK_IN: 8}
 OWN_CIS = {PRINTER: "printer", DEVICE: "device", PHONE: "phone", SWITCH: "switch"}
+CUSTOMER_STEPS = {"resolve", "reopen", "confirm", "inform"}
 
 
 @dataclass(frozen=True)
@@ -126,7 +136,7 @@ class _Planned:
     # The lifecycle after recording: the moment of each step taken, and what it recorded.
     classified_at: datetime.datetime | None = None
     escalated_at: datetime.datetime | None = None
-    acknowledged_at: datetime.datetime | None = None  # and assigned to the group's demo member
+    acknowledged_at: datetime.datetime | None = None  # and assigned to the group's demo member, if any
     resolved_at: datetime.datetime | None = None
     closed_at: datetime.datetime | None = None
     resolution_code: str = ""
@@ -134,6 +144,16 @@ class _Planned:
     closed_automatically: bool = False
     satisfaction: int | None = None
     satisfaction_comment: str = ""
+    # The rest of the story (incidents.demo.story): the caller's "it works", a known error applied at first
+    # line, a first-line fix the caller rejected, a wait on the caller, a re-evaluation asked by the group.
+    confirmed_at: datetime.datetime | None = None
+    known_error: tuple[int, str, str] | None = None  # id, number, workaround
+    reopen: bool = False
+    first_resolved_at: datetime.datetime | None = None
+    reopened_at: datetime.datetime | None = None
+    awaiting_since: datetime.datetime | None = None
+    awaiting_reason: str = ""
+    reevaluation: tuple[datetime.datetime, str, int, int] | None = None  # requested, reason, impact, urgency
 
     @property
     def recorded_at(self) -> datetime.datetime:
@@ -149,7 +169,8 @@ def load_incidents_demo() -> None:
     directory = _Directory.fetch()
     if not directory.callers:
         return
-    _load(_Planner(timezone.now(), directory).plan(), operator, directory)
+    now = timezone.now()
+    _load(_Planner(now, directory).plan(), operator, directory, now)
 
 
 # --- the directory: who calls, from where, with what -----------------------------------------------------
@@ -168,11 +189,13 @@ class _Directory:
         categories: dict[tuple[str, ...], int] | None = None,
         tiers: dict[str, int] | None = None,
         members: dict[str, tuple[int, str]] | None = None,
+        known_errors: dict[int, tuple[int, str, str]] | None = None,
     ) -> None:
         self.callers, self.services, self.cis, self.groups = callers, services, cis, groups
         self.categories = categories or {}  # path in the tree -> id
         self.tiers = tiers or {}  # group -> tier
         self.members = members or {}  # group -> (id, name) of its first member
+        self.known_errors = known_errors or {}  # category id -> (id, number, workaround) of a published one
 
     @classmethod
     def fetch(cls) -> _Directory:
@@ -232,6 +255,13 @@ class _Directory:
             .values_list("name", "members", "members__first_name", "members__last_name", "members__username")
         ):
             members.setdefault(group, (user_id, f"{first} {last}".strip() or username))
+        known_errors: dict[int, tuple[int, str, str]] = {}
+        for pk, number, workaround, category_id in (
+            KnownError.objects.filter(published=True, categories__isnull=False)
+            .order_by("number")
+            .values_list("pk", "number", "workaround", "categories")
+        ):
+            known_errors.setdefault(category_id, (pk, number, workaround))
         return cls(
             callers,
             dict(Service.objects.filter(name__in={t.service for t in TOPICS if t.service}).values_list("name", "id")),
@@ -240,6 +270,7 @@ class _Directory:
             _category_paths(),
             dict(groups.values_list("name", "tier")),
             members,
+            known_errors,
         )
 
     def callers_for(self, topic: Topic, city: str = "", floor: str = "") -> list[_Caller]:
@@ -285,6 +316,7 @@ class _Planner:
         plan = sorted(day_to_day + clusters, key=lambda p: p.reported_at)
         for planned in plan:
             self._finish(planned)
+        story.plan_story(plan, self.now, self.directory, self.steps_rng)
         return plan
 
     def _day_to_day(self) -> list[_Planned]:
@@ -294,7 +326,10 @@ class _Planner:
             day = self.today - days * DAY
             if day.weekday() >= 5:
                 continue
-            for _call in range(self.rng.choice((2, 2, 3, 3, 3, 4)) + (day.weekday() == 0)):
+            # The business grows: an extra call more and more often towards today.
+            growth = (self.rng.random() < 1 - days / DAYS) + (self.rng.random() < 0.8 - days / 50)
+            calls = self.rng.choice((2, 2, 3, 3, 3, 4)) + (day.weekday() == 0) + growth
+            for _call in range(calls):
                 topic = self.rng.choices(TOPICS, weights)[0]
                 reported_at = self._at(day, 8, self.rng.randint(0, 9 * 60 + 30))
                 caller = self.rng.choice(self.directory.callers_for(topic))
@@ -401,24 +436,37 @@ class _Planner:
         )
 
     def _states(self, plan: list[_Planned]) -> None:
-        """The newest day-to-day incidents are open, the next ones resolved, some older ones investigating."""
+        """The newest day-to-day incidents are with the desk; some of the last days' calls are with a group (a
+        few in each group with a demo member, and there one more than a week old); the newest of the others
+        are resolved, the rest closed."""
         newest = sorted(plan, key=lambda p: p.reported_at, reverse=True)
-        for index, planned in enumerate(newest):
-            if index < RECORDED:
-                planned.state = State.RECORDED
-            elif index < RECORDED + CLASSIFIED:
-                planned.state = State.CLASSIFIED
-            elif index < RECORDED + CLASSIFIED + RESOLVED:
-                planned.state = State.RESOLVED
-        closed = newest[RECORDED + CLASSIFIED + RESOLVED :]
-        older = [p for p in closed if p.reported_at > self.now - 25 * DAY]
-        for planned in self.rng.sample(older, k=min(INVESTIGATING, len(older))):
+        for index, planned in enumerate(newest[: RECORDED + CLASSIFIED]):
+            planned.state = State.RECORDED if index < RECORDED else State.CLASSIFIED
+        rest = newest[RECORDED + CLASSIFIED :]
+        recent = [p for p in rest if self.now - 8 * DAY < p.reported_at < self.now - 2 * HOUR]
+        for planned in self.rng.sample(recent, k=min(INVESTIGATING, len(recent))):
             planned.state = State.INVESTIGATING
+        for group in sorted(self.directory.members):
+            mine = [p for p in rest if p.topic.group == group]
+            fresh = [p for p in mine if self.now - 8 * DAY < p.reported_at < self.now - 2 * HOUR]
+            for planned in fresh:
+                if sum(p.state == State.INVESTIGATING for p in fresh) >= GROUP_WORK:
+                    break
+                planned.state = State.INVESTIGATING
+            if not any(p.state == State.INVESTIGATING and p.reported_at < self.now - 8 * DAY for p in mine):
+                week_old = next((p for p in mine if self.now - 22 * DAY < p.reported_at < self.now - 8 * DAY), None)
+                if week_old is not None:
+                    week_old.state = State.INVESTIGATING
         for key in OPEN_TOPICS:
             if not any(p.topic.key == key and p.state in OPEN_STATES for p in plan):
-                planned = next((p for p in closed if p.topic.key == key), None)
+                planned = next((p for p in rest if p.topic.key == key and p.state == State.CLOSED), None)
                 if planned is not None:
                     planned.state = State.INVESTIGATING
+        resolved = [p for p in rest if p.state == State.CLOSED][:RESOLVED]
+        for planned in resolved:
+            planned.state = State.RESOLVED
+        if resolved:  # the caller rejects the newest first-line fix (incidents.demo.story)
+            resolved[0].reopen = True
 
     def _second_calls(self, open_incidents: list[_Planned]) -> None:
         for planned in self.rng.sample(open_incidents, k=min(ADDED_CALLS, len(open_incidents))):
@@ -433,16 +481,19 @@ class _Planner:
         planned.affected_users += sum(users for _, _, users, _ in planned.added)
         last = max([planned.recorded_at, *(call[0] for call in planned.added)])
         resolved_at = closed_at = None
+        planned.assigned = not planned.reopen and (
+            planned.state == State.INVESTIGATING
+            or (planned.state in (State.RESOLVED, State.CLOSED) and (planned.serious or self.rng.random() < 0.6))
+        )
         if planned.state in (State.RESOLVED, State.CLOSED):
-            last += self.rng.randint(20, 30 * 60) * MINUTE
+            # The desk fixes most of its own calls within a couple of hours; a group may take a day or more.
+            quick = not planned.assigned and self.rng.random() < 0.85
+            last += self.rng.randint(8, 150 if quick else 30 * 60) * MINUTE
             resolved_at = last
             if planned.state == State.CLOSED:
                 last += self.rng.randint(2, 5) * DAY
                 closed_at = last
         planned.updated_at = min(last, self.now - MINUTE)
-        planned.assigned = planned.state == State.INVESTIGATING or (
-            planned.state in (State.RESOLVED, State.CLOSED) and (planned.serious or self.rng.random() < 0.6)
-        )
         self._steps(planned, resolved_at, closed_at)
 
     def _steps(
@@ -460,13 +511,17 @@ class _Planner:
                 resolved_at = max(master.resolved_at, planned.classified_at + MINUTE)
             planned.resolved_at = min(max(resolved_at, planned.classified_at + 2 * MINUTE), latest)
         end = planned.resolved_at or latest
+        if planned.serious:  # the notices go out first: no step before them (incidents.notices)
+            planned.classified_at = min(planned.recorded_at + rng.randint(7, 12) * MINUTE, latest)
         if planned.assigned:
             planned.escalated_at = min(planned.classified_at + rng.randint(2, 20) * MINUTE, end)
-            acknowledged = planned.escalated_at + rng.randint(5, 120) * MINUTE
+            # Most groups acknowledge well within their agreement; now and then one is late.
+            delay = rng.randint(3, 45) if rng.random() < 0.85 else rng.randint(70, 240)
+            acknowledged = planned.escalated_at + delay * MINUTE
             has_time = end - planned.escalated_at > 10 * MINUTE
             if (
                 has_time
-                and planned.topic.group in self.directory.members
+                and planned.topic.group in self.directory.groups
                 and (planned.resolved_at or rng.random() < 0.8)
             ):
                 planned.acknowledged_at = min(acknowledged, planned.escalated_at + (end - planned.escalated_at) / 2)
@@ -479,6 +534,12 @@ class _Planner:
             codes = GROUP_CODES if planned.assigned else FIRST_LINE_CODES
             planned.resolution_code = rng.choices(list(codes), list(codes.values()))[0]
             planned.resolution_notes = rng.choice(RESOLUTION_NOTES[planned.resolution_code])
+            if planned.reopen:
+                planned.resolution_code = ResolutionCode.WORKAROUND
+                planned.resolution_notes = RESOLUTION_NOTES[ResolutionCode.WORKAROUND][0]
+        category_id = self.directory.category(TOPIC_CATEGORIES.get(planned.topic.key))
+        if not planned.assigned and planned.resolution_code == ResolutionCode.WORKAROUND and planned.master is None:
+            planned.known_error = self.directory.known_errors.get(category_id) if category_id else None
         if closed_at is None:
             return
         # As incidents.lifecycle does it: automatically only with a classification category.
@@ -491,6 +552,10 @@ class _Planner:
             if rng.random() < 0.3:
                 planned.satisfaction_comment = rng.choice(SATISFACTION_COMMENTS)
         planned.closed_at = min(max(closed_at, planned.resolved_at + HOUR), latest)
+        if planned.satisfaction and rng.random() < 0.8:  # rated through the "it works" link, else on the phone
+            planned.confirmed_at = planned.resolved_at + (planned.closed_at - planned.resolved_at) * rng.uniform(
+                0.1, 0.6
+            )
 
     def _at(self, day: datetime.date, hour: int, minute: int) -> datetime.datetime:
         moment = datetime.datetime.combine(day, datetime.time(hour)) + minute * MINUTE
@@ -500,12 +565,22 @@ class _Planner:
 # --- loading -------------------------------------------------------------------------------------------
 
 
-def _load(plan: list[_Planned], operator: AbstractBaseUser, directory: _Directory) -> None:
-    """Incidents, their CIs and journal in bulk; then dated back (``auto_now_add`` stamps every insert)."""
+def _load(plan: list[_Planned], operator: AbstractBaseUser, directory: _Directory, now: datetime.datetime) -> None:
+    """Incidents, their CIs and journal in bulk; then dated back (``auto_now_add`` stamps every insert); then
+    the rest of the story (``incidents.demo.story``)."""
     matrix = selectors.priority_matrix()
+    levels = story.ServiceLevels(now)
+    clocks = []
     incidents = []
     for planned in plan:
         topic = planned.topic
+        service_id = directory.services.get(topic.service or "")
+        priority = priority_for(planned.impact, planned.urgency, matrix)
+        clock = levels.clock(planned, service_id, priority)
+        clocks.append(clock)
+        steps = _steps(planned, directory)
+        moments = [planned.updated_at, *(moment for moment, _step in steps)]
+        planned.updated_at = min(max(moment for moment in moments if moment), now - MINUTE)
         planned.incident = Incident(
             caller_id=planned.caller.id,
             channel=planned.channel,
@@ -514,18 +589,19 @@ def _load(plan: list[_Planned], operator: AbstractBaseUser, directory: _Director
             short_description=planned.summary,
             symptoms=planned.symptoms,
             location_id=planned.caller.workplace_id,
-            service_id=directory.services.get(topic.service or ""),
+            service_id=service_id,
             affected_users=planned.affected_users,
             impact=planned.impact,
             urgency=planned.urgency,
-            priority=priority_for(planned.impact, planned.urgency, matrix),
+            priority=priority,
             serious=planned.serious,
             desk_owner=operator,
             assigned_group_id=directory.groups.get(topic.group) if planned.assigned else None,
             logging_seconds=planned.logging_seconds,
-            version=1 + len(planned.added) + len(_steps(planned, directory)),
+            version=1 + len(planned.added) + len(steps),
             state=planned.state,
             **_lifecycle_fields(planned, directory),
+            **clock.fields,
         )
         incidents.append(planned.incident)
     # Numbers come from the column default, read back with RETURNING; in order of reporting.
@@ -550,6 +626,14 @@ def _load(plan: list[_Planned], operator: AbstractBaseUser, directory: _Director
     for entry, created_at in zip(journal, stamped, strict=True):
         entry.created_at = created_at
     Activity.objects.bulk_update(journal, ["created_at"], batch_size=1000)
+    story.load_story(
+        plan,
+        {planned.incident.pk: clock for planned, clock in zip(plan, clocks, strict=True)},
+        levels,
+        operator,
+        directory,
+        now,
+    )
     # The similar-incident panel weighs words and corrects typos ("outlok") with the planner's statistics of
     # the table; fresh ones now, rather than whenever autovacuum first analyses it.
     with connection.cursor() as cursor:
@@ -624,13 +708,20 @@ def _category_paths() -> dict[tuple[str, ...], int]:
 def _lifecycle_fields(planned: _Planned, directory: _Directory) -> dict[str, object]:
     category = TOPIC_CATEGORIES.get(planned.topic.key)
     member = directory.members.get(planned.topic.group) if planned.acknowledged_at else None
-    notified = planned.recorded_at + 4 * MINUTE if planned.serious else None
+    notified = _notified_at(planned) if planned.serious else None
+    known_error = planned.known_error
+    reopened = planned.reopened_at is not None  # the failed resolution stays in the journal only
     return {
+        "known_error_id": known_error[0] if known_error else None,
+        "workaround": known_error[2] if known_error else "",
+        "confirmed_at": planned.confirmed_at,
+        "awaiting_caller_since": planned.awaiting_since,
+        "awaiting_caller_reason": planned.awaiting_reason,
         "category_id": directory.category(category) if planned.classified_at else None,
         "assignee_id": member[0] if member else None,
-        "acknowledged_at": planned.acknowledged_at if member else None,
-        "resolution_code": planned.resolution_code,
-        "resolution_notes": planned.resolution_notes,
+        "acknowledged_at": planned.acknowledged_at,
+        "resolution_code": "" if reopened else planned.resolution_code,
+        "resolution_notes": "" if reopened else planned.resolution_notes,
         "resolved_at": planned.resolved_at,
         "root_cause_category_id": directory.category(_root_cause(planned)) if planned.closed_at else None,
         "closed_at": planned.closed_at,
@@ -643,17 +734,34 @@ def _lifecycle_fields(planned: _Planned, directory: _Directory) -> dict[str, obj
 
 
 def _steps(planned: _Planned, directory: _Directory) -> list[tuple[datetime.datetime, str]]:
-    """The steps taken after recording, in order: (moment, step)."""
-    steps = [(planned.classified_at, "classify")] if planned.classified_at else []
+    """The steps taken after recording that change the incident (each makes a version), in order: (moment, step)."""
+    steps = []
+    if planned.serious:
+        notified = _notified_at(planned)
+        steps += [(notified, "notify"), (notified + MINUTE, "inform")]
+    if planned.classified_at:
+        steps.append((planned.classified_at, "classify"))
     if planned.escalated_at and planned.topic.group in directory.groups:
         steps.append((planned.escalated_at, "escalate"))
-        if planned.acknowledged_at and planned.topic.group in directory.members:
-            steps += [(planned.acknowledged_at, "acknowledge"), (planned.acknowledged_at + MINUTE, "assign")]
+        if planned.acknowledged_at:
+            steps.append((planned.acknowledged_at, "acknowledge"))
+            if planned.topic.group in directory.members:
+                steps.append((planned.acknowledged_at + MINUTE, "assign"))
+    if planned.first_resolved_at and planned.reopened_at:
+        steps += [(planned.first_resolved_at, "resolve"), (planned.reopened_at, "reopen")]
+    if planned.awaiting_since:
+        steps.append((planned.awaiting_since, "await_caller"))
     if planned.resolved_at:
         steps.append((planned.resolved_at, "resolve"))
+    if planned.confirmed_at:
+        steps.append((planned.confirmed_at, "confirm"))
     if planned.closed_at:
         steps.append((planned.closed_at, "close"))
-    return steps
+    return sorted(steps, key=lambda step: step[0])
+
+
+def _notified_at(planned: _Planned) -> datetime.datetime:
+    return planned.recorded_at + 4 * MINUTE
 
 
 def _step_entries(planned: _Planned, operator: AbstractBaseUser, directory: _Directory) -> list[Activity]:
@@ -668,8 +776,8 @@ def _step_entries(planned: _Planned, operator: AbstractBaseUser, directory: _Dir
                 author_id=author_id,
                 created_at=moment,
                 text=text,
-                # The resolution is written for the caller.
-                visibility=Visibility.CUSTOMER if step == "resolve" else Visibility.INTERNAL,
+                # The resolution is written for the caller, and what the caller said is theirs to see.
+                visibility=Visibility.CUSTOMER if step in CUSTOMER_STEPS else Visibility.INTERNAL,
                 data=data,
                 incident_version=1 + number + sum(1 for call in planned.added if call[0] <= moment),
             )
@@ -686,6 +794,8 @@ def _step_entry(
     group = topic.group if planned.escalated_at and topic.group in directory.groups else None
     member = directory.members.get(topic.group) if group else None
     worker_id = member[0] if member else None
+    if step in story.STEPS:
+        return story.step_entry(planned, step, moment, operator_id=operator_id, worker_id=worker_id)
     if step == "classify":
         return ActivityKind.STATE_CHANGED, operator_id, "", {
             "step": step, "state": ["recorded", "classified"], "category": [None, category],
@@ -710,6 +820,8 @@ def _step_entry(
         }
         if master is not None:
             data["master"] = master.number
+        if planned.known_error:
+            data["known_error"] = [None, planned.known_error[1]]
         return (
             ActivityKind.STATE_CHANGED,
             worker_id if name == "resolve" else operator_id,
@@ -723,7 +835,7 @@ def _step_entry(
         "root_cause_category": [None, root_cause],
         "closed_at": [None, moment.isoformat()], "time_spent_minutes": 0,
     }  # fmt: skip
-    if planned.satisfaction:
+    if planned.satisfaction and not planned.confirmed_at:  # else the caller's rating, kept
         data["satisfaction"] = [None, planned.satisfaction]
     if automatic:
         text = _("Closed automatically: the caller did not reject the fix within %(days)s days.") % {

@@ -320,7 +320,7 @@ class Cluster:
 REC, CLS, INV, CLO = State.RECORDED, State.CLASSIFIED, State.INVESTIGATING, State.CLOSED
 
 CLUSTERS: tuple[Cluster, ...] = (
-    Cluster("vpn_auth", "this morning", (8, 5), HIGH, U_MEDIUM, master=True, calls=(
+    Cluster("vpn_auth", "this morning", (8, 5), HIGH, U_MEDIUM, master=True, serious=True, calls=(
         Call(0, "VPN: authentication failed for home workers",
              "Several of us can't connect to the VPN from home since this morning, it says authentication failed. "
              "Password is correct, webmail works.", INV,

@@ -1,18 +1,34 @@
-"""The incidents demo data: months of calls in every state, clusters the similar-incident panel can show."""
+"""The incidents demo data: months of calls in every state, clusters the similar-incident panel can show, and
+a story the queues, the desk's work list and the dashboard tell."""
 
 from __future__ import annotations
 
 import datetime
 
 import pytest
+import time_machine
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from cmdb.demo import load_cmdb_demo
-from incidents.choices import OPEN_STATES, ActivityKind, State
+from cmdb.models import SupportGroup
+from incidents import dashboard, queues, worklist
+from incidents.choices import OPEN_STATES, ActivityKind, ReevaluationOutcome, State
 from incidents.demo import load_incidents_demo
-from incidents.models import Activity, Incident
+from incidents.models import (
+    Activity,
+    ClockEvent,
+    Handoff,
+    Incident,
+    Reevaluation,
+    SavedFilter,
+    ServiceLevel,
+    ServiceLevelTarget,
+    StaffNotification,
+)
 from incidents.priority import priority_for
+from incidents.service_levels import add_business_time, business_time_between, calendar_spec
 from incidents.similar import similar_incidents
 from knowledge.demo import load_knowledge_demo
 from servicedesk.demo import load_accounts
@@ -20,18 +36,33 @@ from servicedesk.demo import load_accounts
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo() -> None:
+def _load() -> None:
     load_accounts()
     load_cmdb_demo()
     load_knowledge_demo()
     load_incidents_demo()
 
 
+@pytest.fixture
+def demo() -> None:
+    _load()
+
+
+# A Thursday afternoon: this week and last week are both well under way.
+THURSDAY = datetime.datetime(2026, 11, 26, 14, 30, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def demo_on_thursday():
+    with time_machine.travel(THURSDAY, tick=False):
+        _load()
+        yield
+
+
 def test_the_demo_has_a_few_hundred_incidents_in_every_state(demo):
     assert 250 <= Incident.objects.count() <= 400
     assert set(Incident.objects.values_list("state", flat=True)) == set(State)
-    assert 25 <= Incident.objects.filter(state__in=OPEN_STATES).count() <= 40
+    assert 15 <= Incident.objects.filter(state__in=OPEN_STATES).count() <= 35
     assert Incident.objects.filter(serious=True).count() >= 2
     oldest = Incident.objects.order_by("reported_at").first().reported_at
     assert timezone.now() - datetime.timedelta(days=125) < oldest < timezone.now() - datetime.timedelta(days=100)
@@ -112,3 +143,144 @@ def test_the_similar_panel_shows_open_incidents_for_a_typical_complaint(demo, te
     assert matches
     assert all(match.incident.state in OPEN_STATES for match in matches)
     assert words <= set(matches[0].reasons[0].terms)
+
+
+# --- the story: service levels, queues, the desk's work list, the dashboard ------------------------------
+
+
+def test_every_incident_has_the_default_service_level_with_due_times_in_business_time(demo):
+    level = ServiceLevel.objects.get(is_default=True)
+    spec = calendar_spec(level.calendar_id)
+    targets = {target.priority: target for target in ServiceLevelTarget.objects.filter(service_level=level)}
+    assert not Incident.objects.exclude(service_level=level).exists()
+    for incident in Incident.objects.order_by("?")[:40]:
+        target = targets[incident.priority]
+        due = add_business_time(spec, incident.reported_at, datetime.timedelta(minutes=target.response_minutes))
+        assert incident.response_due_at == due
+        if incident.responded_at is not None:
+            used = business_time_between(spec, incident.reported_at, incident.responded_at)
+            assert incident.response_met == (used <= datetime.timedelta(minutes=target.response_minutes))
+    done = Incident.objects.exclude(state__in=OPEN_STATES)
+    assert not done.filter(Q(response_met__isnull=True) | Q(resolution_met__isnull=True)).exists()
+    for met in ("response_met", "resolution_met"):
+        missed = done.filter(**{met: False}).count()
+        assert 0 < missed < 0.25 * done.count()
+    assert not done.exclude(sla_next_check_at=None).exists()
+
+
+def test_open_incidents_are_watched_some_breached_some_past_three_quarters_a_few_waiting_on_the_caller(demo):
+    now = timezone.now()
+    open_incidents = Incident.objects.filter(state__in=OPEN_STATES)
+    waiting = open_incidents.filter(awaiting_caller_since__isnull=False)
+    assert 2 <= waiting.count() <= 3
+    assert not waiting.filter(awaiting_caller_reason="").exists()
+    assert not waiting.exclude(sla_next_check_at=None).exists()
+    assert not open_incidents.filter(awaiting_caller_since=None, sla_next_check_at__lte=now).exists()
+    # Nothing left to watch only once the last stage was sent.
+    unwatched = open_incidents.filter(awaiting_caller_since=None, sla_next_check_at=None)
+    assert not unwatched.exclude(resolution_warning_stage=3).exists()
+    breached = open_incidents.filter(resolution_due_at__lt=now)
+    assert 0 < breached.count() < open_incidents.count() / 2
+    assert open_incidents.filter(resolution_warning_stage__gte=1).count() >= breached.count()
+    for incident in waiting:
+        assert incident.journal.filter(data__step="await_caller", text=incident.awaiting_caller_reason).exists()
+        assert incident.clock_events.filter(kind="paused", at=incident.awaiting_caller_since).exists()
+    # Each warning stage reached was sent, as the sweep journals it.
+    for incident in open_incidents.filter(resolution_warning_stage__gte=2):
+        assert incident.journal.filter(kind=ActivityKind.NOTIFICATION, data__notice="sla_breach").exists()
+
+
+def test_each_demo_support_member_finds_every_tab_of_the_queue_filled(demo):
+    members = get_user_model().objects.filter(support_groups__isnull=False, groups__name="Support").distinct()
+    assert members.exists()
+    for member in members:
+        counts = queues.queue_counts(member)
+        assert all(counts.values()), (member.username, counts)
+        for group in member.support_groups.all():
+            assert Incident.objects.filter(state__in=OPEN_STATES, assigned_group=group).exists(), group.name
+
+
+def test_handoffs_were_met_missed_or_still_wait(demo):
+    now = timezone.now()
+    escalations = Activity.objects.filter(kind=ActivityKind.ESCALATED).count()
+    assert Handoff.objects.count() == escalations
+    assert Handoff.objects.filter(met=True).count() > 5 * Handoff.objects.filter(met=False).count() / 2
+    assert Handoff.objects.filter(met=False, acknowledged_at__isnull=False).exists()  # acknowledged late
+    assert Handoff.objects.filter(met=False, overdue_flagged_at__isnull=False, ended_at=None).exists()
+    assert Handoff.objects.filter(acknowledged_at=None, ended_at=None, due_at__gt=now).exists()  # waiting
+    assert not Handoff.objects.filter(met=True, acknowledged_at__gt=F("due_at")).exists()
+
+
+def test_the_desk_work_list_has_work_in_every_tab_and_every_serious_incident_has_its_notices_out(demo):
+    counts = worklist.worklist_counts(owner_id=None)
+
+    assert counts.pop("notices") == 0
+    assert all(counts.values()), counts
+    tab = next(tab for tab in worklist.tabs() if tab.name == "reopened")
+    reopened = worklist.worklist(tab=tab, owner_id=None).get()
+    entries = list(reopened.journal.filter(kind=ActivityKind.STATE_CHANGED).order_by("created_at"))
+    assert [entry.data["step"] for entry in entries][-2:] == ["resolve_at_first_line", "reopen"]
+    assert entries[-1].author is None and entries[-1].data["via"] == "caller_link"
+    request = Reevaluation.objects.get(outcome=ReevaluationOutcome.PENDING)
+    assert request.requested_by.username == "support"
+    assert request.incident.journal.filter(kind=ActivityKind.REEVALUATION_REQUESTED, created_at=request.requested_at)
+    confirmed = Incident.objects.filter(confirmed_at__isnull=False)
+    assert confirmed.filter(state=State.RESOLVED).exists() and confirmed.filter(state=State.CLOSED).exists()
+    assert not confirmed.filter(Q(confirmed_at__lt=F("resolved_at")) | Q(satisfaction=None)).exists()
+    assert Activity.objects.filter(kind=ActivityKind.CONFIRMED).count() == confirmed.count()
+    serious = Incident.objects.get(serious=True, state__in=OPEN_STATES)
+    notices = serious.journal.filter(kind=ActivityKind.NOTIFICATION, data__notice__in=["management", "users"])
+    assert notices.count() == 2
+    assert notices.order_by("created_at").last().created_at < serious.journal.get(data__step="classify").created_at
+
+
+def test_versions_count_the_journaled_changes_and_clock_events_follow_the_journal(demo):
+    steps = Count("journal", filter=Q(journal__incident_version__isnull=False))
+    calls = Count("journal", filter=Q(journal__kind=ActivityKind.CALL_ADDED))
+    assert not Incident.objects.annotate(steps=steps, calls=calls).exclude(version=1 + F("steps") + F("calls"))
+    assert not Incident.objects.exclude(state=State.RECORDED).filter(updated_at__lt=F("created_at"))
+    started = ClockEvent.objects.filter(kind="started").values("incident").distinct().count()
+    assert started == Incident.objects.count()
+    stopped = ClockEvent.objects.filter(kind="stopped", data__met=False).values("incident")
+    assert stopped.exists()
+
+
+def test_the_bell_and_saved_filters_of_the_demo_users(demo):
+    for username in ("operator", "support", "manager"):
+        mine = StaffNotification.objects.filter(user__username=username)
+        assert 1 <= mine.filter(read_at=None).count() <= 5, username
+        assert not mine.filter(created_at__gt=timezone.now()).exists()
+    support = get_user_model().objects.get(username="support")
+    saved = SavedFilter.objects.filter(owner=support)
+    assert saved.filter(shared_with=None).exists()
+    shared = saved.get(shared_with__isnull=False)
+    assert shared.shared_with in support.support_groups.all()
+    assert SupportGroup.objects.filter(agreement__isnull=False).count() >= 5
+
+
+def test_the_dashboard_has_every_figure_this_week_and_last_week(demo_on_thursday):
+    with time_machine.travel(THURSDAY + datetime.timedelta(minutes=1), tick=False):
+        for name in ("week", "last-week"):
+            figures = dashboard.dashboard(dashboard.period_named(name))
+            assert figures.response.whole and figures.response.previous_whole, name
+            assert figures.resolution.whole and figures.resolution.previous_whole, name
+            assert min(figures.response.percent, figures.resolution.percent) < 100, name
+            assert figures.mean_time_to_acknowledge.value and figures.mean_time_to_resolve.value, name
+            assert figures.first_contact.part and figures.known_error.whole, name
+            assert figures.satisfaction[0] is not None and figures.satisfaction[0] >= 3.5, name
+            assert figures.closures["closed"] and figures.closures["automatic"] and figures.closures["confirmed"]
+            assert figures.median_logging_seconds, name
+            assert figures.repeat_cis, name
+            assert figures.classification, name
+            assert [incident.serious for incident in figures.serious_now] == [True]
+        assert dashboard.dashboard(dashboard.period_named("week")).closures["reopened"] == 1
+        month = dashboard.dashboard(dashboard.period_named("30-days"))
+        assert month.known_error.part
+        assert any(changed for _name, _closed, changed in month.classification)
+    ratings = Incident.objects.exclude(satisfaction=None)
+    assert set(ratings.values_list("satisfaction", flat=True)) == {1, 2, 3, 4, 5}
+    assert ratings.filter(satisfaction__gte=4).count() > 0.7 * ratings.count()
+    month = datetime.timedelta(days=28)
+    latest = Incident.objects.filter(reported_at__gte=THURSDAY - month).count()
+    earlier = Incident.objects.filter(reported_at__gte=THURSDAY - 3 * month, reported_at__lt=THURSDAY - 2 * month)
+    assert latest > earlier.count()
