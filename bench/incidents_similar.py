@@ -56,6 +56,19 @@ OPEN_BY_AGE = [
     (datetime.timedelta(days=366 * YEARS), 0.01),
 ]
 OPEN_STATES = ("recorded", "classified", "investigating")
+# What the dashboard counts (bench/dashboard.py), drawn with a generator of their own so that the rest of the data
+# (texts, services, CIs, callers) stays what it was before these columns were filled.
+SUPPORT_GROUPS = 30
+CATEGORY_TREE = {
+    "Hardware": ["Printers", "Laptops", "Desktops", "Peripherals", "Mobile devices"],
+    "Software": ["Office suite", "E-mail", "Business applications", "Operating system"],
+    "Network": ["Wi-Fi", "VPN", "LAN", "Internet access"],
+    "Access": ["Accounts", "Passwords", "Permissions", "Single sign-on"],
+    "Infrastructure": ["Servers", "Storage", "Databases", "Backups"],
+}
+KNOWN_ERRORS = 500
+# Hours within which the service level's targets are met, by priority (response, resolution).
+TARGET_HOURS = {1: (0.25, 4), 2: (0.5, 8), 3: (1, 24), 4: (4, 72), 5: (8, 120)}
 
 # The indexes measured (see bench/README.md): partial indexes on the open incidents, as ``Incident.Meta.indexes``
 # would create them, and the CI's incidents in order on the link table.
@@ -147,8 +160,83 @@ def state_for(age: datetime.timedelta, rng: random.Random) -> str:
     return "resolved" if age <= datetime.timedelta(days=7) and rng.random() < 0.5 else "closed"
 
 
+@dataclass(frozen=True)
+class Lifecycle:
+    """What happened to incidents after they were recorded, with a generator of its own (see ``lifecycle``)."""
+
+    rng: random.Random
+    now: datetime.datetime
+    groups: Zipf
+    categories: Zipf
+    known_errors: Sequence[int]
+
+
+def _after(median_minutes: float, sigma: float, rng: random.Random) -> datetime.timedelta:
+    """A log-normal delay around ``median_minutes``."""
+    return datetime.timedelta(minutes=median_minutes * rng.lognormvariate(0, sigma))
+
+
+def lifecycle(life: Lifecycle, state: str, reported: datetime.datetime, priority: int) -> tuple:
+    """The columns the dashboard reads, plausible for the state: classification, escalation and acknowledgement,
+    response and resolution (with the service level's verdicts), known error, closure (confirmed by the caller,
+    automatic or by the desk), the root cause, satisfaction, the time to log the call, and the serious flag.
+
+    Times are capped a minute before ``now`` (an incident closed minutes after it was reported closes fast)."""
+    rng, latest = life.rng, life.now - datetime.timedelta(minutes=1)
+
+    def capped(moment: datetime.datetime) -> datetime.datetime:
+        return max(reported, min(moment, latest))
+
+    logging_seconds = int(30 + 150 * rng.lognormvariate(0, 0.5))
+    serious = priority == 1 and rng.random() < 0.05
+    category = root_cause = group = acknowledged = responded = response_met = resolved = resolution_met = None
+    known_error = closed = confirmed = satisfaction = None
+    automatic = False
+    if state == "recorded":
+        return (category, root_cause, group, acknowledged, responded, response_met, resolved, resolution_met,
+                known_error, closed, automatic, confirmed, satisfaction, logging_seconds, serious)  # fmt: skip
+    response_hours, resolution_hours = TARGET_HOURS[priority]
+    category = int(life.categories.draw(rng)[0]) if rng.random() < 0.97 else None
+    escalated = state == "investigating" or (state in ("resolved", "closed") and rng.random() < 0.55)
+    if escalated:
+        group = int(life.groups.draw(rng)[0])
+        if state != "investigating" or rng.random() < 0.8:
+            acknowledged = capped(reported + _after(25, 1.0, rng))
+            responded = acknowledged
+    elif state != "classified":
+        responded = capped(reported + _after(4, 0.8, rng))
+    if responded is not None:
+        response_met = responded - reported <= datetime.timedelta(hours=response_hours)
+    if state in ("resolved", "closed"):
+        took = _after(480, 1.3, rng) if escalated else _after(20, 1.0, rng)
+        resolved = capped(max(reported + took, responded or reported))
+        resolution_met = resolved - reported <= datetime.timedelta(hours=resolution_hours)
+        if rng.random() < 0.2:
+            known_error = rng.choice(life.known_errors)
+    if state == "closed":
+        how = rng.random()
+        if how < 0.45:
+            confirmed = capped(resolved + _after(24 * 60, 1.0, rng))
+            closed = confirmed
+            if rng.random() < 0.4:
+                satisfaction = rng.choices((1, 2, 3, 4, 5), weights=(3, 5, 12, 40, 40))[0]
+        elif how < 0.95:
+            automatic = True
+            closed = capped(resolved + datetime.timedelta(days=5))
+        else:
+            closed = capped(resolved + _after(60, 1.0, rng))
+        root_cause = category if category is None or rng.random() < 0.82 else int(life.categories.draw(rng)[0])
+    return (category, root_cause, group, acknowledged, responded, response_met, resolved, resolution_met,
+            known_error, closed, automatic, confirmed, satisfaction, logging_seconds, serious)  # fmt: skip
+
+
 def generate_incidents(
-    rng: random.Random, now: datetime.datetime, desk_owner: int, contacts: Sequence[int], services: Sequence[int]
+    rng: random.Random,
+    now: datetime.datetime,
+    desk_owner: int,
+    contacts: Sequence[int],
+    services: Sequence[int],
+    life: Lifecycle,
 ) -> tuple[list[tuple], list[tuple[int, int]]]:
     """The incidents, oldest first (ids grow with time, as in production), and their CIs."""
     writer = IncidentWriter(rng)
@@ -184,11 +272,13 @@ def generate_incidents(
         links.extend((incident_id, ci) for ci in sorted(picked))
         impact, urgency = rng.choice((1, 2, 2, 3, 3, 3)), rng.choice((1, 2, 2, 2, 3))
         priority = min(5, impact + urgency - 1)
+        *after, serious = lifecycle(life, state, reported, priority)
         rows.append(
             (
                 *(incident_id, f"INC{incident_id + 999:07d}", state, int(callers.draw(rng)[0])),
                 *(rng.choice(CHANNELS), occurred, reported, short, symptoms, service),
-                *(1, impact, urgency, priority, False, desk_owner, parent, 1, reported, reported),
+                *(1, impact, urgency, priority, serious, desk_owner, parent, 1, reported, reported),
+                *after,
             )
         )
     return rows, links
@@ -198,7 +288,41 @@ _INCIDENT_COLUMNS = (
     *("id", "number", "state", "caller_id", "channel", "occurred_at", "reported_at", "short_description"),
     *("symptoms", "service_id", "affected_users", "impact", "urgency", "priority", "serious", "desk_owner_id"),
     *("parent_id", "version", "created_at", "updated_at"),
+    *("category_id", "root_cause_category_id", "assigned_group_id", "acknowledged_at", "responded_at"),
+    *("response_met", "resolved_at", "resolution_met", "known_error_id", "closed_at", "closed_automatically"),
+    *("confirmed_at", "satisfaction", "logging_seconds"),
 )
+
+
+def reference_data(now: datetime.datetime) -> tuple[list[int], list[int], list[int]]:
+    """The support groups, categories (leaves of a small tree) and known errors the incidents refer to;
+    created when there are none."""
+    from cmdb.models import SupportGroup
+    from knowledge.models import Category, KnownError
+
+    if not SupportGroup.objects.exists():
+        SupportGroup.objects.bulk_create(
+            SupportGroup(name=f"Second line {n:02d}", tier=2, email=f"group{n:02d}@example.org")
+            for n in range(1, SUPPORT_GROUPS + 1)
+        )
+    if not Category.objects.exists():
+        for top, leaves in CATEGORY_TREE.items():
+            parent = Category.objects.create(name=top)
+            Category.objects.bulk_create(Category(name=leaf, parent=parent) for leaf in leaves)
+    if not KnownError.objects.exists():
+        KnownError.objects.bulk_create(
+            KnownError(
+                title=f"Known error {n}",
+                symptoms="Generated for the benchmarks.",
+                published=True,
+                published_at=now,
+            )
+            for n in range(1, KNOWN_ERRORS + 1)
+        )
+    groups = sorted(SupportGroup.objects.values_list("pk", flat=True))
+    categories = sorted(Category.objects.filter(parent__isnull=False).values_list("pk", flat=True))
+    known_errors = sorted(KnownError.objects.values_list("pk", flat=True))
+    return groups, categories, known_errors
 
 
 def load(*, seed: int) -> None:
@@ -244,7 +368,10 @@ def load(*, seed: int) -> None:
         contacts = [row[0] for row in cursor.fetchall()]
         cursor.execute("SELECT id FROM cmdb_service ORDER BY id")
         services = [row[0] for row in cursor.fetchall()]
-        rows, links = generate_incidents(rng, now, desk_owner.pk, contacts, services)
+        groups, categories, known_errors = reference_data(now)
+        life_rng = random.Random(seed + 2)  # noqa: S311 (test data, not secrets)
+        life = Lifecycle(life_rng, now, skewed(life_rng, groups, 0.8), skewed(life_rng, categories, 0.7), known_errors)
+        rows, links = generate_incidents(rng, now, desk_owner.pk, contacts, services, life)
         generated = time.perf_counter()
         # The indexes that do not back a constraint, to build again after the COPY.
         cursor.execute(
@@ -281,7 +408,12 @@ def load(*, seed: int) -> None:
 def loaded() -> bool:
     from incidents.models import Incident
 
-    return Incident.objects.count() == INCIDENTS and Incident.cis.through.objects.exists()
+    # Incidents loaded before the loader filled the lifecycle's columns (closed_at...) are loaded again.
+    return (
+        Incident.objects.count() == INCIDENTS
+        and Incident.cis.through.objects.exists()
+        and Incident.objects.filter(state="closed", closed_at__isnull=False).exists()
+    )
 
 
 # --- The measurements ------------------------------------------------------------------------------

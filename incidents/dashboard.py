@@ -158,8 +158,8 @@ def dashboard(period: Period) -> Dashboard:
         first_contact=_share(period, "resolved_at", Q(assigned_group__isnull=True)),
         known_error=_share(period, "resolved_at", Q(known_error__isnull=False)),
         satisfaction=_satisfaction(period),
-        top_services=_top(period, Service, "incidents"),
-        top_cis=_top(period, ConfigurationItem, "incidents"),
+        top_services=_top(period, Service),
+        top_cis=_top(period, ConfigurationItem),
         closures=_closures(period),
         classification=_classification(period),
         median_logging_seconds=_median_logging(period),
@@ -174,7 +174,7 @@ def within(period: Period, field: str) -> Q:
 
 def _backlog_by_priority() -> list[tuple[int, str, int]]:
     rows = dict(
-        Incident.objects.filter(state__in=OPEN_STATES).values_list("priority").annotate(n=Count("pk")).order_by()
+        Incident.objects.filter(state__in=OPEN_STATES).values_list("priority").annotate(n=Count("*")).order_by()
     )
     return [(priority.value, str(priority.label), rows.get(priority.value, 0)) for priority in Priority]
 
@@ -183,7 +183,7 @@ def _backlog_by_group() -> list[tuple[int | None, str, int]]:
     rows = (
         Incident.objects.filter(state__in=OPEN_STATES)
         .values_list("assigned_group", "assigned_group__name")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .order_by("-n", "assigned_group__name")
     )
     return [(group, name or str(_("Service desk")), count) for group, name, count in rows]
@@ -192,11 +192,14 @@ def _backlog_by_group() -> list[tuple[int | None, str, int]]:
 def _share(period: Period, moment: str, part: Q, whole: Q | None = None) -> Share:
     whole = whole if whole is not None else Q()
     previous = period.previous
-    counts = Incident.objects.filter(within(previous, moment) | within(period, moment)).aggregate(
-        part=Count("pk", filter=within(period, moment) & whole & part),
-        whole=Count("pk", filter=within(period, moment) & whole),
-        previous_part=Count("pk", filter=within(previous, moment) & whole & part),
-        previous_whole=Count("pk", filter=within(previous, moment) & whole),
+    # One range from the start of the period before to the end of this one (they meet): an index range scan,
+    # where an OR of the two ranges made PostgreSQL read the whole index. The moment is counted (never null in
+    # the period) rather than the id, so the partial index per moment answers alone (bench/dashboard.py).
+    counts = Incident.objects.filter(within(Period(previous.start, period.end, ""), moment)).aggregate(
+        part=Count(moment, filter=within(period, moment) & whole & part),
+        whole=Count(moment, filter=within(period, moment) & whole),
+        previous_part=Count(moment, filter=within(previous, moment) & whole & part),
+        previous_whole=Count(moment, filter=within(previous, moment) & whole),
     )
     return Share(**counts)
 
@@ -204,7 +207,7 @@ def _share(period: Period, moment: str, part: Q, whole: Q | None = None) -> Shar
 def _mean(period: Period, moment: str) -> Mean:
     previous = period.previous
     duration = ExpressionWrapper(F(moment) - F("reported_at"), output_field=DurationField())
-    means = Incident.objects.filter(within(previous, moment) | within(period, moment)).aggregate(
+    means = Incident.objects.filter(within(Period(previous.start, period.end, ""), moment)).aggregate(
         value=Avg(duration, filter=within(period, moment)),
         previous=Avg(duration, filter=within(previous, moment)),
     )
@@ -213,27 +216,43 @@ def _mean(period: Period, moment: str) -> Mean:
 
 def _satisfaction(period: Period) -> tuple[float | None, int]:
     found = Incident.objects.filter(within(period, "closed_at"), satisfaction__isnull=False).aggregate(
-        mean=Avg("satisfaction"), count=Count("pk")
+        mean=Avg("satisfaction"), count=Count("*")
     )
     return (round(found["mean"], 2) if found["mean"] is not None else None, found["count"])
 
 
-def _top(period: Period, model: type, relation: str) -> list[tuple[int, str, int]]:
-    reported = Q(**{f"{relation}__reported_at__gte": period.start, f"{relation}__reported_at__lt": period.end})
-    rows = (
-        model.objects.annotate(n=Count(relation, filter=reported))
-        .filter(n__gt=0)
-        .order_by("-n", "name")
-        .values_list("pk", "name", "n")[:TOP]
+def _top(period: Period, model: type) -> list[tuple[int, str, int]]:
+    """The ``TOP`` services or CIs with the most incidents reported in the period."""
+    return list(_counted(period, model)[:TOP])
+
+
+def _counted(period: Period, model: type) -> QuerySet:
+    """``(pk, name, n)`` per service or CI with incidents reported in the period, most first, then by name.
+
+    Grouped from the incidents of the period (for CIs, their links) rather than counted per service or CI: a
+    filtered count per service or CI joins every incident ever recorded (seconds at a million incidents)."""
+    if model is ConfigurationItem:
+        return (
+            Incident.cis.through.objects.filter(
+                incident__reported_at__gte=period.start, incident__reported_at__lt=period.end
+            )
+            .values_list("configurationitem", "configurationitem__name")
+            .annotate(n=Count("*"))
+            .order_by("-n", "configurationitem__name")
+        )
+    return (
+        Incident.objects.filter(within(period, "reported_at"), service__isnull=False)
+        .values_list("service", "service__name")
+        .annotate(n=Count("*"))
+        .order_by("-n", "service__name")
     )
-    return list(rows)
 
 
 def _closures(period: Period) -> dict[str, int]:
     counts = Incident.objects.filter(within(period, "closed_at")).aggregate(
-        closed=Count("pk"),
-        confirmed=Count("pk", filter=Q(confirmed_at__isnull=False)),
-        automatic=Count("pk", filter=Q(closed_automatically=True)),
+        closed=Count("*"),
+        confirmed=Count("closed_at", filter=Q(confirmed_at__isnull=False)),
+        automatic=Count("closed_at", filter=Q(closed_automatically=True)),
     )
     counts["reopened"] = Activity.objects.filter(
         within(period, "created_at"), kind=ActivityKind.STATE_CHANGED, data__step="reopen"
@@ -247,7 +266,7 @@ def _classification(period: Period) -> list[tuple[str, int, int]]:
     rows = (
         Incident.objects.filter(within(period, "closed_at"), category__isnull=False)
         .values_list("category__name")
-        .annotate(closed=Count("pk"), changed=Count("pk", filter=~Q(root_cause_category=F("category"))))
+        .annotate(closed=Count("*"), changed=Count("closed_at", filter=~Q(root_cause_category=F("category"))))
         .order_by("-changed", "-closed", "category__name")
     )
     return list(rows)
@@ -261,13 +280,7 @@ def _median_logging(period: Period) -> float | None:
 
 
 def _repeat_cis(period: Period) -> list[tuple[int, str, int]]:
-    reported = Q(incidents__reported_at__gte=period.start, incidents__reported_at__lt=period.end)
-    return list(
-        ConfigurationItem.objects.annotate(n=Count("incidents", filter=reported))
-        .filter(n__gte=REPEAT_THRESHOLD)
-        .order_by("-n", "name")
-        .values_list("pk", "name", "n")[:10]
-    )
+    return list(_counted(period, ConfigurationItem).filter(n__gte=REPEAT_THRESHOLD)[:10])
 
 
 def _trend(period: Period) -> list[tuple[datetime.date, int, int]]:
@@ -276,14 +289,14 @@ def _trend(period: Period) -> list[tuple[datetime.date, int, int]]:
         Incident.objects.filter(within(period, "reported_at"))
         .annotate(day=TruncDate("reported_at", tzinfo=timezone.get_current_timezone()))
         .values_list("day")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .order_by()
     )
     resolved = dict(
         Incident.objects.filter(within(period, "resolved_at"))
         .annotate(day=TruncDate("resolved_at", tzinfo=timezone.get_current_timezone()))
         .values_list("day")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .order_by()
     )
     return [(day, reported.get(day, 0), resolved.get(day, 0)) for day in period.days]

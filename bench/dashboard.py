@@ -1,0 +1,156 @@
+"""Benchmark of the managers' dashboard (``incidents.dashboard``) at 1,000,000 incidents.
+
+Run it with ``uv run python bench/dashboard.py`` (``--help`` lists the options). It works in the benchmarks'
+own database, ``servicedesk_bench`` (see ``bench/README.md``), and reuses the incidents of the similar-incident
+benchmark (``bench/incidents_similar.py``: 1,000,000 incidents over three years, about 3% open, with what
+happened to them after they were recorded: classification, escalation, acknowledgement, response and
+resolution with the service level's verdicts, known errors, closure, root cause, satisfaction and the time to
+log the call), loading them with COPY first when they are not there.
+
+For each period of the picker it times (warm: after a few untimed rounds) ``dashboard(period)``, every figure of
+the period in a fixed number of queries, and the page as the view renders it (a ``RequestFactory`` request
+from a superuser, through the view function: the figures, the links, the SVG chart and the template). Then
+the slowest statements of one ``dashboard(period)`` call are shown under ``EXPLAIN (ANALYZE, BUFFERS)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+from cmdb_impact import BENCH_DATABASE, bench_database_url, setup_django
+from incidents_similar import INCIDENTS
+from incidents_similar import load as load_incidents
+from incidents_similar import loaded as incidents_loaded
+
+PERIODS = ("week", "last-month", "30-days")
+TARGET_MS = 200
+
+
+def timings(call: Callable[[], object], *, runs: int, warm_up: int = 3) -> tuple[float, float, float]:
+    """Median, 95th percentile and maximum of ``runs`` calls, in milliseconds."""
+    for _ in range(warm_up):
+        call()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    p95 = times[min(len(times) - 1, round(len(times) * 0.95) - 1)]
+    return statistics.median(times), p95, times[-1]
+
+
+def render_page(period: str) -> Callable[[], object]:
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import RequestFactory, override_settings
+
+    from incidents.views.dashboard import dashboard_page
+
+    # An unsaved superuser: the permission check needs no database, so the page costs only its own queries.
+    manager = get_user_model()(username="bench-manager", is_superuser=True, is_active=True)
+    factory = RequestFactory()
+    # The manifest of collected static files is built at deployment; the page's addresses need no manifest here.
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    storages = {**settings.STORAGES, "staticfiles": plain}
+    override_settings(STORAGES=storages).enable()
+
+    def call() -> object:
+        request = factory.get("/dashboard/", {"period": period})
+        request.user = manager
+        response = dashboard_page(request)
+        assert response.status_code == 200, response.status_code  # noqa: S101
+        return response
+
+    return call
+
+
+def explain_slowest(period_name: str, *, top: int) -> None:
+    """Capture the statements of one ``dashboard`` call, then EXPLAIN ANALYZE the slowest ``top`` of them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from incidents import dashboard
+
+    period = dashboard.period_named(period_name)
+    with CaptureQueriesContext(connection) as captured:
+        dashboard.dashboard(period)
+    statements = [query["sql"] for query in captured.captured_queries]
+    measured = []
+    with connection.cursor() as cursor:
+        for sql in statements:
+            started = time.perf_counter()
+            for _ in range(3):
+                cursor.execute(sql)
+                cursor.fetchall()
+            measured.append(((time.perf_counter() - started) * 1000 / 3, sql))
+        measured.sort(reverse=True)
+        total = sum(ms for ms, _ in measured)
+        print(f"  {len(statements)} statements, {total:.1f} ms together (each the mean of 3 runs); the slowest:")
+        for ms, sql in measured[:top]:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+            plan = [row[0] for row in cursor.fetchall()]
+            print(f"  {ms:6.1f} ms  {sql[:160]}{'...' if len(sql) > 160 else ''}")
+            print("      " + "\n      ".join(plan))
+
+
+def describe() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_size_pretty(pg_total_relation_size('incidents_incident')), count(*) FILTER (WHERE"
+            " state IN ('recorded', 'classified', 'investigating')), count(resolved_at), count(closed_at),"
+            " count(acknowledged_at), count(satisfaction), version() FROM incidents_incident"
+        )
+        size, open_count, resolved, closed, acknowledged, rated, version = cursor.fetchone()
+    print(
+        f"On disk: incidents {size} with their indexes; {open_count:,} open, {resolved:,} resolved"
+        f" ({closed:,} of them closed), {acknowledged:,} acknowledged by a group, {rated:,} rated."
+        f" {version.split(' on ')[0]}."
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reload", action="store_true", help="load the incidents again even if they are there")
+    parser.add_argument("--runs", type=int, default=30, help="timed runs per period (default 30)")
+    parser.add_argument("--explain", type=int, default=4, help="slowest statements to EXPLAIN per period (default 4)")
+    parser.add_argument("--seed", type=int, default=42, help="seed of the generator (default 42)")
+    args = parser.parse_args(argv)
+
+    setup_django(bench_database_url(), "incidents")
+    if args.reload or not incidents_loaded():
+        print(f"Loading {INCIDENTS:,} incidents...")
+        load_incidents(seed=args.seed)
+    else:
+        print(f"Reusing the incidents in {BENCH_DATABASE} (--reload to load them again).")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE incidents_incident")
+    describe()
+
+    from incidents import dashboard
+
+    print(f"{args.runs} warm runs per period: median / p95 / max (target: under {TARGET_MS} ms)")
+    for name in PERIODS:
+        period = dashboard.period_named(name)
+        figures = timings(lambda period=period: dashboard.dashboard(period), runs=args.runs)
+        page = timings(render_page(name), runs=args.runs)
+        days = (period.end - period.start).total_seconds() / 86400
+        print(
+            f"{name:<11} ({days:4.1f} days)  dashboard() {figures[0]:6.1f} / {figures[1]:6.1f} / {figures[2]:6.1f} ms"
+            f"   page {page[0]:6.1f} / {page[1]:6.1f} / {page[2]:6.1f} ms"
+        )
+    if args.explain:
+        for name in PERIODS:
+            print(f"EXPLAIN ANALYZE, {name}:")
+            explain_slowest(name, top=args.explain)
+
+
+if __name__ == "__main__":
+    main()
