@@ -67,7 +67,6 @@ from __future__ import annotations
 import datetime
 import functools
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -80,11 +79,9 @@ from cmdb.models import Contact, Service
 from incidents.choices import OPEN_STATES
 from incidents.models import Incident
 from knowledge.models import SEARCH_CONFIG
-from knowledge.textsearch import budgeted_tsquery
+from knowledge.textsearch import budgeted_tsquery, search_tokens
 from knowledge.textsearch import tsquery_operand as _tsquery
 
-MAX_CHARS = 2_000
-MAX_WORDS = 50
 MAX_LIMIT = 50
 # A word of fewer letters is too short for trigrams to tell a typo from another word.
 MIN_TYPO_LENGTH = 4
@@ -114,7 +111,6 @@ PAIRED_WORDS = 6
 # When the statistics do not list a word: PostgreSQL's own guess for a lexeme missing from them.
 DEFAULT_RARE_DF = 0.005
 
-_WORD = re.compile(r"[^\W_]+")
 # The open states, written into the statements (not passed as parameters) so that PostgreSQL can prove that
 # a partial index on them applies.
 _OPEN = "({})".format(", ".join(f"'{state.value}'" for state in OPEN_STATES))
@@ -228,7 +224,7 @@ def similar_incidents(
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}.")
-    tokens = _tokens(text)
+    tokens = search_tokens(text)
     ci_ids = sorted({int(ci) for ci in ci_ids})
     structured = bool(ci_ids) or caller_id is not None or service_id is not None
     if not tokens and not structured:
@@ -279,12 +275,6 @@ def similar_incidents(
 
 
 # --- The words -------------------------------------------------------------------------------------
-
-
-def _tokens(text: str) -> list[str]:
-    """The distinct words of the text, lower case, in order: letters and digits, two characters or more."""
-    words = _WORD.findall((text or "")[:MAX_CHARS].lower())
-    return list(dict.fromkeys(word for word in words if len(word) > 1))[:MAX_WORDS]
 
 
 # Only the statistics are read here, never the table (see the module docstring).

@@ -61,7 +61,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -69,11 +68,9 @@ from django.db import connection, models
 from django.utils.translation import gettext, pgettext_lazy
 
 from knowledge.models import SEARCH_CONFIG, KnownError
-from knowledge.textsearch import budgeted_tsquery
+from knowledge.textsearch import MAX_WORDS, budgeted_tsquery, search_tokens
 from knowledge.textsearch import tsquery_operand as _tsquery
 
-MAX_CHARS = 2_000
-MAX_WORDS = 50
 MAX_LIMIT = 100
 # A word of fewer letters is too short for trigrams to tell a typo from another word.
 MIN_TYPO_LENGTH = 4
@@ -103,8 +100,6 @@ RERANK_POOL = 30
 PAIRED_WORDS = 6
 # When the statistics do not know a word: PostgreSQL's own guess for a lexeme missing from them.
 DEFAULT_RARE_DF = 0.005
-
-_WORD = re.compile(r"[^\W_]+")
 
 
 class MatchKind(models.TextChoices):
@@ -178,7 +173,7 @@ def known_error_matches(
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}.")
-    tokens = _tokens(text)
+    tokens = search_tokens(text)
     ci_ids = sorted({int(ci) for ci in ci_ids})
     structured = bool(ci_ids) or service_id is not None or category_id is not None
     if not tokens and not structured:
@@ -224,12 +219,6 @@ def known_error_matches(
 
 
 # --- The words -------------------------------------------------------------------------------------
-
-
-def _tokens(text: str) -> list[str]:
-    """The distinct words of the text, lower case, in order: letters and digits, two characters or more."""
-    words = _WORD.findall((text or "")[:MAX_CHARS].lower())
-    return list(dict.fromkeys(word for word in words if len(word) > 1))[:MAX_WORDS]
 
 
 _WORDS = """

@@ -8,7 +8,19 @@ alone and the common ones only in pairs, aiming at a fixed number of rows.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Sequence
+
+# What a caller's text is read up to: enough for any description, and a bound on the statement's size.
+MAX_CHARS = 2_000
+MAX_WORDS = 50
+_WORD = re.compile(r"[^\W_]+")
+
+
+def search_tokens(text: str) -> list[str]:
+    """The distinct words of the text, lower case, in order: letters and digits, two characters or more."""
+    words = _WORD.findall((text or "")[:MAX_CHARS].lower())
+    return list(dict.fromkeys(word for word in words if len(word) > 1))[:MAX_WORDS]
 
 
 def tsquery_operand(lexeme: str, weights: str = "") -> str:
