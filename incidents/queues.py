@@ -50,8 +50,10 @@ TABS = (
 )  # fmt: skip
 
 
-def tab_named(name: str | None) -> Tab:
-    return next((tab for tab in TABS if tab.name == name), TABS[0])
+def tab_named(name: str | None, tabs: tuple[Tab, ...] | None = None) -> Tab:
+    """The tab of that name among ``tabs`` (the queue's by default); the first when there is none."""
+    tabs = tabs or TABS
+    return next((tab for tab in tabs if tab.name == name), tabs[0])
 
 
 def queue_scope(user: AbstractBaseUser) -> Q:

@@ -15,91 +15,56 @@ Each tab is a filter over open-or-resolved incidents; the counts of all tabs com
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from incidents import selectors
 from incidents.choices import ActivityKind, ReevaluationOutcome, State
 from incidents.models import Activity, Incident, Reevaluation
+from incidents.queues import Tab
 
 
-def _reopened_by_caller() -> Q:
-    last_reopen = Activity.objects.filter(
+def _reopened_by_caller(user: object, now: object) -> Q:
+    caller_reopened = Activity.objects.filter(
         incident=OuterRef("pk"), kind=ActivityKind.STATE_CHANGED, data__step="reopen", data__via="caller_link"
     )
-    return Q(state=State.INVESTIGATING, assigned_group__isnull=True) & Q(Exists(last_reopen))
+    return Q(state=State.INVESTIGATING, assigned_group__isnull=True) & Q(Exists(caller_reopened))
 
 
-def _waiting_reevaluation() -> Q:
+def _waiting_reevaluation(user: object, now: object) -> Q:
     return Q(Exists(Reevaluation.objects.filter(incident=OuterRef("pk"), outcome=ReevaluationOutcome.PENDING)))
 
 
-@dataclass(frozen=True)
-class Tab:
-    name: str
-    label: str | Promise
-    empty: str | Promise
-    condition: Q
-
-
+# The queue's tabs (incidents.queues.Tab): a condition of (user, now); the desk's do not depend on them.
 TABS = (
-    Tab("recorded", _("To classify"), _("Every recorded incident is classified."), Q(state=State.RECORDED)),
-    Tab(
-        "reopened",
-        _("Reopened by the caller"),
-        _("No caller has rejected a first-line fix."),
-        Q(),  # filled in by tabs(): it needs subqueries
-    ),
-    Tab("reevaluation", _("Re-evaluation asked"), _("No group waits for a re-evaluation."), Q()),
-    Tab(
-        "notices",
-        _("Serious: notices due"),
-        _("Every serious incident has its notices out."),
-        Q(serious=True)
-        & (Q(management_notified_at__isnull=True) | Q(users_informed_at__isnull=True))
-        & ~Q(state=State.CLOSED),
-    ),
-    Tab(
-        "confirmed",
-        _("Confirmed: close them"),
-        _("No confirmed fix waits to be closed."),
-        Q(state=State.RESOLVED, confirmed_at__isnull=False, confirmed_at__gte=F("resolved_at")),
-    ),
-    Tab(
-        "unanswered",
-        _("Resolved, caller silent"),
-        _("No resolved incident waits for its caller."),
-        Q(state=State.RESOLVED) & (Q(confirmed_at__isnull=True) | Q(confirmed_at__lt=F("resolved_at"))),
-    ),
-)
-
-
-def tabs() -> list[Tab]:
-    """The tabs with every condition in place (subqueries are built per call, not at import)."""
-    subqueries = {"reopened": _reopened_by_caller(), "reevaluation": _waiting_reevaluation()}
-    return [Tab(tab.name, tab.label, tab.empty, subqueries.get(tab.name, tab.condition)) for tab in TABS]
+    Tab("recorded", _("To classify"), _("Every recorded incident is classified."),
+        lambda user, now: Q(state=State.RECORDED)),
+    Tab("reopened", _("Reopened by the caller"), _("No caller has rejected a first-line fix."), _reopened_by_caller),
+    Tab("reevaluation", _("Re-evaluation asked"), _("No group waits for a re-evaluation."), _waiting_reevaluation),
+    Tab("notices", _("Serious: notices due"), _("Every serious incident has its notices out."),
+        lambda user, now: Q(serious=True)
+        & (Q(management_notified_at__isnull=True) | Q(users_informed_at__isnull=True))),
+    Tab("confirmed", _("Confirmed: close them"), _("No confirmed fix waits to be closed."),
+        lambda user, now: Q(state=State.RESOLVED, confirmed_at__gte=F("resolved_at"))),
+    Tab("unanswered", _("Resolved, caller silent"), _("No resolved incident waits for its caller."),
+        lambda user, now: Q(state=State.RESOLVED)
+        & (Q(confirmed_at__isnull=True) | Q(confirmed_at__lt=F("resolved_at")))),
+)  # fmt: skip
 
 
 def worklist_counts(*, owner_id: int | None) -> dict[str, int]:
     """How many incidents each tab holds (one query); ``owner_id`` limits to one operator's incidents."""
-    queryset = _scope(owner_id)
-    return queryset.aggregate(**{tab.name: Count("pk", filter=tab.condition) for tab in tabs()})
+    counts = {tab.name: Count("pk", filter=tab.condition(None, None)) for tab in TABS}
+    return Incident.objects.filter(_scope_condition(owner_id)).aggregate(**counts)
 
 
 def worklist(*, tab: Tab, owner_id: int | None) -> QuerySet[Incident]:
     """The incidents of one tab, the most urgent first, then the oldest."""
     return (
         selectors.incident_list()
-        .filter(_scope_condition(owner_id), tab.condition)
+        .filter(_scope_condition(owner_id), tab.condition(None, None))
         .order_by("priority", "reported_at", "id")
     )
-
-
-def _scope(owner_id: int | None) -> QuerySet[Incident]:
-    return Incident.objects.filter(_scope_condition(owner_id))
 
 
 def _scope_condition(owner_id: int | None) -> Q:

@@ -9,14 +9,15 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from incidents import worklist
+from incidents.queues import tab_named
 from servicedesk.pages import PAGE_SIZE
 
 
 @require_GET
 @permission_required("incidents.add_incident", raise_exception=True)
 def desk_worklist(request: HttpRequest) -> HttpResponse:
-    tabs = worklist.tabs()
-    current = next((tab for tab in tabs if tab.name == request.GET.get("tab")), tabs[0])
+    tabs = worklist.TABS
+    current = tab_named(request.GET.get("tab"), tabs)
     mine = request.GET.get("owner") == "me"
     owner_id = request.user.pk if mine else None
     counts = worklist.worklist_counts(owner_id=owner_id)

@@ -216,7 +216,7 @@ def test_the_desk_work_list_has_work_in_every_tab_and_every_serious_incident_has
 
     assert counts.pop("notices") == 0
     assert all(counts.values()), counts
-    tab = next(tab for tab in worklist.tabs() if tab.name == "reopened")
+    tab = next(tab for tab in worklist.TABS if tab.name == "reopened")
     reopened = worklist.worklist(tab=tab, owner_id=None).get()
     entries = list(reopened.journal.filter(kind=ActivityKind.STATE_CHANGED).order_by("created_at"))
     assert [entry.data["step"] for entry in entries][-2:] == ["resolve_at_first_line", "reopen"]

@@ -8,7 +8,7 @@ from django.urls import reverse
 from incidents import lifecycle
 from incidents.choices import Impact, ResolutionCode, Urgency
 from incidents.reevaluation import reevaluation_request
-from incidents.worklist import tabs, worklist, worklist_counts
+from incidents.worklist import TABS, worklist, worklist_counts
 from tests.factories import UserFactory
 from tests.incidents.workflow import classified, investigating, record, resolved
 
@@ -40,7 +40,7 @@ def board(operator, support_member, network, vpn):
 
 
 def test_each_tab_holds_what_waits_on_the_desk(board):
-    found = {tab.name: [incident.number for incident in worklist(tab=tab, owner_id=None)] for tab in tabs()}
+    found = {tab.name: [incident.number for incident in worklist(tab=tab, owner_id=None)] for tab in TABS}
 
     assert found == {
         "recorded": [board["notices"].number, board["recorded"].number],  # the serious one is P1, first
@@ -67,7 +67,7 @@ def test_only_mine_shows_the_incidents_an_operator_logged(board, operator):
 
     assert worklist_counts(owner_id=colleague.pk)["recorded"] == 1
     assert worklist_counts(owner_id=operator.pk)["recorded"] == 2
-    assert mine.number not in [i.number for i in worklist(tab=tabs()[0], owner_id=operator.pk)]
+    assert mine.number not in [i.number for i in worklist(tab=TABS[0], owner_id=operator.pk)]
 
 
 def test_the_page_shows_the_tabs_with_counts_at_a_fixed_cost(client, operator, board, django_assert_max_num_queries):
