@@ -53,6 +53,18 @@ def reply_read(token: str) -> ReplyLink:
         raise ReplyRefused(_("This link is damaged: copy the whole address from the mail, or write to us.")) from error
 
 
+def reply_answerable(token: str) -> tuple[ReplyLink, Incident]:
+    """The link and its incident, when the link can still be answered. Raises ``ReplyRefused`` with why not."""
+    link = reply_read(token)
+    incident = Incident.objects.defer("search_vector").filter(pk=link.incident_id).first()
+    if incident is None:
+        raise ReplyRefused(_("This incident is not known any more. Please write to the service desk."))
+    refusal = reply_refusal(incident, link)
+    if refusal:
+        raise ReplyRefused(refusal)
+    return link, incident
+
+
 def reply_refusal(incident: Incident, link: ReplyLink) -> str | None:
     """Why the wait this link is about cannot be answered any more, or ``None``."""
     if incident.awaiting_caller_since != link.since:

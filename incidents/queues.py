@@ -109,11 +109,11 @@ def queue_bulk(
     if action not in BULK_ACTIONS:
         raise ValueError(f"unknown bulk action {action!r}")
     result = BulkResult()
-    found = {incident.number: incident for incident in Incident.objects.filter(number__in=numbers).only("pk", "number")}
-    in_queue = set(Incident.objects.filter(queue_scope(by), number__in=numbers).values_list("number", flat=True))
+    in_queue = Incident.objects.filter(queue_scope(by), number__in=numbers).only("pk", "number")
+    found = {incident.number: incident for incident in in_queue}
     for number in dict.fromkeys(numbers):
         incident = found.get(number)
-        if incident is None or number not in in_queue:
+        if incident is None:
             result.refused.append((number, str(_("not in your groups' queue"))))
             continue
         try:

@@ -41,3 +41,13 @@ def service_link(links: object, service_id: int) -> str:
 @register.filter
 def ci_link(links: object, name: str) -> str:
     return links.ci(name)
+
+
+@register.filter
+def priority_link(links: object, priority: int) -> str:
+    return links.priority(priority)
+
+
+@register.filter
+def group_link(links: object, group_id: int | None) -> str:
+    return links.group(group_id)

@@ -11,9 +11,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from incidents.caller_reply import ReplyRefused, incident_caller_reply, reply_read, reply_refusal
+from incidents.caller_reply import ReplyRefused, incident_caller_reply, reply_answerable
 from incidents.confirmation import desk_contact
-from incidents.models import Incident
 from servicedesk.forms import add_errors
 
 
@@ -29,14 +28,10 @@ class ReplyForm(forms.Form):
 def caller_reply(request: HttpRequest, token: str) -> HttpResponse:
     context = {"desk_email": desk_contact()}
     try:
-        link = reply_read(token)
-        incident = Incident.objects.defer("search_vector").get(pk=link.incident_id)
-        refusal = reply_refusal(incident, link)
-        if refusal:
-            raise ReplyRefused(refusal)
-    except (ReplyRefused, Incident.DoesNotExist) as refused:
-        message = refused.messages[0] if isinstance(refused, ReplyRefused) else ""
-        return render(request, "incidents/confirmation/reply.html", {**context, "refused": message}, status=410)
+        link, incident = reply_answerable(token)
+    except ReplyRefused as refused:
+        return render(request, "incidents/confirmation/reply.html", {**context, "refused": refused.messages[0]},
+                      status=410)  # fmt: skip
     form = ReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
