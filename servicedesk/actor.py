@@ -89,12 +89,6 @@ def acting_as(user: Any, context: str = "") -> Iterator[None]:
                 _clear(alias)
 
 
-def current_context() -> str:
-    """The context writes are audited with just now ("" outside every scope)."""
-    scope = _current.get()
-    return scope.context if scope is not None else ""
-
-
 # --- Celery: one scope per task, opened and closed by the task_prerun / task_postrun signals -------------
 
 _tasks: dict[str, AbstractContextManager[None]] = {}

@@ -22,6 +22,17 @@ from django_filters.views import FilterView
 PAGE_SIZE = 25
 
 
+def wants_results_only(request: HttpRequest) -> bool:
+    """An htmx request for a list's results (the filters as one types, a refresh); boosted ones want the page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted
+
+
+def page_or_results(request: HttpRequest, template: str) -> str:
+    """The template, or only its ``results`` partial for an htmx request that wants the results."""
+    return f"{template}#results" if wants_results_only(request) else template
+
+
 class PermissionMixin(PermissionRequiredMixin):
     """403 for a signed-in user without the permission (the login middleware handles the anonymous)."""
 
@@ -53,10 +64,7 @@ class ListPage(PermissionMixin, FilterView):
         return super().get(request, *args, **kwargs)
 
     def get_template_names(self) -> list[str]:
-        names = super().get_template_names()
-        if getattr(self.request, "htmx", False) and not self.request.htmx.boosted:
-            return [f"{name}#results" for name in names]
-        return names
+        return [page_or_results(self.request, name) for name in super().get_template_names()]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         query = self.request.GET.copy()

@@ -18,7 +18,7 @@ from incidents.review import incident_review
 from incidents.step_forms import ReevaluationDecisionForm
 from incidents.views import review, steps
 from incidents.views.journal import journal_context
-from servicedesk.pages import DetailPage, ListPage
+from servicedesk.pages import DetailPage, ListPage, wants_results_only
 
 
 class IncidentListView(ListPage):
@@ -31,7 +31,8 @@ class IncidentListView(ListPage):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         # The desk sees the storms going on above its list; nobody else can gather them.
-        if self.request.user.has_perm("incidents.add_incident"):
+        # Not for a refresh of the results, which does not show them.
+        if self.request.user.has_perm("incidents.add_incident") and not wants_results_only(self.request):
             kwargs["storms"] = storms.incident_storms()
         kwargs["sla_now"] = timezone.now()  # the SLA column: time left or overdue
         return super().get_context_data(heading=gettext_lazy("Incidents"), **kwargs)

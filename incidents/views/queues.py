@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from incidents import queues, saved_filters
 from incidents.filters import QueueFilter
 from incidents.step_forms import SaveFilterForm
-from servicedesk.pages import PAGE_SIZE
+from servicedesk.pages import PAGE_SIZE, page_or_results, wants_results_only
 
 
 @require_GET
@@ -35,21 +35,23 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    counts = queues.queue_counts(request.user)
     context = {
-        "tabs": [{"tab": t, "count": counts[t.name], "current": t is tab} for t in queues.TABS],
         "current": tab,
-        "filter": filterset,
         "page_obj": page,
         "query_string": query.urlencode(),
-        "members": _colleagues(request.user),
-        "keep": [("tab", tab.name)],
         "sla_now": timezone.now(),  # the service-level column: time left or overdue
-        "saved_filters": saved_filters.saved_filters_for(request.user),
-        "save_filter_form": SaveFilterForm(user=request.user),
     }
-    template = "incidents/queue.html#results" if getattr(request, "htmx", False) else "incidents/queue.html"
-    return render(request, template, context)
+    if not wants_results_only(request):  # a refresh of the results needs none of the rest
+        counts = queues.queue_counts(request.user)
+        context |= {
+            "tabs": [{"tab": t, "count": counts[t.name], "current": t is tab} for t in queues.TABS],
+            "filter": filterset,
+            "members": _colleagues(request.user),
+            "keep": [("tab", tab.name)],
+            "saved_filters": saved_filters.saved_filters_for(request.user),
+            "save_filter_form": SaveFilterForm(user=request.user),
+        }
+    return render(request, page_or_results(request, "incidents/queue.html"), context)
 
 
 @require_POST

@@ -137,7 +137,7 @@ def step(request: HttpRequest, number: str, name: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, number: str) -> HttpResponse:
     """Correct an incident's details (the desk, or the group working on it); a stale form is refused."""
-    incident = get_object_or_404(selectors.incident_for_step().prefetch_related("cis"), number=number)
+    incident = get_object_or_404(selectors.incident_for_step(), number=number)
     if incident.state == State.CLOSED:
         messages.error(request, _("%(number)s is closed: its details are history.") % {"number": incident.number})
         return HttpResponseRedirect(incident.get_absolute_url())

@@ -10,11 +10,7 @@ from django.views.decorators.http import require_GET
 from knowledge.forms import KnowledgeSearchForm, MatcherForm
 from knowledge.matching import known_error_matches
 from knowledge.search import knowledge_search as search_all
-
-
-def _page_or_results(request: HttpRequest, template: str) -> str:
-    """htmx requests (results following the typing) get only the results partial."""
-    return f"{template}#results" if request.htmx and not request.htmx.boosted else template
+from servicedesk.pages import page_or_results
 
 
 @require_GET
@@ -24,7 +20,7 @@ def knowledge_search(request: HttpRequest) -> HttpResponse:
     results = None
     if form.is_valid() and form.cleaned_data["q"].strip():
         results = search_all(text=form.cleaned_data["q"])
-    return render(request, _page_or_results(request, "knowledge/search.html"), {"form": form, "results": results})
+    return render(request, page_or_results(request, "knowledge/search.html"), {"form": form, "results": results})
 
 
 @require_GET
@@ -43,4 +39,4 @@ def matcher(request: HttpRequest) -> HttpResponse:
                 ci_ids=[data["ci"].pk] if data["ci"] else [],
                 category_id=data["category"].pk if data["category"] else None,
             )
-    return render(request, _page_or_results(request, "knowledge/matcher.html"), {"form": form, "matches": matches})
+    return render(request, page_or_results(request, "knowledge/matcher.html"), {"form": form, "matches": matches})
