@@ -39,3 +39,9 @@ def priority_for(impact: int, urgency: int, matrix: Matrix | None = None) -> Pri
 def raise_to(current: int, proposed: int) -> int:
     """Raising impact or urgency never lowers it: 1 is the highest, so the smaller value wins."""
     return min(current, proposed)
+
+
+def serious_at(priority: int, *, serious: bool) -> bool:
+    """The top priority is a major incident whoever sets it (recording, classification, a raise, a
+    re-evaluation); once serious, an incident stays serious."""
+    return serious or priority == Priority.CRITICAL

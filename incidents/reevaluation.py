@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents import selectors, sla
-from incidents.choices import ActivityKind, Impact, Priority, ReevaluationOutcome, State, Urgency
+from incidents.choices import ActivityKind, Impact, ReevaluationOutcome, State, Urgency
 from incidents.models import Activity, Incident, Reevaluation, may_work
-from incidents.priority import priority_for
+from incidents.priority import priority_for, serious_at
 
 
 def may_request(incident: Incident, user: AbstractBaseUser) -> bool:
@@ -113,7 +113,7 @@ def reevaluation_decide(
         before = {"impact": incident.impact, "urgency": incident.urgency, "priority": incident.priority}
         incident.impact, incident.urgency = impact, urgency
         incident.priority = priority_for(impact, urgency, selectors.priority_matrix())
-        incident.serious = incident.serious or incident.priority == Priority.CRITICAL
+        incident.serious = serious_at(incident.priority, serious=incident.serious)
         if before["priority"] != incident.priority:
             data |= sla.clock_recompute(incident=incident, reason=_("The priority changed on re-evaluation."))
         incident.version += 1

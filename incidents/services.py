@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from cmdb.models import Change, ConfigurationItem, Contact, Location, Service
 from incidents import evidence, lifecycle, notifications, selectors, sla
-from incidents.choices import ActivityKind, Channel, Impact, Priority, State, Urgency
+from incidents.choices import ActivityKind, Channel, Impact, State, Urgency
 from incidents.models import Activity, Incident, may_work
-from incidents.priority import priority_for, raise_to
+from incidents.priority import priority_for, raise_to, serious_at
 from knowledge.models import KnownError, Problem
 
 # Clocks of the operator's PC and the server differ a little; a minute of "future" is a clock, not a typo.
@@ -103,7 +103,7 @@ def incident_record(
         urgency=urgency,
         priority=priority,
         # The top priority is a major incident whether or not the operator ticked the box.
-        serious=serious or priority == Priority.CRITICAL,
+        serious=serious_at(priority, serious=serious),
         desk_owner=by,
         parent=parent,
         logging_seconds=logging_seconds,
@@ -187,14 +187,16 @@ def _raise_priority(*, by: AbstractBaseUser, incident: Incident, impact: int | N
                     reason: str) -> list[str]:  # fmt: skip
     """Raise (never lower) impact and urgency, recompute the priority, journal it; the changed fields."""
     before = (incident.impact, incident.urgency, incident.priority)
+    was_serious = incident.serious
     incident.impact = raise_to(incident.impact, impact) if impact else incident.impact
     incident.urgency = raise_to(incident.urgency, urgency) if urgency else incident.urgency
     incident.priority = priority_for(incident.impact, incident.urgency, selectors.priority_matrix())
     if (incident.impact, incident.urgency, incident.priority) == before:
         return []
+    incident.serious = serious_at(incident.priority, serious=was_serious)
     due_times = sla.clock_recompute(incident=incident, reason=reason) if incident.priority != before[2] else {}
     incident.version += 1
-    incident.save(update_fields=["impact", "urgency", "priority", *sla.SLA_FIELDS, "version", "updated_at"])
+    incident.save(update_fields=["impact", "urgency", "priority", "serious", *sla.SLA_FIELDS, "version", "updated_at"])
     Activity.objects.create(
         incident=incident,
         kind=ActivityKind.PRIORITY_CHANGED,
@@ -204,6 +206,7 @@ def _raise_priority(*, by: AbstractBaseUser, incident: Incident, impact: int | N
             "impact": [before[0], incident.impact],
             "urgency": [before[1], incident.urgency],
             "priority": [before[2], incident.priority],
+            **({"serious": [False, True]} if incident.serious != was_serious else {}),
             **due_times,
         },
         incident_version=incident.version,

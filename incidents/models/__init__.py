@@ -41,6 +41,7 @@ from incidents.choices import (
     Urgency,
     Visibility,
 )
+from incidents.priority import serious_at
 from knowledge.models import SEARCH_CONFIG, Category, KnownError, Problem
 from servicedesk.numbers import SequenceNumber
 
@@ -414,8 +415,7 @@ class Incident(ConcurrentTransitionMixin, models.Model):
     def classify(self, *, category: Category, impact: int, urgency: int, priority: int) -> None:
         self.category = category
         self.impact, self.urgency, self.priority = impact, urgency, priority
-        # The top priority is a major incident, as at recording; once serious, it stays serious.
-        self.serious = self.serious or priority == Priority.CRITICAL
+        self.serious = serious_at(priority, serious=self.serious)
 
     classify.alters_data = True
 

@@ -172,3 +172,18 @@ def test_two_desks_recording_at_once_get_different_numbers():
     assert len(numbers) == 2
     assert len(set(numbers)) == 2
     assert set(Incident.objects.values_list("number", flat=True)) == set(numbers)
+
+
+def test_a_call_that_raises_an_incident_to_the_top_priority_makes_it_serious(operator):
+    incident = record(operator, impact=Impact.MEDIUM, urgency=Urgency.HIGH)
+    assert not incident.serious
+
+    services.incident_add_call(
+        by=operator, incident_id=incident.pk, caller=ContactFactory(), symptoms="The whole floor is down.",
+        impact=Impact.HIGH, urgency=Urgency.HIGH,
+    )  # fmt: skip
+
+    incident.refresh_from_db()
+    assert (incident.priority, incident.serious) == (Priority.CRITICAL, True)
+    assert incident.journal.get(kind=ActivityKind.PRIORITY_CHANGED).data["serious"] == [False, True]
+    assert incident.serious_notices_pending
