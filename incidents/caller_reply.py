@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from incidents import lifecycle
 from incidents.choices import ActivityKind, Visibility
+from incidents.confirmation import link_lifetime
 from incidents.models import Activity, Incident
 
 SALT = "incidents.caller_reply"
@@ -43,9 +44,8 @@ def reply_url(incident: Incident) -> str:
 
 def reply_read(token: str) -> ReplyLink:
     """The link's incident and wait. Raises ``ReplyRefused`` (damaged or expired)."""
-    max_age = datetime.timedelta(days=settings.INCIDENT_CONFIRMATION_DAYS)
     try:
-        incident_id, since = signing.loads(token, salt=SALT, max_age=max_age)
+        incident_id, since = signing.loads(token, salt=SALT, max_age=link_lifetime())
         return ReplyLink(int(incident_id), datetime.datetime.fromisoformat(since))
     except signing.SignatureExpired as error:
         raise ReplyRefused(_("This link has expired. Please write to the service desk instead.")) from error

@@ -63,10 +63,9 @@ from django.utils.translation import gettext_lazy
 from cmdb.models import Contact
 from incidents import notifications
 from incidents.choices import OPEN_STATES, ActivityKind, State, Visibility
-from incidents.lifecycle import _lock, _lock_with_subordinates
+from incidents.lifecycle import _lock, _lock_with_subordinates, check_minutes, raise_if
 from incidents.models import Activity, Attachment, Incident, may_work
 
-MAX_MINUTES = 24 * 60
 MAX_TEXT = 10_000
 HEAD_BYTES = 16
 
@@ -257,7 +256,7 @@ def incident_add_note(
         checked = check_files(files)
     except ValidationError as error:
         errors["files"] = error.messages
-    _raise_if(errors)
+    raise_if(errors)
 
     entry = Activity.objects.create(
         incident=incident,
@@ -305,7 +304,7 @@ def incident_send_update(
         ]
     if to_subordinates and not subordinates:
         errors["to_subordinates"] = [_("%(number)s has no open subordinates.") % {"number": incident.number}]
-    _raise_if(errors)
+    raise_if(errors)
 
     text = text.strip()
     entries = [
@@ -365,8 +364,8 @@ def incident_provide_workaround(
         errors["workaround"] = [_("Keep the workaround under %(max)s characters.") % {"max": MAX_TEXT}]
     elif workaround == incident.workaround:
         errors["workaround"] = [_("This is already the workaround of %(number)s.") % {"number": incident.number}]
-    _check_minutes(errors, minutes_spent)
-    _raise_if(errors)
+    check_minutes(errors, minutes_spent)
+    raise_if(errors)
 
     before = incident.workaround
     incident.workaround = workaround
@@ -409,20 +408,8 @@ def _entry_errors(text: str, minutes_spent: int) -> dict[str, list[str]]:
         errors["text"] = [_("Write the text of the entry.")]
     elif len(text.strip()) > MAX_TEXT:
         errors["text"] = [_("Keep the entry under %(max)s characters.") % {"max": MAX_TEXT}]
-    _check_minutes(errors, minutes_spent)
+    check_minutes(errors, minutes_spent)
     return errors
-
-
-def _check_minutes(errors: dict[str, list[str]], minutes_spent: int) -> None:
-    if not 0 <= minutes_spent <= MAX_MINUTES:
-        errors["minutes_spent"] = [
-            _("Time spent is counted in minutes, from 0 to %(max)s (a whole day).") % {"max": MAX_MINUTES}
-        ]
-
-
-def _raise_if(errors: dict[str, list[str]]) -> None:
-    if errors:
-        raise ValidationError(errors)
 
 
 def _write_update(

@@ -75,6 +75,8 @@ STEPS = ("classify", "resolve_at_first_line", "escalate", "acknowledge", "assign
 RESOLUTION_FIELDS = ["resolution_code", "resolution_notes", "resolved_at", "known_error", "workaround", "change",
                      "problem"]  # fmt: skip
 MAX_CHANGES_TOLD = 5
+# Time spent is recorded per step or entry: more than a day on one is a typo.
+MAX_MINUTES = 24 * 60
 
 
 class StaleIncident(ValidationError):
@@ -124,8 +126,8 @@ def incident_classify(
         errors["impact"] = [_("Choose an impact from high (1) to low (3).")]
     if urgency not in Urgency.values:
         errors["urgency"] = [_("Choose an urgency from high (1) to low (3).")]
-    _check_minutes(errors, minutes_spent)
-    _raise_if(errors)
+    check_minutes(errors, minutes_spent)
+    raise_if(errors)
 
     fields = ["state", "category", "impact", "urgency", "priority", "serious"]
     before = _values(incident, fields)
@@ -175,7 +177,7 @@ def incident_resolve_at_first_line(
         errors["known_error"] = [
             _("%(known_error)s is not published; apply a published known error.") % {"known_error": known_error.number}
         ]
-    _raise_if(errors)
+    raise_if(errors)
     _ensure_subordinates_may_follow(incident, subordinates)
 
     now = timezone.now()
@@ -237,8 +239,8 @@ def incident_escalate(
         ]
     if not reason.strip():
         errors["reason"] = [_("Say why the incident is escalated.")]
-    _check_minutes(errors, minutes_spent)
-    _raise_if(errors)
+    check_minutes(errors, minutes_spent)
+    raise_if(errors)
 
     old_tier = incident.assigned_group.tier if incident.assigned_group_id else None
     fields = ["state", "assigned_group", "assignee", "acknowledged_at"]
@@ -468,7 +470,7 @@ def incident_assign(
         errors["assignee"] = [
             _("%(number)s is already assigned to %(name)s.") % {"name": _name(assignee), **_context(incident)}
         ]
-    _raise_if(errors)
+    raise_if(errors)
 
     before = _values(incident, ["assignee"])
     incident.assignee = assignee
@@ -503,7 +505,7 @@ def incident_resolve(
     """
     incident, subordinates = _lock_with_subordinates(incident_id, expected_version)
     _ensure_step(incident, "resolve", by)
-    _raise_if(_resolution_errors(resolution_code, resolution_notes, minutes_spent))
+    raise_if(_resolution_errors(resolution_code, resolution_notes, minutes_spent))
     _ensure_subordinates_may_follow(incident, subordinates)
 
     now = timezone.now()
@@ -549,8 +551,8 @@ def incident_reopen(
     errors: dict[str, list[str]] = {}
     if not reason.strip():
         errors["reason"] = [_("Say why the fix did not hold.")]
-    _check_minutes(errors, minutes_spent)
-    _raise_if(errors)
+    check_minutes(errors, minutes_spent)
+    raise_if(errors)
 
     fields = ["state", "acknowledged_at", "resolved_at", "resolution_code", "resolution_notes"]
     before = _values(incident, fields)
@@ -652,8 +654,8 @@ def incident_close(
         ]
     if satisfaction is not None and satisfaction not in Satisfaction.values:
         errors["satisfaction"] = [_("Rate the caller's satisfaction from 1 (very dissatisfied) to 5 (very satisfied).")]
-    _check_minutes(errors, minutes_spent)
-    _raise_if(errors)
+    check_minutes(errors, minutes_spent)
+    raise_if(errors)
     return _close(
         incident,
         by=by,
@@ -873,16 +875,19 @@ def _resolution_errors(code: str, notes: str, minutes_spent: int) -> dict[str, l
         errors["resolution_code"] = [_("Choose how the incident was resolved.")]
     if not notes.strip():
         errors["resolution_notes"] = [_("Write the resolution for the caller.")]
-    _check_minutes(errors, minutes_spent)
+    check_minutes(errors, minutes_spent)
     return errors
 
 
-def _check_minutes(errors: dict[str, list[str]], minutes_spent: int) -> None:
-    if minutes_spent < 0:
-        errors["minutes_spent"] = [_("Time spent cannot be negative.")]
+def check_minutes(errors: dict[str, list[str]], minutes_spent: int) -> None:
+    """The time spent on a step or a journal entry: whole minutes, from none to a whole day."""
+    if not 0 <= minutes_spent <= MAX_MINUTES:
+        errors["minutes_spent"] = [
+            _("Time spent is counted in minutes, from 0 to %(max)s (a whole day).") % {"max": MAX_MINUTES}
+        ]
 
 
-def _raise_if(errors: dict[str, list[str]]) -> None:
+def raise_if(errors: dict[str, list[str]]) -> None:
     if errors:
         raise ValidationError(errors)
 

@@ -9,7 +9,6 @@ notice. Managers also see the notice in the portal (the bell).
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,18 +20,13 @@ from cmdb.models import Contact
 from incidents import notifications
 from incidents.choices import ActivityKind, Visibility
 from incidents.models import Activity, Incident
-from servicedesk.roles import Role
 
 MAX_RECIPIENTS = 500
 
 
 def management_recipients(incident: Incident) -> list[str]:
     """The managers' addresses: members of the Managers role and the manager of the assigned group."""
-    users = get_user_model().objects.filter(is_active=True).exclude(email="")
-    condition = Q(groups__name=Role.MANAGERS.value)
-    if incident.assigned_group_id:
-        condition |= Q(managed_groups=incident.assigned_group_id)
-    return sorted(set(users.filter(condition).values_list("email", flat=True)))
+    return sorted({user.email for user in notifications.managers_of(incident) if user.email})
 
 
 def affected_user_recipients(incident: Incident) -> list[str]:

@@ -498,6 +498,8 @@ def incidents_recompute_for_calendar(*, calendar_id: int, now: datetime.datetime
         .values_list("pk", flat=True)
     )
     moved = 0
+    reason = _("The business calendar changed.")
+    specs: dict = {}  # the calendar is read once for all its incidents
     for incident_id in ids:
         with transaction.atomic():
             incident = (
@@ -506,8 +508,7 @@ def incidents_recompute_for_calendar(*, calendar_id: int, now: datetime.datetime
                 .defer("search_vector")
                 .get(pk=incident_id)
             )
-            reason = _("The business calendar changed.")
-            changes = clock_recompute(incident=incident, reason=reason, now=now, specs={})
+            changes = clock_recompute(incident=incident, reason=reason, now=now, specs=specs)
             if changes:
                 incident.version += 1
                 incident.save(update_fields=[*SLA_FIELDS, "version", "updated_at"])

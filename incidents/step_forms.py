@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from cmdb.choices import SupportTier
 from cmdb.forms import CINamesField
 from cmdb.models import Change, Location, Service, SupportGroup
+from incidents import lifecycle
 from incidents.choices import Channel, Impact, ResolutionCode, Satisfaction, Urgency
 from incidents.models import Incident
 from knowledge.forms import CategoryChoiceField
@@ -32,7 +33,7 @@ class StepForm(forms.Form):
     minutes_spent = forms.IntegerField(
         label=_("Time spent (minutes)"),
         min_value=0,
-        max_value=24 * 60,
+        max_value=lifecycle.MAX_MINUTES,
         initial=0,
         required=False,
         help_text=MINUTES_HELP,

@@ -765,3 +765,16 @@ def test_every_lifecycle_entry_carries_the_version_it_made(operator, support_mem
         (ActivityKind.STATE_CHANGED, "resolve"),
         (ActivityKind.STATE_CHANGED, "close"),
     ]
+
+
+def test_a_step_refuses_more_than_a_day_of_time_spent_like_a_journal_entry(operator, vpn):
+    incident = record(operator)
+
+    with pytest.raises(ValidationError) as error:
+        lifecycle.incident_classify(
+            by=operator, incident_id=incident.pk, category=vpn, impact=Impact.LOW, urgency=Urgency.LOW,
+            minutes_spent=25 * 60,
+        )  # fmt: skip
+
+    assert "from 0 to 1440" in error.value.message_dict["minutes_spent"][0]
+    assert Incident.objects.get(pk=incident.pk).state == State.RECORDED
