@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.db.models.functions import Greatest
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 
 from cmdb.models import Change, ConfigurationItem, Contact, Location, Relationship, Service, SupportGroup
 
@@ -19,7 +19,6 @@ def ci_detail() -> QuerySet[ConfigurationItem]:
     return ConfigurationItem.objects.select_related("location", "owner_group").prefetch_related(
         Prefetch("outgoing", queryset=Relationship.objects.select_related("target").order_by("kind", "target__name")),
         Prefetch("incoming", queryset=Relationship.objects.select_related("source").order_by("kind", "source__name")),
-        Prefetch("services", queryset=Service.objects.order_by("name")),
     )
 
 
@@ -42,7 +41,7 @@ def contact_detail() -> QuerySet[Contact]:
 def location_list() -> QuerySet[Location]:
     return (
         Location.objects.select_related("parent")
-        .annotate(contact_count=Count("contacts", distinct=True), ci_count=Count("cis", distinct=True))
+        .annotate(contact_count=_count(Contact, "workplace"), ci_count=_count(ConfigurationItem, "location"))
         .order_by("name", "id")
     )
 
@@ -56,7 +55,10 @@ def location_detail() -> QuerySet[Location]:
 def supportgroup_list() -> QuerySet[SupportGroup]:
     return (
         SupportGroup.objects.select_related("manager")
-        .annotate(member_count=Count("members", distinct=True), ci_count=Count("owned_cis", distinct=True))
+        .annotate(
+            member_count=_count(SupportGroup.members.through, "supportgroup"),
+            ci_count=_count(ConfigurationItem, "owner_group"),
+        )
         .order_by("tier", "name", "id")
     )
 
@@ -117,3 +119,10 @@ def ci_search(*, text: str, limit: int = SEARCH_LIMIT) -> list[ConfigurationItem
         .order_by("-score", "name")
     )
     return list(queryset[:limit])
+
+
+def _count(model: type, field: str) -> Coalesce:
+    """How many ``model`` rows point at the row, as a subquery: two counts joined in one query would
+    multiply each other's rows (a location with 500 callers and 300 CIs is 150,000 rows to group)."""
+    rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk"))
+    return Coalesce(Subquery(rows.values("n")), 0)

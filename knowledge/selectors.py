@@ -22,7 +22,7 @@ def problem_list() -> QuerySet[Problem]:
 
 
 def problem_detail() -> QuerySet[Problem]:
-    return Problem.objects.select_related("category__parent", "owner_group").prefetch_related(
+    return Problem.objects.select_related("category__parent__parent", "owner_group").prefetch_related(
         Prefetch("services", queryset=Service.objects.order_by("name")),
         Prefetch("cis", queryset=ConfigurationItem.objects.order_by("name")),
         Prefetch("known_errors", queryset=KnownError.objects.order_by("number")),
@@ -38,7 +38,7 @@ def known_error_detail() -> QuerySet[KnownError]:
         KnownError.objects.defer("search_vector")
         .select_related("problem", "published_by")
         .prefetch_related(
-            Prefetch("categories", queryset=Category.objects.select_related("parent").order_by("name")),
+            Prefetch("categories", queryset=Category.objects.select_related("parent__parent").order_by("name")),
             Prefetch("services", queryset=Service.objects.order_by("name")),
             Prefetch("cis", queryset=ConfigurationItem.objects.order_by("name")),
         )
@@ -52,6 +52,6 @@ def article_list() -> QuerySet[Article]:
 def article_detail() -> QuerySet[Article]:
     return (
         Article.objects.defer("search_vector")
-        .select_related("category__parent", "author")
+        .select_related("category__parent__parent", "author")
         .prefetch_related(Prefetch("services", queryset=Service.objects.order_by("name")))
     )
