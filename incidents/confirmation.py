@@ -35,8 +35,8 @@ from django.utils.translation import gettext_lazy
 
 from cmdb.models import Contact
 from incidents import notifications
-from incidents.choices import ActivityKind, State, Visibility
-from incidents.models import Activity, Incident
+from incidents.choices import State, Visibility
+from incidents.models import Incident
 from incidents.outbox import outbox_write
 
 SALT = "incidents.confirmation"
@@ -180,11 +180,6 @@ def refusal_message(refusal: Refusal, incident: Incident | None) -> str:
     }
 
 
-def desk_contact() -> str:
-    """The address callers can write to (the sender of the desk's mail)."""
-    return notifications.desk_contact()
-
-
 # --- the mail -----------------------------------------------------------------------------------------
 
 
@@ -198,7 +193,7 @@ def confirmation_requests_queue(incidents: list[Incident]) -> None:
     for incident in incidents:
         caller = callers[incident.caller_id]
         if not caller.email:
-            _journal_notification(
+            notifications.journal_notification(
                 incident,
                 text=_("No confirmation could be asked: %(caller)s has no e-mail address. Ask them by phone.")
                 % {"caller": caller.full_name},
@@ -216,7 +211,7 @@ def confirmation_requests_queue(incidents: list[Incident]) -> None:
             "works_url": caller_link_url(incident, Answer.WORKS),
             "broken_url": caller_link_url(incident, Answer.BROKEN),
             "days": answer_days(incident),
-            "desk": desk_contact(),
+            "desk": notifications.desk_contact(),
         }
         outbox_write(
             incident=incident,
@@ -226,7 +221,7 @@ def confirmation_requests_queue(incidents: list[Incident]) -> None:
             body_text=render_to_string("incidents/email/confirmation_request.txt", context),
             body_html=render_to_string("incidents/email/confirmation_request.html", context),
         )
-        _journal_notification(
+        notifications.journal_notification(
             incident,
             text=_("The resolution was mailed to the caller, with links to confirm the fix or report it still broken."),
             notice="confirmation_request",
@@ -255,7 +250,7 @@ def reopened_notify(incident: Incident, *, reason: str) -> None:
     recipients = reopened_recipients(incident)
     who = incident.assigned_group.name if incident.assigned_group_id else _name(incident.desk_owner)
     if not recipients:
-        _journal_notification(
+        notifications.journal_notification(
             incident,
             text=_("Nobody could be told that the caller reopened it: %(who)s has no e-mail address.") % {"who": who},
             notice="reopened_by_caller",
@@ -292,29 +287,12 @@ def reopened_notify(incident: Incident, *, reason: str) -> None:
         kind="reopened_by_caller",
         text=_("%(number)s was reopened by the caller: %(reason)s") % {"number": incident.number, "reason": reason},
     )
-    _journal_notification(
+    notifications.journal_notification(
         incident,
         text=_("%(who)s told that the caller reopened it.") % {"who": who},
         notice="reopened_by_caller",
         recipients=recipients,
         subject=subject,
-    )
-
-
-def _journal_notification(
-    incident: Incident,
-    *,
-    text: str,
-    notice: str,
-    recipients: list[str],
-    subject: str = "",
-    visibility: str = Visibility.INTERNAL,
-) -> Activity:
-    data: dict[str, object] = {"notice": notice, "recipients": recipients}
-    if subject:
-        data["subject"] = subject
-    return Activity.objects.create(
-        incident=incident, kind=ActivityKind.NOTIFICATION, visibility=visibility, author=None, text=text, data=data
     )
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from incidents.caller_reply import ReplyRefused, incident_caller_reply, reply_answerable
-from incidents.confirmation import desk_contact
+from incidents.notifications import desk_contact
 from servicedesk.forms import add_errors
 
 

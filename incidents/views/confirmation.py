@@ -29,10 +29,10 @@ from incidents.confirmation import (
     Refusal,
     caller_link_read,
     caller_link_refusal,
-    desk_contact,
 )
 from incidents.lifecycle import StaleIncident
 from incidents.models import Incident
+from incidents.notifications import desk_contact
 from servicedesk.forms import add_errors
 
 MAX_TEXT = 4000
