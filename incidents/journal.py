@@ -64,7 +64,7 @@ from cmdb.models import Contact
 from incidents import notifications
 from incidents.choices import OPEN_STATES, ActivityKind, State, Visibility
 from incidents.lifecycle import _lock, _lock_with_subordinates, check_minutes, raise_if
-from incidents.models import Activity, Attachment, Incident, may_work
+from incidents.models import Activity, Attachment, Incident, may_handle
 
 MAX_TEXT = 10_000
 HEAD_BYTES = 16
@@ -209,9 +209,7 @@ def _content_matches(upload: File, file_type: FileType) -> bool:
 
 def may_write(incident: Incident, user: Any) -> bool:
     """The desk on any incident, the assigned group's members on theirs (the page's forms follow this)."""
-    if not user.is_authenticated:
-        return False
-    return user.has_perm("incidents.change_incident") or may_work(incident, user)
+    return may_handle(incident, user)
 
 
 def ensure_may_write(incident: Incident, user: Any) -> None:

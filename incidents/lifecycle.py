@@ -65,7 +65,16 @@ from incidents.choices import (
     Urgency,
     Visibility,
 )
-from incidents.models import Activity, Incident, is_group_member, may_assign, may_work, notices_sent, with_the_desk
+from incidents.models import (
+    Activity,
+    Incident,
+    is_group_member,
+    may_assign,
+    may_handle,
+    may_work,
+    notices_sent,
+    with_the_desk,
+)
 from incidents.priority import priority_for
 from knowledge.models import Category, KnownError, Problem
 from knowledge.services import known_error_record_use
@@ -423,9 +432,7 @@ def may_take_back(incident: Incident, user: Any) -> bool:
 
 def may_pause(incident: Incident, user: Any) -> bool:
     """The desk and the members of the assigned group put an open incident on hold for the caller."""
-    if not incident.is_open or not user.is_authenticated:
-        return False
-    return user.has_perm("incidents.change_incident") or may_work(incident, user)
+    return incident.is_open and may_handle(incident, user)
 
 
 def _ensure_may_pause(incident: Incident, by: AbstractBaseUser) -> None:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from cmdb.models import Change, ConfigurationItem, Contact, Location, Service
 from incidents import evidence, lifecycle, notifications, selectors, sla
 from incidents.choices import ActivityKind, Channel, Impact, State, Urgency
-from incidents.models import Activity, Incident, may_work
+from incidents.models import Activity, Incident, may_handle
 from incidents.priority import priority_for, raise_to, serious_at
 from knowledge.models import KnownError, Problem
 
@@ -361,7 +361,7 @@ def incident_update(
         .prefetch_related("assigned_group__members", "cis")
         .get(pk=incident_id)
     )
-    if not (by.has_perm("incidents.change_incident") or may_work(incident, by)):
+    if not may_handle(incident, by):
         raise PermissionDenied(
             _("Only the service desk or the group working on %(number)s may change its details.")
             % {"number": incident.number}
@@ -435,7 +435,7 @@ def incident_link(*, by: AbstractBaseUser, incident_id: int, target: KnownError 
     )
     # Problem management (support and managers) links the incidents of a problem it raises.
     manages_problems = isinstance(target, Problem) and by.has_perm("knowledge.change_problem")
-    if not (by.has_perm("incidents.change_incident") or may_work(incident, by) or manages_problems):
+    if not (may_handle(incident, by) or manages_problems):
         raise PermissionDenied(
             _("Only the service desk or the group working on %(number)s may link records to it.")
             % {"number": incident.number}

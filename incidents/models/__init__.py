@@ -114,6 +114,12 @@ def may_work(incident: Incident, user: Any) -> bool:
     return user.has_perm("incidents.work_incident") and is_group_member(incident, user)
 
 
+def may_handle(incident: Incident, user: Any) -> bool:
+    """The desk on any incident, the assigned group's members on theirs: who writes in the journal,
+    corrects details, links records and puts the incident on hold (each adds its own conditions)."""
+    return user.is_authenticated and (user.has_perm("incidents.change_incident") or may_work(incident, user))
+
+
 def may_escalate(incident: Incident, user: Any) -> bool:
     """The desk escalates any incident (it keeps ownership); a group passes on what it holds."""
     return user.has_perm("incidents.escalate_incident") or may_work(incident, user)

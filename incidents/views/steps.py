@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from incidents import lifecycle, selectors, services
 from incidents.choices import State
-from incidents.models import Incident, may_work
+from incidents.models import Incident, may_handle
 from incidents.step_forms import (
     AcknowledgeForm,
     AssignForm,
@@ -169,4 +169,4 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
 
 def may_edit(incident: Incident, user: Any) -> bool:
     """Who may correct an incident's details (``services.incident_update`` decides again on saving)."""
-    return incident.state != State.CLOSED and (user.has_perm("incidents.change_incident") or may_work(incident, user))
+    return incident.state != State.CLOSED and may_handle(incident, user)
