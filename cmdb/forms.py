@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cmdb.choices import RelationshipKind
 from cmdb.models import Change, ConfigurationItem, Contact, Location, Relationship, Service, SupportGroup
+from cmdb.selectors import ci_by_name
 from servicedesk.forms import EditConflictGuard
 
 MAX_CI_NAMES = 500
@@ -28,6 +29,7 @@ class CINamesField(forms.Field):
     widget = forms.Textarea(attrs={"rows": 5, "spellcheck": "false"})
     default_error_messages = {
         "unknown": _("No configuration item is called: %(names)s."),
+        "ambiguous": _("Several configuration items are called %(names)s in other cases: type the name exactly."),
         "too_many": _("At most %(limit)s configuration items at once."),
     }
 
@@ -45,16 +47,22 @@ class CINamesField(forms.Field):
         names = list(dict.fromkeys(line.strip() for line in (value or "").splitlines() if line.strip()))
         if len(names) > MAX_CI_NAMES:
             raise ValidationError(self.error_messages["too_many"], code="too_many", params={"limit": MAX_CI_NAMES})
-        wanted = [name.upper() for name in names]
-        found = {
-            ci.name.upper(): ci for ci in ConfigurationItem.objects.annotate(key=Upper("name")).filter(key__in=wanted)
-        }
-        unknown = [name for name in names if name.upper() not in found]
-        if unknown:
-            raise ValidationError(
-                self.error_messages["unknown"], code="unknown", params={"names": ", ".join(unknown[:10])}
-            )
-        return [found[name.upper()] for name in names]
+        # Names are unique only with their case: the exact name first, else the only one in another case.
+        candidates: dict[str, list[ConfigurationItem]] = {}
+        for ci in ConfigurationItem.objects.annotate(key=Upper("name")).filter(key__in=[n.upper() for n in names]):
+            candidates.setdefault(ci.name.upper(), []).append(ci)
+        found, unknown, ambiguous = [], [], []
+        for name in names:
+            matches = candidates.get(name.upper(), [])
+            exact = [ci for ci in matches if ci.name == name]
+            if exact or len(matches) == 1:
+                found.append((exact or matches)[0])
+            else:
+                (ambiguous if matches else unknown).append(name)
+        for code, wrong in (("unknown", unknown), ("ambiguous", ambiguous)):
+            if wrong:
+                raise ValidationError(self.error_messages[code], code=code, params={"names": ", ".join(wrong[:10])})
+        return found
 
 
 class ConfigurationItemForm(EditConflictGuard):
@@ -172,7 +180,7 @@ class RelationshipForm(forms.Form):
 
     def clean_other(self) -> ConfigurationItem:
         name = self.cleaned_data["other"].strip()
-        other = ConfigurationItem.objects.filter(name__iexact=name).first()
+        other = ci_by_name(name)
         if other is None:
             raise ValidationError(_("No configuration item is called %(name)s."), params={"name": name})
         return other

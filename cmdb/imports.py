@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cmdb.choices import CIClass, CIStatus, LocationKind, RelationshipKind
 from cmdb.models import ConfigurationItem, Contact, Location, Relationship, SupportGroup
+from cmdb.selectors import by_name
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ class Lookups:
     def group(self, name: str) -> SupportGroup | None:
         key = name.lower()
         if key not in self._groups:
-            found = _by_name(SupportGroup.objects.all(), name)
+            found = by_name(SupportGroup.objects.all(), name)
             if found is None:
                 return None
             self._groups[key] = found
@@ -174,22 +175,11 @@ class Lookups:
     def ci(self, name: str) -> ConfigurationItem | None:
         key = name.lower()
         if key not in self._cis:
-            found = _by_name(ConfigurationItem.objects.all(), name)
+            found = by_name(ConfigurationItem.objects.all(), name)
             if found is None:
                 return None
             self._cis[key] = found
         return self._cis[key]
-
-
-def _by_name[M: models.Model](queryset: models.QuerySet[M], name: str) -> M | None:
-    """The record of exactly this name, else the only one of this name in another case."""
-    if not name:
-        return None
-    exact = queryset.filter(name=name).first()
-    if exact is not None:
-        return exact
-    matches = list(queryset.filter(name__iexact=name)[:2])
-    return matches[0] if len(matches) == 1 else None
 
 
 def location_path(location: Location | None) -> str:
@@ -462,7 +452,7 @@ class CIImporter(Importer):
     field_columns: ClassVar[dict[str, str]] = {"ci_class": "class"}
 
     def find(self, row: Mapping[str, str], lookups: Lookups, errors: Errors) -> ConfigurationItem | None:
-        return _by_name(ConfigurationItem.objects.select_for_update(), row["name"])
+        return by_name(ConfigurationItem.objects.select_for_update(), row["name"])
 
     def apply(self, instance: ConfigurationItem, row: Mapping[str, str], lookups: Lookups, errors: Errors) -> None:
         instance.name = row["name"]

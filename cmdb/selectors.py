@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 
@@ -126,3 +127,19 @@ def _count(model: type, field: str) -> Coalesce:
     multiply each other's rows (a location with 500 callers and 300 CIs is 150,000 rows to group)."""
     rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk"))
     return Coalesce(Subquery(rows.values("n")), 0)
+
+
+def by_name[M: models.Model](queryset: QuerySet[M], name: str) -> M | None:
+    """The record of exactly this name, else the only one of this name in another case; ``None`` when there
+    is none or several in other cases (names are unique only with their case: "vm-042" and "VM-042")."""
+    if not name:
+        return None
+    exact = queryset.filter(name=name).first()
+    if exact is not None:
+        return exact
+    matches = list(queryset.filter(name__iexact=name)[:2])
+    return matches[0] if len(matches) == 1 else None
+
+
+def ci_by_name(name: str) -> ConfigurationItem | None:
+    return by_name(ConfigurationItem.objects.all(), name)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cmdb.forms import CINamesField
 from cmdb.models import ConfigurationItem, Service, SupportGroup
+from cmdb.selectors import ci_by_name
 from knowledge.models import Article, Category, KnownError, Problem
 from knowledge.selectors import categories_in_use
 from servicedesk.forms import EditConflictGuard
@@ -121,7 +122,7 @@ class MatcherForm(forms.Form):
         name = self.cleaned_data.get("ci", "").strip()
         if not name:
             return None
-        ci = ConfigurationItem.objects.filter(name__iexact=name).first()
+        ci = ci_by_name(name)
         if ci is None:
             raise forms.ValidationError(_("No configuration item is called %(name)s."), params={"name": name})
         return ci
