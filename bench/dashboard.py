@@ -114,12 +114,68 @@ def describe() -> None:
     )
 
 
+# The statements a lifecycle step writes, each on one incident: what the day figures' triggers cost them.
+WRITES = {
+    "resolve (resolved_at, resolution_met set)": (
+        "UPDATE incidents_incident SET resolved_at = now(), resolution_met = true, updated_at = now() WHERE id = %s"
+    ),
+    "reopen (resolved_at, acknowledged_at cleared)": (
+        "UPDATE incidents_incident SET resolved_at = NULL, acknowledged_at = NULL, updated_at = now() WHERE id = %s"
+    ),
+    "an edit that moves no figure (the description)": (
+        "UPDATE incidents_incident SET short_description = short_description || '.', updated_at = now() WHERE id = %s"
+    ),
+    "link a CI": "INSERT INTO incidents_incident_cis (incident_id, configurationitem_id) VALUES (%s, 1)",
+}
+
+
+def time_writes(*, samples: int) -> None:
+    """Each statement of ``WRITES`` on ``samples`` random closed incidents, with the day figures' triggers on
+    and off (the audit triggers stay on both times), after an untimed round that reads the same rows; every
+    change is rolled back."""
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM incidents_incident WHERE state = 'closed' AND NOT EXISTS (SELECT FROM"
+            " incidents_incident_cis AS link WHERE link.incident_id = incidents_incident.id"
+            " AND link.configurationitem_id = 1) ORDER BY random() LIMIT %s",
+            [samples],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    triggers = [
+        ("incidents_incident", "incidents_incident_figures_insert"),
+        ("incidents_incident", "incidents_incident_figures_update"),
+        ("incidents_incident_cis", "incidents_incident_cis_figures_insert"),
+    ]
+    print(f"One statement on one incident, {samples} incidents: median / p95 ms, day figures on / off")
+    for label, sql in WRITES.items():
+        measured = []
+        for enabled in (None, True, False):
+            times = []
+            with transaction.atomic(), connection.cursor() as cursor:
+                if enabled is False:
+                    for table, trigger in triggers:
+                        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+                for incident in ids:
+                    started = time.perf_counter()
+                    cursor.execute(sql, [incident])
+                    times.append((time.perf_counter() - started) * 1000)
+                transaction.set_rollback(True)
+            if enabled is None:
+                continue
+            times.sort()
+            measured.append(f"{statistics.median(times):5.2f} / {times[round(len(times) * 0.95) - 1]:5.2f}")
+        print(f"  {label:<48} {measured[0]}  |  {measured[1]}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reload", action="store_true", help="load the incidents again even if they are there")
     parser.add_argument("--runs", type=int, default=30, help="timed runs per period (default 30)")
     parser.add_argument("--explain", type=int, default=4, help="slowest statements to EXPLAIN per period (default 4)")
     parser.add_argument("--seed", type=int, default=42, help="seed of the generator (default 42)")
+    parser.add_argument("--writes", type=int, default=200, help="incidents for the cost of writes (default 200)")
     args = parser.parse_args(argv)
 
     setup_django(bench_database_url(), "incidents")
@@ -146,6 +202,8 @@ def main(argv: list[str] | None = None) -> None:
             f"{name:<11} ({days:4.1f} days)  dashboard() {figures[0]:6.1f} / {figures[1]:6.1f} / {figures[2]:6.1f} ms"
             f"   page {page[0]:6.1f} / {page[1]:6.1f} / {page[2]:6.1f} ms"
         )
+    if args.writes:
+        time_writes(samples=args.writes)
     if args.explain:
         for name in PERIODS:
             print(f"EXPLAIN ANALYZE, {name}:")

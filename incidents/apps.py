@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = _("Incidents")
+
+    def ready(self) -> None:
+        from incidents.figures import follow_time_zone_after_migrate
+
+        post_migrate.connect(follow_time_zone_after_migrate, sender=self, dispatch_uid="incidents_figures_zone")

@@ -15,23 +15,32 @@ Which incidents a figure counts is part of its definition, said here once:
 
 Repeat incidents: configuration items with ``REPEAT_THRESHOLD`` or more incidents reported in the period
 are problem candidates.
+
+A period is whole days of the desk's time zone, and every figure but the live ones and the median time to
+log a call is a sum of the period's day figures (``incidents.models.figures``), which the database keeps as
+incidents change: a month costs its 31 rows, not its 28,000 incidents (``bench/dashboard.py``). "This week"
+and "this month" end today, whose figures are as current as the last committed change; they are compared
+with the whole week or month before, which suits shares and means (a count would compare part of a week
+with a whole one, so none is shown against the period before).
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Aggregate, Avg, Count, DurationField, ExpressionWrapper, F, FloatField, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db import connection
+from django.db.models import Aggregate, BigIntegerField, Count, FloatField, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cmdb.models import ConfigurationItem, Service
-from incidents.choices import OPEN_STATES, ActivityKind, Priority
-from incidents.models import Activity, Incident
+from incidents.choices import OPEN_STATES, Priority
+from incidents.models import CategoryDayFigures, CIDayFigures, DayFigures, Incident, ServiceDayFigures
 
 REPEAT_THRESHOLD = 3
+TOP = 5
+REPEAT_LIMIT = 10
 
 
 class Median(Aggregate):
@@ -42,27 +51,40 @@ class Median(Aggregate):
     output_field = FloatField()
 
 
-TOP = 5
-
-
 @dataclass(frozen=True)
 class Period:
-    """From ``start`` (included) to ``end`` (excluded)."""
+    """The days from ``first`` to ``last``, both included, in the desk's time zone; compared with
+    ``compared_with``, or else with as many days right before."""
 
-    start: datetime.datetime
-    end: datetime.datetime
+    first: datetime.date
+    last: datetime.date
     label: str
+    compared_with: Period | None = None
+
+    @property
+    def start(self) -> datetime.datetime:
+        return _midnight(self.first)
+
+    @property
+    def end(self) -> datetime.datetime:
+        """The midnight after the last day (excluded)."""
+        return _midnight(self.last + datetime.timedelta(days=1))
 
     @property
     def previous(self) -> Period:
-        length = self.end - self.start
-        return Period(self.start - length, self.start, str(_("the period before")))
+        if self.compared_with is not None:
+            return self.compared_with
+        length = (self.last - self.first).days + 1
+        before = self.first - datetime.timedelta(days=1)
+        return Period(before - datetime.timedelta(days=length - 1), before, str(_("the period before")))
 
     @property
     def days(self) -> list[datetime.date]:
-        first = timezone.localtime(self.start).date()
-        last = timezone.localtime(self.end - datetime.timedelta(microseconds=1)).date()
-        return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+        return [self.first + datetime.timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 PERIODS = {
@@ -75,22 +97,32 @@ PERIODS = {
 
 
 def period_named(name: str | None, *, now: datetime.datetime | None = None) -> Period:
-    """A period of the picker, in the desk's time zone; "this week" when the name is unknown."""
-    now = timezone.localtime(now or timezone.now())
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    week = midnight - datetime.timedelta(days=midnight.weekday())
-    month = midnight.replace(day=1)
-    previous_month = (month - datetime.timedelta(days=1)).replace(day=1)
+    """A period of the picker, in the desk's time zone; "this week" when the name is unknown. Weeks start on
+    Monday; "this week" and "this month" run to today and are compared with the whole week or month before."""
+    today = timezone.localdate(now or timezone.now())
+    day = datetime.timedelta(days=1)
+    monday = today - today.weekday() * day
+    month = today.replace(day=1)
+    last_month = (month - day).replace(day=1)
+    month_before = (last_month - day).replace(day=1)
+    weeks = (
+        Period(monday - 7 * day, monday - day, str(_("last week"))),
+        Period(monday - 14 * day, monday - 8 * day, str(_("the week before"))),
+    )
+    months = (
+        Period(last_month, month - day, str(_("last month"))),
+        Period(month_before, last_month - day, str(_("the month before"))),
+    )
     spans = {
-        "week": (week, now),
-        "last-week": (week - datetime.timedelta(days=7), week),
-        "month": (month, now),
-        "last-month": (previous_month, month),
-        "30-days": (midnight - datetime.timedelta(days=29), now),
+        "week": (monday, today, weeks[0]),
+        "last-week": (weeks[0].first, weeks[0].last, weeks[1]),
+        "month": (month, today, months[0]),
+        "last-month": (months[0].first, months[0].last, months[1]),
+        "30-days": (today - 29 * day, today, None),
     }
     key = name if name in spans else "week"
-    start, end = spans[key]
-    return Period(start, max(end, start + datetime.timedelta(seconds=1)), str(PERIODS[key]))
+    first, last, compared_with = spans[key]
+    return Period(first, last, str(PERIODS[key]), compared_with)
 
 
 @dataclass(frozen=True)
@@ -101,6 +133,10 @@ class Share:
     whole: int
     previous_part: int
     previous_whole: int
+
+    @classmethod
+    def of(cls, now: DayTotals, before: DayTotals, part: str, whole: str) -> Share:
+        return cls(now[part], now[whole], before[part], before[whole])
 
     @property
     def percent(self) -> float | None:
@@ -115,6 +151,14 @@ class Share:
 class Mean:
     value: datetime.timedelta | None
     previous: datetime.timedelta | None
+
+    @classmethod
+    def of(cls, now: DayTotals, before: DayTotals, microseconds: str, count: str) -> Mean:
+        def mean(totals: DayTotals) -> datetime.timedelta | None:
+            n = totals[count]
+            return datetime.timedelta(microseconds=round(totals[microseconds] / n)) if n else None
+
+        return cls(mean(now), mean(before))
 
 
 @dataclass(frozen=True)
@@ -141,6 +185,8 @@ class Dashboard:
 
 def dashboard(period: Period) -> Dashboard:
     """Every figure of the dashboard for ``period`` (a fixed number of queries)."""
+    now, before = _day_totals(period)
+    cis = _counted(CIDayFigures, "ci", period, REPEAT_LIMIT)
     return Dashboard(
         period=period,
         serious_now=list(
@@ -151,20 +197,66 @@ def dashboard(period: Period) -> Dashboard:
         ),
         backlog_by_priority=_backlog_by_priority(),
         backlog_by_group=_backlog_by_group(),
-        response=_share(period, "responded_at", Q(response_met=True), Q(response_met__isnull=False)),
-        resolution=_share(period, "resolved_at", Q(resolution_met=True), Q(resolution_met__isnull=False)),
-        mean_time_to_acknowledge=_mean(period, "acknowledged_at"),
-        mean_time_to_resolve=_mean(period, "resolved_at"),
-        first_contact=_share(period, "resolved_at", Q(assigned_group__isnull=True)),
-        known_error=_share(period, "resolved_at", Q(known_error__isnull=False)),
-        satisfaction=_satisfaction(period),
-        top_services=_top(period, Service),
-        top_cis=_top(period, ConfigurationItem),
-        closures=_closures(period),
+        response=Share.of(now, before, "responses_in_time", "responses_measured"),
+        resolution=Share.of(now, before, "resolutions_in_time", "resolutions_measured"),
+        mean_time_to_acknowledge=Mean.of(now, before, "acknowledge_microseconds", "acknowledged"),
+        mean_time_to_resolve=Mean.of(now, before, "resolve_microseconds", "resolved"),
+        first_contact=Share.of(now, before, "first_contact", "resolved"),
+        known_error=Share.of(now, before, "with_known_error", "resolved"),
+        satisfaction=(
+            round(now["satisfaction_sum"] / now["satisfaction_count"], 2) if now["satisfaction_count"] else None,
+            now["satisfaction_count"],
+        ),
+        top_services=_counted(ServiceDayFigures, "service", period, TOP),
+        top_cis=cis[:TOP],
+        closures={
+            "closed": now["closed"],
+            "confirmed": now["confirmed"],
+            "automatic": now["closed_automatically"],
+            "reopened": now["reopened"],
+        },
         classification=_classification(period),
         median_logging_seconds=_median_logging(period),
-        repeat_cis=_repeat_cis(period),
-        trend=_trend(period),
+        repeat_cis=[row for row in cis if row[2] >= REPEAT_THRESHOLD],
+        trend=[(day["day"], day["reported"], day["resolved"]) for day in now.days],
+    )
+
+
+class DayTotals:
+    """The figures of each day of a period (``days``: column to number, with ``"day"``), and their sums by
+    column (``totals["closed"]``)."""
+
+    def __init__(self, days: list[dict[str, Any]]) -> None:
+        self.days = days
+
+    def __getitem__(self, column: str) -> int:
+        return sum(day[column] for day in self.days)
+
+
+DAY_COLUMNS = [
+    field.name
+    for field in DayFigures._meta.concrete_fields
+    if isinstance(field, BigIntegerField) and not field.primary_key
+]
+
+
+def _day_totals(period: Period) -> tuple[DayTotals, DayTotals]:
+    """The period's and the period before's day figures, in one query: each day's rows summed (the rows
+    changes added since the last compaction with the rest); a day without rows counts 0."""
+    previous = period.previous
+    rows = {
+        row["day"]: row
+        for row in DayFigures.objects.filter(
+            Q(day__range=(period.first, period.last)) | Q(day__range=(previous.first, previous.last))
+        )
+        .values("day")
+        .annotate(**{column: Sum(column) for column in DAY_COLUMNS})
+        .order_by()
+    }
+    zeros = dict.fromkeys(DAY_COLUMNS, 0)
+    return (
+        DayTotals([rows.get(day) or {"day": day, **zeros} for day in period.days]),
+        DayTotals([rows.get(day) or {"day": day, **zeros} for day in previous.days]),
     )
 
 
@@ -189,117 +281,47 @@ def _backlog_by_group() -> list[tuple[int | None, str, int]]:
     return [(group, name or str(_("Service desk")), count) for group, name, count in rows]
 
 
-def _share(period: Period, moment: str, part: Q, whole: Q | None = None) -> Share:
-    whole = whole if whole is not None else Q()
-    previous = period.previous
-    # One range from the start of the period before to the end of this one (they meet): an index range scan,
-    # where an OR of the two ranges made PostgreSQL read the whole index. The moment is counted (never null in
-    # the period) rather than the id, so the partial index per moment answers alone (bench/dashboard.py).
-    counts = Incident.objects.filter(within(Period(previous.start, period.end, ""), moment)).aggregate(
-        part=Count(moment, filter=within(period, moment) & whole & part),
-        whole=Count(moment, filter=within(period, moment) & whole),
-        previous_part=Count(moment, filter=within(previous, moment) & whole & part),
-        previous_whole=Count(moment, filter=within(previous, moment) & whole),
-    )
-    return Share(**counts)
+def _counted(model: type, key: str, period: Period, limit: int) -> list[tuple[int, str, int]]:
+    """``(pk, name, n)`` of the ``limit`` services or CIs with the most incidents reported in the period, most
+    first, then by name.
 
-
-def _mean(period: Period, moment: str) -> Mean:
-    previous = period.previous
-    duration = ExpressionWrapper(F(moment) - F("reported_at"), output_field=DurationField())
-    means = Incident.objects.filter(within(Period(previous.start, period.end, ""), moment)).aggregate(
-        value=Avg(duration, filter=within(period, moment)),
-        previous=Avg(duration, filter=within(previous, moment)),
-    )
-    return Mean(**means)
-
-
-def _satisfaction(period: Period) -> tuple[float | None, int]:
-    found = Incident.objects.filter(within(period, "closed_at"), satisfaction__isnull=False).aggregate(
-        mean=Avg("satisfaction"), count=Count("*")
-    )
-    return (round(found["mean"], 2) if found["mean"] is not None else None, found["count"])
-
-
-def _top(period: Period, model: type) -> list[tuple[int, str, int]]:
-    """The ``TOP`` services or CIs with the most incidents reported in the period."""
-    return list(_counted(period, model)[:TOP])
-
-
-def _counted(period: Period, model: type) -> QuerySet:
-    """``(pk, name, n)`` per service or CI with incidents reported in the period, most first, then by name.
-
-    Grouped from the incidents of the period (for CIs, their links) rather than counted per service or CI: a
-    filtered count per service or CI joins every incident ever recorded (seconds at a million incidents)."""
-    if model is ConfigurationItem:
-        return (
-            Incident.cis.through.objects.filter(
-                incident__reported_at__gte=period.start, incident__reported_at__lt=period.end
-            )
-            .values_list("configurationitem", "configurationitem__name")
-            .annotate(n=Count("*"))
-            .order_by("-n", "configurationitem__name")
-        )
-    return (
-        Incident.objects.filter(within(period, "reported_at"), service__isnull=False)
-        .values_list("service", "service__name")
-        .annotate(n=Count("*"))
-        .order_by("-n", "service__name")
-    )
-
-
-def _closures(period: Period) -> dict[str, int]:
-    counts = Incident.objects.filter(within(period, "closed_at")).aggregate(
-        closed=Count("*"),
-        confirmed=Count("closed_at", filter=Q(confirmed_at__isnull=False)),
-        automatic=Count("closed_at", filter=Q(closed_automatically=True)),
-    )
-    counts["reopened"] = Activity.objects.filter(
-        within(period, "created_at"), kind=ActivityKind.STATE_CHANGED, data__step="reopen"
-    ).count()
-    return counts
+    The day rows are summed per service or CI first and only the leaders (with whoever ties with the last of
+    them) are joined to their names: a month has some 20,000 CIs with incidents, and joining each to its name
+    before sorting read the whole CMDB (bench/dashboard.py). Django has no ``FETCH FIRST ... WITH TIES``."""
+    figures, named = model._meta, model._meta.get_field(key).related_model._meta
+    column = figures.get_field(key).column
+    # The names in the statement are the models' own tables and columns, never input.
+    sql = f"""
+        SELECT leaders.key, named.name, leaders.n FROM (
+            SELECT {column} AS key, sum(reported) AS n FROM {figures.db_table}
+             WHERE day BETWEEN %s AND %s GROUP BY {column} HAVING sum(reported) > 0
+             ORDER BY n DESC FETCH FIRST %s ROWS WITH TIES
+        ) AS leaders JOIN {named.db_table} AS named ON named.{named.pk.column} = leaders.key
+        ORDER BY leaders.n DESC, named.name LIMIT %s
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [period.first, period.last, limit, limit])
+        return [(pk, name, int(n)) for pk, name, n in cursor.fetchall()]
 
 
 def _classification(period: Period) -> list[tuple[str, int, int]]:
     """Per category at classification: incidents closed in the period, and how many closed under another
     root cause."""
-    rows = (
-        Incident.objects.filter(within(period, "closed_at"), category__isnull=False)
+    return list(
+        CategoryDayFigures.objects.filter(day__range=(period.first, period.last))
         .values_list("category__name")
-        .annotate(closed=Count("*"), changed=Count("closed_at", filter=~Q(root_cause_category=F("category"))))
+        .annotate(closed=Sum("closed"), changed=Sum("changed"))
+        .filter(closed__gt=0)
         .order_by("-changed", "-closed", "category__name")
     )
-    return list(rows)
 
 
 def _median_logging(period: Period) -> float | None:
+    """Not a sum of days: read from the period's incidents (index-only on ``incidents_reported_figures``)."""
     found = Incident.objects.filter(within(period, "reported_at"), logging_seconds__isnull=False).aggregate(
         median=Median("logging_seconds")
     )
     return found["median"]
-
-
-def _repeat_cis(period: Period) -> list[tuple[int, str, int]]:
-    return list(_counted(period, ConfigurationItem).filter(n__gte=REPEAT_THRESHOLD)[:10])
-
-
-def _trend(period: Period) -> list[tuple[datetime.date, int, int]]:
-    """Per day of the period: incidents reported and incidents resolved."""
-    reported = dict(
-        Incident.objects.filter(within(period, "reported_at"))
-        .annotate(day=TruncDate("reported_at", tzinfo=timezone.get_current_timezone()))
-        .values_list("day")
-        .annotate(n=Count("*"))
-        .order_by()
-    )
-    resolved = dict(
-        Incident.objects.filter(within(period, "resolved_at"))
-        .annotate(day=TruncDate("resolved_at", tzinfo=timezone.get_current_timezone()))
-        .values_list("day")
-        .annotate(n=Count("*"))
-        .order_by()
-    )
-    return [(day, reported.get(day, 0), resolved.get(day, 0)) for day in period.days]
 
 
 def cluster(period: Period, ci_id: int) -> QuerySet[Incident]:

@@ -12,7 +12,6 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -81,10 +80,7 @@ COLUMNS = (
 
 def period_between(start: datetime.date, end: datetime.date) -> Period:
     """From the start of ``start`` to the end of ``end`` in the desk's time zone (both days included)."""
-    zone = timezone.get_current_timezone()
-    begins = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
-    ends = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
-    return Period(begins, ends, f"{start:%Y-%m-%d} to {end:%Y-%m-%d}")
+    return Period(start, end, f"{start:%Y-%m-%d} to {end:%Y-%m-%d}")
 
 
 def report(*, period: Period, dimension: Dimension) -> list[ReportRow]:

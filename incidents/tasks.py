@@ -66,6 +66,15 @@ def incidents_sla_sweep() -> int:
     return sla.sla_sweep()
 
 
+@shared_task
+def incidents_compact_figures() -> None:
+    """Sums the dashboard's day figures added since the last time (``incidents.figures.compact``), every five
+    minutes from beat. Not retried: the figures are right without it, only read from more rows."""
+    from incidents import figures
+
+    figures.compact()
+
+
 @shared_task(**DATABASE_RETRIES)
 def incidents_recompute_for_calendar(calendar_id: int) -> int:
     """A business calendar changed (admin): compute the due times of its open incidents again."""

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from servicedesk import views
 
@@ -13,6 +14,8 @@ urlpatterns = [
     path("cmdb/", include("cmdb.urls")),
     path("incidents/", include("incidents.urls")),
     path("queues/", include("incidents.queue_urls")),
+    # The managers' dashboard lives with the incidents; /dashboard/ is the address people are given.
+    path("dashboard/", RedirectView.as_view(pattern_name="incidents:dashboard", query_string=True)),
     path("knowledge/", include("knowledge.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -722,6 +722,7 @@ class IncidentHistory(models.Model):
         raise ValidationError(_("The incident history is written by the database and cannot be changed."))
 
 
+from incidents.models.figures import CategoryDayFigures, CIDayFigures, DayFigures, ServiceDayFigures  # noqa: E402
 from incidents.models.outbox import OutboxMessage, OutboxState, StaffNotification  # noqa: E402
 from incidents.models.saved_filters import SavedFilter  # noqa: E402
 from incidents.models.service_levels import (  # noqa: E402
@@ -743,8 +744,11 @@ __all__ = [
     "Activity",
     "Attachment",
     "BusinessCalendar",
+    "CIDayFigures",
+    "CategoryDayFigures",
     "ClockEvent",
     "ClockEventKind",
+    "DayFigures",
     "GroupAgreement",
     "Handoff",
     "Holiday",
@@ -755,6 +759,7 @@ __all__ = [
     "PriorityRule",
     "Reevaluation",
     "SavedFilter",
+    "ServiceDayFigures",
     "ServiceLevel",
     "ServiceLevelCoverage",
     "ServiceLevelTarget",

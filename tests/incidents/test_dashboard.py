@@ -21,6 +21,7 @@ from tests.knowledge.factories import CategoryFactory, KnownErrorFactory
 pytestmark = pytest.mark.django_db
 
 NOW = timezone.now().replace(microsecond=0)
+TODAY = timezone.localdate(NOW)
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
 
@@ -59,7 +60,7 @@ def week(network):
 
 
 def test_the_figures_of_a_week_against_the_week_before(week):
-    figures = dashboard(Period(NOW - 7 * DAY, NOW, "the last 7 days"))
+    figures = dashboard(Period(TODAY - 6 * DAY, TODAY, "the last 7 days"))
 
     assert figures.serious_now == [week["serious"]]
     assert [(label, n) for _, label, n in figures.backlog_by_priority if n] == [("P1 · Critical", 1), ("P4 · Low", 1)]
@@ -82,8 +83,8 @@ def test_the_figures_of_a_week_against_the_week_before(week):
 
 
 def test_the_dashboard_costs_the_same_queries_whatever_the_data(week, django_assert_num_queries):
-    period = Period(NOW - 7 * DAY, NOW, "the last 7 days")
-    with django_assert_num_queries(19) as small:
+    period = Period(TODAY - 6 * DAY, TODAY, "the last 7 days")
+    with django_assert_num_queries(8) as small:
         dashboard(period)
     for _ in range(20):
         IncidentFactory(reported_at=at(2), resolved_at=at(1), resolution_met=True, logging_seconds=30)
@@ -98,13 +99,20 @@ def test_the_periods_of_the_picker():
     this_week = period_named("week", now=wednesday)
     last_month = period_named("last-month", now=wednesday)
 
-    assert timezone.localtime(this_week.start).date() == datetime.date(2026, 11, 23)
-    assert (this_week.previous.end, this_week.previous.start) == (
-        this_week.start,
-        this_week.start - (wednesday - this_week.start),
+    def days(period):
+        return (period.first, period.last)
+
+    assert days(this_week) == (datetime.date(2026, 11, 23), wednesday.date())
+    assert days(this_week.previous) == (datetime.date(2026, 11, 16), datetime.date(2026, 11, 22))
+    assert days(last_month) == (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31))
+    assert days(last_month.previous) == (datetime.date(2026, 9, 1), datetime.date(2026, 9, 30))
+    assert timezone.localtime(last_month.end) == datetime.datetime(2026, 11, 1, tzinfo=timezone.get_current_timezone())
+    thirty = period_named("30-days", now=wednesday)
+    assert (thirty.first, thirty.previous.first, thirty.previous.last) == (
+        datetime.date(2026, 10, 27),
+        datetime.date(2026, 9, 27),
+        datetime.date(2026, 10, 26),
     )
-    assert timezone.localtime(last_month.start).date() == datetime.date(2026, 10, 1)
-    assert timezone.localtime(last_month.end).date() == datetime.date(2026, 11, 1)
     assert period_named("nonsense", now=wednesday) == this_week
 
 
@@ -213,3 +221,12 @@ def test_a_report_is_exported_as_csv_and_bad_dates_are_refused(client, manager, 
     assert "Mail,2,2,50.0,12.5,0.5,50.0,50.0,2,4.0" in lines
     refused = client.get(reverse("incidents:reports"), {**query, "end": (today - 10 * DAY).isoformat()})
     assert refused.status_code == 400 and "The period ends before it starts." in refused.text
+
+
+def test_the_dashboard_is_found_at_its_short_address_with_its_period(client, manager):
+    client.force_login(manager)
+
+    response = client.get("/dashboard/?period=last-month")
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("incidents:dashboard") + "?period=last-month"
