@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from playwright.sync_api import Browser, Page, expect
 
 from cmdb.choices import SupportTier
@@ -17,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_a_support_member_works_the_queue_and_a_manager_follows_a_figure(
-    live_server, browser: Browser, page: Page, operator, support_member, manager
+    live_server, browser: Browser, page: Page, output_path, operator, support_member, manager
 ):
     network = SupportGroupFactory(name="Network operations", tier=SupportTier.SECOND_LINE, members=[support_member])
     vpn = CategoryFactory(name="VPN")
@@ -41,6 +44,12 @@ def test_a_support_member_works_the_queue_and_a_manager_follows_a_figure(
     sign_in(manager_page, live_server.url, "maria")
     manager_page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
     expect(manager_page.get_by_role("heading", name=re.compile("Dashboard"))).to_be_visible()
+    # Today's figures count the two incidents recorded a moment ago (the day figures, kept by the database).
+    manager_page.get_by_text("The numbers").click()
+    today = date_format(timezone.localdate(), "D j M")
+    expect(manager_page.get_by_role("row", name=re.compile(rf"^{today} 2 0$"))).to_be_visible()
+    Path(output_path).mkdir(parents=True, exist_ok=True)
+    manager_page.screenshot(path=Path(output_path) / "dashboard.png", full_page=True)
     manager_page.get_by_role("heading", name="Backlog now").get_by_role("link").click()
     expect(manager_page.get_by_role("link", name=first.number)).to_be_visible()
     expect(manager_page.get_by_role("link", name=second.number)).to_be_visible()
