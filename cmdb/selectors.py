@@ -16,11 +16,30 @@ def ci_list() -> QuerySet[ConfigurationItem]:
     return ConfigurationItem.objects.select_related("location", "owner_group").order_by("name", "id")
 
 
+RELATIONSHIPS_SHOWN = 50
+
+
 def ci_detail() -> QuerySet[ConfigurationItem]:
-    return ConfigurationItem.objects.select_related("location", "owner_group").prefetch_related(
-        Prefetch("outgoing", queryset=Relationship.objects.select_related("target").order_by("kind", "target__name")),
-        Prefetch("incoming", queryset=Relationship.objects.select_related("source").order_by("kind", "source__name")),
+    """The CI with the first ``RELATIONSHIPS_SHOWN`` relationships each way and how many there are: a core
+    switch has thousands of CIs relying on it, which ``ci_relationships`` pages through."""
+    return (
+        ConfigurationItem.objects.select_related("location", "owner_group")
+        .annotate(outgoing_count=_count(Relationship, "source"), incoming_count=_count(Relationship, "target"))
+        .prefetch_related(
+            Prefetch("outgoing", ci_relationships("outgoing")[:RELATIONSHIPS_SHOWN], to_attr="outgoing_shown"),
+            Prefetch("incoming", ci_relationships("incoming")[:RELATIONSHIPS_SHOWN], to_attr="incoming_shown"),
+        )
     )
+
+
+def ci_relationships(direction: str, ci: ConfigurationItem | None = None) -> QuerySet[Relationship]:
+    """A CI's relationships one way, with the CI at the other end: ``outgoing`` (what it relies on) or
+    ``incoming`` (what relies on it); of every CI when ``ci`` is ``None`` (for a prefetch)."""
+    other = "target" if direction == "outgoing" else "source"
+    rows = Relationship.objects.select_related(other).order_by("kind", f"{other}__name", "pk")
+    if ci is not None:
+        rows = rows.filter(**{"source" if direction == "outgoing" else "target": ci})
+    return rows
 
 
 def service_list() -> QuerySet[Service]:

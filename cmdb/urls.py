@@ -12,6 +12,7 @@ urlpatterns = [
     path("config-items/search/", cis.ci_search, name="ci_search"),
     path("config-items/<int:pk>/", cis.CIDetailView.as_view(), name="ci_detail"),
     path("config-items/<int:pk>/edit/", cis.CIUpdateView.as_view(), name="ci_update"),
+    path("config-items/<int:pk>/relationships/", cis.CIRelationshipsView.as_view(), name="ci_relationships"),
     path("config-items/<int:pk>/relationships/new/", cis.RelationshipCreateView.as_view(), name="relationship_create"),
     path("relationships/<int:pk>/delete/", cis.RelationshipDeleteView.as_view(), name="relationship_delete"),
     path("services/", services.ServiceListView.as_view(), name="service_list"),

@@ -11,8 +11,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
-from django.views.generic import DeleteView, FormView
+from django.views.generic import DeleteView, FormView, ListView
 
 from cmdb import impact, selectors
 from cmdb.filters import ConfigurationItemFilter
@@ -50,6 +51,37 @@ class CIDetailView(DetailPage):
             relationship_form=RelationshipForm(ci=ci),
             **kwargs,
         )
+
+
+class CIRelationshipsView(PermissionMixin, ListView):
+    """Every relationship of a CI one way, paged: the CI page shows the first ones."""
+
+    permission_required = "cmdb.view_configurationitem"
+    template_name = "cmdb/ci_relationships.html"
+    paginate_by = 100
+    directions = {"outgoing": gettext_lazy("What %(ci)s relies on"), "incoming": gettext_lazy("What relies on %(ci)s")}
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.ci = get_object_or_404(ConfigurationItem, pk=kwargs["pk"])
+        self.direction = request.GET.get("direction")
+        if self.direction not in self.directions:
+            self.direction = "incoming"
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.ci_relationships(self.direction, self.ci)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        other = "target" if self.direction == "outgoing" else "source"
+        return {
+            **context,
+            "rows": [(link, getattr(link, other)) for link in context["object_list"]],
+            "ci": self.ci,
+            "direction": self.direction,
+            "title": str(self.directions[self.direction]) % {"ci": self.ci.name},
+            "query_string": f"direction={self.direction}",
+        }
 
 
 class CICreateView(CreatePage):

@@ -299,6 +299,8 @@ def detail_urls(count: int) -> list[str]:
     contact = ContactFactory(workplace=site)
     return [
         reverse("cmdb:ci_detail", args=[ci.pk]),
+        reverse("cmdb:ci_relationships", args=[ci.pk]) + "?direction=incoming",
+        reverse("cmdb:ci_relationships", args=[ci.pk]) + "?direction=outgoing",
         reverse("cmdb:service_detail", args=[service.pk]),
         reverse("cmdb:location_detail", args=[site.pk]),
         reverse("cmdb:supportgroup_detail", args=[group.pk]),
@@ -334,6 +336,40 @@ def test_ci_page_shows_the_services_it_affects_and_recent_changes(client, operat
     assert "erp-app" in page
     assert "Patch the ERP database" in page
     assert "Add a relationship" not in page  # operators read, they do not edit
+
+
+def test_a_hub_ci_shows_its_first_relationships_and_pages_through_the_rest(client, config_manager, monkeypatch):
+    monkeypatch.setattr("cmdb.selectors.RELATIONSHIPS_SHOWN", 3)
+    monkeypatch.setattr("cmdb.views.cis.CIRelationshipsView.paginate_by", 4)
+    switch = ConfigurationItemFactory(name="core-sw-01")
+    RelationshipFactory(source=switch, target=ConfigurationItemFactory(name="power-feed-a"))
+    for n in range(5):
+        RelationshipFactory(source=ConfigurationItemFactory(name=f"dist-sw-{n:02d}"), target=switch)
+    client.force_login(config_manager)
+
+    page = client.get(reverse("cmdb:ci_detail", args=[switch.pk])).text
+    assert [f"dist-sw-{n:02d}" in page for n in range(5)] == [True, True, True, False, False]
+    assert "The first 3 of 5: all of them" in page
+    assert page.count("all of them") == 1  # the one it relies on is shown whole
+
+    everything = client.get(reverse("cmdb:ci_relationships", args=[switch.pk]), {"direction": "incoming"}).text
+    rest = client.get(reverse("cmdb:ci_relationships", args=[switch.pk]), {"direction": "incoming", "page": 2}).text
+    assert "5 relationships." in everything
+    assert [f"dist-sw-{n:02d}" in everything for n in range(5)] == [True, True, True, True, False]
+    assert "dist-sw-04" in rest
+    assert "remove" in rest
+    relied_on = client.get(reverse("cmdb:ci_relationships", args=[switch.pk]), {"direction": "outgoing"}).text
+    assert "power-feed-a" in relied_on
+    assert "dist-sw-00" not in relied_on
+
+
+def test_only_those_who_may_see_the_cmdb_see_a_cis_relationships(client):
+    ci = ConfigurationItemFactory()
+    client.force_login(UserFactory())
+
+    response = client.get(reverse("cmdb:ci_relationships", args=[ci.pk]))
+
+    assert response.status_code == 403
 
 
 def test_service_page_shows_the_tree_it_is_built_from(client, operator):
