@@ -28,12 +28,19 @@ delete.
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
+from cmdb.models import ConfigurationItem
 from incidents.models import Incident, IncidentHistory
 
 
@@ -90,3 +97,108 @@ def column_label(column: str) -> str:
         return str(Incident._meta.get_field(column).verbose_name)
     except FieldDoesNotExist:
         return column  # a column dropped since the row was written
+
+
+# --- The history as people read it on the incident page ---------------------------------------------------
+
+HISTORY_PAGE_SIZE = 50
+VALUE_SHOWN = 200  # characters of a long text (the symptoms) shown in a row; the incident page has it whole
+
+
+@dataclass(frozen=True)
+class ShownChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class ShownEntry:
+    changed_at: datetime.datetime
+    operation_label: str
+    actor: str
+    context: str
+    changes: list[ShownChange]
+
+
+def shown_history(rows: list[IncidentHistory]) -> list[ShownEntry]:
+    """History rows for people: field labels, choices by their labels, times in the desk's time zone, and
+    the records a row names by id (caller, group, category, CIs...) by their names, looked up once per kind
+    of record for all the rows (at most one query per foreign key of the incident, whatever the rows)."""
+    entries = [_entry(row) for row in rows]
+    names = _names(entries)
+    return [
+        ShownEntry(
+            changed_at=entry.changed_at,
+            operation_label=entry.operation_label,
+            actor=(entry.actor.get_full_name() or entry.actor.get_username()) if entry.actor else _("the system"),
+            # A task's name says what "the system" was; a request's path is left out (the caller's links carry
+            # their signed token in it, which is the caller's to use).
+            context=entry.context if entry.context.startswith("task ") else "",
+            changes=_shown_changes(entry, names),
+        )
+        for entry in entries
+    ]
+
+
+def _shown_changes(entry: HistoryEntry, names: dict[type[models.Model], dict[Any, str]]) -> list[ShownChange]:
+    changes = [
+        ShownChange(
+            capfirst(change.label), _value(change.name, change.old, names), _value(change.name, change.new, names)
+        )
+        for change in entry.changes
+    ]
+    label = _("Configuration item")
+    changes += [ShownChange(label, "—", _ci(ci, names)) for ci in entry.cis_added]
+    changes += [ShownChange(label, _ci(ci, names), "—") for ci in entry.cis_removed]
+    return changes
+
+
+def _field_of(column: str) -> models.Field | None:
+    for field in Incident._meta.concrete_fields:
+        if field.column == column:
+            return field
+    return None
+
+
+def _names(entries: list[HistoryEntry]) -> dict[type[models.Model], dict[Any, str]]:
+    wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+    for entry in entries:
+        for change in entry.changes:
+            field = _field_of(change.name)
+            if field is not None and field.is_relation:
+                wanted[field.related_model].update(value for value in (change.old, change.new) if value is not None)
+        wanted[ConfigurationItem].update(entry.cis_added + entry.cis_removed)
+    return {model: _named(model, ids) for model, ids in wanted.items() if ids}
+
+
+def _named(model: type[models.Model], ids: set[Any]) -> dict[Any, str]:
+    fields = {field.name for field in model._meta.concrete_fields}
+    shown = next((name for name in ("number", "name", "username") if name in fields), None)
+    if shown is not None:
+        return dict(model._default_manager.filter(pk__in=ids).values_list("pk", shown))
+    return {pk: str(record) for pk, record in model._default_manager.in_bulk(ids).items()}
+
+
+def _ci(pk: int, names: dict[type[models.Model], dict[Any, str]]) -> str:
+    return names.get(ConfigurationItem, {}).get(pk) or _("CI #%(id)s (deleted)") % {"id": pk}
+
+
+def _value(column: str, value: Any, names: dict[type[models.Model], dict[Any, str]]) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    field = _field_of(column)
+    if field is None:
+        return str(value)
+    if field.is_relation:
+        return names.get(field.related_model, {}).get(value) or _("#%(id)s (deleted)") % {"id": value}
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        moment = parse_datetime(value)
+        if moment is not None:
+            return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+    text = str(value)
+    return text if len(text) <= VALUE_SHOWN else text[: VALUE_SHOWN - 1] + "…"

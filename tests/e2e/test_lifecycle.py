@@ -117,6 +117,11 @@ def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser,
     expect(page.get_by_label("Root-cause category")).to_have_value(str(vpn.pk))
     page.get_by_role("button", name="Close").click()
     expect(page.get_by_text(f"{incident.number} closed.")).to_be_visible()
+    # The audit history opens in place: the closure, by whom, in words.
+    page.get_by_role("heading", name="Audit history").click()
+    history = page.locator(".history-body")
+    expect(history.get_by_role("row", name=re.compile(r"^State Resolved Closed$"))).to_be_visible()
+    expect(history.get_by_role("rowheader").first).to_contain_text("changed")
     shots.take(page, "closed")
 
     incident.refresh_from_db()
