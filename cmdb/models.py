@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Concat, Lower, Upper
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cmdb.choices import (
@@ -232,6 +233,11 @@ class ConfigurationItem(models.Model):
     @property
     def status_badge(self) -> str:
         return CIStatus(self.status).colour
+
+    @property
+    def shown_attributes(self) -> list[tuple[str, object]]:
+        """The free attributes for people: "retention_days" as "Retention days"."""
+        return [(capfirst(str(name).replace("_", " ")), value) for name, value in self.attributes.items()]
 
     def clean(self) -> None:
         if not isinstance(self.attributes, dict):

@@ -297,7 +297,7 @@ def reopened_notify(incident: Incident, *, reason: str) -> None:
 
 
 def _when(moment: datetime.datetime | None) -> str:
-    return formats.date_format(timezone.localtime(moment), "j F Y, H:i") if moment else ""
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else ""
 
 
 def _name(user: AbstractBaseUser) -> str:

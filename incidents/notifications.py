@@ -418,4 +418,4 @@ def sla_notify(*, incident: Incident, target: str, stage: str) -> list[OutboxMes
 
 
 def _when(moment: Any) -> str:
-    return formats.date_format(timezone.localtime(moment), "j F Y, H:i") if moment else ""
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else ""

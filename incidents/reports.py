@@ -69,8 +69,8 @@ COLUMNS = (
     ("reported", _("Reported")),
     ("resolved", _("Resolved")),
     ("resolution_percent", _("Resolved in time (%)")),
-    ("mean_time_to_resolve", _("Mean time to resolve (hours)")),
-    ("mean_time_to_acknowledge", _("Mean time to acknowledge (hours)")),
+    ("mean_time_to_resolve", _("Mean time to resolve")),
+    ("mean_time_to_acknowledge", _("Mean time to acknowledge")),
     ("first_contact_percent", _("First contact (%)")),
     ("known_error_percent", _("With a known error (%)")),
     ("closed", _("Closed")),
@@ -114,6 +114,15 @@ def report(*, period: Period, dimension: Dimension) -> list[ReportRow]:
         )
         for row in rows
     ]
+
+
+# The CSV gives durations as hours with a decimal (a spreadsheet sums them); the page writes them out.
+CSV_UNITS = {"mean_time_to_resolve": _("hours"), "mean_time_to_acknowledge": _("hours")}
+
+
+def csv_header(column: str, label: str) -> str:
+    unit = CSV_UNITS.get(column)
+    return f"{label} ({unit})" if unit else str(label)
 
 
 def csv_value(row: ReportRow, column: str) -> str:

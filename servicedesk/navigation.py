@@ -23,6 +23,7 @@ class NavItem:
     label: str | Promise
     url_name: str
     visible: Callable[[User], bool]
+    also: tuple[str, ...] = ()  # pages elsewhere that belong to this entry (the reports to the dashboard)
 
 
 @dataclass(frozen=True)
@@ -70,11 +71,15 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Desk work"), "incidents:desk_worklist", _records_incidents),
     NavItem(_("Queue"), "queues:queue", _works_in_a_group),
     NavItem(_("Incidents"), "incidents:incident_list", _reads_incidents),
-    NavItem(_("Dashboard"), "incidents:dashboard", _sees_dashboard),
+    NavItem(_("Dashboard"), "incidents:dashboard", _sees_dashboard, also=("incidents:reports",)),
     NavItem(_("Knowledge"), "knowledge:search", _reads_knowledge),
     NavItem(_("CMDB"), "cmdb:index", _reads_cmdb),
     NavItem(_("Administration"), "admin:index", _administrator),
 ]
+
+
+# Pages under an entry's address that belong to no entry: the notifications, reached from the bell.
+OUTSIDE_NAVIGATION = ("incidents:notifications",)
 
 
 def navigation_for(request: HttpRequest) -> list[NavLink]:
@@ -82,8 +87,21 @@ def navigation_for(request: HttpRequest) -> list[NavLink]:
     if user is None or not user.is_authenticated:
         return []
     visible = [(item, reverse(item.url_name)) for item in NAVIGATION if item.visible(user)]
-    # The current entry is the one whose address is the longest start of the page's ("/incidents/new/"
-    # is "Log a call", not also "Incidents"); home is current on the home page only.
-    prefixes = [url for _, url in visible if url != "/" and request.path.startswith(url)]
-    current = max(prefixes, key=len) if prefixes else ("/" if request.path == "/" else None)
-    return [NavLink(item.label, url, url == current) for item, url in visible]
+    return [NavLink(item.label, url, url == _current(request.path, visible)) for item, url in visible]
+
+
+def _current(path: str, visible: list[tuple[NavItem, str]]) -> str | None:
+    """The address of the entry the page is under: the longest start of the page's address among the entries'
+    and the pages they take in ("/incidents/new/" is "Log a call", not also "Incidents"); home on the home page
+    only; none for a page outside the navigation."""
+    if any(path.startswith(reverse(name)) for name in OUTSIDE_NAVIGATION):
+        return None
+    starts = [
+        (prefix, url)
+        for item, url in visible
+        for prefix in (url, *(reverse(name) for name in item.also))
+        if prefix != "/" and path.startswith(prefix)
+    ]
+    if starts:
+        return max(starts, key=lambda start: len(start[0]))[1]
+    return "/" if path == "/" else None

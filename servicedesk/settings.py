@@ -122,6 +122,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
+# One way of writing dates and times everywhere (servicedesk/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["servicedesk.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

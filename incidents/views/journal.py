@@ -36,6 +36,9 @@ from servicedesk.forms import add_errors
 SHOW_ALL, SHOW_CUSTOMER, SHOW_CHANGES = "all", "customer", "changes"
 # Values of ``data`` that are lists but not an [old, new] pair.
 LISTS = {"recipients", "subordinates"}
+# Keys whose value is itself a list (the CIs' names): a change of one is a pair of lists, and a plain list of
+# two is the value as recorded, not a change.
+LIST_VALUED = {"cis"}
 MAX_RECIPIENTS_SHOWN = 5
 INLINE_TYPES = {file_type.content_type for file_type in journal.FILE_TYPES.values() if file_type.inline}
 
@@ -141,7 +144,7 @@ def _timeline_entry(incident: Incident, entry: Activity) -> TimelineEntry:
         changes=[
             Change(label=_label(key), old=_shown(key, pair[0]), new=_shown(key, pair[1]))
             for key, pair in data.items()
-            if key not in LISTS and isinstance(pair, list) and len(pair) == 2
+            if _is_change_pair(key, pair)
         ],
         recipients=recipients[:MAX_RECIPIENTS_SHOWN],
         more_recipients=max(len(recipients) - MAX_RECIPIENTS_SHOWN, 0),
@@ -150,6 +153,12 @@ def _timeline_entry(incident: Incident, entry: Activity) -> TimelineEntry:
             for attachment in entry.attachments.all()
         ],
     )
+
+
+def _is_change_pair(key: str, value: Any) -> bool:
+    if key in LISTS or not isinstance(value, list) or len(value) != 2:
+        return False
+    return key not in LIST_VALUED or all(isinstance(side, list) for side in value)
 
 
 def _author(entry: Activity, data: dict[str, Any]) -> str:
@@ -183,8 +192,10 @@ def _label(key: str) -> str:
 
 def _shown(key: str, value: Any) -> str:
     """A value of the journal's ``data`` for people: choices by label, times in the desk's time zone."""
-    if value is None or value == "":
+    if value is None or value == "" or value == []:
         return "—"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     model_field = _field(key)

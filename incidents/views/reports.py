@@ -59,7 +59,7 @@ def _csv(rows: list[reports.ReportRow], dimension: reports.Dimension, values: di
     name = f"incidents-per-{dimension.name}-{values['start']:%Y-%m-%d}-{values['end']:%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     writer = csv.writer(response)
-    writer.writerow([str(dimension.label), *(str(label) for _, label in reports.COLUMNS)])
+    writer.writerow([str(dimension.label), *(reports.csv_header(column, label) for column, label in reports.COLUMNS)])
     for row in rows:
         writer.writerow([safe_cell(row.name), *(reports.csv_value(row, column) for column, _ in reports.COLUMNS)])
     return response

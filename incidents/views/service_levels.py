@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from incidents import lifecycle, sla
 from incidents.models import Incident, Weekday
+from incidents.views.fragments import render_fragment
 
 
 @require_GET
@@ -36,7 +37,7 @@ def sla_ledger(request: HttpRequest, number: str) -> HttpResponse:
         "holidays": sorted(spec.holidays) if spec else [],
         "ledgers": ledgers,
     }
-    return render(request, "incidents/partials/sla_ledger.html", context)
+    return render_fragment(request, "incidents/partials/sla_ledger.html", context, title=_("How the clock counted"))
 
 
 @require_POST

@@ -363,6 +363,16 @@ def test_a_hub_ci_shows_its_first_relationships_and_pages_through_the_rest(clien
     assert "dist-sw-00" not in relied_on
 
 
+def test_a_cis_free_attributes_are_labelled_for_people(client, operator):
+    ci = ConfigurationItemFactory(attributes={"retention_days": 30, "functional_level": "2016"})
+    client.force_login(operator)
+
+    page = client.get(reverse("cmdb:ci_detail", args=[ci.pk])).text
+
+    assert "<dt>Retention days</dt><dd>30</dd>" in page
+    assert "retention_days" not in page
+
+
 def test_only_those_who_may_see_the_cmdb_see_a_cis_relationships(client):
     ci = ConfigurationItemFactory()
     client.force_login(UserFactory())

@@ -217,8 +217,11 @@ def test_a_report_is_exported_as_csv_and_bad_dates_are_refused(client, manager, 
     lines = response.content.decode().splitlines()
 
     assert response["Content-Disposition"].startswith('attachment; filename="incidents-per-service-')
-    assert lines[0].startswith("Service,Reported,Resolved,Resolved in time (%)")
+    assert lines[0].startswith("Service,Reported,Resolved,Resolved in time (%),Mean time to resolve (hours),")
     assert "Mail,2,2,50.0,12.5,0.5,50.0,50.0,2,4.0" in lines
+    page = client.get(reverse("incidents:reports"), query).text
+    assert "<td>12 h 30 min</td>" in page
+    assert "(hours)" not in page  # the page writes durations out
     refused = client.get(reverse("incidents:reports"), {**query, "end": (today - 10 * DAY).isoformat()})
     assert refused.status_code == 400 and "The period ends before it starts." in refused.text
 

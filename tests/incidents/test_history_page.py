@@ -112,3 +112,17 @@ def test_the_history_names_a_task_but_not_a_requests_address(client, operator, v
 
     assert "secret-signed-token" not in page
     assert "task incidents.tasks.incident_close_automatically" in page
+
+
+@pytest.mark.parametrize("name", ["incidents:history", "incidents:sla_ledger"])
+def test_a_part_of_the_incident_page_opened_on_its_own_is_a_page_with_a_way_back(client, operator, name):
+    incident = record(operator)
+    client.force_login(operator)
+    url = reverse(name, args=[incident.number])
+
+    alone = client.get(url).text
+    in_place = client.get(url, headers={"HX-Request": "true"}).text
+
+    assert f'href="{incident.get_absolute_url()}"' in alone
+    assert 'aria-label="Main"' in alone
+    assert "<html" not in in_place and 'aria-label="Main"' not in in_place

@@ -401,6 +401,19 @@ def test_change_entries_show_old_and_new_values_with_field_labels(client, operat
     assert escalated.author == operator.get_full_name()
 
 
+def test_the_cis_an_incident_was_recorded_with_are_not_a_change_but_a_change_of_them_is(operator):
+    incident = record(operator)
+    Activity.objects.create(incident=incident, kind=ActivityKind.RECORDED, data={"cis": ["RADIUS", "VPN"]})
+    Activity.objects.create(
+        incident=incident, kind=ActivityKind.FIELD_CHANGED, data={"cis": [["RADIUS"], ["RADIUS", "VPN"]]}
+    )
+    loaded = Incident.objects.prefetch_related("journal__attachments").get(pk=incident.pk)
+
+    recorded, changed = [item.changes for item in timeline(loaded)][-2:]
+    assert recorded == []
+    assert [(change.old, change.new) for change in changed] == [("RADIUS", "RADIUS, VPN")]
+
+
 def test_an_entry_without_an_author_is_by_the_system_or_the_caller(operator):
     incident = record(operator)
     Activity.objects.create(incident=incident, kind=ActivityKind.NOTIFICATION, text="Sent")

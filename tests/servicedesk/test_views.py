@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -199,3 +200,32 @@ def test_the_favicon_is_served_to_anonymous_browsers(client):
 
     assert response.status_code == 301
     assert response.url == "/static/img/favicon.svg"
+
+
+@pytest.mark.parametrize(
+    ("page", "current"),
+    [
+        ("incidents:incident_list", ["Incidents"]),
+        ("incidents:record", ["Log a call"]),
+        ("incidents:reports", ["Dashboard"]),
+        ("incidents:notifications", []),
+    ],
+)
+def test_the_navigation_marks_the_entry_a_page_is_under(client, operator, manager, page, current):
+    operator.groups.add(*manager.groups.all())  # sees every entry of the incidents
+    client.force_login(operator)
+
+    response = client.get(reverse(page))
+
+    assert [str(link.label) for link in response.context["navigation"] if link.current] == current
+
+
+def test_dates_and_times_are_written_one_way_everywhere():
+    from django.utils import formats
+
+    moment = datetime.datetime(2026, 11, 27, 17, 6, tzinfo=datetime.UTC)
+
+    written = {formats.date_format(moment, name) for name in ("DATETIME_FORMAT", "SHORT_DATETIME_FORMAT")}
+
+    assert written == {"27 Nov 2026, 17:06"}
+    assert formats.date_format(moment.date(), "SHORT_DATE_FORMAT") == "27 Nov 2026"
