@@ -233,3 +233,12 @@ def test_the_dashboard_is_found_at_its_short_address_with_its_period(client, man
 
     assert response.status_code == 302
     assert response["Location"] == reverse("incidents:dashboard") + "?period=last-month"
+
+
+def test_each_share_on_the_page_is_compared_with_the_period_before(client, manager, week):
+    client.force_login(manager)
+
+    page = client.get(reverse("incidents:dashboard"), {"period": "30-days"}).text
+
+    # responses, resolutions, both mean times, first contact and known errors
+    assert page.count("the period before: ") == 6
