@@ -10,12 +10,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import reports
+from incidents import lifecycle, reports
 from incidents.charts import bar_chart
 from incidents.dashboard import Period, dashboard, period_named
 from knowledge.models import Problem
 from tests.cmdb.factories import ConfigurationItemFactory, ServiceFactory
 from tests.incidents.factories import IncidentFactory
+from tests.incidents.workflow import resolved
 from tests.knowledge.factories import CategoryFactory, KnownErrorFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +81,19 @@ def test_the_figures_of_a_week_against_the_week_before(week):
     assert [(name, n) for _, name, n in figures.repeat_cis] == [("vpn-gw-01", 3)]
     assert sum(reported for _, reported, _ in figures.trend) == 4
     assert sum(resolved for _, _, resolved in figures.trend) == 2
+
+
+def test_a_rejected_fix_counts_as_reopened_and_its_resolution_no_more(operator, support_member, network, vpn):
+    incident = resolved(operator, vpn, network, support_member)
+    this_week = period_named("week")
+    assert dashboard(this_week).resolution.whole == 1
+
+    lifecycle.incident_reopen(by=operator, incident_id=incident.pk, reason="The caller says it fails again.")
+
+    figures = dashboard(this_week)
+    assert figures.closures["reopened"] == 1
+    assert (figures.resolution.whole, figures.mean_time_to_resolve.value) == (0, None)
+    assert figures.backlog_by_group == [(network.pk, "Network operations", 1)]
 
 
 def test_the_dashboard_costs_the_same_queries_whatever_the_data(week, django_assert_num_queries):
