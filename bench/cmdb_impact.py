@@ -316,6 +316,12 @@ def loaded() -> bool:
 # --- The measurements ------------------------------------------------------------------------------
 
 
+def spread(times: Sequence[float]) -> tuple[float, float, float]:
+    """Median, 95th percentile and maximum of measured times (every benchmark reports these three)."""
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(len(ordered) * 0.95) - 1)], ordered[-1]
+
+
 def timed[Sample](
     label: str, samples: Sequence[Sample], call: Callable[[Sample], int], *, counted: str = "rows"
 ) -> None:
@@ -328,10 +334,9 @@ def timed[Sample](
         started = time.perf_counter()
         sizes.append(call(sample))
         times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    p95 = times[min(len(times) - 1, round(len(times) * 0.95) - 1)]
+    median, p95, most = spread(times)
     print(
-        f"{label:<52} median {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   max {times[-1]:7.1f} ms"
+        f"{label:<52} median {median:7.1f} ms   p95 {p95:7.1f} ms   max {most:7.1f} ms"
         f"   {counted}: median {statistics.median(sizes):.0f}, max {max(sizes)}"
     )
 

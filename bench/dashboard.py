@@ -16,14 +16,11 @@ the slowest statements of one ``dashboard(period)`` call are shown under ``EXPLA
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 from collections.abc import Callable
 
-from cmdb_impact import BENCH_DATABASE, bench_database_url, setup_django
-from incidents_similar import INCIDENTS
-from incidents_similar import load as load_incidents
-from incidents_similar import loaded as incidents_loaded
+from cmdb_impact import bench_database_url, setup_django, spread
+from incidents_similar import ensure_loaded
 
 PERIODS = ("week", "last-month", "30-days")
 TARGET_MS = 200
@@ -38,9 +35,7 @@ def timings(call: Callable[[], object], *, runs: int, warm_up: int = 3) -> tuple
         started = time.perf_counter()
         call()
         times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    p95 = times[min(len(times) - 1, round(len(times) * 0.95) - 1)]
-    return statistics.median(times), p95, times[-1]
+    return spread(times)
 
 
 def render_page(period: str) -> Callable[[], object]:
@@ -164,8 +159,8 @@ def time_writes(*, samples: int) -> None:
                 transaction.set_rollback(True)
             if enabled is None:
                 continue
-            times.sort()
-            measured.append(f"{statistics.median(times):5.2f} / {times[round(len(times) * 0.95) - 1]:5.2f}")
+            median, p95, _most = spread(times)
+            measured.append(f"{median:5.2f} / {p95:5.2f}")
         print(f"  {label:<48} {measured[0]}  |  {measured[1]}")
 
 
@@ -179,11 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     setup_django(bench_database_url(), "incidents")
-    if args.reload or not incidents_loaded():
-        print(f"Loading {INCIDENTS:,} incidents...")
-        load_incidents(seed=args.seed)
-    else:
-        print(f"Reusing the incidents in {BENCH_DATABASE} (--reload to load them again).")
+    ensure_loaded(reload=args.reload, seed=args.seed)
     from django.db import connection
 
     with connection.cursor() as cursor:

@@ -412,6 +412,16 @@ def load(*, seed: int) -> None:
     )
 
 
+def ensure_loaded(*, reload: bool, seed: int) -> None:
+    """The million incidents in the benchmark database: loaded when missing or asked for, else reused (the
+    other incident benchmarks share them)."""
+    if reload or not loaded():
+        print(f"Loading {INCIDENTS:,} incidents...")
+        load(seed=seed)
+    else:
+        print(f"Reusing the incidents in {BENCH_DATABASE} (--reload to load them again).")
+
+
 def loaded() -> bool:
     from incidents.models import Incident
 
@@ -564,11 +574,7 @@ def main(argv: list[str] | None = None) -> None:
 
     url = bench_database_url()
     setup_django(url, "incidents")
-    if args.reload or not loaded():
-        print(f"Loading {INCIDENTS:,} incidents...")
-        load(seed=args.seed)
-    else:
-        print(f"Reusing the data in {BENCH_DATABASE} (--reload to load them again).")
+    ensure_loaded(reload=args.reload, seed=args.seed)
     describe()
     sample = queries(samples=args.samples, seed=args.seed)
     print(

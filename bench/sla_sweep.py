@@ -15,13 +15,10 @@ works them (outbox rows, notifications and journal entries are written and rolle
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
-from cmdb_impact import BENCH_DATABASE, bench_database_url, setup_django
-from incidents_similar import INCIDENTS
-from incidents_similar import load as load_incidents
-from incidents_similar import loaded as incidents_loaded
+from cmdb_impact import bench_database_url, setup_django, spread
+from incidents_similar import ensure_loaded
 
 OPEN_STATES = ("recorded", "classified", "investigating")
 
@@ -71,12 +68,8 @@ def measure(*, runs: int) -> None:
         looked_at = sla.sla_sweep(now=timezone.now())
         timings.append((time.perf_counter() - started) * 1000)
         assert looked_at == 0, "something was due: run the benchmark again to reset the next checks"  # noqa: S101
-    timings.sort()
-    p95 = timings[max(int(len(timings) * 0.95) - 1, 0)]
-    print(
-        f"sla_sweep with nothing due, {runs} runs: median {statistics.median(timings):.2f} ms,"
-        f" p95 {p95:.2f} ms, max {timings[-1]:.2f} ms"
-    )
+    median, p95, most = spread(timings)
+    print(f"sla_sweep with nothing due, {runs} runs: median {median:.2f} ms, p95 {p95:.2f} ms, max {most:.2f} ms")
     with connection.cursor() as cursor:
         due = sla.due_incidents(timezone.now()).only("pk").order_by("sla_next_check_at", "pk")[: sla.SWEEP_BATCH]
         query, params = due.query.sql_with_params()
@@ -123,11 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     setup_django(bench_database_url(), "incidents")
-    if args.reload or not incidents_loaded():
-        print(f"Loading {INCIDENTS:,} incidents...")
-        load_incidents(seed=args.seed)
-    else:
-        print(f"Reusing the incidents in {BENCH_DATABASE} (--reload to load them again).")
+    ensure_loaded(reload=args.reload, seed=args.seed)
     started = time.perf_counter()
     prepared = prepare(seed=args.seed)
     elapsed = time.perf_counter() - started
