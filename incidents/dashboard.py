@@ -96,6 +96,11 @@ PERIODS = {
 }
 
 
+def period_key(name: str | None) -> str:
+    """The picker's name of a period: ``name`` when it is one, else "week"."""
+    return name if name in PERIODS else "week"
+
+
 def period_named(name: str | None, *, now: datetime.datetime | None = None) -> Period:
     """A period of the picker, in the desk's time zone; "this week" when the name is unknown. Weeks start on
     Monday; "this week" and "this month" run to today and are compared with the whole week or month before."""
@@ -120,7 +125,7 @@ def period_named(name: str | None, *, now: datetime.datetime | None = None) -> P
         "last-month": (months[0].first, months[0].last, months[1]),
         "30-days": (today - 29 * day, today, None),
     }
-    key = name if name in spans else "week"
+    key = period_key(name)
     first, last, compared_with = spans[key]
     return Period(first, last, str(PERIODS[key]), compared_with)
 

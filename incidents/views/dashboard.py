@@ -25,7 +25,8 @@ from knowledge.forms import ProblemForm
 @require_GET
 @permission_required("incidents.view_dashboard", raise_exception=True)
 def dashboard_page(request: HttpRequest) -> HttpResponse:
-    period = dashboard.period_named(request.GET.get("period"))
+    key = dashboard.period_key(request.GET.get("period"))
+    period = dashboard.period_named(key)
     figures = dashboard.dashboard(period)
     links = Links(period)
     chart = bar_chart(
@@ -38,11 +39,15 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "figures": figures,
         "links": links,
         "chart": chart,
-        "periods": [(key, label, key == request.GET.get("period", "week")) for key, label in dashboard.PERIODS.items()],
+        "period_key": key,
+        "periods": [(name, label, name == key) for name, label in dashboard.PERIODS.items()],
         "repeat_threshold": dashboard.REPEAT_THRESHOLD,
     }
     template = "incidents/dashboard.html#serious" if getattr(request, "htmx", False) else "incidents/dashboard.html"
     return render(request, template, context)
+
+
+OPEN = [state.value for state in OPEN_STATES]
 
 
 class Links:
@@ -59,20 +64,17 @@ class Links:
 
     @property
     def open(self) -> str:
-        return self._list(state=[state.value for state in OPEN_STATES])
+        return self._list(state=OPEN)
 
     def priority(self, priority: int) -> str:
-        return self._list(state=[state.value for state in OPEN_STATES], priority=priority)
+        return self._list(state=OPEN, priority=priority)
 
     def group(self, group_id: int | None) -> str:
-        states = [state.value for state in OPEN_STATES]
-        if group_id:
-            return self._list(state=states, assigned_group=group_id)
-        return self._list(state=states, no_group="true")
+        return self._list(state=OPEN, assigned_group=group_id) if group_id else self._list(state=OPEN, no_group="true")
 
     @property
     def serious(self) -> str:
-        return self._list(state=[state.value for state in OPEN_STATES], serious="true")
+        return self._list(state=OPEN, serious="true")
 
     @property
     def reported(self) -> str:

@@ -256,3 +256,12 @@ def test_each_share_on_the_page_is_compared_with_the_period_before(client, manag
 
     # responses, resolutions, both mean times, first contact and known errors
     assert page.count("the period before: ") == 6
+
+
+def test_an_unknown_period_shows_this_week_and_marks_it(client, manager):
+    client.force_login(manager)
+
+    page = client.get(reverse("incidents:dashboard"), {"period": "fortnight"}).text
+
+    assert re.search(r'href="\?period=week" aria-current="page">This week<', page)
+    assert "Dashboard: This week" in page
