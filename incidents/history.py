@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
@@ -90,13 +89,8 @@ def _entry(row: IncidentHistory) -> HistoryEntry:
 
 def column_label(column: str) -> str:
     """The incident field's label for a column name (``caller_id`` → "caller"); the name itself if none."""
-    for field in Incident._meta.concrete_fields:
-        if field.column == column:
-            return str(field.verbose_name)
-    try:
-        return str(Incident._meta.get_field(column).verbose_name)
-    except FieldDoesNotExist:
-        return column  # a column dropped since the row was written
+    field = _field_of(column)
+    return str(field.verbose_name) if field is not None else column  # a column dropped since the row was written
 
 
 # --- The history as people read it on the incident page ---------------------------------------------------
