@@ -34,13 +34,12 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
-from django.utils import formats, timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from cmdb.models import ConfigurationItem
 from incidents.models import Incident, IncidentHistory
+from incidents.values import shown
 
 
 @dataclass(frozen=True)
@@ -179,20 +178,8 @@ def _ci(pk: int, names: dict[type[models.Model], dict[Any, str]]) -> str:
 
 
 def _value(column: str, value: Any, names: dict[type[models.Model], dict[Any, str]]) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
     field = _field_of(column)
-    if field is None:
-        return str(value)
-    if field.is_relation:
+    if field is not None and field.is_relation and value is not None:
         return names.get(field.related_model, {}).get(value) or _("#%(id)s (deleted)") % {"id": value}
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(field, models.DateTimeField) and isinstance(value, str):
-        moment = parse_datetime(value)
-        if moment is not None:
-            return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
-    text = str(value)
+    text = shown(field, value)
     return text if len(text) <= VALUE_SHOWN else text[: VALUE_SHOWN - 1] + "…"
