@@ -131,10 +131,7 @@ def incident_classify(
         errors["category"] = [_("Choose a category.")]
     elif not category.active:
         errors["category"] = [_("%(category)s is retired; choose a current category.") % {"category": category}]
-    if impact not in Impact.values:
-        errors["impact"] = [_("Choose an impact from high (1) to low (3).")]
-    if urgency not in Urgency.values:
-        errors["urgency"] = [_("Choose an urgency from high (1) to low (3).")]
+    check_scales(errors, impact=impact, urgency=urgency)
     check_minutes(errors, minutes_spent)
     raise_if(errors)
 
@@ -329,7 +326,7 @@ def incident_await_caller(
         text=reason.strip(),
         data={"step": "await_caller", "awaiting_caller_since": [None, now.isoformat()]},
     )
-    _ask_caller(incident, question=reason.strip())
+    notifications.caller_awaiting_answer(incident, question=reason.strip())
     return incident
 
 
@@ -360,16 +357,10 @@ def incident_resume(
 
     now = timezone.now()
     since = incident.awaiting_caller_since
-    before = {
-        "response_due_at": _shown(incident.response_due_at),
-        "resolution_due_at": _shown(incident.resolution_due_at),
-    }
+    due_fields = ["response_due_at", "resolution_due_at"]
+    before = _values(incident, due_fields)
     sla.clock_resume(incident=incident, at=now, reason=note.strip() or _("Resumed."))
     _save(incident, [])
-    after = {
-        "response_due_at": _shown(incident.response_due_at),
-        "resolution_due_at": _shown(incident.resolution_due_at),
-    }
     _journal(
         incident,
         by=by,
@@ -380,7 +371,7 @@ def incident_resume(
             "step": "resume",
             "via": "caller_link" if via_caller else "desk",
             "awaiting_caller_since": [since.isoformat(), None],
-            **_diff(before, after),
+            **_diff(before, _values(incident, due_fields)),
         },
     )
     return incident
@@ -423,11 +414,8 @@ def incident_take_back(
 
 
 def may_take_back(incident: Incident, user: Any) -> bool:
-    return (
-        incident.state == State.INVESTIGATING
-        and incident.assigned_group_id is not None
-        and user.has_perm("incidents.escalate_incident")
-    )
+    """The desk takes back what a group holds, unless the serious-incident gate is closed (as for every step)."""
+    return _group_work_possible(incident) and user.has_perm("incidents.escalate_incident")
 
 
 def may_pause(incident: Incident, user: Any) -> bool:
@@ -444,10 +432,6 @@ def _ensure_may_pause(incident: Incident, by: AbstractBaseUser) -> None:
         raise PermissionDenied(
             _("Only the service desk or members of the assigned group may put %(number)s on hold.") % _context(incident)
         )
-
-
-def _ask_caller(incident: Incident, *, question: str) -> None:
-    notifications.caller_awaiting_answer(incident, question=question)
 
 
 @transaction.atomic
@@ -894,6 +878,14 @@ def check_minutes(errors: dict[str, list[str]], minutes_spent: int) -> None:
         ]
 
 
+def check_scales(errors: dict[str, list[str]], *, impact: int, urgency: int) -> None:
+    """Impact and urgency, each on the desk's scale from high (1) to low (3)."""
+    if impact not in Impact.values:
+        errors["impact"] = [_("Choose an impact from high (1) to low (3).")]
+    if urgency not in Urgency.values:
+        errors["urgency"] = [_("Choose an urgency from high (1) to low (3).")]
+
+
 def raise_if(errors: dict[str, list[str]]) -> None:
     if errors:
         raise ValidationError(errors)
@@ -1046,10 +1038,11 @@ def _close(
 def _values(incident: Incident, fields: list[str]) -> dict[str, Any]:
     """What the journal shows of these fields: labels of related rows (as they were named then), raw values
     of choices, ISO times."""
-    return {name: _shown(getattr(incident, name)) for name in fields}
+    return {name: journal_value(getattr(incident, name)) for name in fields}
 
 
-def _shown(value: Any) -> Any:
+def journal_value(value: Any) -> Any:
+    """One value as the journal keeps it (``_values``); ``services`` shows the details it corrects the same way."""
     if isinstance(value, Category):
         return value.path_label
     if isinstance(value, AbstractBaseUser):

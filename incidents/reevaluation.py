@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents import selectors, sla
-from incidents.choices import ActivityKind, Impact, ReevaluationOutcome, State, Urgency
+from incidents.choices import ActivityKind, ReevaluationOutcome, State
+from incidents.lifecycle import check_scales, raise_if
 from incidents.models import Activity, Incident, Reevaluation, may_work
 from incidents.priority import priority_for, serious_at
 
@@ -45,16 +46,12 @@ def reevaluation_request(
             % {"number": incident.number}
         )
     errors: dict[str, list[str]] = {}
-    if impact not in Impact.values:
-        errors["impact"] = [_("Choose an impact from high (1) to low (3).")]
-    if urgency not in Urgency.values:
-        errors["urgency"] = [_("Choose an urgency from high (1) to low (3).")]
+    check_scales(errors, impact=impact, urgency=urgency)
     if not reason.strip():
         errors["reason"] = [_("Say what you found that changes the impact or urgency.")]
     if not errors and (impact, urgency) == (incident.impact, incident.urgency):
         errors["impact"] = [_("These are already its impact and urgency.")]
-    if errors:
-        raise ValidationError(errors)
+    raise_if(errors)
     if incident.reevaluations.filter(outcome=ReevaluationOutcome.PENDING).exists():
         raise ValidationError(
             _("A re-evaluation of %(number)s already waits for the desk.") % {"number": incident.number}
@@ -99,14 +96,11 @@ def reevaluation_decide(
     impact = request.proposed_impact if impact is None else impact
     urgency = request.proposed_urgency if urgency is None else urgency
     errors: dict[str, list[str]] = {}
-    if accept and impact not in Impact.values:
-        errors["impact"] = [_("Choose an impact from high (1) to low (3).")]
-    if accept and urgency not in Urgency.values:
-        errors["urgency"] = [_("Choose an urgency from high (1) to low (3).")]
-    if not accept and not note.strip():
+    if accept:
+        check_scales(errors, impact=impact, urgency=urgency)
+    elif not note.strip():
         errors["note"] = [_("Say why the values stay as they are.")]
-    if errors:
-        raise ValidationError(errors)
+    raise_if(errors)
 
     data: dict[str, object] = {"outcome": ReevaluationOutcome.ACCEPTED if accept else ReevaluationOutcome.DECLINED}
     if accept:

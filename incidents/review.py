@@ -46,12 +46,18 @@ def incident_review(incident: Incident) -> Review:
     problems = list(
         Problem.objects.filter(related, state__in=OPEN_PROBLEM_STATES).distinct().order_by("-created_at")[:LIMIT]
     )
-    known_errors = known_error_matches(
+    known_errors = incident_known_errors(incident)
+    changes = list(changes_around(ci_ids=ci_ids, moment=timezone.now())) if ci_ids else []
+    return Review(known_errors=known_errors, problems=problems, changes=changes)
+
+
+def incident_known_errors(incident: Incident) -> list[KnownErrorMatch]:
+    """The published known errors ranked for ``incident``, best first (its CIs must be loaded): the review
+    panel's, and the ones the classification and the first-line fix offer."""
+    return known_error_matches(
         text=f"{incident.short_description} {incident.symptoms}",
         service_id=incident.service_id,
-        ci_ids=ci_ids,
+        ci_ids=[ci.pk for ci in incident.cis.all()],
         category_id=incident.category_id,
         limit=LIMIT,
     )
-    changes = list(changes_around(ci_ids=ci_ids, moment=timezone.now())) if ci_ids else []
-    return Review(known_errors=known_errors, problems=problems, changes=changes)

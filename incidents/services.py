@@ -77,16 +77,12 @@ def incident_record(
     errors: dict[str, list[str]] = {}
     if occurred_at > now + CLOCK_SKEW:
         errors.setdefault("occurred_at", []).append(_("The incident cannot have occurred in the future."))
-    if impact not in Impact.values:
-        errors.setdefault("impact", []).append(_("Choose an impact from high (1) to low (3)."))
-    if urgency not in Urgency.values:
-        errors.setdefault("urgency", []).append(_("Choose an urgency from high (1) to low (3)."))
+    lifecycle.check_scales(errors, impact=impact, urgency=urgency)
     if not caller.active:
         errors.setdefault("caller", []).append(_("This caller is no longer active."))
     if parent is not None and not parent.is_open:
         errors.setdefault("parent", []).append(_("A subordinate can only be recorded under an open incident."))
-    if errors:
-        raise ValidationError(errors)
+    lifecycle.raise_if(errors)
 
     priority = priority_for(impact, urgency, selectors.priority_matrix())
     incident = Incident(
@@ -333,6 +329,11 @@ def incidents_attach(
 DETAIL_FIELDS = ("short_description", "symptoms", "channel", "service", "location", "affected_users")
 
 
+def may_edit(incident: Incident, user: AbstractBaseUser) -> bool:
+    """Who may correct an incident's details now: the page's button and form (``incident_update`` decides again)."""
+    return incident.state != State.CLOSED and may_handle(incident, user)
+
+
 @transaction.atomic
 def incident_update(
     *,
@@ -377,8 +378,7 @@ def incident_update(
         errors["channel"] = [_("Choose how the call came in.")]
     if affected_users < 1:
         errors["affected_users"] = [_("At least the caller is affected.")]
-    if errors:
-        raise ValidationError(errors)
+    lifecycle.raise_if(errors)
 
     wanted = {
         "short_description": short_description.strip(),
@@ -389,7 +389,7 @@ def incident_update(
         "affected_users": affected_users,
     }
     changes = {
-        name: [_shown(getattr(incident, name)), _shown(value)]
+        name: [lifecycle.journal_value(getattr(incident, name)), lifecycle.journal_value(value)]
         for name, value in wanted.items()
         if getattr(incident, name) != value
     }
@@ -411,11 +411,6 @@ def incident_update(
         incident=incident, kind=ActivityKind.FIELD_CHANGED, author=by, data=changes, incident_version=incident.version
     )
     return incident
-
-
-def _shown(value: object) -> object:
-    """A value as the journal keeps it: related rows by name (as they were called then)."""
-    return str(value) if isinstance(value, Service | Location) else value
 
 
 @transaction.atomic

@@ -87,9 +87,8 @@ class ResolveAtFirstLineForm(ResolutionForm):
         empty_label=_("None: fixed without a known error"),
     )
 
-    def __init__(self, *args: Any, matches: list[Any] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.matches = list(matches)
         field = self.fields["known_error"]
         # The radio buttons offer the ranked matches; any published known error is accepted by number.
         field.choices = [("", field.empty_label)] + [

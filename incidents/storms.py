@@ -58,8 +58,7 @@ class Storm:
 
 def incident_storms(*, now: datetime.datetime | None = None) -> list[Storm]:
     """The storms going on now, the largest first (two queries)."""
-    since = (now or timezone.now()) - datetime.timedelta(minutes=settings.INCIDENT_STORM_MINUTES)
-    recent = list(_candidates().filter(reported_at__gte=since)[: MAX_INCIDENTS * 5])
+    recent = list(_candidates().filter(reported_at__gte=_window_start(now))[: MAX_INCIDENTS * 5])
     by_service: dict[int, list[Incident]] = defaultdict(list)
     by_ci: dict[int, list[Incident]] = defaultdict(list)
     ci_names: dict[int, str] = {}
@@ -86,8 +85,7 @@ def incident_storms(*, now: datetime.datetime | None = None) -> list[Storm]:
 
 def storm_on(*, scope: str, scope_id: int, now: datetime.datetime | None = None) -> Storm | None:
     """The storm on one service or CI now, or ``None`` when there are too few recent calls for one."""
-    since = (now or timezone.now()) - datetime.timedelta(minutes=settings.INCIDENT_STORM_MINUTES)
-    incidents = scoped_candidates(scope=scope, scope_id=scope_id).filter(reported_at__gte=since)
+    incidents = scoped_candidates(scope=scope, scope_id=scope_id).filter(reported_at__gte=_window_start(now))
     found = list(incidents[:MAX_INCIDENTS])
     if len(found) < settings.INCIDENT_STORM_CALLS:
         return None
@@ -103,6 +101,11 @@ def scoped_candidates(*, scope: str, scope_id: int) -> QuerySet[Incident]:
     if scope not in SCOPES:
         raise ValueError(f"unknown storm scope {scope!r}")
     return _candidates().filter(**({"service_id": scope_id} if scope == SERVICE else {"cis": scope_id}))
+
+
+def _window_start(now: datetime.datetime | None) -> datetime.datetime:
+    """Calls reported since then count towards a storm."""
+    return (now or timezone.now()) - datetime.timedelta(minutes=settings.INCIDENT_STORM_MINUTES)
 
 
 def _candidates() -> QuerySet[Incident]:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cmdb.impact import changes_around
-from incidents import evidence, lifecycle, notices, reevaluation, selectors, storms
+from incidents import evidence, lifecycle, notices, reevaluation, selectors, services, storms
 from incidents.filters import IncidentFilter
 from incidents.forms import AcceptImpactForm, InformUsersForm
 from incidents.models import Incident, is_group_member
@@ -68,7 +68,7 @@ class IncidentDetailView(DetailPage):
             "may_pause": lifecycle.may_pause(incident, self.request.user),
             "may_take_back": lifecycle.may_take_back(incident, self.request.user),
         }
-        if incident.is_open and steps.may_edit(incident, self.request.user):
+        if incident.is_open and services.may_edit(incident, self.request.user):
             context["review"] = incident_review(incident)
         if incident.pending_reevaluations:
             waiting = incident.pending_reevaluations[0]
@@ -102,7 +102,7 @@ def step_buttons(incident: Incident, user: Any) -> list[dict[str, Any]]:
     if review.may_promote(incident, user):
         url = reverse("incidents:promote", args=[incident.number])
         buttons.append({"name": "promote", "label": _("Promote to known error"), "url": url, "post": False})
-    if steps.may_edit(incident, user):
+    if services.may_edit(incident, user):
         url = reverse("incidents:edit", args=[incident.number])
         buttons.append({"name": "edit", "label": _("Change details"), "url": url, "post": False})
     return buttons

@@ -132,7 +132,7 @@ def similar(request: HttpRequest) -> HttpResponse:
     text = " ".join(request.GET.get(name, "") for name in ("short_description", "symptoms")).strip()
     caller_id = _int(request.GET.get("caller_id"))
     service_id = _int(request.GET.get("service"))
-    names = [line.strip() for line in request.GET.get("cis", "").splitlines() if line.strip()][:50]
+    names = _ci_names(request, limit=50)
     ci_ids = list(ConfigurationItem.objects.filter(name__in=names).values_list("pk", flat=True)) if names else []
     incidents = similar_incidents(text=text, caller_id=caller_id, service_id=service_id, ci_ids=ci_ids)
     known_errors = known_error_matches(text=text, service_id=service_id, ci_ids=ci_ids, limit=5) if text else []
@@ -165,6 +165,11 @@ def _with_masters(matches: list[SimilarIncident], *, caller_id: int | None) -> l
     return rows
 
 
+def _ci_names(request: HttpRequest, *, limit: int) -> list[str]:
+    """The CI names typed on the logging form so far (``?cis=``, one per line), the first ``limit`` of them."""
+    return [line.strip() for line in request.GET.get("cis", "").splitlines() if line.strip()][:limit]
+
+
 def _int(value: str | None) -> int | None:
     try:
         return int(value) if value else None
@@ -189,7 +194,7 @@ def priority_preview(request: HttpRequest) -> HttpResponse:
 def ci_context(request: HttpRequest) -> HttpResponse:
     """What the CMDB says about the CIs on the logging form (htmx, as they are chosen): the services each
     one affects through the graph, and the changes on them in the last 72 hours or the next 24."""
-    names = [line.strip() for line in request.GET.get("cis", "").splitlines() if line.strip()][:MAX_CONTEXT_CIS]
+    names = _ci_names(request, limit=MAX_CONTEXT_CIS)
     cis = list(ConfigurationItem.objects.filter(name__in=names).only("id", "name").order_by("name")) if names else []
     changes = list(changes_around(ci_ids=[ci.pk for ci in cis], moment=timezone.now()))
     rows = [{"ci": ci, "services": affected_services(ci_id=ci.pk)} for ci in cis]

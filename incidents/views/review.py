@@ -15,7 +15,6 @@ from cmdb.models import Change
 from incidents import selectors, services
 from incidents.choices import State
 from incidents.models import Incident
-from incidents.views.steps import may_edit
 from knowledge.forms import KnownErrorForm
 from knowledge.models import KnownError, Problem
 
@@ -45,7 +44,7 @@ def may_promote(incident: Incident, user) -> bool:
         incident.state == State.RESOLVED
         and incident.known_error_id is None
         and user.has_perm("knowledge.add_knownerror")
-        and may_edit(incident, user)
+        and services.may_edit(incident, user)
     )
 
 

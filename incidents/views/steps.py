@@ -21,7 +21,8 @@ from django.views.decorators.http import require_http_methods
 
 from incidents import lifecycle, selectors, services
 from incidents.choices import State
-from incidents.models import Incident, may_handle
+from incidents.models import Incident
+from incidents.review import incident_known_errors
 from incidents.step_forms import (
     AcknowledgeForm,
     AssignForm,
@@ -34,19 +35,13 @@ from incidents.step_forms import (
     ResolveForm,
     StepForm,
 )
-from knowledge.matching import known_error_matches
 from servicedesk.forms import add_errors
 
 
 def _first_line_matches(incident: Incident) -> dict[str, Any]:
     """The published known errors ranked for this incident: shown when classifying, offered as the
     workaround to apply when resolving at first line."""
-    text = f"{incident.short_description} {incident.symptoms}"
-    ci_ids = [ci.pk for ci in incident.cis.all()]
-    matches = known_error_matches(
-        text=text, service_id=incident.service_id, ci_ids=ci_ids, category_id=incident.category_id, limit=5
-    )
-    return {"matches": matches}
+    return {"matches": incident_known_errors(incident)}
 
 
 @dataclass(frozen=True)
@@ -111,13 +106,14 @@ PAGES = {
 
 @require_http_methods(["GET", "POST"])
 def step(request: HttpRequest, number: str, name: str) -> HttpResponse:
-    page = PAGES.get(name.replace("-", "_"))
+    name = name.replace("-", "_")
+    page = PAGES.get(name)
     if page is None:
         raise Http404
     incident = get_object_or_404(selectors.incident_for_step(), number=number)
     try:
         # PermissionDenied goes on to the 403 page with its sentence; state and gate go back to the incident.
-        lifecycle.ensure_step_allowed(incident=incident, step=name.replace("-", "_"), user=request.user)
+        lifecycle.ensure_step_allowed(incident=incident, step=name, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return HttpResponseRedirect(incident.get_absolute_url())
@@ -141,7 +137,7 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
     if incident.state == State.CLOSED:
         messages.error(request, _("%(number)s is closed: its details are history.") % {"number": incident.number})
         return HttpResponseRedirect(incident.get_absolute_url())
-    if not may_edit(incident, request.user):
+    if not services.may_edit(incident, request.user):
         raise PermissionDenied(
             _("Only the service desk or the group working on %(number)s may change its details.")
             % {"number": incident.number}
@@ -165,8 +161,3 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
         "title": _("Change the details of %(number)s") % {"number": incident.number},
     }
     return render(request, "incidents/step.html", context, status=400 if form.is_bound else 200)
-
-
-def may_edit(incident: Incident, user: Any) -> bool:
-    """Who may correct an incident's details (``services.incident_update`` decides again on saving)."""
-    return incident.state != State.CLOSED and may_handle(incident, user)

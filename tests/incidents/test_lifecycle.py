@@ -14,13 +14,13 @@ from django.utils import timezone
 from django_fsm import has_transition_perm
 
 from cmdb.choices import SupportTier
-from incidents import lifecycle, notices
+from incidents import lifecycle, notices, services
 from incidents.choices import ActivityKind, Impact, Priority, ResolutionCode, State, Urgency, Visibility
 from incidents.models import Activity, Incident
-from tests.cmdb.factories import ChangeFactory, SupportGroupFactory
+from tests.cmdb.factories import ChangeFactory, ContactFactory, SupportGroupFactory
 from tests.factories import UserFactory
 from tests.incidents.factories import IncidentFactory
-from tests.incidents.workflow import classified, investigating, record, resolved
+from tests.incidents.workflow import classified, investigating, record, resolved, send_serious_notices
 from tests.knowledge.factories import CategoryFactory, KnownErrorFactory, ProblemFactory
 
 pytestmark = pytest.mark.django_db
@@ -193,6 +193,26 @@ def test_escalation_across_tiers_keeps_the_desk_as_owner_and_starts_a_new_handof
     assert second.data["assigned_group"] == ["Network operations", "Network engineering"]
     assert second.data["tier"] == [2, 3]
     assert second.data["assignee"] == [support_member.get_full_name(), None]
+
+
+def test_the_desk_is_offered_to_take_back_a_serious_incident_only_once_its_notices_are_out(
+    operator, manager, network, vpn
+):
+    incident = investigating(operator, vpn, network)
+    services.incident_add_call(
+        by=operator, incident_id=incident.pk, caller=ContactFactory(), symptoms="The whole floor is down.",
+        affected_users=40, impact=Impact.HIGH, urgency=Urgency.HIGH,
+    )  # fmt: skip
+    incident = Incident.objects.get(pk=incident.pk)
+    assert incident.serious
+
+    assert not lifecycle.may_take_back(incident, operator)
+    with pytest.raises(ValidationError) as refused:
+        lifecycle.incident_take_back(by=operator, incident_id=incident.pk, reason="Wrong group")
+    assert refused.value.code == "notices_sent"
+
+    send_serious_notices(operator, incident)
+    assert lifecycle.may_take_back(Incident.objects.get(pk=incident.pk), operator)
 
 
 def test_escalation_needs_another_active_support_group_and_a_reason(operator, network, vpn):
