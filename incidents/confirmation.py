@@ -27,7 +27,6 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -37,7 +36,6 @@ from cmdb.models import Contact
 from incidents import notifications
 from incidents.choices import State, Visibility
 from incidents.models import Incident
-from incidents.outbox import outbox_write
 
 SALT = "incidents.confirmation"
 
@@ -201,25 +199,17 @@ def confirmation_requests_queue(incidents: list[Incident]) -> None:
                 recipients=[],
             )
             continue
-        subject = _("[%(number)s] Resolved: %(summary)s") % {
-            "number": incident.number,
-            "summary": incident.short_description,
-        }
-        context = {
-            "incident": incident,
-            "caller": caller,
-            "works_url": caller_link_url(incident, Answer.WORKS),
-            "broken_url": caller_link_url(incident, Answer.BROKEN),
-            "days": answer_days(incident),
-            "desk": notifications.desk_contact(),
-        }
-        outbox_write(
-            incident=incident,
+        subject, _written = notifications.caller_mail_write(
+            incident,
+            caller=caller,
             kind="resolved",
-            recipient=caller.email,
-            subject=subject,
-            body_text=render_to_string("incidents/email/confirmation_request.txt", context),
-            body_html=render_to_string("incidents/email/confirmation_request.html", context),
+            what=_("Resolved"),
+            template="confirmation_request",
+            context={
+                "works_url": caller_link_url(incident, Answer.WORKS),
+                "broken_url": caller_link_url(incident, Answer.BROKEN),
+                "days": answer_days(incident),
+            },
         )
         notifications.journal_notification(
             incident,
@@ -231,23 +221,13 @@ def confirmation_requests_queue(incidents: list[Incident]) -> None:
         )
 
 
-def reopened_recipients(incident: Incident) -> list[str]:
-    """Who hears that the caller reopened: the group's mailbox and its active members with an address; with
-    no group (a first-line fix), the desk owner."""
-    if incident.assigned_group_id is None:
-        owner = incident.desk_owner
-        return [owner.email] if owner.email and owner.is_active else []
-    group = incident.assigned_group
-    members = group.members.filter(is_active=True).exclude(email="").values_list("email", flat=True)
-    return sorted({*members, *([group.email] if group.email else [])})
-
-
 def reopened_notify(incident: Incident, *, reason: str) -> None:
-    """Journal the mail telling the group (or the desk owner) that the caller reopened, and send it after commit.
+    """Journal the mail telling the group (or, for a first-line fix, the desk owner) that the caller reopened,
+    and send it after commit; a bell for each of them.
 
     Call inside the reopening transaction, after the incident was saved.
     """
-    recipients = reopened_recipients(incident)
+    users, recipients = notifications.group_or_owner(incident)
     who = incident.assigned_group.name if incident.assigned_group_id else _name(incident.desk_owner)
     if not recipients:
         notifications.journal_notification(
@@ -257,32 +237,24 @@ def reopened_notify(incident: Incident, *, reason: str) -> None:
             recipients=[],
         )
         return
-    subject = _("[%(number)s] Reopened by the caller: %(summary)s") % {
-        "number": incident.number,
-        "summary": incident.short_description,
-    }
-    context = {
-        "incident": incident,
-        "caller": incident.caller,
-        "reason": reason,
-        "group": incident.assigned_group,
-        "url": settings.SITE_URL + incident.get_absolute_url(),
-    }
-    body_text = render_to_string("incidents/email/reopened_by_caller.txt", context)
-    body_html = render_to_string("incidents/email/reopened_by_caller.html", context)
-    for recipient in recipients:
-        outbox_write(
-            incident=incident,
+    subject = notifications.subject_for(incident, _("Reopened by the caller"))
+    notifications.write_mails(
+        incident,
+        notifications.mails(
             kind="reopened_by_caller",
-            recipient=recipient,
+            recipients=recipients,
             subject=subject,
-            body_text=body_text,
-            body_html=body_html,
-        )
+            template="reopened_by_caller",
+            context={
+                "incident": incident,
+                "caller": incident.caller,
+                "reason": reason,
+                "group": incident.assigned_group,
+            },
+        ),
+    )
     notifications.notify_staff(
-        users=notifications.group_members(incident.assigned_group)
-        if incident.assigned_group_id
-        else [incident.desk_owner],
+        users=users,
         incident=incident,
         kind="reopened_by_caller",
         text=_("%(number)s was reopened by the caller: %(reason)s") % {"number": incident.number, "reason": reason},

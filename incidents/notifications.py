@@ -181,32 +181,33 @@ def managers_of(incident: Incident) -> list[AbstractBaseUser]:
     return list(get_user_model().objects.filter(condition, is_active=True).distinct().order_by("pk"))
 
 
-def _caller_mail(
-    incident: Incident, *, notice: str, what: str, template: str, text: str, context: dict[str, Any] | None = None
-) -> list[OutboxMessage]:
-    caller = incident.caller
-    if not caller.email:
-        return []
+def group_or_owner(incident: Incident) -> tuple[list[AbstractBaseUser], list[str]]:
+    """Who holds the incident: the assigned group (active members, and the mailbox) or, while the desk holds
+    it, the desk owner. The users (bell) and the addresses (mail)."""
+    if incident.assigned_group_id:
+        members = group_members(incident.assigned_group)
+        return members, group_addresses(incident.assigned_group, members)
+    owner = incident.desk_owner
+    return [owner], [owner.email] if owner.email and owner.is_active else []
+
+
+def caller_mail_write(
+    incident: Incident, *, caller: Any, kind: str, what: str, template: str, context: dict[str, Any] | None = None
+) -> tuple[str, list[OutboxMessage]]:
+    """Write one mail to a caller who has an address (callers get no link to the incident page): its subject
+    and the rows written. The caller journals it."""
     subject = subject_for(incident, what)
     written = write_mails(
         incident,
         mails(
-            kind=notice,
+            kind=kind,
             recipients=[caller.email],
             subject=subject,
             template=template,
             context={"incident": incident, "caller": caller, **(context or {})},
         ),
     )
-    journal_notification(
-        incident,
-        notice=notice,
-        text=text,
-        recipients=[caller.email],
-        subject=subject,
-        visibility=Visibility.CUSTOMER,
-    )
-    return written
+    return subject, written
 
 
 # --- to the caller ------------------------------------------------------------------------------------
@@ -220,17 +221,8 @@ def caller_recorded(incident: Incident, *, caller: Any) -> dict[str, Any]:
     """
     if not caller.email:
         return {}
-    subject = subject_for(incident, _("Recorded"))
-    write_mails(
-        incident,
-        mails(
-            kind="recorded",
-            recipients=[caller.email],
-            subject=subject,
-            template="recorded",
-            context={"incident": incident, "caller": caller},
-        ),
-    )
+    subject, _written = caller_mail_write(incident, caller=caller, kind="recorded", what=_("Recorded"),
+                                           template="recorded")  # fmt: skip
     return {"recipients": [caller.email], "subject": subject}
 
 
@@ -242,14 +234,26 @@ def caller_awaiting_answer(incident: Incident, *, question: str) -> list[OutboxM
     # Imported here: the reply's service resumes through the lifecycle, which imports this module.
     from incidents.caller_reply import reply_url
 
-    return _caller_mail(
+    caller = incident.caller
+    if not caller.email:
+        return []
+    subject, written = caller_mail_write(
         incident,
-        notice="awaiting_answer",
+        caller=caller,
+        kind="awaiting_answer",
         what=_("Awaiting your answer"),
         template="awaiting_answer",
-        text=_("The caller was asked: %(question)s") % {"question": question},
         context={"question": question, "reply_url": reply_url(incident)},
     )
+    journal_notification(
+        incident,
+        notice="awaiting_answer",
+        text=_("The caller was asked: %(question)s") % {"question": question},
+        recipients=[caller.email],
+        subject=subject,
+        visibility=Visibility.CUSTOMER,
+    )
+    return written
 
 
 def caller_closed(incident: Incident) -> dict[str, Any]:
@@ -261,17 +265,7 @@ def caller_closed(incident: Incident) -> dict[str, Any]:
     caller = incident.caller
     if not caller.email:
         return {}
-    subject = subject_for(incident, _("Closed"))
-    write_mails(
-        incident,
-        mails(
-            kind="closed",
-            recipients=[caller.email],
-            subject=subject,
-            template="closed",
-            context={"incident": incident, "caller": caller},
-        ),
-    )
+    subject, _written = caller_mail_write(incident, caller=caller, kind="closed", what=_("Closed"), template="closed")
     return {"recipients": [caller.email], "subject": subject}
 
 
@@ -358,11 +352,7 @@ def sla_recipients(incident: Incident, *, stage: str) -> tuple[list[AbstractBase
     the incident; a breach, and the later reminder, to the group's manager and the Managers role.
     """
     if stage == "warning":
-        if incident.assigned_group_id:
-            members = group_members(incident.assigned_group)
-            return members, group_addresses(incident.assigned_group, members)
-        owner = incident.desk_owner
-        return [owner], [owner.email] if owner.email and owner.is_active else []
+        return group_or_owner(incident)
     managers = managers_of(incident)
     return managers, sorted({manager.email for manager in managers if manager.email})
 
@@ -370,11 +360,15 @@ def sla_recipients(incident: Incident, *, stage: str) -> tuple[list[AbstractBase
 def sla_warning_messages(incident: Incident, target: str, stage: str) -> list[OutgoingMail]:
     """The mails of a service-level stage (``warning`` at 75%, ``breach`` at 100%, ``late_breach`` later)
     of a target (``response`` or ``resolution``), keyed so that each is written once per due time."""
+    _users, addresses = sla_recipients(incident, stage=stage)
+    return _sla_mails(incident, target, stage, addresses)
+
+
+def _sla_mails(incident: Incident, target: str, stage: str, addresses: list[str]) -> list[OutgoingMail]:
     if target not in SLA_TARGETS or stage not in SLA_STAGES:
         raise ValueError(f"Unknown service-level target {target!r} or stage {stage!r}.")
     due_at = incident.response_due_at if target == "response" else incident.resolution_due_at
     target_label, stage_label = _sla_labels(target, stage)
-    _, addresses = sla_recipients(incident, stage=stage)
     return mails(
         kind=f"sla_{stage}",
         recipients=addresses,
@@ -394,8 +388,8 @@ def sla_warning_messages(incident: Incident, target: str, stage: str) -> list[Ou
 
 def sla_notify(*, incident: Incident, target: str, stage: str) -> list[OutboxMessage]:
     """Write a service-level stage's mails, bell and journal entry; nothing when it was written before."""
-    outgoing = sla_warning_messages(incident, target, stage)
     users, addresses = sla_recipients(incident, stage=stage)
+    outgoing = _sla_mails(incident, target, stage, addresses)
     written = write_mails(incident, outgoing)
     if outgoing and not written:
         return []  # this stage of this due time was notified already

@@ -39,12 +39,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.models import Incident, OutboxMessage, OutboxState
+from incidents.tasks import DATABASE_RETRIES
 
 logger = logging.getLogger(__name__)
 
@@ -230,15 +231,7 @@ def outbox_resend(*, by: AbstractBaseUser, message_id: int) -> OutboxMessage:
 # --- Celery -------------------------------------------------------------------------------------------
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(bind=True, acks_late=True, **DATABASE_RETRIES)
 def outbox_send(self: Any, message_id: int) -> str | None:
     """Send one outbox message; the state it was left in, or ``None`` when there was nothing to send.
 

@@ -1,6 +1,6 @@
 """Business time: pure arithmetic over a calendar, the due times of a service level, and the clock's ledger.
 
-Everything here except ``calendar_spec`` and ``service_level_for`` is a pure function of its arguments (no
+Everything here except ``calendar_spec`` is a pure function of its arguments (no
 database, no clock: ``now`` is passed in), so that the property tests can drive it.
 
 A ``CalendarSpec`` is a ``BusinessCalendar`` loaded in one query: working periods per weekday in the local

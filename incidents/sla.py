@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import datetime
 import logging
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -92,6 +94,26 @@ def service_level_for(service_id: int | None) -> ServiceLevel | None:
 
 
 @dataclass
+class ClockCache:
+    """What the clocks of many incidents share, each read once: calendars by id, targets by service level
+    and priority. A sweep or a recomputation keeps one for all its incidents."""
+
+    specs: dict[int, CalendarSpec] = field(default_factory=dict)
+    targets: dict[tuple[int, int], ServiceLevelTarget | None] = field(default_factory=dict)
+
+    def spec(self, calendar_id: int) -> CalendarSpec:
+        if calendar_id not in self.specs:
+            self.specs[calendar_id] = calendar_spec(calendar_id)
+        return self.specs[calendar_id]
+
+    def target(self, level: ServiceLevel, priority: int) -> ServiceLevelTarget | None:
+        key = (level.pk, priority)
+        if key not in self.targets:
+            self.targets[key] = ServiceLevelTarget.objects.filter(service_level=level, priority=priority).first()
+        return self.targets[key]
+
+
+@dataclass
 class Clock:
     """What an incident's clock needs, loaded once: the calendar, the target and the events so far."""
 
@@ -112,23 +134,22 @@ class Clock:
         return self.target.response_minutes if target == "response" else self.target.resolution_minutes
 
 
-def load_clock(incident: Incident, *, specs: dict[int, CalendarSpec] | None = None) -> Clock:
-    """The calendar and target of the incident's service level and its clock events (up to three queries;
-    ``specs`` caches calendars across incidents)."""
+def load_clock(
+    incident: Incident, *, cache: ClockCache | None = None, events: list[ClockMoment] | None = None
+) -> Clock:
+    """The calendar and target of the incident's service level and its clock events (up to three queries,
+    fewer with a ``cache`` shared across incidents or the ``events`` read already)."""
     level = incident.service_level
     if level is None:
         return Clock(None, None, [])
-    spec = (specs or {}).get(level.calendar_id)
-    if spec is None:
-        spec = calendar_spec(level.calendar_id)
-        if specs is not None:
-            specs[level.calendar_id] = spec
-    target = ServiceLevelTarget.objects.filter(service_level=level, priority=incident.priority).first()
-    events = [
-        ClockMoment(at=event.at, kind=event.kind, reason=event.reason)
-        for event in ClockEvent.objects.filter(incident=incident).order_by("at", "id")
-    ]
-    return Clock(spec, target, events)
+    cache = cache or ClockCache()
+    if events is None:
+        events = clock_moments(ClockEvent.objects.filter(incident=incident).order_by("at", "id"))
+    return Clock(cache.spec(level.calendar_id), cache.target(level, incident.priority), events)
+
+
+def clock_moments(events: Iterable[ClockEvent]) -> list[ClockMoment]:
+    return [ClockMoment(at=event.at, kind=event.kind, reason=event.reason) for event in events]
 
 
 # --- the clock ----------------------------------------------------------------------------------------
@@ -150,11 +171,7 @@ def clock_started(*, incident: Incident) -> ClockEvent:
 
 
 def _unsaved_clock(incident: Incident) -> Clock:
-    level = incident.service_level
-    if level is None:
-        return Clock(None, None, [])
-    target = ServiceLevelTarget.objects.filter(service_level=level, priority=incident.priority).first()
-    return Clock(calendar_spec(level.calendar_id), target, [])
+    return load_clock(incident, events=[])
 
 
 def clock_recompute(
@@ -162,7 +179,7 @@ def clock_recompute(
     incident: Incident,
     reason: str,
     now: datetime.datetime | None = None,
-    specs: dict[int, CalendarSpec] | None = None,
+    cache: ClockCache | None = None,
 ) -> dict[str, list[Any]]:
     """The priority, the service or the calendar changed: take the service level and target that apply now
     and compute the due times again from the business time already used (a ``recomputed`` clock event).
@@ -175,7 +192,7 @@ def clock_recompute(
         return {}
     before = _sla_values(incident)
     incident.service_level = service_level_for(incident.service_id)
-    clock = load_clock(incident, specs=specs)
+    clock = load_clock(incident, cache=cache)
     _set_due_times(incident, clock, now=now, keep_stages=True)
     changes = {name: [before[name], value] for name, value in _sla_values(incident).items() if before[name] != value}
     changes.pop("priority", None)  # the step's own entry says it
@@ -187,28 +204,31 @@ def clock_recompute(
 
 def clock_respond(*, incident: Incident, at: datetime.datetime) -> None:
     """The first response (a group's acknowledgement, or the resolution): recorded once, met or missed now."""
-    if incident.responded_at is not None:
-        return
-    incident.responded_at = at
-    clock = load_clock(incident)
-    if clock.usable:
-        used = clock_position(clock.spec, clock.events).used(clock.spec, at)
-        incident.response_met = used <= datetime.timedelta(minutes=clock.minutes("response"))
-    _event(incident, at, ClockEventKind.RESPONDED, data={"met": incident.response_met})
-    clock.events.append(ClockMoment(at, ClockEventKind.RESPONDED))
-    _set_next_check(incident, clock, now=at)
+    if incident.responded_at is None:
+        _respond(incident, load_clock(incident), at)
 
 
 def clock_stop(*, incident: Incident, at: datetime.datetime) -> None:
     """The incident is resolved: the response if none yet, then the resolution, met or missed now."""
-    clock_respond(incident=incident, at=at)
     clock = load_clock(incident)
+    if incident.responded_at is None:
+        _respond(incident, clock, at)
     if clock.usable:
-        used = clock_position(clock.spec, clock.events).used(clock.spec, at)
+        used = clock.position().used(clock.spec, at)
         incident.resolution_met = used <= datetime.timedelta(minutes=clock.minutes("resolution"))
     incident.awaiting_caller_since, incident.awaiting_caller_reason = None, ""
     incident.sla_next_check_at = None
     _event(incident, at, ClockEventKind.STOPPED, data={"met": incident.resolution_met})
+
+
+def _respond(incident: Incident, clock: Clock, at: datetime.datetime) -> None:
+    incident.responded_at = at
+    if clock.usable:
+        used = clock.position().used(clock.spec, at)
+        incident.response_met = used <= datetime.timedelta(minutes=clock.minutes("response"))
+    _event(incident, at, ClockEventKind.RESPONDED, data={"met": incident.response_met})
+    clock.events.append(ClockMoment(at, ClockEventKind.RESPONDED))
+    _set_next_check(incident, clock, now=at)
 
 
 def clock_restart(*, incident: Incident, at: datetime.datetime, reason: str) -> None:
@@ -389,7 +409,7 @@ def sla_sweep(*, now: datetime.datetime | None = None, batch: int = SWEEP_BATCH)
     Returns the number of incidents and handoffs looked at.
     """
     now = now or timezone.now()
-    specs: dict[int, CalendarSpec] = {}
+    cache = ClockCache()
     done = 0
     seen: set[int] = set()
     while True:
@@ -401,11 +421,16 @@ def sla_sweep(*, now: datetime.datetime | None = None, batch: int = SWEEP_BATCH)
                 .select_related("service_level", "assigned_group", "desk_owner")
                 .order_by("sla_next_check_at", "pk")[:batch]
             )
+            events: dict[int, list[ClockEvent]] = defaultdict(list)
+            for event in ClockEvent.objects.filter(incident__in=rows).order_by("at", "id"):
+                events[event.incident_id].append(event)
             for incident in rows:
                 seen.add(incident.pk)
                 try:
                     with transaction.atomic():
-                        incident_sla_check(incident=incident, now=now, specs=specs)
+                        incident_sla_check(
+                            incident=incident, now=now, cache=cache, events=clock_moments(events[incident.pk])
+                        )
                 except Exception:
                     logger.exception("The service-level check of %s failed; the next sweep tries again.", incident)
         done += len(rows)
@@ -420,13 +445,18 @@ def due_incidents(now: datetime.datetime):
 
 
 def incident_sla_check(
-    *, incident: Incident, now: datetime.datetime, specs: dict[int, CalendarSpec] | None = None
+    *,
+    incident: Incident,
+    now: datetime.datetime,
+    cache: ClockCache | None = None,
+    events: list[ClockMoment] | None = None,
 ) -> list[tuple[str, str]]:
-    """Send the stages the incident reached (on a row the caller locked) and set its next check.
+    """Send the stages the incident reached (on a row the caller locked) and set its next check; ``cache``
+    and ``events`` as for ``load_clock``.
 
     Returns the ``(target, stage)`` pairs sent.
     """
-    clock = load_clock(incident, specs=specs)
+    clock = load_clock(incident, cache=cache, events=events)
     sent: list[tuple[str, str]] = []
     if clock.usable and incident.awaiting_caller_since is None:
         used = clock.position().used(clock.spec, now)
@@ -499,7 +529,7 @@ def incidents_recompute_for_calendar(*, calendar_id: int, now: datetime.datetime
     )
     moved = 0
     reason = _("The business calendar changed.")
-    specs: dict = {}  # the calendar is read once for all its incidents
+    cache = ClockCache()  # the calendar and the targets are read once for all its incidents
     for incident_id in ids:
         with transaction.atomic():
             incident = (
@@ -508,7 +538,7 @@ def incidents_recompute_for_calendar(*, calendar_id: int, now: datetime.datetime
                 .defer("search_vector")
                 .get(pk=incident_id)
             )
-            changes = clock_recompute(incident=incident, reason=reason, now=now, specs=specs)
+            changes = clock_recompute(incident=incident, reason=reason, now=now, cache=cache)
             if changes:
                 incident.version += 1
                 incident.save(update_fields=[*SLA_FIELDS, "version", "updated_at"])

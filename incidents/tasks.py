@@ -11,7 +11,8 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from incidents import lifecycle
+# The services are imported where they are used: ``incidents.outbox`` takes its retry policy from here,
+# and the services import the outbox.
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ def incident_close_automatically(incident_id: int) -> bool:
     Idempotent: the service locks the incident and checks again that it is due, so a second run (a
     redelivery, an overlapping sweep) finds it closed and does nothing.
     """
+    from incidents import lifecycle
+
     return lifecycle.incident_close_automatically(incident_id=incident_id) is not None
 
 
@@ -42,6 +45,8 @@ def incidents_close_due() -> int:
     Returns how many were closed. One incident that cannot be closed is logged and skipped: it stays
     resolved, and the next sweep tries again. The sweep is not retried: the next one does its work.
     """
+    from incidents import lifecycle
+
     closed = 0
     for incident_id in lifecycle.incidents_due_for_automatic_closure():
         try:

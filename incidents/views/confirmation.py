@@ -8,6 +8,7 @@ nothing. The pages have a layout of their own without the staff navigation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -70,26 +71,19 @@ class StillBrokenForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def it_works(request: HttpRequest, token: str) -> HttpResponse:
     """Confirm the fix and rate the service."""
-    try:
-        link, incident = _answerable(token, Answer.WORKS)
-    except CallerLinkRefused as refused:
-        return _refused(request, refused)
-    form = ItWorksForm(request.POST) if request.method == "POST" else ItWorksForm()
-    if form.is_bound and form.is_valid():
-        try:
-            incident = lifecycle.incident_confirm(
-                incident_id=incident.pk,
-                resolved_at=link.resolved_at,
-                satisfaction=form.cleaned_data["satisfaction"],
-                comment=form.cleaned_data["comment"],
-            )
-        except CallerLinkRefused as refused:
-            return _refused(request, refused)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            return _page(request, "incidents/confirmation/thanks.html", incident, answer=Answer.WORKS)
-    return _page(request, "incidents/confirmation/it_works.html", incident, form=form, status=_status(form))
+    return _answer_page(
+        request,
+        token,
+        Answer.WORKS,
+        ItWorksForm,
+        "incidents/confirmation/it_works.html",
+        lambda link, incident, data: lifecycle.incident_confirm(
+            incident_id=incident.pk,
+            resolved_at=link.resolved_at,
+            satisfaction=data["satisfaction"],
+            comment=data["comment"],
+        ),
+    )
 
 
 @login_not_required
@@ -97,33 +91,55 @@ def it_works(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def still_broken(request: HttpRequest, token: str) -> HttpResponse:
     """Report that the fix did not hold: the incident goes back to its group, which is told by mail."""
+    return _answer_page(
+        request,
+        token,
+        Answer.BROKEN,
+        StillBrokenForm,
+        "incidents/confirmation/still_broken.html",
+        # The version checked when the page was loaded: if anything changed since (confirmed, reopened,
+        # resolved again), the service refuses and the link is checked afresh.
+        lambda _link, incident, data: lifecycle.incident_reopen(
+            by=None,
+            via_caller=True,
+            incident_id=incident.pk,
+            reason=data["reason"],
+            expected_version=incident.version,
+        ),
+    )
+
+
+def _answer_page(
+    request: HttpRequest,
+    token: str,
+    answer: Answer,
+    form_class: type[forms.Form],
+    template: str,
+    submit: Callable[[CallerLink, Incident, dict[str, Any]], Incident],
+) -> HttpResponse:
+    """The page of one answer: refused if the link cannot be used; the form, and on a valid POST ``submit``
+    then the thanks page. A refusal found while submitting is the refusal page; any other error is the form's."""
     try:
-        _link, incident = _answerable(token, Answer.BROKEN)
+        link, incident = _answerable(token, answer)
     except CallerLinkRefused as refused:
         return _refused(request, refused)
-    form = StillBrokenForm(request.POST) if request.method == "POST" else StillBrokenForm()
+    form = form_class(request.POST) if request.method == "POST" else form_class()
     if form.is_bound and form.is_valid():
         try:
-            # The version checked above: if anything changed since (confirmed, reopened, resolved again), the
-            # service refuses and the link is checked afresh.
-            incident = lifecycle.incident_reopen(
-                by=None,
-                via_caller=True,
-                incident_id=incident.pk,
-                reason=form.cleaned_data["reason"],
-                expected_version=incident.version,
-            )
+            incident = submit(link, incident, form.cleaned_data)
         except StaleIncident:
             try:
-                _link, incident = _answerable(token, Answer.BROKEN)
+                link, incident = _answerable(token, answer)
             except CallerLinkRefused as refused:
                 return _refused(request, refused)
             form.add_error(None, _("Your incident changed while you were writing. Please check and send it again."))
+        except CallerLinkRefused as refused:
+            return _refused(request, refused)
         except ValidationError as error:
             add_errors(form, error)
         else:
-            return _page(request, "incidents/confirmation/thanks.html", incident, answer=Answer.BROKEN)
-    return _page(request, "incidents/confirmation/still_broken.html", incident, form=form, status=_status(form))
+            return _page(request, "incidents/confirmation/thanks.html", incident, answer=answer)
+    return _page(request, template, incident, form=form, status=_status(form))
 
 
 def _answerable(token: str, answer: Answer) -> tuple[CallerLink, Incident]:

@@ -3,6 +3,8 @@ incident on hold for the caller and resuming it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -43,55 +45,40 @@ def sla_ledger(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 @permission_required("incidents.view_incident", raise_exception=True)
 def await_caller(request: HttpRequest, number: str) -> HttpResponse:
-    return _clock_step(
-        request,
-        number,
-        lambda incident, version: lifecycle.incident_await_caller(
-            by=request.user, incident_id=incident.pk, reason=request.POST.get("reason", ""), expected_version=version
-        ),
-        _("%(number)s waits on the caller: the clock is paused."),
-    )
+    return _clock_step(request, number, lifecycle.incident_await_caller, "reason",
+                       _("%(number)s waits on the caller: the clock is paused."))  # fmt: skip
 
 
 @require_POST
 @permission_required("incidents.view_incident", raise_exception=True)
 def resume(request: HttpRequest, number: str) -> HttpResponse:
-    return _clock_step(
-        request,
-        number,
-        lambda incident, version: lifecycle.incident_resume(
-            by=request.user, incident_id=incident.pk, note=request.POST.get("note", ""), expected_version=version
-        ),
-        _("%(number)s is no longer on hold: the clock runs again."),
-    )
-
-
-def _clock_step(request: HttpRequest, number: str, step, done: str) -> HttpResponse:
-    """Pause, resume or take back from the incident page. The service decides who may: someone else gets
-    the 403 page with its sentence; a refusal of the step itself (state, stale form) becomes a message."""
-    incident = get_object_or_404(Incident.objects.only("pk", "number", "version"), number=number)
-    try:
-        step(incident, _version(request))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, done % {"number": number})
-    return HttpResponseRedirect(incident.get_absolute_url())
-
-
-def _version(request: HttpRequest) -> int | None:
-    value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
+    return _clock_step(request, number, lifecycle.incident_resume, "note",
+                       _("%(number)s is no longer on hold: the clock runs again."))  # fmt: skip
 
 
 @require_POST
 @permission_required("incidents.view_incident", raise_exception=True)
 def take_back(request: HttpRequest, number: str) -> HttpResponse:
-    return _clock_step(
-        request,
-        number,
-        lambda incident, version: lifecycle.incident_take_back(
-            by=request.user, incident_id=incident.pk, reason=request.POST.get("reason", ""), expected_version=version
-        ),
-        _("%(number)s is back with the desk."),
-    )
+    return _clock_step(request, number, lifecycle.incident_take_back, "reason", _("%(number)s is back with the desk."))
+
+
+def _clock_step(
+    request: HttpRequest, number: str, step: Callable[..., Incident], text_field: str, done: str
+) -> HttpResponse:
+    """Pause, resume or take back from the incident page, with the form's ``text_field`` and version. The
+    service decides who may: someone else gets the 403 page with its sentence; a refusal of the step itself
+    (state, stale form) becomes a message."""
+    incident = get_object_or_404(Incident.objects.only("pk", "number"), number=number)
+    version = request.POST.get("version", "")
+    try:
+        step(
+            by=request.user,
+            incident_id=incident.pk,
+            expected_version=int(version) if version.isdigit() else None,
+            **{text_field: request.POST.get(text_field, "")},
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done % {"number": number})
+    return HttpResponseRedirect(incident.get_absolute_url())
