@@ -229,6 +229,13 @@ def reopened_notify(incident: Incident, *, reason: str) -> None:
     """
     users, recipients = notifications.group_or_owner(incident)
     who = incident.assigned_group.name if incident.assigned_group_id else _name(incident.desk_owner)
+    # The bell rings whether or not anyone has an address: the group learns it from the portal at least.
+    notifications.notify_staff(
+        users=users,
+        incident=incident,
+        kind="reopened_by_caller",
+        text=_("%(number)s was reopened by the caller: %(reason)s") % {"number": incident.number, "reason": reason},
+    )
     if not recipients:
         notifications.journal_notification(
             incident,
@@ -252,12 +259,6 @@ def reopened_notify(incident: Incident, *, reason: str) -> None:
                 "group": incident.assigned_group,
             },
         ),
-    )
-    notifications.notify_staff(
-        users=users,
-        incident=incident,
-        kind="reopened_by_caller",
-        text=_("%(number)s was reopened by the caller: %(reason)s") % {"number": incident.number, "reason": reason},
     )
     notifications.journal_notification(
         incident,

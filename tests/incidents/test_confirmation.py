@@ -20,7 +20,7 @@ from django.utils import timezone
 from cmdb.choices import SupportTier
 from incidents import confirmation, lifecycle, services
 from incidents.choices import ActivityKind, Impact, ResolutionCode, State, Urgency, Visibility
-from incidents.models import Activity, Incident
+from incidents.models import Activity, Incident, StaffNotification
 from tests.cmdb.factories import ContactFactory, SupportGroupFactory
 from tests.factories import UserFactory
 from tests.knowledge.factories import CategoryFactory
@@ -323,6 +323,22 @@ def test_still_broken_reopens_for_the_same_group_and_mails_the_group_after_commi
     assert notice.data["notice"] == "reopened_by_caller"
     assert sorted(notice.data["recipients"]) == to
     assert notice.visibility == Visibility.INTERNAL
+
+
+def test_a_group_without_addresses_still_hears_of_the_reopening_from_the_bell(client, resolved, network):
+    broken = links(mail.outbox.pop())["broken"]
+    network.email = ""
+    network.save()
+    network.members.update(email="")
+
+    client.post(broken, {"reason": "Still fails from home."})
+
+    incident = Incident.objects.get(pk=resolved.pk)
+    bells = StaffNotification.objects.filter(incident=incident, kind="reopened_by_caller")
+    assert {bell.user for bell in bells} == set(network.members.all())
+    notice = incident.journal.filter(kind=ActivityKind.NOTIFICATION).order_by("id").last()
+    assert notice.text.startswith("Nobody could be told that the caller reopened it")
+    assert mail.outbox == []
 
 
 def test_still_broken_needs_a_reason_and_changes_nothing_without_one(client, resolved):
