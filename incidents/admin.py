@@ -166,6 +166,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Resend the selected failed messages"), permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        # Only the rows that were not failed: a failed one the service refuses is reported with its own reason.
+        skipped = queryset.exclude(state=OutboxState.FAILED).count()
         resent = 0
         for message_id in queryset.filter(state=OutboxState.FAILED).values_list("pk", flat=True):
             try:
@@ -174,7 +176,6 @@ class OutboxMessageAdmin(admin.ModelAdmin):
                 self.message_user(request, " ".join(getattr(error, "messages", [str(error)])), messages.ERROR)
                 continue
             resent += 1
-        skipped = queryset.count() - resent
         if resent:
             self.message_user(
                 request,

@@ -46,6 +46,7 @@ from __future__ import annotations
 import codecs
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import PurePath
 from typing import Any
 
@@ -207,14 +208,10 @@ def _content_matches(upload: File, file_type: FileType) -> bool:
 # --- who may write ------------------------------------------------------------------------------------
 
 
-def may_write(incident: Incident, user: Any) -> bool:
-    """The desk on any incident, the assigned group's members on theirs (the page's forms follow this)."""
-    return may_handle(incident, user)
-
-
 def ensure_may_write(incident: Incident, user: Any) -> None:
-    """Raise ``PermissionDenied`` with the reason for anyone who may not write in the incident's journal."""
-    if may_write(incident, user):
+    """Raise ``PermissionDenied`` with the reason for anyone who may not write in the incident's journal: all
+    but the desk and the assigned group's members (``may_handle``, which the page's forms follow too)."""
+    if may_handle(incident, user):
         return
     if incident.assigned_group_id is None:
         message = _("Only the service desk writes in the journal of %(number)s; managers and support groups read it.")
@@ -305,27 +302,19 @@ def incident_send_update(
     raise_if(errors)
 
     text = text.strip()
+    update = partial(_write_customer_entry, kind=ActivityKind.CUSTOMER_UPDATE, what=_("Update"), by=by, text=text)
     entries = [
-        _write_update(
+        update(
             incident,
-            by=by,
             caller=caller,
-            text=text,
             minutes_spent=minutes_spent,
             data={"subordinates": [sub.number for sub in subordinates]} if subordinates else {},
         )
     ]
-    for subordinate in subordinates:
-        entries.append(
-            _write_update(
-                subordinate,
-                by=by,
-                caller=callers[subordinate.caller_id],
-                text=text,
-                minutes_spent=0,
-                data={"master": incident.number},
-            )
-        )
+    entries += [
+        update(subordinate, caller=callers[subordinate.caller_id], minutes_spent=0, data={"master": incident.number})
+        for subordinate in subordinates
+    ]
     return entries
 
 
@@ -369,23 +358,17 @@ def incident_provide_workaround(
     incident.workaround = workaround
     incident.version += 1
     incident.save(update_fields=["workaround", "version", "updated_at"])
-    caller = Contact.objects.get(pk=incident.caller_id)
-    subject = _subject(incident, _("Workaround"))
-    recipients = [caller.email] if caller.email else []
-    entry = Activity.objects.create(
-        incident=incident,
+    return _write_customer_entry(
+        incident,
         kind=ActivityKind.WORKAROUND,
-        visibility=Visibility.CUSTOMER,
-        author=by,
+        what=_("Workaround"),
+        by=by,
+        caller=Contact.objects.get(pk=incident.caller_id),
         text=workaround,
         minutes_spent=minutes_spent,
-        data={"workaround": [before, workaround], "recipients": recipients, "subject": subject},
+        data={"workaround": [before, workaround]},
         incident_version=incident.version,
     )
-    if recipients:
-        _mail(incident, kind="workaround", subject=subject, template="journal_workaround",
-              context={"caller": caller, "text": workaround}, to=recipients)  # fmt: skip
-    return entry
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -410,39 +393,44 @@ def _entry_errors(text: str, minutes_spent: int) -> dict[str, list[str]]:
     return errors
 
 
-def _write_update(
-    incident: Incident, *, by: AbstractBaseUser, caller: Contact, text: str, minutes_spent: int, data: dict[str, Any]
+def _write_customer_entry(
+    incident: Incident,
+    *,
+    kind: ActivityKind,
+    what: str,
+    by: AbstractBaseUser,
+    caller: Contact,
+    text: str,
+    minutes_spent: int,
+    data: dict[str, Any],
+    incident_version: int | None = None,
 ) -> Activity:
-    subject = _subject(incident, _("Update"))
+    """A customer-visible entry, its ``recipients`` and ``subject`` in ``data``, and, when the caller has an
+    address, its mail in the outbox (template ``journal_<kind>``)."""
+    subject = notifications.subject_for(incident, what)
     recipients = [caller.email] if caller.email else []
     entry = Activity.objects.create(
         incident=incident,
-        kind=ActivityKind.CUSTOMER_UPDATE,
+        kind=kind,
         visibility=Visibility.CUSTOMER,
         author=by,
         text=text,
         minutes_spent=minutes_spent,
         data={**data, "recipients": recipients, "subject": subject},
+        incident_version=incident_version,
     )
     if recipients:
-        _mail(incident, kind="customer_update", subject=subject, template="journal_customer_update",
-              context={"caller": caller, "text": text}, to=recipients)  # fmt: skip
+        notifications.write_mails(
+            incident,
+            notifications.mails(
+                kind=kind.value,
+                recipients=recipients,
+                subject=subject,
+                template=f"journal_{kind.value}",
+                context={"incident": incident, "caller": caller, "text": text},
+            ),
+        )
     return entry
-
-
-def _subject(incident: Incident, what: str) -> str:
-    return notifications.subject_for(incident, what)
-
-
-def _mail(
-    incident: Incident, *, kind: str, subject: str, template: str, context: dict[str, Any], to: list[str]
-) -> None:
-    notifications.write_mails(
-        incident,
-        notifications.mails(
-            kind=kind, recipients=to, subject=subject, template=template, context={"incident": incident, **context}
-        ),
-    )
 
 
 def _store(entry: Activity, files: list[CheckedFile]) -> None:

@@ -13,6 +13,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -54,6 +55,20 @@ def tab_named(name: str | None, tabs: tuple[Tab, ...] | None = None) -> Tab:
     """The tab of that name among ``tabs`` (the queue's by default); the first when there is none."""
     tabs = tabs or TABS
     return next((tab for tab in tabs if tab.name == name), tabs[0])
+
+
+def tab_links(tabs: tuple[Tab, ...], counts: dict[str, int], current: Tab, **query: str) -> list[dict[str, Any]]:
+    """The tabs as a page's navigation shows them (``incidents/partials/tabs.html``): each with its count and
+    its link's query (``query`` kept in it), the current one marked."""
+    return [
+        {
+            "tab": tab,
+            "count": counts[tab.name],
+            "current": tab is current,
+            "query": urlencode({"tab": tab.name, **query}),
+        }
+        for tab in tabs
+    ]
 
 
 def queue_scope(user: AbstractBaseUser) -> Q:

@@ -9,18 +9,16 @@ with its messages by field.
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import formats, timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,7 +27,8 @@ from django.views.decorators.http import require_GET, require_POST
 from incidents import journal, selectors
 from incidents.choices import OPEN_STATES, ActivityKind, State, Visibility
 from incidents.journal_forms import JournalEntryForm, WorkaroundForm
-from incidents.models import Activity, Attachment, Incident
+from incidents.models import Activity, Attachment, Incident, may_handle
+from incidents.values import shown
 from servicedesk.forms import add_errors
 
 # The timeline's filters: ?show=… and what each keeps.
@@ -93,7 +92,7 @@ def journal_context(
     ``selectors.incident_detail()`` (its journal, attachments, subordinates and group members prefetched,
     ``minutes_spent_total`` annotated). Forms only for those who may write, on an incident that takes them."""
     show = _show(request)
-    writer = journal.may_write(incident, request.user)
+    writer = may_handle(incident, request.user)
     if writer and incident.state != State.CLOSED and entry_form is None:
         entry_form = JournalEntryForm(subordinates=_has_open_subordinates(incident))
     if writer and incident.state in OPEN_STATES and workaround_form is None:
@@ -142,7 +141,7 @@ def _timeline_entry(incident: Incident, entry: Activity) -> TimelineEntry:
         entry=entry,
         author=_author(entry, data),
         changes=[
-            Change(label=_label(key), old=_shown(key, pair[0]), new=_shown(key, pair[1]))
+            Change(label=_label(key), old=shown(_field(key), pair[0]), new=shown(_field(key), pair[1]))
             for key, pair in data.items()
             if _is_change_pair(key, pair)
         ],
@@ -190,26 +189,6 @@ def _label(key: str) -> str:
     return str(capfirst(key.replace("_", " ")))
 
 
-def _shown(key: str, value: Any) -> str:
-    """A value of the journal's ``data`` for people: choices by label, times in the desk's time zone."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    model_field = _field(key)
-    if model_field is not None and getattr(model_field, "choices", None) and not model_field.is_relation:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if isinstance(value, str) and model_field is not None and model_field.get_internal_type() == "DateTimeField":
-        moment = parse_datetime(value)
-        if moment is not None:
-            if timezone.is_naive(moment):
-                moment = timezone.make_aware(moment, datetime.UTC)
-            return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
-    return str(value)
-
-
 def _show(request: HttpRequest) -> str:
     show = request.GET.get("show", SHOW_ALL)
     return show if show in {SHOW_CUSTOMER, SHOW_CHANGES} else SHOW_ALL
@@ -240,7 +219,17 @@ def _ensure_reader(request: HttpRequest) -> None:
 
 
 def _incident(number: str) -> Incident:
+    """The incident as its page shows it (the journal, subordinates and group members prefetched)."""
     return get_object_or_404(selectors.incident_detail(), number=number)
+
+
+def _incident_to_write(request: HttpRequest, number: str) -> Incident:
+    """The incident for a write, once its writer is checked: only what the check needs, since the service
+    loads and locks the incident itself; the page's selector is for rendering the journal again."""
+    rows = Incident.objects.defer("search_vector").select_related("assigned_group")
+    incident = get_object_or_404(rows, number=number)
+    journal.ensure_may_write(incident, request.user)
+    return incident
 
 
 @require_GET
@@ -251,16 +240,23 @@ def journal_timeline(request: HttpRequest, number: str) -> HttpResponse:
         url = reverse("incidents:incident_detail", args=[number])
         query = request.GET.urlencode()
         return HttpResponseRedirect(f"{url}?{query}#journal" if query else f"{url}#journal")
-    incident = _incident(number)
-    return render(request, "incidents/partials/journal.html#timeline", journal_context(request, incident))
+    # The fragment shows the journal alone: none of the rest of the page's selector is needed (the state is
+    # read when the row is loaded, by the lifecycle's concurrency guard).
+    journal_only = Incident.objects.only("pk", "number", "state").prefetch_related(
+        Prefetch("journal", queryset=selectors.journal_entries())
+    )
+    incident = get_object_or_404(journal_only, number=number)
+    show = _show(request)
+    context = {"journal": {"filters": _filters(incident, show), "entries": timeline(incident, show)}}
+    return render(request, "incidents/partials/journal.html#timeline", context)
 
 
 @require_POST
 def journal_add(request: HttpRequest, number: str) -> HttpResponse:
     """Write a work note (with files) or send a customer update (to the subordinates' callers too)."""
-    incident = _incident(number)
-    journal.ensure_may_write(incident, request.user)
-    form = JournalEntryForm(request.POST, request.FILES, subordinates=_has_open_subordinates(incident))
+    incident = _incident_to_write(request, number)
+    open_subordinates = incident.subordinates.filter(state__in=OPEN_STATES).exists()
+    form = JournalEntryForm(request.POST, request.FILES, subordinates=open_subordinates)
     done = ""
     if form.is_valid():
         data = form.cleaned_data
@@ -286,15 +282,14 @@ def journal_add(request: HttpRequest, number: str) -> HttpResponse:
         except ValidationError as error:
             add_errors(form, error)
     if not done:
-        return _refused(request, incident, entry_form=form)
+        return _refused(request, number, entry_form=form)
     return _done(request, number, done)
 
 
 @require_POST
 def provide_workaround(request: HttpRequest, number: str) -> HttpResponse:
     """Record the workaround and mail it to the caller; a stale form is refused with what changed since."""
-    incident = _incident(number)
-    journal.ensure_may_write(incident, request.user)
+    incident = _incident_to_write(request, number)
     form = WorkaroundForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -315,7 +310,7 @@ def provide_workaround(request: HttpRequest, number: str) -> HttpResponse:
                 done = _("The workaround was recorded; the caller has no e-mail address, so tell them by phone.")
             messages.success(request, done)
             return HttpResponseRedirect(incident.get_absolute_url())
-    return _refused(request, incident, workaround_form=form)
+    return _refused(request, number, workaround_form=form)
 
 
 @require_GET
@@ -366,8 +361,9 @@ def _done(request: HttpRequest, number: str, message: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("incidents:incident_detail", args=[number]) + "#journal")
 
 
-def _refused(request: HttpRequest, incident: Incident, **forms: Any) -> HttpResponse:
+def _refused(request: HttpRequest, number: str, **forms: Any) -> HttpResponse:
     """The form again with its messages: the journal section for htmx, the whole incident page otherwise."""
+    incident = _incident(number)
     if getattr(request, "htmx", False):
         return render(request, "incidents/partials/journal.html", journal_context(request, incident, **forms))
     # Imported here: the incident page imports this module for its journal context.

@@ -44,7 +44,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not wants_results_only(request):  # a refresh of the results needs none of the rest
         counts = queues.queue_counts(request.user)
         context |= {
-            "tabs": [{"tab": t, "count": counts[t.name], "current": t is tab} for t in queues.TABS],
+            "tabs": queues.tab_links(queues.TABS, counts, tab),
             "filter": filterset,
             "members": _colleagues(request.user),
             "keep": [("tab", tab.name)],

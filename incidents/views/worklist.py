@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -9,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from incidents import worklist
-from incidents.queues import tab_named
+from incidents.queues import tab_links, tab_named
 from servicedesk.pages import PAGE_SIZE
 
 
@@ -20,13 +22,14 @@ def desk_worklist(request: HttpRequest) -> HttpResponse:
     current = tab_named(request.GET.get("tab"), tabs)
     mine = request.GET.get("owner") == "me"
     owner_id = request.user.pk if mine else None
+    kept = {"owner": "me"} if mine else {}
     counts = worklist.worklist_counts(owner_id=owner_id)
     page = Paginator(worklist.worklist(tab=current, owner_id=owner_id), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "tabs": [{"tab": tab, "count": counts[tab.name], "current": tab is current} for tab in tabs],
+        "tabs": tab_links(tabs, counts, current, **kept),
         "current": current,
         "mine": mine,
         "page_obj": page,
-        "query_string": f"tab={current.name}" + ("&owner=me" if mine else ""),
+        "query_string": urlencode({"tab": current.name, **kept}),
     }
     return render(request, "incidents/worklist.html", context)

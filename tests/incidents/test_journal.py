@@ -670,3 +670,23 @@ def test_the_incident_page_runs_a_fixed_number_of_queries_whatever_the_journal(
         counts.append(len(queries.captured_queries))
 
     assert counts[0] == counts[1]
+
+
+def test_the_timeline_fragment_loads_the_journal_alone_at_a_fixed_cost(
+    client, operator, support_member, group, django_assert_num_queries
+):
+    client.force_login(support_member)
+    counts = []
+    for size in (2, 20):
+        incident = investigating(operator, group)
+        for number in range(size):
+            note(incident, support_member, files=[upload(f"{number}.png", PNG)])
+        url = reverse("incidents:journal", args=[incident.number])
+        # The session, the user and their permissions (3), the incident, its journal with authors, its files.
+        with django_assert_num_queries(7) as queries:
+            response = client.get(url, headers={"HX-Request": "true"})
+        assert response.status_code == 200
+        assert response.text.count('class="entry-note"') == size
+        counts.append(len(queries.captured_queries))
+
+    assert counts[0] == counts[1]
