@@ -68,7 +68,7 @@ def explain_slowest(period_name: str, *, top: int) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from incidents import dashboard
+    from incidents.reporting import dashboard
 
     period = dashboard.period_named(period_name)
     with CaptureQueriesContext(connection) as captured:
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> None:
         cursor.execute("VACUUM ANALYZE incidents_incident")
     describe()
 
-    from incidents import dashboard
+    from incidents.reporting import dashboard
 
     print(f"{args.runs} warm runs per period: median / p95 / max (target: under {TARGET_MS} ms)")
     for name in PERIODS:

@@ -481,7 +481,7 @@ def queries(*, samples: int, seed: int) -> list[Query]:
 
 
 def measure(sample: list[Query]) -> None:
-    from incidents.similar import similar_incidents
+    from incidents.recording.similar import similar_incidents
 
     def lookup(query: Query, *, text: bool = True, structured: bool = True, words: int | None = None) -> list:
         typed = " ".join(query.text.split()[:words]) if words else query.text

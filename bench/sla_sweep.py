@@ -1,4 +1,5 @@
-"""Benchmark of the service-level sweep (``incidents.sla.sla_sweep``) at 1,000,000 incidents with nothing due.
+"""Benchmark of the service-level sweep (``incidents.servicelevels.clock.sla_sweep``) at 1,000,000 incidents with
+nothing due.
 
 Run it with ``uv run python bench/sla_sweep.py`` (``--help`` lists the options). It works in the benchmarks'
 own database, ``servicedesk_bench`` (see ``bench/README.md``), and reuses the incidents of the similar-incident
@@ -59,19 +60,19 @@ def measure(*, runs: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from incidents import sla
+    from incidents.servicelevels import clock
 
-    sla.sla_sweep()  # warm-up
+    clock.sla_sweep()  # warm-up
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
-        looked_at = sla.sla_sweep(now=timezone.now())
+        looked_at = clock.sla_sweep(now=timezone.now())
         timings.append((time.perf_counter() - started) * 1000)
         assert looked_at == 0, "something was due: run the benchmark again to reset the next checks"  # noqa: S101
     median, p95, most = spread(timings)
     print(f"sla_sweep with nothing due, {runs} runs: median {median:.2f} ms, p95 {p95:.2f} ms, max {most:.2f} ms")
     with connection.cursor() as cursor:
-        due = sla.due_incidents(timezone.now()).only("pk").order_by("sla_next_check_at", "pk")[: sla.SWEEP_BATCH]
+        due = clock.due_incidents(timezone.now()).only("pk").order_by("sla_next_check_at", "pk")[: clock.SWEEP_BATCH]
         query, params = due.query.sql_with_params()
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}", params)
         print("The sweep's query:\n  " + "\n  ".join(row[0] for row in cursor.fetchall()))
@@ -84,8 +85,8 @@ def measure_due(*, due: int) -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from incidents import sla
     from incidents.models import ClockEvent, Incident
+    from incidents.servicelevels import clock
 
     class Rollback(Exception):
         pass
@@ -99,7 +100,7 @@ def measure_due(*, due: int) -> None:
             ClockEvent.objects.bulk_create(ClockEvent(incident_id=pk, at=started, kind="started") for pk in ids)
             Incident.objects.filter(pk__in=ids).update(sla_next_check_at=now - datetime.timedelta(minutes=1))
             began = time.perf_counter()
-            looked_at = sla.sla_sweep(now=now)
+            looked_at = clock.sla_sweep(now=now)
             elapsed = time.perf_counter() - began
             print(f"sla_sweep with {due} incidents due: {elapsed * 1000:.0f} ms ({looked_at} looked at)")
             raise Rollback

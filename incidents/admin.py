@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from incidents.mail.outbox import outbox_resend
 from incidents.models import (
     Activity,
     BusinessCalendar,
@@ -30,7 +31,6 @@ from incidents.models import (
     ServiceLevelTarget,
     WorkingPeriod,
 )
-from incidents.outbox import outbox_resend
 from incidents.tasks import incidents_recompute_for_calendar
 
 

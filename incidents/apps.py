@@ -8,6 +8,6 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents")
 
     def ready(self) -> None:
-        from incidents.figures import follow_time_zone_after_migrate
+        from incidents.reporting.figures import follow_time_zone_after_migrate
 
         post_migrate.connect(follow_time_zone_after_migrate, sender=self, dispatch_uid="incidents_figures_zone")

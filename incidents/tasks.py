@@ -33,9 +33,9 @@ def incident_close_automatically(incident_id: int) -> bool:
     Idempotent: the service locks the incident and checks again that it is due, so a second run (a
     redelivery, an overlapping sweep) finds it closed and does nothing.
     """
-    from incidents import lifecycle
+    from incidents.lifecycle import steps
 
-    return lifecycle.incident_close_automatically(incident_id=incident_id) is not None
+    return steps.incident_close_automatically(incident_id=incident_id) is not None
 
 
 @shared_task
@@ -45,12 +45,12 @@ def incidents_close_due() -> int:
     Returns how many were closed. One incident that cannot be closed is logged and skipped: it stays
     resolved, and the next sweep tries again. The sweep is not retried: the next one does its work.
     """
-    from incidents import lifecycle
+    from incidents.lifecycle import steps
 
     closed = 0
-    for incident_id in lifecycle.incidents_due_for_automatic_closure():
+    for incident_id in steps.incidents_due_for_automatic_closure():
         try:
-            if lifecycle.incident_close_automatically(incident_id=incident_id) is not None:
+            if steps.incident_close_automatically(incident_id=incident_id) is not None:
                 closed += 1
         except Exception:
             logger.exception("Incident %s could not be closed automatically; the next sweep tries again.", incident_id)
@@ -61,21 +61,21 @@ def incidents_close_due() -> int:
 
 @shared_task
 def incidents_sla_sweep() -> int:
-    """The service-level sweep (``incidents.sla.sla_sweep``), every minute from beat.
+    """The service-level sweep (``incidents.servicelevels.clock.sla_sweep``), every minute from beat.
 
     Not retried: the next tick does the work. Idempotent: stages advance under row locks and each is
     written to the outbox once per due time.
     """
-    from incidents import sla
+    from incidents.servicelevels import clock
 
-    return sla.sla_sweep()
+    return clock.sla_sweep()
 
 
 @shared_task
 def incidents_compact_figures() -> None:
-    """Sums the dashboard's day figures added since the last time (``incidents.figures.compact``), every five
+    """Sums the dashboard's day figures added since the last time (``incidents.reporting.figures.compact``), every five
     minutes from beat. Not retried: the figures are right without it, only read from more rows."""
-    from incidents import figures
+    from incidents.reporting import figures
 
     figures.compact()
 
@@ -83,6 +83,6 @@ def incidents_compact_figures() -> None:
 @shared_task(**DATABASE_RETRIES)
 def incidents_recompute_for_calendar(calendar_id: int) -> int:
     """A business calendar changed (admin): compute the due times of its open incidents again."""
-    from incidents import sla
+    from incidents.servicelevels import clock
 
-    return sla.incidents_recompute_for_calendar(calendar_id=calendar_id)
+    return clock.incidents_recompute_for_calendar(calendar_id=calendar_id)

@@ -160,8 +160,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-# The outbox's tasks live beside the outbox (incidents.outbox), not in a tasks module.
-CELERY_IMPORTS = ["incidents.outbox"]
+# The outbox's tasks live beside the outbox (incidents.mail.outbox), not in a tasks module.
+CELERY_IMPORTS = ["incidents.mail.outbox"]
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Closes resolved incidents the caller has not rejected within SERVICEDESK_AUTO_CLOSE_DAYS.
     # A sweep left in the queue past the next one (no worker running) is dropped: the next one does its work.

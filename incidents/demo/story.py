@@ -40,8 +40,9 @@ from django.utils.translation import gettext_noop
 
 from cmdb.choices import SupportTier
 from cmdb.models import SupportGroup
-from incidents import notices, notifications
 from incidents.choices import OPEN_STATES, ActivityKind, Priority, State
+from incidents.lifecycle import notices
+from incidents.mail import notifications
 from incidents.models import (
     Activity,
     ClockEvent,
@@ -54,7 +55,7 @@ from incidents.models import (
     ServiceLevelTarget,
     StaffNotification,
 )
-from incidents.service_levels import (
+from incidents.servicelevels.calendar import (
     CalendarSpec,
     ClockMoment,
     add_business_time,
@@ -62,7 +63,7 @@ from incidents.service_levels import (
     calendar_spec,
     clock_position,
 )
-from incidents.sla import STAGE_NAMES, service_level_for, stage_percents
+from incidents.servicelevels.clock import STAGE_NAMES, service_level_for, stage_percents
 from servicedesk.roles import Role
 
 if TYPE_CHECKING:

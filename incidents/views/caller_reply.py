@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from incidents.caller_reply import ReplyRefused, incident_caller_reply, reply_answerable
-from incidents.notifications import desk_contact
+from incidents.callers.replies import ReplyRefused, incident_caller_reply, reply_answerable
+from incidents.mail.notifications import desk_contact
 from servicedesk.forms import add_errors
 
 

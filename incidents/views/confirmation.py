@@ -21,9 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from incidents import lifecycle
-from incidents.choices import Satisfaction
-from incidents.confirmation import (
+from incidents.callers.confirmation import (
     Answer,
     CallerLink,
     CallerLinkRefused,
@@ -31,9 +29,11 @@ from incidents.confirmation import (
     caller_link_read,
     caller_link_refusal,
 )
-from incidents.lifecycle import StaleIncident
+from incidents.choices import Satisfaction
+from incidents.lifecycle import steps
+from incidents.lifecycle.steps import StaleIncident
+from incidents.mail.notifications import desk_contact
 from incidents.models import Incident
-from incidents.notifications import desk_contact
 from servicedesk.forms import add_errors
 
 MAX_TEXT = 4000
@@ -77,7 +77,7 @@ def it_works(request: HttpRequest, token: str) -> HttpResponse:
         Answer.WORKS,
         ItWorksForm,
         "incidents/confirmation/it_works.html",
-        lambda link, incident, data: lifecycle.incident_confirm(
+        lambda link, incident, data: steps.incident_confirm(
             incident_id=incident.pk,
             resolved_at=link.resolved_at,
             satisfaction=data["satisfaction"],
@@ -99,7 +99,7 @@ def still_broken(request: HttpRequest, token: str) -> HttpResponse:
         "incidents/confirmation/still_broken.html",
         # The version checked when the page was loaded: if anything changed since (confirmed, reopened,
         # resolved again), the service refuses and the link is checked afresh.
-        lambda _link, incident, data: lifecycle.incident_reopen(
+        lambda _link, incident, data: steps.incident_reopen(
             by=None,
             via_caller=True,
             incident_id=incident.pk,

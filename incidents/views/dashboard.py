@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cmdb.models import ConfigurationItem
-from incidents import dashboard, services
-from incidents.charts import bar_chart
 from incidents.choices import OPEN_STATES, State
+from incidents.recording import record
+from incidents.reporting import dashboard
+from incidents.reporting.charts import bar_chart
 from knowledge.forms import ProblemForm
 
 
@@ -123,7 +124,7 @@ def raise_problem(request: HttpRequest, ci_id: int) -> HttpResponse:
         with transaction.atomic():
             problem = form.save()
             linked = [
-                services.incident_link(by=request.user, incident_id=incident.pk, target=problem)
+                record.incident_link(by=request.user, incident_id=incident.pk, target=problem)
                 for incident in cluster
                 if incident.state != State.CLOSED
             ]

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from incidents.history import HISTORY_PAGE_SIZE, shown_history
+from incidents.journal.history import HISTORY_PAGE_SIZE, shown_history
 from incidents.models import Incident, IncidentHistory
 from incidents.views.fragments import render_fragment
 

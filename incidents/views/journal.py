@@ -24,9 +24,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from incidents import journal, selectors
+from incidents import selectors
 from incidents.choices import OPEN_STATES, ActivityKind, State, Visibility
-from incidents.journal_forms import JournalEntryForm, WorkaroundForm
+from incidents.forms.journal import JournalEntryForm, WorkaroundForm
+from incidents.journal import notes
 from incidents.models import Activity, Attachment, Incident, may_handle
 from incidents.values import shown
 from servicedesk.forms import add_errors
@@ -39,7 +40,7 @@ LISTS = {"recipients", "subordinates"}
 # two is the value as recorded, not a change.
 LIST_VALUED = {"cis"}
 MAX_RECIPIENTS_SHOWN = 5
-INLINE_TYPES = {file_type.content_type for file_type in journal.FILE_TYPES.values() if file_type.inline}
+INLINE_TYPES = {file_type.content_type for file_type in notes.FILE_TYPES.values() if file_type.inline}
 
 
 # --- what the page shows ------------------------------------------------------------------------------
@@ -228,7 +229,7 @@ def _incident_to_write(request: HttpRequest, number: str) -> Incident:
     loads and locks the incident itself; the page's selector is for rendering the journal again."""
     rows = Incident.objects.defer("search_vector").select_related("assigned_group")
     incident = get_object_or_404(rows, number=number)
-    journal.ensure_may_write(incident, request.user)
+    notes.ensure_may_write(incident, request.user)
     return incident
 
 
@@ -262,7 +263,7 @@ def journal_add(request: HttpRequest, number: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             if data["kind"] == ActivityKind.CUSTOMER_UPDATE:
-                entries = journal.incident_send_update(
+                entries = notes.incident_send_update(
                     by=request.user,
                     incident_id=incident.pk,
                     text=data["text"],
@@ -271,7 +272,7 @@ def journal_add(request: HttpRequest, number: str) -> HttpResponse:
                 )
                 done = _sent(entries)
             else:
-                journal.incident_add_note(
+                notes.incident_add_note(
                     by=request.user,
                     incident_id=incident.pk,
                     text=data["text"],
@@ -294,7 +295,7 @@ def provide_workaround(request: HttpRequest, number: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            entry = journal.incident_provide_workaround(
+            entry = notes.incident_provide_workaround(
                 by=request.user,
                 incident_id=incident.pk,
                 workaround=data["workaround"],

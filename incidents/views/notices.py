@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from incidents import notices
-from incidents.forms import InformUsersForm
+from incidents.forms.recording import InformUsersForm
+from incidents.lifecycle import notices
 from incidents.models import Incident
 
 

@@ -10,12 +10,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cmdb.impact import changes_around
-from incidents import evidence, lifecycle, notices, reevaluation, selectors, services, storms
+from incidents import selectors
 from incidents.filters import IncidentFilter
-from incidents.forms import AcceptImpactForm, InformUsersForm
+from incidents.forms.recording import AcceptImpactForm, InformUsersForm
+from incidents.forms.steps import ReevaluationDecisionForm
+from incidents.lifecycle import notices, reevaluation
+from incidents.lifecycle import steps as lifecycle_steps
 from incidents.models import Incident, is_group_member
-from incidents.review import incident_review
-from incidents.step_forms import ReevaluationDecisionForm
+from incidents.recording import evidence, record, storms
+from incidents.recording.review import incident_review
 from incidents.views import review, steps
 from incidents.views.journal import journal_context
 from servicedesk.pages import DetailPage, ListPage, wants_results_only
@@ -65,10 +68,10 @@ class IncidentDetailView(DetailPage):
         # The service-level panel (templates/incidents/partials/sla.html); its ledger loads when opened.
         context |= {
             "sla_now": timezone.now(),
-            "may_pause": lifecycle.may_pause(incident, self.request.user),
-            "may_take_back": lifecycle.may_take_back(incident, self.request.user),
+            "may_pause": lifecycle_steps.may_pause(incident, self.request.user),
+            "may_take_back": lifecycle_steps.may_take_back(incident, self.request.user),
         }
-        if incident.is_open and services.may_edit(incident, self.request.user):
+        if incident.is_open and record.may_edit(incident, self.request.user):
             context["review"] = incident_review(incident)
         if incident.pending_reevaluations:
             waiting = incident.pending_reevaluations[0]
@@ -91,7 +94,7 @@ def step_buttons(incident: Incident, user: Any) -> list[dict[str, Any]]:
     The others open the step's page.
     """
     buttons = []
-    for name in lifecycle.available_steps(incident=incident, user=user):
+    for name in lifecycle_steps.available_steps(incident=incident, user=user):
         url = reverse("incidents:step", args=[incident.number, name.replace("_", "-")])
         buttons.append({"name": name, "label": steps.PAGES[name].button, "url": url, "post": name == "acknowledge"})
         if name == "assign" and is_group_member(incident, user) and incident.assignee_id != user.pk:
@@ -102,7 +105,7 @@ def step_buttons(incident: Incident, user: Any) -> list[dict[str, Any]]:
     if review.may_promote(incident, user):
         url = reverse("incidents:promote", args=[incident.number])
         buttons.append({"name": "promote", "label": _("Promote to known error"), "url": url, "post": False})
-    if services.may_edit(incident, user):
+    if record.may_edit(incident, user):
         url = reverse("incidents:edit", args=[incident.number])
         buttons.append({"name": "edit", "label": _("Change details"), "url": url, "post": False})
     return buttons

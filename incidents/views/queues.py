@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from incidents import queues, saved_filters
 from incidents.filters import QueueFilter
-from incidents.step_forms import SaveFilterForm
+from incidents.forms.steps import SaveFilterForm
+from incidents.worklists import queues, saved_filters
 from servicedesk.pages import PAGE_SIZE, page_or_results, wants_results_only
 
 

@@ -16,11 +16,13 @@ from django_htmx.http import retarget
 
 from cmdb.impact import affected_services, changes_around
 from cmdb.models import ConfigurationItem
-from incidents import evidence, selectors, services, storms
-from incidents.forms import AddCallForm, NewCallerForm, RecordIncidentForm
+from incidents import selectors
+from incidents.forms.recording import AddCallForm, NewCallerForm, RecordIncidentForm
 from incidents.models import Incident
 from incidents.priority import priority_for
-from incidents.similar import SimilarIncident, similar_incidents
+from incidents.recording import evidence, storms
+from incidents.recording import record as recording_record
+from incidents.recording.similar import SimilarIncident, similar_incidents
 from knowledge.matching import known_error_matches
 from servicedesk.forms import add_errors
 
@@ -36,13 +38,13 @@ def _master(request: HttpRequest) -> Incident | None:
 @require_http_methods(["GET", "POST"])
 def record(request: HttpRequest) -> HttpResponse:
     """The call-logging page, for the service desk only (the refusal says why)."""
-    services.ensure_may_record(request.user)
+    recording_record.ensure_may_record(request.user)
     parent = _master(request)
     form = RecordIncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            incident = services.incident_record(
+            incident = recording_record.incident_record(
                 by=request.user,
                 caller=data["caller"],
                 short_description=data["short_description"],
@@ -84,14 +86,14 @@ def _record_page(
 @require_POST
 def add_call(request: HttpRequest, number: str) -> HttpResponse:
     """ "Add this call to INC…": the call goes into that incident's journal instead of a duplicate."""
-    services.ensure_may_record(request.user)
+    recording_record.ensure_may_record(request.user)
     incident = get_object_or_404(Incident.objects.only("pk", "number"), number=number)
     form = AddCallForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         symptoms = "\n\n".join(filter(None, [data["short_description"], data["symptoms"]]))
         try:
-            services.incident_add_call(
+            recording_record.incident_add_call(
                 by=request.user,
                 incident_id=incident.pk,
                 caller=data["caller"],

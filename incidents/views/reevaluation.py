@@ -9,9 +9,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from incidents import reevaluation, selectors
+from incidents import selectors
+from incidents.forms.steps import ReevaluationDecisionForm, ReevaluationRequestForm
+from incidents.lifecycle import reevaluation
 from incidents.models import Reevaluation
-from incidents.step_forms import ReevaluationDecisionForm, ReevaluationRequestForm
 from servicedesk.forms import add_errors
 
 

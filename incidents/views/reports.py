@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from cmdb.exports import safe_cell
-from incidents import reports
+from incidents.reporting import reports
 
 
 class ReportForm(forms.Form):

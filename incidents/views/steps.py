@@ -19,11 +19,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from incidents import lifecycle, selectors, services
+from incidents import selectors
 from incidents.choices import State
-from incidents.models import Incident
-from incidents.review import incident_known_errors
-from incidents.step_forms import (
+from incidents.forms.steps import (
     AcknowledgeForm,
     AssignForm,
     ClassifyForm,
@@ -35,6 +33,10 @@ from incidents.step_forms import (
     ResolveForm,
     StepForm,
 )
+from incidents.lifecycle import steps
+from incidents.models import Incident
+from incidents.recording import record
+from incidents.recording.review import incident_known_errors
 from servicedesk.forms import add_errors
 
 
@@ -63,7 +65,7 @@ class StepPage:
 PAGES = {
     "classify": StepPage(
         ClassifyForm,
-        lifecycle.incident_classify,
+        steps.incident_classify,
         _("Classify %(number)s"),
         _("Classify"),
         _("%(number)s classified."),
@@ -71,36 +73,36 @@ PAGES = {
     ),
     "resolve_at_first_line": StepPage(
         ResolveAtFirstLineForm,
-        lifecycle.incident_resolve_at_first_line,
+        steps.incident_resolve_at_first_line,
         _("Resolve %(number)s at first line"),
         _("Apply and resolve"),
         _("%(number)s resolved; the caller is asked to confirm."),
         form_extra=_first_line_matches,
     ),
     "escalate": StepPage(
-        EscalateForm, lifecycle.incident_escalate, _("Escalate %(number)s"), _("Escalate"), _("%(number)s escalated.")
+        EscalateForm, steps.incident_escalate, _("Escalate %(number)s"), _("Escalate"), _("%(number)s escalated.")
     ),
     "acknowledge": StepPage(
         AcknowledgeForm,
-        lifecycle.incident_acknowledge,
+        steps.incident_acknowledge,
         _("Acknowledge %(number)s"),
         _("Acknowledge"),
         _("%(number)s acknowledged."),
     ),
     "assign": StepPage(
-        AssignForm, lifecycle.incident_assign, _("Assign %(number)s"), _("Assign"), _("%(number)s assigned.")
+        AssignForm, steps.incident_assign, _("Assign %(number)s"), _("Assign"), _("%(number)s assigned.")
     ),
     "resolve": StepPage(
         ResolveForm,
-        lifecycle.incident_resolve,
+        steps.incident_resolve,
         _("Resolve %(number)s"),
         _("Resolve"),
         _("%(number)s resolved; the caller is asked to confirm."),
     ),
     "reopen": StepPage(
-        ReopenForm, lifecycle.incident_reopen, _("Reopen %(number)s"), _("Reopen"), _("%(number)s reopened.")
+        ReopenForm, steps.incident_reopen, _("Reopen %(number)s"), _("Reopen"), _("%(number)s reopened.")
     ),
-    "close": StepPage(CloseForm, lifecycle.incident_close, _("Close %(number)s"), _("Close"), _("%(number)s closed.")),
+    "close": StepPage(CloseForm, steps.incident_close, _("Close %(number)s"), _("Close"), _("%(number)s closed.")),
 }
 
 
@@ -113,7 +115,7 @@ def step(request: HttpRequest, number: str, name: str) -> HttpResponse:
     incident = get_object_or_404(selectors.incident_for_step(), number=number)
     try:
         # PermissionDenied goes on to the 403 page with its sentence; state and gate go back to the incident.
-        lifecycle.ensure_step_allowed(incident=incident, step=name, user=request.user)
+        steps.ensure_step_allowed(incident=incident, step=name, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return HttpResponseRedirect(incident.get_absolute_url())
@@ -137,7 +139,7 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
     if incident.state == State.CLOSED:
         messages.error(request, _("%(number)s is closed: its details are history.") % {"number": incident.number})
         return HttpResponseRedirect(incident.get_absolute_url())
-    if not services.may_edit(incident, request.user):
+    if not record.may_edit(incident, request.user):
         raise PermissionDenied(
             _("Only the service desk or the group working on %(number)s may change its details.")
             % {"number": incident.number}
@@ -146,7 +148,7 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            services.incident_update(
+            record.incident_update(
                 by=request.user, incident_id=incident.pk, expected_version=data.pop("version"), **data
             )
         except ValidationError as error:

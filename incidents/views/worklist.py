@@ -10,21 +10,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from incidents import worklist
-from incidents.queues import tab_links, tab_named
+from incidents.worklists import desk
+from incidents.worklists.queues import tab_links, tab_named
 from servicedesk.pages import PAGE_SIZE
 
 
 @require_GET
 @permission_required("incidents.add_incident", raise_exception=True)
 def desk_worklist(request: HttpRequest) -> HttpResponse:
-    tabs = worklist.TABS
+    tabs = desk.TABS
     current = tab_named(request.GET.get("tab"), tabs)
     mine = request.GET.get("owner") == "me"
     owner_id = request.user.pk if mine else None
     kept = {"owner": "me"} if mine else {}
-    counts = worklist.worklist_counts(owner_id=owner_id)
-    page = Paginator(worklist.worklist(tab=current, owner_id=owner_id), PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = desk.worklist_counts(owner_id=owner_id)
+    page = Paginator(desk.worklist(tab=current, owner_id=owner_id), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "tabs": tab_links(tabs, counts, current, **kept),
         "current": current,

@@ -50,9 +50,9 @@ def test_an_operator_logs_a_call_without_touching_the_mouse(live_server, page: P
 def test_an_operator_finds_the_similar_incident_and_records_a_subordinate(live_server, page: Page, operator):
     from django.utils import timezone
 
-    from incidents import services
+    from incidents.recording import record
 
-    master = services.incident_record(
+    master = record.incident_record(
         by=operator, caller=ContactFactory(), short_description="Payroll export to the bank fails",
         symptoms="The export stops with an error about the bank file.", occurred_at=timezone.now(), impact=2, urgency=2,
     )  # fmt: skip

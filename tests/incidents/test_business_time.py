@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidents.service_levels import (
+from incidents.servicelevels.calendar import (
     CalendarSpec,
     ClockMoment,
     NoBusinessTime,

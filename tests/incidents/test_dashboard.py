@@ -10,9 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import lifecycle, reports
-from incidents.charts import bar_chart
-from incidents.dashboard import Period, dashboard, period_named
+from incidents.lifecycle import steps
+from incidents.reporting import reports
+from incidents.reporting.charts import bar_chart
+from incidents.reporting.dashboard import Period, dashboard, period_named
 from knowledge.models import Problem
 from tests.cmdb.factories import ConfigurationItemFactory, ServiceFactory
 from tests.incidents.factories import IncidentFactory
@@ -88,7 +89,7 @@ def test_a_rejected_fix_counts_as_reopened_and_its_resolution_no_more(operator, 
     this_week = period_named("week")
     assert dashboard(this_week).resolution.whole == 1
 
-    lifecycle.incident_reopen(by=operator, incident_id=incident.pk, reason="The caller says it fails again.")
+    steps.incident_reopen(by=operator, incident_id=incident.pk, reason="The caller says it fails again.")
 
     figures = dashboard(this_week)
     assert figures.closures["reopened"] == 1

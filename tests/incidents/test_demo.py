@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from cmdb.demo import load_cmdb_demo
 from cmdb.models import SupportGroup
-from incidents import dashboard, queues, worklist
 from incidents.choices import OPEN_STATES, ActivityKind, ReevaluationOutcome, State
 from incidents.demo import load_incidents_demo
 from incidents.models import (
@@ -28,8 +27,10 @@ from incidents.models import (
     StaffNotification,
 )
 from incidents.priority import priority_for
-from incidents.service_levels import add_business_time, business_time_between, calendar_spec
-from incidents.similar import similar_incidents
+from incidents.recording.similar import similar_incidents
+from incidents.reporting import dashboard
+from incidents.servicelevels.calendar import add_business_time, business_time_between, calendar_spec
+from incidents.worklists import desk, queues
 from knowledge.demo import load_knowledge_demo
 from servicedesk.demo import load_accounts
 
@@ -212,12 +213,12 @@ def test_handoffs_were_met_missed_or_still_wait(demo):
 
 
 def test_the_desk_work_list_has_work_in_every_tab_and_every_serious_incident_has_its_notices_out(demo):
-    counts = worklist.worklist_counts(owner_id=None)
+    counts = desk.worklist_counts(owner_id=None)
 
     assert counts.pop("notices") == 0
     assert all(counts.values()), counts
-    tab = next(tab for tab in worklist.TABS if tab.name == "reopened")
-    reopened = worklist.worklist(tab=tab, owner_id=None).get()
+    tab = next(tab for tab in desk.TABS if tab.name == "reopened")
+    reopened = desk.worklist(tab=tab, owner_id=None).get()
     entries = list(reopened.journal.filter(kind=ActivityKind.STATE_CHANGED).order_by("created_at"))
     assert [entry.data["step"] for entry in entries][-2:] == ["resolve_at_first_line", "reopen"]
     assert entries[-1].author is None and entries[-1].data["via"] == "caller_link"

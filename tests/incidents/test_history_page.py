@@ -8,8 +8,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from incidents import lifecycle
 from incidents.choices import Impact, Urgency
+from incidents.lifecycle import steps
 from incidents.models import Incident
 from servicedesk.actor import acting_as
 from tests.cmdb.factories import ConfigurationItemFactory
@@ -32,7 +32,7 @@ def test_the_history_names_fields_values_and_who_changed_them(client, operator, 
     incident = record(operator, short_description="VPN drops")
     gateway = ConfigurationItemFactory(name="vpn-gw-01")
     with acting_as(operator, "shell"):
-        lifecycle.incident_classify(
+        steps.incident_classify(
             by=operator, incident_id=incident.pk, category=vpn, impact=Impact.LOW, urgency=Urgency.MEDIUM
         )
         incident.cis.add(gateway)

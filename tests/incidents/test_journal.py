@@ -14,11 +14,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import journal, lifecycle, services
 from incidents.choices import ActivityKind, Impact, ResolutionCode, State, Urgency
-from incidents.journal_forms import JournalEntryForm
-from incidents.lifecycle import StaleIncident
+from incidents.forms.journal import JournalEntryForm
+from incidents.journal import notes
+from incidents.lifecycle import steps
+from incidents.lifecycle.steps import StaleIncident
 from incidents.models import Activity, Attachment, Incident
+from incidents.recording import record as recording_record
 from incidents.views.journal import timeline
 from tests.cmdb.factories import ContactFactory, SupportGroupFactory
 from tests.factories import UserFactory
@@ -60,17 +62,17 @@ def record(by, **overrides) -> Incident:
     }  # fmt: skip
     values = {**values, **overrides}
     values.setdefault("caller", ContactFactory())
-    return services.incident_record(**values)
+    return recording_record.incident_record(**values)
 
 
 def investigating(operator, group, **overrides) -> Incident:
     """Recorded, classified and escalated to ``group``, through the lifecycle's services."""
     incident = record(operator, **overrides)
-    lifecycle.incident_classify(
+    steps.incident_classify(
         by=operator, incident_id=incident.pk, category=CategoryFactory(), impact=incident.impact,
         urgency=incident.urgency,
     )  # fmt: skip
-    return lifecycle.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
+    return steps.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
 
 
 def upload(name: str, content: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
@@ -82,7 +84,7 @@ def stored_files(root) -> list:
 
 
 def note(incident, by, text="Checked the RADIUS logs.", **kwargs) -> Activity:
-    return journal.incident_add_note(by=by, incident_id=incident.pk, text=text, **kwargs)
+    return notes.incident_add_note(by=by, incident_id=incident.pk, text=text, **kwargs)
 
 
 # --- who writes ---------------------------------------------------------------------------------------
@@ -107,7 +109,7 @@ def test_a_member_of_the_assigned_group_writes_notes_and_customer_updates(operat
     incident = investigating(operator, group)
 
     note(incident, support_member)
-    journal.incident_send_update(by=support_member, incident_id=incident.pk, text="We are on it.")
+    notes.incident_send_update(by=support_member, incident_id=incident.pk, text="We are on it.")
 
     kinds = list(incident.journal.filter(author=support_member).values_list("kind", flat=True))
     assert kinds == [ActivityKind.NOTE, ActivityKind.CUSTOMER_UPDATE]
@@ -119,7 +121,7 @@ def test_a_member_of_another_group_is_refused_with_the_reason(operator, group, o
     with pytest.raises(PermissionDenied, match=f"members of {group.name}, the assigned group"):
         note(incident, other_member)
     with pytest.raises(PermissionDenied):
-        journal.incident_send_update(by=other_member, incident_id=incident.pk, text="Hello")
+        notes.incident_send_update(by=other_member, incident_id=incident.pk, text="Hello")
 
     assert not incident.journal.filter(author=other_member).exists()
 
@@ -153,7 +155,7 @@ def test_the_serious_incident_gate_does_not_hold_notes_or_updates(operator, djan
 
     with django_capture_on_commit_callbacks(execute=True):
         note(incident, operator, text="Bridge call opened.")
-        journal.incident_send_update(by=operator, incident_id=incident.pk, text="We know and we are on it.")
+        notes.incident_send_update(by=operator, incident_id=incident.pk, text="We know and we are on it.")
 
     assert incident.journal.filter(kind__in=[ActivityKind.NOTE, ActivityKind.CUSTOMER_UPDATE]).count() == 2
     assert len(mail.outbox) == 1
@@ -161,11 +163,11 @@ def test_the_serious_incident_gate_does_not_hold_notes_or_updates(operator, djan
 
 def test_a_closed_incident_takes_no_more_entries(operator, support_member, group):
     incident = investigating(operator, group)
-    lifecycle.incident_resolve(
+    steps.incident_resolve(
         by=support_member, incident_id=incident.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
         resolution_notes="Certificate renewed.",
     )  # fmt: skip
-    lifecycle.incident_close(by=operator, incident_id=incident.pk, root_cause_category=CategoryFactory())
+    steps.incident_close(by=operator, incident_id=incident.pk, root_cause_category=CategoryFactory())
 
     with pytest.raises(ValidationError, match="is closed and its journal complete"):
         note(incident, operator)
@@ -180,7 +182,7 @@ def test_a_customer_update_is_mailed_to_the_caller_after_commit_and_journaled_wi
     incident = record(operator)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        [entry] = journal.incident_send_update(
+        [entry] = notes.incident_send_update(
             by=operator, incident_id=incident.pk, text="The VPN team is <testing> a fix.", minutes_spent=5
         )
 
@@ -199,10 +201,10 @@ def test_a_customer_update_rolled_back_sends_nothing(operator, django_capture_on
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with transaction.atomic():
-            journal.incident_send_update(by=operator, incident_id=incident.pk, text="On its way.")
+            notes.incident_send_update(by=operator, incident_id=incident.pk, text="On its way.")
             transaction.set_rollback(True)
         with pytest.raises(ValidationError):
-            journal.incident_send_update(by=operator, incident_id=incident.pk, text="Late", minutes_spent=2000)
+            notes.incident_send_update(by=operator, incident_id=incident.pk, text="Late", minutes_spent=2000)
 
     assert callbacks == []
     assert mail.outbox == []
@@ -213,7 +215,7 @@ def test_a_customer_update_to_a_caller_without_an_address_is_refused(operator):
     incident = record(operator, caller=ContactFactory(email=""))
 
     with pytest.raises(ValidationError, match="has no e-mail address: phone them"):
-        journal.incident_send_update(by=operator, incident_id=incident.pk, text="Hello")
+        notes.incident_send_update(by=operator, incident_id=incident.pk, text="Hello")
 
     assert not incident.journal.filter(kind=ActivityKind.CUSTOMER_UPDATE).exists()
 
@@ -229,7 +231,7 @@ def test_an_update_on_a_master_reaches_each_open_subordinates_caller_each_journa
     Incident.objects.filter(pk=closed.pk).update(state=State.CLOSED)  # rows to read only: not a workflow here
 
     with django_capture_on_commit_callbacks(execute=True):
-        entries = journal.incident_send_update(
+        entries = notes.incident_send_update(
             by=support_member, incident_id=master.pk, text="A fix is being rolled out.", minutes_spent=10,
             to_subordinates=True,
         )  # fmt: skip
@@ -354,7 +356,7 @@ def test_files_on_a_customer_update_are_refused_by_field(client, operator):
 def test_the_timeline_shows_everything_or_what_the_caller_sees_or_the_changes(client, operator, group):
     incident = investigating(operator, group)
     note(incident, operator, text="Internal: checked the firewall.")
-    journal.incident_send_update(by=operator, incident_id=incident.pk, text="Dear caller, we are on it.")
+    notes.incident_send_update(by=operator, incident_id=incident.pk, text="Dear caller, we are on it.")
     client.force_login(operator)
     url = incident.get_absolute_url()
 
@@ -432,7 +434,7 @@ def test_a_group_member_provides_a_workaround_recorded_journaled_and_mailed(
     incident = investigating(operator, group)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        entry = journal.incident_provide_workaround(
+        entry = notes.incident_provide_workaround(
             by=support_member, incident_id=incident.pk, workaround="Use the web VPN portal meanwhile.",
             minutes_spent=4, expected_version=incident.version,
         )  # fmt: skip
@@ -452,10 +454,10 @@ def test_a_group_member_provides_a_workaround_recorded_journaled_and_mailed(
 def test_a_stale_workaround_form_is_refused_with_what_changed(operator, support_member, group):
     incident = investigating(operator, group)
     opened_at = incident.version
-    lifecycle.incident_acknowledge(by=support_member, incident_id=incident.pk)
+    steps.incident_acknowledge(by=support_member, incident_id=incident.pk)
 
     with pytest.raises(StaleIncident, match="has changed since you opened it"):
-        journal.incident_provide_workaround(
+        notes.incident_provide_workaround(
             by=operator, incident_id=incident.pk, workaround="Reboot", expected_version=opened_at
         )
 
@@ -469,18 +471,18 @@ def test_managers_and_other_groups_cannot_provide_a_workaround(operator, manager
 
     for user in (manager, other_member):
         with pytest.raises(PermissionDenied):
-            journal.incident_provide_workaround(by=user, incident_id=incident.pk, workaround="Reboot")
+            notes.incident_provide_workaround(by=user, incident_id=incident.pk, workaround="Reboot")
 
     assert Incident.objects.get(pk=incident.pk).workaround == ""
 
 
 def test_an_empty_or_unchanged_workaround_is_refused_by_field(operator):
     incident = record(operator)
-    journal.incident_provide_workaround(by=operator, incident_id=incident.pk, workaround="Reboot")
+    notes.incident_provide_workaround(by=operator, incident_id=incident.pk, workaround="Reboot")
 
     for text in ("  ", "Reboot"):
         with pytest.raises(ValidationError) as refused:
-            journal.incident_provide_workaround(by=operator, incident_id=incident.pk, workaround=text)
+            notes.incident_provide_workaround(by=operator, incident_id=incident.pk, workaround=text)
         assert "workaround" in refused.value.message_dict
 
 
@@ -662,7 +664,7 @@ def test_the_incident_page_runs_a_fixed_number_of_queries_whatever_the_journal(
         for number in range(size):
             note(incident, support_member, minutes_spent=1,
                  files=[upload(f"{number}.png", PNG), upload(f"{number}.log", b"log\n")])  # fmt: skip
-            journal.incident_send_update(by=operator, incident_id=incident.pk, text=f"Update {number}")
+            notes.incident_send_update(by=operator, incident_id=incident.pk, text=f"Update {number}")
         with django_assert_max_num_queries(50) as queries:
             response = client.get(incident.get_absolute_url())
         assert response.status_code == 200

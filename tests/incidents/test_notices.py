@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import notices, services
 from incidents.choices import ActivityKind, Impact, Urgency
+from incidents.lifecycle import notices
+from incidents.recording import record
 from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, LocationFactory
 from tests.factories import UserFactory
 
@@ -23,14 +24,14 @@ def serious(operator):
     ContactFactory(email="colleague@example.org", workplace=site)
     ContactFactory(email="elsewhere@example.org")
     UserFactory(username="boss", email="boss@example.org", roles=["Managers"])
-    return services.incident_record(
+    return record.incident_record(
         by=operator, caller=ContactFactory(email="caller@example.org"), short_description="E-mail down everywhere",
         occurred_at=timezone.now(), impact=Impact.HIGH, urgency=Urgency.MEDIUM, serious=True, cis=[ci],
     )  # fmt: skip
 
 
 def test_the_top_priority_is_serious_even_unticked(operator):
-    incident = services.incident_record(
+    incident = record.incident_record(
         by=operator, caller=ContactFactory(), short_description="All down", occurred_at=timezone.now(),
         impact=Impact.HIGH, urgency=Urgency.HIGH,
     )  # fmt: skip

@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import lifecycle, notices, notifications
 from incidents.choices import ActivityKind, Impact, Urgency, Visibility
+from incidents.lifecycle import notices, steps
+from incidents.mail import notifications
 from incidents.models import Incident, OutboxMessage, StaffNotification
 from tests.cmdb.factories import ContactFactory, SupportGroupFactory
 from tests.factories import UserFactory
@@ -64,7 +65,7 @@ def test_closing_mails_the_caller(operator, support_member, group, vpn, django_c
     incident = resolved(operator, vpn, group, support_member)
 
     with django_capture_on_commit_callbacks(execute=True):
-        lifecycle.incident_close(by=operator, incident_id=incident.pk, root_cause_category=vpn)
+        steps.incident_close(by=operator, incident_id=incident.pk, root_cause_category=vpn)
 
     [message] = mails_to(incident.caller.email)
     assert message.subject == f"[{incident.number}] Closed: VPN does not connect"
@@ -77,7 +78,7 @@ def test_awaiting_an_answer_asks_the_caller_and_journals_the_question(operator, 
     incident = record(operator)
 
     with django_capture_on_commit_callbacks(execute=True):
-        lifecycle.incident_await_caller(by=operator, incident_id=incident.pk, reason="Which VPN client version?")
+        steps.incident_await_caller(by=operator, incident_id=incident.pk, reason="Which VPN client version?")
 
     [message] = [m for m in mails_to(incident.caller.email) if "Awaiting" in m.subject]
     assert message.subject == f"[{incident.number}] Awaiting your answer: VPN does not connect"
@@ -95,7 +96,7 @@ def test_escalating_mails_the_group_and_rings_its_members_bell(
     incident = classified(operator, vpn)
 
     with django_capture_on_commit_callbacks(execute=True):
-        lifecycle.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
+        steps.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
 
     assert sorted(m.to[0] for m in mail.outbox) == ["network@example.org", support_member.email]
     assert all(m.subject.startswith(f"[{incident.number}] Assigned to Network operations") for m in mail.outbox)
@@ -110,7 +111,7 @@ def test_escalating_mails_the_group_and_rings_its_members_bell(
 def test_a_caller_reopening_rings_the_groups_members(operator, support_member, group, vpn):
     incident = resolved(operator, vpn, group, support_member)
 
-    lifecycle.incident_reopen(by=None, incident_id=incident.pk, reason="Still fails from home.", via_caller=True)
+    steps.incident_reopen(by=None, incident_id=incident.pk, reason="Still fails from home.", via_caller=True)
 
     [bell] = StaffNotification.objects.filter(incident=incident, kind="reopened_by_caller")
     assert bell.user == support_member
@@ -139,7 +140,7 @@ def test_a_warning_goes_to_the_group_once_per_due_time(
     operator, support_member, group, vpn, django_capture_on_commit_callbacks
 ):
     incident = classified(operator, vpn)
-    lifecycle.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
+    steps.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
     incident = Incident.objects.get(pk=incident.pk)
     incident.resolution_due_at = timezone.now() + datetime.timedelta(hours=2)
     StaffNotification.objects.all().delete()
@@ -159,7 +160,7 @@ def test_a_warning_goes_to_the_group_once_per_due_time(
 def test_a_stage_with_nobody_to_mail_is_still_journaled_and_rung(operator, vpn):
     silent = SupportGroupFactory(name="Night shift", email="", members=[UserFactory(email="", roles=["Support"])])
     incident = classified(operator, vpn)
-    lifecycle.incident_escalate(by=operator, incident_id=incident.pk, group=silent, reason="Out of hours.")
+    steps.incident_escalate(by=operator, incident_id=incident.pk, group=silent, reason="Out of hours.")
     incident = Incident.objects.get(pk=incident.pk)
 
     assert notifications.sla_notify(incident=incident, target="resolution", stage="warning") == []
@@ -170,7 +171,7 @@ def test_a_stage_with_nobody_to_mail_is_still_journaled_and_rung(operator, vpn):
 
 def test_a_breach_goes_to_the_groups_manager_and_the_managers(operator, manager, group, vpn):
     incident = classified(operator, vpn)
-    lifecycle.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
+    steps.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
     incident = Incident.objects.get(pk=incident.pk)
 
     outgoing = notifications.sla_warning_messages(incident, "response", "breach")

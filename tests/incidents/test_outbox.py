@@ -22,8 +22,9 @@ from django.db import connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import lifecycle, outbox
 from incidents.choices import State
+from incidents.lifecycle import steps
+from incidents.mail import outbox
 from incidents.models import Incident, OutboxMessage, OutboxState
 from servicedesk.celery import app
 from tests.celery_worker import real_worker
@@ -34,7 +35,7 @@ from tests.incidents.workflow import classified, record
 
 
 def escalate(operator, incident: Incident, group) -> Incident:
-    return lifecycle.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
+    return steps.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from incidents.choices import ActivityKind, Impact, Priority, ReevaluationOutcome, Urgency
-from incidents.reevaluation import reevaluation_decide, reevaluation_request
+from incidents.lifecycle.reevaluation import reevaluation_decide, reevaluation_request
 from tests.incidents.workflow import classified, investigating
 
 pytestmark = pytest.mark.django_db

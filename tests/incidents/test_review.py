@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.choices import ActivityKind
-from incidents.review import incident_review
+from incidents.recording.review import incident_review
 from knowledge.choices import ProblemState
 from knowledge.models import KnownError
 from tests.cmdb.factories import ChangeFactory, ConfigurationItemFactory

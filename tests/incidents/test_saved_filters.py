@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import QueryDict
 from django.urls import reverse
 
-from incidents.saved_filters import saved_filter_create, saved_filter_delete, saved_filters_for
+from incidents.worklists.saved_filters import saved_filter_create, saved_filter_delete, saved_filters_for
 from tests.cmdb.factories import SupportGroupFactory
 from tests.factories import UserFactory
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from incidents.choices import State
-from incidents.similar import SimilarityKind, _candidate_query, _Word, similar_incidents
+from incidents.recording.similar import SimilarityKind, _candidate_query, _Word, similar_incidents
 from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory
 from tests.incidents.factories import IncidentFactory
 

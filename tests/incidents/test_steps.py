@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from incidents import lifecycle, services
 from incidents.choices import Impact, ResolutionCode, State, Urgency
+from incidents.lifecycle import steps
 from incidents.models import Incident
+from incidents.recording import record as recording_record
 from tests.cmdb.factories import ConfigurationItemFactory, SupportGroupFactory
 from tests.incidents.workflow import classified, investigating, record, resolved, send_serious_notices
 from tests.knowledge.factories import CategoryFactory, KnownErrorFactory
@@ -49,7 +50,7 @@ def test_the_desk_classifies_from_the_incident_page(client, operator, vpn):
 def test_a_stale_form_is_refused_with_what_changed_and_nothing_is_saved(client, operator, support_member, network, vpn):
     incident = investigating(operator, vpn, network)
     opened_at = incident.version
-    lifecycle.incident_acknowledge(by=support_member, incident_id=incident.pk)
+    steps.incident_acknowledge(by=support_member, incident_id=incident.pk)
     client.force_login(operator)
 
     response = client.post(
@@ -231,7 +232,7 @@ def test_the_desk_corrects_details_and_each_change_is_journaled_with_old_and_new
 def test_a_stale_details_form_is_refused_and_names_the_change_in_between(client, operator):
     incident = record(operator)
     opened_at = incident.version
-    services.incident_add_call(by=operator, incident_id=incident.pk, caller=incident.caller, symptoms="Again")
+    recording_record.incident_add_call(by=operator, incident_id=incident.pk, caller=incident.caller, symptoms="Again")
     client.force_login(operator)
 
     response = client.post(

@@ -9,9 +9,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from cmdb.choices import SupportTier
-from incidents import lifecycle, services, tasks
+from incidents import tasks
 from incidents.choices import ActivityKind, Impact, ResolutionCode, State, Urgency
+from incidents.lifecycle import steps
 from incidents.models import Incident
+from incidents.recording import record
 from servicedesk.celery import app
 from tests.celery_worker import own_queue_name, real_worker
 from tests.cmdb.factories import ContactFactory, SupportGroupFactory
@@ -20,13 +22,13 @@ from tests.knowledge.factories import CategoryFactory
 
 
 def resolved_incident(operator, member, group, category, *, days_ago: int) -> Incident:
-    incident = services.incident_record(
+    incident = record.incident_record(
         by=operator, caller=ContactFactory(), short_description="Printer jams",
         occurred_at=timezone.now() - datetime.timedelta(minutes=5), impact=Impact.LOW, urgency=Urgency.LOW,
     )  # fmt: skip
-    lifecycle.incident_classify(by=operator, incident_id=incident.pk, category=category, impact=3, urgency=3)
-    lifecycle.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Hardware.")
-    lifecycle.incident_resolve(
+    steps.incident_classify(by=operator, incident_id=incident.pk, category=category, impact=3, urgency=3)
+    steps.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Hardware.")
+    steps.incident_resolve(
         by=member, incident_id=incident.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
         resolution_notes="The roller was replaced.",
     )  # fmt: skip
@@ -68,14 +70,14 @@ def test_the_sweep_closes_every_due_incident_once_and_a_second_sweep_does_nothin
 @pytest.mark.django_db
 def test_the_sweep_goes_on_when_one_incident_cannot_be_closed(people, monkeypatch):
     first, second = resolved_incident(*people, days_ago=10), resolved_incident(*people, days_ago=8)
-    close = lifecycle.incident_close_automatically
+    close = steps.incident_close_automatically
 
     def failing_for_the_first(*, incident_id: int, days: int | None = None):
         if incident_id == first.pk:
             raise RuntimeError("lock timeout")
         return close(incident_id=incident_id, days=days)
 
-    monkeypatch.setattr(lifecycle, "incident_close_automatically", failing_for_the_first)
+    monkeypatch.setattr(steps, "incident_close_automatically", failing_for_the_first)
 
     assert tasks.incidents_close_due.apply().get() == 1
     assert Incident.objects.get(pk=first.pk).state == State.RESOLVED

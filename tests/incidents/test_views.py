@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cmdb.models import Contact
-from incidents import services
 from incidents.choices import Impact, Urgency
 from incidents.models import Incident
+from incidents.recording import record
 from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,16 +123,16 @@ def test_the_priority_preview_follows_the_matrix(client, operator):
 
 def make_incidents(operator, count: int) -> Incident:
     service = ServiceFactory()
-    master = services.incident_record(
+    master = record.incident_record(
         by=operator, caller=ContactFactory(), short_description="Master", occurred_at=timezone.now(),
         impact=Impact.HIGH, urgency=Urgency.HIGH, service=service, cis=ConfigurationItemFactory.create_batch(count),
     )  # fmt: skip
     for _ in range(count):
-        services.incident_record(
+        record.incident_record(
             by=operator, caller=ContactFactory(), short_description="Me too", occurred_at=timezone.now(),
             impact=Impact.LOW, urgency=Urgency.LOW, service=service, parent=master,
         )  # fmt: skip
-        services.incident_add_call(by=operator, incident_id=master.pk, caller=ContactFactory(), symptoms="Again")
+        record.incident_add_call(by=operator, incident_id=master.pk, caller=ContactFactory(), symptoms="Again")
     return master
 
 
@@ -189,7 +189,7 @@ def open_incident(operator, **overrides) -> Incident:
         "symptoms": "The VPN client says authentication failed.", "occurred_at": timezone.now(),
         "impact": Impact.LOW, "urgency": Urgency.LOW,
     }  # fmt: skip
-    return services.incident_record(**{**values, **overrides})
+    return record.incident_record(**{**values, **overrides})
 
 
 def test_the_similar_panel_offers_the_open_incident_and_both_actions(client, operator):

@@ -10,9 +10,10 @@ import datetime
 
 from django.utils import timezone
 
-from incidents import lifecycle, notices, services
 from incidents.choices import Impact, ResolutionCode, Urgency
+from incidents.lifecycle import notices, steps
 from incidents.models import Incident
+from incidents.recording import record as recording_record
 from tests.cmdb.factories import ContactFactory
 
 
@@ -26,24 +27,24 @@ def record(by, **overrides) -> Incident:
         "impact": Impact.LOW,
         "urgency": Urgency.MEDIUM,
     }
-    return services.incident_record(**{**values, **overrides})
+    return recording_record.incident_record(**{**values, **overrides})
 
 
 def classified(operator, category, **overrides) -> Incident:
     incident = record(operator, **overrides)
-    return lifecycle.incident_classify(
+    return steps.incident_classify(
         by=operator, incident_id=incident.pk, category=category, impact=incident.impact, urgency=incident.urgency
     )
 
 
 def investigating(operator, category, group, **overrides) -> Incident:
     incident = classified(operator, category, **overrides)
-    return lifecycle.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
+    return steps.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
 
 
 def resolved(operator, category, group, member, **overrides) -> Incident:
     incident = investigating(operator, category, group, **overrides)
-    lifecycle.incident_resolve(
+    steps.incident_resolve(
         by=member, incident_id=incident.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
         resolution_notes="The RADIUS certificate was renewed; please try again.",
     )  # fmt: skip

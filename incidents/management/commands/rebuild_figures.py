@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from incidents import figures
 from incidents.models import DayFigures
+from incidents.reporting import figures
 
 
 class Command(BaseCommand):

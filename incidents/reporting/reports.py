@@ -15,8 +15,8 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from incidents.dashboard import Period, within
 from incidents.models import Incident
+from incidents.reporting.dashboard import Period, within
 
 MAX_DAYS = 366
 

@@ -13,8 +13,8 @@ from django.core.files import File
 from django.utils.translation import gettext_lazy as _
 
 from incidents.choices import ActivityKind
-from incidents.journal import MAX_TEXT, accepted_file_types
-from incidents.lifecycle import MAX_MINUTES
+from incidents.journal.notes import MAX_TEXT, accepted_file_types
+from incidents.lifecycle.steps import MAX_MINUTES
 
 
 class MultipleFileInput(forms.FileInput):

@@ -41,8 +41,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents import notifications
 from incidents.choices import OPEN_STATES, ActivityKind
+from incidents.mail import notifications
 from incidents.models import (
     Activity,
     ClockEvent,
@@ -53,7 +53,7 @@ from incidents.models import (
     ServiceLevel,
     ServiceLevelTarget,
 )
-from incidents.service_levels import (
+from incidents.servicelevels.calendar import (
     CalendarSpec,
     ClockMoment,
     ClockPosition,

@@ -62,9 +62,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cmdb.models import Contact
-from incidents import notifications
 from incidents.choices import OPEN_STATES, ActivityKind, State, Visibility
-from incidents.lifecycle import _lock, _lock_with_subordinates, check_minutes, raise_if
+from incidents.lifecycle.steps import _lock, _lock_with_subordinates, check_minutes, raise_if
+from incidents.mail import notifications
 from incidents.models import Activity, Attachment, Incident, may_handle
 
 MAX_TEXT = 10_000

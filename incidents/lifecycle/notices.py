@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cmdb.models import Contact
-from incidents import notifications
 from incidents.choices import ActivityKind, Visibility
+from incidents.mail import notifications
 from incidents.models import Activity, Incident
 
 MAX_RECIPIENTS = 500

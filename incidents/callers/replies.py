@@ -19,9 +19,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from incidents import lifecycle
+from incidents.callers.confirmation import link_lifetime
 from incidents.choices import ActivityKind, Visibility
-from incidents.confirmation import link_lifetime
+from incidents.lifecycle import steps
 from incidents.models import Activity, Incident
 
 SALT = "incidents.caller_reply"
@@ -90,4 +90,4 @@ def incident_caller_reply(*, link: ReplyLink, text: str) -> Incident:
         text=text.strip(),
         data={"via": "caller_link", "caller": incident.caller.full_name},
     )
-    return lifecycle.incident_resume(by=None, incident_id=incident.pk, via_caller=True, note=_("The caller answered."))
+    return steps.incident_resume(by=None, incident_id=incident.pk, via_caller=True, note=_("The caller answered."))

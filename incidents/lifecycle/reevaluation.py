@@ -14,11 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents import selectors, sla
+from incidents import selectors
 from incidents.choices import ActivityKind, ReevaluationOutcome, State
-from incidents.lifecycle import check_scales, raise_if
+from incidents.lifecycle.steps import check_scales, raise_if
 from incidents.models import Activity, Incident, Reevaluation, may_work
 from incidents.priority import priority_for, serious_at
+from incidents.servicelevels import clock
 
 
 def may_request(incident: Incident, user: AbstractBaseUser) -> bool:
@@ -109,10 +110,10 @@ def reevaluation_decide(
         incident.priority = priority_for(impact, urgency, selectors.priority_matrix())
         incident.serious = serious_at(incident.priority, serious=incident.serious)
         if before["priority"] != incident.priority:
-            data |= sla.clock_recompute(incident=incident, reason=_("The priority changed on re-evaluation."))
+            data |= clock.clock_recompute(incident=incident, reason=_("The priority changed on re-evaluation."))
         incident.version += 1
         incident.save(
-            update_fields=["impact", "urgency", "priority", "serious", *sla.SLA_FIELDS, "version", "updated_at"]
+            update_fields=["impact", "urgency", "priority", "serious", *clock.SLA_FIELDS, "version", "updated_at"]
         )
         data |= {name: [old, getattr(incident, name)] for name, old in before.items()}
     request.outcome = data["outcome"]

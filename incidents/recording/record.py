@@ -16,10 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cmdb.models import Change, ConfigurationItem, Contact, Location, Service
-from incidents import evidence, lifecycle, notifications, selectors, sla
+from incidents import selectors
 from incidents.choices import ActivityKind, Channel, Impact, State, Urgency
+from incidents.lifecycle import steps
+from incidents.mail import notifications
 from incidents.models import Activity, Incident, may_handle
 from incidents.priority import priority_for, raise_to, serious_at
+from incidents.recording import evidence
+from incidents.servicelevels import clock
 from knowledge.models import KnownError, Problem
 
 # Clocks of the operator's PC and the server differ a little; a minute of "future" is a clock, not a typo.
@@ -77,12 +81,12 @@ def incident_record(
     errors: dict[str, list[str]] = {}
     if occurred_at > now + CLOCK_SKEW:
         errors.setdefault("occurred_at", []).append(_("The incident cannot have occurred in the future."))
-    lifecycle.check_scales(errors, impact=impact, urgency=urgency)
+    steps.check_scales(errors, impact=impact, urgency=urgency)
     if not caller.active:
         errors.setdefault("caller", []).append(_("This caller is no longer active."))
     if parent is not None and not parent.is_open:
         errors.setdefault("parent", []).append(_("A subordinate can only be recorded under an open incident."))
-    lifecycle.raise_if(errors)
+    steps.raise_if(errors)
 
     priority = priority_for(impact, urgency, selectors.priority_matrix())
     incident = Incident(
@@ -106,9 +110,9 @@ def incident_record(
     )
     # The protected state is set by the model, never by cleaning; the foreign keys were loaded by the caller.
     incident.full_clean(exclude=["number", "state", "desk_owner", "caller", "location", "service", "parent"])
-    sla.clock_start(incident=incident, now=now)
+    clock.clock_start(incident=incident, now=now)
     incident.save()
-    sla.clock_started(incident=incident)
+    clock.clock_started(incident=incident)
     if cis:
         incident.cis.set(cis)
     Activity.objects.create(
@@ -190,9 +194,11 @@ def _raise_priority(*, by: AbstractBaseUser, incident: Incident, impact: int | N
     if (incident.impact, incident.urgency, incident.priority) == before:
         return []
     incident.serious = serious_at(incident.priority, serious=was_serious)
-    due_times = sla.clock_recompute(incident=incident, reason=reason) if incident.priority != before[2] else {}
+    due_times = clock.clock_recompute(incident=incident, reason=reason) if incident.priority != before[2] else {}
     incident.version += 1
-    incident.save(update_fields=["impact", "urgency", "priority", "serious", *sla.SLA_FIELDS, "version", "updated_at"])
+    incident.save(
+        update_fields=["impact", "urgency", "priority", "serious", *clock.SLA_FIELDS, "version", "updated_at"]
+    )
     Activity.objects.create(
         incident=incident,
         kind=ActivityKind.PRIORITY_CHANGED,
@@ -368,7 +374,7 @@ def incident_update(
             % {"number": incident.number}
         )
     if expected_version != incident.version:
-        raise lifecycle.StaleIncident(incident, expected_version)
+        raise steps.StaleIncident(incident, expected_version)
     if incident.state == State.CLOSED:
         raise ValidationError(_("%(number)s is closed: its details are history.") % {"number": incident.number})
     errors: dict[str, list[str]] = {}
@@ -378,7 +384,7 @@ def incident_update(
         errors["channel"] = [_("Choose how the call came in.")]
     if affected_users < 1:
         errors["affected_users"] = [_("At least the caller is affected.")]
-    lifecycle.raise_if(errors)
+    steps.raise_if(errors)
 
     wanted = {
         "short_description": short_description.strip(),
@@ -389,7 +395,7 @@ def incident_update(
         "affected_users": affected_users,
     }
     changes = {
-        name: [lifecycle.journal_value(getattr(incident, name)), lifecycle.journal_value(value)]
+        name: [steps.journal_value(getattr(incident, name)), steps.journal_value(value)]
         for name, value in wanted.items()
         if getattr(incident, name) != value
     }
@@ -402,9 +408,9 @@ def incident_update(
     for name, value in wanted.items():
         setattr(incident, name, value)
     if "service" in changes:
-        changes |= sla.clock_recompute(incident=incident, reason=_("The service changed."))
+        changes |= clock.clock_recompute(incident=incident, reason=_("The service changed."))
     incident.version += 1
-    incident.save(update_fields=[*DETAIL_FIELDS, *sla.SLA_FIELDS, "version", "updated_at"])
+    incident.save(update_fields=[*DETAIL_FIELDS, *clock.SLA_FIELDS, "version", "updated_at"])
     if "cis" in changes:
         incident.cis.set(cis)
     Activity.objects.create(

@@ -33,8 +33,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cmdb.models import Contact
-from incidents import notifications
 from incidents.choices import State, Visibility
+from incidents.mail import notifications
 from incidents.models import Incident
 
 SALT = "incidents.confirmation"

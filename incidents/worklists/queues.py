@@ -22,8 +22,9 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from incidents import lifecycle, selectors
+from incidents import selectors
 from incidents.choices import OPEN_STATES
+from incidents.lifecycle import steps
 from incidents.models import Incident
 
 
@@ -106,8 +107,8 @@ class BulkResult:
 
 
 BULK_ACTIONS: dict[str, Callable[..., Any]] = {
-    "acknowledge": lambda *, by, incident, assignee: lifecycle.incident_acknowledge(by=by, incident_id=incident.pk),
-    "assign": lambda *, by, incident, assignee: lifecycle.incident_assign(
+    "acknowledge": lambda *, by, incident, assignee: steps.incident_acknowledge(by=by, incident_id=incident.pk),
+    "assign": lambda *, by, incident, assignee: steps.incident_assign(
         by=by, incident_id=incident.pk, assignee=assignee
     ),
 }

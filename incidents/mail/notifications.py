@@ -37,8 +37,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from incidents.choices import ActivityKind, Visibility
+from incidents.mail.outbox import outbox_write
 from incidents.models import Activity, Incident, OutboxMessage, StaffNotification
-from incidents.outbox import outbox_write
 from servicedesk.roles import Role
 
 MAX_BELL_TEXT = 300
@@ -232,7 +232,7 @@ def caller_awaiting_answer(incident: Incident, *, question: str) -> list[OutboxM
     The mail carries a signed link to answer (``incidents.caller_reply``), which resumes the clock.
     """
     # Imported here: the reply's service resumes through the lifecycle, which imports this module.
-    from incidents.caller_reply import reply_url
+    from incidents.callers.replies import reply_url
 
     caller = incident.caller
     if not caller.email:

@@ -231,7 +231,7 @@ def outbox_resend(*, by: AbstractBaseUser, message_id: int) -> OutboxMessage:
 # --- Celery -------------------------------------------------------------------------------------------
 
 
-@shared_task(bind=True, acks_late=True, **DATABASE_RETRIES)
+@shared_task(name="incidents.outbox.outbox_send", bind=True, acks_late=True, **DATABASE_RETRIES)
 def outbox_send(self: Any, message_id: int) -> str | None:
     """Send one outbox message; the state it was left in, or ``None`` when there was nothing to send.
 
@@ -247,7 +247,7 @@ def outbox_send(self: Any, message_id: int) -> str | None:
     return message.state
 
 
-@shared_task
+@shared_task(name="incidents.outbox.outbox_sweep")
 def outbox_sweep() -> int:
     """Publish again every pending message whose next attempt has come (its task was lost or failed).
 

@@ -53,7 +53,8 @@ from django_fsm import TransitionNotAllowed, has_transition_perm
 
 from cmdb.choices import SupportTier
 from cmdb.models import Change, SupportGroup
-from incidents import confirmation, notifications, selectors, sla
+from incidents import selectors
+from incidents.callers import confirmation
 from incidents.choices import (
     OPEN_STATES,
     ActivityKind,
@@ -65,6 +66,7 @@ from incidents.choices import (
     Urgency,
     Visibility,
 )
+from incidents.mail import notifications
 from incidents.models import (
     Activity,
     Incident,
@@ -76,6 +78,7 @@ from incidents.models import (
     with_the_desk,
 )
 from incidents.priority import priority_for
+from incidents.servicelevels import clock
 from knowledge.models import Category, KnownError, Problem
 from knowledge.services import known_error_record_use
 
@@ -141,7 +144,7 @@ def incident_classify(
     _transition(incident, "classify", category=category, impact=impact, urgency=urgency, priority=priority)
     due_times = {}
     if before["priority"] != incident.priority:
-        due_times = sla.clock_recompute(incident=incident, reason=_("The priority changed at classification."))
+        due_times = clock.clock_recompute(incident=incident, reason=_("The priority changed at classification."))
     _save(incident, fields)
     _journal(
         incident,
@@ -253,7 +256,7 @@ def incident_escalate(
     before = _values(incident, fields)
     _transition(incident, "escalate", group=group)
     _save(incident, fields)
-    sla.handoff_start(incident=incident, at=timezone.now())
+    clock.handoff_start(incident=incident, at=timezone.now())
     _journal(
         incident,
         by=by,
@@ -285,8 +288,8 @@ def incident_acknowledge(*, by: AbstractBaseUser, incident_id: int, expected_ver
 
     incident.acknowledged_at = timezone.now()
     # The group's receipt is the response of the service level and the acknowledgement of the handoff.
-    sla.clock_respond(incident=incident, at=incident.acknowledged_at)
-    sla.handoff_acknowledge(incident=incident, at=incident.acknowledged_at)
+    clock.clock_respond(incident=incident, at=incident.acknowledged_at)
+    clock.handoff_acknowledge(incident=incident, at=incident.acknowledged_at)
     _save(incident, ["acknowledged_at"])
     _journal(
         incident,
@@ -317,7 +320,7 @@ def incident_await_caller(
         raise ValidationError({"reason": [_("Say what the caller is asked for.")]})
 
     now = timezone.now()
-    sla.clock_pause(incident=incident, at=now, reason=reason.strip())
+    clock.clock_pause(incident=incident, at=now, reason=reason.strip())
     _save(incident, [])
     _journal(
         incident,
@@ -359,7 +362,7 @@ def incident_resume(
     since = incident.awaiting_caller_since
     due_fields = ["response_due_at", "resolution_due_at"]
     before = _values(incident, due_fields)
-    sla.clock_resume(incident=incident, at=now, reason=note.strip() or _("Resumed."))
+    clock.clock_resume(incident=incident, at=now, reason=note.strip() or _("Resumed."))
     _save(incident, [])
     _journal(
         incident,
@@ -400,7 +403,7 @@ def incident_take_back(
 
     fields = ["assigned_group", "assignee", "acknowledged_at"]
     before = _values(incident, fields)
-    sla.handoff_end(incident=incident, at=timezone.now())
+    clock.handoff_end(incident=incident, at=timezone.now())
     incident.assigned_group, incident.assignee, incident.acknowledged_at = None, None, None
     _save(incident, fields)
     _journal(
@@ -549,9 +552,9 @@ def incident_reopen(
     before = _values(incident, fields)
     _transition(incident, "reopen")
     now = timezone.now()
-    sla.clock_restart(incident=incident, at=now, reason=reason.strip())
+    clock.clock_restart(incident=incident, at=now, reason=reason.strip())
     if incident.assigned_group_id is not None:
-        sla.handoff_start(incident=incident, at=now)  # the group acknowledges the reopened incident afresh
+        clock.handoff_start(incident=incident, at=now)  # the group acknowledges the reopened incident afresh
     _save(incident, fields)
     _journal(
         incident,
@@ -905,7 +908,7 @@ def _save(incident: Incident, fields: list[str]) -> None:
     # The row is locked and was read under the lock, so ConcurrentTransitionMixin's state check holds. The
     # service-level fields go with every step: the clock functions set them before the save (incidents.sla).
     incident.version += 1
-    incident.save(update_fields=[*dict.fromkeys([*fields, *sla.SLA_FIELDS]), "version", "updated_at"])
+    incident.save(update_fields=[*dict.fromkeys([*fields, *clock.SLA_FIELDS]), "version", "updated_at"])
 
 
 def _journal(
@@ -982,8 +985,8 @@ def _resolve_subordinates(
 
 def _stop_clock(incident: Incident, *, at: datetime.datetime) -> None:
     """A resolution stops the service-level clock and ends the group's handoff."""
-    sla.clock_stop(incident=incident, at=at)
-    sla.handoff_end(incident=incident, at=at)
+    clock.clock_stop(incident=incident, at=at)
+    clock.handoff_end(incident=incident, at=at)
 
 
 def _close(

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from cmdb.choices import SupportTier
 from cmdb.forms import CINamesField
 from cmdb.models import Change, Location, Service, SupportGroup
-from incidents import lifecycle
 from incidents.choices import Channel, Impact, ResolutionCode, Satisfaction, Urgency
+from incidents.lifecycle import steps
 from incidents.models import Incident
 from knowledge.forms import CategoryChoiceField
 from knowledge.models import KnownError, Problem
@@ -33,7 +33,7 @@ class StepForm(forms.Form):
     minutes_spent = forms.IntegerField(
         label=_("Time spent (minutes)"),
         min_value=0,
-        max_value=lifecycle.MAX_MINUTES,
+        max_value=steps.MAX_MINUTES,
         initial=0,
         required=False,
         help_text=MINUTES_HELP,

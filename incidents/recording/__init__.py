@@ -1,0 +1,1 @@
+"""Recording: logging a call, the similar incidents and storms, the evidence for impact, and correcting details."""
