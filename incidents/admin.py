@@ -31,7 +31,7 @@ from incidents.models import (
     ServiceLevelTarget,
     WorkingPeriod,
 )
-from incidents.tasks import incidents_recompute_for_calendar
+from incidents.servicelevels.tasks import incidents_recompute_for_calendar
 
 
 @admin.register(PriorityRule)

@@ -5,6 +5,7 @@ from typing import Any
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
+from django.db import InterfaceError, OperationalError
 
 from servicedesk import actor
 
@@ -13,6 +14,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicedesk.settings")
 app = Celery("servicedesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The retry policy of tasks that need only the database back: a database that is briefly away (a restart, a
+# failover) is waited for; anything else is a bug to see.
+DATABASE_RETRIES = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
 
 
 # A task's writes are audited as the task's, with no user (servicedesk.actor): "task incidents.tasks.…".

@@ -13,7 +13,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
 
 def notifications(request: HttpRequest) -> dict[str, object]:
     """The bell: the number of unread in-app notifications, counted when the user was loaded (no query here;
-    ``servicedesk.auth.StaffBackend``). ``None`` for visitors and users loaded otherwise."""
+    ``incidents.mail.bell.StaffBackend``). ``None`` for visitors and users loaded otherwise."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"unread_notifications": None}

@@ -93,13 +93,13 @@ if env_str("SERVICEDESK_TEST_DB"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Incident storms: this many open calls on one service or CI within this many minutes make the desk
-# propose one master incident for them (incidents.storms).
+# propose one master incident for them (incidents.recording.storms).
 INCIDENT_STORM_CALLS = int(env_str("INCIDENT_STORM_CALLS", "3"))
 INCIDENT_STORM_MINUTES = int(env_str("INCIDENT_STORM_MINUTES", "30"))
 # A resolved incident the caller has not rejected is closed automatically after this many calendar days
-# (incidents.lifecycle.incident_close_automatically).
+# (incidents.lifecycle.closure).
 SERVICEDESK_AUTO_CLOSE_DAYS = int(env_str("SERVICEDESK_AUTO_CLOSE_DAYS", "5"))
-# The "it works" / "still broken" links in a resolution mail work for this many days (incidents.confirmation);
+# The "it works" / "still broken" links in a resolution mail work for this many days (incidents.callers.links);
 # they stop working anyway once the incident is closed, reopened or resolved again.
 INCIDENT_CONFIRMATION_DAYS = int(env_str("INCIDENT_CONFIRMATION_DAYS", "14"))
 
@@ -114,8 +114,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Django's model backend, loading the user with their unread notifications counted (the bell; servicedesk.auth).
-AUTHENTICATION_BACKENDS = ["servicedesk.auth.StaffBackend"]
+# Django's model backend, loading the user with their unread notifications counted (the bell: incidents.mail.bell).
+AUTHENTICATION_BACKENDS = ["incidents.mail.bell.StaffBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -138,8 +138,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# Files attached to work notes (incidents.journal): at most this many bytes each and this many per note, of
-# these types (names from incidents.journal.FILE_TYPES; each checked from its content, not only its name).
+# Files attached to work notes (incidents.journal.attachments): at most this many bytes each and this many per note, of
+# these types (names from incidents.journal.attachments.FILE_TYPES; each checked from its content, not only its name).
 ATTACHMENT_MAX_BYTES = int(env_str("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 ATTACHMENT_MAX_FILES = int(env_str("ATTACHMENT_MAX_FILES", "10"))
 ATTACHMENT_TYPES = env_list("ATTACHMENT_TYPES", ["png", "jpeg", "gif", "webp", "pdf", "zip", "text", "json", "csv"])
@@ -160,8 +160,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-# The outbox's tasks live beside the outbox (incidents.mail.outbox), not in a tasks module.
-CELERY_IMPORTS = ["incidents.mail.outbox"]
+# Each room of incidents keeps its tasks beside its services; the outbox's live in the outbox itself.
+CELERY_IMPORTS = [
+    "incidents.lifecycle.tasks",
+    "incidents.mail.outbox",
+    "incidents.reporting.tasks",
+    "incidents.servicelevels.tasks",
+]
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Closes resolved incidents the caller has not rejected within SERVICEDESK_AUTO_CLOSE_DAYS.
     # A sweep left in the queue past the next one (no worker running) is dropped: the next one does its work.
@@ -172,7 +177,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Every minute: the service-level sweep (incidents.sla) warns at SLA_WARNING_PERCENT of a target, escalates at
+# Every minute: the service-level sweep (incidents.servicelevels) warns at SLA_WARNING_PERCENT of a target, escalates at
 # 100% and again at SLA_LATE_ESCALATION_PERCENT, and flags handoffs not acknowledged in time. It reads only
 # what is due, so a tick is cheap; a tick still queued when the next one is published is dropped.
 CELERY_BEAT_SCHEDULE["incidents-sla-sweep"] = {
@@ -181,7 +186,7 @@ CELERY_BEAT_SCHEDULE["incidents-sla-sweep"] = {
     "options": {"expires": 55},
 }
 # Every five minutes: the dashboard's day figures added by changes since are summed into a row per day
-# (incidents.figures.compact); they are right without it, the dashboard only reads more rows.
+# (incidents.reporting.figures); they are right without it, the dashboard only reads more rows.
 CELERY_BEAT_SCHEDULE["incidents-compact-figures"] = {
     "task": "incidents.tasks.incidents_compact_figures",
     "schedule": 5 * 60,
@@ -197,7 +202,7 @@ CELERY_BEAT_SCHEDULE["outbox-sweep"] = {
     "options": {"expires": 55},
 }
 
-# The outbox (incidents.outbox): a mail refused this many times is marked failed for an administrator; the
+# The outbox (incidents.mail.outbox): a mail refused this many times is marked failed for an administrator; the
 # attempts wait OUTBOX_RETRY_SECONDS, doubling each time, at most OUTBOX_RETRY_MAX_SECONDS; a message whose
 # task has not sent it within OUTBOX_SWEEP_AFTER_SECONDS is published again by the sweep (OUTBOX_SWEEP_BATCH at
 # a time). OUTBOX_SEND_EAGERLY sends in the web process right after commit instead of through Celery (tests).

@@ -42,7 +42,7 @@ from cmdb.choices import SupportTier
 from cmdb.models import SupportGroup
 from incidents.choices import OPEN_STATES, ActivityKind, Priority, State
 from incidents.lifecycle import notices
-from incidents.mail import notifications
+from incidents.mail import messages, staff
 from incidents.models import (
     Activity,
     ClockEvent,
@@ -164,8 +164,8 @@ def step_entry(
     """Kind, author, text and details of a story step's journal entry, as the services write it."""
     incident = planned.incident
     if step == "notify":
-        subject = notifications.subject_for(incident, _("Serious incident"))
-        data = {"notice": "management", "recipients": notices.management_recipients(incident), "subject": subject}
+        subject = messages.subject_for(incident, _("Serious incident"))
+        data = {"notice": "management", "recipients": staff.management_recipients(incident), "subject": subject}
         return ActivityKind.NOTIFICATION, operator_id, _("Management notified."), data
     if step == "inform":
         subject, body = notices.prepared_user_message(incident)
@@ -351,7 +351,7 @@ def load_story(
                 "number": incident.number,
                 "summary": incident.short_description,
             }
-            bell.ring(notifications.managers_of(incident), incident, "serious", text, planned.recorded_at + 4 * MINUTE)
+            bell.ring(messages.managers_of(incident), incident, "serious", text, planned.recorded_at + 4 * MINUTE)
         if planned.reopened_at:
             text = _("%(number)s was reopened by the caller: %(reason)s") % {
                 "number": incident.number,
@@ -384,7 +384,7 @@ def load_story(
 def _members(directory: _Directory) -> dict[str, list[AbstractBaseUser]]:
     """The active members of the groups with a demo member, by group name."""
     groups = SupportGroup.objects.filter(name__in=directory.members).order_by("name")
-    return {group.name: notifications.group_members(group) for group in groups}
+    return {group.name: messages.group_members(group) for group in groups}
 
 
 def _handoffs(
@@ -442,7 +442,7 @@ def _flag_overdue(planned: _Planned, group: SupportGroup, due: datetime.datetime
         "due": timezone.localtime(due).strftime("%d %b %H:%M"),
     }
     bell.ring(users, incident, "handoff_overdue", text, due + MINUTE)
-    subject = notifications.subject_for(incident, _("Not acknowledged in time by %(group)s") % {"group": group.name})
+    subject = messages.subject_for(incident, _("Not acknowledged in time by %(group)s") % {"group": group.name})
     recipients = sorted({user.email for user in users if user.email})
     journal.append(
         Activity(
@@ -474,7 +474,7 @@ def _service_level_notices(plan: list[_Planned], clocks: dict[int, Clock], bell:
             target_label = _("response") if target == "response" else _("resolution")
             label = _(STAGE_LABELS[stage]) % {"target": target_label}
             label = label[:1].upper() + label[1:]
-            users, addresses = notifications.sla_recipients(incident, stage=stage)
+            users, addresses = staff.sla_recipients(incident, stage=stage)
             bell.ring(users, incident, f"sla_{stage}", f"{incident.number}: {label}", moment)
             journal.append(
                 Activity(
@@ -485,7 +485,7 @@ def _service_level_notices(plan: list[_Planned], clocks: dict[int, Clock], bell:
                     data={
                         "notice": f"sla_{stage}",
                         "recipients": addresses,
-                        "subject": notifications.subject_for(incident, label),
+                        "subject": messages.subject_for(incident, label),
                         "target": target,
                     },
                 )

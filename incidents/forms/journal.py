@@ -13,8 +13,9 @@ from django.core.files import File
 from django.utils.translation import gettext_lazy as _
 
 from incidents.choices import ActivityKind
-from incidents.journal.notes import MAX_TEXT, accepted_file_types
-from incidents.lifecycle.steps import MAX_MINUTES
+from incidents.core.checks import MAX_MINUTES
+from incidents.journal.attachments import accepted_file_types
+from incidents.journal.notes import MAX_TEXT
 
 
 class MultipleFileInput(forms.FileInput):

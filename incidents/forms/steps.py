@@ -17,7 +17,7 @@ from cmdb.choices import SupportTier
 from cmdb.forms import CINamesField
 from cmdb.models import Change, Location, Service, SupportGroup
 from incidents.choices import Channel, Impact, ResolutionCode, Satisfaction, Urgency
-from incidents.lifecycle import steps
+from incidents.core import checks
 from incidents.models import Incident
 from knowledge.forms import CategoryChoiceField
 from knowledge.models import KnownError, Problem
@@ -33,7 +33,7 @@ class StepForm(forms.Form):
     minutes_spent = forms.IntegerField(
         label=_("Time spent (minutes)"),
         min_value=0,
-        max_value=steps.MAX_MINUTES,
+        max_value=checks.MAX_MINUTES,
         initial=0,
         required=False,
         help_text=MINUTES_HELP,

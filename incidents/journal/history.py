@@ -38,8 +38,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from cmdb.models import ConfigurationItem
+from incidents.core.values import shown
 from incidents.models import Incident, IncidentHistory
-from incidents.values import shown
 
 
 @dataclass(frozen=True)

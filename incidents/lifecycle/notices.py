@@ -17,16 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cmdb.models import Contact
-from incidents.choices import ActivityKind, Visibility
-from incidents.mail import notifications
-from incidents.models import Activity, Incident
+from incidents.callers import mails as caller_mails
+from incidents.core.writes import incident_lock, incident_save, journal_mailed
+from incidents.mail import staff
+from incidents.models import Incident
 
 MAX_RECIPIENTS = 500
-
-
-def management_recipients(incident: Incident) -> list[str]:
-    """The managers' addresses: members of the Managers role and the manager of the assigned group."""
-    return sorted({user.email for user in notifications.managers_of(incident) if user.email})
 
 
 def affected_user_recipients(incident: Incident) -> list[str]:
@@ -68,24 +64,16 @@ def incident_notify_management(*, by: AbstractBaseUser, incident_id: int) -> Inc
     """Mail management about a serious incident and journal it. Raises ``ValidationError`` when there
     is nobody to notify (no manager with an e-mail address) or the incident is not serious."""
     _ensure_desk(by)
-    incident = Incident.objects.select_for_update(of=("self",)).select_related("service", "caller").get(pk=incident_id)
+    incident = incident_lock(incident_id, related=["service", "caller"])
     if not incident.serious:
         raise ValidationError(_("Only serious incidents need a management notice."))
-    recipients = management_recipients(incident)
+    recipients = staff.management_recipients(incident)
     if not recipients:
         raise ValidationError(_("No manager has an e-mail address: add one before notifying management."))
-    subject, _messages = notifications.management_serious(incident, recipients=recipients, by=by)
+    mailed = staff.management_serious(incident, recipients=recipients, by=by)
     incident.management_notified_at = timezone.now()
-    incident.version += 1
-    incident.save(update_fields=["management_notified_at", "version", "updated_at"])
-    Activity.objects.create(
-        incident=incident,
-        kind=ActivityKind.NOTIFICATION,
-        author=by,
-        text=_("Management notified."),
-        data={"notice": "management", "recipients": recipients, "subject": subject},
-        incident_version=incident.version,
-    )
+    incident_save(incident, ["management_notified_at"])
+    journal_mailed(incident, mailed, by=by, versioned=True)
     return incident
 
 
@@ -93,7 +81,7 @@ def incident_notify_management(*, by: AbstractBaseUser, incident_id: int) -> Inc
 def incident_inform_users(*, by: AbstractBaseUser, incident_id: int, subject: str, body: str) -> Incident:
     """Mail the affected users the (edited) message and journal it as a customer-visible update."""
     _ensure_desk(by)
-    incident = Incident.objects.select_for_update(of=("self",)).select_related("service").get(pk=incident_id)
+    incident = incident_lock(incident_id, related=["service"])
     if not incident.serious:
         raise ValidationError(_("Only serious incidents need this message."))
     errors = {}
@@ -107,20 +95,7 @@ def incident_inform_users(*, by: AbstractBaseUser, incident_id: int, subject: st
     if not recipients:
         raise ValidationError(_("Nobody affected has an e-mail address; inform them another way and note it."))
     incident.users_informed_at = timezone.now()
-    incident.version += 1
-    incident.save(update_fields=["users_informed_at", "version", "updated_at"])
-    Activity.objects.create(
-        incident=incident,
-        kind=ActivityKind.NOTIFICATION,
-        visibility=Visibility.CUSTOMER,
-        author=by,
-        text=body.strip(),
-        data={"notice": "users", "recipients": recipients, "subject": subject.strip()},
-        incident_version=incident.version,
-    )
-    # One message each: affected users must not learn each other's addresses.
-    for recipient in recipients:
-        notifications.OutgoingMail(
-            kind="users_informed", recipient=recipient, subject=subject.strip(), body_text=body.strip()
-        ).write(incident)
+    incident_save(incident, ["users_informed_at"])
+    mailed = caller_mails.users_informed(incident, recipients=recipients, subject=subject.strip(), body=body.strip())
+    journal_mailed(incident, mailed, by=by, versioned=True)
     return incident

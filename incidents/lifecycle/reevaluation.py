@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 
 from incidents import selectors
 from incidents.choices import ActivityKind, ReevaluationOutcome, State
-from incidents.lifecycle.steps import check_scales, raise_if
-from incidents.models import Activity, Incident, Reevaluation, may_work
+from incidents.core.checks import check_scales, raise_if
+from incidents.core.writes import incident_lock, incident_save, journal_write
+from incidents.models import Incident, Reevaluation, may_work
 from incidents.priority import priority_for, serious_at
 from incidents.servicelevels import clock
 
@@ -61,10 +62,10 @@ def reevaluation_request(
     request = Reevaluation.objects.create(
         incident=incident, requested_by=by, reason=reason.strip(), proposed_impact=impact, proposed_urgency=urgency
     )
-    Activity.objects.create(
-        incident=incident,
+    journal_write(
+        incident,
         kind=ActivityKind.REEVALUATION_REQUESTED,
-        author=by,
+        by=by,
         text=request.reason,
         data={"impact": [incident.impact, impact], "urgency": [incident.urgency, urgency]},
     )
@@ -111,30 +112,21 @@ def reevaluation_decide(
         incident.serious = serious_at(incident.priority, serious=incident.serious)
         if before["priority"] != incident.priority:
             data |= clock.clock_recompute(incident=incident, reason=_("The priority changed on re-evaluation."))
-        incident.version += 1
-        incident.save(
-            update_fields=["impact", "urgency", "priority", "serious", *clock.SLA_FIELDS, "version", "updated_at"]
-        )
+        incident_save(incident, ["impact", "urgency", "priority", "serious"])
         data |= {name: [old, getattr(incident, name)] for name, old in before.items()}
     request.outcome = data["outcome"]
     request.decided_by, request.decided_at, request.decision_note = by, timezone.now(), note.strip()
     request.save(update_fields=["outcome", "decided_by", "decided_at", "decision_note"])
-    Activity.objects.create(
-        incident=incident,
+    journal_write(
+        incident,
+        by=by,
         kind=ActivityKind.REEVALUATION_DECIDED,
-        author=by,
         text=request.decision_note,
         data=data,
-        incident_version=incident.version if accept else None,
+        versioned=accept,
     )
     return request
 
 
 def _lock(incident_id: int) -> Incident:
-    return (
-        Incident.objects.select_for_update(of=("self",))
-        .select_related("assigned_group")
-        .prefetch_related("assigned_group__members")
-        .defer("search_vector")
-        .get(pk=incident_id)
-    )
+    return incident_lock(incident_id, members=True)

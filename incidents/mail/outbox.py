@@ -45,7 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.models import Incident, OutboxMessage, OutboxState
-from incidents.tasks import DATABASE_RETRIES
+from servicedesk.celery import DATABASE_RETRIES
 
 logger = logging.getLogger(__name__)
 

@@ -47,6 +47,11 @@ from servicedesk.numbers import SequenceNumber
 
 INCIDENT_NUMBER_SEQUENCE = "incidents_incident_number_seq"
 OPEN = models.Q(state__in=OPEN_STATES)
+# The service-level fields of an incident: the clock (incidents.servicelevels) sets them in memory, and every
+# save of a change takes them along (incidents.core.writes.incident_save).
+SLA_FIELDS = ["service_level", "response_due_at", "resolution_due_at", "responded_at", "response_met",
+              "resolution_met", "awaiting_caller_since", "awaiting_caller_reason", "sla_next_check_at",
+              "response_warning_stage", "resolution_warning_stage"]  # fmt: skip
 
 
 class NextIncidentNumber(SequenceNumber):

@@ -15,16 +15,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cmdb.models import Change, ConfigurationItem, Contact, Location, Service
+from cmdb.models import ConfigurationItem, Contact, Location, Service
 from incidents import selectors
-from incidents.choices import ActivityKind, Channel, Impact, State, Urgency
-from incidents.lifecycle import steps
-from incidents.mail import notifications
-from incidents.models import Activity, Incident, may_handle
+from incidents.callers import mails
+from incidents.choices import ActivityKind, Channel, Impact, Urgency
+from incidents.core.checks import check_scales, raise_if
+from incidents.core.writes import incident_lock, incident_save, incidents_lock, journal_write
+from incidents.models import Incident
 from incidents.priority import priority_for, raise_to, serious_at
 from incidents.recording import evidence
 from incidents.servicelevels import clock
-from knowledge.models import KnownError, Problem
 
 # Clocks of the operator's PC and the server differ a little; a minute of "future" is a clock, not a typo.
 CLOCK_SKEW = datetime.timedelta(minutes=1)
@@ -81,12 +81,12 @@ def incident_record(
     errors: dict[str, list[str]] = {}
     if occurred_at > now + CLOCK_SKEW:
         errors.setdefault("occurred_at", []).append(_("The incident cannot have occurred in the future."))
-    steps.check_scales(errors, impact=impact, urgency=urgency)
+    check_scales(errors, impact=impact, urgency=urgency)
     if not caller.active:
         errors.setdefault("caller", []).append(_("This caller is no longer active."))
     if parent is not None and not parent.is_open:
         errors.setdefault("parent", []).append(_("A subordinate can only be recorded under an open incident."))
-    steps.raise_if(errors)
+    raise_if(errors)
 
     priority = priority_for(impact, urgency, selectors.priority_matrix())
     incident = Incident(
@@ -115,10 +115,11 @@ def incident_record(
     clock.clock_started(incident=incident)
     if cis:
         incident.cis.set(cis)
-    Activity.objects.create(
-        incident=incident,
+    mailed = mails.caller_recorded(incident, caller=caller)
+    journal_write(
+        incident,
+        by=by,
         kind=ActivityKind.RECORDED,
-        author=by,
         text=incident.symptoms,
         data={
             "caller": caller.full_name,
@@ -133,14 +134,14 @@ def incident_record(
             "service_level": incident.service_level.name if incident.service_level else None,
             "response_due_at": incident.response_due_at.isoformat() if incident.response_due_at else None,
             "resolution_due_at": incident.resolution_due_at.isoformat() if incident.resolution_due_at else None,
-            **notifications.caller_recorded(incident, caller=caller),
         },
+        mailed=mailed,
     )
     if parent is not None:
-        Activity.objects.create(
-            incident=parent,
+        journal_write(
+            parent,
+            by=by,
             kind=ActivityKind.SUBORDINATE_RECORDED,
-            author=by,
             text=_("%(number)s recorded as a subordinate: %(summary)s")
             % {"number": incident.number, "summary": incident.short_description},
             data={"subordinate": incident.number, "caller": caller.full_name},
@@ -148,7 +149,7 @@ def incident_record(
         if raise_parent:
             _raise_priority(
                 by=by,
-                incident=Incident.objects.select_for_update().get(pk=parent.pk),
+                incident=incident_lock(parent.pk),
                 impact=impact,
                 urgency=urgency,
                 reason=_("Raised with subordinate %(number)s.") % {"number": incident.number},
@@ -166,7 +167,7 @@ def incident_accept_impact(*, by: AbstractBaseUser, incident_id: int, impact: in
     now, never more. Raises ``ValidationError`` when it no longer supports ``impact`` (nothing written).
     """
     ensure_may_record(by)
-    incident = Incident.objects.select_for_update(of=("self",)).select_related("service").get(pk=incident_id)
+    incident = incident_lock(incident_id, related=["service"])
     proposal = evidence.propose_impact(evidence.incident_evidence([incident])[incident.pk], incident.impact)
     if proposal is None or impact not in Impact.values or impact < proposal.impact:
         raise ValidationError(
@@ -195,14 +196,11 @@ def _raise_priority(*, by: AbstractBaseUser, incident: Incident, impact: int | N
         return []
     incident.serious = serious_at(incident.priority, serious=was_serious)
     due_times = clock.clock_recompute(incident=incident, reason=reason) if incident.priority != before[2] else {}
-    incident.version += 1
-    incident.save(
-        update_fields=["impact", "urgency", "priority", "serious", *clock.SLA_FIELDS, "version", "updated_at"]
-    )
-    Activity.objects.create(
-        incident=incident,
+    incident_save(incident, ["impact", "urgency", "priority", "serious"])
+    journal_write(
+        incident,
+        by=by,
         kind=ActivityKind.PRIORITY_CHANGED,
-        author=by,
         text=reason,
         data={
             "impact": [before[0], incident.impact],
@@ -211,7 +209,7 @@ def _raise_priority(*, by: AbstractBaseUser, incident: Incident, impact: int | N
             **({"serious": [False, True]} if incident.serious != was_serious else {}),
             **due_times,
         },
-        incident_version=incident.version,
+        versioned=True,
     )
     return ["impact", "urgency", "priority"]
 
@@ -235,7 +233,7 @@ def incident_add_call(
     is no longer open or a value is out of range.
     """
     ensure_may_record(by)
-    incident = Incident.objects.select_for_update().get(pk=incident_id)
+    incident = incident_lock(incident_id)
     if not incident.is_open:
         raise ValidationError(_("%(number)s is no longer open: record a new incident.") % {"number": incident.number})
     for name, value, scale in (("impact", impact, Impact), ("urgency", urgency, Urgency)):
@@ -245,15 +243,14 @@ def incident_add_call(
         raise ValidationError({"affected_users": _("The number of affected users cannot be negative.")})
 
     incident.affected_users += affected_users
-    incident.version += 1
-    incident.save(update_fields=["affected_users", "version", "updated_at"])
-    Activity.objects.create(
-        incident=incident,
+    incident_save(incident, ["affected_users"])
+    journal_write(
+        incident,
+        by=by,
         kind=ActivityKind.CALL_ADDED,
-        author=by,
         text=symptoms.strip(),
         data={"caller": caller.full_name, "caller_id": caller.pk, "affected_users_added": affected_users},
-        incident_version=incident.version,
+        versioned=True,
     )
     _raise_priority(by=by, incident=incident, impact=impact, urgency=urgency, reason=_("Raised after another call."))
     return incident
@@ -275,12 +272,7 @@ def incidents_attach(
     ids = sorted(set(incident_ids) - {master_id})
     if not ids:
         raise ValidationError({"incidents": _("Choose at least one incident to attach to the master.")})
-    # Locked in id order, as every writer here does, so that two desks gathering a storm cannot deadlock.
-    locked = {
-        incident.pk: incident
-        for incident in Incident.objects.select_for_update().defer("search_vector").filter(pk__in=[master_id, *ids])
-        .order_by("pk")
-    }  # fmt: skip
+    locked = incidents_lock([master_id, *ids])
     master = locked.get(master_id)
     if master is None or not master.is_open or master.parent_id is not None:
         raise ValidationError({"master": _("The master must be an open incident that is not itself a subordinate.")})
@@ -300,22 +292,21 @@ def incidents_attach(
     attached = [locked[pk] for pk in ids]
     for incident in attached:
         incident.parent = master
-        incident.version += 1
-        incident.save(update_fields=["parent", "version", "updated_at"])
-        Activity.objects.create(
-            incident=incident,
+        incident_save(incident, ["parent"])
+        journal_write(
+            incident,
+            by=by,
             kind=ActivityKind.ATTACHED_TO_MASTER,
-            author=by,
             text=_("Attached to master incident %(number)s: %(summary)s")
             % {"number": master.number, "summary": master.short_description},
             data={"parent": [None, master.number]},
-            incident_version=incident.version,
+            versioned=True,
         )
     numbers = [incident.number for incident in attached]
-    Activity.objects.create(
-        incident=master,
+    journal_write(
+        master,
+        by=by,
         kind=ActivityKind.SUBORDINATE_ATTACHED,
-        author=by,
         text=_("Declared the master incident of %(numbers)s.") % {"numbers": ", ".join(numbers)},
         data={"subordinates": numbers},
     )
@@ -328,136 +319,3 @@ def incidents_attach(
             reason=_("Raised with its attached subordinates."),
         )
     return attached
-
-
-# The details the desk (or the group working it) may correct after recording; impact and urgency change
-# through classification and re-evaluation, the state through the lifecycle.
-DETAIL_FIELDS = ("short_description", "symptoms", "channel", "service", "location", "affected_users")
-
-
-def may_edit(incident: Incident, user: AbstractBaseUser) -> bool:
-    """Who may correct an incident's details now: the page's button and form (``incident_update`` decides again)."""
-    return incident.state != State.CLOSED and may_handle(incident, user)
-
-
-@transaction.atomic
-def incident_update(
-    *,
-    by: AbstractBaseUser,
-    incident_id: int,
-    expected_version: int,
-    short_description: str,
-    symptoms: str,
-    channel: str,
-    service: Service | None,
-    location: Location | None,
-    affected_users: int,
-    cis: Sequence[ConfigurationItem],
-) -> Incident:
-    """Correct an incident's details: what the caller said, where, which service and CIs.
-
-    The service desk and the members of the assigned group may; a closed incident is history and is not
-    changed. The form's ``expected_version`` must still be the incident's: a stale form raises
-    ``lifecycle.StaleIncident`` with what changed since. Each changed field is journaled with its old
-    and new value (nothing is written when nothing changed). Raises ``PermissionDenied`` and
-    ``ValidationError`` (by field); nothing is written then.
-    """
-    incident = (
-        Incident.objects.select_for_update(of=("self",))
-        .select_related("service", "location", "assigned_group")
-        .prefetch_related("assigned_group__members", "cis")
-        .get(pk=incident_id)
-    )
-    if not may_handle(incident, by):
-        raise PermissionDenied(
-            _("Only the service desk or the group working on %(number)s may change its details.")
-            % {"number": incident.number}
-        )
-    if expected_version != incident.version:
-        raise steps.StaleIncident(incident, expected_version)
-    if incident.state == State.CLOSED:
-        raise ValidationError(_("%(number)s is closed: its details are history.") % {"number": incident.number})
-    errors: dict[str, list[str]] = {}
-    if not short_description.strip():
-        errors["short_description"] = [_("Say in a few words what is wrong.")]
-    if channel not in Channel.values:
-        errors["channel"] = [_("Choose how the call came in.")]
-    if affected_users < 1:
-        errors["affected_users"] = [_("At least the caller is affected.")]
-    steps.raise_if(errors)
-
-    wanted = {
-        "short_description": short_description.strip(),
-        "symptoms": symptoms.strip(),
-        "channel": channel,
-        "service": service,
-        "location": location,
-        "affected_users": affected_users,
-    }
-    changes = {
-        name: [steps.journal_value(getattr(incident, name)), steps.journal_value(value)]
-        for name, value in wanted.items()
-        if getattr(incident, name) != value
-    }
-    old_cis = sorted(ci.name for ci in incident.cis.all())
-    new_cis = sorted(ci.name for ci in cis)
-    if old_cis != new_cis:
-        changes["cis"] = [old_cis, new_cis]
-    if not changes:
-        return incident
-    for name, value in wanted.items():
-        setattr(incident, name, value)
-    if "service" in changes:
-        changes |= clock.clock_recompute(incident=incident, reason=_("The service changed."))
-    incident.version += 1
-    incident.save(update_fields=[*DETAIL_FIELDS, *clock.SLA_FIELDS, "version", "updated_at"])
-    if "cis" in changes:
-        incident.cis.set(cis)
-    Activity.objects.create(
-        incident=incident, kind=ActivityKind.FIELD_CHANGED, author=by, data=changes, incident_version=incident.version
-    )
-    return incident
-
-
-@transaction.atomic
-def incident_link(*, by: AbstractBaseUser, incident_id: int, target: KnownError | Problem | Change) -> Incident:
-    """Link a known error, a problem or a change to the incident (from its review panel), journaled.
-
-    One of each kind: linking another replaces the link, and the journal keeps both. The desk and the
-    group working on it may; a closed incident is history. Raises ``PermissionDenied`` or
-    ``ValidationError`` (already linked, closed); nothing is written then.
-    """
-    field = LINK_FIELDS[type(target)]
-    incident = (
-        Incident.objects.select_for_update(of=("self",))
-        .select_related(field, "assigned_group")
-        .prefetch_related("assigned_group__members")
-        .get(pk=incident_id)
-    )
-    # Problem management (support and managers) links the incidents of a problem it raises.
-    manages_problems = isinstance(target, Problem) and by.has_perm("knowledge.change_problem")
-    if not (may_handle(incident, by) or manages_problems):
-        raise PermissionDenied(
-            _("Only the service desk or the group working on %(number)s may link records to it.")
-            % {"number": incident.number}
-        )
-    if incident.state == State.CLOSED:
-        raise ValidationError(_("%(number)s is closed: its links are history.") % {"number": incident.number})
-    current = getattr(incident, field)
-    if current == target:
-        raise ValidationError(_("%(target)s is already linked.") % {"target": target.number})
-    setattr(incident, field, target)
-    incident.version += 1
-    incident.save(update_fields=[field, "version", "updated_at"])
-    Activity.objects.create(
-        incident=incident,
-        kind=ActivityKind.LINKED,
-        author=by,
-        text=str(target),
-        data={field: [str(current) if current else None, str(target)]},
-        incident_version=incident.version,
-    )
-    return incident
-
-
-LINK_FIELDS = {KnownError: "known_error", Problem: "problem", Change: "change"}

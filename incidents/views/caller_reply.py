@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from incidents.callers.replies import ReplyRefused, incident_caller_reply, reply_answerable
-from incidents.mail.notifications import desk_contact
+from incidents.callers.links import Answer, CallerLinkRefused, caller_link_open
+from incidents.lifecycle.holds import incident_caller_reply
+from incidents.mail.messages import desk_contact
 from servicedesk.forms import add_errors
 
 
@@ -28,15 +29,15 @@ class ReplyForm(forms.Form):
 def caller_reply(request: HttpRequest, token: str) -> HttpResponse:
     context = {"desk_email": desk_contact()}
     try:
-        link, incident = reply_answerable(token)
-    except ReplyRefused as refused:
+        link, incident = caller_link_open(token=token, answer=Answer.REPLY)
+    except CallerLinkRefused as refused:
         return render(request, "incidents/confirmation/reply.html", {**context, "refused": refused.messages[0]},
                       status=410)  # fmt: skip
     form = ReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             incident_caller_reply(link=link, text=form.cleaned_data["answer"])
-        except ReplyRefused as refused:
+        except CallerLinkRefused as refused:
             return render(request, "incidents/confirmation/reply.html", {**context, "refused": refused.messages[0]},
                           status=410)  # fmt: skip
         except ValidationError as error:

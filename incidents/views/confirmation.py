@@ -1,6 +1,6 @@
 """The caller's pages behind the signed links of a resolution mail: "it works" and "still broken".
 
-No login (callers have none): the signature is the authority (``incidents.confirmation``). GET only shows;
+No login (callers have none): the signature is the authority (``incidents.callers.links``). GET only shows;
 only a POST (CSRF-protected) changes anything. A link that cannot be used gets a page saying why, with
 400 (damaged) or 410 (expired, already answered, about an earlier resolution, closed), and changes
 nothing. The pages have a layout of their own without the staff navigation.
@@ -21,18 +21,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from incidents.callers.confirmation import (
-    Answer,
-    CallerLink,
-    CallerLinkRefused,
-    Refusal,
-    caller_link_read,
-    caller_link_refusal,
-)
+from incidents.callers.links import Answer, CallerLink, CallerLinkRefused, caller_link_open
 from incidents.choices import Satisfaction
-from incidents.lifecycle import steps
-from incidents.lifecycle.steps import StaleIncident
-from incidents.mail.notifications import desk_contact
+from incidents.core.stale import StaleIncident
+from incidents.lifecycle import resolution
+from incidents.mail.messages import desk_contact
 from incidents.models import Incident
 from servicedesk.forms import add_errors
 
@@ -77,9 +70,9 @@ def it_works(request: HttpRequest, token: str) -> HttpResponse:
         Answer.WORKS,
         ItWorksForm,
         "incidents/confirmation/it_works.html",
-        lambda link, incident, data: steps.incident_confirm(
+        lambda link, incident, data: resolution.incident_confirm(
             incident_id=incident.pk,
-            resolved_at=link.resolved_at,
+            resolved_at=link.moment,
             satisfaction=data["satisfaction"],
             comment=data["comment"],
         ),
@@ -99,7 +92,7 @@ def still_broken(request: HttpRequest, token: str) -> HttpResponse:
         "incidents/confirmation/still_broken.html",
         # The version checked when the page was loaded: if anything changed since (confirmed, reopened,
         # resolved again), the service refuses and the link is checked afresh.
-        lambda _link, incident, data: steps.incident_reopen(
+        lambda _link, incident, data: resolution.incident_reopen(
             by=None,
             via_caller=True,
             incident_id=incident.pk,
@@ -120,7 +113,7 @@ def _answer_page(
     """The page of one answer: refused if the link cannot be used; the form, and on a valid POST ``submit``
     then the thanks page. A refusal found while submitting is the refusal page; any other error is the form's."""
     try:
-        link, incident = _answerable(token, answer)
+        link, incident = caller_link_open(token=token, answer=answer)
     except CallerLinkRefused as refused:
         return _refused(request, refused)
     form = form_class(request.POST) if request.method == "POST" else form_class()
@@ -129,7 +122,7 @@ def _answer_page(
             incident = submit(link, incident, form.cleaned_data)
         except StaleIncident:
             try:
-                link, incident = _answerable(token, answer)
+                link, incident = caller_link_open(token=token, answer=answer)
             except CallerLinkRefused as refused:
                 return _refused(request, refused)
             form.add_error(None, _("Your incident changed while you were writing. Please check and send it again."))
@@ -140,18 +133,6 @@ def _answer_page(
         else:
             return _page(request, "incidents/confirmation/thanks.html", incident, answer=answer)
     return _page(request, template, incident, form=form, status=_status(form))
-
-
-def _answerable(token: str, answer: Answer) -> tuple[CallerLink, Incident]:
-    """The link and its incident if the incident still waits for this answer; else ``CallerLinkRefused``."""
-    link = caller_link_read(token=token, answer=answer)
-    incident = Incident.objects.defer("search_vector").filter(pk=link.incident_id).first()
-    if incident is None:
-        raise CallerLinkRefused(Refusal.INVALID)
-    refusal = caller_link_refusal(incident, link.resolved_at)
-    if refusal is not None:
-        raise CallerLinkRefused(refusal, incident)
-    return link, incident
 
 
 def _status(form: forms.Form) -> int:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cmdb.models import ConfigurationItem
 from incidents.choices import OPEN_STATES, State
-from incidents.recording import record
+from incidents.recording import details
 from incidents.reporting import dashboard
 from incidents.reporting.charts import bar_chart
 from knowledge.forms import ProblemForm
@@ -124,7 +124,7 @@ def raise_problem(request: HttpRequest, ci_id: int) -> HttpResponse:
         with transaction.atomic():
             problem = form.save()
             linked = [
-                record.incident_link(by=request.user, incident_id=incident.pk, target=problem)
+                details.incident_link(by=request.user, incident_id=incident.pk, target=problem)
                 for incident in cluster
                 if incident.state != State.CLOSED
             ]

@@ -26,10 +26,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from incidents import selectors
 from incidents.choices import OPEN_STATES, ActivityKind, State, Visibility
+from incidents.core.values import shown
 from incidents.forms.journal import JournalEntryForm, WorkaroundForm
-from incidents.journal import notes
+from incidents.journal import attachments, notes
 from incidents.models import Activity, Attachment, Incident, may_handle
-from incidents.values import shown
 from servicedesk.forms import add_errors
 
 # The timeline's filters: ?show=… and what each keeps.
@@ -40,7 +40,7 @@ LISTS = {"recipients", "subordinates"}
 # two is the value as recorded, not a change.
 LIST_VALUED = {"cis"}
 MAX_RECIPIENTS_SHOWN = 5
-INLINE_TYPES = {file_type.content_type for file_type in notes.FILE_TYPES.values() if file_type.inline}
+INLINE_TYPES = {file_type.content_type for file_type in attachments.FILE_TYPES.values() if file_type.inline}
 
 
 # --- what the page shows ------------------------------------------------------------------------------

@@ -14,10 +14,10 @@ from incidents import selectors
 from incidents.filters import IncidentFilter
 from incidents.forms.recording import AcceptImpactForm, InformUsersForm
 from incidents.forms.steps import ReevaluationDecisionForm
-from incidents.lifecycle import notices, reevaluation
-from incidents.lifecycle import steps as lifecycle_steps
+from incidents.lifecycle import notices, reevaluation, rules
+from incidents.mail import staff
 from incidents.models import Incident, is_group_member
-from incidents.recording import evidence, record, storms
+from incidents.recording import details, evidence, storms
 from incidents.recording.review import incident_review
 from incidents.views import review, steps
 from incidents.views.journal import journal_context
@@ -60,7 +60,7 @@ class IncidentDetailView(DetailPage):
         if incident.serious_notices_pending:
             subject, body = notices.prepared_user_message(incident)
             context |= {
-                "management_recipients": notices.management_recipients(incident),
+                "management_recipients": staff.management_recipients(incident),
                 "user_recipients": notices.affected_user_recipients(incident),
                 "inform_form": InformUsersForm(initial={"subject": subject, "body": body}),
             }
@@ -68,10 +68,10 @@ class IncidentDetailView(DetailPage):
         # The service-level panel (templates/incidents/partials/sla.html); its ledger loads when opened.
         context |= {
             "sla_now": timezone.now(),
-            "may_pause": lifecycle_steps.may_pause(incident, self.request.user),
-            "may_take_back": lifecycle_steps.may_take_back(incident, self.request.user),
+            "may_pause": rules.may_pause(incident, self.request.user),
+            "may_take_back": rules.may_take_back(incident, self.request.user),
         }
-        if incident.is_open and record.may_edit(incident, self.request.user):
+        if incident.is_open and details.may_edit(incident, self.request.user):
             context["review"] = incident_review(incident)
         if incident.pending_reevaluations:
             waiting = incident.pending_reevaluations[0]
@@ -94,7 +94,7 @@ def step_buttons(incident: Incident, user: Any) -> list[dict[str, Any]]:
     The others open the step's page.
     """
     buttons = []
-    for name in lifecycle_steps.available_steps(incident=incident, user=user):
+    for name in rules.available_steps(incident=incident, user=user):
         url = reverse("incidents:step", args=[incident.number, name.replace("_", "-")])
         buttons.append({"name": name, "label": steps.PAGES[name].button, "url": url, "post": name == "acknowledge"})
         if name == "assign" and is_group_member(incident, user) and incident.assignee_id != user.pk:
@@ -105,7 +105,7 @@ def step_buttons(incident: Incident, user: Any) -> list[dict[str, Any]]:
     if review.may_promote(incident, user):
         url = reverse("incidents:promote", args=[incident.number])
         buttons.append({"name": "promote", "label": _("Promote to known error"), "url": url, "post": False})
-    if record.may_edit(incident, user):
+    if details.may_edit(incident, user):
         url = reverse("incidents:edit", args=[incident.number])
         buttons.append({"name": "edit", "label": _("Change details"), "url": url, "post": False})
     return buttons

@@ -15,7 +15,7 @@ from cmdb.models import Change
 from incidents import selectors
 from incidents.choices import State
 from incidents.models import Incident
-from incidents.recording import record
+from incidents.recording import details
 from knowledge.forms import KnownErrorForm
 from knowledge.models import KnownError, Problem
 
@@ -31,7 +31,7 @@ def link(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, _("Nothing to link under that number."))
         return HttpResponseRedirect(incident.get_absolute_url())
     try:
-        record.incident_link(by=request.user, incident_id=incident.pk, target=target)
+        details.incident_link(by=request.user, incident_id=incident.pk, target=target)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -45,7 +45,7 @@ def may_promote(incident: Incident, user) -> bool:
         incident.state == State.RESOLVED
         and incident.known_error_id is None
         and user.has_perm("knowledge.add_knownerror")
-        and record.may_edit(incident, user)
+        and details.may_edit(incident, user)
     )
 
 
@@ -62,7 +62,7 @@ def promote(request: HttpRequest, number: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             known_error = form.save()
-            record.incident_link(by=request.user, incident_id=incident.pk, target=known_error)
+            details.incident_link(by=request.user, incident_id=incident.pk, target=known_error)
         messages.success(
             request,
             _("%(known_error)s written from %(number)s; publish it when it is checked.")

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from incidents.lifecycle import steps
+from incidents.lifecycle import escalation, holds
 from incidents.models import Incident, Weekday
-from incidents.servicelevels import clock
+from incidents.servicelevels import ledger
 from incidents.views.fragments import render_fragment
 
 
@@ -27,7 +27,7 @@ def sla_ledger(request: HttpRequest, number: str) -> HttpResponse:
     business hours, under which calendar; the figures add up by hand."""
     incident = get_object_or_404(Incident.objects.select_related("service_level__calendar").defer("search_vector"),
                                  number=number)  # fmt: skip
-    spec, ledgers = clock.incident_ledgers(incident, now=timezone.now())
+    spec, ledgers = ledger.incident_ledgers(incident, now=timezone.now())
     hours: list[tuple[str, str]] = []
     if spec is not None:
         for day in Weekday:
@@ -46,21 +46,21 @@ def sla_ledger(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 @permission_required("incidents.view_incident", raise_exception=True)
 def await_caller(request: HttpRequest, number: str) -> HttpResponse:
-    return _clock_step(request, number, steps.incident_await_caller, "reason",
+    return _clock_step(request, number, holds.incident_await_caller, "reason",
                        _("%(number)s waits on the caller: the clock is paused."))  # fmt: skip
 
 
 @require_POST
 @permission_required("incidents.view_incident", raise_exception=True)
 def resume(request: HttpRequest, number: str) -> HttpResponse:
-    return _clock_step(request, number, steps.incident_resume, "note",
+    return _clock_step(request, number, holds.incident_resume, "note",
                        _("%(number)s is no longer on hold: the clock runs again."))  # fmt: skip
 
 
 @require_POST
 @permission_required("incidents.view_incident", raise_exception=True)
 def take_back(request: HttpRequest, number: str) -> HttpResponse:
-    return _clock_step(request, number, steps.incident_take_back, "reason", _("%(number)s is back with the desk."))
+    return _clock_step(request, number, escalation.incident_take_back, "reason", _("%(number)s is back with the desk."))
 
 
 def _clock_step(

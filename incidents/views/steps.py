@@ -33,9 +33,9 @@ from incidents.forms.steps import (
     ResolveForm,
     StepForm,
 )
-from incidents.lifecycle import steps
+from incidents.lifecycle import classification, closure, escalation, resolution, rules
 from incidents.models import Incident
-from incidents.recording import record
+from incidents.recording import details
 from incidents.recording.review import incident_known_errors
 from servicedesk.forms import add_errors
 
@@ -65,7 +65,7 @@ class StepPage:
 PAGES = {
     "classify": StepPage(
         ClassifyForm,
-        steps.incident_classify,
+        classification.incident_classify,
         _("Classify %(number)s"),
         _("Classify"),
         _("%(number)s classified."),
@@ -73,36 +73,36 @@ PAGES = {
     ),
     "resolve_at_first_line": StepPage(
         ResolveAtFirstLineForm,
-        steps.incident_resolve_at_first_line,
+        resolution.incident_resolve_at_first_line,
         _("Resolve %(number)s at first line"),
         _("Apply and resolve"),
         _("%(number)s resolved; the caller is asked to confirm."),
         form_extra=_first_line_matches,
     ),
     "escalate": StepPage(
-        EscalateForm, steps.incident_escalate, _("Escalate %(number)s"), _("Escalate"), _("%(number)s escalated.")
+        EscalateForm, escalation.incident_escalate, _("Escalate %(number)s"), _("Escalate"), _("%(number)s escalated.")
     ),
     "acknowledge": StepPage(
         AcknowledgeForm,
-        steps.incident_acknowledge,
+        escalation.incident_acknowledge,
         _("Acknowledge %(number)s"),
         _("Acknowledge"),
         _("%(number)s acknowledged."),
     ),
     "assign": StepPage(
-        AssignForm, steps.incident_assign, _("Assign %(number)s"), _("Assign"), _("%(number)s assigned.")
+        AssignForm, escalation.incident_assign, _("Assign %(number)s"), _("Assign"), _("%(number)s assigned.")
     ),
     "resolve": StepPage(
         ResolveForm,
-        steps.incident_resolve,
+        resolution.incident_resolve,
         _("Resolve %(number)s"),
         _("Resolve"),
         _("%(number)s resolved; the caller is asked to confirm."),
     ),
     "reopen": StepPage(
-        ReopenForm, steps.incident_reopen, _("Reopen %(number)s"), _("Reopen"), _("%(number)s reopened.")
+        ReopenForm, resolution.incident_reopen, _("Reopen %(number)s"), _("Reopen"), _("%(number)s reopened.")
     ),
-    "close": StepPage(CloseForm, steps.incident_close, _("Close %(number)s"), _("Close"), _("%(number)s closed.")),
+    "close": StepPage(CloseForm, closure.incident_close, _("Close %(number)s"), _("Close"), _("%(number)s closed.")),
 }
 
 
@@ -115,7 +115,7 @@ def step(request: HttpRequest, number: str, name: str) -> HttpResponse:
     incident = get_object_or_404(selectors.incident_for_step(), number=number)
     try:
         # PermissionDenied goes on to the 403 page with its sentence; state and gate go back to the incident.
-        steps.ensure_step_allowed(incident=incident, step=name, user=request.user)
+        rules.ensure_step_allowed(incident=incident, step=name, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return HttpResponseRedirect(incident.get_absolute_url())
@@ -139,7 +139,7 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
     if incident.state == State.CLOSED:
         messages.error(request, _("%(number)s is closed: its details are history.") % {"number": incident.number})
         return HttpResponseRedirect(incident.get_absolute_url())
-    if not record.may_edit(incident, request.user):
+    if not details.may_edit(incident, request.user):
         raise PermissionDenied(
             _("Only the service desk or the group working on %(number)s may change its details.")
             % {"number": incident.number}
@@ -148,7 +148,7 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            record.incident_update(
+            details.incident_update(
                 by=request.user, incident_id=incident.pk, expected_version=data.pop("version"), **data
             )
         except ValidationError as error:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents import selectors
 from incidents.choices import OPEN_STATES
-from incidents.lifecycle import steps
+from incidents.lifecycle import escalation
 from incidents.models import Incident
 
 
@@ -107,8 +107,8 @@ class BulkResult:
 
 
 BULK_ACTIONS: dict[str, Callable[..., Any]] = {
-    "acknowledge": lambda *, by, incident, assignee: steps.incident_acknowledge(by=by, incident_id=incident.pk),
-    "assign": lambda *, by, incident, assignee: steps.incident_assign(
+    "acknowledge": lambda *, by, incident, assignee: escalation.incident_acknowledge(by=by, incident_id=incident.pk),
+    "assign": lambda *, by, incident, assignee: escalation.incident_assign(
         by=by, incident_id=incident.pk, assignee=assignee
     ),
 }

@@ -9,9 +9,9 @@ import pytest
 from django.core import mail, signing
 from django.urls import reverse
 
-from incidents.callers.replies import SALT
+from incidents.callers.links import REPLY_SALT as SALT
 from incidents.choices import ActivityKind
-from incidents.lifecycle import steps
+from incidents.lifecycle import holds
 from incidents.models import Incident
 from tests.cmdb.factories import ContactFactory
 from tests.incidents.workflow import investigating
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def waiting(operator, support_member, network, vpn, django_capture_on_commit_callbacks):
     incident = investigating(operator, vpn, network, caller=ContactFactory(email="anna@example.org"))
     with django_capture_on_commit_callbacks(execute=True):
-        steps.incident_await_caller(by=support_member, incident_id=incident.pk, reason="Which VPN client version?")
+        holds.incident_await_caller(by=support_member, incident_id=incident.pk, reason="Which VPN client version?")
     return Incident.objects.get(pk=incident.pk)
 
 

@@ -18,9 +18,9 @@ from django.test import Client
 from django.utils import timezone
 
 from cmdb.choices import SupportTier
-from incidents.callers import confirmation
+from incidents.callers import links as callers_links
 from incidents.choices import ActivityKind, Impact, ResolutionCode, State, Urgency, Visibility
-from incidents.lifecycle import steps
+from incidents.lifecycle import classification, closure, escalation, resolution
 from incidents.models import Activity, Incident, StaffNotification
 from incidents.recording import record as recording_record
 from tests.cmdb.factories import ContactFactory, SupportGroupFactory
@@ -61,13 +61,13 @@ def record(operator, **overrides) -> Incident:
 
 def investigating(operator, category, group, **overrides) -> Incident:
     incident = record(operator, **overrides)
-    steps.incident_classify(by=operator, incident_id=incident.pk, category=category, impact=3, urgency=2)
-    steps.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
+    classification.incident_classify(by=operator, incident_id=incident.pk, category=category, impact=3, urgency=2)
+    escalation.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
     return incident
 
 
 def resolve(member, incident, notes=NOTES) -> list[Incident]:
-    return steps.incident_resolve(
+    return resolution.incident_resolve(
         by=member, incident_id=incident.pk, resolution_code=ResolutionCode.PERMANENT_FIX, resolution_notes=notes
     )
 
@@ -139,10 +139,10 @@ def test_resolving_mails_each_caller_their_own_resolution_with_both_links_after_
 
 def test_a_first_line_resolution_mails_the_caller_too(operator, vpn, django_capture_on_commit_callbacks):
     incident = record(operator)
-    steps.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=3, urgency=2)
+    classification.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=3, urgency=2)
 
     with django_capture_on_commit_callbacks(execute=True):
-        steps.incident_resolve_at_first_line(
+        resolution.incident_resolve_at_first_line(
             by=operator, incident_id=incident.pk, resolution_code=ResolutionCode.WORKAROUND, resolution_notes=NOTES
         )
 
@@ -259,7 +259,7 @@ def test_a_missing_or_bad_rating_is_refused_with_a_message_and_nothing_is_saved(
 
 def test_the_service_refuses_a_rating_off_the_scale(resolved):
     with pytest.raises(ValidationError) as error:
-        steps.incident_confirm(incident_id=resolved.pk, resolved_at=resolved.resolved_at, satisfaction=7)
+        resolution.incident_confirm(incident_id=resolved.pk, resolved_at=resolved.resolved_at, satisfaction=7)
 
     assert set(error.value.message_dict) == {"satisfaction"}
     assert Incident.objects.get(pk=resolved.pk).confirmed_at is None
@@ -268,7 +268,7 @@ def test_the_service_refuses_a_rating_off_the_scale(resolved):
 def test_the_desk_closing_without_a_rating_keeps_the_callers_and_its_own_rating_wins(operator, client, resolved, vpn):
     client.post(links(mail.outbox[0])["works"], {"satisfaction": "5", "comment": "Great."})
 
-    steps.incident_close(by=operator, incident_id=resolved.pk, root_cause_category=vpn)
+    closure.incident_close(by=operator, incident_id=resolved.pk, root_cause_category=vpn)
 
     incident = Incident.objects.get(pk=resolved.pk)
     assert (incident.state, incident.satisfaction, incident.satisfaction_comment) == (State.CLOSED, 5, "Great.")
@@ -277,7 +277,7 @@ def test_the_desk_closing_without_a_rating_keeps_the_callers_and_its_own_rating_
 def test_the_desks_own_rating_replaces_the_callers(operator, client, resolved, vpn):
     client.post(links(mail.outbox[0])["works"], {"satisfaction": "5", "comment": "Great."})
 
-    steps.incident_close(
+    closure.incident_close(
         by=operator, incident_id=resolved.pk, root_cause_category=vpn, satisfaction=2, satisfaction_comment="Angry."
     )
 
@@ -289,7 +289,7 @@ def test_the_automatic_closure_keeps_the_callers_rating(client, resolved):
     client.post(links(mail.outbox[0])["works"], {"satisfaction": "3"})
     Incident.objects.filter(pk=resolved.pk).update(resolved_at=timezone.now() - datetime.timedelta(days=30))
 
-    steps.incident_close_automatically(incident_id=resolved.pk)
+    closure.incident_close_automatically(incident_id=resolved.pk)
 
     incident = Incident.objects.get(pk=resolved.pk)
     assert (incident.state, incident.closed_automatically, incident.satisfaction) == (State.CLOSED, True, 3)
@@ -355,9 +355,9 @@ def test_a_first_line_fix_reopened_by_the_caller_is_told_to_the_desk_owner(
     client, operator, vpn, django_capture_on_commit_callbacks
 ):
     incident = record(operator)
-    steps.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=3, urgency=2)
+    classification.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=3, urgency=2)
     with django_capture_on_commit_callbacks(execute=True):
-        steps.incident_resolve_at_first_line(
+        resolution.incident_resolve_at_first_line(
             by=operator, incident_id=incident.pk, resolution_code=ResolutionCode.WORKAROUND, resolution_notes=NOTES
         )
     broken = links(mail.outbox.pop())["broken"]
@@ -447,7 +447,7 @@ def test_a_link_from_an_earlier_resolution_is_refused_after_a_reopening_and_a_ne
     client, operator, resolved, support_member, django_capture_on_commit_callbacks
 ):
     first = links_of(resolved)
-    steps.incident_reopen(by=operator, incident_id=resolved.pk, reason="The caller phoned: still broken.")
+    resolution.incident_reopen(by=operator, incident_id=resolved.pk, reason="The caller phoned: still broken.")
     with django_capture_on_commit_callbacks(execute=True):
         resolve(support_member, resolved, notes="We replaced the VPN gateway.")
     second = links_of(resolved)
@@ -466,7 +466,7 @@ def test_a_confirmation_from_an_earlier_resolution_does_not_spend_the_new_links(
     client, operator, resolved, support_member, django_capture_on_commit_callbacks
 ):
     client.post(links_of(resolved)["works"], {"satisfaction": "4"})
-    steps.incident_reopen(by=operator, incident_id=resolved.pk, reason="It broke again next day.")
+    resolution.incident_reopen(by=operator, incident_id=resolved.pk, reason="It broke again next day.")
     with django_capture_on_commit_callbacks(execute=True):
         resolve(support_member, resolved, notes="Replaced the gateway.")
 
@@ -474,7 +474,7 @@ def test_a_confirmation_from_an_earlier_resolution_does_not_spend_the_new_links(
 
 
 def test_links_to_a_closed_incident_are_refused(client, operator, resolved, vpn):
-    steps.incident_close(by=operator, incident_id=resolved.pk, root_cause_category=vpn)
+    closure.incident_close(by=operator, incident_id=resolved.pk, root_cause_category=vpn)
 
     response = client.get(links_of(resolved)["broken"])
 
@@ -483,12 +483,12 @@ def test_links_to_a_closed_incident_are_refused(client, operator, resolved, vpn)
 
 
 def test_the_service_refuses_a_confirmation_about_another_resolution(resolved):
-    with pytest.raises(confirmation.CallerLinkRefused) as error:
-        steps.incident_confirm(
+    with pytest.raises(callers_links.CallerLinkRefused) as error:
+        resolution.incident_confirm(
             incident_id=resolved.pk, resolved_at=resolved.resolved_at - datetime.timedelta(days=1), satisfaction=5
         )
 
-    assert error.value.refusal == confirmation.Refusal.EARLIER_RESOLUTION
+    assert error.value.refusal == callers_links.Refusal.EARLIER_RESOLUTION
     assert Incident.objects.get(pk=resolved.pk).confirmed_at is None
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.lifecycle import steps
+from incidents.lifecycle import resolution
 from incidents.reporting import reports
 from incidents.reporting.charts import bar_chart
 from incidents.reporting.dashboard import Period, dashboard, period_named
@@ -89,7 +89,7 @@ def test_a_rejected_fix_counts_as_reopened_and_its_resolution_no_more(operator, 
     this_week = period_named("week")
     assert dashboard(this_week).resolution.whole == 1
 
-    steps.incident_reopen(by=operator, incident_id=incident.pk, reason="The caller says it fails again.")
+    resolution.incident_reopen(by=operator, incident_id=incident.pk, reason="The caller says it fails again.")
 
     figures = dashboard(this_week)
     assert figures.closures["reopened"] == 1

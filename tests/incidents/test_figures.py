@@ -14,11 +14,10 @@ from django.core.management import call_command
 from django.db import DatabaseError
 from django.utils import timezone
 
-from incidents import tasks
 from incidents.choices import ResolutionCode
-from incidents.lifecycle import steps
+from incidents.lifecycle import closure, escalation, resolution
 from incidents.models import Activity, CategoryDayFigures, CIDayFigures, DayFigures, Incident, ServiceDayFigures
-from incidents.reporting import figures
+from incidents.reporting import figures, tasks
 from incidents.reporting.dashboard import DAY_COLUMNS
 from tests.cmdb.factories import ConfigurationItemFactory, ServiceFactory
 from tests.incidents.factories import IncidentFactory
@@ -126,26 +125,26 @@ def assert_figures_hold() -> dict[str, dict]:
 def test_the_figures_follow_an_incident_through_the_lifecycle(operator, support_member, network, vpn):
     today = timezone.localdate()
     incident = investigating(operator, vpn, network)
-    steps.incident_acknowledge(by=support_member, incident_id=incident.pk)
+    escalation.incident_acknowledge(by=support_member, incident_id=incident.pk)
     assert assert_figures_hold()["days"][today]["acknowledged"] == 1
 
-    steps.incident_resolve(
+    resolution.incident_resolve(
         by=support_member, incident_id=incident.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
         resolution_notes="Certificate renewed.",
     )  # fmt: skip
     assert assert_figures_hold()["days"][today]["resolved"] == 1
 
-    steps.incident_reopen(by=operator, incident_id=incident.pk, reason="It fails again.")
+    resolution.incident_reopen(by=operator, incident_id=incident.pk, reason="It fails again.")
     day = assert_figures_hold()["days"][today]
     assert (day.get("resolved"), day.get("acknowledged"), day["reopened"]) == (None, None, 1)
 
-    steps.incident_acknowledge(by=support_member, incident_id=incident.pk)
-    steps.incident_resolve(
+    escalation.incident_acknowledge(by=support_member, incident_id=incident.pk)
+    resolution.incident_resolve(
         by=support_member, incident_id=incident.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
         resolution_notes="Certificate renewed, and the old one revoked.",
     )  # fmt: skip
     other = CategoryFactory(name="Certificates")
-    steps.incident_close(by=operator, incident_id=incident.pk, root_cause_category=other, satisfaction=5)
+    closure.incident_close(by=operator, incident_id=incident.pk, root_cause_category=other, satisfaction=5)
     now = assert_figures_hold()
     assert (now["days"][today]["closed"], now["days"][today]["satisfaction_sum"]) == (1, 5)
     assert now["categories"] == {(today, vpn.pk): (1, 1)}
@@ -157,7 +156,7 @@ def test_a_reopened_resolution_leaves_the_day_it_was_resolved_on(operator, suppo
     Incident.objects.filter(pk=incident.pk).update(resolved_at=yesterday)
     assert assert_figures_hold()["days"][timezone.localdate(yesterday)]["resolved"] == 1
 
-    steps.incident_reopen(by=operator, incident_id=incident.pk, reason="Still failing.")
+    resolution.incident_reopen(by=operator, incident_id=incident.pk, reason="Still failing.")
 
     now = assert_figures_hold()
     assert "resolved" not in now["days"].get(timezone.localdate(yesterday), {})

@@ -9,10 +9,9 @@ from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
-from incidents import tasks
 from incidents.choices import Impact, State, Urgency
 from incidents.journal.history import incident_history
-from incidents.lifecycle import steps
+from incidents.lifecycle import classification, tasks
 from incidents.models import Incident, IncidentHistory
 from servicedesk.actor import acting_as
 from tests.cmdb.factories import ConfigurationItemFactory
@@ -47,7 +46,7 @@ def test_a_service_write_leaves_a_row_with_old_and_new_values_and_the_actor(oper
     incident = record(operator)
 
     with acting_as(operator, "shell"):
-        steps.incident_classify(
+        classification.incident_classify(
             by=operator, incident_id=incident.pk, category=vpn, impact=Impact.HIGH, urgency=Urgency.HIGH
         )
 
@@ -163,7 +162,7 @@ def test_the_reader_gives_labels_and_links(operator, vpn):
     incident = record(operator)
     ci = ConfigurationItemFactory()
     with acting_as(operator, "shell"):
-        steps.incident_classify(
+        classification.incident_classify(
             by=operator, incident_id=incident.pk, category=vpn, impact=Impact.LOW, urgency=Urgency.MEDIUM
         )
         incident.cis.add(ci)

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from incidents.choices import Impact, Urgency
-from incidents.lifecycle import steps
+from incidents.lifecycle import classification
 from incidents.models import Incident
 from servicedesk.actor import acting_as
 from tests.cmdb.factories import ConfigurationItemFactory
@@ -32,7 +32,7 @@ def test_the_history_names_fields_values_and_who_changed_them(client, operator, 
     incident = record(operator, short_description="VPN drops")
     gateway = ConfigurationItemFactory(name="vpn-gw-01")
     with acting_as(operator, "shell"):
-        steps.incident_classify(
+        classification.incident_classify(
             by=operator, incident_id=incident.pk, category=vpn, impact=Impact.LOW, urgency=Urgency.MEDIUM
         )
         incident.cis.add(gateway)

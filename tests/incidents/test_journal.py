@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.choices import ActivityKind, Impact, ResolutionCode, State, Urgency
+from incidents.core.stale import StaleIncident
 from incidents.forms.journal import JournalEntryForm
 from incidents.journal import notes
-from incidents.lifecycle import steps
-from incidents.lifecycle.steps import StaleIncident
+from incidents.lifecycle import classification, closure, escalation, resolution
 from incidents.models import Activity, Attachment, Incident
 from incidents.recording import record as recording_record
 from incidents.views.journal import timeline
@@ -68,11 +68,11 @@ def record(by, **overrides) -> Incident:
 def investigating(operator, group, **overrides) -> Incident:
     """Recorded, classified and escalated to ``group``, through the lifecycle's services."""
     incident = record(operator, **overrides)
-    steps.incident_classify(
+    classification.incident_classify(
         by=operator, incident_id=incident.pk, category=CategoryFactory(), impact=incident.impact,
         urgency=incident.urgency,
     )  # fmt: skip
-    return steps.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
+    return escalation.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
 
 
 def upload(name: str, content: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
@@ -163,11 +163,11 @@ def test_the_serious_incident_gate_does_not_hold_notes_or_updates(operator, djan
 
 def test_a_closed_incident_takes_no_more_entries(operator, support_member, group):
     incident = investigating(operator, group)
-    steps.incident_resolve(
+    resolution.incident_resolve(
         by=support_member, incident_id=incident.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
         resolution_notes="Certificate renewed.",
     )  # fmt: skip
-    steps.incident_close(by=operator, incident_id=incident.pk, root_cause_category=CategoryFactory())
+    closure.incident_close(by=operator, incident_id=incident.pk, root_cause_category=CategoryFactory())
 
     with pytest.raises(ValidationError, match="is closed and its journal complete"):
         note(incident, operator)
@@ -454,7 +454,7 @@ def test_a_group_member_provides_a_workaround_recorded_journaled_and_mailed(
 def test_a_stale_workaround_form_is_refused_with_what_changed(operator, support_member, group):
     incident = investigating(operator, group)
     opened_at = incident.version
-    steps.incident_acknowledge(by=support_member, incident_id=incident.pk)
+    escalation.incident_acknowledge(by=support_member, incident_id=incident.pk)
 
     with pytest.raises(StaleIncident, match="has changed since you opened it"):
         notes.incident_provide_workaround(

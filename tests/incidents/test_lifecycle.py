@@ -15,8 +15,8 @@ from django_fsm import has_transition_perm
 
 from cmdb.choices import SupportTier
 from incidents.choices import ActivityKind, Impact, Priority, ResolutionCode, State, Urgency, Visibility
-from incidents.lifecycle import notices
-from incidents.lifecycle import steps as lifecycle_steps
+from incidents.core import stale
+from incidents.lifecycle import classification, closure, escalation, notices, resolution, rules
 from incidents.models import Activity, Incident
 from incidents.recording import record as recording_record
 from tests.cmdb.factories import ChangeFactory, ContactFactory, SupportGroupFactory
@@ -31,7 +31,7 @@ SERIOUS = "is a serious incident: notify management and inform the affected user
 
 
 def steps(incident, user):
-    return lifecycle_steps.available_steps(incident=Incident.objects.get(pk=incident.pk), user=user)
+    return rules.available_steps(incident=Incident.objects.get(pk=incident.pk), user=user)
 
 
 def lifecycle_entries(incident):
@@ -44,7 +44,7 @@ def lifecycle_entries(incident):
 def test_the_desk_classifies_a_recorded_incident_and_the_priority_follows_the_matrix(operator, vpn):
     incident = record(operator, impact=Impact.LOW, urgency=Urgency.MEDIUM)
 
-    classified_incident = lifecycle_steps.incident_classify(
+    classified_incident = classification.incident_classify(
         by=operator, incident_id=incident.pk, category=vpn, impact=Impact.MEDIUM, urgency=Urgency.HIGH,
         minutes_spent=3, expected_version=incident.version,
     )  # fmt: skip
@@ -71,7 +71,7 @@ def test_the_desk_classifies_a_recorded_incident_and_the_priority_follows_the_ma
 def test_classifying_at_the_top_priority_makes_the_incident_serious(operator, vpn):
     incident = record(operator)
 
-    incident = lifecycle_steps.incident_classify(
+    incident = classification.incident_classify(
         by=operator, incident_id=incident.pk, category=vpn, impact=Impact.HIGH, urgency=Urgency.HIGH
     )
 
@@ -83,7 +83,7 @@ def test_a_support_member_cannot_classify(operator, support_member, vpn):
     incident = record(operator)
 
     with pytest.raises(PermissionDenied, match=f"Only the service desk may classify {incident.number}"):
-        lifecycle_steps.incident_classify(
+        classification.incident_classify(
             by=support_member, incident_id=incident.pk, category=vpn, impact=Impact.LOW, urgency=Urgency.LOW
         )
 
@@ -93,7 +93,7 @@ def test_bad_classification_is_refused_by_field_and_nothing_is_written(operator)
     retired = CategoryFactory(name="Fax machine", active=False)
 
     with pytest.raises(ValidationError) as error:
-        lifecycle_steps.incident_classify(by=operator, incident_id=incident.pk, category=retired, impact=0, urgency=9)
+        classification.incident_classify(by=operator, incident_id=incident.pk, category=retired, impact=0, urgency=9)
 
     assert set(error.value.message_dict) == {"category", "impact", "urgency"}
     assert error.value.message_dict["category"] == ["Fax machine is retired; choose a current category."]
@@ -106,10 +106,10 @@ def test_a_step_the_state_does_not_allow_is_refused_with_a_message(operator, vpn
     incident = record(operator)
 
     with pytest.raises(ValidationError, match=f"{incident.number} is recorded: only resolved incidents can be closed"):
-        lifecycle_steps.incident_close(by=operator, incident_id=incident.pk, root_cause_category=vpn)
+        closure.incident_close(by=operator, incident_id=incident.pk, root_cause_category=vpn)
     classified_incident = classified(operator, vpn)
     with pytest.raises(ValidationError, match="is classified: only recorded incidents can be classified"):
-        lifecycle_steps.incident_classify(
+        classification.incident_classify(
             by=operator, incident_id=classified_incident.pk, category=vpn, impact=Impact.LOW, urgency=Urgency.LOW
         )
 
@@ -121,7 +121,7 @@ def test_the_desk_resolves_at_first_line_with_a_known_error_and_counts_its_use(o
     incident = classified(operator, vpn)
     known_error = KnownErrorFactory(published=True, workaround="Reset the VPN profile and sign in again.")
 
-    resolved_incidents = lifecycle_steps.incident_resolve_at_first_line(
+    resolved_incidents = resolution.incident_resolve_at_first_line(
         by=operator, incident_id=incident.pk, resolution_code=ResolutionCode.WORKAROUND,
         resolution_notes="We reset your VPN profile; it works again.", known_error=known_error,
     )  # fmt: skip
@@ -147,7 +147,7 @@ def test_an_unpublished_known_error_is_refused_and_its_figures_stay(operator, vp
     draft = KnownErrorFactory(published=False)
 
     with pytest.raises(ValidationError) as error:
-        lifecycle_steps.incident_resolve_at_first_line(
+        resolution.incident_resolve_at_first_line(
             by=operator, incident_id=incident.pk, resolution_code=ResolutionCode.WORKAROUND, resolution_notes="",
             known_error=draft,
         )  # fmt: skip
@@ -162,7 +162,7 @@ def test_a_support_member_cannot_resolve_at_first_line(operator, support_member,
     incident = classified(operator, vpn)
 
     with pytest.raises(PermissionDenied, match=rf"Only the service desk may resolve {incident.number} at first line"):
-        lifecycle_steps.incident_resolve_at_first_line(
+        resolution.incident_resolve_at_first_line(
             by=support_member, incident_id=incident.pk, resolution_code=ResolutionCode.WORKAROUND,
             resolution_notes="Fixed.",
         )  # fmt: skip
@@ -175,10 +175,10 @@ def test_escalation_across_tiers_keeps_the_desk_as_owner_and_starts_a_new_handof
     operator, support_member, network, third_line, vpn
 ):
     incident = investigating(operator, vpn, network)
-    lifecycle_steps.incident_acknowledge(by=support_member, incident_id=incident.pk)
-    lifecycle_steps.incident_assign(by=support_member, incident_id=incident.pk, assignee=support_member)
+    escalation.incident_acknowledge(by=support_member, incident_id=incident.pk)
+    escalation.incident_assign(by=support_member, incident_id=incident.pk, assignee=support_member)
 
-    lifecycle_steps.incident_escalate(
+    escalation.incident_escalate(
         by=support_member, incident_id=incident.pk, group=third_line, reason="RADIUS needs an engineer."
     )
 
@@ -208,13 +208,13 @@ def test_the_desk_is_offered_to_take_back_a_serious_incident_only_once_its_notic
     incident = Incident.objects.get(pk=incident.pk)
     assert incident.serious
 
-    assert not lifecycle_steps.may_take_back(incident, operator)
+    assert not rules.may_take_back(incident, operator)
     with pytest.raises(ValidationError) as refused:
-        lifecycle_steps.incident_take_back(by=operator, incident_id=incident.pk, reason="Wrong group")
+        escalation.incident_take_back(by=operator, incident_id=incident.pk, reason="Wrong group")
     assert refused.value.code == "notices_sent"
 
     send_serious_notices(operator, incident)
-    assert lifecycle_steps.may_take_back(Incident.objects.get(pk=incident.pk), operator)
+    assert rules.may_take_back(Incident.objects.get(pk=incident.pk), operator)
 
 
 def test_escalation_needs_another_active_support_group_and_a_reason(operator, network, vpn):
@@ -229,7 +229,7 @@ def test_escalation_needs_another_active_support_group_and_a_reason(operator, ne
         (None, "Choose the support group to escalate to."),
     ]:
         with pytest.raises(ValidationError) as error:
-            lifecycle_steps.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason=" ")
+            escalation.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason=" ")
         assert set(error.value.message_dict) == {"group", "reason"}
         assert error.value.message_dict["group"][0].startswith(message)
     assert Incident.objects.get(pk=incident.pk).version == incident.version
@@ -239,7 +239,7 @@ def test_only_the_desk_escalates_an_incident_no_group_holds(operator, support_me
     incident = classified(operator, vpn)
 
     with pytest.raises(PermissionDenied, match=f"Only the service desk may escalate {incident.number}"):
-        lifecycle_steps.incident_escalate(by=support_member, incident_id=incident.pk, group=network, reason="Mine.")
+        escalation.incident_escalate(by=support_member, incident_id=incident.pk, group=network, reason="Mine.")
 
 
 def test_a_member_of_another_group_cannot_escalate_acknowledge_assign_or_resolve(
@@ -247,12 +247,12 @@ def test_a_member_of_another_group_cannot_escalate_acknowledge_assign_or_resolve
 ):
     incident = investigating(operator, vpn, network)
     refusals = {
-        "escalate": lambda: lifecycle_steps.incident_escalate(
+        "escalate": lambda: escalation.incident_escalate(
             by=outsider, incident_id=incident.pk, group=third_line, reason="Not ours."
         ),
-        "acknowledge": lambda: lifecycle_steps.incident_acknowledge(by=outsider, incident_id=incident.pk),
-        "assign": lambda: lifecycle_steps.incident_assign(by=outsider, incident_id=incident.pk, assignee=outsider),
-        "resolve": lambda: lifecycle_steps.incident_resolve(
+        "acknowledge": lambda: escalation.incident_acknowledge(by=outsider, incident_id=incident.pk),
+        "assign": lambda: escalation.incident_assign(by=outsider, incident_id=incident.pk, assignee=outsider),
+        "resolve": lambda: resolution.incident_resolve(
             by=outsider, incident_id=incident.pk, resolution_code=ResolutionCode.PERMANENT_FIX, resolution_notes="x"
         ),
     }
@@ -270,10 +270,10 @@ def test_only_members_of_the_assigned_group_acknowledge_and_only_once(operator, 
 
     refusal = f"Only members of Network operations, the assigned group, may acknowledge {incident.number}"
     with pytest.raises(PermissionDenied, match=refusal):
-        lifecycle_steps.incident_acknowledge(by=operator, incident_id=incident.pk)
-    lifecycle_steps.incident_acknowledge(by=support_member, incident_id=incident.pk)
+        escalation.incident_acknowledge(by=operator, incident_id=incident.pk)
+    escalation.incident_acknowledge(by=support_member, incident_id=incident.pk)
     with pytest.raises(ValidationError, match=f"{incident.number} was already acknowledged by Sam"):
-        lifecycle_steps.incident_acknowledge(by=support_member, incident_id=incident.pk)
+        escalation.incident_acknowledge(by=support_member, incident_id=incident.pk)
 
     incident.refresh_from_db()
     assert incident.acknowledged_at is not None
@@ -287,7 +287,7 @@ def test_an_operator_who_is_a_member_of_the_group_may_acknowledge(operator, netw
     incident = investigating(operator, vpn, network)
     network.members.add(operator)
 
-    lifecycle_steps.incident_acknowledge(by=operator, incident_id=incident.pk)
+    escalation.incident_acknowledge(by=operator, incident_id=incident.pk)
 
     assert Incident.objects.get(pk=incident.pk).acknowledged_at is not None
 
@@ -296,7 +296,7 @@ def test_acknowledging_needs_an_incident_a_group_investigates(operator, support_
     incident = classified(operator, vpn)
 
     with pytest.raises(ValidationError, match="is classified: only an incident a support group investigates"):
-        lifecycle_steps.incident_acknowledge(by=support_member, incident_id=incident.pk)
+        escalation.incident_acknowledge(by=support_member, incident_id=incident.pk)
 
 
 def test_a_member_or_the_desk_assigns_to_members_of_the_assigned_group_only(
@@ -306,15 +306,15 @@ def test_a_member_or_the_desk_assigns_to_members_of_the_assigned_group_only(
     network.members.add(colleague)
     incident = investigating(operator, vpn, network)
 
-    lifecycle_steps.incident_assign(by=support_member, incident_id=incident.pk, assignee=colleague)
+    escalation.incident_assign(by=support_member, incident_id=incident.pk, assignee=colleague)
     with pytest.raises(ValidationError) as error:
-        lifecycle_steps.incident_assign(by=operator, incident_id=incident.pk, assignee=outsider)
+        escalation.incident_assign(by=operator, incident_id=incident.pk, assignee=outsider)
     assert error.value.message_dict["assignee"] == [
         f"{outsider.get_full_name()} is not a member of Network operations, the assigned group."
     ]
     with pytest.raises(ValidationError, match="is already assigned to Cora Lee"):
-        lifecycle_steps.incident_assign(by=operator, incident_id=incident.pk, assignee=colleague)
-    lifecycle_steps.incident_assign(by=operator, incident_id=incident.pk, assignee=support_member)
+        escalation.incident_assign(by=operator, incident_id=incident.pk, assignee=colleague)
+    escalation.incident_assign(by=operator, incident_id=incident.pk, assignee=support_member)
 
     incident.refresh_from_db()
     assert incident.assignee == support_member
@@ -330,7 +330,7 @@ def test_the_assigned_group_resolves_with_code_notes_change_and_problem(operator
     incident = investigating(operator, vpn, network)
     change, problem = ChangeFactory(title="Renew RADIUS certificate"), ProblemFactory()
 
-    resolved_incidents = lifecycle_steps.incident_resolve(
+    resolved_incidents = resolution.incident_resolve(
         by=support_member, incident_id=incident.pk, resolution_code=ResolutionCode.CHANGE,
         resolution_notes="  The certificate was renewed.  ", change=change, problem=problem, minutes_spent=40,
     )  # fmt: skip
@@ -351,7 +351,7 @@ def test_resolution_needs_a_code_and_notes_for_the_caller(operator, support_memb
     incident = investigating(operator, vpn, network)
 
     with pytest.raises(ValidationError) as error:
-        lifecycle_steps.incident_resolve(
+        resolution.incident_resolve(
             by=support_member, incident_id=incident.pk, resolution_code="", resolution_notes=" "
         )
 
@@ -364,7 +364,7 @@ def test_resolving_a_master_resolves_its_open_subordinates_with_it(operator, sup
     recorded_subordinate = record(operator, parent=master)
     classified_subordinate = classified(operator, vpn, parent=master)
 
-    resolved_incidents = lifecycle_steps.incident_resolve(
+    resolved_incidents = resolution.incident_resolve(
         by=support_member, incident_id=master.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
         resolution_notes="The RADIUS certificate was renewed.",
     )  # fmt: skip
@@ -395,7 +395,7 @@ def test_a_serious_subordinate_with_pending_notices_holds_up_its_master(operator
     subordinate = record(operator, parent=master, serious=True)
 
     with pytest.raises(ValidationError, match=f"{subordinate.number}, a subordinate of {master.number}"):
-        lifecycle_steps.incident_resolve(
+        resolution.incident_resolve(
             by=support_member, incident_id=master.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
             resolution_notes="Fixed.",
         )  # fmt: skip
@@ -409,7 +409,7 @@ def test_a_serious_subordinate_with_pending_notices_holds_up_its_master(operator
 def test_the_desk_reopens_a_resolved_incident_for_the_same_group(operator, support_member, network, vpn):
     incident = resolved(operator, vpn, network, support_member)
 
-    lifecycle_steps.incident_reopen(by=operator, incident_id=incident.pk, reason="The caller still cannot connect.")
+    resolution.incident_reopen(by=operator, incident_id=incident.pk, reason="The caller still cannot connect.")
 
     incident.refresh_from_db()
     assert incident.state == State.INVESTIGATING
@@ -425,7 +425,7 @@ def test_the_desk_reopens_a_resolved_incident_for_the_same_group(operator, suppo
 def test_the_caller_reopens_through_the_link_without_a_user(operator, support_member, network, vpn):
     incident = resolved(operator, vpn, network, support_member)
 
-    lifecycle_steps.incident_reopen(by=None, via_caller=True, incident_id=incident.pk, reason="Still broken at home.")
+    resolution.incident_reopen(by=None, via_caller=True, incident_id=incident.pk, reason="Still broken at home.")
 
     entry = lifecycle_entries(incident)[-1]
     assert (entry.author, entry.visibility, entry.data["via"]) == (None, Visibility.CUSTOMER, "caller_link")
@@ -437,25 +437,25 @@ def test_only_the_desk_or_the_caller_reopen_and_always_with_a_reason(operator, s
     incident = resolved(operator, vpn, network, support_member)
 
     with pytest.raises(PermissionDenied, match="Only the service desk, or the caller"):
-        lifecycle_steps.incident_reopen(by=support_member, incident_id=incident.pk, reason="Not fixed.")
+        resolution.incident_reopen(by=support_member, incident_id=incident.pk, reason="Not fixed.")
     with pytest.raises(PermissionDenied, match="Only the service desk, or the caller"):
-        lifecycle_steps.incident_reopen(by=None, incident_id=incident.pk, reason="Not fixed.")
+        resolution.incident_reopen(by=None, incident_id=incident.pk, reason="Not fixed.")
     with pytest.raises(ValidationError) as error:
-        lifecycle_steps.incident_reopen(by=operator, incident_id=incident.pk, reason="")
+        resolution.incident_reopen(by=operator, incident_id=incident.pk, reason="")
     assert set(error.value.message_dict) == {"reason"}
 
 
 def test_a_first_line_fix_that_did_not_hold_comes_back_to_the_desk(operator, support_member, network, vpn):
     incident = classified(operator, vpn)
-    lifecycle_steps.incident_resolve_at_first_line(
+    resolution.incident_resolve_at_first_line(
         by=operator, incident_id=incident.pk, resolution_code=ResolutionCode.WORKAROUND, resolution_notes="Reset."
     )
-    lifecycle_steps.incident_reopen(by=None, via_caller=True, incident_id=incident.pk, reason="Did not help.")
+    resolution.incident_reopen(by=None, via_caller=True, incident_id=incident.pk, reason="Did not help.")
 
     assert steps(incident, operator) == ["resolve_at_first_line", "escalate"]
     with pytest.raises(ValidationError, match="is with the service desk: escalate it to a support group first"):
-        lifecycle_steps.incident_acknowledge(by=support_member, incident_id=incident.pk)
-    lifecycle_steps.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Workaround failed.")
+        escalation.incident_acknowledge(by=support_member, incident_id=incident.pk)
+    escalation.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Workaround failed.")
     assert steps(incident, operator) == ["escalate", "assign"]
 
 
@@ -465,30 +465,30 @@ def test_closing_requires_a_current_root_cause_category_and_a_rating_on_the_scal
     incident = resolved(operator, vpn, network, support_member)
 
     with pytest.raises(ValidationError) as error:
-        lifecycle_steps.incident_close(by=operator, incident_id=incident.pk, root_cause_category=None, satisfaction=6)
+        closure.incident_close(by=operator, incident_id=incident.pk, root_cause_category=None, satisfaction=6)
     assert error.value.message_dict == {
         "root_cause_category": ["Choose the root-cause category: closing requires it."],
         "satisfaction": ["Rate the caller's satisfaction from 1 (very dissatisfied) to 5 (very satisfied)."],
     }
     retired = CategoryFactory(name="Pagers", active=False)
     with pytest.raises(ValidationError, match="Pagers is retired"):
-        lifecycle_steps.incident_close(by=operator, incident_id=incident.pk, root_cause_category=retired)
+        closure.incident_close(by=operator, incident_id=incident.pk, root_cause_category=retired)
     assert Incident.objects.get(pk=incident.pk).state == State.RESOLVED
 
 
 def test_closing_records_root_cause_satisfaction_time_spent_and_end_time(operator, support_member, network, vpn):
     incident = record(operator)
-    lifecycle_steps.incident_classify(
+    classification.incident_classify(
         by=operator, incident_id=incident.pk, category=vpn, impact=Impact.LOW, urgency=Urgency.LOW, minutes_spent=5
     )
-    lifecycle_steps.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network.")
-    lifecycle_steps.incident_resolve(
+    escalation.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network.")
+    resolution.incident_resolve(
         by=support_member, incident_id=incident.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
         resolution_notes="Fixed.", minutes_spent=30,
     )  # fmt: skip
     certificates = CategoryFactory(name="Certificates")
 
-    lifecycle_steps.incident_close(
+    closure.incident_close(
         by=operator, incident_id=incident.pk, root_cause_category=certificates, satisfaction=4,
         satisfaction_comment=" Quick and friendly. ", minutes_spent=2,
     )  # fmt: skip
@@ -509,7 +509,7 @@ def test_a_support_member_cannot_close(operator, support_member, network, vpn):
     incident = resolved(operator, vpn, network, support_member)
 
     with pytest.raises(PermissionDenied, match=f"Only the service desk may close {incident.number}"):
-        lifecycle_steps.incident_close(by=support_member, incident_id=incident.pk, root_cause_category=vpn)
+        closure.incident_close(by=support_member, incident_id=incident.pk, root_cause_category=vpn)
 
 
 # --- automatic closure --------------------------------------------------------------------------------
@@ -526,7 +526,7 @@ def test_automatic_closure_selects_incidents_resolved_more_than_n_days_ago_that_
     settings.SERVICEDESK_AUTO_CLOSE_DAYS = 5
     master = investigating(operator, vpn, network)
     uncategorised = record(operator, parent=master)  # resolved with its master before classification
-    lifecycle_steps.incident_resolve(
+    resolution.incident_resolve(
         by=support_member, incident_id=master.pk, resolution_code=ResolutionCode.PERMANENT_FIX, resolution_notes="Ok"
     )
     recent = resolved(operator, vpn, network, support_member)
@@ -535,18 +535,18 @@ def test_automatic_closure_selects_incidents_resolved_more_than_n_days_ago_that_
         resolved_days_ago(incident, 6)
     resolved_days_ago(recent, 4)
 
-    assert lifecycle_steps.incidents_due_for_automatic_closure() == [master.pk]
-    assert lifecycle_steps.incidents_due_for_automatic_closure(days=3) == [master.pk, recent.pk]
+    assert closure.incidents_due_for_automatic_closure() == [master.pk]
+    assert closure.incidents_due_for_automatic_closure(days=3) == [master.pk, recent.pk]
     later = timezone.now() + datetime.timedelta(days=2)
-    assert lifecycle_steps.incidents_due_for_automatic_closure(now=later) == [master.pk, recent.pk]
-    assert still_open.pk not in lifecycle_steps.incidents_due_for_automatic_closure(days=0)
+    assert closure.incidents_due_for_automatic_closure(now=later) == [master.pk, recent.pk]
+    assert still_open.pk not in closure.incidents_due_for_automatic_closure(days=0)
 
 
 def test_automatic_closure_uses_the_classification_category_and_has_no_author(operator, support_member, network, vpn):
     incident = resolved(operator, vpn, network, support_member)
     resolved_days_ago(incident, 6)
 
-    closed = lifecycle_steps.incident_close_automatically(incident_id=incident.pk)
+    closed = closure.incident_close_automatically(incident_id=incident.pk)
 
     incident.refresh_from_db()
     assert closed == incident
@@ -563,13 +563,13 @@ def test_automatic_closure_leaves_what_is_not_due_or_has_no_category_to_the_desk
     recent = resolved(operator, vpn, network, support_member)
     master = investigating(operator, vpn, network)
     uncategorised = record(operator, parent=master)
-    lifecycle_steps.incident_resolve(
+    resolution.incident_resolve(
         by=support_member, incident_id=master.pk, resolution_code=ResolutionCode.PERMANENT_FIX, resolution_notes="Ok"
     )
     resolved_days_ago(uncategorised, 30)
 
-    assert lifecycle_steps.incident_close_automatically(incident_id=recent.pk) is None
-    assert lifecycle_steps.incident_close_automatically(incident_id=uncategorised.pk) is None
+    assert closure.incident_close_automatically(incident_id=recent.pk) is None
+    assert closure.incident_close_automatically(incident_id=uncategorised.pk) is None
     assert set(Incident.objects.filter(pk__in=[recent.pk, uncategorised.pk]).values_list("state", flat=True)) == {
         State.RESOLVED
     }
@@ -589,20 +589,20 @@ def all_rounder(network):
 def attempts(incident, user, category, other_group):
     notes = {"resolution_code": ResolutionCode.PERMANENT_FIX, "resolution_notes": "Fixed."}
     return {
-        "classify": lambda: lifecycle_steps.incident_classify(
+        "classify": lambda: classification.incident_classify(
             by=user, incident_id=incident.pk, category=category, impact=Impact.HIGH, urgency=Urgency.HIGH
         ),
-        "resolve_at_first_line": lambda: lifecycle_steps.incident_resolve_at_first_line(
+        "resolve_at_first_line": lambda: resolution.incident_resolve_at_first_line(
             by=user, incident_id=incident.pk, **notes
         ),
-        "escalate": lambda: lifecycle_steps.incident_escalate(
+        "escalate": lambda: escalation.incident_escalate(
             by=user, incident_id=incident.pk, group=other_group, reason="Tier 3."
         ),
-        "acknowledge": lambda: lifecycle_steps.incident_acknowledge(by=user, incident_id=incident.pk),
-        "assign": lambda: lifecycle_steps.incident_assign(by=user, incident_id=incident.pk, assignee=user),
-        "resolve": lambda: lifecycle_steps.incident_resolve(by=user, incident_id=incident.pk, **notes),
-        "reopen": lambda: lifecycle_steps.incident_reopen(by=user, incident_id=incident.pk, reason="Not fixed."),
-        "close": lambda: lifecycle_steps.incident_close(by=user, incident_id=incident.pk, root_cause_category=category),
+        "acknowledge": lambda: escalation.incident_acknowledge(by=user, incident_id=incident.pk),
+        "assign": lambda: escalation.incident_assign(by=user, incident_id=incident.pk, assignee=user),
+        "resolve": lambda: resolution.incident_resolve(by=user, incident_id=incident.pk, **notes),
+        "reopen": lambda: resolution.incident_reopen(by=user, incident_id=incident.pk, reason="Not fixed."),
+        "close": lambda: closure.incident_close(by=user, incident_id=incident.pk, root_cause_category=category),
     }
 
 
@@ -644,7 +644,7 @@ def test_a_serious_incident_recorded_by_the_desk_cannot_be_classified_before_its
     incident = record(operator, impact=Impact.HIGH, urgency=Urgency.HIGH)
 
     with pytest.raises(ValidationError, match=f"{incident.number} {SERIOUS}"):
-        lifecycle_steps.incident_classify(
+        classification.incident_classify(
             by=operator, incident_id=incident.pk, category=vpn, impact=Impact.HIGH, urgency=Urgency.HIGH
         )
 
@@ -657,11 +657,11 @@ def test_each_role_is_offered_exactly_the_steps_it_may_take(operator, support_me
     assert steps(incident, operator) == ["classify"]
     assert steps(incident, support_member) == steps(incident, manager) == []
 
-    lifecycle_steps.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=3, urgency=2)
+    classification.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=3, urgency=2)
     assert steps(incident, operator) == ["resolve_at_first_line", "escalate"]
     assert steps(incident, support_member) == steps(incident, manager) == []
 
-    lifecycle_steps.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network.")
+    escalation.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network.")
     assert steps(incident, operator) == ["escalate", "assign"]
     assert steps(incident, support_member) == ["escalate", "acknowledge", "assign", "resolve"]
     assert steps(incident, outsider) == steps(incident, manager) == []
@@ -669,7 +669,7 @@ def test_each_role_is_offered_exactly_the_steps_it_may_take(operator, support_me
     assert {t.name for t in fresh.get_available_user_state_transitions(support_member)} == {"escalate", "resolve"}
     assert not has_transition_perm(fresh.resolve_with_master, operator)  # internal, never a button
 
-    lifecycle_steps.incident_resolve(
+    resolution.incident_resolve(
         by=support_member, incident_id=incident.pk, resolution_code=ResolutionCode.NO_FAULT, resolution_notes="Ok"
     )
     assert steps(incident, operator) == ["reopen", "close"]
@@ -707,11 +707,11 @@ def test_the_roles_hold_the_lifecycle_permissions(operator, support_member, mana
 def test_a_stale_form_is_refused_with_who_changed_what_since(operator, support_member, network, third_line, vpn):
     incident = investigating(operator, vpn, network)
     opened_at = incident.version
-    lifecycle_steps.incident_acknowledge(by=support_member, incident_id=incident.pk)
-    lifecycle_steps.incident_assign(by=support_member, incident_id=incident.pk, assignee=support_member)
+    escalation.incident_acknowledge(by=support_member, incident_id=incident.pk)
+    escalation.incident_assign(by=support_member, incident_id=incident.pk, assignee=support_member)
 
-    with pytest.raises(lifecycle_steps.StaleIncident) as error:
-        lifecycle_steps.incident_escalate(
+    with pytest.raises(stale.StaleIncident) as error:
+        escalation.incident_escalate(
             by=operator, incident_id=incident.pk, group=third_line, reason="Tier 3.", expected_version=opened_at
         )
 
@@ -724,7 +724,7 @@ def test_a_stale_form_is_refused_with_who_changed_what_since(operator, support_m
     assert [entry.kind for entry in error.value.changes] == [ActivityKind.ACKNOWLEDGED, ActivityKind.ASSIGNED]
     assert Incident.objects.get(pk=incident.pk).assigned_group == network
 
-    lifecycle_steps.incident_escalate(
+    escalation.incident_escalate(
         by=operator, incident_id=incident.pk, group=third_line, reason="Tier 3.", expected_version=opened_at + 2
     )
 
@@ -741,7 +741,7 @@ def test_two_members_acknowledging_at_once_do_not_both_succeed():
     def acknowledge(user, name: str) -> None:
         try:
             with transaction.atomic():
-                lifecycle_steps.incident_acknowledge(by=user, incident_id=incident.pk)
+                escalation.incident_acknowledge(by=user, incident_id=incident.pk)
                 if name == "first":
                     holding_the_lock.set()
                     time.sleep(0.5)  # the second one reads the row meanwhile, and must wait for this commit
@@ -766,7 +766,7 @@ def test_two_members_acknowledging_at_once_do_not_both_succeed():
 
 def test_refresh_from_db_works_on_the_protected_state(operator, vpn):
     incident = record(operator)
-    lifecycle_steps.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=3, urgency=3)
+    classification.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=3, urgency=3)
 
     incident.refresh_from_db()
 
@@ -777,7 +777,7 @@ def test_refresh_from_db_works_on_the_protected_state(operator, vpn):
 
 def test_every_lifecycle_entry_carries_the_version_it_made(operator, support_member, network, vpn):
     incident = resolved(operator, vpn, network, support_member)
-    lifecycle_steps.incident_close(by=operator, incident_id=incident.pk, root_cause_category=vpn)
+    closure.incident_close(by=operator, incident_id=incident.pk, root_cause_category=vpn)
 
     incident.refresh_from_db()
     versions = [entry.incident_version for entry in lifecycle_entries(incident)]
@@ -795,7 +795,7 @@ def test_a_step_refuses_more_than_a_day_of_time_spent_like_a_journal_entry(opera
     incident = record(operator)
 
     with pytest.raises(ValidationError) as error:
-        lifecycle_steps.incident_classify(
+        classification.incident_classify(
             by=operator, incident_id=incident.pk, category=vpn, impact=Impact.LOW, urgency=Urgency.LOW,
             minutes_spent=25 * 60,
         )  # fmt: skip

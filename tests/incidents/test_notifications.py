@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.choices import ActivityKind, Impact, Urgency, Visibility
-from incidents.lifecycle import notices, steps
-from incidents.mail import notifications
+from incidents.lifecycle import closure, holds, notices, resolution
+from incidents.lifecycle.escalation import incident_escalate
+from incidents.mail import bell, staff
 from incidents.models import Incident, OutboxMessage, StaffNotification
+from incidents.servicelevels import sweep
 from tests.cmdb.factories import ContactFactory, SupportGroupFactory
 from tests.factories import UserFactory
 from tests.incidents.workflow import classified, record, resolved
@@ -65,7 +67,7 @@ def test_closing_mails_the_caller(operator, support_member, group, vpn, django_c
     incident = resolved(operator, vpn, group, support_member)
 
     with django_capture_on_commit_callbacks(execute=True):
-        steps.incident_close(by=operator, incident_id=incident.pk, root_cause_category=vpn)
+        closure.incident_close(by=operator, incident_id=incident.pk, root_cause_category=vpn)
 
     [message] = mails_to(incident.caller.email)
     assert message.subject == f"[{incident.number}] Closed: VPN does not connect"
@@ -78,7 +80,7 @@ def test_awaiting_an_answer_asks_the_caller_and_journals_the_question(operator, 
     incident = record(operator)
 
     with django_capture_on_commit_callbacks(execute=True):
-        steps.incident_await_caller(by=operator, incident_id=incident.pk, reason="Which VPN client version?")
+        holds.incident_await_caller(by=operator, incident_id=incident.pk, reason="Which VPN client version?")
 
     [message] = [m for m in mails_to(incident.caller.email) if "Awaiting" in m.subject]
     assert message.subject == f"[{incident.number}] Awaiting your answer: VPN does not connect"
@@ -96,7 +98,7 @@ def test_escalating_mails_the_group_and_rings_its_members_bell(
     incident = classified(operator, vpn)
 
     with django_capture_on_commit_callbacks(execute=True):
-        steps.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
+        incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
 
     assert sorted(m.to[0] for m in mail.outbox) == ["network@example.org", support_member.email]
     assert all(m.subject.startswith(f"[{incident.number}] Assigned to Network operations") for m in mail.outbox)
@@ -111,7 +113,7 @@ def test_escalating_mails_the_group_and_rings_its_members_bell(
 def test_a_caller_reopening_rings_the_groups_members(operator, support_member, group, vpn):
     incident = resolved(operator, vpn, group, support_member)
 
-    steps.incident_reopen(by=None, incident_id=incident.pk, reason="Still fails from home.", via_caller=True)
+    resolution.incident_reopen(by=None, incident_id=incident.pk, reason="Still fails from home.", via_caller=True)
 
     [bell] = StaffNotification.objects.filter(incident=incident, kind="reopened_by_caller")
     assert bell.user == support_member
@@ -140,14 +142,14 @@ def test_a_warning_goes_to_the_group_once_per_due_time(
     operator, support_member, group, vpn, django_capture_on_commit_callbacks
 ):
     incident = classified(operator, vpn)
-    steps.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
+    incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
     incident = Incident.objects.get(pk=incident.pk)
     incident.resolution_due_at = timezone.now() + datetime.timedelta(hours=2)
     StaffNotification.objects.all().delete()
 
     with django_capture_on_commit_callbacks(execute=True):
-        first = notifications.sla_notify(incident=incident, target="resolution", stage="warning")
-        again = notifications.sla_notify(incident=incident, target="resolution", stage="warning")
+        first = sweep.sla_notify(incident=incident, target="resolution", stage="warning")
+        again = sweep.sla_notify(incident=incident, target="resolution", stage="warning")
 
     assert sorted(row.recipient for row in first) == ["network@example.org", support_member.email]
     assert again == []
@@ -160,10 +162,10 @@ def test_a_warning_goes_to_the_group_once_per_due_time(
 def test_a_stage_with_nobody_to_mail_is_still_journaled_and_rung(operator, vpn):
     silent = SupportGroupFactory(name="Night shift", email="", members=[UserFactory(email="", roles=["Support"])])
     incident = classified(operator, vpn)
-    steps.incident_escalate(by=operator, incident_id=incident.pk, group=silent, reason="Out of hours.")
+    incident_escalate(by=operator, incident_id=incident.pk, group=silent, reason="Out of hours.")
     incident = Incident.objects.get(pk=incident.pk)
 
-    assert notifications.sla_notify(incident=incident, target="resolution", stage="warning") == []
+    assert sweep.sla_notify(incident=incident, target="resolution", stage="warning") == []
 
     entry = incident.journal.get(kind=ActivityKind.NOTIFICATION, data__notice="sla_warning")
     assert entry.text.endswith("nobody to mail.")
@@ -171,17 +173,17 @@ def test_a_stage_with_nobody_to_mail_is_still_journaled_and_rung(operator, vpn):
 
 def test_a_breach_goes_to_the_groups_manager_and_the_managers(operator, manager, group, vpn):
     incident = classified(operator, vpn)
-    steps.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
+    incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
     incident = Incident.objects.get(pk=incident.pk)
 
-    outgoing = notifications.sla_warning_messages(incident, "response", "breach")
+    outgoing = staff.sla_warning_messages(incident, "response", "breach")
 
     assert sorted(mail.recipient for mail in outgoing) == ["gina@example.org", manager.email]
     assert {mail.kind for mail in outgoing} == {"sla_breach"}
     assert all(mail.dedupe_key.startswith(f"sla:{incident.pk}:response:breach:") for mail in outgoing)
     assert outgoing[0].subject == f"[{incident.number}] Response target breached: VPN does not connect"
     with pytest.raises(ValueError):
-        notifications.sla_warning_messages(incident, "response", "panic")
+        staff.sla_warning_messages(incident, "response", "panic")
 
 
 # --- the bell -----------------------------------------------------------------------------------------
@@ -189,7 +191,7 @@ def test_a_breach_goes_to_the_groups_manager_and_the_managers(operator, manager,
 
 def ring(user, count: int, incident: Incident | None = None) -> None:
     for _ in range(count):
-        notifications.notify_staff(users=[user], incident=incident, kind="assigned", text="Something happened")
+        bell.notify_staff(users=[user], incident=incident, kind="assigned", text="Something happened")
 
 
 def test_the_bell_counts_unread_notifications_without_a_query_of_its_own(

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.choices import State
-from incidents.lifecycle import steps
+from incidents.lifecycle import escalation
 from incidents.mail import outbox
 from incidents.models import Incident, OutboxMessage, OutboxState
 from servicedesk.celery import app
@@ -35,7 +35,7 @@ from tests.incidents.workflow import classified, record
 
 
 def escalate(operator, incident: Incident, group) -> Incident:
-    return steps.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
+    return escalation.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.lifecycle import steps
+from incidents.lifecycle import escalation
 from incidents.models import Incident
 from incidents.worklists.queues import TABS, queue, queue_bulk, queue_counts, tab_named
 from tests.cmdb.factories import SupportGroupFactory
@@ -31,11 +31,11 @@ def work(operator, support_member, colleague, network, vpn):
     now = timezone.now()
     fresh = investigating(operator, vpn, network, short_description="Fresh handoff")
     mine = investigating(operator, vpn, network, short_description="Sam's")
-    steps.incident_acknowledge(by=support_member, incident_id=mine.pk)
-    steps.incident_assign(by=support_member, incident_id=mine.pk, assignee=support_member)
+    escalation.incident_acknowledge(by=support_member, incident_id=mine.pk)
+    escalation.incident_assign(by=support_member, incident_id=mine.pk, assignee=support_member)
     carlas = investigating(operator, vpn, network, short_description="Carla's")
-    steps.incident_acknowledge(by=colleague, incident_id=carlas.pk)
-    steps.incident_assign(by=colleague, incident_id=carlas.pk, assignee=colleague)
+    escalation.incident_acknowledge(by=colleague, incident_id=carlas.pk)
+    escalation.incident_assign(by=colleague, incident_id=carlas.pk, assignee=colleague)
     # The service-level clock is its own module; these two only need its fields as it leaves them.
     Incident.objects.filter(pk=carlas.pk).update(awaiting_caller_since=now - datetime.timedelta(hours=1))
     Incident.objects.filter(pk=mine.pk).update(resolution_due_at=now - datetime.timedelta(minutes=5))

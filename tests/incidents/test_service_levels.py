@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from incidents.choices import ActivityKind, Impact, Priority, ResolutionCode, Urgency
-from incidents.lifecycle import steps
+from incidents.lifecycle import classification, escalation, holds, resolution
 from incidents.models import (
     BusinessCalendar,
     ClockEvent,
@@ -25,8 +25,8 @@ from incidents.models import (
     ServiceLevelTarget,
     WorkingPeriod,
 )
-from incidents.recording import record as recording_record
-from incidents.servicelevels import clock as servicelevels_clock
+from incidents.recording import details
+from incidents.servicelevels import sweep
 from tests.cmdb.factories import ServiceFactory
 from tests.incidents.workflow import record
 
@@ -106,7 +106,7 @@ def test_changing_the_priority_recomputes_the_due_times_from_the_time_already_us
     assert incident.priority == Priority.PLANNING
     clock.shift(datetime.timedelta(hours=2))  # 12:00: two business hours used
 
-    incident = steps.incident_classify(
+    incident = classification.incident_classify(
         by=operator, incident_id=incident.pk, category=vpn, impact=Impact.MEDIUM, urgency=Urgency.HIGH
     )
 
@@ -133,7 +133,7 @@ def test_changing_the_service_recomputes_and_journals_the_due_times(operator, st
     trading = ServiceFactory(name="Trading")
     ServiceLevelCoverage.objects.create(service_level=premium, service=trading)
 
-    incident = recording_record.incident_update(
+    incident = details.incident_update(
         by=operator, incident_id=incident.pk, expected_version=incident.version,
         short_description=incident.short_description, symptoms=incident.symptoms, channel=incident.channel,
         service=trading, location=incident.location, affected_users=1, cis=[],
@@ -150,7 +150,7 @@ def test_waiting_on_the_caller_pauses_the_clock_and_resuming_moves_the_due_times
     incident = record(operator, impact=Impact.MEDIUM, urgency=Urgency.HIGH)  # resolution due Wednesday 18:00
     clock.shift(datetime.timedelta(hours=1))  # 11:00
 
-    incident = steps.incident_await_caller(
+    incident = holds.incident_await_caller(
         by=operator, incident_id=incident.pk, reason="Send us the VPN client's log file.",
         expected_version=incident.version,
     )  # fmt: skip
@@ -159,10 +159,10 @@ def test_waiting_on_the_caller_pauses_the_clock_and_resuming_moves_the_due_times
     assert incident.awaiting_caller_reason == "Send us the VPN client's log file."
     assert incident.sla_next_check_at is None  # nothing is swept while paused
     with pytest.raises(ValidationError, match="already waiting"):
-        steps.incident_await_caller(by=operator, incident_id=incident.pk, reason="Again")
+        holds.incident_await_caller(by=operator, incident_id=incident.pk, reason="Again")
 
     clock.move_to(at(26, 9))  # Thursday 09:00: seven business hours paused
-    incident = steps.incident_resume(by=None, via_caller=True, incident_id=incident.pk, note="Log file attached.")
+    incident = holds.incident_resume(by=None, via_caller=True, incident_id=incident.pk, note="Log file attached.")
 
     assert incident.awaiting_caller_since is None
     # One business hour used before the pause, seven left: Thursday 09:00 to 16:00.
@@ -177,11 +177,11 @@ def test_waiting_on_the_caller_pauses_the_clock_and_resuming_moves_the_due_times
 def test_only_the_desk_or_the_group_puts_an_incident_on_hold(operator, outsider, standard, clock):
     incident = record(operator)
     with pytest.raises(PermissionDenied):
-        steps.incident_await_caller(by=outsider, incident_id=incident.pk, reason="Why not")
+        holds.incident_await_caller(by=outsider, incident_id=incident.pk, reason="Why not")
     with pytest.raises(ValidationError):
-        steps.incident_await_caller(by=operator, incident_id=incident.pk, reason=" ")
+        holds.incident_await_caller(by=operator, incident_id=incident.pk, reason=" ")
     with pytest.raises(ValidationError, match="not waiting"):
-        steps.incident_resume(by=operator, incident_id=incident.pk)
+        holds.incident_resume(by=operator, incident_id=incident.pk)
 
 
 def test_the_acknowledgement_records_the_response_met_or_missed_when_it_happens(
@@ -190,13 +190,13 @@ def test_the_acknowledgement_records_the_response_met_or_missed_when_it_happens(
     fast = record(operator, impact=Impact.MEDIUM, urgency=Urgency.HIGH)  # response within 30 min
     late = record(operator, impact=Impact.MEDIUM, urgency=Urgency.HIGH)
     for incident in (fast, late):
-        steps.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=Impact.MEDIUM,
+        classification.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=Impact.MEDIUM,
                                     urgency=Urgency.HIGH)  # fmt: skip
-        steps.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network")
+        escalation.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network")
     clock.shift(datetime.timedelta(minutes=20))
-    fast = steps.incident_acknowledge(by=support_member, incident_id=fast.pk)
+    fast = escalation.incident_acknowledge(by=support_member, incident_id=fast.pk)
     clock.shift(datetime.timedelta(minutes=20))
-    late = steps.incident_acknowledge(by=support_member, incident_id=late.pk)
+    late = escalation.incident_acknowledge(by=support_member, incident_id=late.pk)
 
     assert (fast.responded_at, fast.response_met) == (at(25, 10, 20), True)
     assert (late.responded_at, late.response_met) == (at(25, 10, 40), False)
@@ -207,12 +207,13 @@ def test_resolving_records_the_resolution_and_a_reopening_runs_the_clock_on(
     operator, support_member, vpn, network, standard, clock
 ):
     incident = record(operator, impact=Impact.MEDIUM, urgency=Urgency.HIGH)
-    steps.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=Impact.MEDIUM,
+    classification.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=Impact.MEDIUM,
                                 urgency=Urgency.HIGH)  # fmt: skip
-    steps.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network")
+    escalation.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network")
     clock.shift(datetime.timedelta(hours=3))  # 13:00: three business hours used
-    steps.incident_resolve(by=support_member, incident_id=incident.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
-                               resolution_notes="Renewed the certificate.")  # fmt: skip
+    resolution.incident_resolve(by=support_member, incident_id=incident.pk,
+                                resolution_code=ResolutionCode.PERMANENT_FIX,
+                                resolution_notes="Renewed the certificate.")  # fmt: skip
     incident.refresh_from_db()
     # Resolved without an acknowledgement: the resolution is the response too (and a late one).
     assert (incident.responded_at, incident.response_met) == (at(25, 13), False)
@@ -220,7 +221,7 @@ def test_resolving_records_the_resolution_and_a_reopening_runs_the_clock_on(
     assert incident.sla_next_check_at is None
 
     clock.move_to(at(26, 13))  # a day later the caller says it still fails
-    incident = steps.incident_reopen(by=operator, incident_id=incident.pk, reason="Still fails.")
+    incident = resolution.incident_reopen(by=operator, incident_id=incident.pk, reason="Still fails.")
 
     assert incident.resolution_met is None
     # Five business hours left of eight, from Thursday 13:00: due 18:00.
@@ -233,14 +234,14 @@ def test_a_handoff_records_the_groups_acknowledgement_against_its_agreement(
 ):
     GroupAgreement.objects.create(group=network, acknowledge_minutes=20)
     incident = record(operator, impact=Impact.MEDIUM, urgency=Urgency.HIGH)
-    steps.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=Impact.MEDIUM,
+    classification.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=Impact.MEDIUM,
                                 urgency=Urgency.HIGH)  # fmt: skip
-    steps.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network")
+    escalation.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network")
 
     handoff = Handoff.objects.get(incident=incident)
     assert (handoff.handed_at, handoff.due_at) == (WEDNESDAY_10, at(25, 10, 20))
     clock.shift(datetime.timedelta(minutes=15))
-    steps.incident_acknowledge(by=support_member, incident_id=incident.pk)
+    escalation.incident_acknowledge(by=support_member, incident_id=incident.pk)
     handoff.refresh_from_db()
     assert (handoff.acknowledged_at, handoff.met) == (at(25, 10, 15), True)
 
@@ -249,7 +250,7 @@ def test_a_calendar_change_recomputes_the_open_incidents(operator, standard, clo
     incident = record(operator, impact=Impact.MEDIUM, urgency=Urgency.HIGH)  # resolution due Wednesday 18:00
     Holiday.objects.create(calendar=standard.calendar, date=datetime.date(2026, 11, 25), name="Company day")
 
-    assert servicelevels_clock.incidents_recompute_for_calendar(calendar_id=standard.calendar_id) == 1
+    assert sweep.incidents_recompute_for_calendar(calendar_id=standard.calendar_id) == 1
 
     incident.refresh_from_db()
     assert incident.resolution_due_at == at(26, 16)  # today no longer counts: Thursday 08:00 to 16:00
@@ -260,9 +261,9 @@ def test_a_calendar_change_recomputes_the_open_incidents(operator, standard, clo
 def test_the_ledger_explains_the_figure(operator, manager, standard, clock, client):
     incident = record(operator, impact=Impact.MEDIUM, urgency=Urgency.HIGH)
     clock.shift(datetime.timedelta(hours=1))
-    steps.incident_await_caller(by=operator, incident_id=incident.pk, reason="Which laptop?")
+    holds.incident_await_caller(by=operator, incident_id=incident.pk, reason="Which laptop?")
     clock.move_to(at(26, 9))
-    steps.incident_resume(by=operator, incident_id=incident.pk)
+    holds.incident_resume(by=operator, incident_id=incident.pk)
     clock.move_to(at(26, 10))
     client.force_login(manager)
 
@@ -294,12 +295,12 @@ def test_the_desk_takes_back_an_incident_its_group_did_not_acknowledge(
 ):
     GroupAgreement.objects.create(group=network, acknowledge_minutes=20)
     incident = record(operator, impact=Impact.MEDIUM, urgency=Urgency.HIGH)
-    steps.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=Impact.MEDIUM,
+    classification.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=Impact.MEDIUM,
                                 urgency=Urgency.HIGH)  # fmt: skip
-    steps.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network")
+    escalation.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network")
     clock.shift(datetime.timedelta(minutes=30))
     with pytest.raises(PermissionDenied):
-        steps.incident_take_back(by=support_member, incident_id=incident.pk, reason="Mine now")
+        escalation.incident_take_back(by=support_member, incident_id=incident.pk, reason="Mine now")
     client.force_login(operator)
 
     response = client.post(reverse("incidents:sla_take_back", args=[incident.number]), {"reason": "No answer"})
@@ -320,9 +321,7 @@ def test_saving_a_calendar_in_the_admin_recomputes_its_open_incidents_after_comm
     queued = []
     monkeypatch.setattr(
         "incidents.admin.incidents_recompute_for_calendar.delay",
-        lambda calendar_id: queued.append(
-            servicelevels_clock.incidents_recompute_for_calendar(calendar_id=calendar_id)
-        ),
+        lambda calendar_id: queued.append(sweep.incidents_recompute_for_calendar(calendar_id=calendar_id)),
     )
     data = {"name": calendar.name, "time_zone": calendar.time_zone}
     periods = list(calendar.periods.order_by("pk"))

@@ -1,4 +1,4 @@
-"""The service-level sweep (``incidents.servicelevels.clock.sla_sweep``): each threshold fires once, at the right
+"""The service-level sweep (``incidents.servicelevels.sweep.sla_sweep``): each threshold fires once, at the right
 moment, to the right people, with a controllable clock; handoffs not acknowledged in time are flagged once."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from incidents import tasks
 from incidents.choices import ActivityKind, Impact, Urgency
-from incidents.lifecycle import steps
+from incidents.lifecycle import classification, escalation, holds, resolution
 from incidents.models import GroupAgreement, Handoff, Incident, OutboxMessage, ServiceLevel, StaffNotification
-from incidents.servicelevels import clock as servicelevels_clock
+from incidents.servicelevels import sweep as servicelevels_sweep
+from incidents.servicelevels import tasks
 from tests.factories import UserFactory
 from tests.incidents.workflow import record
 
@@ -56,14 +56,14 @@ def escalated(operator, vpn, network, boss, clock) -> Incident:
     """A P2 incident (response within 30 business minutes, resolution within 8 hours) with the network group,
     recorded on Wednesday at 10:00."""
     incident = record(operator, impact=Impact.MEDIUM, urgency=Urgency.HIGH)
-    steps.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=Impact.MEDIUM,
+    classification.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=Impact.MEDIUM,
                                 urgency=Urgency.HIGH)  # fmt: skip
-    return steps.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network")
+    return escalation.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network")
 
 
 def sweep(clock, moment: datetime.datetime) -> int:
     clock.move_to(moment)
-    return servicelevels_clock.sla_sweep()
+    return servicelevels_sweep.sla_sweep()
 
 
 def sla_mail(kind: str) -> list[str]:
@@ -76,7 +76,7 @@ def test_the_warning_goes_to_the_group_at_75_percent_and_only_once(escalated, cl
 
     assert sweep(clock, at(10, 23)) == 1
     assert sweep(clock, at(10, 24)) == 0
-    servicelevels_clock.incident_sla_check(
+    servicelevels_sweep.incident_sla_check(
         incident=Incident.objects.get(pk=escalated.pk), now=at(10, 25)
     )  # a duplicate tick
 
@@ -118,7 +118,7 @@ def test_after_an_outage_the_sweep_sends_only_the_highest_stage_passed(escalated
 
 def test_an_acknowledgement_in_time_ends_the_response_warnings(escalated, clock, support_member):
     clock.move_to(at(10, 10))
-    steps.incident_acknowledge(by=support_member, incident_id=escalated.pk)
+    escalation.incident_acknowledge(by=support_member, incident_id=escalated.pk)
 
     assert sweep(clock, at(10, 40)) == 0
     assert OutboxMessage.objects.filter(kind__startswith="sla_").count() == 0
@@ -127,20 +127,20 @@ def test_an_acknowledgement_in_time_ends_the_response_warnings(escalated, clock,
 
 def test_nothing_is_swept_while_the_incident_waits_on_the_caller(escalated, clock, operator):
     clock.move_to(at(10, 5))
-    steps.incident_await_caller(by=operator, incident_id=escalated.pk, reason="Which laptop is it?")
+    holds.incident_await_caller(by=operator, incident_id=escalated.pk, reason="Which laptop is it?")
 
     assert sweep(clock, at(12)) == 0
     assert OutboxMessage.objects.filter(kind__startswith="sla_").count() == 0
 
     clock.move_to(at(9, day=26))
-    steps.incident_resume(by=operator, incident_id=escalated.pk, note="Laptop L-123")
+    holds.incident_resume(by=operator, incident_id=escalated.pk, note="Laptop L-123")
     # Five business minutes were used before the pause: 75% of 30 falls at 09:17:30 on Thursday.
     assert Incident.objects.get(pk=escalated.pk).sla_next_check_at == at(9, 17, 30, day=26)
 
 
 def test_a_resolved_incident_leaves_the_sweep(escalated, clock, support_member):
-    steps.incident_acknowledge(by=support_member, incident_id=escalated.pk)
-    steps.incident_resolve(by=support_member, incident_id=escalated.pk, resolution_code="permanent_fix",
+    escalation.incident_acknowledge(by=support_member, incident_id=escalated.pk)
+    resolution.incident_resolve(by=support_member, incident_id=escalated.pk, resolution_code="permanent_fix",
                                resolution_notes="Done.")  # fmt: skip
 
     assert Incident.objects.get(pk=escalated.pk).sla_next_check_at is None
@@ -152,9 +152,9 @@ def test_a_handoff_not_acknowledged_in_time_is_flagged_once_to_the_desk_owner_an
 ):
     GroupAgreement.objects.create(group=network, acknowledge_minutes=60)
     incident = record(operator, impact=Impact.LOW, urgency=Urgency.LOW)
-    steps.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=Impact.LOW,
+    classification.incident_classify(by=operator, incident_id=incident.pk, category=vpn, impact=Impact.LOW,
                                 urgency=Urgency.LOW)  # fmt: skip
-    steps.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network")
+    escalation.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network")
 
     sweep(clock, at(10, 59))
     assert not Handoff.objects.filter(overdue_flagged_at__isnull=False).exists()
@@ -171,7 +171,7 @@ def test_a_handoff_not_acknowledged_in_time_is_flagged_once_to_the_desk_owner_an
 def test_the_sweep_reads_the_due_incidents_through_the_partial_index(db):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # a test database is too small for the planner to care
-    plan = servicelevels_clock.due_incidents(timezone.now()).only("pk").explain()
+    plan = servicelevels_sweep.due_incidents(timezone.now()).only("pk").explain()
     assert "incidents_sla_due" in plan
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from incidents.choices import Impact, ResolutionCode, State, Urgency
-from incidents.lifecycle import steps
+from incidents.lifecycle import escalation
 from incidents.models import Incident
 from incidents.recording import record as recording_record
 from tests.cmdb.factories import ConfigurationItemFactory, SupportGroupFactory
@@ -50,7 +50,7 @@ def test_the_desk_classifies_from_the_incident_page(client, operator, vpn):
 def test_a_stale_form_is_refused_with_what_changed_and_nothing_is_saved(client, operator, support_member, network, vpn):
     incident = investigating(operator, vpn, network)
     opened_at = incident.version
-    steps.incident_acknowledge(by=support_member, incident_id=incident.pk)
+    escalation.incident_acknowledge(by=support_member, incident_id=incident.pk)
     client.force_login(operator)
 
     response = client.post(

@@ -9,9 +9,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from cmdb.choices import SupportTier
-from incidents import tasks
 from incidents.choices import ActivityKind, Impact, ResolutionCode, State, Urgency
-from incidents.lifecycle import steps
+from incidents.lifecycle import classification, closure, escalation, resolution, tasks
 from incidents.models import Incident
 from incidents.recording import record
 from servicedesk.celery import app
@@ -26,9 +25,9 @@ def resolved_incident(operator, member, group, category, *, days_ago: int) -> In
         by=operator, caller=ContactFactory(), short_description="Printer jams",
         occurred_at=timezone.now() - datetime.timedelta(minutes=5), impact=Impact.LOW, urgency=Urgency.LOW,
     )  # fmt: skip
-    steps.incident_classify(by=operator, incident_id=incident.pk, category=category, impact=3, urgency=3)
-    steps.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Hardware.")
-    steps.incident_resolve(
+    classification.incident_classify(by=operator, incident_id=incident.pk, category=category, impact=3, urgency=3)
+    escalation.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Hardware.")
+    resolution.incident_resolve(
         by=member, incident_id=incident.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
         resolution_notes="The roller was replaced.",
     )  # fmt: skip
@@ -70,14 +69,14 @@ def test_the_sweep_closes_every_due_incident_once_and_a_second_sweep_does_nothin
 @pytest.mark.django_db
 def test_the_sweep_goes_on_when_one_incident_cannot_be_closed(people, monkeypatch):
     first, second = resolved_incident(*people, days_ago=10), resolved_incident(*people, days_ago=8)
-    close = steps.incident_close_automatically
+    close = closure.incident_close_automatically
 
     def failing_for_the_first(*, incident_id: int, days: int | None = None):
         if incident_id == first.pk:
             raise RuntimeError("lock timeout")
         return close(incident_id=incident_id, days=days)
 
-    monkeypatch.setattr(steps, "incident_close_automatically", failing_for_the_first)
+    monkeypatch.setattr(closure, "incident_close_automatically", failing_for_the_first)
 
     assert tasks.incidents_close_due.apply().get() == 1
     assert Incident.objects.get(pk=first.pk).state == State.RESOLVED

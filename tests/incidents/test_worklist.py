@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from incidents.choices import Impact, ResolutionCode, Urgency
-from incidents.lifecycle import steps
+from incidents.lifecycle import resolution
 from incidents.lifecycle.reevaluation import reevaluation_request
 from incidents.worklists.desk import TABS, worklist, worklist_counts
 from tests.factories import UserFactory
@@ -20,18 +20,18 @@ def board(operator, support_member, network, vpn):
     """One incident waiting in each tab, and one that waits on a group (in none)."""
     recorded = record(operator, short_description="Printer jams")
     first_line = classified(operator, vpn, short_description="Outlook asks for a password")
-    steps.incident_resolve_at_first_line(
+    resolution.incident_resolve_at_first_line(
         by=operator, incident_id=first_line.pk, resolution_code=ResolutionCode.NO_FAULT,
         resolution_notes="The caps lock was on.",
     )  # fmt: skip
-    steps.incident_reopen(by=None, incident_id=first_line.pk, reason="Still asks.", via_caller=True)
+    resolution.incident_reopen(by=None, incident_id=first_line.pk, reason="Still asks.", via_caller=True)
     asked = investigating(operator, vpn, network, short_description="Warehouse scanners offline")
     reevaluation_request(by=support_member, incident_id=asked.pk, impact=Impact.HIGH, urgency=Urgency.HIGH,
                          reason="All three warehouses.")  # fmt: skip
     serious = record(operator, short_description="Payroll down", impact=Impact.HIGH, urgency=Urgency.HIGH)
     silent = resolved(operator, vpn, network, support_member)
     confirmed = resolved(operator, vpn, network, support_member)
-    steps.incident_confirm(incident_id=confirmed.pk, resolved_at=confirmed.resolved_at, satisfaction=5)
+    resolution.incident_confirm(incident_id=confirmed.pk, resolved_at=confirmed.resolved_at, satisfaction=5)
     with_group = investigating(operator, vpn, network, short_description="With the network team")
     return {
         "recorded": recorded, "reopened": first_line, "reevaluation": asked, "notices": serious,

@@ -11,7 +11,7 @@ import datetime
 from django.utils import timezone
 
 from incidents.choices import Impact, ResolutionCode, Urgency
-from incidents.lifecycle import notices, steps
+from incidents.lifecycle import classification, escalation, notices, resolution
 from incidents.models import Incident
 from incidents.recording import record as recording_record
 from tests.cmdb.factories import ContactFactory
@@ -32,19 +32,19 @@ def record(by, **overrides) -> Incident:
 
 def classified(operator, category, **overrides) -> Incident:
     incident = record(operator, **overrides)
-    return steps.incident_classify(
+    return classification.incident_classify(
         by=operator, incident_id=incident.pk, category=category, impact=incident.impact, urgency=incident.urgency
     )
 
 
 def investigating(operator, category, group, **overrides) -> Incident:
     incident = classified(operator, category, **overrides)
-    return steps.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
+    return escalation.incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
 
 
 def resolved(operator, category, group, member, **overrides) -> Incident:
     incident = investigating(operator, category, group, **overrides)
-    steps.incident_resolve(
+    resolution.incident_resolve(
         by=member, incident_id=incident.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
         resolution_notes="The RADIUS certificate was renewed; please try again.",
     )  # fmt: skip

@@ -1,24 +1,34 @@
-"""Signing in: Django's model backend, loading the signed-in user together with their unread notifications.
-
-The layout shows a bell with the number of unread in-app notifications on every page. Counting them in the
-query that loads the user (a subquery on the partial index of unread notifications) keeps every page's
-query count what it was; ``servicedesk.context_processors.notifications`` hands the number to the layout.
-"""
+"""The staff's in-app notifications (the bell): rung in the transaction of the change, counted with the user."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+
+from incidents.models import Incident, StaffNotification
+
+MAX_BELL_TEXT = 300
+
+
+def notify_staff(
+    *, users: Iterable[AbstractBaseUser], incident: Incident | None, kind: str, text: str
+) -> list[StaffNotification]:
+    """An in-app notification (the bell) for each active user, once each. Call inside the change's transaction."""
+    unique = {user.pk: user for user in users if user.is_active}
+    return StaffNotification.objects.bulk_create(
+        StaffNotification(user=user, incident=incident, kind=kind, text=text[:MAX_BELL_TEXT])
+        for user in unique.values()
+    )
 
 
 def with_unread_notifications(queryset: Any) -> Any:
     """Annotate users with ``unread_notifications``, the number of their unread in-app notifications."""
-    from incidents.models import StaffNotification
-
     unread = (
         StaffNotification.objects.filter(user=OuterRef("pk"), read_at__isnull=True)
         .order_by()
@@ -30,7 +40,8 @@ def with_unread_notifications(queryset: Any) -> Any:
 
 
 class StaffBackend(ModelBackend):
-    """``ModelBackend`` whose ``get_user`` also counts the user's unread notifications (same query)."""
+    """``ModelBackend`` whose ``get_user`` also counts the user's unread notifications, in the same query: the
+    layout shows the bell on every page (``servicedesk.context_processors.notifications``) without a query."""
 
     def get_user(self, user_id: Any) -> Any:
         user_model = get_user_model()

@@ -1,0 +1,159 @@
+"""Closing a resolved incident: by the desk, with the root cause and the caller's satisfaction, or
+automatically when the caller has not rejected the fix in time (decision record 0002)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents.callers import mails as caller_mails
+from incidents.choices import ActivityKind, Satisfaction, State
+from incidents.core.checks import Errors, check_minutes, raise_if
+from incidents.core.values import diff, values_of
+from incidents.core.writes import incident_lock, incident_save, journal_write
+from incidents.lifecycle.rules import ensure_step, transition
+from incidents.models import Incident, notices_sent
+from knowledge.models import Category
+
+
+@transaction.atomic
+def incident_close(
+    *,
+    by: AbstractBaseUser,
+    incident_id: int,
+    root_cause_category: Category | None,
+    satisfaction: int | None = None,
+    satisfaction_comment: str = "",
+    minutes_spent: int = 0,
+    expected_version: int | None = None,
+) -> Incident:
+    """The desk closes a resolved incident: root-cause category (required), the caller's satisfaction (1 to 5)
+    and comment (optional); the journal entry records the total time spent and the end time. Without a
+    rating (or comment) from the desk, the one the caller gave through the "it works" link is kept.
+
+    Raises ``PermissionDenied`` for anyone but the desk, ``ValidationError`` without a current root-cause
+    category or with a rating off the scale.
+    """
+    incident = incident_lock(incident_id, expected_version=expected_version)
+    ensure_step(incident, "close", by)
+    errors: Errors = {}
+    if root_cause_category is None:
+        errors["root_cause_category"] = [_("Choose the root-cause category: closing requires it.")]
+    elif not root_cause_category.active:
+        errors["root_cause_category"] = [
+            _("%(category)s is retired; choose a current category.") % {"category": root_cause_category}
+        ]
+    if satisfaction is not None and satisfaction not in Satisfaction.values:
+        errors["satisfaction"] = [_("Rate the caller's satisfaction from 1 (very dissatisfied) to 5 (very satisfied).")]
+    check_minutes(errors, minutes_spent)
+    raise_if(errors)
+    return _close(
+        incident,
+        by=by,
+        root_cause_category=root_cause_category,
+        satisfaction=satisfaction,
+        satisfaction_comment=satisfaction_comment.strip(),
+        minutes_spent=minutes_spent,
+        automatically=False,
+    )
+
+
+def incidents_due_for_automatic_closure(*, now: datetime.datetime | None = None, days: int | None = None) -> list[int]:
+    """Ids of the incidents resolved more than ``days`` (``SERVICEDESK_AUTO_CLOSE_DAYS``) calendar days ago
+    that may be closed automatically: with a classification category and no pending serious notices.
+    The oldest resolution first."""
+    now = now or timezone.now()
+    days = settings.SERVICEDESK_AUTO_CLOSE_DAYS if days is None else days
+    pending = Q(serious=True) & (Q(management_notified_at__isnull=True) | Q(users_informed_at__isnull=True))
+    return list(
+        Incident.objects.filter(
+            state=State.RESOLVED, resolved_at__lt=now - datetime.timedelta(days=days), category__isnull=False
+        )
+        .exclude(pending)
+        .order_by("resolved_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def incident_close_automatically(*, incident_id: int, days: int | None = None) -> Incident | None:
+    """Close a resolved incident the caller has not rejected within ``days`` (for the periodic task).
+
+    No author; ``closed_automatically`` is set and the root cause is the classification category. Does
+    nothing and returns ``None`` when the incident is no longer due (reopened, resolved again, closed by
+    the desk), has no category, or is a serious incident with pending notices: the desk closes those.
+    """
+    days = settings.SERVICEDESK_AUTO_CLOSE_DAYS if days is None else days
+    incident = incident_lock(incident_id)
+    due = timezone.now() - datetime.timedelta(days=days)
+    if (
+        incident.state != State.RESOLVED
+        or incident.resolved_at is None
+        or incident.resolved_at >= due
+        or incident.category_id is None
+        or not notices_sent(incident)
+    ):
+        return None
+    return _close(
+        incident,
+        by=None,
+        root_cause_category=incident.category,
+        satisfaction=None,
+        satisfaction_comment="",
+        minutes_spent=0,
+        automatically=True,
+        text=_("Closed automatically: the caller did not reject the fix within %(days)s days.") % {"days": days},
+    )
+
+
+def _close(
+    incident: Incident,
+    *,
+    by: AbstractBaseUser | None,
+    root_cause_category: Category,
+    satisfaction: int | None,
+    satisfaction_comment: str,
+    minutes_spent: int,
+    automatically: bool,
+    text: str = "",
+) -> Incident:
+    fields = ["state", "root_cause_category", "satisfaction", "satisfaction_comment", "closed_at",
+              "closed_automatically"]  # fmt: skip
+    before = values_of(incident, fields)
+    # Whatever the caller said through the "it works" link stands unless the desk gives its own.
+    satisfaction = incident.satisfaction if satisfaction is None else satisfaction
+    satisfaction_comment = satisfaction_comment or incident.satisfaction_comment
+    transition(
+        incident,
+        "close",
+        root_cause_category=root_cause_category,
+        satisfaction=satisfaction,
+        satisfaction_comment=satisfaction_comment,
+        at=timezone.now(),
+        automatically=automatically,
+    )
+    incident_save(incident, fields)
+    spent = (incident.journal.aggregate(total=Sum("minutes_spent"))["total"] or 0) + minutes_spent
+    mailed = caller_mails.caller_closed(incident)
+    journal_write(
+        incident,
+        by=by,
+        kind=ActivityKind.STATE_CHANGED,
+        text=text or satisfaction_comment,
+        data={
+            "step": "close",
+            "via": "automatic" if automatically else "desk",
+            **diff(before, values_of(incident, fields), always=("state", "root_cause_category", "closed_at")),
+            "time_spent_minutes": spent,
+        },
+        minutes_spent=minutes_spent,
+        mailed=mailed,
+        versioned=True,
+    )
+    return incident

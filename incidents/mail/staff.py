@@ -1,0 +1,203 @@
+"""What the staff are told, by mail and by the bell: an escalation to their group, a serious incident, a fix
+the caller rejected, a service-level stage, a handoff not acknowledged in time.
+
+Each function writes its mails to the outbox and rings the bell inside the transaction of the change, and
+returns what it queued (``Mailed``) for the change's own journal entry; nothing here writes the journal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents.core.values import person_name, when
+from incidents.core.writes import Mailed
+from incidents.mail.bell import notify_staff
+from incidents.mail.messages import (
+    OutgoingMail,
+    group_addresses,
+    group_members,
+    group_or_owner,
+    mails,
+    managers_of,
+    subject_for,
+    write_mails,
+)
+from incidents.models import Handoff, Incident
+
+SLA_STAGES = ("warning", "breach", "late_breach")
+SLA_TARGETS = ("response", "resolution")
+
+
+def group_assigned(incident: Incident, *, reason: str, by: AbstractBaseUser | None = None) -> Mailed:
+    """Tell the assigned group (mailbox and members) that an incident was escalated to it; bell for members."""
+    group = incident.assigned_group
+    members = group_members(group)
+    recipients = group_addresses(group, members)
+    subject = subject_for(incident, _("Assigned to %(group)s") % {"group": group.name})
+    write_mails(
+        incident,
+        mails(
+            kind="assigned",
+            recipients=recipients,
+            subject=subject,
+            template="assigned",
+            context={"incident": incident, "group": group, "reason": reason, "by": by},
+        ),
+    )
+    notify_staff(
+        users=members,
+        incident=incident,
+        kind="assigned",
+        text=_("%(number)s was escalated to %(group)s: %(summary)s")
+        % {"number": incident.number, "group": group.name, "summary": incident.short_description},
+    )
+    return Mailed(recipients, subject)
+
+
+def management_recipients(incident: Incident) -> list[str]:
+    """The managers' addresses: members of the Managers role and the manager of the assigned group."""
+    return sorted({user.email for user in managers_of(incident) if user.email})
+
+
+def management_serious(incident: Incident, *, recipients: list[str], by: AbstractBaseUser | None = None) -> Mailed:
+    """The serious-incident notice to management (the desk's panel); bell for the managers."""
+    subject = subject_for(incident, _("Serious incident"))
+    write_mails(
+        incident,
+        mails(
+            kind="serious",
+            recipients=recipients,
+            subject=subject,
+            template="serious",
+            context={"incident": incident, "by": by},
+        ),
+    )
+    notify_staff(
+        users=managers_of(incident),
+        incident=incident,
+        kind="serious",
+        text=_("Serious incident %(number)s: %(summary)s")
+        % {"number": incident.number, "summary": incident.short_description},
+    )
+    return Mailed(recipients, subject, notice="management", text=_("Management notified."))
+
+
+def reopened_by_caller(incident: Incident, *, reason: str) -> Mailed:
+    """Tell the group (or, for a first-line fix, the desk owner) that the caller reopened the incident: a mail
+    where there is an address, the bell whether or not (the group learns it from the portal at least)."""
+    users, recipients = group_or_owner(incident)
+    who = incident.assigned_group.name if incident.assigned_group_id else person_name(incident.desk_owner)
+    notify_staff(
+        users=users,
+        incident=incident,
+        kind="reopened_by_caller",
+        text=_("%(number)s was reopened by the caller: %(reason)s") % {"number": incident.number, "reason": reason},
+    )
+    if not recipients:
+        text = _("Nobody could be told that the caller reopened it: %(who)s has no e-mail address.") % {"who": who}
+        return Mailed([], notice="reopened_by_caller", text=text)
+    subject = subject_for(incident, _("Reopened by the caller"))
+    write_mails(
+        incident,
+        mails(
+            kind="reopened_by_caller",
+            recipients=recipients,
+            subject=subject,
+            template="reopened_by_caller",
+            context={
+                "incident": incident,
+                "caller": incident.caller,
+                "reason": reason,
+                "group": incident.assigned_group,
+            },
+        ),
+    )
+    text = _("%(who)s told that the caller reopened it.") % {"who": who}
+    return Mailed(recipients, subject, notice="reopened_by_caller", text=text)
+
+
+# --- service levels -----------------------------------------------------------------------------------
+
+
+def sla_labels(target: str, stage: str) -> tuple[str, str]:
+    """The target's name and the stage's sentence: ("resolution", "75% of the resolution time used")."""
+    target_label = _("response") if target == "response" else _("resolution")
+    stage_label = {
+        "warning": _("75%% of the %(target)s time used"),
+        "breach": _("%(target)s target breached"),
+        "late_breach": _("%(target)s target still breached"),
+    }[stage] % {"target": target_label}
+    return target_label, stage_label[:1].upper() + stage_label[1:]
+
+
+def sla_recipients(incident: Incident, *, stage: str) -> tuple[list[AbstractBaseUser], list[str]]:
+    """Who hears of a service-level stage: the users (bell) and the addresses (mail).
+
+    A warning goes to the assigned group (members and mailbox), or to the desk owner while the desk holds
+    the incident; a breach, and the later reminder, to the group's manager and the Managers role.
+    """
+    if stage == "warning":
+        return group_or_owner(incident)
+    managers = managers_of(incident)
+    return managers, sorted({manager.email for manager in managers if manager.email})
+
+
+def sla_warning_messages(incident: Incident, target: str, stage: str) -> list[OutgoingMail]:
+    """The mails of a service-level stage (``warning`` at 75%, ``breach`` at 100%, ``late_breach`` later)
+    of a target (``response`` or ``resolution``), keyed so that each is written once per due time."""
+    _users, addresses = sla_recipients(incident, stage=stage)
+    return sla_mails(incident, target, stage, addresses)
+
+
+def sla_mails(incident: Incident, target: str, stage: str, addresses: list[str]) -> list[OutgoingMail]:
+    if target not in SLA_TARGETS or stage not in SLA_STAGES:
+        raise ValueError(f"Unknown service-level target {target!r} or stage {stage!r}.")
+    due_at = incident.response_due_at if target == "response" else incident.resolution_due_at
+    target_label, stage_label = sla_labels(target, stage)
+    return mails(
+        kind=f"sla_{stage}",
+        recipients=addresses,
+        subject=subject_for(incident, stage_label),
+        template="sla",
+        context={
+            "incident": incident,
+            "target": target_label,
+            "stage": stage,
+            "stage_label": stage_label,
+            "due_at": due_at,
+            "due": when(due_at),
+        },
+        dedupe=f"sla:{incident.pk}:{target}:{stage}:{due_at.isoformat() if due_at else '-'}",
+    )
+
+
+def handoff_overdue(handoff: Handoff) -> Mailed:
+    """Flag a handoff its group has not acknowledged in time to the desk owner and the group's manager, once
+    (mail keyed by the handoff, and the bell)."""
+    incident, group = handoff.incident, handoff.group
+    users = [user for user in (incident.desk_owner, group.manager) if user is not None]
+    text = _("%(number)s: %(group)s has not acknowledged it in time (due %(due)s).") % {
+        "number": incident.number,
+        "group": group.name,
+        "due": _short(handoff.due_at),
+    }
+    notify_staff(users=users, incident=incident, kind="handoff_overdue", text=text)
+    addresses = sorted({user.email for user in users if user.email and user.is_active})
+    outgoing = mails(
+        kind="handoff_overdue",
+        recipients=addresses,
+        subject=subject_for(incident, _("Not acknowledged in time by %(group)s") % {"group": group.name}),
+        template="sla_handoff_overdue",
+        context={"incident": incident, "group": group, "due_at": handoff.due_at, "text": text},
+        dedupe=f"handoff:{handoff.pk}:overdue",
+    )
+    write_mails(incident, outgoing)
+    return Mailed(addresses, notice="handoff_overdue", text=text, details={"group": group.name})
+
+
+def _short(moment: Any) -> str:
+    return timezone.localtime(moment).strftime("%d %b %H:%M")

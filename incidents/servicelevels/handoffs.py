@@ -1,0 +1,61 @@
+"""Handoffs to a support group under its operational level agreement: started on escalation, acknowledged by a
+member, ended when the incident moves on; one not acknowledged in time is flagged by the sweep."""
+
+from __future__ import annotations
+
+import datetime
+
+from incidents.models import GroupAgreement, Handoff, Incident, ServiceLevel
+from incidents.servicelevels.calendar import NoBusinessTime, add_business_time, calendar_spec
+from incidents.servicelevels.clock import in_minutes
+
+
+def handoff_start(*, incident: Incident, at: datetime.datetime) -> Handoff:
+    """The incident was handed to its (new) assigned group: the previous handoff ends, a new one starts with
+    the acknowledgement due under the group's agreement (none without one)."""
+    handoff_end(incident=incident, at=at)
+    agreement = GroupAgreement.objects.filter(group_id=incident.assigned_group_id).first()
+    due_at = None
+    if agreement is not None:
+        calendar_id = agreement.calendar_id
+        if calendar_id is None and incident.service_level is not None:
+            calendar_id = incident.service_level.calendar_id
+        if calendar_id is None:
+            calendar_id = ServiceLevel.objects.filter(is_default=True).values_list("calendar_id", flat=True).first()
+        if calendar_id is not None:
+            try:
+                due_at = add_business_time(calendar_spec(calendar_id), at, in_minutes(agreement.acknowledge_minutes))
+            except NoBusinessTime:
+                due_at = None
+    return Handoff.objects.create(incident=incident, group_id=incident.assigned_group_id, handed_at=at, due_at=due_at)
+
+
+def handoff_acknowledge(*, incident: Incident, at: datetime.datetime) -> Handoff | None:
+    handoff = _current_handoff(incident)
+    if handoff is None or handoff.acknowledged_at is not None:
+        return handoff
+    handoff.acknowledged_at = at
+    handoff.met = handoff.due_at is None or at <= handoff.due_at
+    handoff.save(update_fields=["acknowledged_at", "met"])
+    return handoff
+
+
+def handoff_end(*, incident: Incident, at: datetime.datetime) -> Handoff | None:
+    """Taken back or passed on: an unacknowledged handoff past its due time counts as missed."""
+    handoff = _current_handoff(incident)
+    if handoff is None:
+        return None
+    handoff.ended_at = at
+    if handoff.acknowledged_at is None and handoff.due_at is not None and at > handoff.due_at:
+        handoff.met = False
+    handoff.save(update_fields=["ended_at", "met"])
+    return handoff
+
+
+def _current_handoff(incident: Incident) -> Handoff | None:
+    return (
+        Handoff.objects.select_for_update()
+        .filter(incident=incident, ended_at__isnull=True)
+        .order_by("-handed_at", "-id")
+        .first()
+    )
