@@ -2,19 +2,22 @@
 
 Known errors ranked for the incident (``knowledge.matching``), problems still open on the same CIs,
 service or category, and the changes on its CIs from 72 hours ago to 24 hours ahead. Any of them can be
-linked to the incident (``services.incident_link``). A fixed number of queries whatever is found.
+linked to the incident (``incidents.recording.details.incident_link``). A fixed number of queries whatever is found.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 
 from cmdb.impact import changes_around
 from cmdb.models import Change
+from incidents.choices import State
 from incidents.models import Incident
+from incidents.recording.details import may_edit
 from knowledge.choices import ProblemState
 from knowledge.matching import KnownErrorMatch, known_error_matches
 from knowledge.models import Problem
@@ -60,4 +63,14 @@ def incident_known_errors(incident: Incident) -> list[KnownErrorMatch]:
         ci_ids=[ci.pk for ci in incident.cis.all()],
         category_id=incident.category_id,
         limit=LIMIT,
+    )
+
+
+def may_promote(incident: Incident, user: Any) -> bool:
+    """A resolved incident, by someone who writes known errors and may link records to the incident."""
+    return (
+        incident.state == State.RESOLVED
+        and incident.known_error_id is None
+        and user.has_perm("knowledge.add_knownerror")
+        and may_edit(incident, user)
     )

@@ -13,9 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cmdb.models import Change
 from incidents import selectors
-from incidents.choices import State
 from incidents.models import Incident
-from incidents.recording import details
+from incidents.recording import details, review
 from knowledge.forms import KnownErrorForm
 from knowledge.models import KnownError, Problem
 
@@ -39,21 +38,11 @@ def link(request: HttpRequest, number: str) -> HttpResponse:
     return HttpResponseRedirect(incident.get_absolute_url())
 
 
-def may_promote(incident: Incident, user) -> bool:
-    """A resolved incident, by someone who writes known errors and may link records to the incident."""
-    return (
-        incident.state == State.RESOLVED
-        and incident.known_error_id is None
-        and user.has_perm("knowledge.add_knownerror")
-        and details.may_edit(incident, user)
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def promote(request: HttpRequest, number: str) -> HttpResponse:
     """A new known error written from a resolved incident, then linked to it (one transaction)."""
     incident = get_object_or_404(selectors.incident_for_step(), number=number)
-    if not may_promote(incident, request.user):
+    if not review.may_promote(incident, request.user):
         raise PermissionDenied(
             _("Only the service desk or the group that resolved %(number)s may promote it to a known error, once.")
             % {"number": number}

@@ -1,0 +1,148 @@
+"""The incident page, panel by panel, for one user: built here for the page and for every re-render of it (a
+refused journal entry, an htmx refresh), so that the views only render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cmdb.impact import changes_around
+from incidents.choices import OPEN_STATES, State
+from incidents.forms.journal import JournalEntryForm, WorkaroundForm
+from incidents.forms.recording import AcceptImpactForm, InformUsersForm
+from incidents.forms.steps import ReevaluationDecisionForm
+from incidents.journal.timeline import SHOW_ALL, TimelineEntry, duration, timeline, timeline_filters
+from incidents.lifecycle import notices, reevaluation, rules
+from incidents.mail.staff import management_recipients
+from incidents.models import Incident, is_group_member, may_handle
+from incidents.pages.steps import PAGES
+from incidents.recording import evidence, review
+from incidents.recording.details import may_edit
+
+
+@dataclass
+class JournalSection:
+    """The journal panel: the timeline with its filters, the time spent, and the forms for those who write."""
+
+    incident: Incident
+    show: str
+    filters: list[dict[str, Any]]
+    entries: list[TimelineEntry]
+    minutes_spent: int
+    entry_form: JournalEntryForm | None = None
+    workaround_form: WorkaroundForm | None = None
+    notice: str = ""
+
+    @property
+    def time_spent(self) -> str:
+        return duration(self.minutes_spent)
+
+
+def incident_page(
+    incident: Incident,
+    user: Any,
+    *,
+    show: str = SHOW_ALL,
+    entry_form: JournalEntryForm | None = None,
+    workaround_form: WorkaroundForm | None = None,
+    notice: str = "",
+) -> dict[str, Any]:
+    """Every panel of the incident page that ``user`` may see and use, from an incident loaded by
+    ``selectors.incident_detail()``: the facts and the changes around the call, the steps they may take, the
+    serious-incident notices, the clock, the review, a waiting re-evaluation, the evidence of the calls, and
+    the journal (``show`` filters it; the forms passed in are shown again with their errors)."""
+    ci_ids = [ci.pk for ci in incident.cis.all()]
+    panels: dict[str, Any] = {
+        "incident": incident,
+        "changes": list(changes_around(ci_ids=ci_ids, moment=incident.reported_at)) if ci_ids else [],
+        "steps": step_buttons(incident, user),
+        # The service-level panel; its ledger loads when opened.
+        "sla_now": timezone.now(),
+        "may_pause": rules.may_pause(incident, user),
+        "may_take_back": rules.may_take_back(incident, user),
+    }
+    if incident.serious_notices_pending:
+        subject, body = notices.prepared_user_message(incident)
+        panels |= {
+            "management_recipients": management_recipients(incident),
+            "user_recipients": notices.affected_user_recipients(incident),
+            "inform_form": InformUsersForm(initial={"subject": subject, "body": body}),
+        }
+    if incident.is_open and may_edit(incident, user):
+        panels["review"] = review.incident_review(incident)
+    if incident.pending_reevaluations:
+        waiting = incident.pending_reevaluations[0]
+        panels["reevaluation"] = waiting
+        panels["reevaluation_form"] = ReevaluationDecisionForm(
+            initial={"impact": waiting.proposed_impact, "urgency": waiting.proposed_urgency}
+        )
+    if incident.is_open and incident.parent_id is None and user.has_perm("incidents.add_incident"):
+        found = evidence.incident_evidence([incident])[incident.pk]
+        panels["impact_proposal"] = evidence.propose_impact(found, incident.impact)
+        panels["accept_impact_form"] = AcceptImpactForm()
+    panels["journal"] = journal_section(
+        incident, user, show=show, entry_form=entry_form, workaround_form=workaround_form, notice=notice
+    )
+    return panels
+
+
+def journal_section(
+    incident: Incident,
+    user: Any,
+    *,
+    show: str = SHOW_ALL,
+    entry_form: JournalEntryForm | None = None,
+    workaround_form: WorkaroundForm | None = None,
+    notice: str = "",
+) -> JournalSection:
+    """The journal panel (also the answer to an htmx post of an entry). Forms only for those who may write, on
+    an incident that takes them: entries until it is closed, the workaround while it is open."""
+    writer = may_handle(incident, user)
+    if writer and incident.state != State.CLOSED and entry_form is None:
+        entry_form = JournalEntryForm(subordinates=_has_open_subordinates(incident))
+    if writer and incident.state in OPEN_STATES and workaround_form is None:
+        workaround_form = WorkaroundForm(
+            initial={"workaround": incident.workaround, "expected_version": incident.version}
+        )
+    return JournalSection(
+        incident=incident,
+        show=show,
+        filters=timeline_filters(incident, show),
+        entries=timeline(incident, show),
+        minutes_spent=getattr(incident, "minutes_spent_total", 0) or 0,
+        entry_form=entry_form if writer else None,
+        workaround_form=workaround_form if writer else None,
+        notice=notice,
+    )
+
+
+def step_buttons(incident: Incident, user: Any) -> list[dict[str, Any]]:
+    """The lifecycle steps the user may take now, as the incident page's buttons.
+
+    Acknowledging is one click (a post from the page); so is "assign to me" for a member of the group.
+    The others open the step's page.
+    """
+    buttons = []
+    for name in rules.available_steps(incident=incident, user=user):
+        url = reverse("incidents:step", args=[incident.number, name.replace("_", "-")])
+        buttons.append({"name": name, "label": PAGES[name].button, "url": url, "post": name == "acknowledge"})
+        if name == "assign" and is_group_member(incident, user) and incident.assignee_id != user.pk:
+            buttons.append({"name": "assign_me", "label": _("Assign to me"), "url": url, "post": True})
+    if reevaluation.may_request(incident, user) and not incident.pending_reevaluations:
+        url = reverse("incidents:request_reevaluation", args=[incident.number])
+        buttons.append({"name": "reevaluate", "label": _("Ask for re-evaluation"), "url": url, "post": False})
+    if review.may_promote(incident, user):
+        url = reverse("incidents:promote", args=[incident.number])
+        buttons.append({"name": "promote", "label": _("Promote to known error"), "url": url, "post": False})
+    if may_edit(incident, user):
+        url = reverse("incidents:edit", args=[incident.number])
+        buttons.append({"name": "edit", "label": _("Change details"), "url": url, "post": False})
+    return buttons
+
+
+def _has_open_subordinates(incident: Incident) -> bool:
+    return any(subordinate.state in OPEN_STATES for subordinate in incident.subordinates.all())
