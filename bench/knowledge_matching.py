@@ -610,15 +610,10 @@ def describe() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_size_pretty(pg_total_relation_size('knowledge_knownerror')),"
-            " pg_size_pretty(pg_relation_size('knowledge_ke_search')),"
-            " pg_size_pretty(pg_relation_size('knowledge_ke_title_trgm')),"
-            " pg_size_pretty(pg_relation_size('knowledge_ke_symptoms_trgm'))"
+            " pg_size_pretty(pg_relation_size('knowledge_ke_search'))"
         )
-        table, fts, title, symptoms = cursor.fetchone()
-    print(
-        f"On disk: known errors {table} with their indexes (tsvector GIN {fts}, trigram GIN title {title},"
-        f" symptoms {symptoms})."
-    )
+        table, fts = cursor.fetchone()
+    print(f"On disk: known errors {table} with their indexes (tsvector GIN {fts}).")
 
 
 def main(argv: list[str] | None = None) -> None:
