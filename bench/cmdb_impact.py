@@ -15,19 +15,11 @@ databases that depend on each other, and applications that call each other.
 
 from __future__ import annotations
 
-import argparse
 import datetime
-import os
 import random
-import statistics
-import sys
-import time
-from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Iterable
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-BENCH_DATABASE = "servicedesk_bench"
+import harness
 
 # The size of the CMDB, layer by layer.
 SYSTEMS = 1_000
@@ -44,49 +36,6 @@ VMS = SYSTEMS * VMS_PER_SYSTEM
 DATABASES = SYSTEMS * DATABASES_PER_SYSTEM
 APPS = SYSTEMS * APPS_PER_SYSTEM
 CIS = NETWORK + STORAGE + SERVERS + VMS + DATABASES + APPS
-
-
-def bench_database_url() -> str:
-    """The URL of the benchmark's own database, on the server the portal would use; created if missing."""
-    import psycopg
-    from psycopg import sql
-
-    sys.path.insert(0, str(BASE_DIR))
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        parts = urlsplit(url)
-        url = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        connect = {"conninfo": admin}
-    else:
-        from servicedesk import embedded
-
-        var_dir = Path(os.environ.get("SERVICEDESK_VAR_DIR", "").strip() or BASE_DIR / "var")
-        pg = embedded.start_postgres(var_dir)
-        url = pg.url(BENCH_DATABASE)
-        connect = {"host": str(pg.socket_dir), "port": pg.port, "user": pg.user, "dbname": "postgres"}
-    try:
-        with psycopg.connect(**connect, autocommit=True) as admin_db:
-            if not admin_db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE]).fetchone():
-                admin_db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DATABASE)))
-    except psycopg.Error as error:
-        raise SystemExit(
-            f"Could not find or create the database {BENCH_DATABASE} ({error}). Create it by hand on the same"
-            " server, or run the benchmark as a user with the CREATEDB right."
-        ) from error
-    return url
-
-
-def setup_django(url: str, app: str = "cmdb") -> None:
-    """Django on the benchmark database, with ``app`` migrated (and what it needs, no other app's)."""
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicedesk.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", app, verbosity=0)
 
 
 # --- The data --------------------------------------------------------------------------------------
@@ -236,30 +185,24 @@ def generate_changes(rng: random.Random) -> tuple[list[tuple], list[tuple[int, i
     return changes, affected
 
 
-def copy_rows(cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
 def load(*, seed: int) -> None:
     """Empty the CMDB tables of the benchmark database and load the generated data, saying how long it took."""
     from django.db import connection, transaction
 
-    started = time.perf_counter()
+    clock = harness.Stopwatch()
     now = datetime.datetime.now(tz=datetime.UTC)
-    rng = random.Random(seed)  # noqa: S311 (test data, not secrets)
+    rng = harness.generator(seed)
     layout = Layout()
     relationships = generate_relationships(layout, rng)
     services, built_from = generate_services(layout, rng)
     changes, affected = generate_changes(rng)
-    generated = time.perf_counter()
+    clock.lap("generating")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE cmdb_change_cis, cmdb_change, cmdb_service_cis, cmdb_service, cmdb_relationship,"
             " cmdb_configurationitem RESTART IDENTITY CASCADE"
         )
-        copy_rows(
+        harness.copy_rows(
             cursor,
             "cmdb_configurationitem",
             (
@@ -268,20 +211,20 @@ def load(*, seed: int) -> None:
             ),
             generate_cis(layout),
         )
-        copy_rows(
+        harness.copy_rows(
             cursor,
             "cmdb_relationship",
             ("source_id", "target_id", "kind", "created_at"),
             ((source, target, kind, now) for source, target, kind in relationships),
         )
-        copy_rows(
+        harness.copy_rows(
             cursor,
             "cmdb_service",
             ("id", "name", "description", "criticality", "active", "created_at", "updated_at"),
             services,
         )
-        copy_rows(cursor, "cmdb_service_cis", ("service_id", "configurationitem_id"), built_from)
-        copy_rows(
+        harness.copy_rows(cursor, "cmdb_service_cis", ("service_id", "configurationitem_id"), built_from)
+        harness.copy_rows(
             cursor,
             "cmdb_change",
             (
@@ -290,21 +233,16 @@ def load(*, seed: int) -> None:
             ),
             changes,
         )
-        copy_rows(cursor, "cmdb_change_cis", ("change_id", "configurationitem_id"), affected)
-        for table in ("cmdb_configurationitem", "cmdb_service", "cmdb_change"):
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608
-    copied = time.perf_counter()
-    with connection.cursor() as cursor:
-        # Index-only scans on the relationship indexes need a fresh visibility map, not only statistics.
-        cursor.execute(
-            "VACUUM ANALYZE cmdb_configurationitem, cmdb_relationship, cmdb_service, cmdb_service_cis,"
-            " cmdb_change, cmdb_change_cis"
-        )
-    done = time.perf_counter()
-    print(
-        f"loaded in {done - started:.1f} s: generating {generated - started:.1f} s,"
-        f" COPY with indexes and constraints {copied - generated:.1f} s, VACUUM ANALYZE {done - copied:.1f} s"
+        harness.copy_rows(cursor, "cmdb_change_cis", ("change_id", "configurationitem_id"), affected)
+        harness.reset_sequences(cursor, "cmdb_configurationitem", "cmdb_service", "cmdb_change")
+    clock.lap("COPY with indexes and constraints")
+    # Index-only scans on the relationship indexes need a fresh visibility map, not only statistics.
+    harness.vacuum_analyze(
+        *("cmdb_configurationitem", "cmdb_relationship", "cmdb_service", "cmdb_service_cis"),
+        *("cmdb_change", "cmdb_change_cis"),
     )
+    clock.lap("VACUUM ANALYZE")
+    print(clock.summary())
 
 
 def loaded() -> bool:
@@ -316,44 +254,18 @@ def loaded() -> bool:
 # --- The measurements ------------------------------------------------------------------------------
 
 
-def spread(times: Sequence[float]) -> tuple[float, float, float]:
-    """Median, 95th percentile and maximum of measured times (every benchmark reports these three)."""
-    ordered = sorted(times)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(len(ordered) * 0.95) - 1)], ordered[-1]
-
-
-def timed[Sample](
-    label: str, samples: Sequence[Sample], call: Callable[[Sample], int], *, counted: str = "rows"
-) -> None:
-    """Time ``call`` once per sample (after one warm-up round) and print median, p95 and max in ms, and the
-    median and maximum of what ``call`` counted."""
-    for sample in samples[:20]:
-        call(sample)
-    times, sizes = [], []
-    for sample in samples:
-        started = time.perf_counter()
-        sizes.append(call(sample))
-        times.append((time.perf_counter() - started) * 1000)
-    median, p95, most = spread(times)
-    print(
-        f"{label:<52} median {median:7.1f} ms   p95 {p95:7.1f} ms   max {most:7.1f} ms"
-        f"   {counted}: median {statistics.median(sizes):.0f}, max {max(sizes)}"
-    )
-
-
 def measure(*, samples: int, seed: int) -> None:
-    from django.db import connection
     from django.utils import timezone
 
     from cmdb import impact
 
     layout = Layout()
-    rng = random.Random(seed + 1)  # noqa: S311 (test data, not secrets)
+    rng = harness.generator(seed + 1)
     random_cis = rng.sample(range(1, CIS + 1), samples)
     print(f"{samples} random CIs (of every layer), warm cache:")
-    timed("affected_services", random_cis, lambda ci: len(impact.affected_services(ci_id=ci)))
-    timed("downstream_cis", random_cis, lambda ci: len(impact.downstream_cis(ci_id=ci)))
-    timed("upstream_cis", random_cis, lambda ci: len(impact.upstream_cis(ci_id=ci)))
+    harness.timed("affected_services", random_cis, lambda ci: len(impact.affected_services(ci_id=ci)))
+    harness.timed("downstream_cis", random_cis, lambda ci: len(impact.downstream_cis(ci_id=ci)))
+    harness.timed("upstream_cis", random_cis, lambda ci: len(impact.upstream_cis(ci_id=ci)))
     # What an incident page asks: the changes of the last 72 hours and the next 24 on the CI and on
     # what it depends on (three levels up, found beforehand: only the changes query is timed).
     now = timezone.now()
@@ -363,9 +275,9 @@ def measure(*, samples: int, seed: int) -> None:
     def changes(ci: int) -> int:
         return len(list(impact.changes_on_cis(ci_ids=suspects[ci], start=start, end=end)))
 
-    timed("changes_on_cis (the CI and 3 levels up)", random_cis, changes)
+    harness.timed("changes_on_cis (the CI and 3 levels up)", random_cis, changes)
     services = rng.sample(range(1, SYSTEMS + 1), min(samples, SYSTEMS))
-    timed("service_tree", services, lambda service: len(impact.service_tree(service_id=service)))
+    harness.timed("service_tree", services, lambda service: len(impact.service_tree(service_id=service)))
 
     print("The heaviest CIs (the lower the layer, the more depends on it):")
     for label, layer in (
@@ -376,40 +288,29 @@ def measure(*, samples: int, seed: int) -> None:
         ("core switches", layout.core),
     ):
         picks = rng.sample(list(layer), min(20, len(layer)))
-        timed(f"affected_services, {label}", picks, lambda ci: len(impact.affected_services(ci_id=ci)))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version()")
-        print(cursor.fetchone()[0])
+        harness.timed(f"affected_services, {label}", picks, lambda ci: len(impact.affected_services(ci_id=ci)))
+    print(harness.server_version())
 
 
 def describe() -> None:
     """Print the size of the data set on disk."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_size_pretty(pg_total_relation_size('cmdb_configurationitem')),"
-            " pg_size_pretty(pg_total_relation_size('cmdb_relationship')),"
-            " pg_size_pretty(pg_database_size(current_database()))"
-        )
-        cis, relationships, database = cursor.fetchone()
+    cis, relationships, database = harness.fetch_one(
+        "SELECT pg_size_pretty(pg_total_relation_size('cmdb_configurationitem')),"
+        " pg_size_pretty(pg_total_relation_size('cmdb_relationship')),"
+        " pg_size_pretty(pg_database_size(current_database()))"
+    )
     print(f"On disk, with indexes: CIs {cis}, relationships {relationships}, whole database {database}.")
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reload", action="store_true", help="load the data again even if they are there")
-    parser.add_argument("--samples", type=int, default=200, help="random CIs to time (default 200)")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the generator (default 42)")
-    args = parser.parse_args(argv)
-
-    url = bench_database_url()
-    setup_django(url)
-    if args.reload or not loaded():
-        print(f"Loading {CIS:,} CIs, {RELATIONSHIPS:,} relationships, {SYSTEMS:,} services, {CHANGES:,} changes...")
-        load(seed=args.seed)
-    else:
-        print(f"Reusing the data in {BENCH_DATABASE} (--reload to load them again).")
+    args = harness.arguments(__doc__, samples=(200, "random CIs")).parse_args(argv)
+    harness.setup("cmdb")
+    harness.ensure_data(
+        f"{CIS:,} CIs, {RELATIONSHIPS:,} relationships, {SYSTEMS:,} services, {CHANGES:,} changes",
+        loaded=loaded,
+        load=lambda: load(seed=args.seed),
+        reload=args.reload,
+    )
     describe()
     measure(samples=args.samples, seed=args.seed)
 

@@ -15,27 +15,14 @@ the slowest statements of one ``dashboard(period)`` call are shown under ``EXPLA
 
 from __future__ import annotations
 
-import argparse
-import time
+import statistics
 from collections.abc import Callable
 
-from cmdb_impact import bench_database_url, setup_django, spread
+import harness
 from incidents_similar import ensure_loaded
 
 PERIODS = ("week", "last-month", "30-days")
 TARGET_MS = 200
-
-
-def timings(call: Callable[[], object], *, runs: int, warm_up: int = 3) -> tuple[float, float, float]:
-    """Median, 95th percentile and maximum of ``runs`` calls, in milliseconds."""
-    for _ in range(warm_up):
-        call()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    return spread(times)
 
 
 def render_page(period: str) -> Callable[[], object]:
@@ -76,12 +63,14 @@ def explain_slowest(period_name: str, *, top: int) -> None:
     statements = [query["sql"] for query in captured.captured_queries]
     measured = []
     with connection.cursor() as cursor:
+
+        def run(sql: str) -> list[tuple]:
+            cursor.execute(sql)
+            return cursor.fetchall()
+
         for sql in statements:
-            started = time.perf_counter()
-            for _ in range(3):
-                cursor.execute(sql)
-                cursor.fetchall()
-            measured.append(((time.perf_counter() - started) * 1000 / 3, sql))
+            runs = harness.time_runs(lambda sql=sql: run(sql), runs=3, warm_up=0)
+            measured.append((statistics.mean(runs.times), sql))
         measured.sort(reverse=True)
         total = sum(ms for ms, _ in measured)
         print(f"  {len(statements)} statements, {total:.1f} ms together (each the mean of 3 runs); the slowest:")
@@ -93,15 +82,11 @@ def explain_slowest(period_name: str, *, top: int) -> None:
 
 
 def describe() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_size_pretty(pg_total_relation_size('incidents_incident')), count(*) FILTER (WHERE"
-            " state IN ('recorded', 'classified', 'investigating')), count(resolved_at), count(closed_at),"
-            " count(acknowledged_at), count(satisfaction), version() FROM incidents_incident"
-        )
-        size, open_count, resolved, closed, acknowledged, rated, version = cursor.fetchone()
+    size, open_count, resolved, closed, acknowledged, rated, version = harness.fetch_one(
+        "SELECT pg_size_pretty(pg_total_relation_size('incidents_incident')), count(*) FILTER (WHERE"
+        " state IN ('recorded', 'classified', 'investigating')), count(resolved_at), count(closed_at),"
+        " count(acknowledged_at), count(satisfaction), version() FROM incidents_incident"
+    )
     print(
         f"On disk: incidents {size} with their indexes; {open_count:,} open, {resolved:,} resolved"
         f" ({closed:,} of them closed), {acknowledged:,} acknowledged by a group, {rated:,} rated."
@@ -128,7 +113,7 @@ def time_writes(*, samples: int) -> None:
     """Each statement of ``WRITES`` on ``samples`` random closed incidents, with the day figures' triggers on
     and off (the audit triggers stay on both times), after an untimed round that reads the same rows; every
     change is rolled back."""
-    from django.db import connection, transaction
+    from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -147,38 +132,27 @@ def time_writes(*, samples: int) -> None:
     for label, sql in WRITES.items():
         measured = []
         for enabled in (None, True, False):
-            times = []
-            with transaction.atomic(), connection.cursor() as cursor:
+            with harness.rolled_back(), connection.cursor() as cursor:
                 if enabled is False:
                     for table, trigger in triggers:
                         cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
-                for incident in ids:
-                    started = time.perf_counter()
-                    cursor.execute(sql, [incident])
-                    times.append((time.perf_counter() - started) * 1000)
-                transaction.set_rollback(True)
+                writes = harness.time_each(ids, lambda incident, sql=sql: cursor.execute(sql, [incident]), warm_up=0)
             if enabled is None:
                 continue
-            median, p95, _most = spread(times)
+            median, p95, _most = writes.spread()
             measured.append(f"{median:5.2f} / {p95:5.2f}")
         print(f"  {label:<48} {measured[0]}  |  {measured[1]}")
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reload", action="store_true", help="load the incidents again even if they are there")
-    parser.add_argument("--runs", type=int, default=30, help="timed runs per period (default 30)")
+    parser = harness.arguments(__doc__, data="the incidents", runs=(30, "timed runs per period"), incidents=True)
     parser.add_argument("--explain", type=int, default=4, help="slowest statements to EXPLAIN per period (default 4)")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the generator (default 42)")
     parser.add_argument("--writes", type=int, default=200, help="incidents for the cost of writes (default 200)")
     args = parser.parse_args(argv)
 
-    setup_django(bench_database_url(), "incidents")
-    ensure_loaded(reload=args.reload, seed=args.seed)
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE incidents_incident")
+    harness.setup("incidents")
+    ensure_loaded(reload=args.reload, seed=args.seed, incidents=args.incidents)
+    harness.vacuum_analyze("incidents_incident")
     describe()
 
     from incidents.reporting import dashboard
@@ -186,13 +160,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{args.runs} warm runs per period: median / p95 / max (target: under {TARGET_MS} ms)")
     for name in PERIODS:
         period = dashboard.period_named(name)
-        figures = timings(lambda period=period: dashboard.dashboard(period), runs=args.runs)
-        page = timings(render_page(name), runs=args.runs)
+        figures = harness.time_runs(lambda period=period: dashboard.dashboard(period), runs=args.runs).spread()
+        page = harness.time_runs(render_page(name), runs=args.runs).spread()
         days = (period.end - period.start).total_seconds() / 86400
-        print(
-            f"{name:<11} ({days:4.1f} days)  dashboard() {figures[0]:6.1f} / {figures[1]:6.1f} / {figures[2]:6.1f} ms"
-            f"   page {page[0]:6.1f} / {page[1]:6.1f} / {page[2]:6.1f} ms"
-        )
+        print(f"{name:<11} ({days:4.1f} days)  dashboard() {figures.slashed()} ms   page {page.slashed()} ms")
     if args.writes:
         time_writes(samples=args.writes)
     if args.explain:

@@ -21,29 +21,18 @@ CI of that incident. Each is timed with the migrations' indexes only, then with 
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import random
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cmdb_impact import (
-    APPS_PER_SYSTEM,
-    BENCH_DATABASE,
-    DATABASES_PER_SYSTEM,
-    VMS_PER_SYSTEM,
-    Layout,
-    bench_database_url,
-    copy_rows,
-    setup_django,
-    timed,
-)
+import harness
+from cmdb_impact import APPS_PER_SYSTEM, DATABASES_PER_SYSTEM, VMS_PER_SYSTEM, Layout
 from cmdb_impact import load as load_cmdb
 from cmdb_impact import loaded as cmdb_loaded
+from harness import INCIDENTS
 from knowledge_matching import Topic, Writer, Zipf, _topic_of
 
-INCIDENTS = 1_000_000
 CONTACTS = 20_000
 YEARS = 3
 SUBORDINATE_SHARE = 0.1  # of open incidents with an open incident of the same service a little earlier
@@ -237,15 +226,16 @@ def generate_incidents(
     contacts: Sequence[int],
     services: Sequence[int],
     life: Lifecycle,
+    incidents: int,
 ) -> tuple[list[tuple], list[tuple[int, int]]]:
-    """The incidents, oldest first (ids grow with time, as in production), and their CIs."""
+    """``incidents`` incidents, oldest first (ids grow with time, as in production), and their CIs."""
     writer = IncidentWriter(rng)
     layout = Layout()
     callers = skewed(rng, contacts, 0.6)
     by_service = skewed(rng, services, 0.8)
     cis_of: dict[int, Zipf] = {}
     span = YEARS * 365 * 24 * 3600
-    ages = sorted((rng.random() * span for _ in range(INCIDENTS)), reverse=True)
+    ages = sorted((rng.random() * span for _ in range(incidents)), reverse=True)
     last_open: dict[int, tuple[int, datetime.datetime]] = {}
     rows, links = [], []
     for incident_id, age_seconds in enumerate(ages, start=1):
@@ -325,8 +315,9 @@ def reference_data(now: datetime.datetime) -> tuple[list[int], list[int], list[i
     return groups, categories, known_errors
 
 
-def load(*, seed: int) -> None:
-    """Empty the incident tables of the benchmark database and load the incidents, saying how long it took.
+def load(*, seed: int, incidents: int = INCIDENTS) -> None:
+    """Empty the incident tables of the benchmark database and load ``incidents`` incidents, saying how long it
+    took.
 
     The table's own indexes are dropped during the COPY and built again afterwards, as a bulk load does.
     """
@@ -336,9 +327,9 @@ def load(*, seed: int) -> None:
     if not cmdb_loaded():
         print("Loading the CMDB benchmark's data first...")
         load_cmdb(seed=seed)
-    started = time.perf_counter()
+    clock = harness.Stopwatch(digits=0)
     now = datetime.datetime.now(tz=datetime.UTC)
-    rng = random.Random(seed)  # noqa: S311 (test data, not secrets)
+    rng = harness.generator(seed)
     desk_owner, _ = get_user_model().objects.get_or_create(username="bench-desk", defaults={"first_name": "Bench"})
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
@@ -346,88 +337,76 @@ def load(*, seed: int) -> None:
         cursor.execute(
             "TRUNCATE incidents_activity, incidents_incident_cis, incidents_incident RESTART IDENTITY CASCADE"
         )
-        # Generated data is no one's change: the audit triggers (incidents.history) stay off for this
-        # transaction, or the load would write a history row per incident and link; so do the day figures'
-        # triggers, which are built once at the end instead.
-        for table in ("incidents_incident", "incidents_incident_cis"):
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-        cursor.execute("SELECT count(*) FROM cmdb_contact")
-        if not cursor.fetchone()[0]:
-            copy_rows(
-                cursor,
-                "cmdb_contact",
-                (
-                    *("id", "first_name", "last_name", "email", "phone", "mobile", "department", "vip", "active"),
-                    *("created_at", "updated_at"),
-                ),
-                generate_contacts(now),
-            )
+        # The audit triggers (incidents.history) stay off, or the load would write a history row per incident
+        # and link; so do the day figures' triggers, which are built once at the end instead.
+        with harness.triggers_off(cursor, "incidents_incident", "incidents_incident_cis"):
+            cursor.execute("SELECT count(*) FROM cmdb_contact")
+            if not cursor.fetchone()[0]:
+                harness.copy_rows(
+                    cursor,
+                    "cmdb_contact",
+                    (
+                        *("id", "first_name", "last_name", "email", "phone", "mobile", "department", "vip"),
+                        *("active", "created_at", "updated_at"),
+                    ),
+                    generate_contacts(now),
+                )
+                harness.reset_sequences(cursor, "cmdb_contact")
+            contacts, services = harness.ids(cursor, "cmdb_contact"), harness.ids(cursor, "cmdb_service")
+            groups, categories, known_errors = reference_data(now)
+            life_rng = harness.generator(seed + 2)
+            groups_drawn, categories_drawn = skewed(life_rng, groups, 0.8), skewed(life_rng, categories, 0.7)
+            life = Lifecycle(life_rng, now, groups_drawn, categories_drawn, known_errors)
+            rows, links = generate_incidents(rng, now, desk_owner.pk, contacts, services, life, incidents)
+            clock.lap("generating")
+            # The indexes that do not back a constraint, to build again after the COPY.
             cursor.execute(
-                "SELECT setval(pg_get_serial_sequence('cmdb_contact', 'id'), (SELECT max(id) FROM cmdb_contact))"
+                "SELECT i.indexname, i.indexdef FROM pg_indexes AS i WHERE i.schemaname = current_schema()"
+                " AND i.tablename = 'incidents_incident' AND NOT EXISTS ("
+                "  SELECT FROM pg_constraint AS c WHERE c.conindid = (quote_ident(i.indexname))::regclass)"
             )
-        cursor.execute("SELECT id FROM cmdb_contact ORDER BY id")
-        contacts = [row[0] for row in cursor.fetchall()]
-        cursor.execute("SELECT id FROM cmdb_service ORDER BY id")
-        services = [row[0] for row in cursor.fetchall()]
-        groups, categories, known_errors = reference_data(now)
-        life_rng = random.Random(seed + 2)  # noqa: S311 (test data, not secrets)
-        life = Lifecycle(life_rng, now, skewed(life_rng, groups, 0.8), skewed(life_rng, categories, 0.7), known_errors)
-        rows, links = generate_incidents(rng, now, desk_owner.pk, contacts, services, life)
-        generated = time.perf_counter()
-        # The indexes that do not back a constraint, to build again after the COPY.
-        cursor.execute(
-            "SELECT i.indexname, i.indexdef FROM pg_indexes AS i WHERE i.schemaname = current_schema()"
-            " AND i.tablename = 'incidents_incident' AND NOT EXISTS ("
-            "  SELECT FROM pg_constraint AS c WHERE c.conindid = (quote_ident(i.indexname))::regclass)"
-        )
-        indexes = cursor.fetchall()
-        for name, _definition in indexes:
-            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-        copy_rows(cursor, "incidents_incident", _INCIDENT_COLUMNS, rows)
-        copy_rows(cursor, "incidents_incident_cis", ("incident_id", "configurationitem_id"), links)
-        # Django's foreign keys are checked at commit; the index builds cannot wait for that.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        copied = time.perf_counter()
-        for _name, definition in indexes:
-            cursor.execute(definition)
-        cursor.execute("SELECT setval(pg_get_serial_sequence('incidents_incident', 'id'), %s)", [INCIDENTS])
-        cursor.execute("SELECT setval('incidents_incident_number_seq', %s)", [INCIDENTS + 1000])
-        for table in ("incidents_incident", "incidents_incident_cis"):
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-        indexed = time.perf_counter()
+            indexes = cursor.fetchall()
+            for name, _definition in indexes:
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+            harness.copy_rows(cursor, "incidents_incident", _INCIDENT_COLUMNS, rows)
+            harness.copy_rows(cursor, "incidents_incident_cis", ("incident_id", "configurationitem_id"), links)
+            # Django's foreign keys are checked at commit; the index builds cannot wait for that.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            clock.lap("COPY", f"({len(rows):,} incidents, {len(links):,} CI links) and checking the foreign keys")
+            for _name, definition in indexes:
+                cursor.execute(definition)
+            cursor.execute("SELECT setval(pg_get_serial_sequence('incidents_incident', 'id'), %s)", [len(rows)])
+            cursor.execute("SELECT setval('incidents_incident_number_seq', %s)", [len(rows) + 1000])
+        clock.lap("indexes")
         # The dashboard's day figures (incidents.models.figures), which the triggers keep, built once.
         cursor.execute("SELECT incidents_rebuild_figures()")
-    summed = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "VACUUM ANALYZE incidents_incident, incidents_incident_cis, cmdb_contact, incidents_dayfigures,"
-            " incidents_cidayfigures, incidents_servicedayfigures, incidents_categorydayfigures"
-        )
-    done = time.perf_counter()
-    print(
-        f"loaded in {done - started:.0f} s: generating {generated - started:.0f} s, COPY {copied - generated:.0f} s"
-        f" ({len(rows):,} incidents, {len(links):,} CI links) and checking the foreign keys,"
-        f" indexes {indexed - copied:.0f} s, day figures {summed - indexed:.0f} s,"
-        f" VACUUM ANALYZE {done - summed:.0f} s"
+    clock.lap("day figures")
+    harness.vacuum_analyze(
+        *("incidents_incident", "incidents_incident_cis", "cmdb_contact", "incidents_dayfigures"),
+        *("incidents_cidayfigures", "incidents_servicedayfigures", "incidents_categorydayfigures"),
+    )
+    clock.lap("VACUUM ANALYZE")
+    print(clock.summary())
+
+
+def ensure_loaded(*, reload: bool, seed: int, incidents: int = INCIDENTS) -> None:
+    """The million incidents (or ``incidents``) in the benchmark database: loaded when missing or asked for, else
+    reused (the other incident benchmarks share them)."""
+    harness.ensure_data(
+        f"{incidents:,} incidents",
+        loaded=lambda: loaded(incidents),
+        load=lambda: load(seed=seed, incidents=incidents),
+        reload=reload,
+        data="the incidents",
     )
 
 
-def ensure_loaded(*, reload: bool, seed: int) -> None:
-    """The million incidents in the benchmark database: loaded when missing or asked for, else reused (the
-    other incident benchmarks share them)."""
-    if reload or not loaded():
-        print(f"Loading {INCIDENTS:,} incidents...")
-        load(seed=seed)
-    else:
-        print(f"Reusing the incidents in {BENCH_DATABASE} (--reload to load them again).")
-
-
-def loaded() -> bool:
+def loaded(incidents: int = INCIDENTS) -> bool:
     from incidents.models import Incident
 
     # Incidents loaded before the loader filled the lifecycle's columns (closed_at...) are loaded again.
     return (
-        Incident.objects.count() == INCIDENTS
+        Incident.objects.count() == incidents
         and Incident.cis.through.objects.exists()
         and Incident.objects.filter(state="closed", closed_at__isnull=False).exists()
     )
@@ -451,10 +430,10 @@ def queries(*, samples: int, seed: int) -> list[Query]:
     """Callers' words about random open incidents, some with a typo, some with its caller, service or CI."""
     from incidents.models import Incident
 
-    rng = random.Random(seed + 1)  # noqa: S311 (test data, not secrets)
+    rng = harness.generator(seed + 1)
     writer = Writer(rng)
     ids = list(Incident.objects.filter(state__in=OPEN_STATES).values_list("id", flat=True))
-    picked = rng.sample(ids, samples)
+    picked = rng.sample(ids, min(samples, len(ids)))
     targets = Incident.objects.in_bulk(picked)
     cis: dict[int, list[int]] = {}
     for incident_id, ci in Incident.cis.through.objects.filter(incident_id__in=picked).values_list(
@@ -492,38 +471,32 @@ def measure(sample: list[Query]) -> None:
             ci_ids=query.ci_ids if structured else (),
         )
 
+    def row(label: str, subset: list[Query], **how: bool | int) -> None:
+        harness.timed(label, subset, lambda query: len(lookup(query, **how)), counted="results")
+
     with_context = [q for q in sample if q.caller_id or q.service_id or q.ci_ids]
     typos = [q for q in sample if q.typo]
-    timed("text only", sample, lambda q: len(lookup(q, structured=False)), counted="results")
-    timed(
-        f"text + caller/service/CI ({len(with_context)} queries)",
-        with_context,
-        lambda q: len(lookup(q)),
-        counted="results",
-    )
-    timed(f"with a typo ({len(typos)} queries)", typos, lambda q: len(lookup(q)), counted="results")
-    timed(
-        "the first two words only (while typing)",
-        sample,
-        lambda q: len(lookup(q, words=2, structured=False)),
-        counted="results",
-    )
-    timed("caller/service/CI, no text yet", with_context, lambda q: len(lookup(q, text=False)), counted="results")
+    row("text only", sample, structured=False)
+    row(f"text + caller/service/CI ({len(with_context)} queries)", with_context)
+    row(f"with a typo ({len(typos)} queries)", typos)
+    row("the first two words only (while typing)", sample, words=2, structured=False)
+    row("caller/service/CI, no text yet", with_context, text=False)
 
     # How good the answers are: is an open incident about the same fault (the same thing failing the same
     # way) first, or among the five shown? With the caller, service or CI: is the incident itself shown?
+    def faults(query: Query) -> list[tuple[str, str]]:
+        return [_topic_of(m.incident.short_description)[:2] for m in lookup(query, structured=False)]
+
     for label, subset in (("all queries, text only", sample), ("queries with a typo, text only", typos)):
-        first = shown = 0
-        for query in subset:
-            faults = [_topic_of(m.incident.short_description)[:2] for m in lookup(query, structured=False)]
-            first += bool(faults) and faults[0] == query.fault
-            shown += query.fault in faults
+        first, shown = harness.hit_rates(subset, faults, lambda query: query.fault)
         print(
-            f"  {label}: an open incident about the same fault first in {first / len(subset):.0%},"
-            f" among the five shown in {shown / len(subset):.0%}"
+            f"  {label}: an open incident about the same fault first in {first:.0%},"
+            f" among the five shown in {shown:.0%}"
         )
-    itself = sum(query.target_id in {m.incident.id for m in lookup(query)} for query in with_context)
-    print(f"  with the caller, service or CI: the incident itself among the five in {itself / len(with_context):.0%}")
+    _, itself = harness.hit_rates(
+        with_context, lambda query: [m.incident.id for m in lookup(query)], lambda query: query.target_id
+    )
+    print(f"  with the caller, service or CI: the incident itself among the five in {itself:.0%}")
 
 
 def proposed_indexes(*, create: bool) -> None:
@@ -533,26 +506,21 @@ def proposed_indexes(*, create: bool) -> None:
         for name, definition in PROPOSED_INDEXES.items():
             cursor.execute(f"DROP INDEX IF EXISTS {name}")
             if create:
-                started = time.perf_counter()
-                cursor.execute(definition)
+                _, ms = harness.clocked(lambda definition=definition: cursor.execute(definition))
                 cursor.execute("SELECT pg_size_pretty(pg_relation_size(%s::regclass))", [name])
-                print(f"  built {name} in {time.perf_counter() - started:.1f} s ({cursor.fetchone()[0]})")
+                print(f"  built {name} in {ms / 1000:.1f} s ({cursor.fetchone()[0]})")
         cursor.execute("ANALYZE incidents_incident, incidents_incident_cis")
 
 
 def describe() -> None:
     """Print the size of the data set on disk."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_size_pretty(pg_total_relation_size('incidents_incident')),"
-            " pg_size_pretty(pg_relation_size('incidents_search')),"
-            " pg_size_pretty(pg_total_relation_size('incidents_incident_cis')),"
-            " (SELECT count(*) FROM incidents_incident WHERE state = ANY(%s)), version()",
-            [list(OPEN_STATES)],
-        )
-        table, fts, links, open_count, version = cursor.fetchone()
+    table, fts, links, open_count, version = harness.fetch_one(
+        "SELECT pg_size_pretty(pg_total_relation_size('incidents_incident')),"
+        " pg_size_pretty(pg_relation_size('incidents_search')),"
+        " pg_size_pretty(pg_total_relation_size('incidents_incident_cis')),"
+        " (SELECT count(*) FROM incidents_incident WHERE state = ANY(%s)), version()",
+        [list(OPEN_STATES)],
+    )
     print(
         f"On disk: incidents {table} with their indexes (tsvector GIN {fts}), CI links {links};"
         f" {open_count:,} open incidents. {version.split(' on ')[0]}."
@@ -560,10 +528,7 @@ def describe() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reload", action="store_true", help="load the data again even if they are there")
-    parser.add_argument("--samples", type=int, default=200, help="queries to time (default 200)")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the generator (default 42)")
+    parser = harness.arguments(__doc__, data="the incidents", samples=(200, "queries"), incidents=True)
     parser.add_argument(
         "--indexes",
         choices=("without", "with", "both"),
@@ -572,9 +537,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
 
-    url = bench_database_url()
-    setup_django(url, "incidents")
-    ensure_loaded(reload=args.reload, seed=args.seed)
+    harness.setup("incidents")
+    ensure_loaded(reload=args.reload, seed=args.seed, incidents=args.incidents)
     describe()
     sample = queries(samples=args.samples, seed=args.seed)
     print(

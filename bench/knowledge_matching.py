@@ -19,14 +19,12 @@ incident's CI, service or category.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import random
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cmdb_impact import BENCH_DATABASE, bench_database_url, copy_rows, setup_django, timed
+import harness
 
 KNOWN_ERRORS = 50_000
 PUBLISHED_SHARE = 0.9
@@ -383,7 +381,7 @@ def cmdb_ids(cursor, rng: random.Random, now: datetime.datetime) -> tuple[list[i
     """The ids of the CIs and services to link to: the CMDB benchmark's, or a small set created here."""
     cursor.execute("SELECT count(*) FROM cmdb_configurationitem")
     if not cursor.fetchone()[0]:
-        copy_rows(
+        harness.copy_rows(
             cursor,
             "cmdb_configurationitem",
             (
@@ -394,7 +392,7 @@ def cmdb_ids(cursor, rng: random.Random, now: datetime.datetime) -> tuple[list[i
         )
     cursor.execute("SELECT count(*) FROM cmdb_service")
     if not cursor.fetchone()[0]:
-        copy_rows(
+        harness.copy_rows(
             cursor,
             "cmdb_service",
             ("name", "description", "criticality", "active", "created_at", "updated_at"),
@@ -403,20 +401,16 @@ def cmdb_ids(cursor, rng: random.Random, now: datetime.datetime) -> tuple[list[i
                 for n in range(OWN_SERVICES)
             ),
         )
-    cursor.execute("SELECT id FROM cmdb_configurationitem ORDER BY id")
-    cis = [row[0] for row in cursor.fetchall()]
-    cursor.execute("SELECT id FROM cmdb_service ORDER BY id")
-    services = [row[0] for row in cursor.fetchall()]
-    return cis, services
+    return harness.ids(cursor, "cmdb_configurationitem"), harness.ids(cursor, "cmdb_service")
 
 
 def load(*, seed: int) -> None:
     """Empty the knowledge tables of the benchmark database and load the known errors, saying how long it took."""
     from django.db import connection, transaction
 
-    started = time.perf_counter()
+    clock = harness.Stopwatch()
     now = datetime.datetime.now(tz=datetime.UTC)
-    rng = random.Random(seed)  # noqa: S311 (test data, not secrets)
+    rng = harness.generator(seed)
     writer = Writer(rng)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -432,7 +426,9 @@ def load(*, seed: int) -> None:
             for child in children:
                 category_ids[child] = len(categories) + 1
                 categories.append((len(categories) + 1, child, category_ids[parent], "", True))
-        copy_rows(cursor, "knowledge_category", ("id", "name", "parent_id", "description", "active"), categories)
+        harness.copy_rows(
+            cursor, "knowledge_category", ("id", "name", "parent_id", "description", "active"), categories
+        )
         leaves = [name for children in CATEGORY_TREE.values() for name in children]
         rows, ke_cis, ke_services, ke_categories = [], [], [], []
         for ke_id in range(1, KNOWN_ERRORS + 1):
@@ -455,8 +451,8 @@ def load(*, seed: int) -> None:
                     ke_categories.append((ke_id, other))
             ke_services.extend((ke_id, s) for s in rng.sample(services, rng.choice((0, 0, 1, 1, 1, 2))))
             ke_cis.extend((ke_id, ci) for ci in rng.sample(cis, rng.choice((0, 0, 1, 1, 2, 3))))
-        generated = time.perf_counter()
-        copy_rows(
+        clock.lap("generating")
+        harness.copy_rows(
             cursor,
             "knowledge_knownerror",
             (
@@ -465,23 +461,18 @@ def load(*, seed: int) -> None:
             ),
             rows,
         )
-        copy_rows(cursor, "knowledge_knownerror_categories", ("knownerror_id", "category_id"), ke_categories)
-        copy_rows(cursor, "knowledge_knownerror_services", ("knownerror_id", "service_id"), ke_services)
-        copy_rows(cursor, "knowledge_knownerror_cis", ("knownerror_id", "configurationitem_id"), ke_cis)
-        for table in ("knowledge_category", "knowledge_knownerror"):
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608
+        harness.copy_rows(cursor, "knowledge_knownerror_categories", ("knownerror_id", "category_id"), ke_categories)
+        harness.copy_rows(cursor, "knowledge_knownerror_services", ("knownerror_id", "service_id"), ke_services)
+        harness.copy_rows(cursor, "knowledge_knownerror_cis", ("knownerror_id", "configurationitem_id"), ke_cis)
+        harness.reset_sequences(cursor, "knowledge_category", "knowledge_knownerror")
         cursor.execute("SELECT setval('knowledge_knownerror_number_seq', %s)", [KNOWN_ERRORS + 1000])
-    copied = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "VACUUM ANALYZE knowledge_knownerror, knowledge_knownerror_cis, knowledge_knownerror_services,"
-            " knowledge_knownerror_categories, knowledge_category"
-        )
-    done = time.perf_counter()
-    print(
-        f"loaded in {done - started:.1f} s: generating {generated - started:.1f} s,"
-        f" COPY with indexes {copied - generated:.1f} s, VACUUM ANALYZE {done - copied:.1f} s"
+    clock.lap("COPY with indexes")
+    harness.vacuum_analyze(
+        *("knowledge_knownerror", "knowledge_knownerror_cis", "knowledge_knownerror_services"),
+        *("knowledge_knownerror_categories", "knowledge_category"),
     )
+    clock.lap("VACUUM ANALYZE")
+    print(clock.summary())
 
 
 def loaded() -> bool:
@@ -512,7 +503,7 @@ def queries(*, samples: int, seed: int) -> list[Query]:
     """Callers' queries about random published known errors, some with a typo, a CI, a service, a category."""
     from knowledge.models import KnownError
 
-    rng = random.Random(seed + 1)  # noqa: S311 (test data, not secrets)
+    rng = harness.generator(seed + 1)
     writer = Writer(rng)
     ids = list(KnownError.objects.filter(published=True).values_list("id", flat=True))
     picked = rng.sample(ids, samples)
@@ -561,8 +552,6 @@ def _topic_of(title: str) -> tuple[str, str, str]:
 
 
 def measure(*, samples: int, seed: int) -> None:
-    from django.db import connection
-
     from knowledge.matching import known_error_matches
 
     sample = queries(samples=samples, seed=seed)
@@ -580,61 +569,41 @@ def measure(*, samples: int, seed: int) -> None:
         f"{len(sample)} callers' queries of 5-12 words ({sum(q.typo for q in sample)} with a typo,"
         f" {with_context} with a CI, service or category), warm cache:"
     )
-    timed("known_error_matches (text only)", sample, lambda q: len(match(q, structured=False)), counted="results")
-    timed("known_error_matches (text + CI/service/category)", sample, lambda q: len(match(q)), counted="results")
+
+    def row(label: str, subset: list[Query], *, structured: bool = True) -> None:
+        harness.timed(label, subset, lambda query: len(match(query, structured=structured)), counted="results")
+
     typos = [q for q in sample if q.typo]
-    timed("known_error_matches (only the queries with a typo)", typos, lambda q: len(match(q)), counted="results")
+    row("known_error_matches (text only)", sample, structured=False)
+    row("known_error_matches (text + CI/service/category)", sample)
+    row("known_error_matches (only the queries with a typo)", typos)
 
     # How good the answers are: is a known error about the same fault (the same thing failing the same way)
     # first, or among the first ten? Many known errors describe each fault, in different circumstances.
+    def faults(query: Query) -> list[tuple[str, str]]:
+        return [_topic_of(m.known_error.title)[:2] for m in match(query)]
+
     for label, subset in (("all queries", sample), ("queries with a typo", typos)):
-        first = top10 = 0
-        for query in subset:
-            faults = [_topic_of(m.known_error.title)[:2] for m in match(query)]
-            target = _topic_of(query.target_title)[:2]
-            first += bool(faults) and faults[0] == target
-            top10 += target in faults
-        print(
-            f"{label}: a known error about the same fault first in {first / len(subset):.0%},"
-            f" among the first ten in {top10 / len(subset):.0%}"
-        )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version()")
-        print(cursor.fetchone()[0])
+        first, top10 = harness.hit_rates(subset, faults, lambda query: _topic_of(query.target_title)[:2])
+        print(f"{label}: a known error about the same fault first in {first:.0%}, among the first ten in {top10:.0%}")
+    print(harness.server_version())
 
 
 def describe() -> None:
     """Print the size of the data set on disk."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_size_pretty(pg_total_relation_size('knowledge_knownerror')),"
-            " pg_size_pretty(pg_relation_size('knowledge_ke_search')),"
-            " pg_size_pretty(pg_relation_size('knowledge_ke_title_trgm')),"
-            " pg_size_pretty(pg_relation_size('knowledge_ke_symptoms_trgm'))"
-        )
-        table, fts, title, symptoms = cursor.fetchone()
-    print(
-        f"On disk: known errors {table} with their indexes (tsvector GIN {fts}, trigram GIN title {title},"
-        f" symptoms {symptoms})."
+    table, fts = harness.fetch_one(
+        "SELECT pg_size_pretty(pg_total_relation_size('knowledge_knownerror')),"
+        " pg_size_pretty(pg_relation_size('knowledge_ke_search'))"
     )
+    print(f"On disk: known errors {table} with their indexes (tsvector GIN {fts}).")
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reload", action="store_true", help="load the data again even if they are there")
-    parser.add_argument("--samples", type=int, default=200, help="queries to time (default 200)")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the generator (default 42)")
-    args = parser.parse_args(argv)
-
-    url = bench_database_url()
-    setup_django(url, "knowledge")
-    if args.reload or not loaded():
-        print(f"Loading {KNOWN_ERRORS:,} known errors...")
-        load(seed=args.seed)
-    else:
-        print(f"Reusing the data in {BENCH_DATABASE} (--reload to load them again).")
+    args = harness.arguments(__doc__, samples=(200, "queries")).parse_args(argv)
+    harness.setup("knowledge")
+    harness.ensure_data(
+        f"{KNOWN_ERRORS:,} known errors", loaded=loaded, load=lambda: load(seed=args.seed), reload=args.reload
+    )
     describe()
     measure(samples=args.samples, seed=args.seed)
 

@@ -1,4 +1,4 @@
-"""Benchmark of the service-level sweep (``incidents.servicelevels.clock.sla_sweep``) at 1,000,000 incidents with
+"""Benchmark of the service-level sweep (``incidents.servicelevels.sweep.sla_sweep``) at 1,000,000 incidents with
 nothing due.
 
 Run it with ``uv run python bench/sla_sweep.py`` (``--help`` lists the options). It works in the benchmarks'
@@ -15,13 +15,8 @@ works them (outbox rows, notifications and journal entries are written and rolle
 
 from __future__ import annotations
 
-import argparse
-import time
-
-from cmdb_impact import bench_database_url, setup_django, spread
-from incidents_similar import ensure_loaded
-
-OPEN_STATES = ("recorded", "classified", "investigating")
+import harness
+from incidents_similar import OPEN_STATES, ensure_loaded
 
 
 def prepare(*, seed: int) -> int:
@@ -31,9 +26,7 @@ def prepare(*, seed: int) -> int:
     from incidents.models import ServiceLevel
 
     level = ServiceLevel.objects.get(is_default=True)
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Generated data, no one's change: the audit triggers stay off for this transaction.
-        cursor.execute("ALTER TABLE incidents_incident DISABLE TRIGGER USER")
+    with transaction.atomic(), connection.cursor() as cursor, harness.triggers_off(cursor, "incidents_incident"):
         cursor.execute("SELECT setseed(%s)", [seed / 1000])
         cursor.execute(
             "UPDATE incidents_incident SET service_level_id = %s,"
@@ -48,11 +41,7 @@ def prepare(*, seed: int) -> int:
             " WHERE NOT (state = ANY(%s)) AND sla_next_check_at IS NOT NULL",
             [list(OPEN_STATES)],
         )
-        # The foreign key to the service level is checked at commit; the trigger cannot wait for that.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("ALTER TABLE incidents_incident ENABLE TRIGGER USER")
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE incidents_incident")
+    harness.vacuum_analyze("incidents_incident")
     return prepared
 
 
@@ -60,19 +49,13 @@ def measure(*, runs: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from incidents.servicelevels import clock
+    from incidents.servicelevels import sweep
 
-    clock.sla_sweep()  # warm-up
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        looked_at = clock.sla_sweep(now=timezone.now())
-        timings.append((time.perf_counter() - started) * 1000)
-        assert looked_at == 0, "something was due: run the benchmark again to reset the next checks"  # noqa: S101
-    median, p95, most = spread(timings)
-    print(f"sla_sweep with nothing due, {runs} runs: median {median:.2f} ms, p95 {p95:.2f} ms, max {most:.2f} ms")
+    sweeps = harness.time_runs(lambda: sweep.sla_sweep(now=timezone.now()), runs=runs, warm_up=1)
+    assert not any(sweeps.results), "something was due: run the benchmark again to reset the next checks"  # noqa: S101
+    print(f"sla_sweep with nothing due, {runs} runs: {sweeps.spread().labelled('.2f', ', ')}")
     with connection.cursor() as cursor:
-        due = clock.due_incidents(timezone.now()).only("pk").order_by("sla_next_check_at", "pk")[: clock.SWEEP_BATCH]
+        due = sweep.due_incidents(timezone.now()).only("pk").order_by("sla_next_check_at", "pk")[: sweep.SWEEP_BATCH]
         query, params = due.query.sql_with_params()
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}", params)
         print("The sweep's query:\n  " + "\n  ".join(row[0] for row in cursor.fetchall()))
@@ -82,46 +65,31 @@ def measure_due(*, due: int) -> None:
     """One sweep that works ``due`` incidents (whose every stage is due), in a transaction rolled back."""
     import datetime
 
-    from django.db import transaction
     from django.utils import timezone
 
     from incidents.models import ClockEvent, Incident
-    from incidents.servicelevels import clock
-
-    class Rollback(Exception):
-        pass
+    from incidents.servicelevels import sweep
 
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            ids = list(Incident.objects.filter(state__in=OPEN_STATES).order_by("pk").values_list("pk", flat=True)[:due])
-            # A clock that started a week ago: every target of these incidents is past its late threshold.
-            started = now - datetime.timedelta(days=7)
-            ClockEvent.objects.bulk_create(ClockEvent(incident_id=pk, at=started, kind="started") for pk in ids)
-            Incident.objects.filter(pk__in=ids).update(sla_next_check_at=now - datetime.timedelta(minutes=1))
-            began = time.perf_counter()
-            looked_at = clock.sla_sweep(now=now)
-            elapsed = time.perf_counter() - began
-            print(f"sla_sweep with {due} incidents due: {elapsed * 1000:.0f} ms ({looked_at} looked at)")
-            raise Rollback
-    except Rollback:
-        pass
+    with harness.rolled_back():
+        ids = list(Incident.objects.filter(state__in=OPEN_STATES).order_by("pk").values_list("pk", flat=True)[:due])
+        # A clock that started a week ago: every target of these incidents is past its late threshold.
+        started = now - datetime.timedelta(days=7)
+        ClockEvent.objects.bulk_create(ClockEvent(incident_id=pk, at=started, kind="started") for pk in ids)
+        Incident.objects.filter(pk__in=ids).update(sla_next_check_at=now - datetime.timedelta(minutes=1))
+        looked_at, ms = harness.clocked(lambda: sweep.sla_sweep(now=now))
+        print(f"sla_sweep with {due} incidents due: {ms:.0f} ms ({looked_at} looked at)")
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reload", action="store_true", help="load the incidents again even if they are there")
-    parser.add_argument("--runs", type=int, default=50, help="sweeps to time (default 50)")
+    parser = harness.arguments(__doc__, data="the incidents", runs=(50, "sweeps to time"), incidents=True)
     parser.add_argument("--due", type=int, default=0, help="also time one sweep with this many incidents due")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the generator (default 42)")
     args = parser.parse_args(argv)
 
-    setup_django(bench_database_url(), "incidents")
-    ensure_loaded(reload=args.reload, seed=args.seed)
-    started = time.perf_counter()
-    prepared = prepare(seed=args.seed)
-    elapsed = time.perf_counter() - started
-    print(f"{prepared:,} open incidents given a next check in the coming ten hours ({elapsed:.1f} s)")
+    harness.setup("incidents")
+    ensure_loaded(reload=args.reload, seed=args.seed, incidents=args.incidents)
+    prepared, ms = harness.clocked(lambda: prepare(seed=args.seed))
+    print(f"{prepared:,} open incidents given a next check in the coming ten hours ({ms / 1000:.1f} s)")
     measure(runs=args.runs)
     if args.due:
         measure_due(due=args.due)
