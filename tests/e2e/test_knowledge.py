@@ -11,7 +11,9 @@ from tests.knowledge.factories import KnownErrorFactory
 pytestmark = pytest.mark.e2e
 
 
-def test_an_operator_types_symptoms_and_sees_the_matching_workaround(live_server, page: Page, operator):
+def test_an_operator_types_symptoms_and_sees_the_matching_workaround(
+    live_server, page: Page, operator, docs_screenshot
+):
     KnownErrorFactory(
         title="Printer reports a paper jam with no paper stuck",
         symptoms="my printer says paper jam but there is no paper in it",
@@ -31,3 +33,4 @@ def test_an_operator_types_symptoms_and_sees_the_matching_workaround(live_server
     expect(page.locator(".match")).to_have_count(1)
     match.get_by_text("Workaround").click()
     expect(match).to_contain_text("Push the sensor flap down.")
+    docs_screenshot(page, "known-error-matcher")

@@ -1,6 +1,7 @@
 """One incident's whole life in real browsers: the operator, a support member, a manager watching, and the
 caller's link. A screenshot of each step is kept in the test's output folder (``--output``, CI keeps
-``test-results/``), so that a reviewer can see the pages without running anything."""
+``test-results/``), so that a reviewer can see the pages without running anything; the user guides' pictures
+of the incident page, the step forms and the caller's page are taken here too (``docs_screenshot``)."""
 
 from __future__ import annotations
 
@@ -35,8 +36,8 @@ class Screenshots:
 
 
 def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser, page: Page, output_path, operator,
-                                                   support_member, manager):  # fmt: skip
-    shots = Screenshots(output_path)
+                                                   support_member, manager, docs_screenshot):  # fmt: skip
+    shots = Screenshots(Path(output_path) / "steps")
     network = SupportGroupFactory(name="Network operations", tier=SupportTier.SECOND_LINE, members=[support_member])
     vpn = CategoryFactory(name="VPN")
     caller = ContactFactory(first_name="Anna", last_name="Janssen", email="anna.janssen@example.org")
@@ -57,9 +58,11 @@ def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser,
     page.keyboard.press("Control+Enter")  # from any field of the form
     expect(page.get_by_text(f"{incident.number} classified.")).to_be_visible()
     shots.take(page, "classified")
+    docs_screenshot(page, "incident-steps")
     page.get_by_role("link", name="Escalate").click()
     page.get_by_label("Escalate to").select_option(label=f"{network.name} (Tier 2 · second line)")
     page.get_by_label("Reason").fill("The RADIUS server answers slowly; the network team should look.")
+    docs_screenshot(page, "step-escalate")
     page.get_by_role("button", name="Escalate").click()
     expect(page.get_by_text(f"{incident.number} escalated.")).to_be_visible()
     shots.take(page, "escalated")
@@ -88,9 +91,11 @@ def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser,
     support_page.get_by_role("button", name="Add to the journal").click()
     expect(support_page.locator("#timeline")).to_contain_text("renewing it")
     shots.take(support_page, "worked-on")
+    docs_screenshot(support_page, "incident-journal", full_page=True)
     support_page.get_by_role("link", name="Resolve", exact=True).click()
     support_page.get_by_label("Resolution code").select_option(label="Solved (permanent fix)")
     support_page.get_by_label("Resolution, for the caller").fill("The certificate was renewed; please try again.")
+    docs_screenshot(support_page, "step-resolve")
     support_page.get_by_role("button", name="Resolve").click()
     expect(support_page.get_by_text(f"{incident.number} resolved")).to_be_visible()
     shots.take(support_page, "resolved")
@@ -103,9 +108,11 @@ def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser,
     caller_page.get_by_label(re.compile("5 · Very satisfied")).check()
     caller_page.get_by_label(re.compile("Anything you would like to tell us")).fill("Quick and clear, thank you.")
     shots.take(caller_page, "caller-link")
+    docs_screenshot(caller_page, "caller-it-works")
     caller_page.get_by_role("button", name="Confirm that it works").click()
     expect(caller_page.get_by_role("heading", name="Thank you")).to_be_visible()
     shots.take(caller_page, "caller-thanks")
+    docs_screenshot(caller_page, "caller-thanks")
 
     manager_page.reload()
     expect(manager_page.locator(".resolution")).to_contain_text("Confirmed by the caller")
@@ -115,6 +122,7 @@ def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser,
     page.goto(url)
     page.get_by_role("link", name="Close").click()
     expect(page.get_by_label("Root-cause category")).to_have_value(str(vpn.pk))
+    docs_screenshot(page, "step-close")
     page.get_by_role("button", name="Close").click()
     expect(page.get_by_text(f"{incident.number} closed.")).to_be_visible()
     # The audit history opens in place: the closure, by whom, in words.

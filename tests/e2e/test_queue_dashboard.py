@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_a_support_member_works_the_queue_and_a_manager_follows_a_figure(
-    live_server, browser: Browser, page: Page, output_path, operator, support_member, manager
+    live_server, browser: Browser, page: Page, output_path, operator, support_member, manager, docs_screenshot
 ):
     network = SupportGroupFactory(name="Network operations", tier=SupportTier.SECOND_LINE, members=[support_member])
     vpn = CategoryFactory(name="VPN")
@@ -33,6 +33,7 @@ def test_a_support_member_works_the_queue_and_a_manager_follows_a_figure(
     page.get_by_role("checkbox", name=f"Tick {first.number}").check()
     page.get_by_role("checkbox", name=f"Tick {second.number}").check()
     page.get_by_label("With the ticked incidents").select_option("acknowledge")
+    docs_screenshot(page, "queue")
     page.get_by_role("button", name="Apply").click()
     expect(page.get_by_text("2 incidents done")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("Not acknowledged 0"))).to_be_visible()
@@ -44,6 +45,7 @@ def test_a_support_member_works_the_queue_and_a_manager_follows_a_figure(
     sign_in(manager_page, live_server.url, "maria")
     manager_page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
     expect(manager_page.get_by_role("heading", name=re.compile("Dashboard"))).to_be_visible()
+    docs_screenshot(manager_page, "dashboard")
     # Today's figures count the two incidents recorded a moment ago (the day figures, kept by the database).
     manager_page.get_by_text("The numbers").click()
     today = date_format(timezone.localdate(), "D j M")

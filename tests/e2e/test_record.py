@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from incidents.models import Incident
 from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory
 from tests.e2e.test_cmdb import sign_in
+from tests.knowledge.factories import KnownErrorFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -47,7 +48,9 @@ def test_an_operator_logs_a_call_without_touching_the_mouse(live_server, page: P
     assert incident.impact == 2
 
 
-def test_an_operator_finds_the_similar_incident_and_records_a_subordinate(live_server, page: Page, operator):
+def test_an_operator_finds_the_similar_incident_and_records_a_subordinate(
+    live_server, page: Page, operator, docs_screenshot
+):
     from django.utils import timezone
 
     from incidents.recording import record
@@ -56,6 +59,12 @@ def test_an_operator_finds_the_similar_incident_and_records_a_subordinate(live_s
         by=operator, caller=ContactFactory(), short_description="Payroll export to the bank fails",
         symptoms="The export stops with an error about the bank file.", occurred_at=timezone.now(), impact=2, urgency=2,
     )  # fmt: skip
+    KnownErrorFactory(
+        title="Payroll export fails: the bank file is refused",
+        symptoms="The payroll export stops with an error about the bank file format.",
+        workaround="Export again with the SEPA 2019 format chosen under Settings.",
+        published=True,
+    )
     ContactFactory(first_name="Anna", last_name="Janssen")
     sign_in(page, live_server.url, "olivia")
     page.goto(f"{live_server.url}/incidents/new/")
@@ -68,6 +77,9 @@ def test_an_operator_finds_the_similar_incident_and_records_a_subordinate(live_s
 
     subordinate_button = page.get_by_role("button", name=f"Record as subordinate of {master.number}")
     expect(subordinate_button).to_be_visible()
+    # The known error that matches the same words is offered beside the similar incident.
+    expect(page.get_by_text("Payroll export fails: the bank file is refused")).to_be_visible()
+    docs_screenshot(page, "log-a-call-similar", full_page=True)
     subordinate_button.focus()
     page.keyboard.press("Enter")
 
