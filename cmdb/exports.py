@@ -22,7 +22,8 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from cmdb.imports import FORMULA_PREFIXES, IMPORTERS, Importer, yes_no
+from cmdb.importers import IMPORTERS, Importer, yes_no
+from cmdb.imports import FORMULA_PREFIXES
 from cmdb.models import Change, ConfigurationItem, Service, SupportGroup
 
 CHUNK_SIZE = 2000

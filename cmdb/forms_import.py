@@ -9,7 +9,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cmdb.imports import MAX_IMPORT_BYTES, Importer
+from cmdb.importers import Importer
+from cmdb.imports import MAX_IMPORT_BYTES
 
 
 class ImportForm(forms.Form):

@@ -1,17 +1,7 @@
 """Impact analysis: which CIs and business services are affected when a CI fails, and what a service rests on.
 
-A relationship reads "source <kind> target" ("payroll-app runs on vm-042"): when the target fails, the
-source is affected. So the CIs *downstream* of a CI are the ones affected by its failure (links followed
-from target to source), and the CIs *upstream* of it are the ones it depends on (source to target). A
-service is affected when it is built from the failed CI or from any CI downstream of it.
-
-Every walk of the graph here is one SQL statement, a recursive query that goes through it breadth
-first, one row per depth: the CIs first reached at that depth and, for each, the CI it was reached from.
-Each CI is visited once, at its smallest depth: the walk keeps the CIs seen so far and never enters one
-again, so cycles in the CMDB (core switches in a ring, replicas that depend on each other) are harmless,
-and a diamond costs no more than a chain. The results are small frozen dataclasses that carry the name,
-class and status of every CI, so that a page renders them without another query.
-"""
+A relationship reads "source <kind> target": when the target fails, the source is affected. Every walk of
+the graph is one recursive SQL statement, breadth first, each CI visited once (decision record 0012)."""
 
 from __future__ import annotations
 

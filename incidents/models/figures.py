@@ -1,20 +1,5 @@
-"""Day figures: the dashboard's counts and sums per day, kept up to date by database triggers.
-
-Every write to an incident, its CI links or its journal adds rows here in the same transaction
-(``incidents/migrations/0016_day_figures_triggers.py``): the lifecycle, the sweep's automatic closure, the
-admin, a ``QuerySet.update`` alike. A trigger takes the row as it was out of the days it counted in (a row of
-negative numbers) and adds the row as it is, so a reopened incident's resolution leaves the day it was
-resolved on. A day's figures are the sum of its rows. The rows are only ever inserted, never updated by a
-change, so two desks recording at once never wait for each other on a day's row; every few minutes the
-sweep (``incidents.figures.compact``) sums each day's rows into one. The dashboard sums a period's rows
-(``incidents.dashboard``) instead of counting a month of incidents per request.
-
-A day is a day in the desk's time zone (``settings.TIME_ZONE``): the database function
-``incidents_local_day`` holds the zone, and ``incidents.figures.follow_time_zone`` rebuilds every row when
-the setting changes. Nothing here is written by the application; these models are read-only views of the
-tables. The foreign keys have no database constraint: a deleted CI or service leaves rows that name
-nothing and drop out of the dashboard's joins, instead of failing the deletion.
-"""
+"""Day figures: the dashboard's counts and sums per day, kept up to date by database triggers and only read here
+(decision record 0005)."""
 
 from __future__ import annotations
 

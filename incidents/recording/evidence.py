@@ -1,18 +1,5 @@
-"""The impact a master incident's evidence suggests: how many are calling about it, and what it hits.
-
-An operator sets the impact of the first call from one caller's words. As subordinates are recorded and
-calls added, the evidence grows, and the desk should see when it says "this is bigger than we thought".
-The rule (a proposal only: the operator accepts it or ignores it):
-
-- **high** impact when at least ``HIGH_CALLERS`` different people called, or ``HIGH_USERS`` users are
-  affected, or a service of *critical* criticality is hit and at least ``CRITICAL_SERVICE_CALLERS`` called;
-- **medium** impact when at least ``MEDIUM_CALLERS`` called, or ``MEDIUM_USERS`` users are affected, or a
-  service of *high* criticality is hit and at least ``CRITICAL_SERVICE_CALLERS`` called;
-- nothing is proposed when that is not above the incident's impact now.
-
-The callers are the master's, its subordinates', and those of every call added to any of them; the
-affected users are the master's count plus its open subordinates'.
-"""
+"""The impact a master incident's evidence suggests: how many are calling about it, and what it hits. A proposal
+only: the operator accepts it or ignores it (decision record 0013)."""
 
 from __future__ import annotations
 

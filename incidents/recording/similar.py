@@ -1,72 +1,11 @@
-"""The same or a similar incident already open: what the call-logging page shows while the operator types.
-
-``similar_incidents`` takes what the operator typed (the caller's words) and, when they are known, the
-caller, the service and the CIs, and returns the open incidents (recorded, classified, investigating) that
-are most likely about the same thing, each with its score and the reasons it matched ("words: vpn,
-password", "misspelling: outlok → outlook", "same CI: vpn-gw-01", "same service: VPN", "same caller",
-"reported 2 hours ago"). The operator then adds the call to one of them or records a subordinate.
-
-**How an open incident is scored.** ::
-
-    score = text + 0.35 * same CI + 0.15 * same service + 0.3 * same caller + 0.15 * 2 ** (-age / 24 h)
-
-- ``text`` (0 to 1) is the share of the caller's words that the incident contains, each word weighed by how
-  rare it is among the incidents (its inverse document frequency ``ln(1.001 / (df + 0.001))``, with ``df``
-  the share of incidents that contain it): "vpn" tells more than "working", and a word that nearly every
-  incident contains counts for nothing. A word counts fully in the short description (weight A of the
-  stored ``search_vector``) and half in the symptoms only (weight B); a corrected typo counts 0.7. Words
-  that no open incident contains do not count.
-- The boosts are fixed. With four words of the caller, one word is worth 0.25: the same CI (0.35) lifts an
-  incident that lacks one of the four words above one that has all four on another CI, and not one that
-  lacks two. The same caller (0.3) does the same: a caller who calls again while an incident of theirs is
-  open usually calls about it, but not always. The same service only decides between close text matches.
-- Recency halves every 24 hours: an incident reported ten minutes ago is worth 0.15 more than a week-old
-  one, so among equal matches the newest comes first (an outage brings many calls in a short time), and
-  it never outweighs a word. Being recent is no reason on its own: an incident is shown only for some of
-  the words, its CI, service or caller. Ties go to the most recently reported, then the highest id.
-
-``ts_rank`` is not used, for the reasons given in ``knowledge/matching.py``: it knows nothing of how rare a
-word is, and costs more per row (an ``OR`` of the words ranked with it: 130 ms at 1,000,000 incidents).
-
-**How it stays fast** (``bench/incidents_similar.py``, 1,000,000 incidents of which 31,500 open: with the
-indexes that ``bench/README.md`` proposes, 18 to 22 ms at the median and 27 to 41 ms at the 95th percentile;
-with the migrations' indexes only, 42 to 60 and 70 to 114 ms). Two queries, whatever the number of incidents:
-
-1. The words, from the planner's statistics only: each word's lexeme (English stemming: "crashes" finds
-   "crash"), its document frequency (``pg_stats.most_common_elems`` of ``search_vector``, kept by
-   autovacuum; without statistics every word counts as rare), the share of incidents that are open
-   (``pg_stats`` of ``state``) and, for a word the statistics do not list, the common word it may be a
-   typo of (see below). The table is not read here: PostgreSQL cannot see a lexeme computed in the same
-   statement, assumes it is in 0.5% of the rows, and looks for one with a sequential scan (5 s at
-   1,000,000 incidents for a word that is in none).
-2. The matches, in one statement. The candidates are open incidents only: those found by a ``tsquery``
-   built to find about 300 of them (the rare words alone, ``OR``-ed, the commoner ones in pairs; without
-   statistics every word alone), the newest 600 at most; and the newest 200 open incidents of the caller,
-   of the service and among the newest 2,000 of the CIs (a CI everything depends on may have tens of
-   thousands of closed ones). Each candidate is scored as it is read, with one ``search_vector @@
-   'lexeme':A`` test per word written out in the statement; the reasons come from the same columns; the
-   caller's and service's names, the master incident's number and the number of subordinates are read for
-   the results only.
-
-**Misspellings.** A word of four letters or more that the statistics do not list is compared with pg_trgm
-``similarity`` (0.3 or more, same first letter, length within one) to the lexemes they list (the most common
-ones, up to 1,000 with the default statistics target), stem against stem (so that "conection" finds
-"connection": "conect" and "connect"); the closest, then the most common, is its correction. The second
-statement then asks whether an open incident has the word as typed (a GIN lookup, the lexeme being a
-constant there): if one has, the word counts as typed; if none has, it is a typo and its correction counts
-instead. So a misspelt word alone ("outlok") finds the open incidents about Outlook, as long as Outlook is
-common enough to be listed and the statistics exist (until a table is first analysed, typos are not
-corrected). Trigram indexes on ``short_description`` were measured and not used (``bench/README.md``).
-
-**Bounds.** Only the first 50 words of the first 2,000 characters count. Blank text with no caller, service
-or CI returns an empty list without a query. Resolved and closed incidents never match.
-"""
+"""The same or a similar incident already open: what the call-logging page shows while the operator types, each
+open incident with its score and the reasons it matched. How incidents are scored, and how the lookup stays
+at two queries at a million incidents: decision record 0007."""
 
 from __future__ import annotations
 
 import datetime
 import functools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -76,16 +15,13 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext, pgettext_lazy
 
 from cmdb.models import Contact, Service
-from incidents.choices import OPEN_STATES
 from incidents.models import Incident
+from incidents.recording.similar_words import OPEN_SQL, analyse, candidates_tsquery
 from knowledge.models import SEARCH_CONFIG
-from knowledge.textsearch import budgeted_tsquery, search_tokens
+from knowledge.textsearch import search_tokens
 from knowledge.textsearch import tsquery_operand as _tsquery
 
 MAX_LIMIT = 50
-# A word of fewer letters is too short for trigrams to tell a typo from another word.
-MIN_TYPO_LENGTH = 4
-TYPO_SIMILARITY = 0.3
 
 # The score (see the module docstring).
 CI_BOOST = 0.35
@@ -95,25 +31,15 @@ RECENCY_BOOST = 0.15
 RECENCY_HALF_LIFE = datetime.timedelta(hours=24)
 SYMPTOMS_WEIGHT = 0.5
 TYPO_WEIGHT = 0.7
-IDF_SMOOTHING = 0.001
 # An incident reported this recently says so in its reasons.
 RECENT = datetime.timedelta(days=3)
 
 # The candidates: how many open incidents the text query should find (expected from the statistics) and
 # may return, and how many of the caller, of the service and of the CIs are taken (the newest).
-CANDIDATE_BUDGET = 300
 CANDIDATE_CAP = 600
 STRUCTURED_CAP = 200
 # The newest links of the CIs read for their open incidents.
 CI_LINK_CAP = 2_000
-# Pairs of common words are formed among this many of the rarest words of the query.
-PAIRED_WORDS = 6
-# When the statistics do not list a word: PostgreSQL's own guess for a lexeme missing from them.
-DEFAULT_RARE_DF = 0.005
-
-# The open states, written into the statements (not passed as parameters) so that PostgreSQL can prove that
-# a partial index on them applies.
-_OPEN = "({})".format(", ".join(f"'{state.value}'" for state in OPEN_STATES))
 
 
 class SimilarityKind(models.TextChoices):
@@ -178,35 +104,6 @@ class SimilarIncident:
         return self.incident.service.name if self.incident.service_id else ""
 
 
-@dataclass(frozen=True, slots=True)
-class _Word:
-    word: str  # as typed
-    lexeme: str
-    df: float | None  # share of incidents that contain it; None when the statistics cannot tell
-    common: bool = False  # listed in the statistics, so surely in some open incident
-    fix: str | None = None  # for a word the statistics do not list: the common lexeme it may be a typo of
-    fix_df: float | None = None
-
-    @property
-    def idf(self) -> float:
-        return _idf(self.df)
-
-    @property
-    def fix_idf(self) -> float:
-        return _idf(self.fix_df)
-
-    @property
-    def candidate_df(self) -> float | None:
-        """The share of incidents the word finds as a candidate: as typed, or as its correction."""
-        if self.fix is None:
-            return self.df
-        return (self.df or 0.0) + (self.fix_df or 0.0) if self.df is not None else None
-
-
-def _idf(df: float | None) -> float:
-    return math.log((1 + IDF_SMOOTHING) / ((df or 0.0) + IDF_SMOOTHING))
-
-
 def similar_incidents(
     *,
     text: str,
@@ -229,8 +126,8 @@ def similar_incidents(
     structured = bool(ci_ids) or caller_id is not None or service_id is not None
     if not tokens and not structured:
         return []
-    words, open_rows = _analyse(tokens) if tokens else ([], 0.0)
-    candidate_query, expected = _candidate_query(words, open_rows)
+    words, open_rows = analyse(tokens) if tokens else ([], 0.0)
+    candidate_query, expected = candidates_tsquery(words, open_rows)
     if candidate_query is None and not structured:
         return []
     now = timezone.now()
@@ -272,110 +169,6 @@ def similar_incidents(
         cursor.execute(_matches_sql(shape), params)
         rows = cursor.fetchall()
     return [_similar(row, now) for row in rows]
-
-
-# --- The words -------------------------------------------------------------------------------------
-
-
-# Only the statistics are read here, never the table (see the module docstring).
-_WORDS = f"""
-WITH stats AS MATERIALIZED (
-    SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS freqs
-    FROM pg_stats AS s
-    WHERE s.schemaname = current_schema() AND s.tablename = 'incidents_incident' AND s.attname = 'search_vector'
-),
-states AS MATERIALIZED (
-    SELECT CASE WHEN count(*) > 0 THEN coalesce(sum(v.freq) FILTER (WHERE v.state IN {_OPEN}), 0) END AS open_share
-    FROM pg_stats AS s
-    CROSS JOIN LATERAL unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS v(state, freq)
-    WHERE s.schemaname = current_schema() AND s.tablename = 'incidents_incident' AND s.attname = 'state'
-),
-words AS MATERIALIZED (
-    SELECT w.word, w.typo_able, w.pos, l.lexeme, array_position(st.elems, l.lexeme) AS position
-    FROM unnest(%(words)s::text[], %(typo_able)s::boolean[]) WITH ORDINALITY AS w(word, typo_able, pos)
-    CROSS JOIN LATERAL (SELECT (tsvector_to_array(to_tsvector(%(config)s::regconfig, w.word)))[1] AS lexeme) AS l
-    LEFT JOIN stats AS st ON true
-)
-SELECT w.word, w.lexeme, st.freqs[w.position], st.freqs[cardinality(st.elems) + 1],
-    (SELECT c.reltuples FROM pg_class AS c WHERE c.oid = 'incidents_incident'::regclass),
-    (SELECT states.open_share FROM states),
-    fix.lexeme, fix.freq
-FROM words AS w
-LEFT JOIN stats AS st ON true
--- A word the statistics do not list may be a typo of one they list: stem against stem with pg_trgm (so that
--- "conection" finds "connection": "conect" and "connect"), keeping the first letter and the length give or
--- take one, as typos do (else "urgent" would become "agent").
-LEFT JOIN LATERAL (
-    SELECT e.lexeme, e.freq
-    FROM unnest(st.elems, st.freqs[1:cardinality(st.elems)]) AS e(lexeme, freq)
-    WHERE w.typo_able AND w.position IS NULL AND w.lexeme IS NOT NULL
-      AND left(e.lexeme, 1) = left(w.lexeme, 1) AND abs(length(e.lexeme) - length(w.lexeme)) <= 1
-      AND similarity(e.lexeme, w.lexeme) >= %(typo_similarity)s
-    ORDER BY similarity(e.lexeme, w.lexeme) DESC, e.freq DESC, e.lexeme
-    LIMIT 1
-) AS fix ON true
-WHERE w.lexeme IS NOT NULL
-ORDER BY w.pos
-"""  # noqa: S608 (only this module's constants are formatted in)
-
-
-def _analyse(tokens: list[str]) -> tuple[list[_Word], float]:
-    """The words to search for (not stop words), with their lexeme, frequency and possible correction; and how
-    many incidents are open.
-
-    The number of open incidents is estimated from the statistics (0 when they say nothing).
-    """
-    typo_able = [len(token) >= MIN_TYPO_LENGTH and token.isalpha() for token in tokens]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _WORDS,
-            {"words": tokens, "typo_able": typo_able, "config": SEARCH_CONFIG, "typo_similarity": TYPO_SIMILARITY},
-        )
-        result = cursor.fetchall()
-    words: list[_Word] = []
-    seen: set[str] = set()
-    rows = 0.0
-    open_share: float | None = None
-    for word, lexeme, df, min_df, reltuples, share, fix, fix_df in result:
-        rows = max(float(reltuples or 0), 0.0)
-        open_share = share
-        if lexeme in seen:
-            continue
-        seen.add(lexeme)
-        common = df is not None and bool(rows)
-        if not rows:
-            # Never analysed, or emptied since (TRUNCATE keeps the old statistics): they say nothing.
-            df = min_df = fix = fix_df = None
-        if df is None and min_df is not None:
-            # Not among the most common elements: rarer than the rarest of them.
-            df = min(DEFAULT_RARE_DF, min_df / 2)
-        words.append(_Word(word=word, lexeme=lexeme, df=df, common=common, fix=fix, fix_df=fix_df))
-    # A typo whose correction is also typed is no typo: the word is taken as typed.
-    typed = {word.lexeme for word in words}
-    words = [_Word(w.word, w.lexeme, w.df, w.common) if w.fix in typed else w for w in words]
-    open_rows = rows * (1.0 if open_share is None else float(open_share))
-    return words, open_rows
-
-
-def _operand(word: _Word) -> str:
-    """The word in a candidate ``tsquery``: as typed, or as its correction."""
-    if word.fix is None:
-        return _tsquery(word.lexeme)
-    return f"({_tsquery(word.lexeme)} | {_tsquery(word.fix)})"
-
-
-def _candidate_query(words: list[_Word], rows: float) -> tuple[str | None, float]:
-    """A ``tsquery`` for the candidates, expected to find ``CANDIDATE_BUDGET`` open incidents at most; and how many
-    (``knowledge.textsearch.budgeted_tsquery``)."""
-    return budgeted_tsquery(
-        words,
-        rows=rows,
-        budget=CANDIDATE_BUDGET,
-        paired=PAIRED_WORDS,
-        share=lambda word: word.candidate_df,
-        operand=_operand,
-        name=lambda word: word.lexeme,
-    )
 
 
 # --- The matches -----------------------------------------------------------------------------------
@@ -518,7 +311,7 @@ _FOUND = (
 def _matches_sql(shape: tuple[tuple[bool, bool], ...]) -> str:
     """The statement for words of this shape (``shape[i]``: whether word ``i`` is common, whether it has a
     correction), written out by this module from its own fragments only."""
-    known = [f"{_KNOWN.format(open=_OPEN, i=i)} AS k{i}" for i, (common, _fix) in enumerate(shape) if not common]
+    known = [f"{_KNOWN.format(open=OPEN_SQL, i=i)} AS k{i}" for i, (common, _fix) in enumerate(shape) if not common]
     is_known = ["true" if common else f"k.k{i}" for i, (common, _fix) in enumerate(shape)]
     idf_total = [
         f"CASE WHEN {is_known[i]} THEN %(idf{i})s" + (f" ELSE %(fidf{i})s END" if fix else " ELSE 0 END")
@@ -548,7 +341,7 @@ def _matches_sql(shape: tuple[tuple[bool, bool], ...]) -> str:
     fixed_typed = ", ".join(f"CASE WHEN {condition} THEN %(w{i})s END" for i, condition in fixes)
     fixed_found = ", ".join(f"CASE WHEN {condition} THEN {_FOUND.format(i=i)} END" for i, condition in fixes)
     return _MATCHES.format(
-        open=_OPEN,
+        open=OPEN_SQL,
         known=", ".join(known) or "true AS nothing",
         idf_total=" + ".join(idf_total) or "0",
         text_weight=f"({' + '.join(text_weight)})" if text_weight else "0",

@@ -1,16 +1,5 @@
-"""Incident storms: many calls about one service or CI in a short time, to be gathered under one master.
-
-When a router dies, the desk takes a dozen calls in twenty minutes, each recorded on its own because each
-operator saw only their own caller. A **storm** is ``settings.INCIDENT_STORM_CALLS`` or more open incidents
-on the same service (or the same configuration item) reported within the last
-``settings.INCIDENT_STORM_MINUTES`` minutes that are not yet anybody's subordinate. The desk is shown each
-storm with a proposed master; one action attaches the others to it (``services.incidents_attach``).
-
-The proposal prefers the incident that is already a master (most subordinates), then the highest
-priority, then the first reported: the first call is usually the best described, and a master chosen
-once should stay the master as more calls arrive. A CI storm whose incidents all belong to a service
-storm already shown is not shown again.
-"""
+"""Incident storms: many calls about one service or CI in a short time, to be gathered under one proposed master
+(decision record 0013)."""
 
 from __future__ import annotations
 

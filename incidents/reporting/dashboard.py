@@ -1,28 +1,6 @@
 """The managers' dashboard: the figures of a period, each against the period before, in a fixed number of
-queries.
-
-Which incidents a figure counts is part of its definition, said here once:
-
-- *reported* in the period: volume, the trend, the top services and CIs, the time to log a call;
-- *acknowledged* in the period: mean time to acknowledge (from the report);
-- *responded* / *resolved* in the period: response and resolution compliance (the service level's
-  ``response_met`` / ``resolution_met``, recorded when it happened);
-- *resolved* in the period: mean time to resolve, first-contact resolution (resolved while no support
-  group had it: by the desk, with or without a known error), share resolved with a known error;
-- *closed* in the period: satisfaction, how closures happened, classification quality (the category at
-  classification against the root cause at closure);
-- *open now*: serious incidents, the backlog by priority and by group.
-
-Repeat incidents: configuration items with ``REPEAT_THRESHOLD`` or more incidents reported in the period
-are problem candidates.
-
-A period is whole days of the desk's time zone, and every figure but the live ones and the median time to
-log a call is a sum of the period's day figures (``incidents.models.figures``), which the database keeps as
-incidents change: a month costs its 31 rows, not its 28,000 incidents (``bench/dashboard.py``). "This week"
-and "this month" end today, whose figures are as current as the last committed change; they are compared
-with the whole week or month before, which suits shares and means (a count would compare part of a week
-with a whole one, so none is shown against the period before).
-"""
+queries. Which incidents each figure counts, and why a period costs its days rather than its incidents:
+decision record 0005."""
 
 from __future__ import annotations
 

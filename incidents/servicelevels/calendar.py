@@ -1,20 +1,5 @@
-"""Business time: pure arithmetic over a calendar, the due times of a service level, and the clock's ledger.
-
-Everything here except ``calendar_spec`` is a pure function of its arguments (no
-database, no clock: ``now`` is passed in), so that the property tests can drive it.
-
-A ``CalendarSpec`` is a ``BusinessCalendar`` loaded in one query: working periods per weekday in the local
-time of its zone, and holidays (local dates). Working periods are turned into instants day by day with
-``zoneinfo``: a period is always its wall-clock hours of that day, so on the day clocks go forward an
-08:00-18:00 day is still 08:00-18:00 local (and one hour shorter in real time if the change falls inside it).
-All arithmetic is on aware datetimes and ``timedelta`` (exact to the microsecond), never on floats.
-
-Decisions written down here:
-- Adding zero business time gives the start back, wherever it is; adding more ends inside a working period
-  or exactly at its end (a target that ends at 18:00 is due at 18:00, not the next morning at 08:00).
-- Overlapping periods of one day count once.
-- A calendar without any working period cannot be used for a due time: ``NoBusinessTime`` is raised.
-"""
+"""Business time: pure arithmetic over a calendar (no database, no clock: ``now`` is passed in), the due times
+of a service level and the clock's ledger; only ``calendar_spec`` reads the database (decision record 0006)."""
 
 from __future__ import annotations
 

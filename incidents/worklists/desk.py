@@ -1,17 +1,5 @@
-"""The service desk's own work list: the incidents it owns that wait on the desk, not on a group.
-
-The desk owns every incident from the call to its closure; most of the time a support group has the
-work, but some moments are the desk's:
-
-- **recorded**, not classified yet;
-- **reopened by the caller** after a first-line fix (no group has it);
-- **re-evaluation** asked by a group, waiting for the desk's answer;
-- **serious** incidents whose management notice or user information is still to go out;
-- **confirmed** by the caller: resolved, the fix confirmed, ready to close;
-- **resolved**, the caller not answered yet (the desk may chase or close).
-
-Each tab is a filter over open-or-resolved incidents; the counts of all tabs come from one query.
-"""
+"""The service desk's own work list: the incidents it owns that wait on the desk, not on a group, in tabs whose
+counts come from one query (decision record 0013)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,8 @@ import pytest
 
 from cmdb.choices import LocationKind
 from cmdb.exports import export_csv, export_filename, import_template
-from cmdb.imports import IMPORTERS, import_rows
+from cmdb.importers import IMPORTERS
+from cmdb.imports import import_rows
 from cmdb.models import Change, ConfigurationItem, Contact, Location, Relationship, Service, SupportGroup
 from tests.cmdb.factories import (
     ChangeFactory,

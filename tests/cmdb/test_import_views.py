@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cmdb.imports import IMPORTERS
+from cmdb.importers import IMPORTERS
 from cmdb.models import ConfigurationItem
 
 pytestmark = pytest.mark.django_db

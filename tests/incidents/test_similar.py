@@ -9,7 +9,9 @@ from django.db import connection
 from django.utils import timezone
 
 from incidents.choices import State
-from incidents.recording.similar import SimilarityKind, _candidate_query, _Word, similar_incidents
+from incidents.recording.similar import SimilarityKind, similar_incidents
+from incidents.recording.similar_words import Word as _Word
+from incidents.recording.similar_words import candidates_tsquery as _candidate_query
 from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory
 from tests.incidents.factories import IncidentFactory
 

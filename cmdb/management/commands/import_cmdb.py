@@ -8,7 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext, ngettext
 
-from cmdb.imports import IMPORTERS, ImportRefused, import_rows
+from cmdb.importers import IMPORTERS
+from cmdb.imports import ImportRefused, import_rows
 
 # Exit statuses: 1 when rows were refused (the good rows are imported), 2 when nothing could be imported.
 ROWS_REFUSED = 1
