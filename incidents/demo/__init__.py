@@ -61,7 +61,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cmdb.choices import CIClass, CIStatus, RelationshipKind
-from cmdb.demo.data import DOMAIN
+from cmdb.demo import DOMAIN
 from cmdb.models import ConfigurationItem, Contact, Location, Relationship, Service, SupportGroup
 from incidents import selectors
 from incidents.choices import OPEN_STATES, ActivityKind, Channel, ResolutionCode, State, Visibility
