@@ -57,6 +57,15 @@ def read_demo_data[T](path: Path, shape: type[T]) -> T:
     return _Reader(path).read(document, shape, "")
 
 
+def show(value: Any) -> str:
+    """A value as the file writes it: ``true``, ``"text"``, ``["a", "b"]``, ``3``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple | list):
+        return f"[{', '.join(show(item) for item in value)}]"
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
 @functools.cache
 def _hints(shape: type) -> dict[str, Any]:
     return get_type_hints(shape)
@@ -78,7 +87,7 @@ class _Reader:
             return self._either(value, [arm for arm in args if arm is not type(None)], where)
         if origin is Literal:
             if value not in args or isinstance(value, bool):
-                raise self._error(where, f"{value!r} is not one of {', '.join(repr(arg) for arg in args)}")
+                raise self._error(where, f"{show(value)} is not one of {', '.join(show(arg) for arg in args)}")
             return value
         if isinstance(hint, type) and issubclass(hint, enum.Enum):
             return self._choice(value, hint, where)
@@ -139,7 +148,7 @@ class _Reader:
                 if value == member.value or (isinstance(value, str) and value.upper() == member.name):
                     return member
         names = ", ".join(str(m.value) if isinstance(m.value, str) else m.name.lower() for m in choices)
-        raise self._error(where, f"{value!r} is not a {choices.__name__} (one of: {names})")
+        raise self._error(where, f"{show(value)} is none of the {choices.__name__} choices: {names}")
 
     def _markdown(self, value: Any, where: str) -> str:
         name = self._expect(value, str, where)
@@ -165,5 +174,6 @@ class _Reader:
     @staticmethod
     def _at(where: str, index: int, item: Any) -> str:
         """``known_error[3] ("VPN disconnects every hour")``: the index and, when the item has one, its name."""
-        label = next((item[key] for key in ("title", "name", "key") if isinstance(item, dict) and key in item), None)
+        keys = ("title", "name", "key", "topic", "summary")
+        label = next((item[key] for key in keys if isinstance(item, dict) and key in item), None)
         return f'{where}[{index}] ("{label}")' if isinstance(label, str) else f"{where}[{index}]"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cmdb.choices import ChangeState, CIClass, CIStatus, Criticality, SupportTier
-from servicedesk.demo_data import DemoDataError, read_demo_data
+from servicedesk.demo_data import DemoDataError, read_demo_data, show
 
 DATA = Path(__file__).parent / "data"
 
@@ -273,7 +273,7 @@ def _check() -> None:
     def expect(file: str, where: str, what: str, names: Iterable[str]) -> None:
         for name in names:
             if name and name not in known[what]:
-                raise DemoDataError(DATA / file, where, f"no {what} named {name!r}")
+                raise DemoDataError(DATA / file, where, f"no {what} named {show(name)}")
 
     for n, ci in enumerate(INFRASTRUCTURE.cis):
         where = f'cis[{n}] ("{ci.name}")'

@@ -15,7 +15,7 @@ from typing import Literal
 from cmdb.demo.records import ORGANISATION, SERVICES
 from incidents.choices import Channel, Impact, ResolutionCode, State, Urgency
 from knowledge.demo.records import CATEGORIES
-from servicedesk.demo_data import DemoDataError, read_demo_data
+from servicedesk.demo_data import DemoDataError, read_demo_data, show
 
 DATA = Path(__file__).parent / "data"
 
@@ -126,7 +126,7 @@ def _check() -> None:
     def expect(file: str, where: str, what: str, names: Iterable) -> None:
         for name in names:
             if name not in known[what]:
-                raise DemoDataError(DATA / file, where, f"no {what} {name!r}")
+                raise DemoDataError(DATA / file, where, f"no {what} {show(name)}")
 
     expect("topics.toml", "always_open", "topic", OPEN_TOPICS)
     for n, topic in enumerate(TOPICS):

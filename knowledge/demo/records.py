@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.choices import ArticleKind, ArticleStatus, FixStatus, ProblemState
-from servicedesk.demo_data import DemoDataError, MarkdownFile, read_demo_data
+from servicedesk.demo_data import DemoDataError, MarkdownFile, read_demo_data, show
 
 DATA = Path(__file__).parent / "data"
 
@@ -117,7 +117,7 @@ def _check() -> None:
     def expect(file: str, where: str, known: set, what: str, names: Iterable) -> None:
         for name in names:
             if name not in known:
-                raise DemoDataError(DATA / file, where, f"no {what} {name!r}")
+                raise DemoDataError(DATA / file, where, f"no {what} {show(name)}")
 
     for n, category in enumerate(CATEGORIES):
         if len(category.path) > 1:

@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.contrib.auth import get_user_model
 
 from servicedesk.demo import DEMO_PASSWORD, demo_loaders, load_demo
@@ -33,6 +34,20 @@ def test_loading_the_demo_twice_creates_nothing_twice():
     load_demo()
 
     assert get_user_model().objects.count() == 4
+
+
+def test_loading_the_whole_demo_twice_adds_no_row_to_any_table():
+    def rows() -> dict[str, int]:
+        demo_apps = ("auth", "cmdb", "knowledge", "incidents")
+        models = [model for model in apps.get_models(include_auto_created=True) if model._meta.app_label in demo_apps]
+        return {model._meta.label: model.objects.count() for model in models}
+
+    load_demo()
+    once = rows()
+    load_demo()
+
+    assert rows() == once
+    assert once["incidents.Incident"] > 250
 
 
 def test_each_app_declares_its_demo_loader_and_they_run_in_installed_apps_order():

@@ -10,6 +10,7 @@ from typing import Literal
 import pytest
 from django.db import models
 
+from cmdb.demo.records import Services
 from servicedesk.demo_data import ROOT, DemoDataError, MarkdownFile, read_demo_data
 
 
@@ -89,21 +90,21 @@ def test_a_file_is_read_into_its_records_with_choices_by_value_or_name_and_markd
         ),
         (
             '[[part]]\nname = "bolt"\ncolour = "blue"',
-            "parts.toml: part[0] (\"bolt\").colour: 'blue' is not a Colour (one of: red, green)",
+            'parts.toml: part[0] ("bolt").colour: "blue" is none of the Colour choices: red, green',
         ),
         (
             '[[part]]\nname = "bolt"\ncolour = "red"\nsize = "huge"',
-            "parts.toml: part[0] (\"bolt\").size: 'huge' is not a Size (one of: small, large)",
+            'parts.toml: part[0] ("bolt").size: "huge" is none of the Size choices: small, large',
         ),
         (
             '[[part]]\nname = "bolt"\ncolour = "red"\nweights = { red = 1, blu = 2 }',
-            "parts.toml: part[0] (\"bolt\").weights.blu: 'blu' is not a Colour (one of: red, green)",
+            'parts.toml: part[0] ("bolt").weights.blu: "blu" is none of the Colour choices: red, green',
         ),
         ('[[part]]\nname = "bolt"', 'parts.toml: part[0] ("bolt").colour: missing'),
         ('[[part]]\nname = "bolt"\ncolour = "red"\ntags = "steel"', "tags: expected an array, found a string"),
         ('[[part]]\nname = 7\ncolour = "red"', "parts.toml: part[0].name: expected a string, found an integer"),
-        ('[[part]]\nname = "bolt"\ncolour = "red"\nsize = true', "size: True is not a Size"),
-        ("part = []\nstart = 'soon'", "start: 'soon' is not one of 'now', 'later'; or expected an integer"),
+        ('[[part]]\nname = "bolt"\ncolour = "red"\nsize = true', "size: true is none of the Size choices"),
+        ("part = []\nstart = 'soon'", 'start: "soon" is not one of "now", "later"; or expected an integer'),
         ("part = []\nnotes = 'missing.md'", "parts.toml: notes: no Markdown file 'missing.md' beside the data file"),
         ("part = []\nprices = { one = 1.0 }", "parts.toml: prices.one: expected an integer as the key"),
         ("parts = []", "parts.toml: parts: unknown key (expected one of: part, start, opens, notes, prices)"),
@@ -125,3 +126,16 @@ def test_a_file_of_the_project_is_named_from_the_project_root():
 
     with pytest.raises(DemoDataError, match=r"^cmdb/demo/data/missing\.toml: "):
         read_demo_data(path, Catalogue)
+
+
+def test_a_typo_in_a_real_data_file_names_its_record(tmp_path):
+    text = (ROOT / "cmdb" / "demo" / "data" / "services.toml").read_text(encoding="utf-8")
+    path = write(tmp_path, text.replace('criticality = "high"', 'criticality = "hihg"', 1), "services.toml")
+
+    with pytest.raises(DemoDataError) as error:
+        read_demo_data(path, Services)
+
+    assert str(error.value) == (
+        f'{path}: services[1] ("Payroll").criticality: "hihg" is none of the Criticality choices: '
+        "low, medium, high, critical"
+    )
