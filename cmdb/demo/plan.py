@@ -148,9 +148,9 @@ def _contact_plan(rng: random.Random) -> list[dict[str, Any]]:
             desk_phone = department.desk_phone_share >= 1 or rng.random() < department.desk_phone_share
             room = rng.choice(rooms_of[department.name])
             people.append(person(first, last, department.name, room, vip=vip, desk_phone=desk_phone))
-    service_desk_room = next(room for room in rooms_of["IT"] if room.path[-1] == "IT service desk")
     for staff in ORGANISATION.staff:
-        contact = person(staff.first_name, staff.last_name, "IT", service_desk_room, vip=False, desk_phone=True)
+        room = _room(staff.room)
+        contact = person(staff.first_name, staff.last_name, staff.department, room, vip=False, desk_phone=True)
         people.append({**contact, "username": staff.username})
     return people
 

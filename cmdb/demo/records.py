@@ -57,6 +57,8 @@ class StaffMember:
     first_name: str
     last_name: str
     username: str
+    department: str
+    room: str
 
 
 @dataclass(frozen=True)
@@ -280,6 +282,9 @@ def _check() -> None:
         expect("infrastructure.toml", f"{where}.owner", "support group", [ci.owner])
         expect("infrastructure.toml", f"{where}.room", "room", [ci.room])
         expect("infrastructure.toml", where, "CI", [*ci.connected_to, *ci.depends_on, *ci.runs_on])
+    for n, staff in enumerate(ORGANISATION.staff):
+        expect("organisation.toml", f"staff[{n}].department", "department", [staff.department])
+        expect("organisation.toml", f"staff[{n}].room", "room", [staff.room])
     expect("virtual_machines.toml", "owner", "support group", [VIRTUAL_MACHINES.owner])
     for name, cluster in VIRTUAL_MACHINES.clusters.items():
         expect("virtual_machines.toml", f"clusters.{name}.hosts", "CI", cluster.hosts)

@@ -371,7 +371,7 @@ class _Planner:
         if channel is None:
             channels = LIFECYCLE.channels
             channel = rng.choices(list(channels), list(channels.values()))[0]
-            channel = Channel.PHONE if channel == Channel.WALK_IN and caller.city != "Eindhoven" else channel
+            channel = Channel.PHONE if channel == Channel.WALK_IN and caller.city != LIFECYCLE.desk_city else channel
         quick = channel in (Channel.EMAIL, Channel.CHAT)
         logging_seconds = rng.randint(241, 540) if rng.random() < 0.08 else rng.randint(40, 150 if quick else 240)
         before = 0 if rng.random() < 0.3 else rng.randint(2, 120)

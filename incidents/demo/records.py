@@ -84,11 +84,13 @@ class Lifecycle:
     """How the calls were handled (relative weights), and the words of the story."""
 
     channels: dict[Channel, int]
+    desk_city: str
     first_line_codes: dict[ResolutionCode, int]
     group_codes: dict[ResolutionCode, int]
     resolution_notes: dict[ResolutionCode, tuple[str, ...]]
     satisfaction: dict[int, int]
     satisfaction_comments: tuple[str, ...]
+    confirm_ratings: tuple[int, ...]
     confirm_comments: tuple[str, ...]
     reopen_reason: str
     awaiting_reasons: tuple[str, ...]

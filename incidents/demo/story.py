@@ -70,7 +70,7 @@ def plan_story(plan: list[_Planned], now: datetime.datetime, directory: _Directo
     resolved = sorted((p for p in plan if p.state == State.RESOLVED), key=lambda p: p.resolved_at)
     for planned in resolved[: len(resolved) // 2]:
         planned.confirmed_at = planned.resolved_at + (now - planned.resolved_at) * rng.uniform(0.2, 0.6)
-        planned.satisfaction = rng.choice((5, 5, 4, 4, 3))
+        planned.satisfaction = rng.choice(LIFECYCLE.confirm_ratings)
         planned.satisfaction_comment = rng.choice(LIFECYCLE.confirm_comments)
     reasons, asked = iter(LIFECYCLE.awaiting_reasons), False
     for group in sorted(directory.members):
