@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = _("Incidents")
+    # Called by servicedesk.demo.load_demo after the accounts, in INSTALLED_APPS order.
+    demo_loader = "incidents.demo.load_incidents_demo"
 
     def ready(self) -> None:
         from incidents.reporting.figures import follow_time_zone_after_migrate

@@ -1,15 +1,18 @@
 """The demo data set for ``serve --demo``: believable, small, and safe to load twice.
 
-Each feature adds its loader to ``LOADERS``, in dependency order (directory data before incidents).
+The accounts are loaded here; every other app declares its own loader as ``demo_loader`` on its AppConfig,
+called in INSTALLED_APPS order, so this module imports none of the apps (docs/decisions/0015-demo-data-as-data.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from servicedesk.roles import Role
 
@@ -47,32 +50,19 @@ def load_accounts() -> list[str]:
     return names
 
 
-def _load_cmdb() -> None:
-    from cmdb.demo import load_cmdb_demo
-
-    load_cmdb_demo()
-
-
-def _load_knowledge() -> None:
-    from knowledge.demo import load_knowledge_demo
-
-    load_knowledge_demo()
-
-
-def _load_incidents() -> None:
-    from incidents.demo import load_incidents_demo
-
-    load_incidents_demo()
-
-
-# After the accounts, in dependency order: directory data before knowledge before incidents.
-LOADERS: list[Callable[[], None]] = [_load_cmdb, _load_knowledge, _load_incidents]
+def demo_loaders() -> list[Callable[[], None]]:
+    """The installed apps' demo loaders (``demo_loader``, a dotted path on the AppConfig), in INSTALLED_APPS order."""
+    return [
+        import_string(config.demo_loader)
+        for config in django_apps.get_app_configs()
+        if getattr(config, "demo_loader", None)
+    ]
 
 
 @transaction.atomic
 def load_demo() -> list[str]:
     """Load the demo accounts, then every feature's demo data; returns the demo account names."""
     accounts = load_accounts()
-    for loader in LOADERS:
+    for loader in demo_loaders():
         loader()
     return accounts

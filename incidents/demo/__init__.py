@@ -1,49 +1,8 @@
 """The incidents part of the demo data (``serve --demo``): four months of calls to Kestrel Logistics' desk.
 
-What is loaded
-    About three hundred incidents over the last four months, recorded by the demo user ``operator``: a few
-    calls every working day about what the CMDB demo's callers run into (printers on their floor, the VPN,
-    Outlook, locked accounts, the ERP, the Rotterdam warehouse's Wi-Fi and handheld scanners, pay slips...),
-    in their words and with their service and CIs, a little more often every month. About twenty are open:
-    the newest recorded, the next ones classified, a dozen of the last days (and a few older ones)
-    investigating; the rest are resolved (the last few days) or closed.
-
-Clusters of similar calls (``incidents.demo.data.CLUSTERS``), each within a few hours
-    - this morning: "VPN authentication failed" for home workers, an open serious master incident (investigating,
-      two calls added) with three subordinates, recorded and classified;
-    - this morning: the printer on the 2nd floor in Amsterdam jams (three open calls of the Finance floor);
-    - the last working day of last month: the ERP slow at month end, seven calls, a closed master;
-    - 17 days ago at the start of the shift: Wi-Fi and scanners drop at the Rotterdam dock doors, six calls;
-    - 38 days ago: Outlook "Trying to connect" for everyone, eight calls under a serious, closed master;
-    - payroll day two months ago: the bank rejects the payroll file, three calls under a serious master.
-    So the similar-incident panel has open incidents to show for "vpn keeps saying authentication failed"
-    or "printer on the 2nd floor in Amsterdam jams".
-
-Lifecycle
-    Every incident past "recorded" has the category the desk would classify its topic under
-    (``TOPIC_CATEGORIES``). Investigating ones, and the resolved and closed ones a group fixed, have their
-    topic's support group and are mostly acknowledged, those of a group with a demo member (Workplace
-    Support, Business Applications: ``support``) by that member, who is then assigned. Resolved and closed
-    ones have a resolution code, notes for the caller and ``resolved_at`` (subordinates follow their
-    master); a workaround at first line applies the published known error of the topic's category when
-    there is one. Closed ones have a root-cause category (now and then not the classification's,
-    ``ROOT_CAUSES``) and ``closed_at``, about a quarter closed automatically five days after the
-    resolution, and many of the others rated by the caller, mostly through the "it works" link
-    (``confirmed_at``). Serious incidents (this morning's VPN master among them) have both notices sent
-    before they are classified. Service levels, handoffs, waits on the caller, the rejected fix, the
-    re-evaluation, the bell and saved filters: ``incidents.demo.story``.
-
-Journal
-    Every incident has its "recorded" entry (with ``"demo": true`` in its details), a master one
-    "subordinate recorded" entry per subordinate, and a few open incidents "call added" entries (their
-    affected users grown to match). Each later step has its entry as ``incidents.lifecycle`` (and
-    ``incidents.notices``) writes it (notices, classified, escalated, acknowledged, assigned, waiting on the
-    caller, resolved, reopened by the caller, confirmed, closed), with the incident's version, which counts
-    them.
-
-Loading is deterministic (seeded, no Faker) and relative to now; callers, services, CIs and groups are
-looked up by name and e-mail, and whatever the CMDB does not hold is skipped. It loads nothing when there is
-no ``operator`` account or when the demo's incidents are already there (a "recorded" entry marked demo).
+About three hundred incidents, seeded and relative to now, planned from the topics and clusters in
+``incidents/demo/data/*.toml`` (read by ``records``) and taken through the lifecycle, with their journal;
+``story`` adds service levels, handoffs and the bell (docs/decisions/0015-demo-data-as-data.md).
 """
 
 from __future__ import annotations
@@ -61,27 +20,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cmdb.choices import CIClass, CIStatus, RelationshipKind
-from cmdb.demo.data import DOMAIN
+from cmdb.demo import DOMAIN
 from cmdb.models import ConfigurationItem, Contact, Location, Relationship, Service, SupportGroup
 from incidents import selectors
 from incidents.choices import OPEN_STATES, ActivityKind, Channel, ResolutionCode, State, Visibility
 from incidents.demo import story
-from incidents.demo.data import (
+from incidents.demo.records import (
     CLUSTERS,
-    DAYS,
     DEVICE,
-    FIRST_LINE_CODES,
-    GROUP_CODES,
+    LIFECYCLE,
     OPEN_TOPICS,
     PHONE,
     PRINTER,
-    RESOLUTION_NOTES,
-    ROOT_CAUSES,
-    SATISFACTION,
-    SATISFACTION_COMMENTS,
-    SEED,
     SWITCH,
-    TOPIC_CATEGORIES,
     TOPICS,
     Cluster,
     Topic,
@@ -90,6 +41,8 @@ from incidents.models import Activity, Incident
 from incidents.priority import priority_for
 from knowledge.models import Category, KnownError
 
+SEED = 2311
+DAYS = 120  # how far back the incidents go
 OPERATOR = "operator"
 RECORDED, CLASSIFIED, INVESTIGATING = 2, 3, 4  # open day-to-day incidents: the newest, and of the last days
 RESOLVED = 8  # the newest of the others are resolved, the rest closed
@@ -97,7 +50,6 @@ GROUP_WORK = 2  # open incidents of the last days in each group with a demo memb
 ADDED_CALLS = 4  # open day-to-day incidents that get a second call
 AUTO_CLOSE_DAYS = 5  # closed automatically when the caller did not answer within these days
 MINUTE, HOUR, DAY = datetime.timedelta(minutes=1), datetime.timedelta(hours=1), datetime.timedelta(days=1)
-CHANNELS = {Channel.PHONE: 55, Channel.EMAIL: 20, Channel.CHAT: 17, Channel.WALK_IN: 8}
 OWN_CIS = {PRINTER: "printer", DEVICE: "device", PHONE: "phone", SWITCH: "switch"}
 CUSTOMER_STEPS = {"resolve", "reopen", "confirm", "inform"}
 
@@ -162,7 +114,9 @@ class _Planned:
 
 @transaction.atomic
 def load_incidents_demo() -> None:
-    """Load the incidents demo (see the module docstring); nothing when it is loaded already."""
+    """Load the incidents demo: nothing without an ``operator`` account, or when the demo's incidents are there
+    already (a "recorded" entry marked demo). Callers, services, CIs and groups are looked up by name and
+    e-mail; whatever the CMDB does not hold is skipped."""
     operator = get_user_model().objects.filter(username=OPERATOR).first()
     if operator is None or Activity.objects.filter(kind=ActivityKind.RECORDED, data__demo=True).exists():
         return
@@ -350,7 +304,7 @@ class _Planner:
 
     def _cluster(self, cluster: Cluster) -> list[_Planned]:
         topic = self.topics[cluster.topic]
-        start = self._at(self._start_day(cluster), *cluster.hour)
+        start = self._at(self._start_day(cluster), cluster.time.hour, cluster.time.minute)
         # Each call, and each call added to one, from another caller (one caller twice only in a tiny CMDB).
         pool = self.directory.callers_for(topic, cluster.city, cluster.floor)
         needed = len(cluster.calls) + sum(len(call.added) for call in cluster.calls)
@@ -376,7 +330,7 @@ class _Planner:
             )
             planned.serious, planned.affected_users, planned.master = is_master and cluster.serious, call.users, master
             planned.added = [
-                (start + minutes * MINUTE, text, users, next(callers)) for minutes, text, users in call.added
+                (start + added.minutes * MINUTE, added.text, added.users, next(callers)) for added in call.added
             ]
             master = planned if is_master else master
             plan.append(planned)
@@ -387,7 +341,7 @@ class _Planner:
         if cluster.start == "this morning":
             # The last working morning at least three hours old, so that its calls are all in the past.
             day = self.today
-            while day.weekday() >= 5 or self._at(day, *cluster.hour) > self.now - 3 * HOUR:
+            while day.weekday() >= 5 or self._at(day, cluster.time.hour, cluster.time.minute) > self.now - 3 * HOUR:
                 day -= DAY
             return day
         if cluster.start == "month end":
@@ -415,8 +369,9 @@ class _Planner:
     ) -> _Planned:
         rng = self.rng
         if channel is None:
-            channel = rng.choices(list(CHANNELS), list(CHANNELS.values()))[0]
-            channel = Channel.PHONE if channel == Channel.WALK_IN and caller.city != "Eindhoven" else channel
+            channels = LIFECYCLE.channels
+            channel = rng.choices(list(channels), list(channels.values()))[0]
+            channel = Channel.PHONE if channel == Channel.WALK_IN and caller.city != LIFECYCLE.desk_city else channel
         quick = channel in (Channel.EMAIL, Channel.CHAT)
         logging_seconds = rng.randint(241, 540) if rng.random() < 0.08 else rng.randint(40, 150 if quick else 240)
         before = 0 if rng.random() < 0.3 else rng.randint(2, 120)
@@ -531,26 +486,27 @@ class _Planner:
             planned.resolution_code = planned.master.resolution_code
             planned.resolution_notes = planned.master.resolution_notes
         else:
-            codes = GROUP_CODES if planned.assigned else FIRST_LINE_CODES
+            codes = LIFECYCLE.group_codes if planned.assigned else LIFECYCLE.first_line_codes
             planned.resolution_code = rng.choices(list(codes), list(codes.values()))[0]
-            planned.resolution_notes = rng.choice(RESOLUTION_NOTES[planned.resolution_code])
+            planned.resolution_notes = rng.choice(LIFECYCLE.resolution_notes[planned.resolution_code])
             if planned.reopen:
                 planned.resolution_code = ResolutionCode.WORKAROUND
-                planned.resolution_notes = RESOLUTION_NOTES[ResolutionCode.WORKAROUND][0]
-        category_id = self.directory.category(TOPIC_CATEGORIES.get(planned.topic.key))
+                planned.resolution_notes = LIFECYCLE.resolution_notes[ResolutionCode.WORKAROUND][0]
+        category_id = self.directory.category(planned.topic.category)
         if not planned.assigned and planned.resolution_code == ResolutionCode.WORKAROUND and planned.master is None:
             planned.known_error = self.directory.known_errors.get(category_id) if category_id else None
         if closed_at is None:
             return
         # As incidents.lifecycle does it: automatically only with a classification category.
-        category = self.directory.category(TOPIC_CATEGORIES.get(planned.topic.key))
+        category = self.directory.category(planned.topic.category)
         planned.closed_automatically = waited is not None and waited >= AUTO_CLOSE_DAYS * DAY and category is not None
         if planned.closed_automatically:
             closed_at = planned.resolved_at + AUTO_CLOSE_DAYS * DAY + rng.randint(5, 55) * MINUTE
         elif rng.random() < 0.6:
-            planned.satisfaction = rng.choices(list(SATISFACTION), list(SATISFACTION.values()))[0]
+            ratings = LIFECYCLE.satisfaction
+            planned.satisfaction = rng.choices(list(ratings), list(ratings.values()))[0]
             if rng.random() < 0.3:
-                planned.satisfaction_comment = rng.choice(SATISFACTION_COMMENTS)
+                planned.satisfaction_comment = rng.choice(LIFECYCLE.satisfaction_comments)
         planned.closed_at = min(max(closed_at, planned.resolved_at + HOUR), latest)
         if planned.satisfaction and rng.random() < 0.8:  # rated through the "it works" link, else on the phone
             planned.confirmed_at = planned.resolved_at + (planned.closed_at - planned.resolved_at) * rng.uniform(
@@ -706,7 +662,7 @@ def _category_paths() -> dict[tuple[str, ...], int]:
 
 
 def _lifecycle_fields(planned: _Planned, directory: _Directory) -> dict[str, object]:
-    category = TOPIC_CATEGORIES.get(planned.topic.key)
+    category = planned.topic.category
     member = directory.members.get(planned.topic.group) if planned.acknowledged_at else None
     notified = _notified_at(planned) if planned.serious else None
     known_error = planned.known_error
@@ -790,7 +746,7 @@ def _step_entry(
 ) -> tuple[str, int | None, str, dict[str, object]]:
     """Kind, author, text and details of one step's entry. Groups without a demo member act without one."""
     incident, topic = planned.incident, planned.topic
-    category = _path_label(TOPIC_CATEGORIES.get(topic.key), directory)
+    category = _path_label(topic.category, directory)
     group = topic.group if planned.escalated_at and topic.group in directory.groups else None
     member = directory.members.get(topic.group) if group else None
     worker_id = member[0] if member else None
@@ -847,8 +803,8 @@ def _step_entry(
 
 def _root_cause(planned: _Planned) -> tuple[str, ...] | None:
     """The desk's finding; automatic closure takes the classification category (``incidents.lifecycle``)."""
-    category = TOPIC_CATEGORIES.get(planned.topic.key)
-    return category if planned.closed_automatically else ROOT_CAUSES.get(planned.topic.key, category)
+    category = planned.topic.category
+    return category if planned.closed_automatically else planned.topic.root_cause or category
 
 
 def _path_label(path: tuple[str, ...] | None, directory: _Directory) -> str | None:

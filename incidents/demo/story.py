@@ -1,26 +1,9 @@
 """The rest of the demo's story (``incidents.demo``): what the queues, the desk's work list and the dashboard show.
 
-Planned (``plan_story``, on the plan before anything is written)
-    - the caller rejects the newest first-line fix: it comes back as investigating with no group (the desk's
-      "reopened by the caller" tab);
-    - the older half of the resolved incidents are confirmed by their caller ("it works", with a rating), the
-      others wait for an answer;
-    - in each group with a demo member, the newest open incident was handed over minutes ago and is not
-      acknowledged yet (its handoff waits), the next one waits on its caller (with the reason), and in the
-      first such group another one has a re-evaluation request waiting for the desk; one classified incident
-      the desk holds waits on its caller too.
-
-Loaded (``load_story``, after the incidents and their journal)
-    - the service level of every incident and its clock as ``incidents.sla`` keeps it: due times in business
-      time from ``service_level_for``, ``calendar_spec`` and ``add_business_time``, the response (the first
-      acknowledgement, else the resolution) and the resolution met or missed by the business time used,
-      clock events, and for open incidents the warning stages reached by now (each journaled as the sweep
-      journals it) and the next check;
-    - an operational level agreement for each demo group that has none (60 business minutes to acknowledge,
-      120 for third line) and a handoff per escalation: acknowledged in time or late, waiting, or flagged
-      overdue;
-    - the waiting re-evaluation request, two saved queue filters of ``support`` (one shared with a group), and
-      the bell of the demo users: what the lifecycle and the sweep would have rung, the newest unread.
+``plan_story`` shapes the planned incidents (a rejected fix, confirmations, handoffs waiting, waits on the
+caller, a re-evaluation request); ``load_story`` writes their service-level clocks, handoffs, notifications and
+saved filters as the services would have. The story is told in incidents/demo/data/lifecycle.toml and
+docs/decisions/0015-demo-data-as-data.md.
 """
 
 from __future__ import annotations
@@ -41,6 +24,7 @@ from django.utils.translation import gettext_noop
 from cmdb.choices import SupportTier
 from cmdb.models import SupportGroup
 from incidents.choices import OPEN_STATES, ActivityKind, Priority, State
+from incidents.demo.records import LIFECYCLE
 from incidents.lifecycle import notices
 from incidents.mail import messages, staff
 from incidents.models import (
@@ -75,32 +59,21 @@ STEPS = {"notify", "inform", "reopen", "await_caller", "confirm"}
 ACKNOWLEDGE_MINUTES = {SupportTier.SECOND_LINE: 60, SupportTier.THIRD_LINE: 120}
 UNREAD = 5  # the newest notifications of each demo user are unread
 
-REOPEN_REASON = "It worked for an hour, then the same problem again. Please have a proper look."
-AWAITING_REASONS = (
-    "Asked the caller to try again after the restart tonight and tell us whether it still happens.",
-    "Waiting for the caller to send a screenshot of the error message and the time it happened.",
-    "The caller is out of the office until tomorrow; we need them at their desk to test it.",
-)
-REEVALUATION_REASON = (
-    "It is not only this caller: the whole team on that floor has it since this morning. Wider than it looked."
-)
-CONFIRM_COMMENTS = ("Works again, thanks!", "", "All good now.")
-
 
 # --- the plan -----------------------------------------------------------------------------------------
 
 
 def plan_story(plan: list[_Planned], now: datetime.datetime, directory: _Directory, rng: random.Random) -> None:
-    """Shape the open and resolved incidents of the plan into the story above; every moment in the past."""
+    """Shape the open and resolved incidents of the plan into the story (lifecycle.toml); every moment in the past."""
     for planned in plan:
         if planned.reopen and planned.resolved_at is not None:
             _reopen(planned, now, rng)
     resolved = sorted((p for p in plan if p.state == State.RESOLVED), key=lambda p: p.resolved_at)
     for planned in resolved[: len(resolved) // 2]:
         planned.confirmed_at = planned.resolved_at + (now - planned.resolved_at) * rng.uniform(0.2, 0.6)
-        planned.satisfaction = rng.choice((5, 5, 4, 4, 3))
-        planned.satisfaction_comment = rng.choice(CONFIRM_COMMENTS)
-    reasons, asked = iter(AWAITING_REASONS), False
+        planned.satisfaction = rng.choice(LIFECYCLE.confirm_ratings)
+        planned.satisfaction_comment = rng.choice(LIFECYCLE.confirm_comments)
+    reasons, asked = iter(LIFECYCLE.awaiting_reasons), False
     for group in sorted(directory.members):
         work = sorted(
             (p for p in plan if p.state == State.INVESTIGATING and p.escalated_at and p.topic.group == group),
@@ -122,7 +95,7 @@ def plan_story(plan: list[_Planned], now: datetime.datetime, directory: _Directo
             impact, urgency = work[2].impact, work[2].urgency
             proposed = (impact - 1, urgency) if impact > 1 else (impact, max(urgency - 1, 1))
             requested = _between(acknowledged + 2 * MINUTE, now - MINUTE, rng, 0.3, 0.6)
-            work[2].reevaluation = (requested, REEVALUATION_REASON, *proposed)
+            work[2].reevaluation = (requested, LIFECYCLE.reevaluation_reason, *proposed)
     # A group without a demo member has let one sit unacknowledged: its handoff is flagged overdue.
     held = [p for p in plan if p.state == State.INVESTIGATING and p.escalated_at and not p.serious]
     others = [p for p in held if p.topic.group not in directory.members]
@@ -178,7 +151,7 @@ def step_entry(
             "resolution_code": [planned.resolution_code, ""], "resolution_notes": [planned.resolution_notes, ""],
             "assigned_group": None,
         }  # fmt: skip
-        return ActivityKind.STATE_CHANGED, None, REOPEN_REASON, data
+        return ActivityKind.STATE_CHANGED, None, LIFECYCLE.reopen_reason, data
     if step == "await_caller":
         data = {"step": "await_caller", "awaiting_caller_since": [None, moment.isoformat()]}
         return ActivityKind.FIELD_CHANGED, worker_id or operator_id, planned.awaiting_reason, data
@@ -254,7 +227,7 @@ class ServiceLevels:
             used = business_time_between(spec, reported, planned.first_resolved_at)
             clock.events += [
                 (planned.first_resolved_at, ClockEventKind.STOPPED, "", {"met": used <= resolution}),
-                (planned.reopened_at, ClockEventKind.RESUMED, REOPEN_REASON, {"via": "reopen"}),
+                (planned.reopened_at, ClockEventKind.RESUMED, LIFECYCLE.reopen_reason, {"via": "reopen"}),
             ]
         running = clock_position(spec, _moments(clock.events))
         response_due = add_business_time(spec, reported, response)
@@ -355,7 +328,7 @@ def load_story(
         if planned.reopened_at:
             text = _("%(number)s was reopened by the caller: %(reason)s") % {
                 "number": incident.number,
-                "reason": REOPEN_REASON,
+                "reason": LIFECYCLE.reopen_reason,
             }
             bell.ring([operator], incident, "reopened_by_caller", text, planned.reopened_at)
         if planned.reevaluation:

@@ -1,21 +1,7 @@
 """The knowledge-base part of the demo data (``serve --demo``): what Kestrel Logistics' desk knows.
 
-What is loaded
-    A category tree of nine top-level categories with a third level in places and three retired
-    categories; thirteen problems in every state, owned by the CMDB demo's support groups; about sixty
-    known errors, most of them published and used lately, with symptoms written the way callers phrase
-    them so that matching an incident's description finds them; forty how-to and reference articles.
-
-How it fits the CMDB demo
-    Problems and known errors name the CMDB demo's services, CIs and support groups exactly. Names are
-    looked up when loading and any name the CMDB does not hold is skipped, so the knowledge base loads
-    (without those links) even when the CMDB demo is not loaded. The demo users ``support`` (who
-    publishes) and ``operator`` (who writes most articles) are used when they exist.
-
-Loading is deterministic and idempotent: categories are found by (parent, name), problems, known errors
-and articles by title, and only missing rows and links are created, in bulk. Dates are set relative to
-now on creation; on every load ``last_used_at`` is moved forward to the same distance from now, so that a
-demo restarted weeks later still shows workarounds used in the last days.
+The records are in ``knowledge/demo/data/`` (TOML, articles in Markdown), read by ``records``; this loads them,
+creating only what is missing, dated relative to now (docs/decisions/0015-demo-data-as-data.md).
 """
 
 from __future__ import annotations
@@ -30,15 +16,19 @@ from django.utils import timezone
 
 from cmdb.models import ConfigurationItem, Service, SupportGroup
 from knowledge.choices import ArticleStatus
-from knowledge.demo.data import PROBLEMS, ArticleSpec, CategoryPath, KnownErrorSpec, ProblemSpec, category_rows
-from knowledge.demo.data_articles_how_to import ARTICLES_HOW_TO
-from knowledge.demo.data_articles_reference import ARTICLES_REFERENCE
-from knowledge.demo.data_known_errors_systems import KNOWN_ERRORS_SYSTEMS
-from knowledge.demo.data_known_errors_workplace import KNOWN_ERRORS_WORKPLACE
+from knowledge.demo.records import (
+    ARTICLES,
+    KNOWN_ERRORS,
+    PROBLEMS,
+    CategoryPath,
+    KnownErrorSpec,
+    ProblemSpec,
+    category_rows,
+)
 from knowledge.models import Article, Category, KnownError, Problem
 
-KNOWN_ERRORS: list[KnownErrorSpec] = KNOWN_ERRORS_WORKPLACE + KNOWN_ERRORS_SYSTEMS
-ARTICLES: list[ArticleSpec] = ARTICLES_HOW_TO + ARTICLES_REFERENCE
+__all__ = ["ARTICLES", "KNOWN_ERRORS", "PROBLEMS", "category_rows", "load_knowledge_demo"]
+
 PUBLISHER = "support"
 AUTHORS = ("operator", "support")
 
@@ -47,7 +37,10 @@ DAY, HOUR = datetime.timedelta(days=1), datetime.timedelta(hours=1)
 
 @transaction.atomic
 def load_knowledge_demo() -> None:
-    """Load the knowledge-base demo (see the module docstring); creates only what is missing."""
+    """Load the knowledge-base demo; categories are found by (parent, name), problems, known errors and articles
+    by title, and only missing rows and links are created, in bulk. Dates are set relative to now on creation;
+    on every load ``last_used_at`` moves forward to the same distance from now, so that a demo restarted weeks
+    later still shows workarounds used in the last days."""
     now = timezone.now()
     users = {user.username: user for user in get_user_model().objects.filter(username__in=AUTHORS)}
     categories = _load_categories()
@@ -189,14 +182,14 @@ def _known_error_age(spec: KnownErrorSpec, index: int, problems: dict[str, tuple
     if spec.problem in problems:
         age = min(age, problems[spec.problem][1] - 1 - index % 5)
     if spec.used:
-        age = max(age, spec.used[1] + 2)
+        age = max(age, spec.used.days_ago + 2)
     return max(age, 1)
 
 
 def _last_used(now: datetime.datetime, spec: KnownErrorSpec, index: int) -> datetime.datetime | None:
-    if not spec.used or not spec.used[0]:
+    if not spec.used or not spec.used.times:
         return None
-    return now - spec.used[1] * DAY - (1 + (index * 3) % 9) * HOUR
+    return now - spec.used.days_ago * DAY - (1 + (index * 3) % 9) * HOUR
 
 
 def _load_known_errors(
@@ -230,7 +223,7 @@ def _load_known_errors(
             published=not spec.draft,
             published_at=published_at,
             published_by=None if spec.draft else publisher,
-            times_used=spec.used[0] if spec.used and not spec.draft else 0,
+            times_used=spec.used.times if spec.used and not spec.draft else 0,
             last_used_at=max(last_used, published_at + HOUR) if last_used and published_at else None,
         )
         new.append((known_error, created, published_at or created + HOUR))

@@ -13,8 +13,7 @@ from django.utils import timezone
 from cmdb.demo import load_cmdb_demo
 from cmdb.models import ConfigurationItem, Service, SupportGroup
 from knowledge.choices import ArticleKind, ArticleStatus, FixStatus, ProblemState
-from knowledge.demo import ARTICLES, KNOWN_ERRORS, load_knowledge_demo
-from knowledge.demo.data import PROBLEMS, category_rows
+from knowledge.demo import ARTICLES, KNOWN_ERRORS, PROBLEMS, category_rows, load_knowledge_demo
 from knowledge.models import SEARCH_CONFIG, Article, Category, KnownError, Problem
 from servicedesk.demo import load_accounts
 
