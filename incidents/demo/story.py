@@ -51,7 +51,7 @@ from incidents.servicelevels.clock import STAGE_NAMES, service_level_for, stage_
 from servicedesk.roles import Role
 
 if TYPE_CHECKING:
-    from incidents.demo import _Directory, _Planned
+    from incidents.demo.plan import Directory, Planned
 
 MINUTE, HOUR = datetime.timedelta(minutes=1), datetime.timedelta(hours=1)
 # The steps of the story this module writes the journal entries of (the others are ``incidents.demo``'s).
@@ -63,7 +63,7 @@ UNREAD = 5  # the newest notifications of each demo user are unread
 # --- the plan -----------------------------------------------------------------------------------------
 
 
-def plan_story(plan: list[_Planned], now: datetime.datetime, directory: _Directory, rng: random.Random) -> None:
+def plan_story(plan: list[Planned], now: datetime.datetime, directory: Directory, rng: random.Random) -> None:
     """Shape the open and resolved incidents of the plan into the story (lifecycle.toml); every moment in the past."""
     for planned in plan:
         if planned.reopen and planned.resolved_at is not None:
@@ -108,7 +108,7 @@ def plan_story(plan: list[_Planned], now: datetime.datetime, directory: _Directo
         planned.awaiting_reason = next(reasons)
 
 
-def _reopen(planned: _Planned, now: datetime.datetime, rng: random.Random) -> None:
+def _reopen(planned: Planned, now: datetime.datetime, rng: random.Random) -> None:
     """The first-line fix, then the caller's "it does not work" through the link, hours later."""
     assert planned.classified_at is not None  # noqa: S101 - resolved incidents were classified
     first = max(min(planned.resolved_at, now - 3 * HOUR), planned.classified_at + 10 * MINUTE)
@@ -118,7 +118,7 @@ def _reopen(planned: _Planned, now: datetime.datetime, rng: random.Random) -> No
     planned.state = State.INVESTIGATING
 
 
-def _acknowledge(planned: _Planned, now: datetime.datetime, rng: random.Random) -> datetime.datetime:
+def _acknowledge(planned: Planned, now: datetime.datetime, rng: random.Random) -> datetime.datetime:
     if planned.acknowledged_at is None:
         escalated = planned.escalated_at
         planned.acknowledged_at = min(escalated + rng.randint(5, 40) * MINUTE, escalated + (now - escalated) / 2)
@@ -132,7 +132,7 @@ def _between(
 
 
 def step_entry(
-    planned: _Planned, step: str, moment: datetime.datetime, *, operator_id: int, worker_id: int | None
+    planned: Planned, step: str, moment: datetime.datetime, *, operator_id: int, worker_id: int | None
 ) -> tuple[str, int | None, str, dict[str, object]]:
     """Kind, author, text and details of a story step's journal entry, as the services write it."""
     incident = planned.incident
@@ -204,7 +204,7 @@ class ServiceLevels:
         level = self.level(None)
         return self.spec(level.calendar_id) if level else None
 
-    def clock(self, planned: _Planned, service_id: int | None, priority: int) -> Clock:
+    def clock(self, planned: Planned, service_id: int | None, priority: int) -> Clock:
         """As ``incidents.sla`` would have kept it, step by step, up to now."""
         level = self.level(service_id)
         if level is None:
@@ -250,7 +250,7 @@ class ServiceLevels:
             self._watch(clock, spec, planned, response, resolution, running)
         return clock
 
-    def _watch(self, clock: Clock, spec: CalendarSpec, planned: _Planned, response, resolution, running) -> None:
+    def _watch(self, clock: Clock, spec: CalendarSpec, planned: Planned, response, resolution, running) -> None:
         """The warning stages reached by now (and when), and the sweep's next check (none while paused)."""
         now, reported = self.now, planned.reported_at
         responded = clock.fields["responded_at"]
@@ -287,11 +287,11 @@ def _moments(events: list[tuple[datetime.datetime, str, str, dict[str, Any]]]) -
 
 
 def load_story(
-    plan: list[_Planned],
+    plan: list[Planned],
     clocks: dict[int, Clock],
     levels: ServiceLevels,
     operator: AbstractBaseUser,
-    directory: _Directory,
+    directory: Directory,
     now: datetime.datetime,
 ) -> None:
     """Clock events, handoffs, the re-evaluation, notifications and saved filters of the planned incidents
@@ -354,16 +354,16 @@ def load_story(
     _saved_filters(directory)
 
 
-def _members(directory: _Directory) -> dict[str, list[AbstractBaseUser]]:
+def _members(directory: Directory) -> dict[str, list[AbstractBaseUser]]:
     """The active members of the groups with a demo member, by group name."""
     groups = SupportGroup.objects.filter(name__in=directory.members).order_by("name")
     return {group.name: messages.group_members(group) for group in groups}
 
 
 def _handoffs(
-    plan: list[_Planned],
+    plan: list[Planned],
     levels: ServiceLevels,
-    directory: _Directory,
+    directory: Directory,
     now: datetime.datetime,
     bell: _Bell,
     journal: list[Activity],
@@ -406,7 +406,7 @@ def _handoffs(
     Handoff.objects.bulk_create(handoffs, batch_size=1000)
 
 
-def _flag_overdue(planned: _Planned, group: SupportGroup, due: datetime.datetime, bell: _Bell, journal: list) -> None:
+def _flag_overdue(planned: Planned, group: SupportGroup, due: datetime.datetime, bell: _Bell, journal: list) -> None:
     incident = planned.incident
     users = [user for user in (incident.desk_owner, group.manager) if user is not None]
     text = _("%(number)s: %(group)s has not acknowledged it in time (due %(due)s).") % {
@@ -436,7 +436,7 @@ STAGE_LABELS = {
 }
 
 
-def _service_level_notices(plan: list[_Planned], clocks: dict[int, Clock], bell: _Bell, journal: list) -> None:
+def _service_level_notices(plan: list[Planned], clocks: dict[int, Clock], bell: _Bell, journal: list) -> None:
     """The stages the sweep would have sent for the open incidents: bell and journal, as ``sla_notify``."""
     for planned in plan:
         incident = planned.incident
@@ -497,7 +497,7 @@ def _write_stamped(model: type, rows: list, stamp: str) -> None:
     model.objects.bulk_update(rows, [stamp], batch_size=1000)
 
 
-def _saved_filters(directory: _Directory) -> None:
+def _saved_filters(directory: Directory) -> None:
     """``support``'s own filter of the urgent work, and one shared with its first group."""
     User = get_user_model()
     support = User.objects.filter(support_groups__name__in=directory.members).exclude(groups__name=Role.MANAGERS.value)

@@ -113,7 +113,8 @@ def test_loading_twice_creates_nothing_twice(demo):
 
 
 def test_the_plan_is_the_same_on_every_run_at_the_same_moment(demo):
-    from incidents.demo import _Directory, _Planner
+    from incidents.demo.plan import Directory as _Directory
+    from incidents.demo.plan import Planner as _Planner
 
     now, directory = timezone.now(), _Directory.fetch()
 
