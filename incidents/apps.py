@@ -10,6 +10,7 @@ class IncidentsConfig(AppConfig):
     demo_loader = "incidents.demo.load_incidents_demo"
 
     def ready(self) -> None:
+        # Models and what uses them are importable once the app registry is ready, here and not above.
         from incidents.reporting.figures import follow_time_zone_after_migrate
 
         post_migrate.connect(follow_time_zone_after_migrate, sender=self, dispatch_uid="incidents_figures_zone")

@@ -1,4 +1,4 @@
-"""Settings, read from the environment (the README has the table).
+"""Settings, read from the environment (docs/operations.md has the table).
 
 Safe by default: DEBUG is off unless asked for, cookies are secure unless DEBUG is on, and a checkout
 without a ``SECRET_KEY`` gets a random one of its own in ``var/``. With no ``DATABASE_URL``,

@@ -9,6 +9,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef
+from django.db.models.functions import JSONObject
+
+from incidents.models import BusinessCalendar, Holiday, WorkingPeriod
+
 ZERO = datetime.timedelta(0)
 ONE_DAY = datetime.timedelta(days=1)
 # How far ahead a due time is searched: a calendar whose holidays cover years is a configuration error.
@@ -279,12 +285,6 @@ def ledger_total(stretches: Iterable[Stretch]) -> datetime.timedelta:
 
 def calendar_spec(calendar_id: int) -> CalendarSpec:
     """A business calendar, its working periods and holidays, in one query."""
-    from django.contrib.postgres.expressions import ArraySubquery
-    from django.db.models import OuterRef
-    from django.db.models.functions import JSONObject
-
-    from incidents.models import BusinessCalendar, Holiday, WorkingPeriod
-
     row = (
         BusinessCalendar.objects.filter(pk=calendar_id)
         .annotate(

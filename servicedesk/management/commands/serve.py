@@ -29,6 +29,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from servicedesk.demo import DEMO_PASSWORD, load_demo
+
 STOP_TIMEOUT = 15
 READY_TIMEOUT = 60
 
@@ -69,8 +71,6 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         if options["demo"]:
-            from servicedesk.demo import DEMO_PASSWORD, load_demo
-
             accounts = load_demo()
             self.stdout.write(f"Demo data loaded. Accounts (password {DEMO_PASSWORD!r}): {', '.join(accounts)}")
 
