@@ -1,4 +1,4 @@
-"""Benchmark of the managers' dashboard (``incidents.dashboard``) at 1,000,000 incidents.
+"""Benchmark of the managers' dashboard (``incidents.reporting.dashboard``) at 1,000,000 incidents.
 
 Run it with ``uv run python bench/dashboard.py`` (``--help`` lists the options). It works in the benchmarks'
 own database, ``servicedesk_bench`` (see ``bench/README.md``), and reuses the incidents of the similar-incident

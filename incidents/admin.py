@@ -1,6 +1,6 @@
 """Django admin for incidents: the priority matrix is configured here; incidents are read, never edited
 here (their state and journal change only through the services and the lifecycle). The incident history,
-written by the database's triggers (``incidents.history``), is shown under each incident and as a list."""
+written by the database's triggers (``incidents.journal.history``), is shown under each incident and as a list."""
 
 from __future__ import annotations
 
@@ -143,7 +143,7 @@ class OutboxKindFilter(admin.SimpleListFilter):
 class OutboxMessageAdmin(admin.ModelAdmin):
     """The outbox: every mail the portal wrote, its state, attempts and last error; failed rows are resent.
 
-    Rows are written by the services only (``incidents.outbox``): nothing here is editable, and nothing is
+    Rows are written by the services only (``incidents.mail.outbox``): nothing here is editable, and nothing is
     deleted (the outbox is the record of what was sent).
     """
 
@@ -196,7 +196,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
             )
 
 
-# --- service levels (incidents.sla) -------------------------------------------------------------------
+# --- service levels (incidents.servicelevels) -------------------------------------------------------------------
 
 
 class WorkingPeriodInline(admin.TabularInline):
@@ -219,7 +219,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         if change:
             # Periods and holidays are saved by now: the open incidents under this calendar get their due
-            # times again after commit, in a task, each under its own lock (incidents.sla).
+            # times again after commit, in a task, each under its own lock (incidents.servicelevels).
             calendar_id = form.instance.pk
             transaction.on_commit(lambda: incidents_recompute_for_calendar.delay(calendar_id))
             messages.info(request, _("The due times of the open incidents under this calendar are being recomputed."))

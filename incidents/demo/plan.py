@@ -437,7 +437,7 @@ class Planner:
                 resolved_at = max(master.resolved_at, planned.classified_at + MINUTE)
             planned.resolved_at = min(max(resolved_at, planned.classified_at + 2 * MINUTE), latest)
         end = planned.resolved_at or latest
-        if planned.serious:  # the notices go out first: no step before them (incidents.notices)
+        if planned.serious:  # the notices go out first: no step before them (incidents.lifecycle.notices)
             planned.classified_at = min(planned.recorded_at + rng.randint(7, 12) * MINUTE, latest)
         if planned.assigned:
             planned.escalated_at = min(planned.classified_at + rng.randint(2, 20) * MINUTE, end)

@@ -2,7 +2,7 @@
 
 "Notify management" mails the managers; "inform the affected users" mails a message, prepared and then
 edited by the operator, to the people the incident hurts. Each is journaled with its time and recipients
-in the same transaction and written to the outbox (``incidents.outbox``), one message per recipient so that
+in the same transaction and written to the outbox (``incidents.mail.outbox``), one message per recipient so that
 nobody learns the others' addresses: sent after the commit, retried, and never sent for a rolled-back
 notice. Managers also see the notice in the portal (the bell).
 """

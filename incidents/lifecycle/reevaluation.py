@@ -41,7 +41,7 @@ def reevaluation_request(
     ``ValidationError`` without a reason, with values off the scale or equal to the current ones, or
     while another request waits.
     """
-    incident = _lock(incident_id)
+    incident = incident_lock(incident_id, members=True)
     if not may_request(incident, by):
         raise PermissionDenied(
             _("Only members of the group investigating %(number)s may ask for a re-evaluation.")
@@ -90,7 +90,7 @@ def reevaluation_decide(
     if not may_decide(by):
         raise PermissionDenied(_("Only the service desk decides on a re-evaluation."))
     request = Reevaluation.objects.select_for_update().get(pk=reevaluation_id)
-    incident = _lock(request.incident_id)
+    incident = incident_lock(request.incident_id, members=True)
     if request.outcome != ReevaluationOutcome.PENDING:
         raise ValidationError(
             _("This re-evaluation was already %(outcome)s.") % {"outcome": request.get_outcome_display().lower()}
@@ -127,6 +127,3 @@ def reevaluation_decide(
     )
     return request
 
-
-def _lock(incident_id: int) -> Incident:
-    return incident_lock(incident_id, members=True)

@@ -20,7 +20,7 @@ class IncidentHistory(models.Model):
     ``0008_incident_history``), never from Python: a service, the admin, a Celery task, a
     ``QuerySet.update`` or raw SQL all leave a row, and the table refuses every other insert, update and
     delete. The journal (``Activity``) stays the timeline people read; this is the record that cannot be
-    bypassed. ``incidents.history`` reads it.
+    bypassed. ``incidents.journal.history`` reads it.
     """
 
     class Operation(models.TextChoices):

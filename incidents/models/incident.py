@@ -155,9 +155,9 @@ class Incident(ConcurrentTransitionMixin, models.Model):
     )
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), choices=Satisfaction, null=True, blank=True)
     satisfaction_comment = models.TextField(_("caller's comment"), blank=True, db_default="")
-    # Set when the caller answers "it works" on the signed link sent at resolution (incidents.confirmation).
+    # Set when the caller answers "it works" on the signed link sent at resolution (incidents.callers.links).
     confirmed_at = models.DateTimeField(_("confirmed by the caller"), null=True, blank=True, editable=False)
-    # Service level (incidents.service_levels): the targets that apply, their due times in business time,
+    # Service level (incidents.servicelevels): the targets that apply, their due times in business time,
     # whether they were met (recorded when it happens), the pause while the incident waits on the caller,
     # and when the SLA sweep must next look at the incident (its only index-driven entry point).
     service_level = models.ForeignKey(

@@ -1,6 +1,6 @@
 """Reports: the dashboard's figures per service, support group or category, for any period, as a table or CSV.
 
-Each figure counts what its dashboard figure counts (``incidents.dashboard``): reported in the period,
+Each figure counts what its dashboard figure counts (``incidents.reporting.dashboard``): reported in the period,
 resolved in it (time to resolve, resolution in time, first contact, known error), acknowledged in it, closed
 in it (satisfaction). One query per report: the incidents touched by the period, grouped by the dimension,
 each figure a filtered aggregate.

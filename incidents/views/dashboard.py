@@ -1,4 +1,5 @@
-"""The managers' dashboard (``incidents.dashboard``): the figures of a period, each linked to the list behind it."""
+"""The managers' dashboard (``incidents.reporting.dashboard``): the figures of a period, each linked to the list
+behind it."""
 
 from __future__ import annotations
 

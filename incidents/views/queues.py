@@ -1,4 +1,4 @@
-"""The support groups' queue (``incidents.queues``): tabs with counts, filters, quick and bulk actions.
+"""The support groups' queue (``incidents.worklists.queues``): tabs with counts, filters, quick and bulk actions.
 
 htmx refreshes the results every minute; the page keeps the selection and the scroll position (the
 script in static/js/servicedesk.js puts the ticks back after a swap).

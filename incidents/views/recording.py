@@ -20,8 +20,7 @@ from incidents import selectors
 from incidents.forms.recording import AddCallForm, NewCallerForm, RecordIncidentForm
 from incidents.models import Incident
 from incidents.priority import priority_for
-from incidents.recording import evidence, storms
-from incidents.recording import record as recording_record
+from incidents.recording import calls, evidence, storms
 from incidents.recording.similar import SimilarIncident, similar_incidents
 from knowledge.matching import known_error_matches
 from servicedesk.forms import add_errors
@@ -38,13 +37,13 @@ def _master(request: HttpRequest) -> Incident | None:
 @require_http_methods(["GET", "POST"])
 def record(request: HttpRequest) -> HttpResponse:
     """The call-logging page, for the service desk only (the refusal says why)."""
-    recording_record.ensure_may_record(request.user)
+    calls.ensure_may_record(request.user)
     parent = _master(request)
     form = RecordIncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            incident = recording_record.incident_record(
+            incident = calls.incident_record(
                 by=request.user,
                 caller=data["caller"],
                 short_description=data["short_description"],
@@ -86,14 +85,14 @@ def _record_page(
 @require_POST
 def add_call(request: HttpRequest, number: str) -> HttpResponse:
     """ "Add this call to INC…": the call goes into that incident's journal instead of a duplicate."""
-    recording_record.ensure_may_record(request.user)
+    calls.ensure_may_record(request.user)
     incident = get_object_or_404(Incident.objects.only("pk", "number"), number=number)
     form = AddCallForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         symptoms = "\n\n".join(filter(None, [data["short_description"], data["symptoms"]]))
         try:
-            recording_record.incident_add_call(
+            calls.incident_add_call(
                 by=request.user,
                 incident_id=incident.pk,
                 caller=data["caller"],

@@ -1,4 +1,5 @@
-"""Reports (``incidents.reports``): the dashboard's figures per service, group or category, as a table or CSV."""
+"""Reports (``incidents.reporting.reports``): the dashboard's figures per service, group or category, as a table
+or CSV."""
 
 from __future__ import annotations
 

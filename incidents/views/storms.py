@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from incidents.forms.recording import AcceptImpactForm, AttachForm
 from incidents.models import Incident
-from incidents.recording import record, storms
+from incidents.recording import calls, storms
 from servicedesk.forms import add_errors
 
 
@@ -22,7 +22,7 @@ def storm(request: HttpRequest, scope: str, scope_id: int) -> HttpResponse:
     The choices on the form are all the open top-level incidents of that service or CI, not only the
     storm's, so that a form sent as the window slides on is still understood; the service checks each one.
     """
-    record.ensure_may_record(request.user)
+    calls.ensure_may_record(request.user)
     if scope not in storms.SCOPES:
         raise Http404
     found = storms.storm_on(scope=scope, scope_id=scope_id)
@@ -32,7 +32,7 @@ def storm(request: HttpRequest, scope: str, scope_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            attached = record.incidents_attach(
+            attached = calls.incidents_attach(
                 by=request.user,
                 master_id=data["master"].pk,
                 incident_ids=[incident.pk for incident in data["incidents"]],
@@ -53,13 +53,13 @@ def storm(request: HttpRequest, scope: str, scope_id: int) -> HttpResponse:
 @require_POST
 def accept_impact(request: HttpRequest, number: str) -> HttpResponse:
     """The desk accepts the impact the evidence of an incident's calls proposes."""
-    record.ensure_may_record(request.user)
+    calls.ensure_may_record(request.user)
     incident = get_object_or_404(Incident.objects.only("pk", "number"), number=number)
     form = AcceptImpactForm(request.POST)
     try:
         if not form.is_valid():
             raise ValidationError(_("Choose an impact from high (1) to low (3)."))
-        record.incident_accept_impact(by=request.user, incident_id=incident.pk, impact=form.cleaned_data["impact"])
+        calls.incident_accept_impact(by=request.user, incident_id=incident.pk, impact=form.cleaned_data["impact"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

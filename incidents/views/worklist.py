@@ -1,4 +1,4 @@
-"""The desk's work list: what waits on the service desk, by tab (``incidents.worklist``)."""
+"""The desk's work list: what waits on the service desk, by tab (``incidents.worklists.desk``)."""
 
 from __future__ import annotations
 

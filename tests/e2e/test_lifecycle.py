@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from cmdb.choices import SupportTier
 from incidents.choices import ActivityKind, State
 from incidents.models import Incident
-from incidents.recording import record
+from incidents.recording import calls
 from tests.cmdb.factories import ContactFactory, SupportGroupFactory
 from tests.e2e.test_cmdb import sign_in
 from tests.knowledge.factories import CategoryFactory
@@ -41,7 +41,7 @@ def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser,
     network = SupportGroupFactory(name="Network operations", tier=SupportTier.SECOND_LINE, members=[support_member])
     vpn = CategoryFactory(name="VPN")
     caller = ContactFactory(first_name="Anna", last_name="Janssen", email="anna.janssen@example.org")
-    incident = record.incident_record(
+    incident = calls.incident_record(
         by=operator, caller=caller, short_description="VPN refuses my password",
         symptoms="Authentication failed since this morning.", occurred_at=timezone.now(), impact=3, urgency=2,
     )  # fmt: skip

@@ -53,9 +53,9 @@ def test_an_operator_finds_the_similar_incident_and_records_a_subordinate(
 ):
     from django.utils import timezone
 
-    from incidents.recording import record
+    from incidents.recording import calls
 
-    master = record.incident_record(
+    master = calls.incident_record(
         by=operator, caller=ContactFactory(), short_description="Payroll export to the bank fails",
         symptoms="The export stops with an error about the bank file.", occurred_at=timezone.now(), impact=2, urgency=2,
     )  # fmt: skip

@@ -22,7 +22,7 @@ from incidents.callers import links as callers_links
 from incidents.choices import ActivityKind, Impact, ResolutionCode, State, Urgency, Visibility
 from incidents.lifecycle import classification, closure, escalation, resolution
 from incidents.models import Activity, Incident, StaffNotification
-from incidents.recording import record as recording_record
+from incidents.recording import calls
 from tests.cmdb.factories import ContactFactory, SupportGroupFactory
 from tests.factories import UserFactory
 from tests.knowledge.factories import CategoryFactory
@@ -56,7 +56,7 @@ def record(operator, **overrides) -> Incident:
         "impact": Impact.LOW,
         "urgency": Urgency.MEDIUM,
     }
-    return recording_record.incident_record(**{**values, **overrides})
+    return calls.incident_record(**{**values, **overrides})
 
 
 def investigating(operator, category, group, **overrides) -> Incident:

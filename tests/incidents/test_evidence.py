@@ -11,7 +11,7 @@ from django.utils import timezone
 from cmdb.choices import Criticality
 from incidents.choices import ActivityKind, Impact, Urgency
 from incidents.models import Incident
-from incidents.recording import record as recording_record
+from incidents.recording import calls
 from incidents.recording.evidence import Evidence, incident_evidence, propose_impact
 from tests.cmdb.factories import (
     ChangeFactory,
@@ -59,7 +59,7 @@ def record(operator, **overrides) -> Incident:
         "by": operator, "caller": ContactFactory(), "short_description": "Label printer in Rotterdam is offline",
         "occurred_at": timezone.now(), "impact": Impact.LOW, "urgency": Urgency.MEDIUM,
     }  # fmt: skip
-    return recording_record.incident_record(**{**values, **overrides})
+    return calls.incident_record(**{**values, **overrides})
 
 
 def test_callers_are_counted_once_across_subordinates_and_added_calls(operator):
@@ -67,8 +67,8 @@ def test_callers_are_counted_once_across_subordinates_and_added_calls(operator):
     again = ContactFactory()
     record(operator, parent=master, caller=again, affected_users=4)
     record(operator, parent=master, caller=master.caller)
-    recording_record.incident_add_call(by=operator, incident_id=master.pk, caller=again, symptoms="Still offline")
-    recording_record.incident_add_call(by=operator, incident_id=master.pk, caller=ContactFactory(), symptoms="Me too")
+    calls.incident_add_call(by=operator, incident_id=master.pk, caller=again, symptoms="Still offline")
+    calls.incident_add_call(by=operator, incident_id=master.pk, caller=ContactFactory(), symptoms="Me too")
 
     found = incident_evidence([Incident.objects.select_related("service").get(pk=master.pk)])[master.pk]
 

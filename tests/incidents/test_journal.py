@@ -20,7 +20,7 @@ from incidents.forms.journal import JournalEntryForm
 from incidents.journal import notes
 from incidents.lifecycle import classification, closure, escalation, resolution
 from incidents.models import Activity, Attachment, Incident
-from incidents.recording import record as recording_record
+from incidents.recording import calls
 from incidents.views.journal import timeline
 from tests.cmdb.factories import ContactFactory, SupportGroupFactory
 from tests.factories import UserFactory
@@ -62,7 +62,7 @@ def record(by, **overrides) -> Incident:
     }  # fmt: skip
     values = {**values, **overrides}
     values.setdefault("caller", ContactFactory())
-    return recording_record.incident_record(**values)
+    return calls.incident_record(**values)
 
 
 def investigating(operator, group, **overrides) -> Incident:

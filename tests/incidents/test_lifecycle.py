@@ -18,7 +18,7 @@ from incidents.choices import ActivityKind, Impact, Priority, ResolutionCode, St
 from incidents.core import stale
 from incidents.lifecycle import classification, closure, escalation, notices, resolution, rules
 from incidents.models import Activity, Incident
-from incidents.recording import record as recording_record
+from incidents.recording import calls
 from tests.cmdb.factories import ChangeFactory, ContactFactory, SupportGroupFactory
 from tests.factories import UserFactory
 from tests.incidents.factories import IncidentFactory
@@ -201,7 +201,7 @@ def test_the_desk_is_offered_to_take_back_a_serious_incident_only_once_its_notic
     operator, manager, network, vpn
 ):
     incident = investigating(operator, vpn, network)
-    recording_record.incident_add_call(
+    calls.incident_add_call(
         by=operator, incident_id=incident.pk, caller=ContactFactory(), symptoms="The whole floor is down.",
         affected_users=40, impact=Impact.HIGH, urgency=Urgency.HIGH,
     )  # fmt: skip

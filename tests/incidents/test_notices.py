@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from incidents.choices import ActivityKind, Impact, Urgency
 from incidents.lifecycle import notices
-from incidents.recording import record
+from incidents.recording import calls
 from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, LocationFactory
 from tests.factories import UserFactory
 
@@ -24,14 +24,14 @@ def serious(operator):
     ContactFactory(email="colleague@example.org", workplace=site)
     ContactFactory(email="elsewhere@example.org")
     UserFactory(username="boss", email="boss@example.org", roles=["Managers"])
-    return record.incident_record(
+    return calls.incident_record(
         by=operator, caller=ContactFactory(email="caller@example.org"), short_description="E-mail down everywhere",
         occurred_at=timezone.now(), impact=Impact.HIGH, urgency=Urgency.MEDIUM, serious=True, cis=[ci],
     )  # fmt: skip
 
 
 def test_the_top_priority_is_serious_even_unticked(operator):
-    incident = record.incident_record(
+    incident = calls.incident_record(
         by=operator, caller=ContactFactory(), short_description="All down", occurred_at=timezone.now(),
         impact=Impact.HIGH, urgency=Urgency.HIGH,
     )  # fmt: skip

@@ -13,7 +13,7 @@ from django.utils import timezone
 from incidents.choices import ActivityKind, Impact, Priority, State, Urgency
 from incidents.models import Activity, Incident, PriorityRule
 from incidents.priority import priority_for
-from incidents.recording import record as recording_record
+from incidents.recording import calls
 from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, LocationFactory, ServiceFactory
 from tests.factories import UserFactory
 
@@ -30,7 +30,7 @@ def record(by, **overrides):
         "impact": Impact.LOW,
         "urgency": Urgency.MEDIUM,
     }
-    return recording_record.incident_record(**{**values, **overrides})
+    return calls.incident_record(**{**values, **overrides})
 
 
 @pytest.mark.parametrize(
@@ -105,7 +105,7 @@ def test_adding_a_call_grows_the_count_and_may_only_raise_the_priority(operator)
     incident = record(operator, impact=Impact.LOW, urgency=Urgency.MEDIUM)
     other_caller = ContactFactory(first_name="Piet", last_name="Bakker")
 
-    recording_record.incident_add_call(
+    calls.incident_add_call(
         by=operator, incident_id=incident.pk, caller=other_caller, symptoms="Same here.", affected_users=3,
         impact=Impact.MEDIUM, urgency=Urgency.LOW,
     )  # fmt: skip
@@ -125,7 +125,7 @@ def test_a_call_cannot_be_added_to_a_resolved_incident(operator):
     )  # fmt: skip
 
     with pytest.raises(ValidationError, match="is no longer open"):
-        recording_record.incident_add_call(by=operator, incident_id=resolved.pk, caller=ContactFactory(), symptoms="x")
+        calls.incident_add_call(by=operator, incident_id=resolved.pk, caller=ContactFactory(), symptoms="x")
 
 
 def test_the_journal_cannot_be_rewritten(operator):
@@ -178,7 +178,7 @@ def test_a_call_that_raises_an_incident_to_the_top_priority_makes_it_serious(ope
     incident = record(operator, impact=Impact.MEDIUM, urgency=Urgency.HIGH)
     assert not incident.serious
 
-    recording_record.incident_add_call(
+    calls.incident_add_call(
         by=operator, incident_id=incident.pk, caller=ContactFactory(), symptoms="The whole floor is down.",
         impact=Impact.HIGH, urgency=Urgency.HIGH,
     )  # fmt: skip

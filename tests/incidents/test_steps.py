@@ -8,7 +8,7 @@ from django.urls import reverse
 from incidents.choices import Impact, ResolutionCode, State, Urgency
 from incidents.lifecycle import escalation
 from incidents.models import Incident
-from incidents.recording import record as recording_record
+from incidents.recording import calls
 from tests.cmdb.factories import ConfigurationItemFactory, SupportGroupFactory
 from tests.incidents.workflow import classified, investigating, record, resolved, send_serious_notices
 from tests.knowledge.factories import CategoryFactory, KnownErrorFactory
@@ -232,7 +232,7 @@ def test_the_desk_corrects_details_and_each_change_is_journaled_with_old_and_new
 def test_a_stale_details_form_is_refused_and_names_the_change_in_between(client, operator):
     incident = record(operator)
     opened_at = incident.version
-    recording_record.incident_add_call(by=operator, incident_id=incident.pk, caller=incident.caller, symptoms="Again")
+    calls.incident_add_call(by=operator, incident_id=incident.pk, caller=incident.caller, symptoms="Again")
     client.force_login(operator)
 
     response = client.post(

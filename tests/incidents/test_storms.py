@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from incidents.choices import ActivityKind, Impact, Urgency
 from incidents.models import Activity, Incident
-from incidents.recording import record
+from incidents.recording import calls
 from incidents.recording.storms import CI, SERVICE, incident_storms, storm_on
 from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory
 
@@ -24,7 +24,7 @@ def call(operator, minutes_ago: int = 5, **overrides) -> Incident:
         "by": operator, "caller": ContactFactory(), "short_description": "Cannot reach the warehouse system",
         "occurred_at": reported, "reported_at": reported, "impact": Impact.LOW, "urgency": Urgency.MEDIUM,
     }  # fmt: skip
-    return record.incident_record(**{**values, **overrides})
+    return calls.incident_record(**{**values, **overrides})
 
 
 def test_three_recent_calls_on_one_service_make_a_storm_with_the_most_urgent_as_master(operator):
@@ -96,7 +96,7 @@ def test_attaching_journals_on_every_incident_and_may_raise_the_master(operator)
         call(operator, service=service, impact=Impact.HIGH, urgency=Urgency.LOW),
     ]
 
-    record.incidents_attach(
+    calls.incidents_attach(
         by=operator, master_id=master.pk, incident_ids=[other.pk for other in others], raise_master=True
     )
 
@@ -125,7 +125,7 @@ def test_attaching_refuses_an_incident_that_cannot_become_a_subordinate_and_writ
     journal_before = Activity.objects.count()
 
     with pytest.raises(ValidationError) as error:
-        record.incidents_attach(by=operator, master_id=master.pk, incident_ids=[fine.pk, troubled.pk])
+        calls.incidents_attach(by=operator, master_id=master.pk, incident_ids=[fine.pk, troubled.pk])
 
     assert troubled.number in " ".join(error.value.messages)
     assert not Incident.objects.filter(parent=master).exists()
@@ -136,7 +136,7 @@ def test_only_the_desk_gathers_a_storm(operator, support_member):
     master, other = call(operator), call(operator)
 
     with pytest.raises(PermissionDenied):
-        record.incidents_attach(by=support_member, master_id=master.pk, incident_ids=[other.pk])
+        calls.incidents_attach(by=support_member, master_id=master.pk, incident_ids=[other.pk])
 
 
 def test_the_desk_sees_the_storm_on_its_list_and_gathers_it_in_one_action(client, operator, manager):

@@ -12,7 +12,7 @@ from cmdb.choices import SupportTier
 from incidents.choices import ActivityKind, Impact, ResolutionCode, State, Urgency
 from incidents.lifecycle import classification, closure, escalation, resolution, tasks
 from incidents.models import Incident
-from incidents.recording import record
+from incidents.recording import calls
 from servicedesk.celery import app
 from tests.celery_worker import own_queue_name, real_worker
 from tests.cmdb.factories import ContactFactory, SupportGroupFactory
@@ -21,7 +21,7 @@ from tests.knowledge.factories import CategoryFactory
 
 
 def resolved_incident(operator, member, group, category, *, days_ago: int) -> Incident:
-    incident = record.incident_record(
+    incident = calls.incident_record(
         by=operator, caller=ContactFactory(), short_description="Printer jams",
         occurred_at=timezone.now() - datetime.timedelta(minutes=5), impact=Impact.LOW, urgency=Urgency.LOW,
     )  # fmt: skip

@@ -11,7 +11,7 @@ from django.utils import timezone
 from cmdb.models import Contact
 from incidents.choices import Impact, Urgency
 from incidents.models import Incident
-from incidents.recording import record
+from incidents.recording import calls
 from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,16 +123,16 @@ def test_the_priority_preview_follows_the_matrix(client, operator):
 
 def make_incidents(operator, count: int) -> Incident:
     service = ServiceFactory()
-    master = record.incident_record(
+    master = calls.incident_record(
         by=operator, caller=ContactFactory(), short_description="Master", occurred_at=timezone.now(),
         impact=Impact.HIGH, urgency=Urgency.HIGH, service=service, cis=ConfigurationItemFactory.create_batch(count),
     )  # fmt: skip
     for _ in range(count):
-        record.incident_record(
+        calls.incident_record(
             by=operator, caller=ContactFactory(), short_description="Me too", occurred_at=timezone.now(),
             impact=Impact.LOW, urgency=Urgency.LOW, service=service, parent=master,
         )  # fmt: skip
-        record.incident_add_call(by=operator, incident_id=master.pk, caller=ContactFactory(), symptoms="Again")
+        calls.incident_add_call(by=operator, incident_id=master.pk, caller=ContactFactory(), symptoms="Again")
     return master
 
 
@@ -189,7 +189,7 @@ def open_incident(operator, **overrides) -> Incident:
         "symptoms": "The VPN client says authentication failed.", "occurred_at": timezone.now(),
         "impact": Impact.LOW, "urgency": Urgency.LOW,
     }  # fmt: skip
-    return record.incident_record(**{**values, **overrides})
+    return calls.incident_record(**{**values, **overrides})
 
 
 def test_the_similar_panel_offers_the_open_incident_and_both_actions(client, operator):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from incidents.choices import Impact, ResolutionCode, Urgency
 from incidents.lifecycle import classification, escalation, notices, resolution
 from incidents.models import Incident
-from incidents.recording import record as recording_record
+from incidents.recording import calls
 from tests.cmdb.factories import ContactFactory
 
 
@@ -27,7 +27,7 @@ def record(by, **overrides) -> Incident:
         "impact": Impact.LOW,
         "urgency": Urgency.MEDIUM,
     }
-    return recording_record.incident_record(**{**values, **overrides})
+    return calls.incident_record(**{**values, **overrides})
 
 
 def classified(operator, category, **overrides) -> Incident:

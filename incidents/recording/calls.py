@@ -161,7 +161,7 @@ def incident_record(
 
 @transaction.atomic
 def incident_accept_impact(*, by: AbstractBaseUser, incident_id: int, impact: int) -> Incident:
-    """Raise an incident's impact to what the evidence of its calls proposes (``incidents.evidence``).
+    """Raise an incident's impact to what the evidence of its calls proposes (``incidents.recording.evidence``).
 
     The proposal is worked out again here, under the lock: the operator accepts what the evidence says
     now, never more. Raises ``ValidationError`` when it no longer supports ``impact`` (nothing written).
