@@ -131,7 +131,7 @@ def _answer_page(
         except ValidationError as error:
             add_errors(form, error)
         else:
-            return _page(request, "incidents/confirmation/thanks.html", incident, answer=answer)
+            return _page(request, "incidents/confirmation/thanks.html", incident, it_works=answer is Answer.WORKS)
     return _page(request, template, incident, form=form, status=_status(form))
 
 
@@ -159,6 +159,6 @@ def _page(
     return render(
         request,
         template,
-        {"incident": incident, "desk_email": desk_contact(), "Answer": Answer, **context},
+        {"incident": incident, "desk_email": desk_contact(), **context},
         status=status,
     )

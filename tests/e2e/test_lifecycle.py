@@ -111,6 +111,8 @@ def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser,
     docs_screenshot(caller_page, "caller-it-works")
     caller_page.get_by_role("button", name="Confirm that it works").click()
     expect(caller_page.get_by_role("heading", name="Thank you")).to_be_visible()
+    expect(caller_page.get_by_text(f"We have noted that the fix of {incident.number} works")).to_be_visible()
+    expect(caller_page.get_by_text("reopened")).to_have_count(0)
     shots.take(caller_page, "caller-thanks")
     docs_screenshot(caller_page, "caller-thanks")
 

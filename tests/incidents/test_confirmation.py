@@ -497,3 +497,17 @@ def test_a_link_posted_without_the_csrf_token_is_refused(resolved):
 
     assert response.status_code == 403
     assert Incident.objects.get(pk=resolved.pk).confirmed_at is None
+
+
+def test_the_thanks_page_after_it_works_says_the_fix_was_noted_not_that_it_was_reopened(client, resolved):
+    page = client.post(links(mail.outbox[0])["works"], {"satisfaction": "5"}).content.decode()
+
+    assert f"We have noted that the fix of {resolved.number} works" in page
+    assert "reopened" not in page
+
+
+def test_the_thanks_page_after_still_broken_says_it_was_reopened(client, resolved):
+    page = client.post(links(mail.outbox[0])["broken"], {"reason": "Still cannot print."}).content.decode()
+
+    assert f"We have reopened {resolved.number}" in page
+    assert "noted that the fix" not in page
