@@ -61,7 +61,7 @@ ENTRY_KINDS = [
 
 class JournalEntryForm(forms.Form):
     """A work note or a customer update. ``subordinates``: the incident has open subordinates, so the update
-    may go to their callers too."""
+    may go to their callers too; ``customer=False``: work notes only (the serious-incident gate is closed)."""
 
     kind = forms.ChoiceField(label=_("Kind"), choices=ENTRY_KINDS, initial=ActivityKind.NOTE, widget=forms.RadioSelect)
     text = forms.CharField(label=_("Text"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 4}))
@@ -76,11 +76,13 @@ class JournalEntryForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, subordinates: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, subordinates: bool = False, customer: bool = True, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "journal")
         super().__init__(*args, **kwargs)
         self.fields["files"].widget.attrs["accept"] = ",".join(sorted(accepted_file_types()))
-        if not subordinates:
+        if not customer:
+            self.fields["kind"].choices = ENTRY_KINDS[:1]
+        if not subordinates or not customer:
             del self.fields["to_subordinates"]
 
     def clean(self) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from cmdb.models import Contact
 from incidents.callers.mails import caller_journal_entry
 from incidents.choices import OPEN_STATES, ActivityKind, State, Visibility
 from incidents.core.checks import Errors, check_minutes, raise_if
+from incidents.core.gate import ensure_gate_open
 from incidents.core.writes import incident_lock, incident_lock_with_subordinates, incident_save, journal_write
 from incidents.journal.attachments import CheckedFile, check_files, store_files
 from incidents.models import Activity, Incident, may_handle
@@ -65,6 +66,7 @@ def incident_add_note(
     incident = incident_lock(incident_id)
     ensure_may_write(incident, by)
     _ensure_journal_open(incident)
+    ensure_gate_open(incident, "add_note")
     errors = _entry_errors(text, minutes_spent)
     checked: list[CheckedFile] = []
     try:
@@ -102,6 +104,7 @@ def incident_send_update(
         incident, subordinates = incident_lock(incident_id), []
     ensure_may_write(incident, by)
     _ensure_journal_open(incident)
+    ensure_gate_open(incident, "send_update")
     callers = Contact.objects.in_bulk([incident.caller_id, *(sub.caller_id for sub in subordinates)])
     caller = callers[incident.caller_id]
     errors = _entry_errors(text, minutes_spent)
@@ -150,6 +153,7 @@ def incident_provide_workaround(
     """
     incident = incident_lock(incident_id, expected_version=expected_version)
     ensure_may_write(incident, by)
+    ensure_gate_open(incident, "provide_workaround")
     if incident.state not in OPEN_STATES:
         raise ValidationError(
             _("%(number)s is %(state)s: a workaround is for an open incident.")

@@ -12,13 +12,13 @@ from cmdb.choices import SupportTier
 from cmdb.models import SupportGroup
 from incidents.choices import ActivityKind, State
 from incidents.core.checks import Errors, check_minutes, raise_if
+from incidents.core.gate import ensure_gate_open
 from incidents.core.values import diff, person_name, values_of
 from incidents.core.writes import incident_lock, incident_save, journal_write
 from incidents.lifecycle.rules import (
     already_acknowledged,
     context,
     ensure_group_work,
-    ensure_notices_sent,
     ensure_step,
     transition,
 )
@@ -176,7 +176,7 @@ def incident_take_back(
         raise PermissionDenied(_("Only the service desk may take %(number)s back.") % context(incident))
     if incident.state != State.INVESTIGATING or incident.assigned_group_id is None:
         raise ValidationError(_("%(number)s is not with a support group.") % context(incident), code="state")
-    ensure_notices_sent(incident)
+    ensure_gate_open(incident, "take_back")
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why the desk takes it back.")]})
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from incidents.callers import mails as caller_mails
 from incidents.callers.links import CallerLink, caller_link_check
 from incidents.choices import ActivityKind, Visibility
+from incidents.core.gate import ensure_gate_open
 from incidents.core.values import diff, values_of
 from incidents.core.writes import incident_lock, incident_save, journal_mailed, journal_write
 from incidents.lifecycle.rules import ensure_may_pause
@@ -30,6 +31,7 @@ def incident_await_caller(
     ``ValidationError`` for an incident that is not open or already waiting, or without a reason.
     """
     incident = incident_lock(incident_id, expected_version=expected_version)
+    ensure_gate_open(incident, "await_caller")
     ensure_may_pause(incident, by)
     if incident.awaiting_caller_since is not None:
         raise ValidationError(
@@ -75,6 +77,7 @@ def incident_resume(
     if by is None and not via_caller:
         raise PermissionDenied(_("Only the service desk, the assigned group or the caller may resume %(number)s.")
                                % {"number": incident.number})  # fmt: skip
+    ensure_gate_open(incident, "caller_reply" if via_caller else "resume")
     if by is not None:
         ensure_may_pause(incident, by)
     if incident.awaiting_caller_since is None:
@@ -110,6 +113,7 @@ def incident_caller_reply(*, link: CallerLink, text: str) -> Incident:
     when the wait is over (answered, resumed by the desk, closed)."""
     incident = incident_lock(link.incident_id, related=["caller"])
     caller_link_check(incident, link)
+    ensure_gate_open(incident, "caller_reply")
     if not text.strip():
         raise ValidationError({"answer": [_("Write your answer.")]})
     journal_write(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from cmdb.models import Contact
 from incidents.callers import mails as caller_mails
+from incidents.core.gate import ensure_gate_open
 from incidents.core.writes import incident_lock, incident_save, journal_mailed
 from incidents.mail import staff
 from incidents.models import Incident
@@ -65,6 +66,7 @@ def incident_notify_management(*, by: AbstractBaseUser, incident_id: int) -> Inc
     is nobody to notify (no manager with an e-mail address) or the incident is not serious."""
     _ensure_desk(by)
     incident = incident_lock(incident_id, related=["service", "caller"])
+    ensure_gate_open(incident, "notify_management")
     if not incident.serious:
         raise ValidationError(_("Only serious incidents need a management notice."))
     recipients = staff.management_recipients(incident)
@@ -82,6 +84,7 @@ def incident_inform_users(*, by: AbstractBaseUser, incident_id: int, subject: st
     """Mail the affected users the (edited) message and journal it as a customer-visible update."""
     _ensure_desk(by)
     incident = incident_lock(incident_id, related=["service"])
+    ensure_gate_open(incident, "inform_users")
     if not incident.serious:
         raise ValidationError(_("Only serious incidents need this message."))
     errors = {}

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from incidents import selectors
 from incidents.choices import ActivityKind, ReevaluationOutcome, State
 from incidents.core.checks import check_scales, raise_if
+from incidents.core.gate import ensure_gate_open, gate_open
 from incidents.core.writes import incident_lock, incident_save, journal_write
 from incidents.models import Incident, Reevaluation, may_work
 from incidents.priority import priority_for, serious_at
@@ -24,7 +25,11 @@ from incidents.servicelevels import clock
 
 
 def may_request(incident: Incident, user: AbstractBaseUser) -> bool:
-    return incident.state == State.INVESTIGATING and may_work(incident, user)
+    return (
+        incident.state == State.INVESTIGATING
+        and gate_open(incident, "request_reevaluation")
+        and may_work(incident, user)
+    )
 
 
 def may_decide(user: AbstractBaseUser) -> bool:
@@ -42,6 +47,7 @@ def reevaluation_request(
     while another request waits.
     """
     incident = incident_lock(incident_id, members=True)
+    ensure_gate_open(incident, "request_reevaluation")
     if not may_request(incident, by):
         raise PermissionDenied(
             _("Only members of the group investigating %(number)s may ask for a re-evaluation.")
@@ -91,6 +97,7 @@ def reevaluation_decide(
         raise PermissionDenied(_("Only the service desk decides on a re-evaluation."))
     request = Reevaluation.objects.select_for_update().get(pk=reevaluation_id)
     incident = incident_lock(request.incident_id, members=True)
+    ensure_gate_open(incident, "decide_reevaluation")
     if request.outcome != ReevaluationOutcome.PENDING:
         raise ValidationError(
             _("This re-evaluation was already %(outcome)s.") % {"outcome": request.get_outcome_display().lower()}
@@ -126,4 +133,3 @@ def reevaluation_decide(
         versioned=accept,
     )
     return request
-

@@ -16,6 +16,7 @@ from incidents.callers import mails as caller_mails
 from incidents.callers.links import Answer, CallerLink, caller_link_check
 from incidents.choices import ActivityKind, ResolutionCode, Satisfaction, Visibility
 from incidents.core.checks import Errors, check_minutes, raise_if
+from incidents.core.gate import ensure_gate_open
 from incidents.core.values import diff, values_of
 from incidents.core.writes import (
     incident_lock,
@@ -199,6 +200,7 @@ def incident_confirm(
     """
     incident = incident_lock(incident_id)
     caller_link_check(incident, CallerLink(incident_id, resolved_at, Answer.WORKS))
+    ensure_gate_open(incident, "confirm")
     if satisfaction not in Satisfaction.values:
         raise ValidationError(
             {"satisfaction": [_("Rate how we handled it, from 1 (very dissatisfied) to 5 (very satisfied).")]}

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django_fsm import TransitionNotAllowed, has_transition_perm
 
 from incidents.choices import ActivityKind, State
+from incidents.core.gate import GATE_REFUSAL, ensure_gate_open, gate_open
 from incidents.core.values import person_name, when
 from incidents.models import Incident, may_assign, may_handle, may_work, notices_sent, with_the_desk
 
@@ -26,9 +27,7 @@ STEPS = ("classify", "resolve_at_first_line", "escalate", "acknowledge", "assign
 
 # Why a transition's condition refuses it, by condition (``incidents.models``).
 CONDITION_REFUSALS = {
-    notices_sent: gettext_lazy(
-        "%(number)s is a serious incident: notify management and inform the affected users first."
-    ),
+    notices_sent: GATE_REFUSAL,
     with_the_desk: gettext_lazy("%(number)s is with %(group)s: the group resolves it."),
 }
 
@@ -93,6 +92,7 @@ def ensure_step(incident: Incident, step: str, by: AbstractBaseUser | None) -> N
     meta = method._django_fsm
     if not meta.has_transition(incident.state):
         raise ValidationError(wrong_state(incident, meta), code="state")
+    ensure_gate_open(incident, step)
     for condition in meta.get_transition(incident.state).conditions:
         if not condition(incident):
             raise ValidationError(CONDITION_REFUSALS[condition] % context(incident), code=condition.__name__)
@@ -110,15 +110,9 @@ def ensure_group_work(incident: Incident, step: str, by: AbstractBaseUser) -> No
     if incident.assigned_group_id is None:
         message = _("%(number)s is with the service desk: escalate it to a support group first.")
         raise ValidationError(message % context(incident), code="state")
-    ensure_notices_sent(incident)
+    ensure_gate_open(incident, step)
     if not GROUP_WORK[step](incident, by):
         raise PermissionDenied(refusal(incident, step))
-
-
-def ensure_notices_sent(incident: Incident) -> None:
-    """The serious-incident gate: nothing happens to a serious incident before its two notices."""
-    if not notices_sent(incident):
-        raise ValidationError(CONDITION_REFUSALS[notices_sent] % context(incident), code="notices_sent")
 
 
 def group_work_possible(incident: Incident) -> bool:
@@ -143,7 +137,7 @@ def may_take_back(incident: Incident, user: Any) -> bool:
 
 def may_pause(incident: Incident, user: Any) -> bool:
     """The desk and the members of the assigned group put an open incident on hold for the caller."""
-    return incident.is_open and may_handle(incident, user)
+    return incident.is_open and gate_open(incident, "await_caller") and may_handle(incident, user)
 
 
 def ensure_may_pause(incident: Incident, by: AbstractBaseUser) -> None:
@@ -151,7 +145,7 @@ def ensure_may_pause(incident: Incident, by: AbstractBaseUser) -> None:
         raise ValidationError(
             _("%(number)s is %(state)s: only an open incident waits on the caller.") % context(incident), code="state"
         )
-    if not may_pause(incident, by):
+    if not may_handle(incident, by):
         raise PermissionDenied(
             _("Only the service desk or members of the assigned group may put %(number)s on hold.") % context(incident)
         )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from cmdb.impact import changes_around
 from incidents.choices import OPEN_STATES, State
+from incidents.core.gate import gate_open
 from incidents.forms.journal import JournalEntryForm, WorkaroundForm
 from incidents.forms.recording import AcceptImpactForm, InformUsersForm
 from incidents.forms.steps import ReevaluationDecisionForm
@@ -21,7 +22,7 @@ from incidents.mail.staff import management_recipients
 from incidents.models import Incident, is_group_member, may_handle
 from incidents.pages.steps import PAGES
 from incidents.recording import evidence, review
-from incidents.recording.details import may_edit
+from incidents.recording.details import may_edit, may_link
 
 
 @dataclass
@@ -72,14 +73,15 @@ def incident_page(
             "user_recipients": notices.affected_user_recipients(incident),
             "inform_form": InformUsersForm(initial={"subject": subject, "body": body}),
         }
-    if incident.is_open and may_edit(incident, user):
+    if incident.is_open and may_link(incident, user):
         panels["review"] = review.incident_review(incident)
     if incident.pending_reevaluations:
         waiting = incident.pending_reevaluations[0]
         panels["reevaluation"] = waiting
-        panels["reevaluation_form"] = ReevaluationDecisionForm(
-            initial={"impact": waiting.proposed_impact, "urgency": waiting.proposed_urgency}
-        )
+        if gate_open(incident, "decide_reevaluation"):
+            panels["reevaluation_form"] = ReevaluationDecisionForm(
+                initial={"impact": waiting.proposed_impact, "urgency": waiting.proposed_urgency}
+            )
     if incident.is_open and incident.parent_id is None and user.has_perm("incidents.add_incident"):
         found = evidence.incident_evidence([incident])[incident.pk]
         panels["impact_proposal"] = evidence.propose_impact(found, incident.impact)
@@ -103,8 +105,11 @@ def journal_section(
     an incident that takes them: entries until it is closed, the workaround while it is open."""
     writer = may_handle(incident, user)
     if writer and incident.state != State.CLOSED and entry_form is None:
-        entry_form = JournalEntryForm(subordinates=_has_open_subordinates(incident))
-    if writer and incident.state in OPEN_STATES and workaround_form is None:
+        entry_form = JournalEntryForm(
+            subordinates=_has_open_subordinates(incident), customer=gate_open(incident, "send_update")
+        )
+    workaround_open = incident.state in OPEN_STATES and gate_open(incident, "provide_workaround")
+    if writer and workaround_open and workaround_form is None:
         workaround_form = WorkaroundForm(
             initial={"workaround": incident.workaround, "expected_version": incident.version}
         )

@@ -20,6 +20,7 @@ from incidents import selectors
 from incidents.callers import mails
 from incidents.choices import ActivityKind, Channel, Impact, Urgency
 from incidents.core.checks import check_scales, raise_if
+from incidents.core.gate import ensure_gate_open
 from incidents.core.writes import incident_lock, incident_save, incidents_lock, journal_write
 from incidents.models import Incident
 from incidents.priority import priority_for, raise_to, serious_at
@@ -84,6 +85,8 @@ def incident_record(
     check_scales(errors, impact=impact, urgency=urgency)
     if not caller.active:
         errors.setdefault("caller", []).append(_("This caller is no longer active."))
+    if parent is not None:
+        ensure_gate_open(parent, "record_subordinate")
     if parent is not None and not parent.is_open:
         errors.setdefault("parent", []).append(_("A subordinate can only be recorded under an open incident."))
     raise_if(errors)
@@ -168,6 +171,7 @@ def incident_accept_impact(*, by: AbstractBaseUser, incident_id: int, impact: in
     """
     ensure_may_record(by)
     incident = incident_lock(incident_id, related=["service"])
+    ensure_gate_open(incident, "accept_impact")
     proposal = evidence.propose_impact(evidence.incident_evidence([incident])[incident.pk], incident.impact)
     if proposal is None or impact not in Impact.values or impact < proposal.impact:
         raise ValidationError(
@@ -234,6 +238,7 @@ def incident_add_call(
     """
     ensure_may_record(by)
     incident = incident_lock(incident_id)
+    ensure_gate_open(incident, "add_call")
     if not incident.is_open:
         raise ValidationError(_("%(number)s is no longer open: record a new incident.") % {"number": incident.number})
     for name, value, scale in (("impact", impact, Impact), ("urgency", urgency, Urgency)):
@@ -273,6 +278,8 @@ def incidents_attach(
     if not ids:
         raise ValidationError({"incidents": _("Choose at least one incident to attach to the master.")})
     locked = incidents_lock([master_id, *ids])
+    for incident in locked.values():
+        ensure_gate_open(incident, "attach_to_master")
     master = locked.get(master_id)
     if master is None or not master.is_open or master.parent_id is not None:
         raise ValidationError({"master": _("The master must be an open incident that is not itself a subordinate.")})

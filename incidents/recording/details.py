@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from cmdb.models import Change, ConfigurationItem, Location, Service
 from incidents.choices import ActivityKind, Channel, State
 from incidents.core.checks import Errors, raise_if
+from incidents.core.gate import ensure_gate_open, gate_open
 from incidents.core.stale import ensure_current
 from incidents.core.values import journal_value
 from incidents.core.writes import incident_lock, incident_save, journal_write
@@ -26,7 +27,12 @@ DETAIL_FIELDS = ("short_description", "symptoms", "channel", "service", "locatio
 
 def may_edit(incident: Incident, user: AbstractBaseUser) -> bool:
     """Who may correct an incident's details now: the page's button and form (``incident_update`` decides again)."""
-    return incident.state != State.CLOSED and may_handle(incident, user)
+    return incident.state != State.CLOSED and gate_open(incident, "update_details") and may_handle(incident, user)
+
+
+def may_link(incident: Incident, user: AbstractBaseUser) -> bool:
+    """Who may link a known error, a problem or a change to the incident now: the review panel's buttons."""
+    return incident.state != State.CLOSED and gate_open(incident, "link") and may_handle(incident, user)
 
 
 @transaction.atomic
@@ -52,6 +58,7 @@ def incident_update(
     ``ValidationError`` (by field); nothing is written then.
     """
     incident = incident_lock(incident_id, related=["service", "location"], members=True)
+    ensure_gate_open(incident, "update_details")
     if not may_handle(incident, by):
         raise PermissionDenied(
             _("Only the service desk or the group working on %(number)s may change its details.")
@@ -109,6 +116,7 @@ def incident_link(*, by: AbstractBaseUser, incident_id: int, target: KnownError 
     """
     field = LINK_FIELDS[type(target)]
     incident = incident_lock(incident_id, related=[field], members=True)
+    ensure_gate_open(incident, "link")
     # Problem management (support and managers) links the incidents of a problem it raises.
     manages_problems = isinstance(target, Problem) and by.has_perm("knowledge.change_problem")
     if not (may_handle(incident, by) or manages_problems):

@@ -149,16 +149,21 @@ def test_a_manager_is_refused_with_a_403_that_says_why(client, operator, manager
     assert not incident.journal.filter(kind=ActivityKind.NOTE).exists()
 
 
-def test_the_serious_incident_gate_does_not_hold_notes_or_updates(operator, django_capture_on_commit_callbacks):
+def test_the_serious_incident_gate_lets_work_notes_through_but_holds_customer_updates(
+    operator, django_capture_on_commit_callbacks
+):
     incident = record(operator, impact=Impact.HIGH, urgency=Urgency.HIGH)
     assert incident.serious_notices_pending
 
     with django_capture_on_commit_callbacks(execute=True):
         note(incident, operator, text="Bridge call opened.")
-        notes.incident_send_update(by=operator, incident_id=incident.pk, text="We know and we are on it.")
+        # The users' notice is the first word to the people affected; the caller's own updates follow it.
+        with pytest.raises(ValidationError, match="notify management and inform the affected users first"):
+            notes.incident_send_update(by=operator, incident_id=incident.pk, text="We know and we are on it.")
 
-    assert incident.journal.filter(kind__in=[ActivityKind.NOTE, ActivityKind.CUSTOMER_UPDATE]).count() == 2
-    assert len(mail.outbox) == 1
+    assert incident.journal.filter(kind=ActivityKind.NOTE).count() == 1
+    assert not incident.journal.filter(kind=ActivityKind.CUSTOMER_UPDATE).exists()
+    assert len(mail.outbox) == 0
 
 
 def test_a_closed_incident_takes_no_more_entries(operator, support_member, group):
