@@ -191,6 +191,7 @@ def _lifecycle_fields(planned: Planned, directory: Directory) -> dict[str, objec
         "resolution_code": "" if reopened else planned.resolution_code,
         "resolution_notes": "" if reopened else planned.resolution_notes,
         "resolved_at": planned.resolved_at,
+        "reopened_at": planned.reopened_at,
         "root_cause_category_id": directory.category(_root_cause(planned)) if planned.closed_at else None,
         "closed_at": planned.closed_at,
         "closed_automatically": planned.closed_automatically,

@@ -22,6 +22,7 @@ from incidents.core.gate import ensure_gate_open
 from incidents.core.writes import incident_lock, incident_lock_with_subordinates, incident_save, journal_write
 from incidents.journal.attachments import CheckedFile, check_files, store_files
 from incidents.models import Activity, Incident, may_handle
+from incidents.servicelevels import handoffs
 
 MAX_TEXT = 10_000
 
@@ -74,6 +75,7 @@ def incident_add_note(
     except ValidationError as error:
         errors["files"] = error.messages
     raise_if(errors)
+    handoffs.acknowledge_first(incident, by=by, via="note")
 
     entry = journal_write(incident, by=by, kind=ActivityKind.NOTE, text=text.strip(), minutes_spent=minutes_spent)
     store_files(entry, checked)
@@ -116,6 +118,7 @@ def incident_send_update(
     if to_subordinates and not subordinates:
         errors["to_subordinates"] = [_("%(number)s has no open subordinates.") % {"number": incident.number}]
     raise_if(errors)
+    handoffs.acknowledge_first(incident, by=by, via="update")
 
     text = text.strip()
     update = partial(_write_customer_entry, kind=ActivityKind.CUSTOMER_UPDATE, what=_("Update"), by=by, text=text)
@@ -170,6 +173,7 @@ def incident_provide_workaround(
         errors["workaround"] = [_("This is already the workaround of %(number)s.") % {"number": incident.number}]
     check_minutes(errors, minutes_spent)
     raise_if(errors)
+    handoffs.acknowledge_first(incident, by=by, via="workaround")
 
     before = incident.workaround
     incident.workaround = workaround

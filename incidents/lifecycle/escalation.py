@@ -24,7 +24,7 @@ from incidents.lifecycle.rules import (
 )
 from incidents.mail import staff
 from incidents.models import Incident, is_group_member
-from incidents.servicelevels import clock, handoffs
+from incidents.servicelevels import handoffs
 
 
 @transaction.atomic
@@ -103,18 +103,8 @@ def incident_acknowledge(*, by: AbstractBaseUser, incident_id: int, expected_ver
     if incident.acknowledged_at is not None:
         raise ValidationError(already_acknowledged(incident), code="acknowledged")
 
-    incident.acknowledged_at = timezone.now()
     # The group's receipt is the response of the service level and the acknowledgement of the handoff.
-    clock.clock_respond(incident=incident, at=incident.acknowledged_at)
-    handoffs.handoff_acknowledge(incident=incident, at=incident.acknowledged_at)
-    incident_save(incident, ["acknowledged_at"])
-    journal_write(
-        incident,
-        by=by,
-        kind=ActivityKind.ACKNOWLEDGED,
-        data={"acknowledged_at": [None, incident.acknowledged_at.isoformat()], "group": incident.assigned_group.name},
-        versioned=True,
-    )
+    handoffs.receipt_record(incident, by=by, at=timezone.now())
     return incident
 
 
@@ -147,6 +137,7 @@ def incident_assign(
         ]
     raise_if(errors)
 
+    handoffs.acknowledge_first(incident, by=by, via="assign")
     before = values_of(incident, ["assignee"])
     incident.assignee = assignee
     incident_save(incident, ["assignee"])

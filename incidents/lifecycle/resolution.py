@@ -32,8 +32,8 @@ from incidents.servicelevels import clock, handoffs
 from knowledge.models import KnownError, Problem
 from knowledge.services import known_error_record_use
 
-RESOLUTION_FIELDS = ["resolution_code", "resolution_notes", "resolved_at", "known_error", "workaround", "change",
-                     "problem"]  # fmt: skip
+RESOLUTION_FIELDS = ["resolution_code", "resolution_notes", "resolved_at", "reopened_at", "known_error",
+                     "workaround", "change", "problem"]  # fmt: skip
 
 
 @transaction.atomic
@@ -110,6 +110,7 @@ def incident_resolve(
     ensure_step(incident, "resolve", by)
     raise_if(_resolution_errors(resolution_code, resolution_notes, minutes_spent))
     ensure_subordinates_may_follow(incident, subordinates)
+    handoffs.acknowledge_first(incident, by=by, via="resolve")
 
     now = timezone.now()
     fields = ["state", *RESOLUTION_FIELDS]
@@ -157,10 +158,10 @@ def incident_reopen(
     check_minutes(errors, minutes_spent)
     raise_if(errors)
 
-    fields = ["state", "acknowledged_at", "resolved_at", "resolution_code", "resolution_notes"]
+    fields = ["state", "acknowledged_at", "resolved_at", "resolution_code", "resolution_notes", "reopened_at"]
     before = values_of(incident, fields)
-    transition(incident, "reopen")
     now = timezone.now()
+    transition(incident, "reopen", at=now)
     clock.clock_restart(incident=incident, at=now, reason=reason.strip())
     if incident.assigned_group_id is not None:
         handoffs.handoff_start(incident=incident, at=now)  # the group acknowledges the reopened incident afresh

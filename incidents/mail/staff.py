@@ -88,11 +88,12 @@ def management_serious(incident: Incident, *, recipients: list[str], by: Abstrac
 
 def reopened_by_caller(incident: Incident, *, reason: str) -> Mailed:
     """Tell the group (or, for a first-line fix, the desk owner) that the caller reopened the incident: a mail
-    where there is an address, the bell whether or not (the group learns it from the portal at least)."""
+    where there is an address, the bell whether or not (the group learns it from the portal at least). The
+    desk owner's bell rings too, whoever had resolved it: the desk owns every incident."""
     users, recipients = group_or_owner(incident)
     who = incident.assigned_group.name if incident.assigned_group_id else person_name(incident.desk_owner)
     notify_staff(
-        users=users,
+        users=[*users, incident.desk_owner],
         incident=incident,
         kind="reopened_by_caller",
         text=_("%(number)s was reopened by the caller: %(reason)s") % {"number": incident.number, "reason": reason},

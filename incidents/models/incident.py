@@ -135,6 +135,8 @@ class Incident(ConcurrentTransitionMixin, models.Model):
         _("resolution"), blank=True, db_default="", help_text=_("Written for the caller.")
     )
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True, editable=False)
+    # When the last resolution was rejected (by the caller or the desk); cleared by the next resolution.
+    reopened_at = models.DateTimeField(_("reopened"), null=True, blank=True, editable=False)
     change = models.ForeignKey(
         Change, verbose_name=_("change"), null=True, blank=True, on_delete=models.PROTECT, related_name="incidents"
     )
@@ -419,9 +421,10 @@ class Incident(ConcurrentTransitionMixin, models.Model):
         permission=may_reopen,
         custom={"label": _("Reopen"), "done": _("reopened")},
     )
-    def reopen(self) -> None:
+    def reopen(self, *, at: datetime.datetime) -> None:
         # The fix did not hold: the same group works on, and acknowledges the incident again. The
         # resolution that failed stays in the journal.
+        self.reopened_at = at
         self.acknowledged_at = None
         self.resolved_at = None
         self.resolution_code = ""
@@ -456,3 +459,4 @@ class Incident(ConcurrentTransitionMixin, models.Model):
 
     def _set_resolution(self, *, code: str, notes: str, at: datetime.datetime) -> None:
         self.resolution_code, self.resolution_notes, self.resolved_at = code, notes, at
+        self.reopened_at = None

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import datetime
 
-from incidents.models import GroupAgreement, Handoff, Incident, ServiceLevel
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from incidents.choices import ActivityKind, State
+from incidents.core.writes import incident_save, journal_write
+from incidents.models import Activity, GroupAgreement, Handoff, Incident, ServiceLevel, may_work
 from incidents.servicelevels.calendar import NoBusinessTime, add_business_time, calendar_spec
-from incidents.servicelevels.clock import in_minutes
+from incidents.servicelevels.clock import clock_respond, in_minutes
 
 
 def handoff_start(*, incident: Incident, at: datetime.datetime) -> Handoff:
@@ -59,3 +64,35 @@ def _current_handoff(incident: Incident) -> Handoff | None:
         .order_by("-handed_at", "-id")
         .first()
     )
+
+
+def receipt_record(
+    incident: Incident, *, by: AbstractBaseUser, at: datetime.datetime, via: str | None = None
+) -> Activity:
+    """The assigned group's receipt of a locked incident, saved and journaled: ``acknowledged_at``, the response
+    of the service level, and the acknowledgement of the handoff. ``via`` names the first action that
+    acknowledged it on the way (``"assign"``, ``"note"``…); ``None`` for the acknowledge step itself."""
+    incident.acknowledged_at = at
+    clock_respond(incident=incident, at=at)
+    handoff_acknowledge(incident=incident, at=at)
+    incident_save(incident, ["acknowledged_at"])
+    return journal_write(
+        incident,
+        by=by,
+        kind=ActivityKind.ACKNOWLEDGED,
+        data={
+            "acknowledged_at": [None, at.isoformat()],
+            "group": incident.assigned_group.name,
+            **({"via": via} if via else {}),
+        },
+        versioned=True,
+    )
+
+
+def acknowledge_first(incident: Incident, *, by: AbstractBaseUser, via: str) -> Activity | None:
+    """A group member's first action on a handoff nobody acknowledged (taking it, assigning, a note, an update,
+    resolving) acknowledges it first: the response is the group's first action, whatever it was."""
+    waiting = incident.state == State.INVESTIGATING and incident.assigned_group_id and incident.acknowledged_at is None
+    if not waiting or not may_work(incident, by):
+        return None
+    return receipt_record(incident, by=by, at=timezone.now(), via=via)

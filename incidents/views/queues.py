@@ -37,6 +37,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     context = {
         "current": tab,
+        "order": queues.QUEUE_ORDER,
         "page_obj": page,
         "query_string": query.urlencode(),
         "sla_now": timezone.now(),  # the service-level column: time left or overdue

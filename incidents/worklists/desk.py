@@ -13,10 +13,15 @@ from incidents.worklists.queues import Tab
 
 
 def _reopened_by_caller(user: object, now: object) -> Q:
+    """Reopened by the caller since its last resolution, whoever had resolved it and whoever holds it now."""
     caller_reopened = Activity.objects.filter(
-        incident=OuterRef("pk"), kind=ActivityKind.STATE_CHANGED, data__step="reopen", data__via="caller_link"
+        incident=OuterRef("pk"),
+        kind=ActivityKind.STATE_CHANGED,
+        data__step="reopen",
+        data__via="caller_link",
+        created_at__gte=OuterRef("reopened_at"),
     )
-    return Q(state=State.INVESTIGATING, assigned_group__isnull=True) & Q(Exists(caller_reopened))
+    return Q(state=State.INVESTIGATING, reopened_at__isnull=False) & Q(Exists(caller_reopened))
 
 
 def _waiting_reevaluation(user: object, now: object) -> Q:
@@ -27,7 +32,7 @@ def _waiting_reevaluation(user: object, now: object) -> Q:
 TABS = (
     Tab("recorded", _("To classify"), _("Every recorded incident is classified."),
         lambda user, now: Q(state=State.RECORDED)),
-    Tab("reopened", _("Reopened by the caller"), _("No caller has rejected a first-line fix."), _reopened_by_caller),
+    Tab("reopened", _("Reopened by the caller"), _("No caller has rejected a fix."), _reopened_by_caller),
     Tab("reevaluation", _("Re-evaluation asked"), _("No group waits for a re-evaluation."), _waiting_reevaluation),
     Tab("notices", _("Serious: notices due"), _("Every serious incident has its notices out."),
         lambda user, now: Q(serious=True)

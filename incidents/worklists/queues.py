@@ -1,10 +1,10 @@
 """A support group's queue: the open incidents assigned to the groups a user belongs to.
 
-Unacknowledged first (a handoff no one has taken yet), then by the resolution due time (the service
-level; incidents without one last), then by priority. Tabs narrow it: not acknowledged yet, mine, the
-whole group's, waiting on the caller, breached. Bulk actions take the same lifecycle steps as the
-incident page, one incident at a time, each in its own transaction and journaled; what one refuses
-does not stop the others.
+In the order of what needs doing first (``QUEUE_ORDER``): unacknowledged first (a handoff no one has taken
+yet), then by priority, then by the due time of the next target (the response until it is given, then the
+resolution; incidents without one last). Tabs narrow it: not acknowledged yet, mine, the whole group's,
+waiting on the caller, breached. Bulk actions take the same lifecycle steps as the incident page, one
+incident at a time, each in its own transaction and journaled; what one refuses does not stop the others.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -83,18 +83,33 @@ def queue_counts(user: AbstractBaseUser, *, now: datetime.datetime | None = None
     return Incident.objects.filter(queue_scope(user)).aggregate(**counts)
 
 
+# What the queue page says of its order (the rule is ``queue``'s).
+QUEUE_ORDER = _(
+    "Not acknowledged first, then by priority, then by the next due time: the response until a member acknowledges "
+    "it, then the resolution."
+)
+
+
+def next_due_at() -> Case:
+    """The due time of the target the incident works towards now: the response until it is given, then the
+    resolution (the time the queue's service-level column shows)."""
+    return Case(
+        When(responded_at__isnull=True, response_due_at__isnull=False, then=F("response_due_at")),
+        default=F("resolution_due_at"),
+    )
+
+
 def queue(user: AbstractBaseUser, tab: Tab, *, now: datetime.datetime | None = None) -> QuerySet[Incident]:
+    """The incidents of one tab, in the order of what needs doing first (``QUEUE_ORDER``)."""
     now = now or timezone.now()
     return (
         selectors.incident_list()
         .filter(queue_scope(user), tab.condition(user, now))
-        .order_by(
-            F("acknowledged_at").asc(nulls_first=True),
-            F("resolution_due_at").asc(nulls_last=True),
-            "priority",
-            "reported_at",
-            "id",
+        .annotate(
+            acknowledged=ExpressionWrapper(Q(acknowledged_at__isnull=False), output_field=BooleanField()),
+            next_due_at=next_due_at(),
         )
+        .order_by("acknowledged", "priority", F("next_due_at").asc(nulls_last=True), "reported_at", "id")
     )
 
 

@@ -337,7 +337,7 @@ def test_a_group_without_addresses_still_hears_of_the_reopening_from_the_bell(cl
 
     incident = Incident.objects.get(pk=resolved.pk)
     bells = StaffNotification.objects.filter(incident=incident, kind="reopened_by_caller")
-    assert {bell.user for bell in bells} == set(network.members.all())
+    assert {bell.user for bell in bells} == {*network.members.all(), incident.desk_owner}
     notice = incident.journal.filter(kind=ActivityKind.NOTIFICATION).order_by("id").last()
     assert notice.text.startswith("Nobody could be told that the caller reopened it")
     assert mail.outbox == []

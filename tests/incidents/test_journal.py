@@ -18,10 +18,10 @@ from incidents.choices import ActivityKind, Impact, ResolutionCode, State, Urgen
 from incidents.core.stale import StaleIncident
 from incidents.forms.journal import JournalEntryForm
 from incidents.journal import notes
+from incidents.journal.timeline import timeline
 from incidents.lifecycle import classification, closure, escalation, resolution
 from incidents.models import Activity, Attachment, Incident
 from incidents.recording import calls
-from incidents.views.journal import timeline
 from tests.cmdb.factories import ContactFactory, SupportGroupFactory
 from tests.factories import UserFactory
 from tests.knowledge.factories import CategoryFactory
@@ -112,7 +112,8 @@ def test_a_member_of_the_assigned_group_writes_notes_and_customer_updates(operat
     notes.incident_send_update(by=support_member, incident_id=incident.pk, text="We are on it.")
 
     kinds = list(incident.journal.filter(author=support_member).values_list("kind", flat=True))
-    assert kinds == [ActivityKind.NOTE, ActivityKind.CUSTOMER_UPDATE]
+    # The member's first note on the handoff acknowledges it first.
+    assert kinds == [ActivityKind.ACKNOWLEDGED, ActivityKind.NOTE, ActivityKind.CUSTOMER_UPDATE]
 
 
 def test_a_member_of_another_group_is_refused_with_the_reason(operator, group, other_member):
@@ -447,7 +448,7 @@ def test_a_group_member_provides_a_workaround_recorded_journaled_and_mailed(
     before = incident.version
     incident.refresh_from_db()
     assert incident.workaround == "Use the web VPN portal meanwhile."
-    assert incident.version == before + 1
+    assert incident.version == before + 2  # acknowledged first (the member's first action), then the workaround
     assert (entry.kind, entry.visibility, entry.incident_version) == ("workaround", "customer", incident.version)
     assert entry.data["workaround"] == ["", "Use the web VPN portal meanwhile."]
     assert len(callbacks) == 1
@@ -697,3 +698,15 @@ def test_the_timeline_fragment_loads_the_journal_alone_at_a_fixed_cost(
         counts.append(len(queries.captured_queries))
 
     assert counts[0] == counts[1]
+
+
+def test_a_members_first_note_on_a_handoff_acknowledges_it_but_the_desks_note_does_not(operator, support_member, group):
+    incident = investigating(operator, group)
+    note(incident, operator, text="Caller called again.")
+    assert Incident.objects.get(pk=incident.pk).acknowledged_at is None
+
+    note(incident, support_member, text="Looking at the gateway logs.")
+
+    incident.refresh_from_db()
+    assert incident.acknowledged_at is not None
+    assert incident.journal.get(kind=ActivityKind.ACKNOWLEDGED).data["via"] == "note"

@@ -786,6 +786,7 @@ def test_every_lifecycle_entry_carries_the_version_it_made(operator, support_mem
     assert kinds == [
         (ActivityKind.STATE_CHANGED, "classify"),
         (ActivityKind.ESCALATED, "escalate"),
+        (ActivityKind.ACKNOWLEDGED, None),  # resolving a handoff nobody acknowledged acknowledges it first
         (ActivityKind.STATE_CHANGED, "resolve"),
         (ActivityKind.STATE_CHANGED, "close"),
     ]
@@ -802,3 +803,43 @@ def test_a_step_refuses_more_than_a_day_of_time_spent_like_a_journal_entry(opera
 
     assert "from 0 to 1440" in error.value.message_dict["minutes_spent"][0]
     assert Incident.objects.get(pk=incident.pk).state == State.RECORDED
+
+
+# --- a group's first action acknowledges ---------------------------------------------------------------
+
+
+def test_taking_a_handoff_nobody_acknowledged_acknowledges_it_first(operator, support_member, network, vpn):
+    incident = investigating(operator, vpn, network)
+
+    escalation.incident_assign(by=support_member, incident_id=incident.pk, assignee=support_member)
+
+    incident.refresh_from_db()
+    assert incident.acknowledged_at is not None and incident.responded_at == incident.acknowledged_at
+    ack, assigned = incident.journal.filter(kind__in=[ActivityKind.ACKNOWLEDGED, ActivityKind.ASSIGNED]).order_by("id")
+    assert (ack.kind, ack.author, ack.data["via"]) == (ActivityKind.ACKNOWLEDGED, support_member, "assign")
+    assert assigned.kind == ActivityKind.ASSIGNED
+    handoff = incident.handoffs.get()
+    assert handoff.acknowledged_at == incident.acknowledged_at
+
+
+def test_resolving_a_handoff_nobody_acknowledged_acknowledges_it_first(operator, support_member, network, vpn):
+    incident = investigating(operator, vpn, network)
+
+    resolution.incident_resolve(by=support_member, incident_id=incident.pk, resolution_code=ResolutionCode.WORKAROUND,
+                                resolution_notes="Restarted the gateway.")  # fmt: skip
+
+    incident.refresh_from_db()
+    ack = incident.journal.get(kind=ActivityKind.ACKNOWLEDGED)
+    resolved_entry = incident.journal.get(kind=ActivityKind.STATE_CHANGED, data__step="resolve")
+    assert ack.id < resolved_entry.id and ack.data["via"] == "resolve"
+    assert incident.acknowledged_at is not None
+
+
+def test_the_desk_assigning_for_the_group_does_not_acknowledge_for_it(operator, support_member, network, vpn):
+    incident = investigating(operator, vpn, network)
+
+    escalation.incident_assign(by=operator, incident_id=incident.pk, assignee=support_member)
+
+    incident.refresh_from_db()
+    assert incident.acknowledged_at is None
+    assert not incident.journal.filter(kind=ActivityKind.ACKNOWLEDGED).exists()

@@ -110,14 +110,14 @@ def test_escalating_mails_the_group_and_rings_its_members_bell(
     assert sorted(escalation.data["recipients"]) == ["network@example.org", support_member.email]
 
 
-def test_a_caller_reopening_rings_the_groups_members(operator, support_member, group, vpn):
+def test_a_caller_reopening_rings_the_groups_members_and_the_desk_owner(operator, support_member, group, vpn):
     incident = resolved(operator, vpn, group, support_member)
 
     resolution.incident_reopen(by=None, incident_id=incident.pk, reason="Still fails from home.", via_caller=True)
 
-    [bell] = StaffNotification.objects.filter(incident=incident, kind="reopened_by_caller")
-    assert bell.user == support_member
-    assert bell.text == f"{incident.number} was reopened by the caller: Still fails from home."
+    bells = StaffNotification.objects.filter(incident=incident, kind="reopened_by_caller").order_by("user_id")
+    assert {bell.user for bell in bells} == {support_member, operator}  # the desk owns it, whoever resolved it
+    assert {bell.text for bell in bells} == {f"{incident.number} was reopened by the caller: Still fails from home."}
 
 
 def test_the_serious_notice_goes_through_the_outbox_and_rings_the_managers(

@@ -8,12 +8,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.lifecycle import escalation
+from incidents.choices import Impact, Urgency
+from incidents.lifecycle import classification, escalation, resolution
 from incidents.models import Incident
 from incidents.worklists.queues import TABS, queue, queue_bulk, queue_counts, tab_named
 from tests.cmdb.factories import SupportGroupFactory
 from tests.factories import UserFactory
-from tests.incidents.workflow import investigating
+from tests.incidents.workflow import investigating, record, resolved, send_serious_notices
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +148,49 @@ def test_the_refresh_returns_only_the_results(client, support_member, work):
     fragment = client.get(reverse("queues:queue"), {"tab": "group"}, headers={"HX-Request": "true"}).text
 
     assert work["mine"].number in fragment and "<nav" not in fragment
+
+
+def test_a_p1_comes_before_overdue_p4s_once_acknowledged_and_the_column_shows_the_time_it_sorts_by(
+    client, operator, support_member, manager, network, vpn
+):
+    now = timezone.now()
+    late = []
+    for summary in ("Printer offline", "Mouse broken"):
+        incident = investigating(operator, vpn, network, short_description=summary, impact=Impact.LOW,
+                                 urgency=Urgency.LOW)  # fmt: skip
+        escalation.incident_acknowledge(by=support_member, incident_id=incident.pk)
+        # The service-level clock is its own module; only its due time matters here: long overdue.
+        Incident.objects.filter(pk=incident.pk).update(resolution_due_at=now - datetime.timedelta(days=2))
+        late.append(incident)
+    urgent = record(operator, short_description="Payroll down", impact=Impact.HIGH, urgency=Urgency.HIGH)
+    send_serious_notices(operator, urgent)  # a P1 is serious: its notices go out first
+    classification.incident_classify(by=operator, incident_id=urgent.pk, category=vpn, impact=Impact.HIGH,
+                                     urgency=Urgency.HIGH)  # fmt: skip
+    escalation.incident_escalate(by=operator, incident_id=urgent.pk, group=network, reason="Payroll")
+    escalation.incident_acknowledge(by=support_member, incident_id=urgent.pk)
+    fresh = investigating(operator, vpn, network, short_description="Just handed over", impact=Impact.LOW,
+                          urgency=Urgency.LOW)  # fmt: skip
+
+    assert numbers(support_member, "group") == [fresh.number, urgent.number, late[0].number, late[1].number]
+    client.force_login(support_member)
+    page = client.get(reverse("queues:queue") + "?tab=group").content.decode()
+    assert "Not acknowledged first, then by priority, then by the next due time" in page
+
+
+def test_the_next_due_time_is_the_response_until_it_is_given_then_the_resolution(support_member, work):
+    fresh = queue(support_member, tab_named("unacknowledged")).get()
+    assert fresh.next_due_at == fresh.response_due_at
+    mine = queue(support_member, tab_named("mine")).get()
+    assert mine.next_due_at == mine.resolution_due_at
+
+
+def test_a_reopened_incident_is_marked_in_the_queue_and_waits_to_be_acknowledged_again(
+    client, operator, support_member, network, vpn
+):
+    incident = resolved(operator, vpn, network, support_member)
+    resolution.incident_reopen(by=None, incident_id=incident.pk, reason="Still fails from home.", via_caller=True)
+
+    assert numbers(support_member, "unacknowledged") == [incident.number]
+    client.force_login(support_member)
+    page = client.get(reverse("queues:queue")).content.decode()
+    assert '<span class="badge badge-warn">reopened</span>' in page

@@ -9,6 +9,7 @@ from incidents.choices import Impact, ResolutionCode, Urgency
 from incidents.lifecycle import resolution
 from incidents.lifecycle.reevaluation import reevaluation_request
 from incidents.worklists.desk import TABS, worklist, worklist_counts
+from incidents.worklists.queues import tab_named
 from tests.factories import UserFactory
 from tests.incidents.workflow import classified, investigating, record, resolved
 
@@ -94,3 +95,15 @@ def test_an_empty_tab_says_so_and_support_members_are_refused(client, operator, 
     client.force_login(support_member)
 
     assert client.get(reverse("incidents:desk_worklist")).status_code == 403
+
+
+def test_a_fix_the_caller_rejects_is_on_the_desks_list_whoever_resolved_it(operator, support_member, network, vpn):
+    incident = resolved(operator, vpn, network, support_member)
+    resolution.incident_reopen(by=None, incident_id=incident.pk, reason="Still broken.", via_caller=True)
+
+    assert incident.number in [row.number for row in worklist(tab=tab_named("reopened", TABS), owner_id=None)]
+
+    # Resolved again, it leaves the list.
+    resolution.incident_resolve(by=support_member, incident_id=incident.pk, resolution_code=ResolutionCode.WORKAROUND,
+                                resolution_notes="Replaced the token.")  # fmt: skip
+    assert incident.number not in [row.number for row in worklist(tab=tab_named("reopened", TABS), owner_id=None)]
