@@ -71,6 +71,16 @@ class ResolutionCode(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn by the caller")
 
 
+class ClosureReason(models.TextChoices):
+    """Why the desk closes a resolved incident before the caller confirmed it and before the automatic closure
+    would have: each is its own kind of closure on the dashboard."""
+
+    CONFIRMED_BY_PHONE = "confirmed_by_phone", _("The caller confirmed the fix by phone or in person")
+    CALLER_UNREACHABLE = "caller_unreachable", _("The caller could not be reached after several attempts")
+    DUPLICATE = "duplicate", _("Duplicate of another incident, closed with it")
+    WITHDRAWN = "withdrawn", _("The caller withdrew the call")
+
+
 class Satisfaction(models.IntegerChoices):
     """The caller's rating of how the incident was handled, asked at closure."""
 

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents import selectors
-from incidents.choices import ActivityKind, Visibility
+from incidents.choices import ActivityKind, ClosureReason, Visibility
 from incidents.demo import story
-from incidents.demo.plan import AUTO_CLOSE_DAYS, MINUTE, OPERATOR, Directory, Planned, Planner
+from incidents.demo.plan import AUTO_CLOSE_DAYS, DAY, MINUTE, OPERATOR, Directory, Planned, Planner
 from incidents.models import Activity, Incident
 from incidents.priority import priority_for
 
@@ -193,9 +193,13 @@ def _lifecycle_fields(planned: Planned, directory: Directory) -> dict[str, objec
         "resolved_at": planned.resolved_at,
         "reopened_at": planned.reopened_at,
         "root_cause_category_id": directory.category(_root_cause(planned)) if planned.closed_at else None,
+        "root_cause_id": _cause_id(planned, directory),
+        "closure_reason": _closure_reason(planned),
         "closed_at": planned.closed_at,
         "closed_automatically": planned.closed_automatically,
-        "satisfaction": planned.satisfaction,
+        # The caller's own rating comes with their confirmation; one without it the desk took by phone.
+        "satisfaction": planned.satisfaction if planned.confirmed_at else None,
+        "satisfaction_by_phone": None if planned.confirmed_at else planned.satisfaction,
         "satisfaction_comment": planned.satisfaction_comment,
         "management_notified_at": notified,
         "users_informed_at": notified + MINUTE if notified else None,
@@ -301,17 +305,35 @@ def _step_entry(
     root_cause = _path_label(_root_cause(planned), directory)
     data = {
         "step": step, "via": "automatic" if automatic else "desk", "state": ["resolved", "closed"],
+        "root_cause": [None, None if automatic else planned.topic.cause],
         "root_cause_category": [None, root_cause],
         "closed_at": [None, moment.isoformat()], "time_spent_minutes": 0,
     }  # fmt: skip
+    if _closure_reason(planned):
+        data["closure_reason"] = ["", _closure_reason(planned)]
     if planned.satisfaction and not planned.confirmed_at:  # else the caller's rating, kept
-        data["satisfaction"] = [None, planned.satisfaction]
+        data["satisfaction_by_phone"] = [None, planned.satisfaction]
     if automatic:
         text = _("Closed automatically: the caller did not reject the fix within %(days)s days.") % {
             "days": AUTO_CLOSE_DAYS
         }
         return ActivityKind.STATE_CHANGED, None, text, data
     return ActivityKind.STATE_CHANGED, operator_id, planned.satisfaction_comment, data
+
+
+def _cause_id(planned: Planned, directory: Directory) -> int | None:
+    """The root cause the desk found; the automatic closure gives none."""
+    if not planned.closed_at or planned.closed_automatically:
+        return None
+    return directory.root_causes.get(planned.topic.cause)
+
+
+def _closure_reason(planned: Planned) -> str:
+    """Closed by the desk before the caller confirmed and before the automatic closure: confirmed by phone."""
+    if not planned.closed_at or planned.closed_automatically or planned.confirmed_at:
+        return ""
+    early = planned.resolved_at is not None and planned.closed_at < planned.resolved_at + AUTO_CLOSE_DAYS * DAY
+    return ClosureReason.CONFIRMED_BY_PHONE.value if early else ""
 
 
 def _root_cause(planned: Planned) -> tuple[str, ...] | None:

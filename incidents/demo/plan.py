@@ -28,7 +28,7 @@ from incidents.demo.records import (
     Cluster,
     Topic,
 )
-from incidents.models import Incident
+from incidents.models import Incident, RootCause
 from knowledge.models import Category, KnownError
 
 SEED = 2311
@@ -115,12 +115,14 @@ class Directory:
         tiers: dict[str, int] | None = None,
         members: dict[str, tuple[int, str]] | None = None,
         known_errors: dict[int, tuple[int, str, str]] | None = None,
+        root_causes: dict[str, int] | None = None,
     ) -> None:
         self.callers, self.services, self.cis, self.groups = callers, services, cis, groups
         self.categories = categories or {}  # path in the tree -> id
         self.tiers = tiers or {}  # group -> tier
         self.members = members or {}  # group -> (id, name) of its first member
         self.known_errors = known_errors or {}  # category id -> (id, number, workaround) of a published one
+        self.root_causes = root_causes or {}  # name -> id of the causes the desk finds
 
     @classmethod
     def fetch(cls) -> Directory:
@@ -196,6 +198,7 @@ class Directory:
             dict(groups.values_list("name", "tier")),
             members,
             known_errors,
+            dict(RootCause.objects.filter(active=True).values_list("name", "id")),
         )
 
     def callers_for(self, topic: Topic, city: str = "", floor: str = "") -> list[Caller]:

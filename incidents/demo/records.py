@@ -37,7 +37,8 @@ class Topic:
     summaries: tuple[str, ...]
     symptoms: tuple[str, ...]
     service: str | None = None
-    root_cause: tuple[str, ...] | None = None  # where it turned out to lie, when not in its category
+    root_cause: tuple[str, ...] | None = None  # the category at closure, when not the one it was classified under
+    cause: str = "Not found"  # the root cause the desk finds (incidents.models.closure.RootCause)
     departments: tuple[str, ...] = ()  # callers from these departments (anyone when empty)
     cities: tuple[str, ...] = ()  # callers working there (anywhere when empty)
     affected: tuple[int, int] = (1, 1)

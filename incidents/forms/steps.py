@@ -16,9 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from cmdb.choices import SupportTier
 from cmdb.forms import CINamesField
 from cmdb.models import Change, Location, Service, SupportGroup
-from incidents.choices import Channel, Impact, ResolutionCode, Satisfaction, Urgency
+from incidents.choices import Channel, ClosureReason, Impact, ResolutionCode, Satisfaction, Urgency
 from incidents.core import checks
-from incidents.models import Incident
+from incidents.lifecycle.closure import closing_early
+from incidents.models import Incident, RootCause
 from knowledge.forms import CategoryChoiceField
 from knowledge.models import KnownError, Problem
 from knowledge.selectors import categories_in_use
@@ -167,9 +168,38 @@ class ReopenForm(StepForm):
 
 
 class CloseForm(StepForm):
-    root_cause_category = CategoryChoiceField(label=_("Root-cause category"), queryset=categories_in_use())
+    """Closing: the root cause found (its own taxonomy), the change that caused it when the cause says so, the
+    category as it turned out, the reason when it closes before the caller confirmed and before the automatic
+    closure, and a rating the caller gave by phone (only when they gave none through the link)."""
+
+    root_cause = forms.ModelChoiceField(
+        label=_("Root cause"),
+        queryset=RootCause.objects.filter(active=True),
+        empty_label=_("Choose the cause found"),
+        error_messages={"required": _("Choose the root cause: closing requires it.")},
+    )
+    cause_change = forms.ModelChoiceField(
+        label=_("Caused by the change"),
+        queryset=Change.objects.all(),
+        to_field_name="number",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "CHG0000123", "autocomplete": "off"}),
+        help_text=_("When the root cause is a change: the change that caused it."),
+        error_messages={"invalid_choice": _("No change has that number.")},
+    )
+    root_cause_category = CategoryChoiceField(
+        label=_("Category, as it turned out"),
+        queryset=categories_in_use(),
+        help_text=_("The classification's, unless it proved to be something else."),
+    )
+    reason = forms.ChoiceField(
+        label=_("Why close it now"),
+        choices=[("", _("Choose why")), *ClosureReason.choices],
+        required=False,
+        help_text=_("The caller has not confirmed the fix, and it is not due for automatic closure yet."),
+    )
     satisfaction = forms.TypedChoiceField(
-        label=_("Caller's satisfaction"),
+        label=_("Satisfaction the caller gave by phone"),
         choices=[("", _("Not given")), *Satisfaction.choices],
         coerce=int,
         empty_value=None,
@@ -179,10 +209,17 @@ class CloseForm(StepForm):
         label=_("Caller's comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
+    def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
+        super().__init__(*args, incident=incident, **kwargs)
+        if not closing_early(incident):
+            del self.fields["reason"]
+        if incident.satisfaction is not None:  # the caller's own rating stands: nothing to record for them
+            del self.fields["satisfaction"]
+            del self.fields["satisfaction_comment"]
+
     def initial_from(self, incident: Incident) -> dict[str, Any]:
         return {
             "root_cause_category": incident.root_cause_category_id or incident.category_id,
-            "satisfaction": incident.satisfaction,
             "satisfaction_comment": incident.satisfaction_comment,
         }
 

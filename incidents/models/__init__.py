@@ -6,6 +6,7 @@ that prefetches ``assigned_group__members`` asks them without queries.
 Every model of the app is imported here, where Django and the rest of the code look for them."""
 
 from incidents.models.classification import PriorityRule, Reevaluation
+from incidents.models.closure import RootCause
 from incidents.models.figures import CategoryDayFigures, CIDayFigures, DayFigures, ServiceDayFigures
 from incidents.models.history import IncidentHistory
 from incidents.models.incident import (
@@ -68,6 +69,7 @@ __all__ = [
     "OutboxState",
     "PriorityRule",
     "Reevaluation",
+    "RootCause",
     "SavedFilter",
     "ServiceDayFigures",
     "ServiceLevel",

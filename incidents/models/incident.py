@@ -4,6 +4,7 @@ record 0002)."""
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -17,6 +18,7 @@ from cmdb.models import Change, ConfigurationItem, Contact, Location, Service, S
 from incidents.choices import (
     OPEN_STATES,
     Channel,
+    ClosureReason,
     Impact,
     Priority,
     ResolutionCode,
@@ -38,6 +40,9 @@ from incidents.models.rules import (
 from incidents.priority import serious_at
 from knowledge.models import SEARCH_CONFIG, Category, KnownError, Problem
 from servicedesk.numbers import SequenceNumber
+
+if TYPE_CHECKING:
+    from incidents.models.closure import RootCause
 
 INCIDENT_NUMBER_SEQUENCE = "incidents_incident_number_seq"
 OPEN = models.Q(state__in=OPEN_STATES)
@@ -143,19 +148,46 @@ class Incident(ConcurrentTransitionMixin, models.Model):
     problem = models.ForeignKey(
         Problem, verbose_name=_("problem"), null=True, blank=True, on_delete=models.PROTECT, related_name="incidents"
     )
+    # The category as it turned out, confirmed at closure (the classification's, unless the desk corrects it):
+    # classification quality compares the two.
     root_cause_category = models.ForeignKey(
         Category,
-        verbose_name=_("root-cause category"),
+        verbose_name=_("category at closure"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="root_cause_incidents",
     )
+    # What caused it, in its own taxonomy (incidents.models.closure), and the change that did when it says so.
+    root_cause = models.ForeignKey(
+        "incidents.RootCause",
+        verbose_name=_("root cause"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+    )
+    cause_change = models.ForeignKey(
+        Change,
+        verbose_name=_("caused by the change"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="caused_incidents",
+    )
+    # Why the desk closed it before the caller confirmed and before the automatic closure would have.
+    closure_reason = models.CharField(
+        _("closed early because"), max_length=30, choices=ClosureReason, blank=True, db_default=""
+    )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
     closed_automatically = models.BooleanField(
         _("closed automatically"), default=False, db_default=False, editable=False
     )
+    # The caller's own rating, through the "it works" link; one the desk records for them is kept apart.
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), choices=Satisfaction, null=True, blank=True)
+    satisfaction_by_phone = models.PositiveSmallIntegerField(
+        _("satisfaction given by phone"), choices=Satisfaction, null=True, blank=True
+    )
     satisfaction_comment = models.TextField(_("caller's comment"), blank=True, db_default="")
     # Set when the caller answers "it works" on the signed link sent at resolution (incidents.callers.links).
     confirmed_at = models.DateTimeField(_("confirmed by the caller"), null=True, blank=True, editable=False)
@@ -264,7 +296,16 @@ class Incident(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["closed_at"],
                 name="incidents_closed",
-                include=["confirmed_at", "closed_automatically", "satisfaction", "category", "root_cause_category"],
+                include=[
+                    "confirmed_at",
+                    "closed_automatically",
+                    "satisfaction",
+                    "category",
+                    "root_cause_category",
+                    "root_cause",
+                    "closure_reason",
+                    "satisfaction_by_phone",
+                ],
                 condition=models.Q(closed_at__isnull=False),
             ),
             # The backlog by priority and by group, and the serious incidents now: the open incidents only.
@@ -443,15 +484,21 @@ class Incident(ConcurrentTransitionMixin, models.Model):
     def close(
         self,
         *,
-        root_cause_category: Category,
-        satisfaction: int | None,
+        root_cause: RootCause | None,
+        root_cause_category: Category | None,
+        satisfaction_by_phone: int | None,
         satisfaction_comment: str,
         at: datetime.datetime,
+        cause_change: Change | None = None,
+        reason: str = "",
         automatically: bool = False,
     ) -> None:
+        # The caller's own rating (through the link) is never touched here; one the desk records is kept apart.
+        self.root_cause, self.cause_change = root_cause, cause_change
         self.root_cause_category = root_cause_category
-        self.satisfaction = satisfaction
+        self.satisfaction_by_phone = satisfaction_by_phone
         self.satisfaction_comment = satisfaction_comment
+        self.closure_reason = reason
         self.closed_at = at
         self.closed_automatically = automatically
 

@@ -1,4 +1,5 @@
-"""Reports: the dashboard's figures per service, support group or category, for any period, as a table or CSV.
+"""Reports: the dashboard's figures per service, support group, category or root cause, for any period, as a
+table or CSV.
 
 Each figure counts what its dashboard figure counts (``incidents.reporting.dashboard``): reported in the period,
 resolved in it (time to resolve, resolution in time, first contact, known error), acknowledged in it, closed
@@ -34,6 +35,7 @@ DIMENSIONS = {
     "service": Dimension("service", _("Service"), "service", "service__name", _("No service")),
     "group": Dimension("group", _("Support group"), "assigned_group", "assigned_group__name", _("Service desk")),
     "category": Dimension("category", _("Category"), "category", "category__name", _("Not classified")),
+    "cause": Dimension("cause", _("Root cause"), "root_cause", "root_cause__name", _("No root cause given")),
 }
 
 

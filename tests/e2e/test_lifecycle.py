@@ -19,6 +19,7 @@ from incidents.models import Incident
 from incidents.recording import calls
 from tests.cmdb.factories import ContactFactory, SupportGroupFactory
 from tests.e2e.test_cmdb import sign_in
+from tests.incidents.factories import RootCauseFactory
 from tests.knowledge.factories import CategoryFactory
 
 pytestmark = pytest.mark.e2e
@@ -40,6 +41,7 @@ def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser,
     shots = Screenshots(Path(output_path) / "steps")
     network = SupportGroupFactory(name="Network operations", tier=SupportTier.SECOND_LINE, members=[support_member])
     vpn = CategoryFactory(name="VPN")
+    RootCauseFactory(name="Configuration error")
     caller = ContactFactory(first_name="Anna", last_name="Janssen", email="anna.janssen@example.org")
     incident = calls.incident_record(
         by=operator, caller=caller, short_description="VPN refuses my password",
@@ -120,10 +122,14 @@ def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser,
     expect(manager_page.locator(".resolution")).to_contain_text("Confirmed by the caller")
     shots.take(manager_page, "manager-sees-confirmation")
 
-    # The operator closes it; the root cause is the classification's, the rating the caller's.
+    # The operator closes it with the root cause found; the category stays the classification's, the rating
+    # the caller's own (no reason needed: the caller confirmed).
     page.goto(url)
     page.get_by_role("link", name="Close").click()
-    expect(page.get_by_label("Root-cause category")).to_have_value(str(vpn.pk))
+    expect(page.get_by_label("Category, as it turned out")).to_have_value(str(vpn.pk))
+    expect(page.get_by_label("Why close it now")).to_have_count(0)
+    expect(page.get_by_label("Satisfaction the caller gave by phone")).to_have_count(0)
+    page.get_by_label("Root cause").select_option(label="Configuration error")
     docs_screenshot(page, "step-close")
     page.get_by_role("button", name="Close").click()
     expect(page.get_by_text(f"{incident.number} closed.")).to_be_visible()

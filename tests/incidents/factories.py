@@ -9,7 +9,7 @@ from __future__ import annotations
 import factory
 from django.utils import timezone
 
-from incidents.models import Incident
+from incidents.models import Incident, RootCause
 from tests.cmdb.factories import ContactFactory
 from tests.factories import UserFactory
 
@@ -30,3 +30,14 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     def cis(self, create: bool, extracted: list | None, **kwargs: object) -> None:
         if create and extracted:
             self.cis.add(*extracted)
+
+
+class RootCauseFactory(factory.django.DjangoModelFactory):
+    """A root cause (the migrations seed the desk's list; a browser test's database starts without it)."""
+
+    class Meta:
+        model = RootCause
+        django_get_or_create = ("name",)
+
+    name = "Configuration error"
+    description = "A setting, rule, certificate or account was wrong."

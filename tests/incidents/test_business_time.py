@@ -6,7 +6,7 @@ import datetime
 import zoneinfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from incidents.servicelevels.calendar import (
@@ -156,6 +156,12 @@ def test_measuring_is_additive(spec, a, b, c):
 
 @settings(max_examples=300, deadline=None)
 @given(calendars(), instants, durations.filter(bool))
+@example(
+    # A Sunday period that spans the night clocks go back in Amsterdam (25 Oct 2026, 03:00 CEST -> 02:00 CET).
+    spec=CalendarSpec(time_zone="Europe/Amsterdam", periods=((6, datetime.time(2, 1), datetime.time(3, 20)),)),
+    start=datetime.datetime(2026, 10, 24, 0, 0, tzinfo=datetime.UTC),
+    duration=datetime.timedelta(hours=1, minutes=58),
+)
 def test_nothing_counts_outside_working_hours(spec, start, duration):
     due = add_business_time(spec, start, duration)
     # The due time lies in a working period, or ends one.
@@ -164,8 +170,14 @@ def test_nothing_counts_outside_working_hours(spec, start, duration):
     for begins, ends in working_intervals(spec, start, due):
         middle = (begins + (ends - begins) / 2).astimezone(zone)
         assert middle.date() not in spec.holidays
+        # Compared as instants in UTC, not as wall-clock times: on the night clocks go back, 02:30 comes twice
+        # (and Python compares two times of one zone by their wall clocks).
+        instant = middle.astimezone(datetime.UTC)
         assert any(
-            weekday == middle.weekday() and period_start <= middle.time() <= period_end
+            weekday == middle.weekday()
+            and datetime.datetime.combine(middle.date(), period_start, zone).astimezone(datetime.UTC)
+            <= instant
+            <= datetime.datetime.combine(middle.date(), period_end, zone).astimezone(datetime.UTC)
             for weekday, period_start, period_end in spec.periods
         )
 

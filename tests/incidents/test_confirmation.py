@@ -19,12 +19,14 @@ from django.utils import timezone
 
 from cmdb.choices import SupportTier
 from incidents.callers import links as callers_links
-from incidents.choices import ActivityKind, Impact, ResolutionCode, State, Urgency, Visibility
+from incidents.choices import ActivityKind, ClosureReason, Impact, ResolutionCode, State, Urgency, Visibility
 from incidents.lifecycle import classification, closure, escalation, resolution
 from incidents.models import Activity, Incident, StaffNotification
 from incidents.recording import calls
 from tests.cmdb.factories import ContactFactory, SupportGroupFactory
 from tests.factories import UserFactory
+from tests.incidents.factories import RootCauseFactory
+from tests.incidents.workflow import closed
 from tests.knowledge.factories import CategoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -265,24 +267,41 @@ def test_the_service_refuses_a_rating_off_the_scale(resolved):
     assert Incident.objects.get(pk=resolved.pk).confirmed_at is None
 
 
-def test_the_desk_closing_without_a_rating_keeps_the_callers_and_its_own_rating_wins(operator, client, resolved, vpn):
+def test_the_desk_closing_after_the_caller_confirmed_keeps_the_callers_rating_and_needs_no_reason(
+    operator, client, resolved, vpn
+):
     client.post(links(mail.outbox[0])["works"], {"satisfaction": "5", "comment": "Great."})
 
-    closure.incident_close(by=operator, incident_id=resolved.pk, root_cause_category=vpn)
+    closure.incident_close(by=operator, incident_id=resolved.pk, root_cause=RootCauseFactory(), root_cause_category=vpn)
 
     incident = Incident.objects.get(pk=resolved.pk)
     assert (incident.state, incident.satisfaction, incident.satisfaction_comment) == (State.CLOSED, 5, "Great.")
+    assert (incident.closure_reason, incident.satisfaction_by_phone) == ("", None)
 
 
-def test_the_desks_own_rating_replaces_the_callers(operator, client, resolved, vpn):
+def test_the_desk_cannot_overwrite_the_callers_own_rating(operator, client, resolved, vpn):
     client.post(links(mail.outbox[0])["works"], {"satisfaction": "5", "comment": "Great."})
 
+    with pytest.raises(ValidationError) as refused:
+        closure.incident_close(
+            by=operator, incident_id=resolved.pk, root_cause=RootCauseFactory(), root_cause_category=vpn,
+            satisfaction=2, satisfaction_comment="Angry.",
+        )  # fmt: skip
+
+    assert "their rating stands" in refused.value.message_dict["satisfaction"][0]
+    incident = Incident.objects.get(pk=resolved.pk)
+    assert (incident.state, incident.satisfaction, incident.satisfaction_comment) == (State.RESOLVED, 5, "Great.")
+
+
+def test_a_rating_the_desk_records_for_a_silent_caller_is_kept_apart_as_given_by_phone(operator, resolved, vpn):
     closure.incident_close(
-        by=operator, incident_id=resolved.pk, root_cause_category=vpn, satisfaction=2, satisfaction_comment="Angry."
-    )
+        by=operator, incident_id=resolved.pk, root_cause=RootCauseFactory(), root_cause_category=vpn,
+        reason=ClosureReason.CONFIRMED_BY_PHONE, satisfaction=4, satisfaction_comment="Fine now.",
+    )  # fmt: skip
 
     incident = Incident.objects.get(pk=resolved.pk)
-    assert (incident.satisfaction, incident.satisfaction_comment) == (2, "Angry.")
+    assert (incident.satisfaction, incident.satisfaction_by_phone) == (None, 4)
+    assert incident.satisfaction_comment == "Fine now."
 
 
 def test_the_automatic_closure_keeps_the_callers_rating(client, resolved):
@@ -474,7 +493,7 @@ def test_a_confirmation_from_an_earlier_resolution_does_not_spend_the_new_links(
 
 
 def test_links_to_a_closed_incident_are_refused(client, operator, resolved, vpn):
-    closure.incident_close(by=operator, incident_id=resolved.pk, root_cause_category=vpn)
+    closed(operator, resolved, root_cause_category=vpn)
 
     response = client.get(links_of(resolved)["broken"])
 

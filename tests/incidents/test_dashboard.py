@@ -99,7 +99,9 @@ def test_a_rejected_fix_counts_as_reopened_and_its_resolution_no_more(operator, 
 
 def test_the_dashboard_costs_the_same_queries_whatever_the_data(week, django_assert_num_queries):
     period = Period(TODAY - 6 * DAY, TODAY, "the last 7 days")
-    with django_assert_num_queries(8) as small:
+    # The day figures' sums, plus two reads of the incidents closed in the period (early closures and phone
+    # ratings; root causes), each one index-only scan.
+    with django_assert_num_queries(10) as small:
         dashboard(period)
     for _ in range(20):
         IncidentFactory(reported_at=at(2), resolved_at=at(1), resolution_met=True, logging_seconds=30)

@@ -20,7 +20,7 @@ from incidents.models import Activity, CategoryDayFigures, CIDayFigures, DayFigu
 from incidents.reporting import figures, tasks
 from incidents.reporting.dashboard import DAY_COLUMNS
 from tests.cmdb.factories import ConfigurationItemFactory, ServiceFactory
-from tests.incidents.factories import IncidentFactory
+from tests.incidents.factories import IncidentFactory, RootCauseFactory
 from tests.incidents.workflow import investigating, resolved
 from tests.knowledge.factories import CategoryFactory
 
@@ -144,7 +144,10 @@ def test_the_figures_follow_an_incident_through_the_lifecycle(operator, support_
         resolution_notes="Certificate renewed, and the old one revoked.",
     )  # fmt: skip
     other = CategoryFactory(name="Certificates")
-    closure.incident_close(by=operator, incident_id=incident.pk, root_cause_category=other, satisfaction=5)
+    incident.refresh_from_db()
+    resolution.incident_confirm(incident_id=incident.pk, resolved_at=incident.resolved_at, satisfaction=5)
+    closure.incident_close(by=operator, incident_id=incident.pk, root_cause=RootCauseFactory(),
+                           root_cause_category=other)  # fmt: skip
     now = assert_figures_hold()
     assert (now["days"][today]["closed"], now["days"][today]["satisfaction_sum"]) == (1, 5)
     assert now["categories"] == {(today, vpn.pk): (1, 1)}

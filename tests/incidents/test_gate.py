@@ -22,7 +22,6 @@ from incidents.core.gate import WHILE_NOTICES_PENDING
 from incidents.journal import notes
 from incidents.lifecycle import (
     classification,
-    closure,
     escalation,
     holds,
     notices,
@@ -32,7 +31,7 @@ from incidents.lifecycle import (
 from incidents.models import Activity, Incident, OutboxMessage
 from incidents.recording import calls, details
 from tests.cmdb.factories import ContactFactory
-from tests.incidents.workflow import classified, investigating, record, resolved
+from tests.incidents.workflow import classified, closed, investigating, record, resolved
 from tests.knowledge.factories import KnownErrorFactory
 
 
@@ -104,8 +103,7 @@ WRITES: dict[str, tuple[str, Callable[[World], Incident], Write]] = {
         by=w.operator, incident_id=i.pk, reason="Still broken.")),
     "incident_confirm": ("confirm", gated_resolved, lambda w, i: resolution.incident_confirm(
         incident_id=i.pk, resolved_at=i.resolved_at, satisfaction=5)),
-    "incident_close": ("close", gated_resolved, lambda w, i: closure.incident_close(
-        by=w.operator, incident_id=i.pk, root_cause_category=w.vpn)),
+    "incident_close": ("close", gated_resolved, lambda w, i: closed(w.operator, i, root_cause_category=w.vpn)),
     "incident_await_caller": ("await_caller", gated_investigating, lambda w, i: holds.incident_await_caller(
         by=w.operator, incident_id=i.pk, reason="Which office are you in?")),
     "incident_resume": ("resume", gated_investigating, lambda w, i: holds.incident_resume(

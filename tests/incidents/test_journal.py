@@ -19,11 +19,12 @@ from incidents.core.stale import StaleIncident
 from incidents.forms.journal import JournalEntryForm
 from incidents.journal import notes
 from incidents.journal.timeline import timeline
-from incidents.lifecycle import classification, closure, escalation, resolution
+from incidents.lifecycle import classification, escalation, resolution
 from incidents.models import Activity, Attachment, Incident
 from incidents.recording import calls
 from tests.cmdb.factories import ContactFactory, SupportGroupFactory
 from tests.factories import UserFactory
+from tests.incidents.workflow import closed
 from tests.knowledge.factories import CategoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -173,7 +174,7 @@ def test_a_closed_incident_takes_no_more_entries(operator, support_member, group
         by=support_member, incident_id=incident.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
         resolution_notes="Certificate renewed.",
     )  # fmt: skip
-    closure.incident_close(by=operator, incident_id=incident.pk, root_cause_category=CategoryFactory())
+    closed(operator, incident, root_cause_category=CategoryFactory())
 
     with pytest.raises(ValidationError, match="is closed and its journal complete"):
         note(incident, operator)

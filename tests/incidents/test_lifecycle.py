@@ -14,15 +14,15 @@ from django.utils import timezone
 from django_fsm import has_transition_perm
 
 from cmdb.choices import SupportTier
-from incidents.choices import ActivityKind, Impact, Priority, ResolutionCode, State, Urgency, Visibility
+from incidents.choices import ActivityKind, ClosureReason, Impact, Priority, ResolutionCode, State, Urgency, Visibility
 from incidents.core import stale
 from incidents.lifecycle import classification, closure, escalation, notices, resolution, rules
 from incidents.models import Activity, Incident
 from incidents.recording import calls
 from tests.cmdb.factories import ChangeFactory, ContactFactory, SupportGroupFactory
 from tests.factories import UserFactory
-from tests.incidents.factories import IncidentFactory
-from tests.incidents.workflow import classified, investigating, record, resolved, send_serious_notices
+from tests.incidents.factories import IncidentFactory, RootCauseFactory
+from tests.incidents.workflow import classified, closed, investigating, record, resolved, send_serious_notices
 from tests.knowledge.factories import CategoryFactory, KnownErrorFactory, ProblemFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +106,7 @@ def test_a_step_the_state_does_not_allow_is_refused_with_a_message(operator, vpn
     incident = record(operator)
 
     with pytest.raises(ValidationError, match=f"{incident.number} is recorded: only resolved incidents can be closed"):
-        closure.incident_close(by=operator, incident_id=incident.pk, root_cause_category=vpn)
+        closed(operator, incident, root_cause_category=vpn)
     classified_incident = classified(operator, vpn)
     with pytest.raises(ValidationError, match="is classified: only recorded incidents can be classified"):
         classification.incident_classify(
@@ -459,21 +459,42 @@ def test_a_first_line_fix_that_did_not_hold_comes_back_to_the_desk(operator, sup
     assert steps(incident, operator) == ["escalate", "assign"]
 
 
-def test_closing_requires_a_current_root_cause_category_and_a_rating_on_the_scale(
+def test_closing_requires_a_current_root_cause_a_reason_when_early_and_a_rating_on_the_scale(
     operator, support_member, network, vpn
 ):
     incident = resolved(operator, vpn, network, support_member)
 
     with pytest.raises(ValidationError) as error:
-        closure.incident_close(by=operator, incident_id=incident.pk, root_cause_category=None, satisfaction=6)
+        closure.incident_close(by=operator, incident_id=incident.pk, root_cause=None, satisfaction=6)
     assert error.value.message_dict == {
-        "root_cause_category": ["Choose the root-cause category: closing requires it."],
+        "root_cause": ["Choose the root cause: closing requires it."],
+        "reason": [
+            "The caller has not confirmed the fix and it is not due for automatic closure yet: say why it closes."
+        ],
         "satisfaction": ["Rate the caller's satisfaction from 1 (very dissatisfied) to 5 (very satisfied)."],
     }
     retired = CategoryFactory(name="Pagers", active=False)
     with pytest.raises(ValidationError, match="Pagers is retired"):
-        closure.incident_close(by=operator, incident_id=incident.pk, root_cause_category=retired)
+        closed(operator, incident, root_cause_category=retired)
+    with pytest.raises(ValidationError, match="Pulled cable is retired"):
+        closed(operator, incident, root_cause=RootCauseFactory(name="Pulled cable", active=False))
+    by_a_change = RootCauseFactory(name="Caused by a change", needs_change=True)
+    with pytest.raises(ValidationError) as error:
+        closed(operator, incident, root_cause=by_a_change)
+    assert error.value.message_dict == {"cause_change": ["Name the change that caused it."]}
     assert Incident.objects.get(pk=incident.pk).state == State.RESOLVED
+
+
+def test_a_cause_that_names_a_change_keeps_the_change_that_caused_it(operator, support_member, network, vpn):
+    incident = resolved(operator, vpn, network, support_member)
+    change = ChangeFactory()
+
+    closed(operator, incident, root_cause=RootCauseFactory(name="Caused by a change", needs_change=True),
+           cause_change=change)  # fmt: skip
+
+    incident.refresh_from_db()
+    assert (incident.root_cause.name, incident.cause_change) == ("Caused by a change", change)
+    assert lifecycle_entries(incident)[-1].data["cause_change"] == [None, str(change)]
 
 
 def test_closing_records_root_cause_satisfaction_time_spent_and_end_time(operator, support_member, network, vpn):
@@ -488,28 +509,30 @@ def test_closing_records_root_cause_satisfaction_time_spent_and_end_time(operato
     )  # fmt: skip
     certificates = CategoryFactory(name="Certificates")
 
-    closure.incident_close(
-        by=operator, incident_id=incident.pk, root_cause_category=certificates, satisfaction=4,
-        satisfaction_comment=" Quick and friendly. ", minutes_spent=2,
-    )  # fmt: skip
+    closed(operator, incident, root_cause_category=certificates, satisfaction=4,
+           satisfaction_comment=" Quick and friendly. ", minutes_spent=2)  # fmt: skip
 
     incident.refresh_from_db()
     assert incident.state == State.CLOSED
     assert (incident.category, incident.root_cause_category) == (vpn, certificates)
-    assert (incident.satisfaction, incident.satisfaction_comment) == (4, "Quick and friendly.")
+    assert incident.root_cause.name == "Configuration error"
+    # The desk records the caller's rating as given by phone, apart from the callers' own.
+    assert (incident.satisfaction_by_phone, incident.satisfaction_comment) == (4, "Quick and friendly.")
+    assert incident.closure_reason == ClosureReason.CONFIRMED_BY_PHONE
     assert incident.closed_at is not None and not incident.closed_automatically
     entry = lifecycle_entries(incident)[-1]
     assert entry.data["time_spent_minutes"] == 37
     assert entry.data["closed_at"] == [None, incident.closed_at.isoformat()]
     assert entry.data["root_cause_category"] == [None, "Certificates"]
-    assert entry.data["satisfaction"] == [None, 4]
+    assert entry.data["satisfaction_by_phone"] == [None, 4]
+    assert entry.data["closure_reason"] == ["", ClosureReason.CONFIRMED_BY_PHONE]
 
 
 def test_a_support_member_cannot_close(operator, support_member, network, vpn):
     incident = resolved(operator, vpn, network, support_member)
 
     with pytest.raises(PermissionDenied, match=f"Only the service desk may close {incident.number}"):
-        closure.incident_close(by=support_member, incident_id=incident.pk, root_cause_category=vpn)
+        closed(support_member, incident, root_cause_category=vpn)
 
 
 # --- automatic closure --------------------------------------------------------------------------------
@@ -602,7 +625,7 @@ def attempts(incident, user, category, other_group):
         "assign": lambda: escalation.incident_assign(by=user, incident_id=incident.pk, assignee=user),
         "resolve": lambda: resolution.incident_resolve(by=user, incident_id=incident.pk, **notes),
         "reopen": lambda: resolution.incident_reopen(by=user, incident_id=incident.pk, reason="Not fixed."),
-        "close": lambda: closure.incident_close(by=user, incident_id=incident.pk, root_cause_category=category),
+        "close": lambda: closed(user, incident, root_cause_category=category),
     }
 
 
@@ -777,7 +800,7 @@ def test_refresh_from_db_works_on_the_protected_state(operator, vpn):
 
 def test_every_lifecycle_entry_carries_the_version_it_made(operator, support_member, network, vpn):
     incident = resolved(operator, vpn, network, support_member)
-    closure.incident_close(by=operator, incident_id=incident.pk, root_cause_category=vpn)
+    closed(operator, incident, root_cause_category=vpn)
 
     incident.refresh_from_db()
     versions = [entry.incident_version for entry in lifecycle_entries(incident)]

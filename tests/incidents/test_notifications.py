@@ -12,14 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.choices import ActivityKind, Impact, Urgency, Visibility
-from incidents.lifecycle import closure, holds, notices, resolution
+from incidents.lifecycle import holds, notices, resolution
 from incidents.lifecycle.escalation import incident_escalate
 from incidents.mail import bell, staff
 from incidents.models import Incident, OutboxMessage, StaffNotification
 from incidents.servicelevels import sweep
 from tests.cmdb.factories import ContactFactory, SupportGroupFactory
 from tests.factories import UserFactory
-from tests.incidents.workflow import classified, record, resolved
+from tests.incidents.workflow import classified, closed, record, resolved
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +67,7 @@ def test_closing_mails_the_caller(operator, support_member, group, vpn, django_c
     incident = resolved(operator, vpn, group, support_member)
 
     with django_capture_on_commit_callbacks(execute=True):
-        closure.incident_close(by=operator, incident_id=incident.pk, root_cause_category=vpn)
+        closed(operator, incident, root_cause_category=vpn)
 
     [message] = mails_to(incident.caller.email)
     assert message.subject == f"[{incident.number}] Closed: VPN does not connect"

@@ -10,6 +10,7 @@ from incidents.lifecycle import escalation
 from incidents.models import Incident
 from incidents.recording import calls
 from tests.cmdb.factories import ConfigurationItemFactory, SupportGroupFactory
+from tests.incidents.factories import RootCauseFactory
 from tests.incidents.workflow import classified, investigating, record, resolved, send_serious_notices
 from tests.knowledge.factories import CategoryFactory, KnownErrorFactory
 
@@ -170,14 +171,22 @@ def test_the_desk_closes_with_the_root_cause_prefilled_from_the_category(
     assert step_url(incident, "close") in buttons(client, incident)
     assert f'<option value="{vpn.pk}" selected>' in client.get(step_url(incident, "close")).text
 
-    root_cause = CategoryFactory(name="Certificates")
+    page = client.get(step_url(incident, "close")).text
+    assert "Root cause" in page and "Why close it now" in page  # early: the caller has not confirmed
+
+    turned_out = CategoryFactory(name="Certificates")
+    cause = RootCauseFactory(name="Configuration error")
     client.post(
         step_url(incident, "close"),
-        {"version": incident.version, "root_cause_category": root_cause.pk, "satisfaction": "4", "minutes_spent": ""},
-    )
+        {"version": incident.version, "root_cause": cause.pk, "root_cause_category": turned_out.pk,
+         "reason": "confirmed_by_phone", "satisfaction": "4", "minutes_spent": ""},
+    )  # fmt: skip
 
     incident.refresh_from_db()
-    assert (incident.state, incident.root_cause_category, incident.satisfaction) == (State.CLOSED, root_cause, 4)
+    assert (incident.state, incident.root_cause, incident.root_cause_category) == (State.CLOSED, cause, turned_out)
+    assert (incident.satisfaction, incident.satisfaction_by_phone, incident.closure_reason) == (
+        None, 4, "confirmed_by_phone"
+    )  # fmt: skip
     assert incident.resolution_code == ResolutionCode.PERMANENT_FIX
 
 

@@ -10,11 +10,12 @@ import datetime
 
 from django.utils import timezone
 
-from incidents.choices import Impact, ResolutionCode, Urgency
-from incidents.lifecycle import classification, escalation, notices, resolution
+from incidents.choices import ClosureReason, Impact, ResolutionCode, Urgency
+from incidents.lifecycle import classification, closure, escalation, notices, resolution
 from incidents.models import Incident
 from incidents.recording import calls
 from tests.cmdb.factories import ContactFactory
+from tests.incidents.factories import RootCauseFactory
 
 
 def record(by, **overrides) -> Incident:
@@ -50,6 +51,17 @@ def resolved(operator, category, group, member, **overrides) -> Incident:
     )  # fmt: skip
     incident.refresh_from_db()
     return incident
+
+
+def closed(operator, incident: Incident, **overrides) -> Incident:
+    """Close a resolved incident as the desk does right after the caller confirmed by phone."""
+    values = {
+        "by": operator,
+        "incident_id": incident.pk,
+        "root_cause": RootCauseFactory(),
+        "reason": ClosureReason.CONFIRMED_BY_PHONE,
+    }
+    return closure.incident_close(**{**values, **overrides})
 
 
 def send_serious_notices(operator, incident: Incident) -> None:
