@@ -73,8 +73,8 @@ class Serve:
         return [*tree, postmaster, *postmaster.children(recursive=True)]
 
 
-def start_serve(tmp_path: Path, *args: str, port: int | None = None) -> Serve:
-    env = {key: value for key, value in os.environ.items() if key not in CONFIGURED}
+def start_serve(tmp_path: Path, *args: str, port: int | None = None, **variables: str) -> Serve:
+    env = {key: value for key, value in os.environ.items() if key not in CONFIGURED} | variables
     var_dir = tmp_path / "var"
     env["SERVICEDESK_VAR_DIR"] = str(var_dir)
     port = port or free_port()
@@ -166,3 +166,26 @@ def test_a_second_serve_on_a_busy_port_fails_clearly_and_touches_nothing(tmp_pat
     time.sleep(0.2)  # let the reader thread take the last line
     assert f"Port {serve.port} on 127.0.0.1 is already in use" in serve.text()
     assert not (serve.var_dir / "static").exists()  # it stopped before migrating or collecting anything
+
+
+def test_serve_starts_again_at_once_on_the_port_it_just_left(tmp_path: Path):
+    """Stopping leaves the port's closed connections in TIME-WAIT for about a minute; that is no reason to refuse."""
+    home, runtime = tmp_path / "home", tmp_path / "run"
+    home.mkdir()
+    runtime.mkdir(mode=0o700)
+    first = start_serve(tmp_path, HOME=str(home), XDG_RUNTIME_DIR=str(runtime))
+    first.wait_for("/accounts/login/")
+    control_socket_in_var = (first.var_dir / "gunicorn.ctl").is_socket()
+    first.process.send_signal(signal.SIGTERM)
+    assert first.process.wait(timeout=60) == 0, first.text()
+
+    second = start_serve(tmp_path, port=first.port, HOME=str(home), XDG_RUNTIME_DIR=str(runtime))
+    try:
+        second.wait_for("/health/")
+    finally:
+        second.process.send_signal(signal.SIGTERM)
+        second.process.wait(timeout=60)
+
+    assert "already in use" not in second.text()
+    assert control_socket_in_var  # gunicorn's control socket is the checkout's own, not one in ~/.gunicorn/
+    assert not any(path.name == "gunicorn.ctl" for path in [*home.rglob("*"), *runtime.rglob("*")])

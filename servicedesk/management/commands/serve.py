@@ -33,6 +33,8 @@ from servicedesk.demo import DEMO_PASSWORD, load_demo
 
 STOP_TIMEOUT = 15
 READY_TIMEOUT = 60
+# sockaddr_un holds 108 bytes, the last for the terminating NUL.
+MAX_UNIX_SOCKET_PATH = 107
 
 
 @dataclass
@@ -100,23 +102,7 @@ class Command(BaseCommand):
 
     def start_children(self, host: str, port: int, workers: int) -> list[Child]:
         env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL, "PYTHONUNBUFFERED": "1"}
-        python = sys.executable
-        quiet_broker = [] if settings.REDIS_URL else ["--without-mingle", "--without-gossip", "--without-heartbeat"]
-        commands = {
-            "web server": [
-                python, "-m", "gunicorn", "servicedesk.wsgi:application",
-                "--bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-                "--workers", str(workers), "--graceful-timeout", "10", "--access-logfile", "-",
-            ],
-            "Celery worker": [
-                python, "-m", "celery", "-A", "servicedesk", "worker", "--loglevel", "INFO",
-                "--concurrency", "2", *quiet_broker,
-            ],
-            "Celery beat": [
-                python, "-m", "celery", "-A", "servicedesk", "beat", "--loglevel", "INFO",
-                "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
-            ],
-        }  # fmt: skip
+        commands = child_commands(host, port, workers, var_dir=Path(settings.VAR_DIR))
         children = []
         for name, command in commands.items():
             # A session of its own: Ctrl-C reaches only this command, which then stops the children in
@@ -181,9 +167,51 @@ class Command(BaseCommand):
             child.process.wait()
 
 
+def child_commands(host: str, port: int, workers: int, *, var_dir: Path) -> dict[str, list[str]]:
+    """The command line of each child, by the name ``serve`` reports it under."""
+    python = sys.executable
+    quiet_broker = [] if settings.REDIS_URL else ["--without-mingle", "--without-gossip", "--without-heartbeat"]
+    return {
+        "web server": [
+            python, "-m", "gunicorn", "servicedesk.wsgi:application",
+            "--bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+            "--workers", str(workers), "--graceful-timeout", "10", "--access-logfile", "-",
+            *control_socket(var_dir),
+        ],
+        "Celery worker": [
+            python, "-m", "celery", "-A", "servicedesk", "worker", "--loglevel", "INFO",
+            "--concurrency", "2", *quiet_broker,
+        ],
+        "Celery beat": [
+            python, "-m", "celery", "-A", "servicedesk", "beat", "--loglevel", "INFO",
+            "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
+        ],
+    }  # fmt: skip
+
+
+def control_socket(var_dir: Path) -> list[str]:
+    """gunicorn's control socket in the checkout's ``var/``, where its lock and data are.
+
+    gunicorn's default, ``~/.gunicorn/gunicorn.ctl``, is one for every checkout of the user: each new
+    server takes it over from the last. A ``var/`` too deep for a Unix socket's path gets none rather than
+    that one; the portal does not need it.
+    """
+    path = var_dir / "gunicorn.ctl"
+    if len(os.fsencode(path)) > MAX_UNIX_SOCKET_PATH:
+        return ["--no-control-socket"]
+    return ["--control-socket", str(path)]
+
+
 def ensure_port_free(host: str, port: int) -> None:
+    """Refuse a port something listens on, before anything is migrated or started.
+
+    The probe binds as gunicorn will, with ``SO_REUSEADDR``: without it, the connections a stopped server
+    leaves in TIME-WAIT (about a minute) would make a restart on the same port look refused. With it, the
+    bind still fails while a server listens there.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as error:

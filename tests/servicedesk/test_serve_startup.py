@@ -1,0 +1,58 @@
+"""What ``serve`` decides before it starts anything: the port check, its children's commands and environment,
+and what it prints once the portal is ready. The slow tests in test_serve.py run the real processes."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from django.core.management.base import CommandError
+
+from servicedesk.management.commands import serve
+
+
+def a_port_just_closed_with_a_connection_in_time_wait() -> int:
+    """A server that answered one connection and stopped, as ``serve`` leaves its port when it is stopped."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            connection, _ = listener.accept()
+            connection.close()  # the server closes first: its end waits in TIME-WAIT for about 60 s
+            client.recv(1)
+    return port
+
+
+def test_a_port_whose_server_just_stopped_is_free_for_a_restart():
+    port = a_port_just_closed_with_a_connection_in_time_wait()
+
+    serve.ensure_port_free("127.0.0.1", port)  # no CommandError: gunicorn would bind it
+
+
+def test_a_port_something_listens_on_is_refused():
+    with socket.socket() as busy:
+        busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+
+        with pytest.raises(CommandError, match=f"Port {port} on 127.0.0.1 is already in use"):
+            serve.ensure_port_free("127.0.0.1", port)
+
+
+def test_gunicorns_control_socket_is_kept_in_the_checkouts_var_folder(tmp_path: Path):
+    web = serve.child_commands("127.0.0.1", 8000, 2, var_dir=tmp_path / "var")["web server"]
+
+    assert web[web.index("--control-socket") + 1] == str(tmp_path / "var" / "gunicorn.ctl")
+
+
+def test_a_var_folder_too_deep_for_a_unix_socket_gets_no_control_socket_rather_than_a_shared_one(tmp_path: Path):
+    deep = tmp_path / ("d" * 120) / "var"
+
+    web = serve.child_commands("127.0.0.1", 8000, 2, var_dir=deep)["web server"]
+
+    assert "--no-control-socket" in web
+    assert "--control-socket" not in web
