@@ -168,6 +168,15 @@ def test_a_second_serve_on_a_busy_port_fails_clearly_and_touches_nothing(tmp_pat
     assert not (serve.var_dir / "static").exists()  # it stopped before migrating or collecting anything
 
 
+def test_serve_gives_web_worker_and_beat_the_site_url_of_its_port(demo: Serve):
+    demo.wait_for("/health/")
+
+    children = psutil.Process(demo.process.pid).children()
+
+    assert len(children) == 3
+    assert {child.environ().get("SITE_URL") for child in children} == {demo.url}
+
+
 def test_serve_starts_again_at_once_on_the_port_it_just_left(tmp_path: Path):
     """Stopping leaves the port's closed connections in TIME-WAIT for about a minute; that is no reason to refuse."""
     home, runtime = tmp_path / "home", tmp_path / "run"

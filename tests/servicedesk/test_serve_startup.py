@@ -56,3 +56,31 @@ def test_a_var_folder_too_deep_for_a_unix_socket_gets_no_control_socket_rather_t
 
     assert "--no-control-socket" in web
     assert "--control-socket" not in web
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "site_url"),
+    [
+        ("127.0.0.1", 8791, "http://127.0.0.1:8791"),
+        ("localhost", 8000, "http://localhost:8000"),
+        ("0.0.0.0", 9000, "http://localhost:9000"),  # noqa: S104
+        ("::", 9000, "http://localhost:9000"),
+        ("::1", 8080, "http://[::1]:8080"),
+    ],
+)
+def test_the_site_url_follows_host_and_port(host: str, port: int, site_url: str):
+    assert serve.derived_site_url(host, port) == site_url
+
+
+def test_web_worker_and_beat_all_get_the_derived_site_url(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("SITE_URL", raising=False)
+
+    env = serve.child_environment(site_url=serve.site_url_for("127.0.0.1", 8791))
+
+    assert env["SITE_URL"] == "http://127.0.0.1:8791"
+
+
+def test_a_site_url_set_in_the_environment_wins_over_host_and_port(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SITE_URL", "https://desk.example.org")
+
+    assert serve.site_url_for("127.0.0.1", 8791) == "https://desk.example.org"

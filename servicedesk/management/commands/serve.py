@@ -68,6 +68,7 @@ class Command(BaseCommand):
             raise CommandError("--workers must be at least 1.")
         ensure_port_free(host, port)
         lock = take_checkout_lock(Path(settings.VAR_DIR))
+        site_url = site_url_for(host, port)
 
         self.stdout.write("Applying migrations…")
         call_command("migrate", interactive=False, verbosity=0)
@@ -83,9 +84,9 @@ class Command(BaseCommand):
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, self.request_stop)
 
-        children = self.start_children(host, port, workers)
+        children = self.start_children(host, port, workers, site_url=site_url)
         try:
-            url = f"http://{'localhost' if host in {'0.0.0.0', '::'} else host}:{port}/"  # noqa: S104
+            url = f"{derived_site_url(host, port)}/"
             if self.wait_until_ready(url, children):
                 self.stdout.write(self.style.SUCCESS(f"The service desk is ready at {url}  (Ctrl-C stops it)"))
             failed = self.supervise(children)
@@ -100,8 +101,8 @@ class Command(BaseCommand):
     def request_stop(self, signum: int, frame: object) -> None:
         self.stop_requested = True
 
-    def start_children(self, host: str, port: int, workers: int) -> list[Child]:
-        env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL, "PYTHONUNBUFFERED": "1"}
+    def start_children(self, host: str, port: int, workers: int, *, site_url: str) -> list[Child]:
+        env = child_environment(site_url=site_url)
         commands = child_commands(host, port, workers, var_dir=Path(settings.VAR_DIR))
         children = []
         for name, command in commands.items():
@@ -165,6 +166,26 @@ class Command(BaseCommand):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.process.pid, signal.SIGKILL)
             child.process.wait()
+
+
+def child_environment(*, site_url: str) -> dict[str, str]:
+    """What every child is given: the database this command uses (the embedded one has no ``DATABASE_URL``
+    of its own) and one ``SITE_URL``, since the web server and the worker both write mail with links."""
+    return {**os.environ, "DATABASE_URL": settings.DATABASE_URL, "SITE_URL": site_url, "PYTHONUNBUFFERED": "1"}
+
+
+def site_url_for(host: str, port: int) -> str:
+    """``SITE_URL`` from the environment when it is set; otherwise the address this ``serve`` listens on."""
+    return os.environ.get("SITE_URL", "").strip().rstrip("/") or derived_site_url(host, port)
+
+
+def derived_site_url(host: str, port: int) -> str:
+    """The address a browser on this machine opens for ``--host`` and ``--port``."""
+    if host in {"0.0.0.0", "::", ""}:  # noqa: S104 - every address: this machine's own is one of them
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def child_commands(host: str, port: int, workers: int, *, var_dir: Path) -> dict[str, list[str]]:
