@@ -150,7 +150,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAILERS = mailers(env_str("EMAIL_URL") or f"file://{VAR_DIR / 'mail'}")
 
 # Celery: Redis when configured, kombu's filesystem transport in var/broker/ otherwise.
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_BROKER_URL = REDIS_URL or embedded.BROKER_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {} if REDIS_URL else embedded.broker_folders(VAR_DIR)
 CELERY_RESULT_BACKEND = REDIS_URL or f"file://{embedded.results_folder(VAR_DIR)}"
 CELERY_TASK_IGNORE_RESULT = True

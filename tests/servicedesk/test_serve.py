@@ -104,7 +104,8 @@ def demo(tmp_path: Path) -> Iterator[Serve]:
         serve.process.wait()
 
 
-def sign_in(serve: Serve, username: str, password: str) -> str:
+def signed_in(serve: Serve, username: str, password: str) -> tuple[urllib.request.OpenerDirector, str]:
+    """A browser-like opener signed in (or not) as ``username``, and the page the sign-in led to."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     with opener.open(f"{serve.url}/accounts/login/") as response:
@@ -112,7 +113,30 @@ def sign_in(serve: Serve, username: str, password: str) -> str:
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
     data = urllib.parse.urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
     with opener.open(f"{serve.url}/accounts/login/", data=data.encode()) as response:
-        return response.read().decode()
+        return opener, response.read().decode()
+
+
+def sign_in(serve: Serve, username: str, password: str) -> str:
+    return signed_in(serve, username, password)[1]
+
+
+def ping_worker(serve: Serve) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", "ping_worker", "--timeout", "60"],
+        cwd=ROOT,
+        env=serve.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def wait_for_line(serve: Serve, text: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(text in line for line in serve.output):
+        if time.monotonic() > deadline:
+            pytest.fail(f"serve did not print {text!r} within {timeout} s:\n{serve.text()}")
+        time.sleep(0.2)
 
 
 def test_serve_demo_signs_in_runs_tasks_and_leaves_nothing_behind(demo: Serve):
@@ -121,14 +145,7 @@ def test_serve_demo_signs_in_runs_tasks_and_leaves_nothing_behind(demo: Serve):
     assert "Welcome, Olivia" in sign_in(demo, "operator", "demo")
     assert "Please enter a correct username" in sign_in(demo, "operator", "wrong")
 
-    ping = subprocess.run(
-        [sys.executable, "manage.py", "ping_worker", "--timeout", "60"],
-        cwd=ROOT,
-        env=demo.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    ping = ping_worker(demo)
     assert ping.returncode == 0, ping.stdout + ping.stderr
     assert "A worker answered" in ping.stdout
 
@@ -139,8 +156,8 @@ def test_serve_demo_signs_in_runs_tasks_and_leaves_nothing_behind(demo: Serve):
 
     _, alive = psutil.wait_procs(tree, timeout=15)
     assert alive == [], f"left behind: {[(p.pid, p.name()) for p in alive]}"
-    assert "The service desk is ready at" in demo.text()
-    assert "Accounts (password 'demo'): operator, support, manager, admin" in demo.text()
+    assert f"The service desk is ready at {demo.url}/" in demo.text()
+    assert "  Sign in as operator, support, manager or admin, password 'demo'." in demo.text()
 
 
 def test_serve_stops_everything_when_a_child_dies_and_says_which(demo: Serve):
@@ -166,6 +183,22 @@ def test_a_second_serve_on_a_busy_port_fails_clearly_and_touches_nothing(tmp_pat
     time.sleep(0.2)  # let the reader thread take the last line
     assert f"Port {serve.port} on 127.0.0.1 is already in use" in serve.text()
     assert not (serve.var_dir / "static").exists()  # it stopped before migrating or collecting anything
+
+
+def test_serve_prints_where_to_go_last_and_keeps_the_childrens_chatter_out(demo: Serve):
+    demo.wait_for("/health/")
+    wait_for_line(demo, "  Stop: ")
+    assert ping_worker(demo).returncode == 0  # the worker is up: it has said all it had to say
+
+    assert demo.output[-4:] == [
+        f"The service desk is ready at {demo.url}/",
+        "  Sign in as operator, support, manager or admin, password 'demo'.",
+        f"  Mail: files in {demo.var_dir / 'mail'}/, with links to {demo.url}",
+        f"  Stop: Ctrl-C (or SIGTERM to process {demo.process.pid})",
+    ]
+    for chatter in ("No hostname was supplied", "superuser privileges", "celery@", "[tasks]", "Booting worker"):
+        assert chatter not in demo.text()
+    assert len(demo.output) < 10, demo.text()
 
 
 def test_serve_gives_web_worker_and_beat_the_site_url_of_its_port(demo: Serve):

@@ -3,6 +3,7 @@ and what it prints once the portal is ready. The slow tests in test_serve.py run
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -84,3 +85,71 @@ def test_a_site_url_set_in_the_environment_wins_over_host_and_port(monkeypatch: 
     monkeypatch.setenv("SITE_URL", "https://desk.example.org")
 
     assert serve.site_url_for("127.0.0.1", 8791) == "https://desk.example.org"
+
+
+def test_children_log_only_warnings_and_errors_without_banners_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.delenv("LOG_LEVEL", raising=False)
+
+    commands = serve.child_commands("127.0.0.1", 8000, 2, var_dir=tmp_path, verbose=False)
+    env = serve.child_environment(site_url="http://127.0.0.1:8000", verbose=False)
+
+    web, worker, beat = commands["web server"], commands["Celery worker"], commands["Celery beat"]
+    assert web[web.index("--log-level") + 1] == "warning"
+    assert "--access-logfile" not in web
+    for celery in (worker, beat):
+        assert "--quiet" in celery
+        assert celery[celery.index("--loglevel") + 1] == "WARNING"
+    assert env["LOG_LEVEL"] == "WARNING"
+
+
+def test_verbosity_2_shows_the_childrens_info_lines_and_the_access_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("LOG_LEVEL", raising=False)
+
+    commands = serve.child_commands("127.0.0.1", 8000, 2, var_dir=tmp_path, verbose=True)
+    env = serve.child_environment(site_url="http://127.0.0.1:8000", verbose=True)
+
+    web, worker = commands["web server"], commands["Celery worker"]
+    assert web[web.index("--log-level") + 1] == "info"
+    assert "--access-logfile" in web
+    assert "--quiet" not in worker
+    assert worker[worker.index("--loglevel") + 1] == "INFO"
+    assert env["LOG_LEVEL"] == "INFO"
+
+
+def test_the_ready_lines_give_the_address_the_accounts_the_mail_and_how_to_stop():
+    lines = serve.ready_lines(
+        "http://127.0.0.1:8791/",
+        accounts=["operator", "support", "manager", "admin"],
+        mail="files in /srv/desk/var/mail/",
+        site_url="http://127.0.0.1:8791",
+    )
+
+    assert lines == [
+        "The service desk is ready at http://127.0.0.1:8791/",
+        "  Sign in as operator, support, manager or admin, password 'demo'.",
+        "  Mail: files in /srv/desk/var/mail/, with links to http://127.0.0.1:8791",
+        f"  Stop: Ctrl-C (or SIGTERM to process {os.getpid()})",
+    ]
+
+
+def test_without_the_demo_the_ready_lines_name_no_account():
+    lines = serve.ready_lines("http://127.0.0.1:8000/", accounts=[], mail="x", site_url="http://127.0.0.1:8000")
+
+    assert not any("Sign in" in line for line in lines)
+
+
+def test_mail_goes_to_the_folder_or_the_server_never_showing_the_password():
+    folder = {"default": {"BACKEND": "servicedesk.mail.OneFilePerMessageBackend", "OPTIONS": {"file_path": "/m"}}}
+    smtp = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "mail.example.org", "port": 587, "username": "desk", "password": "s3cret"},
+        }
+    }
+    console = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+
+    assert serve.mail_destination(folder) == "files in /m/"
+    assert serve.mail_destination(smtp) == "sent through mail.example.org:587"
+    assert serve.mail_destination(console) == "printed by the web server and the worker"
