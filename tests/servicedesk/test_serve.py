@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -208,6 +209,22 @@ def test_serve_gives_web_worker_and_beat_the_site_url_of_its_port(demo: Serve):
 
     assert len(children) == 3
     assert {child.environ().get("SITE_URL") for child in children} == {demo.url}
+
+
+def test_a_refused_page_is_one_line_in_the_servers_output(demo: Serve):
+    demo.wait_for("/health/")
+    support, _ = signed_in(demo, "support", "demo")
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        support.open(f"{demo.url}/incidents/new/")
+    assert refused.value.code == 403
+    wait_for_line(demo, "Forbidden (Permission denied): /incidents/new/")
+    time.sleep(1)  # a traceback would follow within a moment
+
+    assert "Traceback" not in demo.text()
+    assert [line for line in demo.output if "/incidents/new/" in line] == [
+        next(line for line in demo.output if "Forbidden (Permission denied): /incidents/new/" in line)
+    ]
 
 
 def test_serve_starts_again_at_once_on_the_port_it_just_left(tmp_path: Path):
