@@ -126,4 +126,3 @@ def reevaluation_decide(
         versioned=accept,
     )
     return request
-
