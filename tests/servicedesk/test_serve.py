@@ -6,6 +6,7 @@ migrated and stopped, exactly as on a new machine.
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -18,9 +19,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -96,13 +98,44 @@ def start_serve(tmp_path: Path, *args: str, port: int | None = None, **variables
     return serve
 
 
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[Serve]:
-    serve = start_serve(tmp_path, "--demo")
-    yield serve
-    if serve.process.poll() is None:
+def stop(serve: Serve) -> None:
+    """Stop serve as a user does, with SIGTERM, so that it stops its children: they run in sessions of their
+    own, and killing serve alone would leave them running after the test."""
+    if serve.process.poll() is not None:
+        return
+    try:
+        tree = psutil.Process(serve.process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        tree = []
+    serve.process.send_signal(signal.SIGTERM)
+    try:
+        serve.process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
         serve.process.kill()
         serve.process.wait()
+    _, alive = psutil.wait_procs(tree, timeout=15)
+    for process in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+
+
+@pytest.fixture
+def launch(tmp_path: Path) -> Iterator[Callable[..., Serve]]:
+    """``start_serve`` in this test's folder; whatever still runs at the end of the test is stopped."""
+    started: list[Serve] = []
+
+    def start(*args: str, **kwargs: Any) -> Serve:
+        started.append(start_serve(tmp_path, *args, **kwargs))
+        return started[-1]
+
+    yield start
+    for serve in started:
+        stop(serve)
+
+
+@pytest.fixture
+def demo(launch: Callable[..., Serve]) -> Serve:
+    return launch("--demo")
 
 
 def signed_in(serve: Serve, username: str, password: str) -> tuple[urllib.request.OpenerDirector, str]:
@@ -227,23 +260,19 @@ def test_a_refused_page_is_one_line_in_the_servers_output(demo: Serve):
     ]
 
 
-def test_serve_starts_again_at_once_on_the_port_it_just_left(tmp_path: Path):
+def test_serve_starts_again_at_once_on_the_port_it_just_left(tmp_path: Path, launch: Callable[..., Serve]):
     """Stopping leaves the port's closed connections in TIME-WAIT for about a minute; that is no reason to refuse."""
     home, runtime = tmp_path / "home", tmp_path / "run"
     home.mkdir()
     runtime.mkdir(mode=0o700)
-    first = start_serve(tmp_path, HOME=str(home), XDG_RUNTIME_DIR=str(runtime))
+    first = launch(HOME=str(home), XDG_RUNTIME_DIR=str(runtime))
     first.wait_for("/accounts/login/")
     control_socket_in_var = (first.var_dir / "gunicorn.ctl").is_socket()
     first.process.send_signal(signal.SIGTERM)
     assert first.process.wait(timeout=60) == 0, first.text()
 
-    second = start_serve(tmp_path, port=first.port, HOME=str(home), XDG_RUNTIME_DIR=str(runtime))
-    try:
-        second.wait_for("/health/")
-    finally:
-        second.process.send_signal(signal.SIGTERM)
-        second.process.wait(timeout=60)
+    second = launch(port=first.port, HOME=str(home), XDG_RUNTIME_DIR=str(runtime))
+    second.wait_for("/health/")
 
     assert "already in use" not in second.text()
     assert control_socket_in_var  # gunicorn's control socket is the checkout's own, not one in ~/.gunicorn/
