@@ -3,10 +3,9 @@
 It migrates, collects static files, optionally loads the demo data, then runs gunicorn, one Celery worker
 and Celery beat as child processes and watches them. The children print only warnings and errors (``-v 2``:
 everything), so what ``serve`` prints last is where the portal is, who can sign in, where mail goes and how
-to stop it. Ctrl-C or SIGTERM stops all of them; so does the
-death of any one child, which is reported with its exit status and last lines. The embedded PostgreSQL
-(when no ``DATABASE_URL`` is set) is shared with the children through ``DATABASE_URL`` and stopped when
-its last user, normally this command, exits.
+to stop it. Ctrl-C or SIGTERM stops all of them; so does the death of any one child, which is reported with
+its exit status and last lines. The embedded PostgreSQL (when no ``DATABASE_URL`` is set) is shared with the
+children through ``DATABASE_URL`` and stopped when its last user, normally this command, exits.
 """
 
 from __future__ import annotations
@@ -78,7 +77,7 @@ class Command(BaseCommand):
         self.stdout.write("Applying migrations…")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        accounts = []
+        accounts: list[str] = []
         if options["demo"]:
             self.stdout.write("Loading the demo data…")
             accounts = load_demo()
