@@ -26,12 +26,25 @@ from incidents.models import (
     OutboxMessage,
     OutboxState,
     PriorityRule,
+    RootCause,
     ServiceLevel,
     ServiceLevelCoverage,
     ServiceLevelTarget,
     WorkingPeriod,
 )
 from incidents.servicelevels.tasks import incidents_recompute_for_calendar
+
+
+@admin.register(RootCause)
+class RootCauseAdmin(admin.ModelAdmin):
+    """The desk's list of causes found at closure: ordered, retired rather than deleted once in use."""
+
+    list_display = ("name", "needs_change", "active", "position")
+    list_editable = ("active", "position")
+    search_fields = ("name",)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return obj is None or not obj.incidents.exists()
 
 
 @admin.register(PriorityRule)

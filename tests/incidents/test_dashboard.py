@@ -10,13 +10,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from incidents.choices import ClosureReason
 from incidents.lifecycle import resolution
 from incidents.reporting import reports
 from incidents.reporting.charts import bar_chart
 from incidents.reporting.dashboard import Period, dashboard, period_named
 from knowledge.models import Problem
 from tests.cmdb.factories import ConfigurationItemFactory, ServiceFactory
-from tests.incidents.factories import IncidentFactory
+from tests.incidents.factories import IncidentFactory, RootCauseFactory
 from tests.incidents.workflow import resolved
 from tests.knowledge.factories import CategoryFactory, KnownErrorFactory
 
@@ -268,3 +269,49 @@ def test_an_unknown_period_shows_this_week_and_marks_it(client, manager):
 
     assert re.search(r'href="\?period=week" aria-current="page">This week<', page)
     assert "Dashboard: This week" in page
+
+
+def test_early_closures_phone_ratings_and_root_causes_are_counted_apart(week):
+    cable, change = RootCauseFactory(name="Hardware failure"), RootCauseFactory(name="Caused by a change")
+    IncidentFactory(state="closed", reported_at=at(3), resolved_at=at(2), closed_at=at(1.9), root_cause=cable,
+                    closure_reason=ClosureReason.CONFIRMED_BY_PHONE, satisfaction_by_phone=2)  # fmt: skip
+    IncidentFactory(state="closed", reported_at=at(3), resolved_at=at(2), closed_at=at(1.8), root_cause=cable,
+                    closure_reason=ClosureReason.CALLER_UNREACHABLE)  # fmt: skip
+    IncidentFactory(state="closed", reported_at=at(3), resolved_at=at(2), closed_at=at(1), root_cause=change,
+                    satisfaction=5, confirmed_at=at(1.5))  # fmt: skip
+
+    figures = dashboard(Period(TODAY - 6 * DAY, TODAY, "the last 7 days"))
+
+    early = dict(figures.closed_early)
+    assert early["The caller confirmed the fix by phone or in person"] == 1
+    assert early["The caller could not be reached after several attempts"] == 1
+    assert early["Duplicate of another incident, closed with it"] == 0
+    assert figures.satisfaction_by_phone == (2.0, 1)  # the desk's record of a phone call, apart
+    assert figures.satisfaction == (4.5, 2)  # the callers' own: the week's 4 and this 5
+    assert figures.root_causes == [
+        ("Hardware failure", 2),
+        ("None given (closed automatically)", 2),
+        ("Caused by a change", 1),
+    ]
+
+
+def test_the_dashboard_page_shows_the_root_causes_and_the_early_closures(client, manager, week):
+    IncidentFactory(state="closed", reported_at=at(3), resolved_at=at(2), closed_at=at(1.9),
+                    root_cause=RootCauseFactory(name="Capacity"), closure_reason=ClosureReason.DUPLICATE)  # fmt: skip
+    client.force_login(manager)
+
+    page = client.get(reverse("incidents:dashboard") + "?period=30-days").content.decode()
+
+    assert "Root causes" in page and '<th scope="row">Capacity</th>' in page
+    assert "Closed early: Duplicate of another incident, closed with it" in page
+    assert "Satisfaction given by phone" in page
+
+
+def test_the_report_counts_by_root_cause(week):
+    IncidentFactory(state="closed", reported_at=at(3), resolved_at=at(2), closed_at=at(1.9),
+                    root_cause=RootCauseFactory(name="Capacity"), closure_reason=ClosureReason.DUPLICATE)  # fmt: skip
+
+    rows = week_report("cause")
+
+    assert rows["Capacity"].closed == 1
+    assert rows["No root cause given"].reported >= 1

@@ -231,3 +231,24 @@ def test_the_admin_shows_the_history_under_the_incident_and_as_a_list(client, ad
     assert "affected_users" in page.text
     assert incident.number in listing.text
     assert "Add incident history entry" not in listing.text
+
+
+BEFORE_CLOSURE_TAXONOMY = ("incidents", "0017_incident_reopened_at")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_closure_migration_keeps_ratings_the_desk_typed_apart_as_given_by_phone(operator):
+    """A rating without the caller's confirmation through the link was the desk's: it moves apart."""
+    typed, confirmed = record(operator).pk, record(operator).pk
+    call_command("migrate", "incidents", BEFORE_CLOSURE_TAXONOMY[1], verbosity=0)
+    try:
+        with connection.cursor() as cursor:  # the rows as the release before wrote them
+            cursor.execute("UPDATE incidents_incident SET satisfaction = 2 WHERE id = %s", [typed])
+            cursor.execute(
+                "UPDATE incidents_incident SET satisfaction = 5, confirmed_at = now() WHERE id = %s", [confirmed]
+            )
+    finally:
+        call_command("migrate", verbosity=0)
+
+    assert Incident.objects.filter(pk=typed).values_list("satisfaction", "satisfaction_by_phone").get() == (None, 2)
+    assert Incident.objects.filter(pk=confirmed).values_list("satisfaction", "satisfaction_by_phone").get() == (5, None)

@@ -866,3 +866,26 @@ def test_the_desk_assigning_for_the_group_does_not_acknowledge_for_it(operator, 
     incident.refresh_from_db()
     assert incident.acknowledged_at is None
     assert not incident.journal.filter(kind=ActivityKind.ACKNOWLEDGED).exists()
+
+
+def test_closing_once_the_automatic_closure_would_have_needs_no_reason(operator, support_member, network, vpn):
+    incident = resolved(operator, vpn, network, support_member)
+    resolved_days_ago(incident, 6)  # past SERVICEDESK_AUTO_CLOSE_DAYS (5): the caller had their chance
+
+    closure.incident_close(by=operator, incident_id=incident.pk, root_cause=RootCauseFactory())
+
+    incident.refresh_from_db()
+    assert (incident.state, incident.closure_reason, incident.root_cause_category) == (State.CLOSED, "", vpn)
+
+
+def test_automatic_closure_gives_no_root_cause_and_keeps_the_callers_own_rating(operator, support_member, network,
+                                                                                 vpn):  # fmt: skip
+    incident = resolved(operator, vpn, network, support_member)
+    resolution.incident_confirm(incident_id=incident.pk, resolved_at=incident.resolved_at, satisfaction=3)
+    resolved_days_ago(incident, 6)
+
+    closure.incident_close_automatically(incident_id=incident.pk)
+
+    incident.refresh_from_db()
+    assert (incident.state, incident.closed_automatically, incident.root_cause) == (State.CLOSED, True, None)
+    assert (incident.satisfaction, incident.satisfaction_by_phone) == (3, None)

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from incidents.choices import Impact, ResolutionCode, State, Urgency
-from incidents.lifecycle import escalation
+from incidents.lifecycle import escalation, resolution
 from incidents.models import Incident
 from incidents.recording import calls
 from tests.cmdb.factories import ConfigurationItemFactory, SupportGroupFactory
@@ -274,3 +274,19 @@ def test_classifying_shows_the_ranked_known_errors(client, operator, vpn):
     page = client.get(step_url(incident, "classify")).text
 
     assert "Known errors that match this incident" in page and known_error.number in page
+
+
+def test_the_close_page_asks_a_reason_only_when_early_and_no_rating_from_a_caller_who_rated(
+    client, operator, support_member, network, vpn
+):
+    incident = resolved(operator, vpn, network, support_member)
+    client.force_login(operator)
+    early = client.get(step_url(incident, "close")).text
+    assert 'name="reason"' in early and 'name="satisfaction"' in early
+
+    resolution.incident_confirm(incident_id=incident.pk, resolved_at=incident.resolved_at, satisfaction=5)
+    confirmed = client.get(step_url(incident, "close")).text
+
+    assert 'name="reason"' not in confirmed  # the caller confirmed: nothing to explain
+    assert 'name="satisfaction"' not in confirmed  # their own rating stands
+    assert 'name="root_cause"' in confirmed

@@ -13,6 +13,7 @@ from incidents.choices import Impact, Urgency
 from incidents.models import Incident
 from incidents.recording import calls
 from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory
+from tests.incidents.factories import RootCauseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -291,3 +292,16 @@ def test_a_refused_add_call_returns_to_a_logging_form_that_records_not_adds(clie
     assert "Caller not found? Add them" in response.text
     master.refresh_from_db()
     assert master.affected_users == 1
+
+
+def test_an_administrator_keeps_the_root_causes_and_cannot_delete_one_in_use(client, administrator, operator):
+    used, unused = RootCauseFactory(name="Capacity"), RootCauseFactory(name="Gremlins")
+    incident = Incident.objects.create(caller=ContactFactory(), desk_owner=operator, occurred_at=timezone.now(),
+                                       reported_at=timezone.now(), short_description="Disk full")  # fmt: skip
+    Incident.objects.filter(pk=incident.pk).update(root_cause=used)
+    client.force_login(administrator)
+
+    listing = client.get(reverse("admin:incidents_rootcause_changelist")).content.decode()
+    assert "Capacity" in listing and "Gremlins" in listing
+    assert client.get(reverse("admin:incidents_rootcause_delete", args=[used.pk])).status_code == 403
+    assert client.get(reverse("admin:incidents_rootcause_delete", args=[unused.pk])).status_code == 200
