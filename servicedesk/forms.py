@@ -55,3 +55,18 @@ def add_errors(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, problems)
     else:
         form.add_error(None, error.messages)
+
+
+class SearchableSelect(forms.Select):
+    """A select the page's script turns into a search box over its options (static/js/servicedesk.js, the
+    pickers): typing any part of an option's text narrows the list, ↑ ↓ and Enter choose. Without the script it
+    stays a plain select. ``empty_text`` is said when nothing matches what was typed."""
+
+    def __init__(self, *args: Any, empty_text: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.attrs = {
+            "data-picker-select": "",
+            "data-picker-empty": empty_text or _("Nothing matches."),
+            "data-picker-placeholder": _("Type any part, or ↓ for all"),
+            **self.attrs,
+        }
