@@ -7,11 +7,14 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from incidents.choices import State
 from incidents.models import Incident
 from tests.e2e.test_cmdb import sign_in
+from tests.incidents.factories import IncidentFactory
 from tests.incidents.workflow import record
 from tests.knowledge.factories import CategoryFactory, ProblemFactory
 
@@ -92,3 +95,42 @@ def test_the_problem_list_filters_by_a_category_found_by_typing(live_server, pag
     expect(page).to_have_url(re.compile(rf"category={tree['vpn'].pk}"))
     expect(page.locator("#results")).to_contain_text("VPN drops every hour")
     expect(page.locator("#results")).not_to_contain_text("Tray 2 jams")
+
+
+def test_the_incident_list_opens_on_open_incidents_and_finds_numbers_and_misspelt_words(
+    live_server, page: Page, operator, docs_screenshot
+):
+    outlook = IncidentFactory(short_description="Outlook keeps asking for the password")
+    IncidentFactory(short_description="Outlook asks for my password after the change", state=State.CLASSIFIED)
+    vpn = IncidentFactory(short_description="VPN connection drops every few minutes", state=State.INVESTIGATING)
+    closed = IncidentFactory(short_description="Printer offline on the third floor", state=State.CLOSED)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE incidents_incident")  # the statistics autovacuum keeps, that typos are read from
+    sign_in(page, live_server.url, "olivia")
+    page.goto(f"{live_server.url}/incidents/")
+    results = page.locator("#results")
+    search = page.get_by_role("searchbox", name="Search")
+
+    expect(page.get_by_label("State")).to_have_value("open")
+    expect(results).to_contain_text("3 open incidents")
+    expect(results).not_to_contain_text(closed.number)
+
+    search.fill(str(int(closed.number.removeprefix("INC"))))  # "1003": found in any state
+    expect(results.get_by_role("link", name=closed.number)).to_be_visible()
+    expect(results).to_contain_text("1 incident")
+    search.fill(f"inc{int(vpn.number.removeprefix('INC'))}")
+    expect(results.get_by_role("link", name=vpn.number)).to_be_visible()
+    expect(results).to_contain_text("1 incident")
+
+    search.fill("outlok pasword")
+    expect(results.get_by_role("link", name=outlook.number)).to_be_visible()
+    expect(results).to_contain_text("2 open incidents")
+    expect(results).not_to_contain_text(vpn.number)
+    docs_screenshot(page, "incident-list-search")
+
+    search.fill("printer")
+    expect(results).to_contain_text("No open incident matches these filters.")
+    results.get_by_role("link", name="Search all states").click()
+    expect(page.get_by_label("State")).to_have_value("all")
+    expect(results.get_by_role("link", name=closed.number)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"state=all"))
