@@ -162,9 +162,12 @@ function selectPickerBuild(select) {
   Object.assign(input.dataset, { pickerInput: "", pickerValue: `#${select.id}`, pickerSelect: "" });
   const attributes = { role: "combobox", "aria-expanded": "false", "aria-controls": results.id, "aria-autocomplete": "list" };
   for (const [name, value] of Object.entries(attributes)) input.setAttribute(name, value);
-  for (const name of ["aria-describedby", "aria-invalid", "required"]) {
+  for (const name of ["aria-describedby", "aria-invalid"]) {
     if (select.hasAttribute(name)) input.setAttribute(name, select.getAttribute(name));
   }
+  // Required is said, and checked by the server: a hidden required select would stop the form unexplained.
+  if (select.required) input.setAttribute("aria-required", "true");
+  select.required = false;
   input.value = select.value ? select.selectedOptions[0].text : "";
   if (label) label.htmlFor = input.id;
   field.dataset.picker = "select";
