@@ -1,27 +1,84 @@
-"""The incident list's filters: state, priority, service, CI, caller, group, serious, text; sortable."""
+"""The incident list's filters: state, priority, service, CI, caller, group, serious, text; sortable.
+
+The list opens on the open incidents (``state=open``; ``state=all`` for every one). The search box takes an
+incident's number however it is typed ("1349", "inc1349", "INC0001349"), found through the unique index on
+the number whatever the other filters say, or words, each also found as the common word it may be a typo of
+(``incidents.words``, as the similar-incident panel does).
+"""
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from cmdb.filters import yes_no
 from cmdb.models import Service, SupportGroup
-from incidents.choices import Priority, State
+from incidents.choices import OPEN_STATES, Priority, State
 from incidents.models import Incident
+from incidents.words import analyse, forgiving_tsquery
 from knowledge.models import SEARCH_CONFIG
+from knowledge.textsearch import search_tokens
+
+# "1349", "inc1349", "INC 0001349": a number and nothing else, with or without the prefix and the zeros.
+_NUMBER = re.compile(r"(?:inc[\s-]*)?0*(\d{1,12})", re.IGNORECASE)
+OPEN, ALL = "open", "all"
+
+
+def incident_number(text: str) -> str | None:
+    """The incident number a search stands for ("1349" → "INC0001349"), or ``None`` for a text search."""
+    match = _NUMBER.fullmatch(text.strip())
+    return f"INC{int(match[1]):07d}" if match else None
+
+
+def text_search(queryset: QuerySet[Incident], text: str) -> QuerySet[Incident]:
+    """The incidents with the words of ``text`` (web-search syntax), or with the common words that its misspelt
+    ones stand for: one more query, on the planner's statistics only."""
+    query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+    tokens = search_tokens(text)
+    corrected = forgiving_tsquery(analyse(tokens)[0]) if tokens else None
+    if corrected:
+        query |= SearchQuery(corrected, search_type="raw", config=SEARCH_CONFIG)
+    return queryset.filter(search_vector=query)
 
 
 def hidden_moment(field_name: str, lookup_expr: str) -> django_filters.IsoDateTimeFilter:
     return django_filters.IsoDateTimeFilter(field_name=field_name, lookup_expr=lookup_expr, widget=forms.HiddenInput)
 
 
+class OneOfSelect(forms.SelectMultiple):
+    """One choice on the page (a plain select), several taken from an address (``?state=a&state=b``)."""
+
+    allow_multiple_selected = False
+
+
+class StateFilter(django_filters.MultipleChoiceFilter):
+    """The open incidents (recorded, classified, investigating), all, or those in one state."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        choices = [(OPEN, _("Open")), (ALL, _("All")), (_("Only"), State.choices)]
+        super().__init__(choices=choices, widget=OneOfSelect, **kwargs)
+
+    def filter(self, qs: QuerySet, value: list[str]) -> QuerySet:
+        chosen = set(value or [OPEN])
+        if ALL in chosen:
+            return qs
+        states = {state for choice in chosen for state in (OPEN_STATES if choice == OPEN else [choice])}
+        # In the lifecycle's order: the open states then read as the partial indexes' condition, to the letter.
+        return qs.filter(state__in=[state for state in State if state in states])
+
+
 class IncidentFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search")
-    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=State.choices)
+    q = django_filters.CharFilter(
+        label=_("Search"), method="search", widget=forms.TextInput(attrs={"placeholder": _("A number, or words")})
+    )
+    state = StateFilter(label=_("State"))
     priority = django_filters.MultipleChoiceFilter(label=_("Priority"), choices=Priority.choices)
     service = django_filters.ModelChoiceFilter(label=_("Service"), queryset=Service.objects.all())
     ci = django_filters.CharFilter(label=_("Configuration item (name)"), field_name="cis__name", lookup_expr="iexact")
@@ -49,13 +106,24 @@ class IncidentFilter(django_filters.FilterSet):
         model = Incident
         fields = ["q", "state", "priority", "service", "ci", "caller", "assigned_group", "serious", "ordering"]
 
+    def __init__(self, data: QueryDict | None = None, *args: Any, **kwargs: Any) -> None:
+        # Opened without a state, the list shows the open incidents, and its state filter says so.
+        data = data.copy() if data is not None else QueryDict(mutable=True)
+        if not data.getlist("state"):
+            data.setlist("state", [OPEN])
+        super().__init__(data, *args, **kwargs)
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # A number names one incident: it is found in any state, whatever else is filtered.
+        number = incident_number(self.form.cleaned_data.get("q") or "")
+        return queryset.filter(number=number) if number else super().filter_queryset(queryset)
+
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         if not value:
             return queryset
-        if value.upper().startswith("INC"):
-            return queryset.filter(number__iexact=value)
-        return queryset.filter(search_vector=SearchQuery(value, search_type="websearch", config=SEARCH_CONFIG))
+        number = incident_number(value)
+        return queryset.filter(number=number) if number else text_search(queryset, value)
 
 
 class QueueFilter(django_filters.FilterSet):

@@ -9,11 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from cmdb.filters import TextSearchFilterSet, yes_no
 from cmdb.models import Service, SupportGroup
 from knowledge.choices import ArticleKind, ArticleStatus, FixStatus, ProblemState
+from knowledge.forms import CategoryChoiceField
 from knowledge.models import Article, Category, KnownError, Problem
+from knowledge.selectors import categories_by_path
 
 
 class CategoryFilter(django_filters.ModelChoiceFilter):
-    """A category and everything under it (three levels deep, as the tree is in practice)."""
+    """A category and everything under it (three levels deep, as the tree is in practice), chosen by its path."""
+
+    field_class = CategoryChoiceField
 
     def filter(self, queryset: QuerySet, value: Category | None) -> QuerySet:
         if value is None:
@@ -29,7 +33,8 @@ def service_filter() -> django_filters.ModelChoiceFilter:
 
 
 def _categories() -> QuerySet[Category]:
-    return Category.objects.select_related("parent").order_by("parent__name", "name")
+    """Every category, retired ones too: old records keep them."""
+    return categories_by_path(Category.objects.all())
 
 
 class ProblemFilter(TextSearchFilterSet):

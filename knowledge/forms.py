@@ -5,17 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cmdb.forms import CINamesField
 from cmdb.models import ConfigurationItem, Service, SupportGroup
 from cmdb.selectors import ci_by_name
 from knowledge.models import Article, Category, KnownError, Problem
-from knowledge.selectors import categories_in_use
-from servicedesk.forms import EditConflictGuard
+from knowledge.selectors import categories_by_path, categories_in_use
+from servicedesk.forms import EditConflictGuard, SearchableSelect
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
+    """One category, by its full path; a search box over the paths where the page's script runs."""
+
+    widget = SearchableSelect(empty_text=_("No category matches."))
+
     def label_from_instance(self, obj: Category) -> str:
         return obj.path_label
 
@@ -32,12 +37,7 @@ def _categories_for(instance: Any, field: str, *, many: bool) -> Any:
         current = getattr(instance, field)
         ids = list(current.values_list("pk", flat=True)) if many else ([current.pk] if current else [])
         if ids:
-            queryset = (
-                (Category.objects.filter(pk__in=ids) | Category.objects.filter(active=True))
-                .select_related("parent__parent")
-                .order_by("parent__name", "name")
-                .distinct()
-            )
+            queryset = categories_by_path(Category.objects.filter(Q(pk__in=ids) | Q(active=True)))
     return queryset
 
 

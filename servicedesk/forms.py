@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
@@ -55,3 +58,115 @@ def add_errors(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, problems)
     else:
         form.add_error(None, error.messages)
+
+
+class SearchableSelect(forms.Select):
+    """A select the page's script turns into a search box over its options (static/js/servicedesk.js, the
+    pickers): typing any part of an option's text narrows the list, ↑ ↓ and Enter choose. Without the script it
+    stays a plain select. ``empty_text`` is said when nothing matches what was typed."""
+
+    def __init__(self, *args: Any, empty_text: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.attrs = {
+            "data-picker-select": "",
+            "data-picker-empty": empty_text or _("Nothing matches."),
+            "data-picker-placeholder": _("Type any part, or ↓ for all"),
+            **self.attrs,
+        }
+
+
+# --- A moment typed as a desk says it ---------------------------------------------------------------
+
+# English month names (the portal's language), whatever the server's locale: "nov", "nov." or "november".
+_MONTH_NAMES = [
+    *("january", "february", "march", "april", "may", "june"),
+    *("july", "august", "september", "october", "november", "december"),
+]
+_MONTHS = {spelling: number for number, name in enumerate(_MONTH_NAMES, 1) for spelling in (name, name[:3])}
+_CLOCK = r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})"
+_DAY = re.compile(rf"(?:(?P<day>today|yesterday)\s+)?{_CLOCK}")
+_DATE = re.compile(rf"(?P<day>\d{{1,2}})\s+(?P<month>[a-z]{{3,9}})\.?(?:\s+(?P<year>\d{{4}}))?,?\s+{_CLOCK}")
+_AGO = re.compile(r"-\s*(?P<parts>(?:\d+\s*[a-z]+\s*)+)")
+_AGO_PART = re.compile(r"(\d+)\s*([a-z]+)")
+_UNITS = {
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), "minutes"),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), "hours"),
+    **dict.fromkeys(("d", "day", "days"), "days"),
+}
+
+
+def _on(day: datetime.date, hour: str, minute: str) -> datetime.datetime | None:
+    try:
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(int(hour), int(minute))))
+    except ValueError:
+        return None
+
+
+def _ago(parts: str, now: datetime.datetime) -> datetime.datetime | None:
+    span = datetime.timedelta()
+    for amount, unit in _AGO_PART.findall(parts):
+        if unit not in _UNITS:
+            return None
+        span += datetime.timedelta(**{_UNITS[unit]: int(amount)})
+    return now - span
+
+
+def parse_moment(text: str, *, now: datetime.datetime) -> datetime.datetime | None:
+    """The moment ``text`` means, to the minute, in the current time zone; ``None`` when it means none.
+
+    "now"; "-20m", "-2h", "-1h30m", "-1d" (ago); "14:05" (today), "yesterday 23:50"; "27 Nov 2026 14:05",
+    "27 Nov 2026, 14:05" (as the portal writes it) or "27 November 14:05" (this year); "2026-11-27 14:05" (ISO).
+    Day before month, never in figures only: "11/12" is read differently on each side of the Atlantic.
+    """
+    text = " ".join(text.lower().split())
+    now = timezone.localtime(now).replace(second=0, microsecond=0)
+    if text == "now":
+        return now
+    if match := _AGO.fullmatch(text):
+        return _ago(match["parts"], now)
+    if match := _DAY.fullmatch(text):
+        day = now.date() - datetime.timedelta(days=1 if match["day"] == "yesterday" else 0)
+        return _on(day, match["hour"], match["minute"])
+    if match := _DATE.fullmatch(text):
+        month = _MONTHS.get(match["month"])
+        try:
+            day = datetime.date(int(match["year"] or now.year), month or 0, int(match["day"]))
+        except ValueError:
+            return None
+        return _on(day, match["hour"], match["minute"])
+    try:
+        moment = parse_datetime(text.upper().replace(" ", "T", 1))
+    except ValueError:  # well formed, but no such day or time
+        return None
+    if moment is None:
+        return None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+class MomentInput(forms.TextInput):
+    """One text box (one Tab stop, unlike the browser's date-time widget), showing a moment the portal's way."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, datetime.datetime):
+            return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        return super().format_value(value)
+
+
+class MomentField(forms.Field):
+    """A moment typed as a desk says it (``parse_moment``), read in the desk's time zone."""
+
+    widget = MomentInput
+    default_error_messages = {
+        "invalid": _("Write when, for example “14:05” (today), “now”, “-20m” (20 minutes ago) or “27 Nov 2026 14:05”."),
+    }
+
+    def to_python(self, value: Any) -> datetime.datetime | None:
+        if isinstance(value, datetime.datetime) or value in self.empty_values:
+            return value or None
+        moment = parse_moment(str(value), now=timezone.now())
+        if moment is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return moment

@@ -16,6 +16,7 @@ from cmdb.forms import CINamesField, ContactForm
 from cmdb.models import Contact, Location, Service
 from incidents.choices import Channel, Impact, Urgency
 from incidents.models import Incident
+from servicedesk.forms import MomentField
 
 OPENED_SALT = "incidents.record.opened"
 # A form older than this says nothing useful about how long the call took.
@@ -74,8 +75,9 @@ class RecordIncidentForm(CallerResolvingForm):
     short_description = forms.CharField(label=_("Short description"), max_length=200)
     symptoms = forms.CharField(label=_("Symptoms"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     channel = forms.ChoiceField(label=_("Reported by"), choices=Channel.choices, initial=Channel.PHONE)
-    occurred_at = forms.DateTimeField(
-        label=_("Occurred"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    occurred_at = MomentField(
+        label=_("Occurred"),
+        help_text=_("“now”, “14:05” (today), “-20m” (20 minutes ago) or “27 Nov 2026 14:05”."),
     )
     service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.filter(active=True), required=False)
     cis = CINamesField(label=_("Configuration items"), required=False, help_text=_("One CI name per line."))

@@ -16,7 +16,7 @@ from django.utils.translation import gettext, pgettext_lazy
 
 from cmdb.models import Contact, Service
 from incidents.models import Incident
-from incidents.recording.similar_words import OPEN_SQL, analyse, candidates_tsquery
+from incidents.words import OPEN_SQL, analyse, candidates_tsquery
 from knowledge.models import SEARCH_CONFIG
 from knowledge.textsearch import search_tokens
 from knowledge.textsearch import tsquery_operand as _tsquery

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cmdb.models import ConfigurationItem
-from incidents.choices import OPEN_STATES, State
+from incidents.choices import State
+from incidents.filters import ALL, OPEN
 from incidents.recording import details
 from incidents.reporting import dashboard
 from incidents.reporting.charts import bar_chart
@@ -49,9 +50,6 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-OPEN = [state.value for state in OPEN_STATES]
-
-
 class Links:
     """Addresses of the incident list filtered to what a figure counts."""
 
@@ -62,7 +60,8 @@ class Links:
         return f"{reverse('incidents:incident_list')}?{urlencode(params, doseq=True)}"
 
     def _within(self, name: str) -> dict[str, str]:
-        return {f"{name}_from": self.period.start.isoformat(), f"{name}_to": self.period.end.isoformat()}
+        # What happened in the period, to incidents in any state now (the list opens on the open ones).
+        return {"state": ALL, f"{name}_from": self.period.start.isoformat(), f"{name}_to": self.period.end.isoformat()}
 
     @property
     def open(self) -> str:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from incidents import selectors
-from incidents.filters import IncidentFilter
+from incidents.filters import ALL, OPEN, IncidentFilter, incident_number
 from incidents.journal.timeline import show_filter
 from incidents.pages.incident import incident_page
 from incidents.recording import storms
@@ -29,7 +29,21 @@ class IncidentListView(ListPage):
         if self.request.user.has_perm("incidents.add_incident") and not wants_results_only(self.request):
             kwargs["storms"] = storms.incident_storms()
         kwargs["sla_now"] = timezone.now()  # the SLA column: time left or overdue
+        kwargs["all_states_query"] = self.all_states_query()
         return super().get_context_data(heading=gettext_lazy("Incidents"), **kwargs)
+
+    def all_states_query(self) -> str | None:
+        """The same filters over every state, when the list shows only the open incidents (and is not looking
+        up a number, which is found in any state)."""
+        form = self.filterset.form
+        if not self.filterset.is_valid() or form.cleaned_data.get("state") != [OPEN]:
+            return None
+        if incident_number(form.cleaned_data.get("q") or ""):
+            return None
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        query.setlist("state", [ALL])
+        return query.urlencode()
 
 
 class IncidentDetailView(DetailPage):

@@ -56,9 +56,10 @@ function pickerChoose(picker, option) {
 }
 
 function pickerMove(picker, step) {
+  const input = picker.querySelector("[data-picker-input]");
+  if (!pickerOptions(picker).length && input.dataset.pickerSelect !== undefined) selectPickerList(input);
   const options = pickerOptions(picker);
   if (!options.length) return;
-  const input = picker.querySelector("[data-picker-input]");
   let index = options.findIndex((option) => option.getAttribute("aria-selected") === "true");
   index = index < 0 ? (step > 0 ? 0 : options.length - 1) : (index + step + options.length) % options.length;
   options.forEach((option, position) => option.setAttribute("aria-selected", String(position === index)));
@@ -111,6 +112,111 @@ document.addEventListener("htmx:afterSwap", (event) => {
     pickerChoose(picker, added);
     input.focus();
   }
+});
+
+// Searchable selects (<select data-picker-select>): a plain select without script; with it, a picker whose box
+// lists the select's options that contain every word typed, anywhere in the text ("jam" finds
+// "Hardware / Printer / Paper jam"), and whose choice sets the select. ↓ with an empty box lists them all.
+function selectPickerList(input) {
+  const select = document.querySelector(input.dataset.pickerValue);
+  const results = input.closest("[data-picker]").querySelector("[data-picker-results]");
+  // The box still showing the choice lists every option, as a select would; what was typed narrows them.
+  const typed = select.value && input.value === select.selectedOptions[0].text ? "" : input.value;
+  const words = typed.toLowerCase().split(/\s+/).filter(Boolean);
+  const list = document.createElement("ul");
+  list.className = "search-results";
+  list.setAttribute("role", "listbox");
+  list.setAttribute("aria-label", input.labels[0] ? input.labels[0].textContent.replace("*", "").trim() : "");
+  for (const option of select.options) {
+    const text = option.text.toLowerCase();
+    if (!option.value || !words.every((word) => text.includes(word))) continue;
+    const item = document.createElement("li");
+    Object.assign(item, { id: `${select.id}-option-${option.value}`, tabIndex: -1, textContent: option.text });
+    item.setAttribute("role", "option");
+    item.setAttribute("aria-selected", "false");
+    Object.assign(item.dataset, { id: option.value, name: option.text });
+    list.append(item);
+  }
+  const empty = document.createElement("p");
+  Object.assign(empty, { className: "search-empty", textContent: select.dataset.pickerEmpty });
+  empty.setAttribute("role", "status");
+  results.replaceChildren(list.children.length ? list : empty);
+  input.setAttribute("aria-expanded", String(list.children.length > 0));
+}
+
+function selectPickerClose(input) {
+  input.closest("[data-picker]").querySelector("[data-picker-results]").replaceChildren();
+  input.setAttribute("aria-expanded", "false");
+  input.removeAttribute("aria-activedescendant");
+}
+
+function selectPickerBuild(select) {
+  const field = select.parentElement;
+  const label = document.querySelector(`label[for="${select.id}"]`);
+  const input = document.createElement("input");
+  const results = document.createElement("div");
+  results.id = `${select.id}-results`;
+  results.dataset.pickerResults = "";
+  Object.assign(input, { type: "text", id: `${select.id}-search`, autocomplete: "off", spellcheck: false,
+    placeholder: select.dataset.pickerPlaceholder || "" });
+  Object.assign(input.dataset, { pickerInput: "", pickerValue: `#${select.id}`, pickerSelect: "" });
+  const attributes = { role: "combobox", "aria-expanded": "false", "aria-controls": results.id, "aria-autocomplete": "list" };
+  for (const [name, value] of Object.entries(attributes)) input.setAttribute(name, value);
+  for (const name of ["aria-describedby", "aria-invalid"]) {
+    if (select.hasAttribute(name)) input.setAttribute(name, select.getAttribute(name));
+  }
+  // Required is said, and checked by the server: a hidden required select would stop the form unexplained.
+  if (select.required) input.setAttribute("aria-required", "true");
+  select.required = false;
+  input.value = select.value ? select.selectedOptions[0].text : "";
+  if (label) label.htmlFor = input.id;
+  field.dataset.picker = "select";
+  select.hidden = true;
+  select.after(input, results);
+}
+
+function selectPickersIn(root) {
+  root.querySelectorAll("select[data-picker-select]:not([hidden])").forEach(selectPickerBuild);
+}
+
+document.addEventListener("DOMContentLoaded", () => selectPickersIn(document));
+document.addEventListener("htmx:load", (event) => selectPickersIn(event.detail.elt));
+
+document.addEventListener("input", (event) => {
+  const input = event.target;
+  if (!input.matches || !input.matches("input[data-picker-select]")) return;
+  if (input.value.trim()) selectPickerList(input);
+  else selectPickerClose(input);
+});
+
+// Enter in an open list without a choice is not the form's Enter: it would send the form with nothing chosen.
+document.addEventListener("keydown", (event) => {
+  const input = event.target;
+  if (event.key !== "Enter" || event.ctrlKey || event.metaKey || event.defaultPrevented) return;
+  if (input.matches && input.matches("input[data-picker-select][aria-expanded=true]")) event.preventDefault();
+});
+
+// A click in the box lists the options, as a select would; leaving the picker closes the list.
+document.addEventListener("click", (event) => {
+  const input = event.target.closest && event.target.closest("input[data-picker-select]");
+  if (input && input.getAttribute("aria-expanded") !== "true") selectPickerList(input);
+});
+
+// Leaving it, the box shows what is chosen: typing without choosing chose nothing (the field says so).
+document.addEventListener("focusout", (event) => {
+  const picker = event.target.closest && event.target.closest("[data-picker=select]");
+  if (!picker || picker.contains(event.relatedTarget)) return;
+  const input = picker.querySelector("[data-picker-input]");
+  const select = document.querySelector(input.dataset.pickerValue);
+  selectPickerClose(input);
+  input.value = select.value ? select.selectedOptions[0].text : "";
+});
+
+// The choice changes the select as if the user had picked it there (filter forms follow their selects).
+document.addEventListener("picker:chosen", (event) => {
+  if (event.target.dataset.pickerSelect === undefined) return;
+  document.querySelector(event.target.dataset.pickerValue).dispatchEvent(new Event("change", { bubbles: true }));
+  event.target.focus();
 });
 
 // A list refreshed by htmx (data-keep-ticks) keeps the boxes the user ticked: remembered before the swap,

@@ -105,3 +105,31 @@ def test_an_unknown_caller_is_added_inline_and_chosen(live_server, page: Page, o
     page.keyboard.press("Control+Enter")
     expect(page.get_by_role("heading", name=re.compile(r"^INC\d{7} Cannot print"))).to_be_visible()
     assert Incident.objects.get().caller.full_name == "Eva de Wit"
+
+
+def test_the_occurred_time_is_one_tab_stop_and_takes_minutes_ago(live_server, page: Page, operator, output_path):
+    import datetime
+
+    from django.utils import timezone
+
+    ContactFactory(first_name="Anna", last_name="Janssen")
+    sign_in(page, live_server.url, "olivia")
+    page.goto(f"{live_server.url}/incidents/new/")
+    page.get_by_role("combobox", name="Caller").fill("Anna Janssen")
+    page.get_by_label("Short description").fill("The scanner at dock 4 stopped reading labels")
+    occurred = page.get_by_label("Occurred")
+    expect(occurred).to_have_value(re.compile(r"^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$"))  # now, as pages write it
+
+    page.get_by_label("Reported by").focus()
+    page.keyboard.press("Tab")
+    expect(occurred).to_be_focused()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("-20m")
+    page.screenshot(path=f"{output_path}/occurred.png", full_page=True)
+    page.keyboard.press("Tab")
+    expect(occurred).not_to_be_focused()  # one stop: the browser's date-time widget took six
+    page.keyboard.press("Control+Enter")
+
+    expect(page.get_by_role("heading", name=re.compile(r"^INC\d{7} The scanner at dock 4"))).to_be_visible()
+    ago = timezone.now() - Incident.objects.get().occurred_at
+    assert datetime.timedelta(minutes=19) < ago < datetime.timedelta(minutes=21)

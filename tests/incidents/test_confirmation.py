@@ -223,6 +223,16 @@ def test_the_it_works_page_needs_no_login_shows_the_resolution_and_changes_nothi
     assert confirmations(resolved) == []
 
 
+def test_the_callers_pages_write_the_time_as_every_other_page_does(client, resolved):
+    december = datetime.datetime(2026, 12, 5, 14, 5, tzinfo=timezone.get_current_timezone())
+    Incident.objects.filter(pk=resolved.pk).update(resolved_at=december)  # a month whose name is long
+    resolved.refresh_from_db()
+
+    for answer in (callers_links.Answer.WORKS, callers_links.Answer.BROKEN):
+        page = client.get(urlsplit(callers_links.caller_link_url(resolved, answer)).path).text
+        assert "<dd>5 Dec 2026, 14:05</dd>" in page, answer
+
+
 @pytest.mark.parametrize("answer", ["works", "broken"])
 def test_a_callers_page_takes_one_query(client, resolved, answer, django_assert_num_queries):
     path = links(mail.outbox[0])[answer]

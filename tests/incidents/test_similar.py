@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from incidents.choices import State
 from incidents.recording.similar import SimilarityKind, similar_incidents
-from incidents.recording.similar_words import Word as _Word
-from incidents.recording.similar_words import candidates_tsquery as _candidate_query
+from incidents.words import Word as _Word
+from incidents.words import candidates_tsquery as _candidate_query
 from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory
 from tests.incidents.factories import IncidentFactory
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from cmdb.models import Contact
 from incidents.choices import Impact, Urgency
@@ -110,6 +111,41 @@ def test_an_occurred_time_in_the_future_is_refused(client, operator):
     response = client.post(reverse("incidents:record"), form_data(caller="piet.bakker@example.org", occurred_at=future))
 
     assert response.context["form"].errors["occurred_at"] == ["The incident cannot have occurred in the future."]
+    assert not Incident.objects.exists()
+
+
+def test_the_occurred_field_is_one_text_box_prefilled_with_now_the_portals_way(client, operator):
+    client.force_login(operator)
+    before = formats.date_format(timezone.localtime(), "DATETIME_FORMAT")
+
+    page = client.get(reverse("incidents:record")).text
+
+    after = formats.date_format(timezone.localtime(), "DATETIME_FORMAT")
+    [box] = re.findall(r'<input [^>]*name="occurred_at"[^>]*>', page)
+    assert 'type="text"' in box and "datetime-local" not in box
+    assert f'value="{before}"' in box or f'value="{after}"' in box
+    assert "“now”, “14:05” (today), “-20m” (20 minutes ago)" in page
+
+
+def test_the_occurred_time_is_typed_as_the_desk_says_it(client, operator):
+    ContactFactory(email="piet.bakker@example.org")
+    client.force_login(operator)
+
+    client.post(reverse("incidents:record"), form_data(caller="piet.bakker@example.org", occurred_at="-20m"))
+
+    ago = timezone.now() - Incident.objects.get().occurred_at
+    assert datetime.timedelta(minutes=19) < ago < datetime.timedelta(minutes=21)
+
+
+def test_an_unreadable_occurred_time_is_refused_with_how_to_write_it(client, operator):
+    ContactFactory(email="piet.bakker@example.org")
+    client.force_login(operator)
+
+    response = client.post(reverse("incidents:record"), form_data(caller="piet.bakker@example.org", occurred_at="ok"))
+
+    [error] = response.context["form"].errors["occurred_at"]
+    assert error.startswith("Write when, for example")
+    assert 'value="ok"' in response.text  # what was typed stays, to correct it
     assert not Incident.objects.exists()
 
 

@@ -1,6 +1,7 @@
-"""The caller's words as the similar-incident lookup weighs them: each word's lexeme and rarity, read from the
-planner's statistics only, the common word a typo may stand for, and the text query that finds the candidates
-(decision record 0007)."""
+"""Words searched for in incidents, as the planner's statistics see them: each word's lexeme and rarity, the
+common word a typo may stand for (read from the statistics only, never the table), and the text queries built
+from them. The similar-incident lookup (``recording.similar``) and the incident list's search share them, so
+both forgive the same misspellings (decision record 0007)."""
 
 from __future__ import annotations
 
@@ -140,11 +141,19 @@ def analyse(tokens: list[str]) -> tuple[list[Word], float]:
     return words, open_rows
 
 
-def _operand(word: Word) -> str:
-    """The word in a candidate ``tsquery``: as typed, or as its correction."""
+def operand(word: Word) -> str:
+    """The word in a ``tsquery``: as typed, or as its correction."""
     if word.fix is None:
         return _tsquery(word.lexeme)
     return f"({_tsquery(word.lexeme)} | {_tsquery(word.fix)})"
+
+
+def forgiving_tsquery(words: list[Word]) -> str | None:
+    """A ``tsquery`` of every word, each as typed or as its correction; ``None`` when no word has a correction
+    (the words as typed are then the whole query)."""
+    if not any(word.fix for word in words):
+        return None
+    return " & ".join(operand(word) for word in words)
 
 
 def candidates_tsquery(words: list[Word], rows: float) -> tuple[str | None, float]:
@@ -156,6 +165,6 @@ def candidates_tsquery(words: list[Word], rows: float) -> tuple[str | None, floa
         budget=CANDIDATE_BUDGET,
         paired=PAIRED_WORDS,
         share=lambda word: word.candidate_df,
-        operand=_operand,
+        operand=operand,
         name=lambda word: word.lexeme,
     )

@@ -1,0 +1,136 @@
+"""The incident list: it opens on the open incidents, finds an incident by its number however it is typed, and
+forgives the misspellings the similar-incident panel forgives."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+from django.urls import reverse
+
+from incidents import selectors
+from incidents.choices import State
+from incidents.filters import IncidentFilter
+from tests.incidents.factories import IncidentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def listed(client, **query) -> list[str]:
+    response = client.get(reverse("incidents:incident_list"), query)
+    assert response.status_code == 200
+    return [incident.number for incident in response.context["page_obj"]]
+
+
+def digits(number: str) -> str:
+    """ "INC0001349" → "1349"."""
+    return str(int(number.removeprefix("INC")))
+
+
+@pytest.fixture
+def one_of_each_state():
+    return {state: IncidentFactory(state=state, short_description=f"An incident {state}") for state in State}
+
+
+def test_the_list_opens_on_the_open_incidents(client, operator, one_of_each_state):
+    client.force_login(operator)
+    open_ones = {one_of_each_state[state].number for state in (State.RECORDED, State.CLASSIFIED, State.INVESTIGATING)}
+
+    response = client.get(reverse("incidents:incident_list"))
+
+    assert {incident.number for incident in response.context["page_obj"]} == open_ones
+    assert '<option value="open" selected>Open</option>' in response.text
+    assert '3 open incidents · <a href="?state=all">Show all states</a>' in response.text
+    empty = client.get(reverse("incidents:incident_list"), {"q": "nothing like this"}).text
+    assert 'No open incident matches these filters. <a href="?q=nothing+like+this&amp;state=all">' in empty
+
+
+def test_the_state_filter_shows_all_or_one_state(client, operator, one_of_each_state):
+    client.force_login(operator)
+    everything = {incident.number for incident in one_of_each_state.values()}
+
+    assert set(listed(client, state="all")) == everything
+    assert listed(client, state="closed") == [one_of_each_state[State.CLOSED].number]
+    # Addresses written before the single choice (the dashboard's, bookmarks) name several states.
+    assert set(listed(client, state=["resolved", "closed"])) == {
+        one_of_each_state[State.RESOLVED].number,
+        one_of_each_state[State.CLOSED].number,
+    }
+
+
+@pytest.mark.parametrize("typed", ["{digits}", "inc{digits}", "INC{number}", "Inc 000{digits}", " 0{digits} "])
+def test_a_number_is_found_however_it_is_typed(client, operator, one_of_each_state, typed):
+    client.force_login(operator)
+    wanted = one_of_each_state[State.INVESTIGATING].number
+
+    assert listed(client, q=typed.format(digits=digits(wanted), number=wanted.removeprefix("INC"))) == [wanted]
+
+
+def test_a_number_finds_its_incident_whatever_the_other_filters_say(client, operator, one_of_each_state):
+    client.force_login(operator)
+    closed = one_of_each_state[State.CLOSED].number
+
+    assert listed(client, q=digits(closed)) == [closed]  # the list's default is the open incidents
+    assert listed(client, q=digits(closed), state="recorded", priority="1") == [closed]
+
+
+def test_a_search_by_number_uses_the_unique_index_on_number(one_of_each_state):
+    wanted = one_of_each_state[State.CLOSED].number
+    found = IncidentFilter(QueryDict(f"q=inc{digits(wanted)}"), queryset=selectors.incident_list()).qs
+    with connection.cursor() as cursor:
+        # A tiny table is read whole anyway: forbid that, to see whether the index can answer.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = found.explain()
+
+    # The unique constraint's index, or its twin for LIKE (varchar_pattern_ops) that Django adds: both answer "=".
+    assert re.search(r"Index Scan using incidents_incident_number_\w+ on incidents_incident\b", plan), plan
+    assert f"Index Cond: ((number)::text = '{wanted}'::text)" in plan, plan
+    assert [incident.number for incident in found] == [wanted]
+
+
+@pytest.fixture
+def desk():
+    """Open incidents in their callers' words, with the statistics autovacuum keeps (rolled back with the test)."""
+    made = {
+        "outlook": IncidentFactory(short_description="Outlook keeps asking for the password"),
+        "outlook again": IncidentFactory(short_description="Outlook asks for my password after the change"),
+        "vpn": IncidentFactory(short_description="VPN connection drops every few minutes"),
+        "printer": IncidentFactory(short_description="Printer on the third floor is offline"),
+        "closed printer": IncidentFactory(short_description="Printer offline again", state=State.CLOSED),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE incidents_incident")
+    return made
+
+
+def test_a_misspelt_word_finds_what_the_similar_panel_would(client, operator, desk):
+    client.force_login(operator)
+
+    assert set(listed(client, q="outlok")) == {desk["outlook"].number, desk["outlook again"].number}
+    assert listed(client, q="conection drops") == [desk["vpn"].number]
+    assert listed(client, q="pritner", state="all") == [desk["closed printer"].number, desk["printer"].number]
+
+
+def test_words_as_typed_still_narrow_the_search(client, operator, desk):
+    client.force_login(operator)
+
+    assert listed(client, q="outlook change") == [desk["outlook again"].number]
+    assert listed(client, q="outlok change") == [desk["outlook again"].number]
+    assert listed(client, q="nothing like this") == []
+
+
+@pytest.mark.parametrize("query", [{}, {"q": "1003"}, {"q": "outlok password"}, {"state": "all", "q": "password"}])
+def test_the_list_costs_the_same_queries_with_2_or_20_rows(client, operator, query, django_assert_max_num_queries):
+    client.force_login(operator)
+    counts = []
+    for rows in (2, 20):
+        IncidentFactory.create_batch(rows, short_description="Outlook keeps asking for the password")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE incidents_incident")
+        with django_assert_max_num_queries(20) as queries:
+            assert client.get(reverse("incidents:incident_list"), query).status_code == 200
+        counts.append(len(queries.captured_queries))
+
+    assert counts[0] == counts[1]
