@@ -130,7 +130,7 @@ def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser,
     expect(page.get_by_role("combobox", name="Category, as it turned out")).to_have_value("VPN")
     expect(page.get_by_label("Why close it now")).to_have_count(0)
     expect(page.get_by_label("Satisfaction the caller gave by phone")).to_have_count(0)
-    page.get_by_label("Root cause", exact=True).select_option(label="Configuration error")
+    page.get_by_role("combobox", name="Root cause").select_option(label="Configuration error")
     docs_screenshot(page, "step-close")
     page.get_by_role("button", name="Close").click()
     expect(page.get_by_text(f"{incident.number} closed.")).to_be_visible()
