@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from incidents.mail.outbox import outbox_resend
 from incidents.models import (
     Activity,
+    AssignmentRule,
     BusinessCalendar,
     GroupAgreement,
     Handoff,
@@ -33,6 +34,17 @@ from incidents.models import (
     WorkingPeriod,
 )
 from incidents.servicelevels.tasks import incidents_recompute_for_calendar
+
+
+@admin.register(AssignmentRule)
+class AssignmentRuleAdmin(admin.ModelAdmin):
+    """Which group the desk is proposed when it escalates: by category, service or CI (the most specific wins)."""
+
+    list_display = ("__str__", "group", "active", "position")
+    list_editable = ("active", "position")
+    list_filter = ("active", "group")
+    autocomplete_fields = ("service", "ci")
+    list_select_related = ("category", "service", "ci", "group")
 
 
 @admin.register(RootCause)

@@ -9,17 +9,28 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cmdb.models import Service
 from incidents import selectors
 from incidents.choices import ActivityKind, ClosureReason, Visibility
 from incidents.demo import story
 from incidents.demo.plan import AUTO_CLOSE_DAYS, DAY, MINUTE, OPERATOR, Directory, Planned, Planner
-from incidents.models import Activity, Incident
+from incidents.demo.records import SERVICE_LEVELS
+from incidents.models import (
+    Activity,
+    BusinessCalendar,
+    Incident,
+    ServiceLevel,
+    ServiceLevelCoverage,
+    ServiceLevelTarget,
+    WorkingPeriod,
+)
 from incidents.priority import priority_for
 
 CUSTOMER_STEPS = {"resolve", "reopen", "confirm", "inform"}
@@ -36,8 +47,32 @@ def load_incidents_demo() -> None:
     directory = Directory.fetch()
     if not directory.callers:
         return
+    _service_levels()
     now = timezone.now()
     _load(Planner(now, directory).plan(), operator, directory, now)
+
+
+def _service_levels() -> None:
+    """The demo's own service levels (``service_levels.toml``), each on a calendar open around the clock and
+    covering its services; one that exists already is left as it is."""
+    for record in SERVICE_LEVELS:
+        if ServiceLevel.objects.filter(name=record.name).exists():
+            continue
+        calendar = BusinessCalendar.objects.create(name=record.calendar, time_zone=settings.TIME_ZONE)
+        WorkingPeriod.objects.bulk_create(
+            WorkingPeriod(calendar=calendar, weekday=day, start=datetime.time.min, end=datetime.time.max)
+            for day in range(7)
+        )
+        level = ServiceLevel.objects.create(name=record.name, description=record.description, calendar=calendar)
+        ServiceLevelTarget.objects.bulk_create(
+            ServiceLevelTarget(service_level=level, priority=priority, response_minutes=response,
+                               resolution_minutes=resolution)
+            for priority, response, resolution in record.targets
+        )  # fmt: skip
+        ServiceLevelCoverage.objects.bulk_create(
+            ServiceLevelCoverage(service_level=level, service=service)
+            for service in Service.objects.filter(name__in=record.services)
+        )
 
 
 # --- the directory: who calls, from where, with what -----------------------------------------------------

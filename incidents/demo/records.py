@@ -99,6 +99,22 @@ class Lifecycle:
 
 
 @dataclass(frozen=True)
+class ServiceLevelRecord:
+    """A service level of its own calendar, open every hour of every day, covering these services."""
+
+    name: str
+    description: str
+    calendar: str
+    services: tuple[str, ...]
+    targets: tuple[tuple[int, int, int], ...]  # (priority, response minutes, resolution minutes)
+
+
+@dataclass(frozen=True)
+class _ServiceLevels:
+    service_levels: tuple[ServiceLevelRecord, ...]
+
+
+@dataclass(frozen=True)
 class _Topics:
     always_open: tuple[str, ...]
     topics: tuple[Topic, ...]
@@ -114,6 +130,7 @@ TOPICS = _TOPICS.topics
 OPEN_TOPICS = _TOPICS.always_open  # always with an open incident, for the similar-incident panel to show
 CLUSTERS = read_demo_data(DATA / "clusters.toml", _Clusters).clusters
 LIFECYCLE = read_demo_data(DATA / "lifecycle.toml", Lifecycle)
+SERVICE_LEVELS = read_demo_data(DATA / "service_levels.toml", _ServiceLevels).service_levels
 
 
 def _check() -> None:
@@ -143,6 +160,8 @@ def _check() -> None:
         raise DemoDataError(DATA / "topics.toml", "topics", "two topics have the same key")
     for n, cluster in enumerate(CLUSTERS):
         expect("clusters.toml", f"clusters[{n}].topic", "topic", [cluster.topic])
+    for n, level in enumerate(SERVICE_LEVELS):
+        expect("service_levels.toml", f"service_levels[{n}].services", "service", level.services)
 
 
 _check()

@@ -90,7 +90,17 @@ class RecordIncidentForm(CallerResolvingForm):
     affected_users = forms.IntegerField(label=_("Affected users"), min_value=1, max_value=1_000_000, initial=1)
     impact = forms.TypedChoiceField(label=_("Impact"), choices=Impact.choices, coerce=int, initial=Impact.LOW)
     urgency = forms.TypedChoiceField(label=_("Urgency"), choices=Urgency.choices, coerce=int, initial=Urgency.MEDIUM)
-    serious = forms.BooleanField(label=_("Serious incident"), required=False)
+    serious = forms.BooleanField(
+        label=_("Serious incident"),
+        required=False,
+        help_text=_("A serious incident is normally the top priority: ticking it sets impact and urgency to high."),
+    )
+    serious_reason = forms.CharField(
+        label=_("Serious, but not the top priority, because"),
+        required=False,
+        max_length=500,
+        help_text=_("Only when you keep a serious incident below P1."),
+    )
     raise_master = forms.BooleanField(
         label=_("Raise the master incident's impact and urgency to this call's"), required=False
     )

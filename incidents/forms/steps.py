@@ -18,6 +18,7 @@ from cmdb.forms import CINamesField
 from cmdb.models import Change, Location, Service, SupportGroup
 from incidents.choices import Channel, ClosureReason, Impact, ResolutionCode, Satisfaction, Urgency
 from incidents.core import checks
+from incidents.lifecycle.assignment import proposed_group
 from incidents.lifecycle.closure import closing_early
 from incidents.models import Incident, RootCause
 from knowledge.forms import CategoryChoiceField
@@ -115,6 +116,14 @@ class EscalateForm(StepForm):
             .order_by("tier", "name")
         )
         self.fields["group"].label_from_instance = lambda group: f"{group.name} ({group.get_tier_display()})"
+        # The group the rules (or the CMDB) propose, preselected and said why; the desk may choose another.
+        self.proposal = proposed_group(self.incident)
+        if self.proposal is not None:
+            self.fields["group"].initial = self.proposal.group.pk
+            self.fields["group"].help_text = _("Proposed: %(group)s, because %(reason)s.") % {
+                "group": self.proposal.group.name,
+                "reason": self.proposal.reason,
+            }
 
 
 class AcknowledgeForm(StepForm):

@@ -5,6 +5,7 @@ that prefetches ``assigned_group__members`` asks them without queries.
 
 Every model of the app is imported here, where Django and the rest of the code look for them."""
 
+from incidents.models.assignment import AssignmentRule
 from incidents.models.classification import PriorityRule, Reevaluation
 from incidents.models.closure import RootCause
 from incidents.models.figures import CategoryDayFigures, CIDayFigures, DayFigures, ServiceDayFigures
@@ -52,6 +53,7 @@ __all__ = [
     "OPEN",
     "SLA_FIELDS",
     "Activity",
+    "AssignmentRule",
     "Attachment",
     "BusinessCalendar",
     "CIDayFigures",

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from cmdb.models import ConfigurationItem, Contact, Location, Service
 from incidents import selectors
 from incidents.callers import mails
-from incidents.choices import ActivityKind, Channel, Impact, Urgency
+from incidents.choices import ActivityKind, Channel, Impact, Priority, Urgency
 from incidents.core.checks import check_scales, raise_if
 from incidents.core.gate import ensure_gate_open
 from incidents.core.writes import incident_lock, incident_save, incidents_lock, journal_write
@@ -59,6 +59,7 @@ def incident_record(
     cis: Sequence[ConfigurationItem] = (),
     affected_users: int = 1,
     serious: bool = False,
+    serious_reason: str = "",
     parent: Incident | None = None,
     raise_parent: bool = False,
     master_impact: int | None = None,
@@ -71,7 +72,8 @@ def incident_record(
     incident, and the master's journal says so too; ``raise_parent`` raises the master's impact and
     urgency to this call's where they are higher (never lowers them), journaled on the master;
     ``master_impact`` accepts the impact its evidence proposes once this call is counted
-    (``incident_accept_impact``).
+    (``incident_accept_impact``). An incident flagged ``serious`` below the top priority needs a
+    ``serious_reason`` (a serious incident normally is a P1, with the P1's targets), journaled.
     Raises ``PermissionDenied`` for anyone but the service desk and ``ValidationError`` (by field) for
     bad input; nothing is written then. Writes the caller's "recorded" mail to the outbox (sent after
     commit; its recipients and subject are on the recording entry).
@@ -92,6 +94,12 @@ def incident_record(
     raise_if(errors)
 
     priority = priority_for(impact, urgency, selectors.priority_matrix())
+    if serious and priority != Priority.CRITICAL and not serious_reason.strip():
+        errors["serious_reason"] = [
+            _("A serious incident is normally the top priority: set impact and urgency to high, or say why it "
+              "stays %(priority)s.") % {"priority": priority.label}
+        ]  # fmt: skip
+    raise_if(errors)
     incident = Incident(
         caller=caller,
         channel=channel,
@@ -131,6 +139,7 @@ def incident_record(
             "urgency": urgency,
             "priority": incident.priority,
             "serious": incident.serious,
+            **({"serious_reason": serious_reason.strip()} if serious and priority != Priority.CRITICAL else {}),
             "cis": [ci.name for ci in cis],
             "service": service.name if service else None,
             "parent": parent.number if parent else None,

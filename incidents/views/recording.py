@@ -9,18 +9,17 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import retarget
 
-from cmdb.impact import affected_services, changes_around
 from cmdb.models import ConfigurationItem
 from incidents import selectors
 from incidents.forms.recording import AddCallForm, NewCallerForm, RecordIncidentForm
 from incidents.models import Incident
 from incidents.priority import priority_for
 from incidents.recording import calls, evidence, storms
+from incidents.recording.cmdb_context import call_context
 from incidents.recording.similar import SimilarIncident, similar_incidents
 from knowledge.matching import known_error_matches
 from servicedesk.forms import add_errors
@@ -57,6 +56,7 @@ def record(request: HttpRequest) -> HttpResponse:
                 impact=data["impact"],
                 urgency=data["urgency"],
                 serious=data["serious"],
+                serious_reason=data["serious_reason"],
                 parent=parent,
                 raise_parent=data["raise_master"],
                 master_impact=data["master_impact"],
@@ -194,13 +194,10 @@ def priority_preview(request: HttpRequest) -> HttpResponse:
 @permission_required("incidents.add_incident", raise_exception=True)
 def ci_context(request: HttpRequest) -> HttpResponse:
     """What the CMDB says about the CIs on the logging form (htmx, as they are chosen): the services each
-    one affects through the graph, and the changes on them in the last 72 hours or the next 24."""
-    names = _ci_names(request, limit=MAX_CONTEXT_CIS)
-    cis = list(ConfigurationItem.objects.filter(name__in=names).only("id", "name").order_by("name")) if names else []
-    changes = list(changes_around(ci_ids=[ci.pk for ci in cis], moment=timezone.now()))
-    rows = [{"ci": ci, "services": affected_services(ci_id=ci.pk)} for ci in cis]
-    unknown = sorted(set(names) - {ci.name for ci in cis}, key=str.lower)
-    return render(request, "incidents/partials/ci_context.html", {"rows": rows, "changes": changes, "unknown": unknown})
+    one affects through the graph, the changes on them in the last 72 hours or the next 24, and the service
+    to propose (the page fills an empty service field with it)."""
+    context = call_context(_ci_names(request, limit=MAX_CONTEXT_CIS))
+    return render(request, "incidents/partials/ci_context.html", {"context": context})
 
 
 # The CIs of one call; more than this and the operator is describing an outage, which the storm page gathers.

@@ -233,3 +233,36 @@ document.addEventListener("htmx:afterSwap", (event) => {
   if (!ticked) return;
   target.querySelectorAll("input[type=checkbox]").forEach((box) => { box.checked = ticked.has(box.value); });
 });
+
+// The call-logging form: the service the CIs' context proposes fills an empty service field (never one the
+// operator chose), and "Or: <service>" buttons put another one there. Each change refreshes the similar panel.
+function useService(id) {
+  const select = document.getElementById("id_service");
+  if (!select || ![...select.options].some((option) => option.value === String(id))) return;
+  select.value = String(id);
+  select.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+document.addEventListener("htmx:afterSwap", (event) => {
+  const proposal = event.detail.target.querySelector && event.detail.target.querySelector("[data-propose-service]");
+  const select = document.getElementById("id_service");
+  if (proposal && select && !select.value) useService(proposal.dataset.proposeService);
+});
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest("[data-use-service]");
+  if (button) useService(button.dataset.useService);
+});
+
+// The call-logging form: ticking "serious incident" proposes the top priority (impact and urgency high); the
+// operator may lower them again and then says why below.
+document.addEventListener("change", (event) => {
+  if (event.target.id !== "id_serious" || !event.target.checked) return;
+  for (const id of ["id_impact", "id_urgency"]) {
+    const select = document.getElementById(id);
+    if (select && select.value !== "1") {
+      select.value = "1";
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  }
+});

@@ -7,8 +7,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from cmdb.choices import Criticality
+from cmdb.models import Service
 from incidents.models import Incident
-from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory
+from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory
 from tests.e2e.test_cmdb import sign_in
 from tests.knowledge.factories import KnownErrorFactory
 
@@ -133,3 +135,33 @@ def test_the_occurred_time_is_one_tab_stop_and_takes_minutes_ago(live_server, pa
     expect(page.get_by_role("heading", name=re.compile(r"^INC\d{7} The scanner at dock 4"))).to_be_visible()
     ago = timezone.now() - Incident.objects.get().occurred_at
     assert datetime.timedelta(minutes=19) < ago < datetime.timedelta(minutes=21)
+
+
+def test_a_ci_fills_the_service_it_affects_most_critically_and_the_others_are_offered(
+    live_server, page: Page, operator
+):
+    exchange = ConfigurationItemFactory(name="exchange-01")
+    ServiceFactory(name="Mail", criticality=Criticality.CRITICAL, cis=[exchange])
+    ServiceFactory(name="Calendar", criticality=Criticality.MEDIUM, cis=[exchange])
+    sign_in(page, live_server.url, "olivia")
+    page.goto(f"{live_server.url}/incidents/new/")
+
+    page.get_by_role("combobox", name="Find a configuration item").fill("exchange")
+    page.locator("#ci-results").get_by_role("option", name=re.compile("exchange-01")).click()
+
+    expect(page.locator("#ci-context")).to_contain_text("Proposed service: Mail")
+    expect(page.get_by_label("Service", exact=True)).to_have_value(str(Service.objects.get(name="Mail").pk))
+    page.get_by_role("button", name="Calendar").click()
+    expect(page.get_by_label("Service", exact=True)).to_have_value(str(Service.objects.get(name="Calendar").pk))
+
+
+def test_ticking_serious_proposes_the_top_priority(live_server, page: Page, operator):
+    sign_in(page, live_server.url, "olivia")
+    page.goto(f"{live_server.url}/incidents/new/")
+    expect(page.locator("#priority-preview")).to_contain_text("P4")
+
+    page.get_by_label("Serious incident").check()
+
+    expect(page.get_by_label("Impact")).to_have_value("1")
+    expect(page.get_by_label("Urgency")).to_have_value("1")
+    expect(page.locator("#priority-preview")).to_contain_text("P1")

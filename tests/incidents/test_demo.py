@@ -150,13 +150,18 @@ def test_the_similar_panel_shows_open_incidents_for_a_typical_complaint(demo, te
 # --- the story: service levels, queues, the desk's work list, the dashboard ------------------------------
 
 
-def test_every_incident_has_the_default_service_level_with_due_times_in_business_time(demo):
-    level = ServiceLevel.objects.get(is_default=True)
-    spec = calendar_spec(level.calendar_id)
-    targets = {target.priority: target for target in ServiceLevelTarget.objects.filter(service_level=level)}
-    assert not Incident.objects.exclude(service_level=level).exists()
-    for incident in Incident.objects.order_by("?")[:40]:
-        target = targets[incident.priority]
+def test_every_incident_has_its_services_level_with_due_times_in_business_time(demo):
+    default = ServiceLevel.objects.get(is_default=True)
+    around_the_clock = ServiceLevel.objects.get(name="Around the clock")
+    critical = set(around_the_clock.services.values_list("pk", flat=True))
+    assert set(around_the_clock.services.values_list("name", flat=True)) == {"Web shop", "Payroll"}
+    assert not Incident.objects.exclude(service_level__in=[default, around_the_clock]).exists()
+    assert Incident.objects.filter(service_level=around_the_clock).exists()
+    for incident in Incident.objects.select_related("service_level").order_by("?")[:40]:
+        level = around_the_clock if incident.service_id in critical else default
+        assert incident.service_level == level
+        spec = calendar_spec(level.calendar_id)
+        target = ServiceLevelTarget.objects.get(service_level=level, priority=incident.priority)
         due = add_business_time(spec, incident.reported_at, datetime.timedelta(minutes=target.response_minutes))
         assert incident.response_due_at == due
         if incident.responded_at is not None:

@@ -12,6 +12,7 @@ from cmdb.choices import Criticality
 from incidents.choices import ActivityKind, Impact, Urgency
 from incidents.models import Incident
 from incidents.recording import calls
+from incidents.recording.cmdb_context import call_context
 from incidents.recording.evidence import Evidence, incident_evidence, propose_impact
 from tests.cmdb.factories import (
     ChangeFactory,
@@ -149,3 +150,19 @@ def test_the_logging_form_shows_what_a_chosen_ci_affects_and_its_changes(client,
     assert "Patch the WMS database" in fragment
     assert "Last year's upgrade" not in fragment
     assert "No configuration item is called “no-such-ci”." in fragment
+
+
+def test_the_most_critical_service_the_cis_affect_is_proposed_the_nearest_first_and_the_others_offered():
+    switch = ConfigurationItemFactory(name="core-sw-01")
+    mail_server = ConfigurationItemFactory(name="mail-01")
+    RelationshipFactory(source=mail_server, target=switch)
+    intranet = ServiceFactory(name="Intranet", criticality=Criticality.MEDIUM, cis=[switch])
+    mail = ServiceFactory(name="Mail", criticality=Criticality.CRITICAL, cis=[mail_server])
+    payroll = ServiceFactory(name="Payroll", criticality=Criticality.CRITICAL, cis=[switch])
+
+    context = call_context(["core-sw-01"])
+
+    # Two critical services: the one built from the switch itself is nearer than the one behind the mail server.
+    assert context.proposed_service.id == payroll.pk
+    assert [service.id for service in context.other_services] == [mail.pk, intranet.pk]
+    assert call_context(["no-such-ci"]).proposed_service is None

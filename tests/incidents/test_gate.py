@@ -71,7 +71,8 @@ def gated_investigating(world: World) -> Incident:
 
 
 def gated_recorded(world: World) -> Incident:
-    incident = record(world.operator, serious=True)  # the desk ticks "serious": the notices are due at once
+    # The desk ticks "serious" (below P1, saying why): the notices are due at once.
+    incident = record(world.operator, serious=True, serious_reason="Payroll is due tomorrow.")
     return Incident.objects.get(pk=incident.pk)
 
 

@@ -392,7 +392,7 @@ def test_resolving_a_master_resolves_its_open_subordinates_with_it(operator, sup
 
 def test_a_serious_subordinate_with_pending_notices_holds_up_its_master(operator, support_member, network, vpn):
     master = investigating(operator, vpn, network)
-    subordinate = record(operator, parent=master, serious=True)
+    subordinate = record(operator, parent=master, serious=True, serious_reason="The board is affected.")
 
     with pytest.raises(ValidationError, match=f"{subordinate.number}, a subordinate of {master.number}"):
         resolution.incident_resolve(

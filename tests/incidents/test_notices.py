@@ -27,6 +27,7 @@ def serious(operator):
     return calls.incident_record(
         by=operator, caller=ContactFactory(email="caller@example.org"), short_description="E-mail down everywhere",
         occurred_at=timezone.now(), impact=Impact.HIGH, urgency=Urgency.MEDIUM, serious=True, cis=[ci],
+        serious_reason="The warehouse cannot ship.",
     )  # fmt: skip
 
 

@@ -187,3 +187,22 @@ def test_a_call_that_raises_an_incident_to_the_top_priority_makes_it_serious(ope
     assert (incident.priority, incident.serious) == (Priority.CRITICAL, True)
     assert incident.journal.get(kind=ActivityKind.PRIORITY_CHANGED).data["serious"] == [False, True]
     assert incident.serious_notices_pending
+
+
+def test_a_serious_incident_below_the_top_priority_needs_a_reason_which_is_journaled(operator):
+    caller = ContactFactory()
+    values = {"by": operator, "caller": caller, "short_description": "Payroll export fails", "serious": True,
+              "occurred_at": timezone.now(), "impact": Impact.MEDIUM, "urgency": Urgency.MEDIUM}  # fmt: skip
+
+    with pytest.raises(ValidationError) as refused:
+        calls.incident_record(**values)
+    assert "set impact and urgency to high, or say why it stays P3" in refused.value.message_dict["serious_reason"][0]
+    assert not Incident.objects.exists()
+
+    incident = calls.incident_record(**values, serious_reason="Only the payroll team, but pay day is tomorrow.")
+    assert (incident.serious, incident.priority) == (True, 3)
+    recorded = incident.journal.get(kind=ActivityKind.RECORDED)
+    assert recorded.data["serious_reason"] == "Only the payroll team, but pay day is tomorrow."
+
+    top = calls.incident_record(**{**values, "impact": Impact.HIGH, "urgency": Urgency.HIGH})
+    assert (top.serious, top.priority) == (True, 1)  # the top priority needs no reason
