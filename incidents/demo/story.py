@@ -17,13 +17,13 @@ from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from cmdb.choices import SupportTier
 from cmdb.models import SupportGroup
 from incidents.choices import OPEN_STATES, ActivityKind, Priority, State
+from incidents.core.values import when
 from incidents.demo.records import LIFECYCLE
 from incidents.lifecycle import notices
 from incidents.mail import messages, staff
@@ -412,7 +412,7 @@ def _flag_overdue(planned: Planned, group: SupportGroup, due: datetime.datetime,
     text = _("%(number)s: %(group)s has not acknowledged it in time (due %(due)s).") % {
         "number": incident.number,
         "group": group.name,
-        "due": timezone.localtime(due).strftime("%d %b %H:%M"),
+        "due": when(due),
     }
     bell.ring(users, incident, "handoff_overdue", text, due + MINUTE)
     subject = messages.subject_for(incident, _("Not acknowledged in time by %(group)s") % {"group": group.name})

@@ -7,10 +7,7 @@ returns what it queued (``Mailed``) for the change's own journal entry; nothing 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.models import AbstractBaseUser
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.core.values import person_name, when
@@ -184,7 +181,7 @@ def handoff_overdue(handoff: Handoff) -> Mailed:
     text = _("%(number)s: %(group)s has not acknowledged it in time (due %(due)s).") % {
         "number": incident.number,
         "group": group.name,
-        "due": _short(handoff.due_at),
+        "due": when(handoff.due_at),
     }
     notify_staff(users=users, incident=incident, kind="handoff_overdue", text=text)
     addresses = sorted({user.email for user in users if user.email and user.is_active})
@@ -198,7 +195,3 @@ def handoff_overdue(handoff: Handoff) -> Mailed:
     )
     write_mails(incident, outgoing)
     return Mailed(addresses, notice="handoff_overdue", text=text, details={"group": group.name})
-
-
-def _short(moment: Any) -> str:
-    return timezone.localtime(moment).strftime("%d %b %H:%M")

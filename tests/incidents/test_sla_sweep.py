@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from incidents.choices import ActivityKind, Impact, Urgency
 from incidents.lifecycle import classification, escalation, holds, resolution
@@ -166,6 +167,9 @@ def test_a_handoff_not_acknowledged_in_time_is_flagged_once_to_the_desk_owner_an
     assert sla_mail("handoff_overdue") == sorted([operator.email, boss.email])
     assert StaffNotification.objects.filter(kind="handoff_overdue").count() == 2
     assert incident.journal.filter(kind=ActivityKind.NOTIFICATION, data__notice="handoff_overdue").count() == 1
+    # The due time written the portal's one way ("25 Nov 2026, 11:00"), as on every page.
+    bell = StaffNotification.objects.filter(kind="handoff_overdue").first()
+    assert bell.text.endswith(f"(due {date_format(timezone.localtime(handoff.due_at), 'j M Y, H:i')}).")
 
 
 def test_the_sweep_reads_the_due_incidents_through_the_partial_index(db):
@@ -178,3 +182,4 @@ def test_the_sweep_reads_the_due_incidents_through_the_partial_index(db):
 def test_the_beat_task_runs_the_sweep(escalated, clock):
     clock.move_to(at(10, 23))
     assert tasks.incidents_sla_sweep.apply().get() == 1
+
