@@ -182,4 +182,3 @@ def test_the_sweep_reads_the_due_incidents_through_the_partial_index(db):
 def test_the_beat_task_runs_the_sweep(escalated, clock):
     clock.move_to(at(10, 23))
     assert tasks.incidents_sla_sweep.apply().get() == 1
-
