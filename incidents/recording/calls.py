@@ -21,6 +21,7 @@ from incidents.callers import mails
 from incidents.choices import ActivityKind, Channel, Impact, Urgency
 from incidents.core.checks import check_scales, raise_if
 from incidents.core.gate import ensure_gate_open
+from incidents.core.values import diff, values_of
 from incidents.core.writes import incident_lock, incident_save, incidents_lock, journal_write
 from incidents.models import Incident
 from incidents.priority import priority_for, raise_to, serious_at
@@ -190,32 +191,24 @@ def incident_accept_impact(*, by: AbstractBaseUser, incident_id: int, impact: in
 
 def _raise_priority(*, by: AbstractBaseUser, incident: Incident, impact: int | None, urgency: int | None,
                     reason: str) -> list[str]:  # fmt: skip
-    """Raise (never lower) impact and urgency, recompute the priority, journal it; the changed fields."""
-    before = (incident.impact, incident.urgency, incident.priority)
-    was_serious = incident.serious
+    """Raise (never lower) impact and urgency, recompute the priority, journal what changed; the changed fields."""
+    raised = ["impact", "urgency", "priority"]
+    before, was_serious = values_of(incident, raised), incident.serious
     incident.impact = raise_to(incident.impact, impact) if impact else incident.impact
     incident.urgency = raise_to(incident.urgency, urgency) if urgency else incident.urgency
     incident.priority = priority_for(incident.impact, incident.urgency, selectors.priority_matrix())
-    if (incident.impact, incident.urgency, incident.priority) == before:
+    changed = diff(before, values_of(incident, raised))
+    if not changed:
         return []
     incident.serious = serious_at(incident.priority, serious=was_serious)
-    due_times = clock.clock_recompute(incident=incident, reason=reason) if incident.priority != before[2] else {}
-    incident_save(incident, ["impact", "urgency", "priority", "serious"])
+    if incident.serious != was_serious:
+        changed["serious"] = [was_serious, incident.serious]
+    due_times = clock.clock_recompute(incident=incident, reason=reason) if "priority" in changed else {}
+    incident_save(incident, [*raised, "serious"])
     journal_write(
-        incident,
-        by=by,
-        kind=ActivityKind.PRIORITY_CHANGED,
-        text=reason,
-        data={
-            "impact": [before[0], incident.impact],
-            "urgency": [before[1], incident.urgency],
-            "priority": [before[2], incident.priority],
-            **({"serious": [False, True]} if incident.serious != was_serious else {}),
-            **due_times,
-        },
-        versioned=True,
+        incident, by=by, kind=ActivityKind.PRIORITY_CHANGED, text=reason, data={**changed, **due_times}, versioned=True
     )
-    return ["impact", "urgency", "priority"]
+    return list(changed)
 
 
 @transaction.atomic

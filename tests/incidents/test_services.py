@@ -118,6 +118,18 @@ def test_adding_a_call_grows_the_count_and_may_only_raise_the_priority(operator)
     assert incident.journal.get(kind=ActivityKind.CALL_ADDED).data["caller"] == "Piet Bakker"
 
 
+def test_raising_only_the_impact_journals_no_urgency(operator):
+    incident = record(operator, impact=Impact.LOW, urgency=Urgency.LOW)
+
+    calls.incident_add_call(
+        by=operator, incident_id=incident.pk, caller=ContactFactory(), symptoms="Same here.", impact=Impact.MEDIUM
+    )
+
+    raised = incident.journal.get(kind=ActivityKind.PRIORITY_CHANGED)
+    changed = {name: pair for name, pair in raised.data.items() if not name.endswith("_due_at")}
+    assert changed == {"impact": [Impact.LOW, Impact.MEDIUM], "priority": [Priority.PLANNING, Priority.LOW]}
+
+
 def test_a_call_cannot_be_added_to_a_resolved_incident(operator):
     resolved = Incident.objects.create(
         state=State.RESOLVED, caller=ContactFactory(), desk_owner=operator, short_description="Old",
