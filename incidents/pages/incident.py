@@ -57,9 +57,12 @@ def incident_page(
     serious-incident notices, the clock, the review, a waiting re-evaluation, the evidence of the calls, and
     the journal (``show`` filters it; the forms passed in are shown again with their errors)."""
     ci_ids = [ci.pk for ci in incident.cis.all()]
+    linkable = incident.is_open and may_link(incident, user)
     panels: dict[str, Any] = {
         "incident": incident,
+        # Listed once, around the call (what may have caused it), with a link button for those who may link.
         "changes": list(changes_around(ci_ids=ci_ids, moment=incident.reported_at)) if ci_ids else [],
+        "changes_linkable": linkable,
         "steps": step_buttons(incident, user),
         # The service-level panel; its ledger loads when opened.
         "sla_now": timezone.now(),
@@ -73,7 +76,7 @@ def incident_page(
             "user_recipients": notices.affected_user_recipients(incident),
             "inform_form": InformUsersForm(initial={"subject": subject, "body": body}),
         }
-    if incident.is_open and may_link(incident, user):
+    if linkable:
         panels["review"] = review.incident_review(incident)
     if incident.pending_reevaluations:
         waiting = incident.pending_reevaluations[0]
