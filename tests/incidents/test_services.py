@@ -101,6 +101,24 @@ def test_a_subordinate_is_journaled_on_both_incidents(operator):
     assert entry.data["subordinate"] == subordinate.number
 
 
+def test_a_subordinate_and_the_calls_added_to_it_count_on_its_master(operator):
+    master = record(operator, affected_users=3)
+
+    subordinate = record(operator, parent=master, affected_users=5)
+    calls.incident_add_call(
+        by=operator, incident_id=subordinate.pk, caller=ContactFactory(), symptoms="Me too.", affected_users=2
+    )
+
+    master.refresh_from_db()
+    subordinate.refresh_from_db()
+    assert (master.affected_users, subordinate.affected_users) == (10, 7)
+    recorded = master.journal.get(kind=ActivityKind.SUBORDINATE_RECORDED)
+    assert recorded.data["affected_users"] == [3, 8]
+    counted = master.journal.get(kind=ActivityKind.FIELD_CHANGED)
+    assert (counted.data["affected_users"], counted.incident_version) == ([8, 10], master.version)
+    assert subordinate.number in counted.text
+
+
 def test_adding_a_call_grows_the_count_and_may_only_raise_the_priority(operator):
     incident = record(operator, impact=Impact.LOW, urgency=Urgency.MEDIUM)
     other_caller = ContactFactory(first_name="Piet", last_name="Bakker")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from incidents.choices import ActivityKind, Impact, Urgency
 from incidents.models import Activity, Incident
 from incidents.recording import calls
+from incidents.recording.evidence import incident_evidence
 from incidents.recording.storms import CI, SERVICE, ago, incident_storms, storm_on
 from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory
 
@@ -110,6 +111,22 @@ def test_attaching_journals_on_every_incident_and_may_raise_the_master(operator)
     assert declared.data["subordinates"] == sorted(other.number for other in others)
     assert master.journal.filter(kind=ActivityKind.PRIORITY_CHANGED).count() == 1
     assert incident_storms() == []
+
+
+def test_attaching_counts_the_subordinates_affected_users_on_the_master_once(operator):
+    service = ServiceFactory()
+    master = call(operator, service=service, affected_users=2)
+    others = [call(operator, service=service, affected_users=4), call(operator, service=service, affected_users=1)]
+
+    calls.incidents_attach(by=operator, master_id=master.pk, incident_ids=[other.pk for other in others])
+
+    master.refresh_from_db()
+    assert master.affected_users == 7
+    declared = master.journal.get(kind=ActivityKind.SUBORDINATE_ATTACHED)
+    assert (declared.data["affected_users"], declared.incident_version) == ([2, 7], master.version)
+    assert sorted(Incident.objects.filter(parent=master).values_list("affected_users", flat=True)) == [1, 4]
+    found = incident_evidence([Incident.objects.select_related("service").get(pk=master.pk)])[master.pk]
+    assert found.affected_users == 7  # the master's count already holds its subordinates'
 
 
 @pytest.mark.parametrize("problem", ["subordinate", "master_of_others", "closed"])
