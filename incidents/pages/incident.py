@@ -59,13 +59,14 @@ def incident_page(
     the journal (``show`` filters it; the forms passed in are shown again with their errors)."""
     ci_ids = [ci.pk for ci in incident.cis.all()]
     linkable = incident.is_open and may_link(incident, user)
-    found = review.incident_review(incident) if linkable else None
+    reviewed = review.incident_review(incident) if linkable else None
     panels: dict[str, Any] = {
         "incident": incident,
         # Listed once, around the call (what may have caused it), with a link button for those who may link.
         "changes": list(changes_around(ci_ids=ci_ids, moment=incident.reported_at)) if ci_ids else [],
         "changes_linkable": linkable,
-        "steps": step_buttons(incident, user, known_errors=bool(found and found.known_errors)),
+        "steps": step_buttons(incident, user, known_errors=bool(reviewed and reviewed.known_errors)),
+        "review": reviewed,
         # The service-level panel; its ledger loads when opened.
         "sla_now": timezone.now(),
         "may_pause": rules.may_pause(incident, user),
@@ -78,8 +79,6 @@ def incident_page(
             "user_recipients": notices.affected_user_recipients(incident),
             "inform_form": InformUsersForm(initial={"subject": subject, "body": body}),
         }
-    if found is not None:
-        panels["review"] = found
     if incident.pending_reevaluations:
         waiting = incident.pending_reevaluations[0]
         panels["reevaluation"] = waiting
