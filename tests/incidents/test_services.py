@@ -11,6 +11,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from incidents.choices import ActivityKind, Impact, Priority, State, Urgency
+from incidents.core.stale import StaleIncident
+from incidents.lifecycle import classification
 from incidents.models import Activity, Incident, PriorityRule
 from incidents.priority import priority_for
 from incidents.recording import calls
@@ -117,6 +119,23 @@ def test_a_subordinate_and_the_calls_added_to_it_count_on_its_master(operator):
     counted = master.journal.get(kind=ActivityKind.FIELD_CHANGED)
     assert (counted.data["affected_users"], counted.incident_version) == ([8, 10], master.version)
     assert subordinate.number in counted.text
+
+
+def test_a_form_opened_on_the_master_before_its_count_grew_is_refused_saying_why(operator, vpn):
+    master = record(operator)
+    opened_at = master.version
+    subordinate = record(operator, parent=master)
+    calls.incident_add_call(by=operator, incident_id=subordinate.pk, caller=ContactFactory(), symptoms="Me too.")
+
+    with pytest.raises(StaleIncident) as refused:
+        classification.incident_classify(
+            by=operator, incident_id=master.pk, category=vpn, impact=Impact.LOW, urgency=Urgency.MEDIUM,
+            expected_version=opened_at,
+        )  # fmt: skip
+
+    told = " ".join(refused.value.messages)
+    assert f"recorded {subordinate.number} under it" in told
+    assert f"counted a call added to {subordinate.number}" in told
 
 
 def test_adding_a_call_grows_the_count_and_may_only_raise_the_priority(operator):
