@@ -77,6 +77,13 @@ def _what(kind: str, data: dict[str, Any]) -> str:
         return _("acknowledged it")
     if kind == ActivityKind.ASSIGNED:
         return _("assigned it to %(name)s") % {"name": new("assignee")}
+    # A master's affected users grow with its subordinates (decision record 0013).
+    if kind == ActivityKind.SUBORDINATE_RECORDED:
+        return _("recorded %(number)s under it") % {"number": data.get("subordinate")}
+    if kind == ActivityKind.SUBORDINATE_ATTACHED:
+        return _("attached %(numbers)s to it") % {"numbers": ", ".join(data.get("subordinates") or [])}
+    if kind == ActivityKind.FIELD_CHANGED and data.get("subordinate"):
+        return _("counted a call added to %(number)s") % {"number": data["subordinate"]}
     step = data.get("step")
     if step == "classify":
         priority = new("priority")

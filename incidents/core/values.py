@@ -8,14 +8,24 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from cmdb.choices import SupportTier
+from incidents.models import Incident
 from knowledge.models import Category
 
 NOTHING = "—"
+
+# What the journal keeps under keys that are no field of the incident, described as fields so that they read
+# like one: the support tier an escalation went to reads as the escalation form offered it.
+JOURNAL_FIELDS: dict[str, models.Field] = {
+    "tier": models.PositiveSmallIntegerField(gettext_lazy("support tier"), choices=SupportTier.choices),
+}
 
 
 def journal_value(value: Any) -> Any:
@@ -41,6 +51,14 @@ def diff(before: dict[str, Any], after: dict[str, Any], *, always: Iterable[str]
     """``{"field": [old, new]}`` for the fields that changed, and for ``always`` whether or not they did."""
     keep = set(always)
     return {name: [before[name], after[name]] for name in before if name in keep or before[name] != after[name]}
+
+
+def journal_field(key: str) -> models.Field | None:
+    """The field a key of the journal's data names: the incident's, one of ``JOURNAL_FIELDS``, or ``None``."""
+    try:
+        return Incident._meta.get_field(key)
+    except FieldDoesNotExist:
+        return JOURNAL_FIELDS.get(key)
 
 
 def person_name(user: AbstractBaseUser) -> str:

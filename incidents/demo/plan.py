@@ -244,6 +244,9 @@ class Planner:
         plan = sorted(day_to_day + clusters, key=lambda p: p.reported_at)
         for planned in plan:
             self._finish(planned)
+        for planned in plan:
+            if planned.master is not None:  # a master counts everyone the outage affects (decision record 0013)
+                planned.master.affected_users += planned.affected_users
         story.plan_story(plan, self.now, self.directory, self.steps_rng)
         return plan
 

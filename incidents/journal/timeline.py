@@ -7,13 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from incidents.choices import ActivityKind, Visibility
-from incidents.core.values import person_name, shown
+from incidents.core.values import journal_field, person_name, shown
 from incidents.models import Activity, Attachment, Incident
 
 # The timeline's filters: ?show=… and what each keeps.
@@ -78,11 +77,7 @@ def _timeline_entry(incident: Incident, entry: Activity) -> TimelineEntry:
     return TimelineEntry(
         entry=entry,
         author=_author(entry, data),
-        changes=[
-            Change(label=_label(key), old=shown(_field(key), pair[0]), new=shown(_field(key), pair[1]))
-            for key, pair in data.items()
-            if _is_change_pair(key, pair)
-        ],
+        changes=_changes(data),
         recipients=recipients[:MAX_RECIPIENTS_SHOWN],
         more_recipients=max(len(recipients) - MAX_RECIPIENTS_SHOWN, 0),
         attachments=[
@@ -90,6 +85,20 @@ def _timeline_entry(incident: Incident, entry: Activity) -> TimelineEntry:
             for attachment in entry.attachments.all()
         ],
     )
+
+
+def _changes(data: dict[str, Any]) -> list[Change]:
+    """The entry's changes as people read them; a value that reads the same before and after is no change
+    (a priority kept at classification, an entry of an older version that journaled every value)."""
+    changes = []
+    for key, pair in data.items():
+        if not _is_change_pair(key, pair):
+            continue
+        field = journal_field(key)
+        old, new = shown(field, pair[0]), shown(field, pair[1])
+        if old != new:
+            changes.append(Change(label=_label(field, key), old=old, new=new))
+    return changes
 
 
 def _is_change_pair(key: str, value: Any) -> bool:
@@ -113,17 +122,9 @@ def _is_change(kind: str) -> bool:
         return True
 
 
-def _field(key: str) -> Any:
-    try:
-        return Incident._meta.get_field(key)
-    except FieldDoesNotExist:
-        return None
-
-
-def _label(key: str) -> str:
-    model_field = _field(key)
-    if model_field is not None and hasattr(model_field, "verbose_name"):
-        return str(capfirst(model_field.verbose_name))
+def _label(field: Any, key: str) -> str:
+    if field is not None and hasattr(field, "verbose_name"):
+        return str(capfirst(field.verbose_name))
     return str(capfirst(key.replace("_", " ")))
 
 

@@ -81,8 +81,8 @@ def incident_escalate(
         text=reason.strip(),
         data={
             "step": "escalate",
-            **diff(before, values_of(incident, fields), always=("state", "assigned_group")),
-            "tier": [old_tier, group.tier],
+            **diff(before, values_of(incident, fields), always=("assigned_group",)),
+            **({"tier": [old_tier, group.tier]} if group.tier != old_tier else {}),
         },
         minutes_spent=minutes_spent,
         mailed=mailed,

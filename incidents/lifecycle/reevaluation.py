@@ -18,6 +18,7 @@ from incidents import selectors
 from incidents.choices import ActivityKind, ReevaluationOutcome, State
 from incidents.core.checks import check_scales, raise_if
 from incidents.core.gate import ensure_gate_open, gate_open
+from incidents.core.values import diff, values_of
 from incidents.core.writes import incident_lock, incident_save, journal_write
 from incidents.models import Incident, Reevaluation, may_work
 from incidents.priority import priority_for, serious_at
@@ -73,7 +74,8 @@ def reevaluation_request(
         kind=ActivityKind.REEVALUATION_REQUESTED,
         by=by,
         text=request.reason,
-        data={"impact": [incident.impact, impact], "urgency": [incident.urgency, urgency]},
+        # The values it asks to change: one of them may stay as it is.
+        data=diff({"impact": incident.impact, "urgency": incident.urgency}, {"impact": impact, "urgency": urgency}),
     )
     return request
 
@@ -120,7 +122,7 @@ def reevaluation_decide(
         if before["priority"] != incident.priority:
             data |= clock.clock_recompute(incident=incident, reason=_("The priority changed on re-evaluation."))
         incident_save(incident, ["impact", "urgency", "priority", "serious"])
-        data |= {name: [old, getattr(incident, name)] for name, old in before.items()}
+        data |= diff(before, values_of(incident, list(before)))
     request.outcome = data["outcome"]
     request.decided_by, request.decided_at, request.decision_note = by, timezone.now(), note.strip()
     request.save(update_fields=["outcome", "decided_by", "decided_at", "decision_note"])

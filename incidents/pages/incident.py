@@ -3,6 +3,7 @@ refused journal entry, an htmx refresh), so that the views only render."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ from incidents.forms.journal import JournalEntryForm, WorkaroundForm
 from incidents.forms.recording import AcceptImpactForm, InformUsersForm
 from incidents.forms.steps import ReevaluationDecisionForm
 from incidents.journal.timeline import SHOW_ALL, TimelineEntry, duration, timeline, timeline_filters
-from incidents.lifecycle import notices, reevaluation, rules
+from incidents.lifecycle import closure, notices, reevaluation, rules
 from incidents.mail.staff import management_recipients
 from incidents.models import Incident, is_group_member, may_handle
 from incidents.pages.steps import PAGES
@@ -57,10 +58,15 @@ def incident_page(
     serious-incident notices, the clock, the review, a waiting re-evaluation, the evidence of the calls, and
     the journal (``show`` filters it; the forms passed in are shown again with their errors)."""
     ci_ids = [ci.pk for ci in incident.cis.all()]
+    linkable = incident.is_open and may_link(incident, user)
+    reviewed = review.incident_review(incident) if linkable else None
     panels: dict[str, Any] = {
         "incident": incident,
+        # Listed once, around the call (what may have caused it), with a link button for those who may link.
         "changes": list(changes_around(ci_ids=ci_ids, moment=incident.reported_at)) if ci_ids else [],
-        "steps": step_buttons(incident, user),
+        "changes_linkable": linkable,
+        "steps": step_buttons(incident, user, known_errors=bool(reviewed and reviewed.known_errors)),
+        "review": reviewed,
         # The service-level panel; its ledger loads when opened.
         "sla_now": timezone.now(),
         "may_pause": rules.may_pause(incident, user),
@@ -73,8 +79,6 @@ def incident_page(
             "user_recipients": notices.affected_user_recipients(incident),
             "inform_form": InformUsersForm(initial={"subject": subject, "body": body}),
         }
-    if incident.is_open and may_link(incident, user):
-        panels["review"] = review.incident_review(incident)
     if incident.pending_reevaluations:
         waiting = incident.pending_reevaluations[0]
         panels["reevaluation"] = waiting
@@ -125,8 +129,9 @@ def journal_section(
     )
 
 
-def step_buttons(incident: Incident, user: Any) -> list[dict[str, Any]]:
-    """The lifecycle steps the user may take now, as the incident page's buttons.
+def step_buttons(incident: Incident, user: Any, *, known_errors: bool = False) -> list[dict[str, Any]]:
+    """The lifecycle steps the user may take now, as the incident page's buttons; the one they most likely
+    take next is ``primary`` (``primary_step``; ``known_errors``: a published known error matches).
 
     Acknowledging is one click (a post from the page); so is "assign to me" for a member of the group.
     The others open the step's page.
@@ -137,6 +142,18 @@ def step_buttons(incident: Incident, user: Any) -> list[dict[str, Any]]:
         buttons.append({"name": name, "label": PAGES[name].button, "url": url, "post": name == "acknowledge"})
         if name == "assign" and is_group_member(incident, user) and incident.assignee_id != user.pk:
             buttons.append({"name": "assign_me", "label": _("Assign to me"), "url": url, "post": True})
+    next_step = primary_step(
+        steps=[button["name"] for button in buttons],
+        state=incident.state,
+        with_group=incident.assigned_group_id is not None,
+        acknowledged=incident.acknowledged_at is not None,
+        assigned=incident.assignee_id is not None,
+        assigned_to_user=incident.assignee_id is not None and incident.assignee_id == user.pk,
+        known_errors=known_errors,
+        closing_early=incident.state == State.RESOLVED and closure.closing_early(incident),
+    )
+    for button in buttons:
+        button["primary"] = button["name"] == next_step
     if reevaluation.may_request(incident, user) and not incident.pending_reevaluations:
         url = reverse("incidents:request_reevaluation", args=[incident.number])
         buttons.append({"name": "reevaluate", "label": _("Ask for re-evaluation"), "url": url, "post": False})
@@ -147,6 +164,39 @@ def step_buttons(incident: Incident, user: Any) -> list[dict[str, Any]]:
         url = reverse("incidents:edit", args=[incident.number])
         buttons.append({"name": "edit", "label": _("Change details"), "url": url, "post": False})
     return buttons
+
+
+def primary_step(
+    *,
+    state: str,
+    steps: Collection[str],
+    with_group: bool = False,
+    acknowledged: bool = False,
+    assigned: bool = False,
+    assigned_to_user: bool = False,
+    known_errors: bool = False,
+    closing_early: bool = False,
+) -> str | None:
+    """The step the user most likely takes next, if it is one of the ``steps`` they may take now; ``None``
+    when nothing is theirs to do next (the desk while a group works on it, a fix the caller has not confirmed).
+
+    Recorded: classify. With the desk (classified, or taken back from a group): resolve at first line when a
+    published known error matches, else escalate. With a group: acknowledge, then "assign to me" while
+    nobody has it, then resolve for the one who has it. Resolved: close, once closing needs no reason (the
+    caller confirmed, or the automatic closure is due).
+    """
+    wanted = None
+    if state == State.RECORDED:
+        wanted = "classify"
+    elif state == State.CLASSIFIED or (state == State.INVESTIGATING and not with_group):
+        wanted = "resolve_at_first_line" if known_errors else "escalate"
+    elif state == State.INVESTIGATING and not acknowledged:
+        wanted = "acknowledge"
+    elif state == State.INVESTIGATING:
+        wanted = "resolve" if assigned_to_user else None if assigned else "assign_me"
+    elif state == State.RESOLVED and not closing_early:
+        wanted = "close"
+    return wanted if wanted in steps else None
 
 
 def _has_open_subordinates(incident: Incident) -> bool:

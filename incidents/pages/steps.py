@@ -33,7 +33,9 @@ def _first_line_matches(incident: Incident) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class StepPage:
-    """A step's page: its form, the service that takes it, and what the page says."""
+    """A step's page: its form, the service that takes it, and what the page says: its ``title``, the
+    ``button`` (the incident page's button that opens it, and the submit button of its form, so it says
+    what the step does) and the message once ``done``."""
 
     form: type[StepForm]
     service: Callable[..., Any]
@@ -60,7 +62,7 @@ PAGES = {
         ResolveAtFirstLineForm,
         resolution.incident_resolve_at_first_line,
         _("Resolve %(number)s at first line"),
-        _("Apply and resolve"),
+        _("Resolve at first line"),
         _("%(number)s resolved; the caller is asked to confirm."),
         form_extra=_first_line_matches,
     ),

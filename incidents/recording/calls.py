@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cmdb.models import ConfigurationItem, Contact, Location, Service
 from incidents import selectors
@@ -21,6 +22,7 @@ from incidents.callers import mails
 from incidents.choices import ActivityKind, Channel, Impact, Priority, Urgency
 from incidents.core.checks import check_scales, raise_if
 from incidents.core.gate import ensure_gate_open
+from incidents.core.values import diff, values_of
 from incidents.core.writes import incident_lock, incident_save, incidents_lock, journal_write
 from incidents.models import Incident
 from incidents.priority import priority_for, raise_to, serious_at
@@ -69,8 +71,9 @@ def incident_record(
 
     The priority follows from impact and urgency under the desk's matrix; the location defaults to the
     caller's workplace. With ``parent`` the incident is recorded as a subordinate of that master
-    incident, and the master's journal says so too; ``raise_parent`` raises the master's impact and
-    urgency to this call's where they are higher (never lowers them), journaled on the master;
+    incident, whose affected users count this call's, and the master's journal says so too;
+    ``raise_parent`` raises the master's impact and urgency to this call's where they are higher (never
+    lowers them), journaled on the master;
     ``master_impact`` accepts the impact its evidence proposes once this call is counted
     (``incident_accept_impact``). An incident flagged ``serious`` below the top priority needs a
     ``serious_reason`` (a serious incident normally is a P1, with the P1's targets), journaled.
@@ -150,18 +153,21 @@ def incident_record(
         mailed=mailed,
     )
     if parent is not None:
+        master = incident_lock(parent.pk)
+        counted = _count_on_master(master, affected_users)
         journal_write(
-            parent,
+            master,
             by=by,
             kind=ActivityKind.SUBORDINATE_RECORDED,
             text=_("%(number)s recorded as a subordinate: %(summary)s")
             % {"number": incident.number, "summary": incident.short_description},
-            data={"subordinate": incident.number, "caller": caller.full_name},
+            data={"subordinate": incident.number, "caller": caller.full_name, **counted},
+            versioned=bool(counted),
         )
         if raise_parent:
             _raise_priority(
                 by=by,
-                incident=incident_lock(parent.pk),
+                incident=master,
                 impact=impact,
                 urgency=urgency,
                 reason=_("Raised with subordinate %(number)s.") % {"number": incident.number},
@@ -199,32 +205,24 @@ def incident_accept_impact(*, by: AbstractBaseUser, incident_id: int, impact: in
 
 def _raise_priority(*, by: AbstractBaseUser, incident: Incident, impact: int | None, urgency: int | None,
                     reason: str) -> list[str]:  # fmt: skip
-    """Raise (never lower) impact and urgency, recompute the priority, journal it; the changed fields."""
-    before = (incident.impact, incident.urgency, incident.priority)
-    was_serious = incident.serious
+    """Raise (never lower) impact and urgency, recompute the priority, journal what changed; the changed fields."""
+    raised = ["impact", "urgency", "priority"]
+    before, was_serious = values_of(incident, raised), incident.serious
     incident.impact = raise_to(incident.impact, impact) if impact else incident.impact
     incident.urgency = raise_to(incident.urgency, urgency) if urgency else incident.urgency
     incident.priority = priority_for(incident.impact, incident.urgency, selectors.priority_matrix())
-    if (incident.impact, incident.urgency, incident.priority) == before:
+    changed = diff(before, values_of(incident, raised))
+    if not changed:
         return []
     incident.serious = serious_at(incident.priority, serious=was_serious)
-    due_times = clock.clock_recompute(incident=incident, reason=reason) if incident.priority != before[2] else {}
-    incident_save(incident, ["impact", "urgency", "priority", "serious"])
+    if incident.serious != was_serious:
+        changed["serious"] = [was_serious, incident.serious]
+    due_times = clock.clock_recompute(incident=incident, reason=reason) if "priority" in changed else {}
+    incident_save(incident, [*raised, "serious"])
     journal_write(
-        incident,
-        by=by,
-        kind=ActivityKind.PRIORITY_CHANGED,
-        text=reason,
-        data={
-            "impact": [before[0], incident.impact],
-            "urgency": [before[1], incident.urgency],
-            "priority": [before[2], incident.priority],
-            **({"serious": [False, True]} if incident.serious != was_serious else {}),
-            **due_times,
-        },
-        versioned=True,
+        incident, by=by, kind=ActivityKind.PRIORITY_CHANGED, text=reason, data={**changed, **due_times}, versioned=True
     )
-    return ["impact", "urgency", "priority"]
+    return list(changed)
 
 
 @transaction.atomic
@@ -240,13 +238,13 @@ def incident_add_call(
 ) -> Incident:
     """Add a call about an incident that is already open to that incident, instead of a duplicate.
 
-    The call becomes a journal entry (caller, symptoms, time), the affected-user count grows, and the
-    operator may raise, never lower, impact and urgency; the priority is recomputed and the change
-    journaled. Raises ``PermissionDenied`` for anyone but the desk, ``ValidationError`` when the incident
-    is no longer open or a value is out of range.
+    The call becomes a journal entry (caller, symptoms, time), the affected-user count grows (on a
+    subordinate, its master's too, journaled there), and the operator may raise, never lower, impact and
+    urgency; the priority is recomputed and the change journaled. Raises ``PermissionDenied`` for anyone but
+    the desk, ``ValidationError`` when the incident is no longer open or a value is out of range.
     """
     ensure_may_record(by)
-    incident = incident_lock(incident_id)
+    incident, master = _lock_with_master(incident_id)
     ensure_gate_open(incident, "add_call")
     if not incident.is_open:
         raise ValidationError(_("%(number)s is no longer open: record a new incident.") % {"number": incident.number})
@@ -266,8 +264,45 @@ def incident_add_call(
         data={"caller": caller.full_name, "caller_id": caller.pk, "affected_users_added": affected_users},
         versioned=True,
     )
+    if master is not None and (counted := _count_on_master(master, affected_users)):
+        journal_write(
+            master,
+            by=by,
+            kind=ActivityKind.FIELD_CHANGED,
+            text=ngettext(
+                "%(count)d more affected user, from a call added to subordinate %(number)s.",
+                "%(count)d more affected users, from a call added to subordinate %(number)s.",
+                affected_users,
+            )
+            % {"count": affected_users, "number": incident.number},
+            data={**counted, "subordinate": incident.number},
+            versioned=True,
+        )
     _raise_priority(by=by, incident=incident, impact=impact, urgency=urgency, reason=_("Raised after another call."))
     return incident
+
+
+def _lock_with_master(incident_id: int) -> tuple[Incident, Incident | None]:
+    """The incident and, for a subordinate, its master: both locked in id order, as every writer locks them."""
+    parent_id = Incident.objects.filter(pk=incident_id).values_list("parent_id", flat=True).first()
+    if parent_id is not None:
+        incidents_lock([incident_id, parent_id])
+    incident = incident_lock(incident_id)
+    # A subordinate never changes its master; one attached while this waited is locked after it, as the
+    # attaching desk has committed by then.
+    return incident, incident_lock(incident.parent_id) if incident.parent_id else None
+
+
+def _count_on_master(master: Incident, users: int) -> dict[str, list[int]]:
+    """Count a subordinate's affected users (or a call's on it) on its master, whose count is everyone the
+    outage affects (decision record 0013): saved, and the change for the master's journal entry (none for
+    no user)."""
+    if not users:
+        return {}
+    before = master.affected_users
+    master.affected_users += users
+    incident_save(master, ["affected_users"])
+    return {"affected_users": [before, master.affected_users]}
 
 
 @transaction.atomic
@@ -277,10 +312,11 @@ def incidents_attach(
     """Make ``master_id`` the master incident of the others (a storm of calls about one outage).
 
     Each attached incident gets its parent set and a journal entry; the master gets one entry naming them
-    all. ``raise_master`` raises the master's impact and urgency to the highest among the attached ones
-    (never lowers them). Raises ``PermissionDenied`` for anyone but the desk and ``ValidationError`` when
-    the master or one of the others cannot take part (closed, already a subordinate, itself a master);
-    nothing is written then. Returns the attached incidents.
+    all, and counts their affected users in its own (journaled on that entry). ``raise_master`` raises the
+    master's impact and urgency to the highest among the attached ones (never lowers them). Raises
+    ``PermissionDenied`` for anyone but the desk and ``ValidationError`` when the master or one of the
+    others cannot take part (closed, already a subordinate, itself a master); nothing is written then.
+    Returns the attached incidents.
     """
     ensure_may_record(by)
     ids = sorted(set(incident_ids) - {master_id})
@@ -319,12 +355,14 @@ def incidents_attach(
             versioned=True,
         )
     numbers = [incident.number for incident in attached]
+    counted = _count_on_master(master, sum(incident.affected_users for incident in attached))
     journal_write(
         master,
         by=by,
         kind=ActivityKind.SUBORDINATE_ATTACHED,
         text=_("Declared the master incident of %(numbers)s.") % {"numbers": ", ".join(numbers)},
-        data={"subordinates": numbers},
+        data={"subordinates": numbers, **counted},
+        versioned=bool(counted),
     )
     if raise_master:
         _raise_priority(

@@ -24,7 +24,8 @@ CRITICAL_SERVICE_CALLERS = 2
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """What is known about the reach of an incident and its subordinates."""
+    """What is known about the reach of an incident and its subordinates: the different callers of them all
+    and of the calls added to them, and the master's affected users, which count its subordinates'."""
 
     subordinates: int
     caller_ids: frozenset[int]
@@ -87,17 +88,13 @@ def incident_evidence(incidents: Iterable[Incident]) -> dict[int, Evidence]:
     if not masters:
         return {}
     subordinates = list(
-        Incident.objects.filter(OPEN, parent_id__in=masters).values_list(
-            "pk", "parent_id", "caller_id", "affected_users"
-        )
+        Incident.objects.filter(OPEN, parent_id__in=masters).values_list("pk", "parent_id", "caller_id")
     )
-    owner = {pk: pk for pk in masters} | {pk: parent for pk, parent, _caller, _users in subordinates}
+    owner = {pk: pk for pk in masters} | {pk: parent for pk, parent, _caller in subordinates}
     callers: dict[int, set[int]] = {pk: {incident.caller_id} for pk, incident in masters.items()}
-    users = {pk: incident.affected_users for pk, incident in masters.items()}
     counts: dict[int, int] = defaultdict(int)
-    for _pk, parent, caller, affected in subordinates:
+    for _pk, parent, caller in subordinates:
         callers[parent].add(caller)
-        users[parent] += affected
         counts[parent] += 1
     added = Activity.objects.filter(Q(incident_id__in=owner), kind=ActivityKind.CALL_ADDED).values_list(
         "incident_id", "data"
@@ -109,7 +106,8 @@ def incident_evidence(incidents: Iterable[Incident]) -> dict[int, Evidence]:
         pk: Evidence(
             subordinates=counts[pk],
             caller_ids=frozenset(callers[pk]),
-            affected_users=users[pk],
+            # The master's own count holds its subordinates' and their calls' (counted as they joined).
+            affected_users=incident.affected_users,
             criticality=incident.service.criticality if incident.service_id else None,
         )
         for pk, incident in masters.items()

@@ -1,8 +1,9 @@
-"""The review panel of an incident under investigation: what the knowledge base and the CMDB already know.
+"""The review panel of an incident under investigation: what the knowledge base already knows about it.
 
-Known errors ranked for the incident (``knowledge.matching``), problems still open on the same CIs,
-service or category, and the changes on its CIs from 72 hours ago to 24 hours ahead. Any of them can be
-linked to the incident (``incidents.recording.details.incident_link``). A fixed number of queries whatever is found.
+Known errors ranked for the incident (``knowledge.matching``) and problems still open on the same CIs,
+service or category. Any of them can be linked to the incident (``incidents.recording.details.incident_link``),
+as can the changes on its CIs around the call, which the incident page lists once, in a section of their own
+(``incidents.pages.incident``). A fixed number of queries whatever is found.
 """
 
 from __future__ import annotations
@@ -11,10 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
-from django.utils import timezone
 
-from cmdb.impact import changes_around
-from cmdb.models import Change
 from incidents.choices import State
 from incidents.models import Incident
 from incidents.recording.details import may_edit
@@ -30,10 +28,9 @@ LIMIT = 5
 class Review:
     known_errors: list[KnownErrorMatch]
     problems: list[Problem]
-    changes: list[Change]
 
     def __bool__(self) -> bool:
-        return bool(self.known_errors or self.problems or self.changes)
+        return bool(self.known_errors or self.problems)
 
 
 def incident_review(incident: Incident) -> Review:
@@ -49,9 +46,7 @@ def incident_review(incident: Incident) -> Review:
     problems = list(
         Problem.objects.filter(related, state__in=OPEN_PROBLEM_STATES).distinct().order_by("-created_at")[:LIMIT]
     )
-    known_errors = incident_known_errors(incident)
-    changes = list(changes_around(ci_ids=ci_ids, moment=timezone.now())) if ci_ids else []
-    return Review(known_errors=known_errors, problems=problems, changes=changes)
+    return Review(known_errors=incident_known_errors(incident), problems=problems)
 
 
 def incident_known_errors(incident: Incident) -> list[KnownErrorMatch]:

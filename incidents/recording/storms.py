@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cmdb.models import ConfigurationItem
@@ -41,8 +43,21 @@ class Storm:
     def first_reported_at(self) -> datetime.datetime:
         return min(incident.reported_at for incident in self.incidents)
 
+    @property
+    def first_call_ago(self) -> str:
+        return ago(self.first_reported_at)
+
     def get_absolute_url(self) -> str:
         return reverse("incidents:storm", args=[self.scope, self.scope_id])
+
+
+def ago(moment: datetime.datetime, *, now: datetime.datetime | None = None) -> str:
+    """How long ago ``moment`` was, in words that are never "0 minutes": "just now", "12 minutes ago",
+    "1 hour, 5 minutes ago"."""
+    now = now or timezone.now()
+    if now - moment < datetime.timedelta(minutes=1):
+        return gettext("just now")
+    return gettext("%(time)s ago") % {"time": timesince(moment, now)}
 
 
 def incident_storms(*, now: datetime.datetime | None = None) -> list[Storm]:

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from incidents.recording import storms
 from incidents.worklists import desk
 from incidents.worklists.queues import tab_links, tab_named
 from servicedesk.pages import PAGE_SIZE
@@ -31,5 +32,7 @@ def desk_worklist(request: HttpRequest) -> HttpResponse:
         "mine": mine,
         "page_obj": page,
         "query_string": urlencode({"tab": current.name, **kept}),
+        # The desk gathers a storm wherever it looks at its work: above this list as above the incidents.
+        "storms": storms.incident_storms(),
     }
     return render(request, "incidents/worklist.html", context)

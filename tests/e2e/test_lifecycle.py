@@ -52,6 +52,9 @@ def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser,
     # The operator classifies and escalates.
     sign_in(page, live_server.url, "olivia")
     page.goto(url)
+    # The highlighted button is the step the user most likely takes next.
+    primary = page.locator(".step-bar .button.primary")
+    expect(primary).to_have_text("Classify")
     shots.take(page, "recorded")
     page.get_by_role("link", name="Classify").click()
     page.get_by_role("combobox", name="Category").fill("vpn")  # any part of the path
@@ -60,6 +63,8 @@ def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser,
     page.get_by_label("Time spent (minutes)").fill("3")
     page.keyboard.press("Control+Enter")  # from any field of the form
     expect(page.get_by_text(f"{incident.number} classified.")).to_be_visible()
+    expect(primary).to_have_text("Escalate")  # no known error matches: not for first line
+    expect(page.locator(".step-bar")).to_contain_text("Resolve at first line")
     shots.take(page, "classified")
     docs_screenshot(page, "incident-steps")
     page.get_by_role("link", name="Escalate").click()
@@ -68,6 +73,9 @@ def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser,
     docs_screenshot(page, "step-escalate")
     page.get_by_role("button", name="Escalate").click()
     expect(page.get_by_text(f"{incident.number} escalated.")).to_be_visible()
+    # The group works on it now: escalating again is still possible, but nothing is the desk's next step.
+    expect(page.locator(".step-bar").get_by_role("link", name="Escalate")).to_be_visible()
+    expect(primary).to_have_count(0)
     shots.take(page, "escalated")
 
     # A manager watches: the facts and the journal, and no step to take.
@@ -85,10 +93,15 @@ def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser,
     expect(support_page.get_by_role("row", name=re.compile(incident.number))).to_contain_text("not acknowledged")
     shots.take(support_page, "group-list")
     support_page.get_by_role("link", name=incident.number).click()
+    support_primary = support_page.locator(".step-bar .button.primary")
+    expect(support_primary).to_have_text("Acknowledge")
     support_page.get_by_role("button", name="Acknowledge").click()
     expect(support_page.get_by_text(f"{incident.number} acknowledged.")).to_be_visible()
+    expect(support_primary).to_have_text("Assign to me")
+    shots.take(support_page, "acknowledged")
     support_page.get_by_role("button", name="Assign to me").click()
     expect(support_page.get_by_text(f"{incident.number} assigned.")).to_be_visible()
+    expect(support_primary).to_have_text("Resolve")
     support_page.get_by_label("Text").fill("The RADIUS certificate expired at 06:00; renewing it.")
     support_page.locator(".journal-form").get_by_label("Time spent (minutes)").fill("25")
     support_page.get_by_role("button", name="Add to the journal").click()
@@ -126,6 +139,8 @@ def test_an_incident_from_the_call_to_its_closure(live_server, browser: Browser,
     # The operator closes it with the root cause found; the category stays the classification's, the rating
     # the caller's own (no reason needed: the caller confirmed).
     page.goto(url)
+    expect(primary).to_have_text("Close")  # the caller confirmed: closing needs no reason
+    shots.take(page, "confirmed")
     page.get_by_role("link", name="Close").click()
     expect(page.get_by_role("combobox", name="Category, as it turned out")).to_have_value("VPN")
     expect(page.get_by_label("Why close it now")).to_have_count(0)

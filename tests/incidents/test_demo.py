@@ -90,7 +90,9 @@ def test_an_open_master_incident_has_subordinates_journaled_on_it(demo):
     journaled = master.journal.filter(kind=ActivityKind.SUBORDINATE_RECORDED)
     assert sorted(entry.data["subordinate"] for entry in journaled) == sorted(s.number for s in subordinates)
     calls = master.journal.filter(kind=ActivityKind.CALL_ADDED)
-    assert master.affected_users == 1 + sum(entry.data["affected_users_added"] for entry in calls)
+    added = sum(entry.data["affected_users_added"] for entry in calls)
+    # A master counts everyone the outage affects: its own calls' users and its subordinates'.
+    assert master.affected_users == 1 + added + sum(subordinate.affected_users for subordinate in subordinates)
 
 
 def test_every_incident_has_its_recorded_journal_entry_at_the_time_it_was_logged(demo):

@@ -68,6 +68,24 @@ def test_the_desk_classifies_a_recorded_incident_and_the_priority_follows_the_ma
     }
 
 
+def test_classifying_journals_only_what_changed_and_the_priority_it_was_classified_at(operator, vpn):
+    incident = record(operator, impact=Impact.LOW, urgency=Urgency.MEDIUM)
+
+    classification.incident_classify(
+        by=operator, incident_id=incident.pk, category=vpn, impact=Impact.LOW, urgency=Urgency.MEDIUM
+    )
+
+    entry = incident.journal.get(kind=ActivityKind.STATE_CHANGED)
+    # The priority stays on the entry (a stale form tells "classified it as VPN, P4"); the page does not list
+    # it as a change (tests/incidents/test_journal.py).
+    assert entry.data == {
+        "step": "classify",
+        "state": ["recorded", "classified"],
+        "category": [None, "VPN"],
+        "priority": [Priority.LOW, Priority.LOW],
+    }
+
+
 def test_classifying_at_the_top_priority_makes_the_incident_serious(operator, vpn):
     incident = record(operator)
 
@@ -195,6 +213,17 @@ def test_escalation_across_tiers_keeps_the_desk_as_owner_and_starts_a_new_handof
     assert second.data["assigned_group"] == ["Network operations", "Network engineering"]
     assert second.data["tier"] == [2, 3]
     assert second.data["assignee"] == [support_member.get_full_name(), None]
+
+
+def test_escalating_to_another_group_of_the_same_tier_journals_only_the_group(operator, network, vpn):
+    servers = SupportGroupFactory(name="Server operations", tier=SupportTier.SECOND_LINE)
+    incident = investigating(operator, vpn, network)
+
+    escalation.incident_escalate(by=operator, incident_id=incident.pk, group=servers, reason="Servers, not network.")
+
+    entry = incident.journal.filter(kind=ActivityKind.ESCALATED).order_by("id").last()
+    assert entry.data["assigned_group"] == ["Network operations", "Server operations"]
+    assert "tier" not in entry.data and "state" not in entry.data  # both stayed as they were
 
 
 def test_the_desk_is_offered_to_take_back_a_serious_incident_only_once_its_notices_are_out(

@@ -33,6 +33,19 @@ def test_the_round_trip_accepted_with_adjusted_values(operator, support_member, 
     assert (request.outcome, request.decided_by) == (ReevaluationOutcome.ACCEPTED, operator)
 
 
+def test_only_the_values_that_change_are_journaled(operator, support_member, network, vpn):
+    incident = investigating(operator, vpn, network, impact=Impact.MEDIUM, urgency=Urgency.MEDIUM)
+    request = ask(support_member, incident, impact=Impact.MEDIUM, urgency=Urgency.HIGH)
+
+    reevaluation_decide(by=operator, reevaluation_id=request.pk, accept=True)
+
+    asked, decided = incident.journal.filter(kind__startswith="reevaluation").order_by("id")
+    assert asked.data == {"urgency": [Urgency.MEDIUM, Urgency.HIGH]}
+    assert "impact" not in decided.data
+    assert decided.data["urgency"] == [Urgency.MEDIUM, Urgency.HIGH]
+    assert decided.data["priority"] == [Priority.MEDIUM, Priority.HIGH]
+
+
 def test_a_declined_request_changes_nothing_but_needs_a_note(operator, support_member, network, vpn):
     incident = investigating(operator, vpn, network)
     request = ask(support_member, incident)

@@ -24,22 +24,37 @@ def gateway():
     return ConfigurationItemFactory(name="vpn-gw-01")
 
 
-def test_the_panel_gathers_known_errors_open_problems_and_changes_on_its_cis(operator, network, vpn, gateway):
+def test_the_panel_gathers_known_errors_and_open_problems(operator, network, vpn, gateway):
     known_error = KnownErrorFactory(
         title="VPN does not connect after a certificate renewal", published=True, cis=[gateway]
     )
     open_problem = ProblemFactory(title="VPN drops", category=vpn)
     ProblemFactory(title="Solved long ago", category=vpn, state=ProblemState.CLOSED)
-    recent = ChangeFactory(title="Renew the VPN certificate", cis=[gateway],
-                           planned_start=timezone.now() - datetime.timedelta(hours=30))  # fmt: skip
-    ChangeFactory(title="Next month's patch", cis=[gateway], planned_start=timezone.now() + datetime.timedelta(days=30))
     incident = investigating(operator, vpn, network, cis=[gateway])
 
     review = incident_review(incident)
 
     assert [match.known_error for match in review.known_errors] == [known_error]
     assert review.problems == [open_problem]
-    assert review.changes == [recent]
+
+
+def test_the_incident_page_lists_the_changes_on_its_cis_once_linkable_by_those_who_may(
+    client, operator, manager, network, vpn, gateway
+):
+    change = ChangeFactory(title="Renew the VPN certificate", cis=[gateway],
+                           planned_start=timezone.now() - datetime.timedelta(hours=30))  # fmt: skip
+    ChangeFactory(title="Next month's patch", cis=[gateway], planned_start=timezone.now() + datetime.timedelta(days=30))
+    incident = investigating(operator, vpn, network, cis=[gateway])
+
+    client.force_login(operator)
+    page = client.get(incident.get_absolute_url()).text
+    assert page.count("Renew the VPN certificate") == 1 and "Next month's patch" not in page
+    assert page.count("Changes on its CIs") == 1
+    assert f"Link {change.number}" in page
+    client.force_login(manager)
+    page = client.get(incident.get_absolute_url()).text
+    assert page.count("Renew the VPN certificate") == 1
+    assert f"Link {change.number}" not in page
 
 
 def test_the_group_links_a_change_from_the_panel_and_it_is_journaled(

@@ -11,6 +11,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from incidents.choices import ActivityKind, Impact, Priority, State, Urgency
+from incidents.core.stale import StaleIncident
+from incidents.lifecycle import classification
 from incidents.models import Activity, Incident, PriorityRule
 from incidents.priority import priority_for
 from incidents.recording import calls
@@ -101,6 +103,41 @@ def test_a_subordinate_is_journaled_on_both_incidents(operator):
     assert entry.data["subordinate"] == subordinate.number
 
 
+def test_a_subordinate_and_the_calls_added_to_it_count_on_its_master(operator):
+    master = record(operator, affected_users=3)
+
+    subordinate = record(operator, parent=master, affected_users=5)
+    calls.incident_add_call(
+        by=operator, incident_id=subordinate.pk, caller=ContactFactory(), symptoms="Me too.", affected_users=2
+    )
+
+    master.refresh_from_db()
+    subordinate.refresh_from_db()
+    assert (master.affected_users, subordinate.affected_users) == (10, 7)
+    recorded = master.journal.get(kind=ActivityKind.SUBORDINATE_RECORDED)
+    assert recorded.data["affected_users"] == [3, 8]
+    counted = master.journal.get(kind=ActivityKind.FIELD_CHANGED)
+    assert (counted.data["affected_users"], counted.incident_version) == ([8, 10], master.version)
+    assert subordinate.number in counted.text
+
+
+def test_a_form_opened_on_the_master_before_its_count_grew_is_refused_saying_why(operator, vpn):
+    master = record(operator)
+    opened_at = master.version
+    subordinate = record(operator, parent=master)
+    calls.incident_add_call(by=operator, incident_id=subordinate.pk, caller=ContactFactory(), symptoms="Me too.")
+
+    with pytest.raises(StaleIncident) as refused:
+        classification.incident_classify(
+            by=operator, incident_id=master.pk, category=vpn, impact=Impact.LOW, urgency=Urgency.MEDIUM,
+            expected_version=opened_at,
+        )  # fmt: skip
+
+    told = " ".join(refused.value.messages)
+    assert f"recorded {subordinate.number} under it" in told
+    assert f"counted a call added to {subordinate.number}" in told
+
+
 def test_adding_a_call_grows_the_count_and_may_only_raise_the_priority(operator):
     incident = record(operator, impact=Impact.LOW, urgency=Urgency.MEDIUM)
     other_caller = ContactFactory(first_name="Piet", last_name="Bakker")
@@ -116,6 +153,18 @@ def test_adding_a_call_grows_the_count_and_may_only_raise_the_priority(operator)
     kinds = list(incident.journal.values_list("kind", flat=True))
     assert kinds == [ActivityKind.RECORDED, ActivityKind.CALL_ADDED, ActivityKind.PRIORITY_CHANGED]
     assert incident.journal.get(kind=ActivityKind.CALL_ADDED).data["caller"] == "Piet Bakker"
+
+
+def test_raising_only_the_impact_journals_no_urgency(operator):
+    incident = record(operator, impact=Impact.LOW, urgency=Urgency.LOW)
+
+    calls.incident_add_call(
+        by=operator, incident_id=incident.pk, caller=ContactFactory(), symptoms="Same here.", impact=Impact.MEDIUM
+    )
+
+    raised = incident.journal.get(kind=ActivityKind.PRIORITY_CHANGED)
+    changed = {name: pair for name, pair in raised.data.items() if not name.endswith("_due_at")}
+    assert changed == {"impact": [Impact.LOW, Impact.MEDIUM], "priority": [Priority.PLANNING, Priority.LOW]}
 
 
 def test_a_call_cannot_be_added_to_a_resolved_incident(operator):

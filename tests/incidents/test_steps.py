@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from incidents.choices import Impact, ResolutionCode, State, Urgency
 from incidents.lifecycle import escalation, resolution
 from incidents.models import Incident
+from incidents.pages.incident import primary_step
 from incidents.recording import calls
 from tests.cmdb.factories import ConfigurationItemFactory, SupportGroupFactory
 from tests.incidents.factories import RootCauseFactory
@@ -290,3 +293,101 @@ def test_the_close_page_asks_a_reason_only_when_early_and_no_rating_from_a_calle
     assert 'name="reason"' not in confirmed  # the caller confirmed: nothing to explain
     assert 'name="satisfaction"' not in confirmed  # their own rating stands
     assert 'name="root_cause"' in confirmed
+
+
+# --- the primary button: the step the user most likely takes next ----------------------------------------
+
+
+def primary(client, incident: Incident) -> str | None:
+    """The label of the highlighted step on the incident page, if any."""
+    found = re.findall(r'class="button primary"[^>]*>([^<]+)<', buttons(client, incident))
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize(
+    ("facts", "steps", "expected"),
+    [
+        ({"state": State.RECORDED}, ["classify"], "classify"),
+        ({"state": State.CLASSIFIED}, ["resolve_at_first_line", "escalate", "assign"], "escalate"),
+        ({"state": State.CLASSIFIED, "known_errors": True}, ["resolve_at_first_line", "escalate"],
+         "resolve_at_first_line"),
+        # The desk after escalating: the group acts next, nothing is the desk's to highlight.
+        ({"state": State.INVESTIGATING, "with_group": True}, ["escalate", "assign"], None),
+        ({"state": State.INVESTIGATING, "with_group": True}, ["escalate", "acknowledge", "assign", "assign_me",
+                                                              "resolve"], "acknowledge"),
+        ({"state": State.INVESTIGATING, "with_group": True, "acknowledged": True},
+         ["escalate", "assign", "assign_me", "resolve"], "assign_me"),
+        ({"state": State.INVESTIGATING, "with_group": True, "acknowledged": True, "assigned": True,
+          "assigned_to_user": True}, ["escalate", "assign", "resolve"], "resolve"),
+        ({"state": State.INVESTIGATING, "with_group": True, "acknowledged": True, "assigned": True},
+         ["escalate", "assign", "assign_me", "resolve"], None),  # a colleague has it
+        # Taken back by the desk: the desk's choice again, as when classified.
+        ({"state": State.INVESTIGATING}, ["resolve_at_first_line", "escalate"], "escalate"),
+        ({"state": State.RESOLVED, "closing_early": True}, ["reopen", "close"], None),
+        ({"state": State.RESOLVED}, ["reopen", "close"], "close"),
+        ({"state": State.RESOLVED}, [], None),  # a support member: nothing of theirs
+        ({"state": State.CLOSED}, [], None),
+    ],
+)  # fmt: skip
+def test_the_primary_step_follows_the_state_and_what_the_user_may_do(facts, steps, expected):
+    assert primary_step(steps=steps, **facts) == expected
+
+
+def test_the_desk_is_offered_classify_first_then_escalate_and_nothing_after_escalating(client, operator, network, vpn):
+    incident = record(operator)
+    client.force_login(operator)
+    assert primary(client, incident) == "Classify"
+
+    incident = classified(operator, vpn)
+    assert primary(client, incident) == "Escalate"
+
+    incident = escalation.incident_escalate(by=operator, incident_id=incident.pk, group=network, reason="Network.")
+    assert "Escalate" in buttons(client, incident)
+    assert primary(client, incident) is None
+
+
+def test_a_matching_known_error_makes_resolving_at_first_line_the_desks_next_step(client, operator, vpn):
+    gateway = ConfigurationItemFactory(name="vpn-gw-01")
+    KnownErrorFactory(title="VPN refuses logins after a certificate renewal", published=True, cis=[gateway])
+    incident = classified(operator, vpn, cis=[gateway])
+    client.force_login(operator)
+
+    assert primary(client, incident) == "Resolve at first line"
+    assert "Apply and resolve" not in buttons(client, incident)
+
+
+def test_a_support_member_is_offered_acknowledge_then_assign_to_me_then_resolve(
+    client, operator, support_member, network, vpn
+):
+    incident = investigating(operator, vpn, network)
+    client.force_login(support_member)
+    assert primary(client, incident) == "Acknowledge"
+
+    escalation.incident_acknowledge(by=support_member, incident_id=incident.pk)
+    assert primary(client, incident) == "Assign to me"
+
+    escalation.incident_assign(by=support_member, incident_id=incident.pk, assignee=support_member)
+    assert primary(client, incident) == "Resolve"
+
+
+def test_the_desk_is_offered_to_close_once_the_caller_confirmed(client, operator, support_member, network, vpn):
+    incident = resolved(operator, vpn, network, support_member)
+    client.force_login(operator)
+    assert "Close" in buttons(client, incident)
+    assert primary(client, incident) is None  # closing now would need a reason
+
+    resolution.incident_confirm(incident_id=incident.pk, resolved_at=incident.resolved_at, satisfaction=5)
+    assert primary(client, incident) == "Close"
+    client.force_login(support_member)
+    assert primary(client, incident) is None
+
+
+def test_resolving_at_first_line_says_so_on_the_page_and_on_its_form(client, operator, vpn):
+    incident = classified(operator, vpn)
+    client.force_login(operator)
+
+    assert "Resolve at first line" in buttons(client, incident)
+    form = client.get(step_url(incident, "resolve-at-first-line")).text
+    assert "Apply and resolve" not in form
+    assert re.search(r'<button type="submit" class="button primary">Resolve at first line</button>', form)

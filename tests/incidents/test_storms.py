@@ -12,7 +12,8 @@ from django.utils import timezone
 from incidents.choices import ActivityKind, Impact, Urgency
 from incidents.models import Activity, Incident
 from incidents.recording import calls
-from incidents.recording.storms import CI, SERVICE, incident_storms, storm_on
+from incidents.recording.evidence import incident_evidence
+from incidents.recording.storms import CI, SERVICE, ago, incident_storms, storm_on
 from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +113,22 @@ def test_attaching_journals_on_every_incident_and_may_raise_the_master(operator)
     assert incident_storms() == []
 
 
+def test_attaching_counts_the_subordinates_affected_users_on_the_master_once(operator):
+    service = ServiceFactory()
+    master = call(operator, service=service, affected_users=2)
+    others = [call(operator, service=service, affected_users=4), call(operator, service=service, affected_users=1)]
+
+    calls.incidents_attach(by=operator, master_id=master.pk, incident_ids=[other.pk for other in others])
+
+    master.refresh_from_db()
+    assert master.affected_users == 7
+    declared = master.journal.get(kind=ActivityKind.SUBORDINATE_ATTACHED)
+    assert (declared.data["affected_users"], declared.incident_version) == ([2, 7], master.version)
+    assert sorted(Incident.objects.filter(parent=master).values_list("affected_users", flat=True)) == [1, 4]
+    found = incident_evidence([Incident.objects.select_related("service").get(pk=master.pk)])[master.pk]
+    assert found.affected_users == 7  # the master's count already holds its subordinates'
+
+
 @pytest.mark.parametrize("problem", ["subordinate", "master_of_others", "closed"])
 def test_attaching_refuses_an_incident_that_cannot_become_a_subordinate_and_writes_nothing(operator, problem):
     service = ServiceFactory()
@@ -157,6 +174,47 @@ def test_the_desk_sees_the_storm_on_its_list_and_gathers_it_in_one_action(client
 
     assert response.status_code == 302 and response["Location"] == incidents[2].get_absolute_url()
     assert Incident.objects.filter(parent=incidents[2]).count() == 3
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [(0, "just now"), (59, "just now"), (61, "1 minute ago"), (12 * 60 + 30, "12 minutes ago"),
+     (65 * 60, "1 hour, 5 minutes ago")],
+)  # fmt: skip
+def test_how_long_ago_is_said_in_words_never_0_minutes(seconds, said):
+    now = timezone.now()
+
+    assert ago(now - datetime.timedelta(seconds=seconds), now=now).replace("\xa0", " ") == said
+
+
+def test_the_desk_sees_the_storm_above_its_work_list_too(client, operator):
+    service = ServiceFactory(name="Warehouse management")
+    for _ in range(3):
+        call(operator, service=service)
+    client.force_login(operator)
+
+    page = client.get(reverse("incidents:desk_worklist")).text
+
+    assert "Incident storm" in page and "3 open calls on Warehouse management" in page
+    assert reverse("incidents:storm", args=[SERVICE, service.pk]) in page
+
+
+def test_the_banner_says_when_the_first_call_came_and_never_0_minutes(client, operator):
+    just_now, earlier = ServiceFactory(name="Warehouse management"), ServiceFactory(name="Payroll")
+    for _ in range(3):
+        call(operator, minutes_ago=0, service=just_now)
+    for minutes_ago in (12, 4, 1):
+        call(operator, minutes_ago=minutes_ago, service=earlier)
+    client.force_login(operator)
+
+    # As the page reads (timesince writes a no-break space between the number and its unit).
+    listing = client.get(reverse("incidents:incident_list")).text.replace("\xa0", " ")
+    storm_page = client.get(reverse("incidents:storm", args=[SERVICE, just_now.pk])).text.replace("\xa0", " ")
+
+    assert "0 minutes" not in listing and "0 minutes" not in storm_page
+    assert "3 open calls on Warehouse management, the first just now" in listing
+    assert "3 open calls on Payroll, the first 12 minutes ago" in listing
+    assert "3 open calls about Warehouse management, the first just now" in storm_page
 
 
 def test_the_storm_page_refuses_an_empty_choice_and_support_members(client, operator, support_member):
