@@ -28,6 +28,20 @@ from knowledge.selectors import categories_in_use
 MINUTES_HELP = _("Time you spent on this step, in minutes.")
 
 
+class RecordNumberField(forms.ModelChoiceField):
+    """An optional record named by its number (``CHG0000123``), typed in a text box."""
+
+    def __init__(self, queryset: Any, placeholder: str, *, invalid: str, **kwargs: Any) -> None:
+        super().__init__(
+            queryset=queryset,
+            to_field_name="number",
+            required=False,
+            widget=forms.TextInput(attrs={"placeholder": placeholder, "autocomplete": "off"}),
+            error_messages={"invalid_choice": invalid},
+            **kwargs,
+        )
+
+
 class StepForm(forms.Form):
     """The fields every step shares: the version the user saw, and the time spent on the step."""
 
@@ -146,24 +160,15 @@ class AssignForm(StepForm):
 
 
 class ResolveForm(ResolutionForm):
-    change = forms.ModelChoiceField(
-        label=_("Change request"),
-        queryset=Change.objects.all(),
-        to_field_name="number",
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": "CHG0000123", "autocomplete": "off"}),
-        help_text=_("The change that fixed it, if any."),
-        error_messages={"invalid_choice": _("No change has that number.")},
-    )
-    problem = forms.ModelChoiceField(
-        label=_("Problem"),
-        queryset=Problem.objects.all(),
-        to_field_name="number",
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": "PRB0000123", "autocomplete": "off"}),
+    change = RecordNumberField(
+        Change.objects.all(), "CHG0000123", label=_("Change request"), help_text=_("The change that fixed it, if any."),
+        invalid=_("No change has that number."),
+    )  # fmt: skip
+    problem = RecordNumberField(
+        Problem.objects.all(), "PRB0000123", label=_("Problem"),
         help_text=_("The problem record that investigates the cause, if any."),
-        error_messages={"invalid_choice": _("No problem has that number.")},
-    )
+        invalid=_("No problem has that number."),
+    )  # fmt: skip
 
     def initial_from(self, incident: Incident) -> dict[str, Any]:
         return {
@@ -187,15 +192,11 @@ class CloseForm(StepForm):
         empty_label=_("Choose the cause found"),
         error_messages={"required": _("Choose the root cause: closing requires it.")},
     )
-    cause_change = forms.ModelChoiceField(
-        label=_("Caused by the change"),
-        queryset=Change.objects.all(),
-        to_field_name="number",
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": "CHG0000123", "autocomplete": "off"}),
+    cause_change = RecordNumberField(
+        Change.objects.all(), "CHG0000123", label=_("Caused by the change"),
         help_text=_("When the root cause is a change: the change that caused it."),
-        error_messages={"invalid_choice": _("No change has that number.")},
-    )
+        invalid=_("No change has that number."),
+    )  # fmt: skip
     root_cause_category = CategoryChoiceField(
         label=_("Category, as it turned out"),
         queryset=categories_in_use(),
