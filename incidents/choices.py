@@ -113,13 +113,16 @@ class ActivityKind(models.TextChoices):
     REEVALUATION_DECIDED = "reevaluation_decided", _("Re-evaluation decided")
     CONFIRMED = "confirmed", _("Confirmed by the caller")
     CALLER_REPLIED = "caller_replied", _("Answer from the caller")
+    PEOPLE_CHANGED = "people_changed", _("People kept informed")
     NOTIFICATION = "notification", _("Notification")
+    MAIL_BOUNCED = "mail_bounced", _("Mail bounced")
 
     @property
     def is_change(self) -> bool:
         """Entries that change the incident (the timeline's "changes" filter), as opposed to notes and mail."""
         return self not in {ActivityKind.NOTE, ActivityKind.CUSTOMER_UPDATE, ActivityKind.NOTIFICATION,
-                            ActivityKind.CALL_ADDED, ActivityKind.CALLER_REPLIED}  # fmt: skip
+                            ActivityKind.CALL_ADDED, ActivityKind.CALLER_REPLIED,
+                            ActivityKind.MAIL_BOUNCED}  # fmt: skip
 
 
 class ReevaluationOutcome(models.TextChoices):

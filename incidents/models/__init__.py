@@ -10,6 +10,7 @@ from incidents.models.classification import PriorityRule, Reevaluation
 from incidents.models.closure import RootCause
 from incidents.models.figures import CategoryDayFigures, CIDayFigures, DayFigures, ServiceDayFigures
 from incidents.models.history import IncidentHistory
+from incidents.models.inbound import Dismissal, InboundMail, InboundSource, InboundState
 from incidents.models.incident import (
     INCIDENT_NUMBER_SEQUENCE,
     OPEN,
@@ -19,6 +20,7 @@ from incidents.models.incident import (
 )
 from incidents.models.journal import Activity, Attachment, attachment_path
 from incidents.models.outbox import OutboxMessage, OutboxState, StaffNotification
+from incidents.models.people import IncidentPerson, PersonReason
 from incidents.models.rules import (
     is_group_member,
     may_assign,
@@ -61,14 +63,20 @@ __all__ = [
     "ClockEvent",
     "ClockEventKind",
     "DayFigures",
+    "Dismissal",
     "GroupAgreement",
     "Handoff",
     "Holiday",
+    "InboundMail",
+    "InboundSource",
+    "InboundState",
     "Incident",
     "IncidentHistory",
+    "IncidentPerson",
     "NextIncidentNumber",
     "OutboxMessage",
     "OutboxState",
+    "PersonReason",
     "PriorityRule",
     "Reevaluation",
     "RootCause",

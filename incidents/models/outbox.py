@@ -17,10 +17,11 @@ class OutboxState(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    BOUNCED = "bounced", _("Bounced")
 
     @property
     def colour(self) -> str:
-        return {"pending": "warn", "sent": "ok", "failed": "bad"}[self.value]
+        return {"pending": "warn", "sent": "ok", "failed": "bad", "bounced": "bad"}[self.value]
 
 
 class OutboxMessage(models.Model):

@@ -1,0 +1,93 @@
+"""Who an incident keeps informed: its caller, the callers whose calls were added to it, the contacts and
+addresses the desk added and, for a master incident, the people of its subordinates. A person is named by a
+``key`` ("contact:12", "email:ann@example.com") that a signed link can carry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cmdb.models import Contact
+from incidents.models import Incident, IncidentPerson
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone kept informed about an incident (``incident_id``: the incident they came from)."""
+
+    key: str
+    name: str
+    email: str
+    reason: str
+    incident_id: int
+    contact_id: int | None = None
+
+    @property
+    def is_caller(self) -> bool:
+        return self.reason == CALLER
+
+
+CALLER = "caller"
+
+
+def contact_key(contact_id: int) -> str:
+    return f"contact:{contact_id}"
+
+
+def address_key(email: str) -> str:
+    return f"email:{email.strip().lower()}"
+
+
+def person_of_contact(contact: Contact, *, reason: str, incident_id: int) -> Person:
+    return Person(contact_key(contact.pk), contact.full_name, contact.email, reason, incident_id, contact.pk)
+
+
+def people_of(incident: Incident, *, with_subordinates: bool = False) -> list[Person]:
+    """The incident's people, the caller first; each once (by contact, then by address)."""
+    incident_ids = [incident.pk]
+    if with_subordinates:
+        incident_ids += list(Incident.objects.filter(parent_id=incident.pk).order_by("pk").values_list("pk", flat=True))
+    callers = Incident.objects.filter(pk__in=incident_ids).values_list("pk", "caller_id")
+    rows = IncidentPerson.objects.filter(incident_id__in=incident_ids).select_related("contact")
+    contacts = Contact.objects.in_bulk([caller_id for _, caller_id in callers])
+    found: list[Person] = [person_of_contact(contacts[incident.caller_id], reason=CALLER, incident_id=incident.pk)]
+    for incident_id, caller_id in sorted(callers):
+        if incident_id != incident.pk:
+            found.append(person_of_contact(contacts[caller_id], reason=CALLER, incident_id=incident_id))
+    for row in sorted(rows, key=lambda row: (row.incident_id != incident.pk, row.added_at, row.pk)):
+        if row.contact is not None:
+            found.append(person_of_contact(row.contact, reason=row.reason, incident_id=row.incident_id))
+        else:
+            name = row.name or row.email
+            found.append(Person(address_key(row.email), name, row.email, row.reason, row.incident_id))
+    return _once(found)
+
+
+def person_with_address(incident: Incident, address: str) -> Person | None:
+    """The person of the incident (or of its subordinates) who writes from ``address``, if any."""
+    address = address.strip().lower()
+    if not address:
+        return None
+    for person in people_of(incident, with_subordinates=True):
+        if person.email.lower() == address:
+            return person
+    return None
+
+
+def person_with_key(incident: Incident, key: str) -> Person | None:
+    """The person a signed link names, while they are still one of the incident's people."""
+    return next((person for person in people_of(incident, with_subordinates=True) if person.key == key), None)
+
+
+def _once(people: list[Person]) -> list[Person]:
+    seen_keys: set[str] = set()
+    seen_addresses: set[str] = set()
+    unique = []
+    for person in people:
+        address = person.email.lower()
+        if person.key in seen_keys or (address and address in seen_addresses):
+            continue
+        seen_keys.add(person.key)
+        if address:
+            seen_addresses.add(address)
+        unique.append(person)
+    return unique
