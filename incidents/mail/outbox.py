@@ -143,20 +143,32 @@ def outbox_deliver(*, message_id: int) -> OutboxMessage | None:
 
 
 def outbox_email(message: OutboxMessage) -> EmailMultiAlternatives:
-    """The e-mail of a row: text with an HTML alternative, a stable ``Message-ID``, marked as automatic."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    """The e-mail of a row: text with an HTML alternative, a stable ``Message-ID`` (a reply's ``In-Reply-To``
+    finds the row again), marked as automatic and with the desk's ``X-Loop``, so that no desk answers it."""
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
         to=[message.recipient],
         headers={
-            "Message-ID": f"<outbox-{message.pk}.{message.created_at:%Y%m%d%H%M%S}@{domain}>",
+            "Message-ID": outbox_message_id(message),
             "Auto-Submitted": "auto-generated",
+            "X-Loop": desk_address(),
         },
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     return email
+
+
+def desk_address() -> str:
+    """The desk's own address (of ``DEFAULT_FROM_EMAIL``), lower case."""
+    return (parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "servicedesk@localhost").lower()
+
+
+def outbox_message_id(message: OutboxMessage) -> str:
+    """``<outbox-<id>.<written, UTC>@<the desk's domain>>``: stable, and readable back (``outbox_replied_to``)."""
+    domain = desk_address().rpartition("@")[2] or "localhost"
+    return f"<outbox-{message.pk}.{message.created_at:%Y%m%d%H%M%S}@{domain}>"
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:
