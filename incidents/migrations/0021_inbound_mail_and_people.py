@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 ('answers', models.ForeignKey(blank=True, help_text="The desk's mail this one replies to, or bounced.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='answers', to='incidents.outboxmessage', verbose_name='answers the mail')),
                 ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cmdb.contact', verbose_name='sender')),
                 ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('earlier_incident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='incidents.incident', verbose_name='about the closed incident')),
+                ('regarding', models.ForeignKey(blank=True, help_text="For a mail in the intake inbox: the incident it answers (closed, or not the sender's).", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='incidents.incident', verbose_name='about the incident')),
                 ('entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='incidents.activity', verbose_name='journal entry')),
                 ('incident', models.ForeignKey(blank=True, help_text='The incident it went to: replied to, recorded as, or added to.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='inbound_mail', to='incidents.incident', verbose_name='incident')),
             ],

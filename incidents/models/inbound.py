@@ -75,13 +75,14 @@ class InboundMail(models.Model):
         related_name="inbound_mail",
         help_text=_("The incident it went to: replied to, recorded as, or added to."),
     )
-    earlier_incident = models.ForeignKey(
+    regarding = models.ForeignKey(
         Incident,
-        verbose_name=_("about the closed incident"),
+        verbose_name=_("about the incident"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        help_text=_("For a mail in the intake inbox: the incident it answers (closed, or not the sender's)."),
     )
     entry = models.ForeignKey(
         Activity, verbose_name=_("journal entry"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
