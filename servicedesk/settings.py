@@ -162,6 +162,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Each room of incidents keeps its tasks beside its services; the outbox's live in the outbox itself.
 CELERY_IMPORTS = [
+    "incidents.inbound.tasks",
     "incidents.lifecycle.tasks",
     "incidents.mail.outbox",
     "incidents.reporting.tasks",
@@ -212,6 +213,23 @@ OUTBOX_RETRY_MAX_SECONDS = int(env_str("OUTBOX_RETRY_MAX_SECONDS", "1800"))
 OUTBOX_SWEEP_AFTER_SECONDS = int(env_str("OUTBOX_SWEEP_AFTER_SECONDS", "120"))
 OUTBOX_SWEEP_BATCH = int(env_str("OUTBOX_SWEEP_BATCH", "500"))
 OUTBOX_SEND_EAGERLY = env_bool("OUTBOX_SEND_EAGERLY", default=False)
+
+# Mail in (incidents.inbound, decision record 0018): every INBOUND_POLL_SECONDS the Maildir INBOUND_MAILDIR (drop a
+# message into its new/ folder) and the IMAP mailbox of INBOUND_IMAP_URL are read, INBOUND_BATCH messages at a
+# time. A message over INBOUND_MAX_BYTES, or beyond INBOUND_RATE_PER_HOUR from one sender, is kept for an
+# administrator instead of being read. Replies are cut from their quoted history in INBOUND_REPLY_LANGUAGES.
+INBOUND_MAILDIR = Path(env_str("INBOUND_MAILDIR") or VAR_DIR / "inbound")
+INBOUND_IMAP_URL = env_str("INBOUND_IMAP_URL", "")
+INBOUND_BATCH = int(env_str("INBOUND_BATCH", "200"))
+INBOUND_POLL_SECONDS = int(env_str("INBOUND_POLL_SECONDS", "30"))
+INBOUND_MAX_BYTES = int(env_str("INBOUND_MAX_BYTES", str(25 * 1024 * 1024)))
+INBOUND_RATE_PER_HOUR = int(env_str("INBOUND_RATE_PER_HOUR", "30"))
+INBOUND_REPLY_LANGUAGES = env_list("INBOUND_REPLY_LANGUAGES", ["en", "de", "fr", "es", "it", "nl"])
+CELERY_BEAT_SCHEDULE["inbound-poll"] = {
+    "task": "incidents.inbound.inbound_poll",
+    "schedule": INBOUND_POLL_SECONDS,
+    "options": {"expires": max(INBOUND_POLL_SECONDS - 5, 5)},
+}
 
 # Security. A SITE_URL served over https switches on everything that needs TLS (redirect, secure
 # cookies, HSTS); each can still be set on its own. Plain http is for a checkout on a laptop.

@@ -168,7 +168,7 @@ def desk_address() -> str:
 def outbox_message_id(message: OutboxMessage) -> str:
     """``<outbox-<id>.<written, UTC>@<the desk's domain>>``: stable, and readable back (``outbox_replied_to``)."""
     domain = desk_address().rpartition("@")[2] or "localhost"
-    return f"<outbox-{message.pk}.{message.created_at:%Y%m%d%H%M%S}@{domain}>"
+    return f"<outbox-{message.pk}.{message.created_at.astimezone(datetime.UTC):%Y%m%d%H%M%S}@{domain}>"
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:

@@ -1,5 +1,6 @@
 """What the staff are told, by mail and by the bell: an escalation to their group, a serious incident, a fix
-the caller rejected, a service-level stage, a handoff not acknowledged in time.
+the caller rejected, a reply from a caller, a bounced mail, a service-level stage, a handoff not acknowledged in
+time.
 
 Each function writes its mails to the outbox and rings the bell inside the transaction of the change, and
 returns what it queued (``Mailed``) for the change's own journal entry; nothing here writes the journal.
@@ -10,6 +11,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 
+from incidents.choices import State
 from incidents.core.values import person_name, when
 from incidents.core.writes import Mailed
 from incidents.mail.bell import notify_staff
@@ -116,6 +118,49 @@ def reopened_by_caller(incident: Incident, *, reason: str) -> Mailed:
     )
     text = _("%(who)s told that the caller reopened it.") % {"who": who}
     return Mailed(recipients, subject, notice="reopened_by_caller", text=text)
+
+
+def reply_received(incident: Incident, *, sender: str, text: str, resumed: bool) -> Mailed:
+    """Tell whoever holds the incident (the group, or the desk owner) that one of its people wrote: the bell,
+    and a mail where there is an address. On a resolved incident the desk owner's bell rings too: the desk
+    decides whether the fix holds. ``resumed``: the reply ended a wait on the caller."""
+    users, recipients = group_or_owner(incident)
+    if incident.state == State.RESOLVED:
+        users = [*users, incident.desk_owner]
+    excerpt = " ".join(text.split())[:160]
+    notify_staff(
+        users=users,
+        incident=incident,
+        kind="reply_received",
+        text=_("%(number)s: %(sender)s wrote: %(text)s")
+        % {"number": incident.number, "sender": sender, "text": excerpt},
+    )
+    if not recipients:
+        return Mailed([], notice="reply_received", text=_("Nobody could be told by mail: no e-mail address."))
+    subject = subject_for(incident, _("%(sender)s wrote") % {"sender": sender})
+    write_mails(
+        incident,
+        mails(
+            kind="reply_received",
+            recipients=recipients,
+            subject=subject,
+            template="reply_received",
+            context={"incident": incident, "sender": sender, "text": text, "resumed": resumed},
+        ),
+    )
+    who = incident.assigned_group.name if incident.assigned_group_id else person_name(incident.desk_owner)
+    return Mailed(recipients, subject, notice="reply_received", text=_("%(who)s told by mail.") % {"who": who})
+
+
+def mail_bounced(incident: Incident, *, recipient: str, diagnostic: str) -> None:
+    """Ring the desk owner's bell: a mail to one of the incident's people could not be delivered."""
+    notify_staff(
+        users=[incident.desk_owner],
+        incident=incident,
+        kind="mail_bounced",
+        text=_("%(number)s: the mail to %(recipient)s bounced (%(diagnostic)s).")
+        % {"number": incident.number, "recipient": recipient, "diagnostic": diagnostic or _("no reason given")},
+    )
 
 
 # --- service levels -----------------------------------------------------------------------------------
