@@ -24,6 +24,7 @@ class NavItem:
     url_name: str
     visible: Callable[[User], bool]
     also: tuple[str, ...] = ()  # pages elsewhere that belong to this entry (the reports to the dashboard)
+    count: Callable[[User], int | None] | None = None  # a number shown beside the entry (what waits there)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class NavLink:
     label: str | Promise
     url: str
     current: bool
+    count: int | None = None
 
 
 def _signed_in(user: User) -> bool:
@@ -53,6 +55,11 @@ def _works_in_a_group(user: User) -> bool:
     return user.has_perm("incidents.work_incident") and not user.has_perm("incidents.add_incident")
 
 
+def _intake_waiting(user: User) -> int | None:
+    """The mails waiting in the intake inbox, counted when the user was loaded (no query here)."""
+    return getattr(user, "intake_waiting", None)
+
+
 def _sees_dashboard(user: User) -> bool:
     return user.has_perm("incidents.view_dashboard")
 
@@ -69,6 +76,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Home"), "home", _signed_in),
     NavItem(_("Log a call"), "incidents:record", _records_incidents),
     NavItem(_("Desk work"), "incidents:desk_worklist", _records_incidents),
+    NavItem(_("Inbox"), "incidents:inbox", _records_incidents, count=_intake_waiting),
     NavItem(_("Queue"), "queues:queue", _works_in_a_group),
     NavItem(_("Incidents"), "incidents:incident_list", _reads_incidents),
     NavItem(_("Dashboard"), "incidents:dashboard", _sees_dashboard, also=("incidents:reports",)),
@@ -87,7 +95,8 @@ def navigation_for(request: HttpRequest) -> list[NavLink]:
     if user is None or not user.is_authenticated:
         return []
     visible = [(item, reverse(item.url_name)) for item in NAVIGATION if item.visible(user)]
-    return [NavLink(item.label, url, url == _current(request.path, visible)) for item, url in visible]
+    current = _current(request.path, visible)
+    return [NavLink(item.label, url, url == current, item.count(user) if item.count else None) for item, url in visible]
 
 
 def _current(path: str, visible: list[tuple[NavItem, str]]) -> str | None:

@@ -107,6 +107,8 @@ class RecordIncidentForm(CallerResolvingForm):
     # Sent by the similar panel's "record as subordinate and raise the master to … impact" button.
     master_impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int, empty_value=None, required=False)
     opened = forms.CharField(widget=forms.HiddenInput, required=False)
+    # A call from the intake inbox: the mail it records (the service checks it still waits for the desk).
+    mail = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -134,6 +136,7 @@ class AddCallForm(CallerResolvingForm):
     affected_users = forms.IntegerField(min_value=0, max_value=1_000_000, initial=1)
     impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int)
     urgency = forms.TypedChoiceField(choices=Urgency.choices, coerce=int)
+    mail = forms.IntegerField(required=False, min_value=1)
 
 
 class AcceptImpactForm(forms.Form):

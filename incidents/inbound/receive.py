@@ -7,7 +7,6 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -17,10 +16,10 @@ from cmdb.models import Contact
 from incidents.callers.people import person_with_address
 from incidents.choices import State
 from incidents.inbound.bounces import bounce_record
+from incidents.inbound.files import files_sorted
 from incidents.inbound.parse import Bounce, ParsedMail, UnreadableMail, mail_head, mail_parse
 from incidents.inbound.replies import incident_reply
 from incidents.inbound.threads import thread_of
-from incidents.journal.attachments import check_files
 from incidents.mail.outbox import desk_address
 from incidents.models import InboundMail, InboundState
 
@@ -157,7 +156,7 @@ def _decide(mail: InboundMail, parsed: ParsedMail, *, again: bool) -> None:
             else _("%(sender)s is not one of its people") % {"sender": parsed.sender}
         )
         return _intake(mail, _("A reply to %(number)s, but %(why)s.") % {"number": incident.number, "why": why})
-    files, refused = _checked_files(parsed)
+    files, refused = files_sorted(parsed.files)
     try:
         with transaction.atomic():
             entry = incident_reply(
@@ -213,23 +212,3 @@ def _bounce(mail: InboundMail, bounce: Bounce) -> None:
 def _over_rate(sender: str) -> bool:
     since = timezone.now() - datetime.timedelta(hours=1)
     return InboundMail.objects.filter(sender=sender, received_at__gte=since).count() > settings.INBOUND_RATE_PER_HOUR
-
-
-def _checked_files(parsed: ParsedMail) -> tuple[list[ContentFile], list[str]]:
-    """The message's files that pass a work note's checks, and a sentence for each refused one."""
-    accepted, refused = [], []
-    for mail_file in parsed.files:
-        upload = ContentFile(mail_file.payload, name=mail_file.name)
-        try:
-            check_files([upload])
-        except ValidationError as error:
-            refused.extend(error.messages)
-        else:
-            accepted.append(upload)
-    limit = settings.ATTACHMENT_MAX_FILES
-    refused.extend(
-        _("%(name)s: at most %(count)s files are kept from one message.") % {"name": upload.name, "count": limit}
-        for upload in accepted[limit:]
-    )
-    accepted = accepted[:limit]
-    return accepted, refused

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from incidents.models import Incident, StaffNotification
+from incidents.models import InboundMail, InboundState, Incident, StaffNotification
 
 MAX_BELL_TEXT = 300
 
@@ -39,14 +39,29 @@ def with_unread_notifications(queryset: Any) -> Any:
     return queryset.annotate(unread_notifications=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)))
 
 
+def with_intake_waiting(queryset: Any) -> Any:
+    """Annotate users with ``intake_waiting``, the number of mails waiting in the desk's intake inbox (the
+    navigation shows it to the desk)."""
+    waiting = (
+        InboundMail.objects.filter(state=InboundState.INTAKE)
+        .order_by()
+        .annotate(one=Value(1))
+        .values("one")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return queryset.annotate(intake_waiting=Coalesce(Subquery(waiting, output_field=IntegerField()), Value(0)))
+
+
 class StaffBackend(ModelBackend):
-    """``ModelBackend`` whose ``get_user`` also counts the user's unread notifications, in the same query: the
-    layout shows the bell on every page (``servicedesk.context_processors.notifications``) without a query."""
+    """``ModelBackend`` whose ``get_user`` also counts the user's unread notifications and the mails waiting for
+    the desk, in the same query: the layout shows the bell and the inbox's count on every page
+    (``servicedesk.context_processors``, ``servicedesk.navigation``) without a query."""
 
     def get_user(self, user_id: Any) -> Any:
         user_model = get_user_model()
         try:
-            user = with_unread_notifications(user_model._default_manager).get(pk=user_id)
+            user = with_intake_waiting(with_unread_notifications(user_model._default_manager)).get(pk=user_id)
         except user_model.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

@@ -24,6 +24,7 @@ from incidents.filters import QueueFilter
 from incidents.forms.steps import SaveFilterForm
 from incidents.worklists import queues, saved_filters
 from servicedesk.pages import PAGE_SIZE, page_or_results, wants_results_only
+from servicedesk.tabs import tab_links
 
 
 @require_GET
@@ -45,7 +46,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not wants_results_only(request):  # a refresh of the results needs none of the rest
         counts = queues.queue_counts(request.user)
         context |= {
-            "tabs": queues.tab_links(queues.TABS, counts, tab),
+            "tabs": tab_links(queues.TABS, counts, tab),
             "filter": filterset,
             "members": _colleagues(request.user),
             "keep": [("tab", tab.name)],

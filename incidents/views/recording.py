@@ -7,16 +7,20 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import retarget
 
 from cmdb.models import ConfigurationItem
 from incidents import selectors
+from incidents.choices import Channel
 from incidents.forms.recording import AddCallForm, NewCallerForm, RecordIncidentForm
-from incidents.models import Incident
+from incidents.inbound import intake
+from incidents.models import InboundMail, InboundState, Incident
 from incidents.priority import priority_for
 from incidents.recording import calls, evidence, storms
 from incidents.recording.cmdb_context import call_context
@@ -35,48 +39,95 @@ def _master(request: HttpRequest) -> Incident | None:
 
 @require_http_methods(["GET", "POST"])
 def record(request: HttpRequest) -> HttpResponse:
-    """The call-logging page, for the service desk only (the refusal says why)."""
+    """The call-logging page, for the service desk only (the refusal says why); from the intake inbox
+    (``?mail=``) it is filled in from the mail and records it."""
     calls.ensure_may_record(request.user)
     parent = _master(request)
-    form = RecordIncidentForm(request.POST or None)
+    mail = _waiting_mail(request)
+    if mail is False:
+        return HttpResponseRedirect(reverse("incidents:inbox"))
+    form = RecordIncidentForm(request.POST or None, initial=_from_mail(mail) if mail else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        fields = {
+            "caller": data["caller"],
+            "short_description": data["short_description"],
+            "symptoms": data["symptoms"],
+            "channel": data["channel"],
+            "occurred_at": data["occurred_at"],
+            "service": data["service"],
+            "cis": data["cis"],
+            "location": data["location"],
+            "affected_users": data["affected_users"],
+            "impact": data["impact"],
+            "urgency": data["urgency"],
+            "serious": data["serious"],
+            "serious_reason": data["serious_reason"],
+            "parent": parent,
+            "raise_parent": data["raise_master"],
+            "master_impact": data["master_impact"],
+            "logging_seconds": form.logging_seconds(),
+        }
         try:
-            incident = calls.incident_record(
-                by=request.user,
-                caller=data["caller"],
-                short_description=data["short_description"],
-                symptoms=data["symptoms"],
-                channel=data["channel"],
-                occurred_at=data["occurred_at"],
-                service=data["service"],
-                cis=data["cis"],
-                location=data["location"],
-                affected_users=data["affected_users"],
-                impact=data["impact"],
-                urgency=data["urgency"],
-                serious=data["serious"],
-                serious_reason=data["serious_reason"],
-                parent=parent,
-                raise_parent=data["raise_master"],
-                master_impact=data["master_impact"],
-                logging_seconds=form.logging_seconds(),
-            )
+            if data["mail"]:
+                incident = intake.intake_record(by=request.user, mail_id=data["mail"], **fields)
+            else:
+                incident = calls.incident_record(by=request.user, **fields)
+        except InboundMail.DoesNotExist:
+            raise Http404(_("There is no such mail.")) from None
         except ValidationError as error:
             add_errors(form, error)
         else:
             messages.success(request, _("%(number)s recorded.") % {"number": incident.number})
             return HttpResponseRedirect(incident.get_absolute_url())
-    return _record_page(request, form, parent)
+    return _record_page(request, form, parent, mail=mail)
+
+
+def _waiting_mail(request: HttpRequest) -> InboundMail | bool | None:
+    """The mail of ``?mail=`` when the page opens from the intake inbox; ``False`` (and a message) when it no
+    longer waits for the desk."""
+    raw = request.GET.get("mail") or request.POST.get("mail")
+    if not raw:
+        return None
+    mail = get_object_or_404(InboundMail.objects.defer("raw"), pk=_int(raw) or 0)
+    if mail.state != InboundState.INTAKE:
+        messages.error(request, intake.decided_message(mail))
+        return False
+    return mail
+
+
+def _from_mail(mail: InboundMail) -> dict[str, Any]:
+    """The form as the mail fills it in: its sender as the caller when the CMDB knows them, its subject and
+    text, sent by e-mail when it was sent."""
+    contact = intake.sender_contact(mail)
+    return {
+        "mail": mail.pk,
+        "caller": contact.full_name if contact else "",
+        "caller_id": contact.pk if contact else "",
+        "short_description": intake.summary_of(mail),
+        "symptoms": mail.text[: intake.MAX_SYMPTOMS],
+        "channel": Channel.EMAIL,
+        "occurred_at": timezone.localtime(mail.sent_at or mail.received_at).replace(second=0, microsecond=0),
+    }
 
 
 def _record_page(
-    request: HttpRequest, form: RecordIncidentForm, parent: Incident | None, status: int = 200
+    request: HttpRequest,
+    form: RecordIncidentForm,
+    parent: Incident | None,
+    status: int = 200,
+    mail: InboundMail | None = None,
 ) -> HttpResponse:
+    new_caller = None
+    if mail is not None and not form["caller_id"].value():
+        first, _space, last = mail.sender_name.strip().rpartition(" ")
+        new_caller = {"first_name": first or last, "last_name": last if first else "", "email": mail.sender}
     context = {
         "form": form,
         "parent": parent,
-        "new_caller": NewCallerForm(prefix="new_caller"),
+        "mail": mail,
+        "new_caller": NewCallerForm(prefix="new_caller", initial=new_caller),
+        "suggest_new_caller": new_caller is not None,
         "storms": storms.incident_storms(),
     }
     return render(request, "incidents/record.html", context, status=status)
@@ -92,15 +143,26 @@ def add_call(request: HttpRequest, number: str) -> HttpResponse:
         data = form.cleaned_data
         symptoms = "\n\n".join(filter(None, [data["short_description"], data["symptoms"]]))
         try:
-            calls.incident_add_call(
-                by=request.user,
-                incident_id=incident.pk,
-                caller=data["caller"],
-                symptoms=symptoms,
-                affected_users=data["affected_users"],
-                impact=data["impact"],
-                urgency=data["urgency"],
-            )
+            if data["mail"]:  # from the intake inbox: the mail is the call
+                intake.intake_add_call(
+                    by=request.user,
+                    mail_id=data["mail"],
+                    incident_id=incident.pk,
+                    caller=data["caller"],
+                    affected_users=data["affected_users"],
+                )
+            else:
+                calls.incident_add_call(
+                    by=request.user,
+                    incident_id=incident.pk,
+                    caller=data["caller"],
+                    symptoms=symptoms,
+                    affected_users=data["affected_users"],
+                    impact=data["impact"],
+                    urgency=data["urgency"],
+                )
+        except InboundMail.DoesNotExist:
+            raise Http404(_("There is no such mail.")) from None
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_GET
 
 from incidents.recording import storms
 from incidents.worklists import desk
-from incidents.worklists.queues import tab_links, tab_named
+from incidents.worklists.queues import tab_named
 from servicedesk.pages import PAGE_SIZE
+from servicedesk.tabs import tab_links
 
 
 @require_GET

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from incidents import selectors
 from incidents.choices import ActivityKind, ReevaluationOutcome, State
 from incidents.models import Activity, Incident, Reevaluation
-from incidents.worklists.queues import Tab
+from servicedesk.tabs import Tab
 
 
 def _reopened_by_caller(user: object, now: object) -> Q:
@@ -28,7 +28,7 @@ def _waiting_reevaluation(user: object, now: object) -> Q:
     return Q(Exists(Reevaluation.objects.filter(incident=OuterRef("pk"), outcome=ReevaluationOutcome.PENDING)))
 
 
-# The queue's tabs (incidents.worklists.queues.Tab): a condition of (user, now); the desk's do not depend on them.
+# The queue's tabs (servicedesk.tabs.Tab): a condition of (user, now); the desk's do not depend on them.
 TABS = (
     Tab("recorded", _("To classify"), _("Every recorded incident is classified."),
         lambda user, now: Q(state=State.RECORDED)),

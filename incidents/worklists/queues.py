@@ -13,27 +13,19 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Q, QuerySet, When
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from incidents import selectors
 from incidents.choices import OPEN_STATES
 from incidents.lifecycle import escalation
 from incidents.models import Incident
-
-
-@dataclass(frozen=True)
-class Tab:
-    name: str
-    label: str | Promise
-    empty: str | Promise
-    condition: Callable[[AbstractBaseUser, datetime.datetime], Q]
+from servicedesk.tabs import Tab
+from servicedesk.tabs import tab_named as tabs_named
 
 
 def _breached(user: AbstractBaseUser, now: datetime.datetime) -> Q:
@@ -54,22 +46,7 @@ TABS = (
 
 def tab_named(name: str | None, tabs: tuple[Tab, ...] | None = None) -> Tab:
     """The tab of that name among ``tabs`` (the queue's by default); the first when there is none."""
-    tabs = tabs or TABS
-    return next((tab for tab in tabs if tab.name == name), tabs[0])
-
-
-def tab_links(tabs: tuple[Tab, ...], counts: dict[str, int], current: Tab, **query: str) -> list[dict[str, Any]]:
-    """The tabs as a page's navigation shows them (``incidents/partials/tabs.html``): each with its count and
-    its link's query (``query`` kept in it), the current one marked."""
-    return [
-        {
-            "tab": tab,
-            "count": counts[tab.name],
-            "current": tab is current,
-            "query": urlencode({"tab": tab.name, **query}),
-        }
-        for tab in tabs
-    ]
+    return tabs_named(name, tabs or TABS)
 
 
 def queue_scope(user: AbstractBaseUser) -> Q:
