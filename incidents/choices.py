@@ -76,6 +76,7 @@ class ClosureReason(models.TextChoices):
     would have: each is its own kind of closure on the dashboard."""
 
     CONFIRMED_BY_PHONE = "confirmed_by_phone", _("The caller confirmed the fix by phone or in person")
+    CONFIRMED_BY_REPLY = "confirmed_by_reply", _("The caller confirmed the fix in a reply")
     CALLER_UNREACHABLE = "caller_unreachable", _("The caller could not be reached after several attempts")
     DUPLICATE = "duplicate", _("Duplicate of another incident, closed with it")
     WITHDRAWN = "withdrawn", _("The caller withdrew the call")

@@ -10,6 +10,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incidents.choices import ActivityKind, Visibility
 from incidents.core.values import journal_field, person_name, shown
@@ -42,6 +43,8 @@ class TimelineEntry:
     recipients: list[str] = field(default_factory=list)
     more_recipients: int = 0
     attachments: list[tuple[Attachment, str]] = field(default_factory=list)
+    mail_url: str = ""  # the whole mail a reply came in, one click away
+    how: str = ""  # how a person's reply came: by mail, on the status page
 
 
 def show_filter(value: str | None) -> str:
@@ -84,6 +87,8 @@ def _timeline_entry(incident: Incident, entry: Activity) -> TimelineEntry:
             (attachment, reverse("incidents:attachment", args=[incident.number, attachment.pk, attachment.name]))
             for attachment in entry.attachments.all()
         ],
+        mail_url=reverse("incidents:inbox_mail", args=[data["mail"]]) if isinstance(data.get("mail"), int) else "",
+        how=str(REPLY_WAYS.get(data.get("via"), "")) if entry.kind == ActivityKind.CALLER_REPLIED else "",
     )
 
 
@@ -107,9 +112,14 @@ def _is_change_pair(key: str, value: Any) -> bool:
     return key not in LIST_VALUED or all(isinstance(side, list) for side in value)
 
 
+REPLY_WAYS = {"mail": gettext_lazy("by mail"), "status_page": gettext_lazy("on the status page")}
+
+
 def _author(entry: Activity, data: dict[str, Any]) -> str:
     if entry.author is not None:
         return person_name(entry.author)
+    if entry.kind == ActivityKind.CALLER_REPLIED and data.get("from"):
+        return str(data["from"])
     if data.get("via") == "caller_link":
         return _("the caller")
     return _("the system")

@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cmdb.impact import changes_around
-from incidents.choices import OPEN_STATES, State
+from incidents.choices import OPEN_STATES, ActivityKind, ClosureReason, State
 from incidents.core.gate import gate_open
 from incidents.forms.journal import JournalEntryForm, WorkaroundForm
 from incidents.forms.recording import AcceptImpactForm, InformUsersForm
@@ -20,7 +21,7 @@ from incidents.forms.steps import ReevaluationDecisionForm
 from incidents.journal.timeline import SHOW_ALL, TimelineEntry, duration, timeline, timeline_filters
 from incidents.lifecycle import closure, notices, reevaluation, rules
 from incidents.mail.staff import management_recipients
-from incidents.models import Incident, is_group_member, may_handle
+from incidents.models import Activity, Incident, is_group_member, may_handle
 from incidents.pages.steps import PAGES
 from incidents.recording import evidence, review
 from incidents.recording.details import may_edit, may_link
@@ -90,10 +91,44 @@ def incident_page(
         found = evidence.incident_evidence([incident])[incident.pk]
         panels["impact_proposal"] = evidence.propose_impact(found, incident.impact)
         panels["accept_impact_form"] = AcceptImpactForm()
+    if (reply := reply_after_resolution(incident)) is not None:
+        panels["reply_after_resolution"] = reply_decision(incident, reply, panels["steps"])
     panels["journal"] = journal_section(
         incident, user, show=show, entry_form=entry_form, workaround_form=workaround_form, notice=notice
     )
     return panels
+
+
+def reply_after_resolution(incident: Incident) -> Activity | None:
+    """The latest reply from one of the incident's people since it was resolved, while it waits for the caller's
+    word (from the prefetched journal)."""
+    if incident.state != State.RESOLVED or incident.resolved_at is None:
+        return None
+    if incident.confirmed_at is not None and incident.confirmed_at >= incident.resolved_at:
+        return None
+    replies = [
+        entry
+        for entry in incident.journal.all()
+        if entry.kind == ActivityKind.CALLER_REPLIED and entry.created_at >= incident.resolved_at
+    ]
+    return replies[-1] if replies else None
+
+
+def reply_decision(incident: Incident, reply: Activity, steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """The desk decides on a reply to a resolution: "it works" closes it, "still broken" reopens it (the steps'
+    pages, filled in from the reply; offered only to who may take them)."""
+    urls = {button["name"]: button["url"] for button in steps}
+    excerpt = " ".join(reply.text.split())[:400]
+    return {
+        "entry": reply,
+        "who": reply.data.get("from") or _("The caller"),
+        "close_url": f"{urls['close']}?{urlencode({'reason': ClosureReason.CONFIRMED_BY_REPLY})}"
+        if "close" in urls
+        else "",
+        "reopen_url": f"{urls['reopen']}?{urlencode({'reason': _('The caller wrote: %(text)s') % {'text': excerpt}})}"
+        if "reopen" in urls
+        else "",
+    }
 
 
 def journal_section(

@@ -25,6 +25,9 @@ from incidents.pages.steps import PAGES
 from incidents.recording import details
 from servicedesk.forms import add_errors
 
+# What a link to a step may fill in (the desk's "it works" and "still broken" on a caller's reply).
+PREFILLED = ("reason",)
+
 
 @require_http_methods(["GET", "POST"])
 def step(request: HttpRequest, number: str, name: str) -> HttpResponse:
@@ -39,7 +42,8 @@ def step(request: HttpRequest, number: str, name: str) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return HttpResponseRedirect(incident.get_absolute_url())
-    form = page.form(request.POST or None, incident=incident, **page.form_extra(incident))
+    initial = {name: request.GET[name] for name in PREFILLED if name in request.GET}
+    form = page.form(request.POST or None, incident=incident, initial=initial, **page.form_extra(incident))
     if request.method == "POST" and form.is_valid():
         try:
             page.take(by=request.user, incident=incident, data=form.cleaned_data)

@@ -24,6 +24,18 @@ def _reopened_by_caller(user: object, now: object) -> Q:
     return Q(state=State.INVESTIGATING, reopened_at__isnull=False) & Q(Exists(caller_reopened))
 
 
+def _replied_after_resolution(user: object, now: object) -> Q:
+    """Resolved, not confirmed, and one of its people wrote since: the desk decides whether the fix holds."""
+    replied = Activity.objects.filter(
+        incident=OuterRef("pk"), kind=ActivityKind.CALLER_REPLIED, created_at__gte=OuterRef("resolved_at")
+    )
+    return _unconfirmed() & Q(Exists(replied))
+
+
+def _unconfirmed() -> Q:
+    return Q(state=State.RESOLVED) & (Q(confirmed_at__isnull=True) | Q(confirmed_at__lt=F("resolved_at")))
+
+
 def _waiting_reevaluation(user: object, now: object) -> Q:
     return Q(Exists(Reevaluation.objects.filter(incident=OuterRef("pk"), outcome=ReevaluationOutcome.PENDING)))
 
@@ -37,11 +49,12 @@ TABS = (
     Tab("notices", _("Serious: notices due"), _("Every serious incident has its notices out."),
         lambda user, now: Q(serious=True)
         & (Q(management_notified_at__isnull=True) | Q(users_informed_at__isnull=True))),
+    Tab("replied", _("Replied after the fix"), _("No caller wrote about a fix: nothing to decide."),
+        _replied_after_resolution),
     Tab("confirmed", _("Confirmed: close them"), _("No confirmed fix waits to be closed."),
         lambda user, now: Q(state=State.RESOLVED, confirmed_at__gte=F("resolved_at"))),
     Tab("unanswered", _("Resolved, caller silent"), _("No resolved incident waits for its caller."),
-        lambda user, now: Q(state=State.RESOLVED)
-        & (Q(confirmed_at__isnull=True) | Q(confirmed_at__lt=F("resolved_at")))),
+        lambda user, now: _unconfirmed() & ~_replied_after_resolution(user, now)),
 )  # fmt: skip
 
 
