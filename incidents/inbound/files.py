@@ -20,6 +20,9 @@ def files_sorted(files: Iterable[MailFile]) -> tuple[list[ContentFile], list[str
     refused: list[str] = []
     limit = settings.ATTACHMENT_MAX_FILES
     for mail_file in files:
+        if mail_file.damaged:
+            refused.append(_("%(name)s arrived damaged (cut off or broken in transfer).") % {"name": mail_file.name})
+            continue
         upload = ContentFile(mail_file.payload, name=mail_file.name)
         try:
             check_files([upload])

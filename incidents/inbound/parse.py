@@ -14,7 +14,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from django.conf import settings
 from django.utils import timezone
 from inscriptis import get_text
-from mailparser_reply import EmailReplyParser
+from mailparser_reply.parser import EmailMessage as ReplyText
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 HEADER_MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
@@ -34,6 +34,16 @@ BOUNCE_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 HEAD_END = re.compile(rb"\r?\n\r?\n")
+ALTERNATIVES = {"text/plain": 0, "text/html": 1}
+# A signature that starts with a short line ("Kind regards", "-- ") is one; a longer line is a sentence that
+# starts with a closing word, and the signature starts at a closing on a line of its own.
+SIGNATURE_WORDS = 4
+CLOSING_LINE = re.compile(
+    r"^(thanks|thank you|many thanks|best|best regards|kind regards|regards|cheers|cordialement|bien [àa] vous|"
+    r"viele gr(ü|ue)(ß|ss)e|mit freundlichen gr(ü|ue)(ß|ss)en|gr(ü|ue)(ß|ss)e|saludos|un saludo|cordiali saluti|"
+    r"saluti|groeten|met vriendelijke groet(en)?)[,.!]?[ \t]*$|^-- ?$",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 class UnreadableMail(ValueError):
@@ -47,6 +57,7 @@ class MailFile:
     name: str
     content_type: str
     payload: bytes
+    damaged: bool = False  # cut off or broken in transfer
 
 
 @dataclass(frozen=True)
@@ -125,13 +136,25 @@ def mail_head(raw: bytes) -> MailHead:
 
 
 def reply_of(text: str) -> str:
-    """The newest part of a reply: the quoted history and the signature cut (``mail-parser-reply``, in the
-    languages of ``INBOUND_REPLY_LANGUAGES``); the whole text when nothing is left."""
-    if not text.strip():
+    """The newest part of a reply: quoted lines, the quoted history below an attribution and the signature cut
+    (``mail-parser-reply``, in the languages of ``INBOUND_REPLY_LANGUAGES``); ``""`` when nothing new was
+    written. A list in the text stays, and a closing word starts the signature only on a line of its own
+    ("Thanks, it works now" is what the caller wrote, not their signature)."""
+    text = text.replace("\xa0", " ").replace("\ufeff", "")
+    unquoted = "\n".join(line for line in text.split("\n") if not line.lstrip().startswith(">"))
+    if not unquoted.strip():
         return ""
-    replies = EmailReplyParser(languages=list(settings.INBOUND_REPLY_LANGUAGES)).read(text).replies
-    newest = replies[0].body.strip() if replies else ""
-    return newest or text.strip()
+    languages = list(settings.INBOUND_REPLY_LANGUAGES)
+    replies = ReplyText(text=unquoted, languages=languages, keep_hyphen_lists=True).read().replies
+    if not replies:
+        return unquoted.strip()
+    newest = replies[0]
+    first_signature_line = (newest.signatures or "").strip().split("\n", 1)[0]
+    if len(first_signature_line.split()) <= SIGNATURE_WORDS:
+        return newest.body.strip()
+    body = newest.full_body
+    closing = CLOSING_LINE.search(body)
+    return (body[: closing.start()] if closing else body).strip()
 
 
 # --- headers ------------------------------------------------------------------------------------------
@@ -227,17 +250,34 @@ def _content(part: Message) -> str:
 
 
 def _text(message: EmailMessage) -> str:
-    """The message's text: its plain part, else (missing or empty) its HTML as text; never markup."""
-    for preference in ("plain", "html"):
-        body = message.get_body(preferencelist=(preference,))
-        if body is None:
-            continue
-        content = _content(body)
-        if preference == "html":
-            content = get_text(content)
-        if content.strip():
-            return _tidy(content)
-    return ""
+    """The message's text: every text part a person reads in it, in order (a program may split the body around
+    an attachment); of alternatives the plain one, else (missing or empty) the HTML as text; never markup."""
+    return _tidy("\n\n".join(part for part in _texts(message) if part.strip()))
+
+
+def _texts(part: Message) -> list[str]:
+    kind = part.get_content_type()
+    if kind == "multipart/alternative":
+        children = list(part.iter_parts())  # type: ignore[attr-defined]
+        # The plain text, else the HTML (or an alternative that is itself multipart: HTML with its images).
+        ranked = sorted(children, key=lambda child: ALTERNATIVES.get(child.get_content_type(), 2))
+        for child in ranked:
+            texts = _texts(child)
+            if any(text.strip() for text in texts):
+                return texts
+        return []
+    if kind == "multipart/report":  # a delivery report: only its human-readable first part
+        first = next(iter(part.iter_parts()), None)  # type: ignore[attr-defined]
+        return _texts(first) if first is not None else []
+    if part.is_multipart():
+        return [text for child in part.iter_parts() for text in _texts(child)]  # type: ignore[attr-defined]
+    if part.get_content_disposition() == "attachment" or part.get_filename():
+        return []
+    if kind == "text/html":
+        return [get_text(_content(part))]
+    if kind == "text/plain":
+        return [_content(part)]
+    return []
 
 
 def _tidy(text: str) -> str:
@@ -267,8 +307,8 @@ def _files(message: EmailMessage) -> list[MailFile]:
                 inner = part.get_payload(0)
                 files.append(MailFile(name or "forwarded.eml", "message/rfc822", inner.as_bytes()))
                 continue
-            payload = part.get_payload(decode=True) or b""
-            files.append(MailFile(name or "attachment", part.get_content_type(), payload))
+            payload = part.get_payload(decode=True) or b""  # decoding notes the defects of a damaged part
+            files.append(MailFile(name or "attachment", part.get_content_type(), payload, damaged=bool(part.defects)))
     return files
 
 

@@ -157,6 +157,9 @@ def _decide(mail: InboundMail, parsed: ParsedMail, *, again: bool) -> None:
         )
         return _intake(mail, _("A reply to %(number)s, but %(why)s.") % {"number": incident.number, "why": why})
     files, refused = files_sorted(parsed.files)
+    if not parsed.reply and not files:
+        return _intake(mail, _("A reply to %(number)s with nothing new in it (only the quoted mail).")
+                       % {"number": incident.number})  # fmt: skip
     try:
         with transaction.atomic():
             entry = incident_reply(
