@@ -17,8 +17,10 @@ from django.utils import timezone
 
 import incidents
 from incidents.callers.links import Answer, CallerLink
+from incidents.callers.people import people_of
 from incidents.choices import Impact, ResolutionCode, Urgency
 from incidents.core.gate import WHILE_NOTICES_PENDING
+from incidents.inbound import intake, replies
 from incidents.journal import notes
 from incidents.lifecycle import (
     classification,
@@ -31,6 +33,7 @@ from incidents.lifecycle import (
 from incidents.models import Activity, Incident, OutboxMessage
 from incidents.recording import calls, details
 from tests.cmdb.factories import ContactFactory
+from tests.incidents.inbound.messages import message, receive
 from tests.incidents.workflow import classified, closed, investigating, record, resolved
 from tests.knowledge.factories import KnownErrorFactory
 
@@ -140,16 +143,28 @@ WRITES: dict[str, tuple[str, Callable[[World], Incident], Write]] = {
         by=w.operator, master_id=i.pk, incident_ids=[record(w.operator).pk])),
     "incident_accept_impact": ("accept_impact", gated_investigating, lambda w, i: calls.incident_accept_impact(
         by=w.operator, incident_id=i.pk, impact=Impact.HIGH)),
+    "incident_reply": ("caller_reply", gated_investigating, lambda w, i: replies.incident_reply(
+        incident_id=i.pk, person=people_of(i)[0], text="Also on the second floor.", via="mail")),
+    "intake_add_call": ("add_call", gated_investigating, lambda w, i: intake.intake_add_call(
+        by=w.operator, mail_id=_intake_mail().pk, incident_id=i.pk, caller=ContactFactory())),
+    "intake_record": ("record_subordinate", gated_investigating, lambda w, i: intake.intake_record(
+        by=w.operator, mail_id=_intake_mail().pk, caller=ContactFactory(), short_description="Me too",
+        occurred_at=timezone.now(), impact=Impact.LOW, urgency=Urgency.LOW, parent=i)),
 }  # fmt: skip
 # Writes the gate does not concern: the system's own work, and records that are not incidents.
-NOT_ABOUT_ONE_INCIDENT = {"incident_close_automatically", "outbox_resend", "saved_filter_create", "saved_filter_delete"}
+NOT_ABOUT_ONE_INCIDENT = {"incident_close_automatically", "outbox_resend", "saved_filter_create", "saved_filter_delete",
+                          "intake_dismiss"}  # fmt: skip
 # Rooms whose modules hold the services.
-SERVICE_ROOMS = ("callers", "core", "journal", "lifecycle", "mail", "recording", "reporting", "servicelevels",
-                 "worklists")  # fmt: skip
+SERVICE_ROOMS = ("callers", "core", "inbound", "journal", "lifecycle", "mail", "recording", "reporting",
+                 "servicelevels", "worklists")  # fmt: skip
 
 
 def _known_error():
     return KnownErrorFactory()
+
+
+def _intake_mail():
+    return receive(message(subject="Me too"))
 
 
 @pytest.fixture
