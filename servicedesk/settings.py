@@ -213,6 +213,12 @@ OUTBOX_SWEEP_AFTER_SECONDS = int(env_str("OUTBOX_SWEEP_AFTER_SECONDS", "120"))
 OUTBOX_SWEEP_BATCH = int(env_str("OUTBOX_SWEEP_BATCH", "500"))
 OUTBOX_SEND_EAGERLY = env_bool("OUTBOX_SEND_EAGERLY", default=False)
 
+# Mail in (incidents.inbound, decision record 0018): the IMAP mailbox of INBOUND_IMAP_URL (empty: none), polled every
+# INBOUND_POLL_SECONDS for at most INBOUND_BATCH messages (the URL's syntax: incidents.inbound.imap.ImapMailbox).
+INBOUND_IMAP_URL = env_str("INBOUND_IMAP_URL")
+INBOUND_BATCH = int(env_str("INBOUND_BATCH", "200"))
+INBOUND_POLL_SECONDS = int(env_str("INBOUND_POLL_SECONDS", "30"))
+
 # Security. A SITE_URL served over https switches on everything that needs TLS (redirect, secure
 # cookies, HSTS); each can still be set on its own. Plain http is for a checkout on a laptop.
 HTTPS = SITE_URL.startswith("https://")
