@@ -215,9 +215,10 @@ OUTBOX_SWEEP_BATCH = int(env_str("OUTBOX_SWEEP_BATCH", "500"))
 OUTBOX_SEND_EAGERLY = env_bool("OUTBOX_SEND_EAGERLY", default=False)
 
 # Mail in (incidents.inbound, decision record 0018): every INBOUND_POLL_SECONDS the Maildir INBOUND_MAILDIR (drop a
-# message into its new/ folder) and the IMAP mailbox of INBOUND_IMAP_URL are read, INBOUND_BATCH messages at a
-# time. A message over INBOUND_MAX_BYTES, or beyond INBOUND_RATE_PER_HOUR from one sender, is kept for an
-# administrator instead of being read. Replies are cut from their quoted history in INBOUND_REPLY_LANGUAGES.
+# message into its new/ folder) and the IMAP mailbox of INBOUND_IMAP_URL (empty: none; the URL's syntax is in
+# incidents.inbound.imap.ImapMailbox) are read, INBOUND_BATCH messages at a time. A message over INBOUND_MAX_BYTES,
+# or beyond INBOUND_RATE_PER_HOUR from one sender, is kept for an administrator instead of being read. Replies are
+# cut from their quoted history in INBOUND_REPLY_LANGUAGES.
 INBOUND_MAILDIR = Path(env_str("INBOUND_MAILDIR") or VAR_DIR / "inbound")
 INBOUND_IMAP_URL = env_str("INBOUND_IMAP_URL", "")
 INBOUND_BATCH = int(env_str("INBOUND_BATCH", "200"))

@@ -91,3 +91,16 @@ def test_the_pipe_command_takes_one_message_once(monkeypatch, capsys):
 def test_the_beat_polls_the_sources():
     entry = settings.CELERY_BEAT_SCHEDULE["inbound-poll"]
     assert entry["task"] == inbound_poll.name and entry["schedule"] == settings.INBOUND_POLL_SECONDS
+
+
+def test_the_poll_reads_the_imap_mailbox_into_the_one_service_and_files_each_message_away(dovecot, maildir):
+    dovecot.append(message(subject="From the IMAP mailbox"))
+
+    with override_settings(INBOUND_IMAP_URL=dovecot.url()):
+        assert inbound_poll.apply().get() == 1
+        assert inbound_poll.apply().get() == 0
+
+    [inbound] = InboundMail.objects.all()
+    assert inbound.source == InboundSource.IMAP and inbound.state == InboundState.INTAKE
+    assert inbound.source_id.startswith("127.0.0.1/INBOX/")
+    assert dovecot.messages("INBOX") == {} and len(dovecot.messages("Processed")) == 1
