@@ -11,9 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from incidents.inbound.receive import mail_decide_again
 from incidents.mail.outbox import outbox_resend
 from incidents.models import (
     Activity,
@@ -22,6 +25,8 @@ from incidents.models import (
     GroupAgreement,
     Handoff,
     Holiday,
+    InboundMail,
+    InboundState,
     Incident,
     IncidentHistory,
     OutboxMessage,
@@ -162,6 +167,54 @@ class OutboxKindFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> QuerySet[OutboxMessage]:
         return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+@admin.register(InboundMail)
+class InboundMailAdmin(admin.ModelAdmin):
+    """Every message that came in, with what became of it and why; refused ones are taken again after a fix.
+
+    Rows are written by the one service (``incidents.inbound.receive``): nothing here is editable, nothing is
+    deleted. The original opens from the desk's page of the mail.
+    """
+
+    list_display = ["received_at", "state", "sender", "subject", "incident", "source", "size", "reason"]
+    list_filter = ["state", "source", "received_at"]
+    search_fields = ["sender", "subject", "message_id", "incident__number"]
+    list_select_related = ["incident"]
+    show_full_result_count = False
+    exclude = ["raw"]
+    readonly_fields = ["source", "source_id", "message_id", "received_at", "size", "sender", "sender_name", "subject",
+                       "sent_at", "state", "reason", "contact", "incident", "regarding", "entry", "answers",
+                       "dismissal", "decided_by", "decided_at", "original", "text", "reply"]  # fmt: skip
+    actions = ["take_again"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+    @admin.display(description=_("original"))
+    def original(self, mail: InboundMail) -> str:
+        url = reverse("incidents:inbox_original", args=[mail.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Show the whole message"))
+
+    @admin.action(description=_("Take the selected refused messages again"), permissions=["change"])
+    def take_again(self, request: HttpRequest, queryset: QuerySet[InboundMail]) -> None:
+        taken: dict[str, int] = {}
+        for mail_id in queryset.filter(state=InboundState.REFUSED).values_list("pk", flat=True):
+            try:
+                mail = mail_decide_again(by=request.user, mail_id=mail_id)
+            except (PermissionDenied, ValidationError) as error:
+                self.message_user(request, " ".join(getattr(error, "messages", [str(error)])), messages.ERROR)
+                continue
+            label = str(mail.get_state_display())
+            taken[label] = taken.get(label, 0) + 1
+        if taken:
+            summary = ", ".join(f"{label}: {count}" for label, count in taken.items())
+            self.message_user(request, _("Taken again. %(summary)s") % {"summary": summary}, messages.SUCCESS)
+        else:
+            self.message_user(request, _("None of the selected messages was refused."), messages.WARNING)
 
 
 @admin.register(OutboxMessage)

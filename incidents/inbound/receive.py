@@ -6,7 +6,8 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -54,9 +55,12 @@ def mail_receive(raw: bytes, *, source: str, source_id: str) -> InboundMail:
     return mail
 
 
-def mail_decide_again(mail_id: int) -> InboundMail:
+def mail_decide_again(*, by: AbstractBaseUser, mail_id: int) -> InboundMail:
     """Decide a refused message again: an administrator's "take it again", which reads it whatever its size
-    and however many its sender sent. Raises ``ValidationError`` for a message that was not refused."""
+    and however many its sender sent. Raises ``PermissionDenied`` for anyone who may not change inbound mail,
+    ``ValidationError`` for a message that was not refused."""
+    if not by.has_perm("incidents.change_inboundmail"):
+        raise PermissionDenied(_("Only administrators take a refused message again."))
     with transaction.atomic():
         mail = InboundMail.objects.select_for_update().get(pk=mail_id)
         if mail.state != InboundState.REFUSED:

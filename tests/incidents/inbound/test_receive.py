@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail as django_mail
+from django.core.exceptions import PermissionDenied
 from django.test import override_settings
 
 from incidents.choices import ActivityKind, State, Visibility
@@ -262,7 +263,7 @@ def test_a_message_without_a_sender_is_kept_with_the_reason():
     assert inbound.state == InboundState.REFUSED and "no sender" in inbound.reason
 
 
-def test_a_message_that_fails_to_be_decided_is_kept_and_can_be_taken_again(operator, monkeypatch):
+def test_a_message_that_fails_to_be_decided_is_kept_and_can_be_taken_again(operator, admin_user, monkeypatch):
     incident = workflow.record(operator)
 
     def broken(**kwargs):
@@ -274,6 +275,26 @@ def test_a_message_that_fails_to_be_decided_is_kept_and_can_be_taken_again(opera
     assert replies(incident) == []
 
     monkeypatch.undo()
-    again = mail_decide_again(inbound.pk)
+    with pytest.raises(PermissionDenied):
+        mail_decide_again(by=operator, mail_id=inbound.pk)
+    again = mail_decide_again(by=admin_user, mail_id=inbound.pk)
 
     assert again.state == InboundState.REPLY and len(replies(incident)) == 1
+
+
+def test_the_admin_lists_inbound_mail_and_takes_refused_messages_again(admin_client, operator, monkeypatch):
+    incident = workflow.record(operator)
+    monkeypatch.setattr(receive_module, "incident_reply", lambda **kwargs: (_ for _ in ()).throw(OSError("disk")))
+    refused = receive(reply_to(incident, body="Retry me."))
+    monkeypatch.undo()
+
+    listing = admin_client.get("/admin/incidents/inboundmail/")
+    assert listing.status_code == 200 and "Retry me" not in listing.content.decode()
+    response = admin_client.post(
+        "/admin/incidents/inboundmail/", {"action": "take_again", "_selected_action": [refused.pk]}, follow=True
+    )
+
+    refused.refresh_from_db()
+    assert refused.state == InboundState.REPLY
+    assert "Taken again." in response.content.decode()
+    assert admin_client.get(f"/admin/incidents/inboundmail/{refused.pk}/change/").status_code == 200
