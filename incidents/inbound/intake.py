@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _l
 from cmdb.models import Contact
 from incidents.choices import ActivityKind, Channel
 from incidents.core.values import person_name, when
+from incidents.inbound import receive
 from incidents.inbound.files import files_sorted
 from incidents.inbound.parse import MailFile, mail_parse
 from incidents.journal.attachments import check_files, store_files
@@ -85,9 +86,8 @@ def summary_of(mail: InboundMail) -> str:
 
 def sender_contact(mail: InboundMail) -> Contact | None:
     """The active contact with the sender's address, if the CMDB knows one."""
-    if not mail.sender:
-        return None
-    return Contact.objects.filter(email__iexact=mail.sender, active=True).select_related("workplace").first()
+    contact = receive.sender_contact(mail.sender)
+    return contact if contact is not None and contact.active else None
 
 
 def mail_files(mail: InboundMail) -> list[MailFile]:

@@ -8,6 +8,8 @@ import email
 import email.policy
 import re
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -112,7 +114,7 @@ def mail_parse(raw: bytes) -> ParsedMail:
     return ParsedMail(
         sender=sender,
         sender_name=sender_name,
-        subject=_header(message, "Subject"),
+        subject=decoded(_header(message, "Subject")),
         message_id=_message_id(message),
         sent_at=_date(message),
         answers=_answers(message),
@@ -132,7 +134,7 @@ def mail_head(raw: bytes) -> MailHead:
     head = HEAD_END.split(raw, maxsplit=1)[0]
     message = email.message_from_bytes(head + b"\r\n\r\n", policy=email.policy.default)
     name, sender = _sender(message)
-    return MailHead(sender, name, _header(message, "Subject"), _message_id(message))
+    return MailHead(sender, name, decoded(_header(message, "Subject")), _message_id(message))
 
 
 def reply_of(text: str) -> str:
@@ -161,13 +163,10 @@ def reply_of(text: str) -> str:
 
 
 def _headers(message: Message, name: str) -> list[str]:
-    values = []
-    for value in message.get_all(name) or []:
-        try:
-            values.append(" ".join(str(value).split()))
-        except (ValueError, LookupError):  # a header the policy cannot decode is read as it came
-            values.append(" ".join(value.encode("ascii", "replace").decode().split()))
-    return values
+    """The raw values of a header, unfolded: read as they came, without the email package's (slow) parsing of
+    every header; ``decoded`` turns encoded words into text where a person reads them."""
+    wanted = name.lower()
+    return [" ".join(_text_of(value).split()) for key, value in message.raw_items() if key.lower() == wanted]
 
 
 def _header(message: Message, name: str) -> str:
@@ -175,9 +174,30 @@ def _header(message: Message, name: str) -> str:
     return values[0] if values else ""
 
 
+def _text_of(value: object) -> str:
+    """A raw header value as text: 8-bit bytes a program put in a header are read as UTF-8."""
+    text = str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # surrogate-escaped bytes
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
+
+
+def decoded(value: str) -> str:
+    """A header value with its RFC 2047 encoded words (``=?utf-8?B?…?=``) decoded; as it is when they are
+    broken."""
+    if "=?" not in value:
+        return value
+    try:
+        return " ".join(str(make_header(decode_header(value))).split())
+    except (ValueError, LookupError, UnicodeError, HeaderParseError):
+        return value
+
+
 def _addresses(message: Message, *names: str) -> list[tuple[str, str]]:
     found = getaddresses([value for name in names for value in _headers(message, name)])
-    return [(name.strip(), address.strip()) for name, address in found if "@" in address]
+    return [(decoded(name).strip(), address.strip()) for name, address in found if "@" in address]
 
 
 def _sender(message: Message) -> tuple[str, str]:
@@ -218,11 +238,11 @@ def _automatic(message: Message) -> str:
     if precedence in AUTOMATIC_PRECEDENCE:
         return f"Precedence: {precedence}"
     for name in AUTOMATIC_HEADERS:
-        if message.get(name) is not None:
+        if _headers(message, name):
             return f"{name} header"
     if _header(message, "Return-Path").strip() == "<>":
         return "Return-Path: <> (sent by a mail system)"
-    subject = _header(message, "Subject")
+    subject = decoded(_header(message, "Subject"))
     if AUTOMATIC_SUBJECT.match(subject):
         return f"Subject: {subject[:80]}"
     return ""

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +29,9 @@ from incidents.models import InboundMail, InboundState
 logger = logging.getLogger(__name__)
 
 MAX_REASON = 2000
+# What reading a message fills in, and what deciding it does (saved without the original again).
+READ = ["message_id", "sender", "sender_name", "subject", "sent_at", "text", "reply"]
+DECIDED = ["state", "reason", "contact", "incident", "regarding", "entry", "answers"]
 
 
 def mail_receive(raw: bytes, *, source: str, source_id: str) -> InboundMail:
@@ -38,12 +43,12 @@ def mail_receive(raw: bytes, *, source: str, source_id: str) -> InboundMail:
     cannot be reached (the source keeps the message and tries again).
     """
     with transaction.atomic():
-        taken = InboundMail.objects.filter(source=source, source_id=source_id).first()
-        if taken is not None:
-            return taken
         mail = InboundMail(source=source, source_id=source_id[:300], raw=raw, size=len(raw))
         parsed = _read(mail)
-        if mail.message_id and (taken := InboundMail.objects.filter(message_id=mail.message_id).first()):
+        seen = Q(source=source, source_id=mail.source_id)
+        if mail.message_id:
+            seen |= Q(message_id=mail.message_id)
+        if taken := InboundMail.objects.filter(seen).defer("raw").first():
             return taken
         try:
             with transaction.atomic():
@@ -66,11 +71,9 @@ def mail_decide_again(*, by: AbstractBaseUser, mail_id: int) -> InboundMail:
         if mail.state != InboundState.REFUSED:
             raise ValidationError(_("Only a refused message is taken again."), code="state")
         parsed = _read(mail, again=True)
+        mail.save(update_fields=[*READ, *DECIDED])
         if parsed is not None:
-            mail.save()
             _decide_safely(mail, parsed, again=True)
-        else:
-            mail.save()
     return mail
 
 
@@ -118,19 +121,19 @@ def _decide_safely(mail: InboundMail, parsed: ParsedMail, *, again: bool = False
     try:
         with transaction.atomic():
             _decide(mail, parsed, again=again)
-            mail.save()
+            mail.save(update_fields=DECIDED)
     except Exception as error:
         logger.exception("Inbound message %s could not be decided.", mail.pk)
         mail.state = InboundState.REFUSED
         error_text = f"{type(error).__name__}: {error}"
         mail.reason = (_("The message could not be decided: %(error)s") % {"error": error_text})[:MAX_REASON]
         mail.incident = mail.entry = mail.answers = mail.regarding = None
-        mail.save()
+        mail.save(update_fields=DECIDED)
 
 
 def _decide(mail: InboundMail, parsed: ParsedMail, *, again: bool) -> None:
     desk = desk_address()
-    mail.contact = Contact.objects.filter(email__iexact=parsed.sender).first()
+    mail.contact = sender_contact(parsed.sender)
     if parsed.sender == desk or any(desk in loop for loop in parsed.loops):
         return _leave(mail, _("The desk's own mail came back (its address or X-Loop): nothing is answered."))
     if parsed.bounce is not None:
@@ -185,6 +188,11 @@ def _decide(mail: InboundMail, parsed: ParsedMail, *, again: bool) -> None:
         "by": _("headers") if thread.by == "header" else _("subject's number"),
     }
     return None
+
+
+def sender_contact(address: str) -> Contact | None:
+    """The contact with this address (through the index of the unique address, any case)."""
+    return Contact.objects.alias(address=Lower("email")).filter(address=address.lower()).first() if address else None
 
 
 def _leave(mail: InboundMail, reason: str) -> None:
