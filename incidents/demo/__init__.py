@@ -2,7 +2,8 @@
 
 About three hundred incidents, seeded and relative to now, planned from the topics and clusters in
 ``incidents/demo/data/*.toml`` (read by ``records``) and taken through the lifecycle, with their journal;
-``story`` adds service levels, handoffs and the bell (docs/decisions/0015-demo-data-as-data.md).
+``story`` adds service levels, handoffs and the bell, ``mail`` the morning's mail
+(docs/decisions/0015-demo-data-as-data.md).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from cmdb.models import Service
 from incidents import selectors
 from incidents.choices import ActivityKind, ClosureReason, Visibility
-from incidents.demo import story
+from incidents.demo import mail, story
 from incidents.demo.plan import AUTO_CLOSE_DAYS, DAY, MINUTE, OPERATOR, Directory, Planned, Planner
 from incidents.demo.records import SERVICE_LEVELS
 from incidents.models import (
@@ -50,6 +51,7 @@ def load_incidents_demo() -> None:
     _service_levels()
     now = timezone.now()
     _load(Planner(now, directory).plan(), operator, directory, now)
+    mail.load_mail()
 
 
 def _service_levels() -> None:
