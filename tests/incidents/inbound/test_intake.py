@@ -3,9 +3,15 @@ incident as a call, or sets it aside with a reason; each outcome is kept with wh
 
 from __future__ import annotations
 
+import datetime
+import email
+import email.policy
+from email.utils import format_datetime
+
 import pytest
 from django.core import mail as django_mail
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents.choices import ActivityKind, Channel
 from incidents.inbound import intake
@@ -98,6 +104,18 @@ def test_recording_a_mail_fills_the_form_from_it_and_records_it_once(
     again = client.post(reverse("incidents:record"), data)
     assert again.status_code == 302 and again["Location"] == reverse("incidents:inbox")
     assert Incident.objects.count() == 1
+
+
+def test_a_mail_dated_ahead_of_its_arrival_fills_in_when_it_arrived_not_a_time_in_the_future(client, operator, anna):
+    raw = email.message_from_bytes(message(), policy=email.policy.default)
+    raw.replace_header("Date", format_datetime(timezone.now() + datetime.timedelta(days=1)))  # the sender's clock
+    inbound = receive(raw.as_bytes())
+    client.force_login(operator)
+
+    form = client.get(reverse("incidents:record"), {"mail": inbound.pk}).context["form"]
+
+    assert inbound.sent_at > inbound.received_at
+    assert form["occurred_at"].value() == timezone.localtime(inbound.received_at).replace(second=0, microsecond=0)
 
 
 def test_an_unknown_sender_is_offered_to_be_added_from_the_mail(client, operator):
