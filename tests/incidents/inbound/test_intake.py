@@ -179,6 +179,20 @@ def test_setting_a_mail_aside_needs_a_reason_and_keeps_who_decided(client, opera
     assert "decided on" in twice.content.decode() and "not an incident" in twice.content.decode()
 
 
+def test_setting_aside_without_a_reason_says_so_on_the_group_of_reasons(client, operator):
+    inbound = new_mail(subject="Thanks for the quick help!")
+    client.force_login(operator)
+
+    refused = client.post(reverse("incidents:inbox_dismiss", args=[inbound.pk]), {"dismiss-note": ""})
+
+    html = refused.content.decode()
+    assert refused.status_code == 400
+    # The radios are a group named by its question, described by the error (a label cannot name a group).
+    assert '<fieldset class="field field-invalid" aria-describedby="id_dismiss-dismissal_error">' in html
+    assert "<legend>Not an incident because" in html
+    assert '<p class="field-error" id="id_dismiss-dismissal_error">Choose why this mail is not an incident.</p>' in html
+
+
 def test_only_the_desk_decides(support_member):
     inbound = new_mail()
     from django.core.exceptions import PermissionDenied
