@@ -110,7 +110,7 @@ def test_a_callers_reply_by_mail_reaches_the_groups_journal_and_bell(
     reply.get_by_role("link", name="the whole mail").click()
     expect(
         page.get_by_role("heading", name=f"Re: [{incident.number}] Awaiting your answer: VPN drops every ten minutes")
-    )
+    ).to_be_visible()
     expect(page.get_by_text(f"Journaled on {incident.number}")).to_be_visible()
     expect(page.get_by_role("region", name="Text of the mail")).to_contain_text("Which version of the VPN client")
     expect(page.get_by_role("heading", name="What is it?")).to_have_count(0)  # nothing for a group to decide
