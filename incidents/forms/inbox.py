@@ -30,8 +30,12 @@ class AddMailForm(CallerResolvingForm):
 
 
 class DismissMailForm(forms.Form):
-    dismissal = forms.ChoiceField(label=_("Not an incident because"), choices=Dismissal.choices,
-                                  widget=forms.RadioSelect)  # fmt: skip
+    dismissal = forms.ChoiceField(
+        label=_("Not an incident because"),
+        choices=Dismissal.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose why this mail is not an incident.")},
+    )
     note = forms.CharField(
         label=_("Note"),
         required=False,

@@ -98,8 +98,10 @@ def _waiting_mail(request: HttpRequest) -> InboundMail | bool | None:
 
 def _from_mail(mail: InboundMail) -> dict[str, Any]:
     """The form as the mail fills it in: its sender as the caller when the CMDB knows them, its subject and
-    text, sent by e-mail when it was sent."""
+    text, sent by e-mail when it was sent (never after it arrived: a sender's clock running ahead would fill in
+    a time the form refuses as in the future)."""
     contact = intake.sender_contact(mail)
+    sent = min(mail.sent_at or mail.received_at, mail.received_at)
     return {
         "mail": mail.pk,
         "caller": contact.full_name if contact else "",
@@ -107,7 +109,7 @@ def _from_mail(mail: InboundMail) -> dict[str, Any]:
         "short_description": intake.summary_of(mail),
         "symptoms": mail.text[: intake.MAX_SYMPTOMS],
         "channel": Channel.EMAIL,
-        "occurred_at": timezone.localtime(mail.sent_at or mail.received_at).replace(second=0, microsecond=0),
+        "occurred_at": timezone.localtime(sent).replace(second=0, microsecond=0),
     }
 
 

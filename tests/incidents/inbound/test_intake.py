@@ -3,9 +3,15 @@ incident as a call, or sets it aside with a reason; each outcome is kept with wh
 
 from __future__ import annotations
 
+import datetime
+import email
+import email.policy
+from email.utils import format_datetime
+
 import pytest
 from django.core import mail as django_mail
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents.choices import ActivityKind, Channel
 from incidents.inbound import intake
@@ -100,6 +106,18 @@ def test_recording_a_mail_fills_the_form_from_it_and_records_it_once(
     assert Incident.objects.count() == 1
 
 
+def test_a_mail_dated_ahead_of_its_arrival_fills_in_when_it_arrived_not_a_time_in_the_future(client, operator, anna):
+    raw = email.message_from_bytes(message(), policy=email.policy.default)
+    raw.replace_header("Date", format_datetime(timezone.now() + datetime.timedelta(days=1)))  # the sender's clock
+    inbound = receive(raw.as_bytes())
+    client.force_login(operator)
+
+    form = client.get(reverse("incidents:record"), {"mail": inbound.pk}).context["form"]
+
+    assert inbound.sent_at > inbound.received_at
+    assert form["occurred_at"].value() == timezone.localtime(inbound.received_at).replace(second=0, microsecond=0)
+
+
 def test_an_unknown_sender_is_offered_to_be_added_from_the_mail(client, operator):
     inbound = new_mail(sender="Paul van Dijk <paul@example.net>")
     client.force_login(operator)
@@ -159,6 +177,20 @@ def test_setting_a_mail_aside_needs_a_reason_and_keeps_who_decided(client, opera
     assert (inbound.state, inbound.dismissal, inbound.decided_by) == (InboundState.DISMISSED, "thanks", operator)
     twice = client.post(url, {"dismiss-dismissal": Dismissal.SPAM})
     assert "decided on" in twice.content.decode() and "not an incident" in twice.content.decode()
+
+
+def test_setting_aside_without_a_reason_says_so_on_the_group_of_reasons(client, operator):
+    inbound = new_mail(subject="Thanks for the quick help!")
+    client.force_login(operator)
+
+    refused = client.post(reverse("incidents:inbox_dismiss", args=[inbound.pk]), {"dismiss-note": ""})
+
+    html = refused.content.decode()
+    assert refused.status_code == 400
+    # The radios are a group named by its question, described by the error (a label cannot name a group).
+    assert '<fieldset class="field field-invalid" aria-describedby="id_dismiss-dismissal_error">' in html
+    assert "<legend>Not an incident because" in html
+    assert '<p class="field-error" id="id_dismiss-dismissal_error">Choose why this mail is not an incident.</p>' in html
 
 
 def test_only_the_desk_decides(support_member):
