@@ -8,9 +8,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from incidents.mail.outbox import desk_address
 from incidents.models import Incident, OutboxMessage
 
-OUTBOX_MESSAGE_ID = re.compile(r"^<outbox-(\d{1,18})\.(\d{14})@[^<>\s]+>$")
+OUTBOX_MESSAGE_ID = re.compile(r"^<outbox-(\d{1,18})\.(\d{14})@([^<>\s]+)>$")
 SUBJECT_TAG = re.compile(r"\[\s*(INC\d{1,18})\s*\]", re.IGNORECASE)
 
 
@@ -37,11 +38,12 @@ def thread_of(*, answers: Iterable[str], subject: str) -> Thread | None:
 
 
 def outbox_replied_to(message_ids: Iterable[str]) -> OutboxMessage | None:
-    """The first of the desk's mails among ``message_ids`` (``<outbox-<id>.<written>@…>``); the time written
-    must match too, so that a made-up id does not find a row."""
+    """The first of the desk's mails among ``message_ids`` (``<outbox-<id>.<written>@<the desk's domain>>``); the
+    time written and the domain must match too, so that a made-up id, or another desk's, does not find a row."""
+    domain = desk_address().rpartition("@")[2] or "localhost"
     wanted: list[tuple[int, str]] = []
     for message_id in message_ids:
-        if match := OUTBOX_MESSAGE_ID.match(message_id):
+        if (match := OUTBOX_MESSAGE_ID.match(message_id)) and match[3].lower() == domain:
             wanted.append((int(match[1]), match[2]))
     if not wanted:
         return None

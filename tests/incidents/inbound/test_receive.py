@@ -84,6 +84,15 @@ def test_a_made_up_desk_message_id_threads_nothing(operator):
     assert inbound.state == InboundState.INTAKE and inbound.regarding is None
 
 
+def test_another_desks_message_id_of_the_same_shape_threads_nothing(operator):
+    incident = workflow.record(operator)
+    other_desk = outbox_message_id(desk_mail(incident)).replace("@localhost>", "@desk.example.net>")
+
+    inbound = receive(message(sender=incident.caller.email, subject="Hello", answers=other_desk))
+
+    assert inbound.state == InboundState.INTAKE and inbound.regarding is None
+
+
 def test_the_same_message_is_taken_once_by_its_source_id_and_by_its_message_id(operator):
     incident = workflow.record(operator)
     raw = reply_to(incident, body="Once only.")
