@@ -127,16 +127,22 @@ def write_messages(root: Path, count: int, threads: list[dict[str, object]], rng
     return kinds
 
 
-def measure(root: Path, count: int) -> tuple[int, float]:
-    """Read the whole Maildir with the poll; how many were received, and the seconds it took."""
+def measure(root: Path, count: int) -> tuple[int, float, dict[str, list[float]]]:
+    """Read the whole Maildir with the poll; how many were received, the seconds it took, and the time of each
+    message (ms) by what became of it."""
     from incidents.inbound.maildir import maildir_poll
     from incidents.inbound.receive import mail_receive
 
+    times: dict[str, list[float]] = {}
+
+    def receive(raw: bytes, source_id: str) -> None:
+        started = time.perf_counter()
+        mail = mail_receive(raw, source="maildir", source_id=source_id)
+        times.setdefault(mail.state, []).append((time.perf_counter() - started) * 1000)
+
     started = time.perf_counter()
-    received = maildir_poll(
-        root, lambda raw, source_id: mail_receive(raw, source="maildir", source_id=source_id), batch=count
-    )
-    return received, time.perf_counter() - started
+    received = maildir_poll(root, receive, batch=count)
+    return received, time.perf_counter() - started, times
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -146,7 +152,6 @@ def main(argv: list[str] | None = None) -> None:
 
     harness.setup("incidents")
     from celery import current_app
-    from django.db.models import Count
 
     from incidents.models import InboundMail
 
@@ -161,13 +166,13 @@ def main(argv: list[str] | None = None) -> None:
         kinds = write_messages(root, args.messages, threads, rng)
         clock.lap("messages", f"({args.messages:,} written)")
         print(clock.summary())
-        received, seconds = measure(root, args.messages)
+        received, seconds, times = measure(root, args.messages)
     finally:
         shutil.rmtree(root.parent)
-    states = dict(InboundMail.objects.values_list("state").annotate(count=Count("pk")).order_by("state"))
     print(f"{harness.server_version().split(',')[0]}")
     print(f"written: {dict(kinds)}")
-    print(f"decided: {states}")
+    for state, measured in sorted(times.items()):
+        print(f"  {state:<10} {len(measured):>6,}   {harness.spread(measured).labelled('6.1f')}")
     print(f"{received:,} messages in {seconds:.1f} s: {received / seconds:,.0f} messages per second")
 
 

@@ -276,11 +276,11 @@ def _text(message: EmailMessage) -> str:
 
 
 def _texts(part: Message) -> list[str]:
-    kind = part.get_content_type()
+    kind = _kind(part)
     if kind == "multipart/alternative":
         children = list(part.iter_parts())  # type: ignore[attr-defined]
         # The plain text, else the HTML (or an alternative that is itself multipart: HTML with its images).
-        ranked = sorted(children, key=lambda child: ALTERNATIVES.get(child.get_content_type(), 2))
+        ranked = sorted(children, key=lambda child: ALTERNATIVES.get(_kind(child), 2))
         for child in ranked:
             texts = _texts(child)
             if any(text.strip() for text in texts):
@@ -300,6 +300,14 @@ def _texts(part: Message) -> list[str]:
     return []
 
 
+def _kind(part: Message) -> str:
+    """A part's content type, read once (the email package parses the header again on every call)."""
+    kind = part.__dict__.get("_servicedesk_kind")
+    if kind is None:
+        kind = part.__dict__["_servicedesk_kind"] = part.get_content_type()
+    return kind
+
+
 def _tidy(text: str) -> str:
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
@@ -311,9 +319,9 @@ def _files(message: EmailMessage) -> list[MailFile]:
     body = message.get_body(preferencelist=("plain", "html"))
     files = []
     for parent in message.walk():
-        if not parent.is_multipart() or parent.get_content_type() == "multipart/report":
+        if not parent.is_multipart() or _kind(parent) == "multipart/report":
             continue
-        related = parent.get_content_type() == "multipart/related"
+        related = _kind(parent) == "multipart/related"
         for part in parent.iter_parts():  # type: ignore[attr-defined]
             if part is body or part.is_multipart():
                 continue
@@ -323,25 +331,25 @@ def _files(message: EmailMessage) -> list[MailFile]:
                 continue
             if disposition != "attachment" and not name:
                 continue
-            if part.get_content_type() == "message/rfc822":
+            if _kind(part) == "message/rfc822":
                 inner = part.get_payload(0)
                 files.append(MailFile(name or "forwarded.eml", "message/rfc822", inner.as_bytes()))
                 continue
             payload = part.get_payload(decode=True) or b""  # decoding notes the defects of a damaged part
-            files.append(MailFile(name or "attachment", part.get_content_type(), payload, damaged=bool(part.defects)))
+            files.append(MailFile(name or "attachment", _kind(part), payload, damaged=bool(part.defects)))
     return files
 
 
 def _bounce(message: EmailMessage, sender: str) -> Bounce | None:
     """A delivery status report, or a mail system's own words of failure, with the mails it names."""
-    report = message.get_content_type() == "multipart/report"
+    report = _kind(message) == "multipart/report"
     local_part = sender.partition("@")[0]
     if not report and not (local_part in BOUNCE_SENDERS and BOUNCE_SUBJECT.search(_header(message, "Subject"))):
         return None
     recipients, diagnostics, actions = [], [], []
     original: list[str] = []
     for part in message.walk():
-        kind = part.get_content_type()
+        kind = _kind(part)
         if kind == "message/delivery-status":
             for block in part.get_payload():
                 if not isinstance(block, Message):

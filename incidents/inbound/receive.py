@@ -133,7 +133,6 @@ def _decide_safely(mail: InboundMail, parsed: ParsedMail, *, again: bool = False
 
 def _decide(mail: InboundMail, parsed: ParsedMail, *, again: bool) -> None:
     desk = desk_address()
-    mail.contact = sender_contact(parsed.sender)
     if parsed.sender == desk or any(desk in loop for loop in parsed.loops):
         return _leave(mail, _("The desk's own mail came back (its address or X-Loop): nothing is answered."))
     if parsed.bounce is not None:
@@ -147,6 +146,7 @@ def _decide(mail: InboundMail, parsed: ParsedMail, *, again: bool) -> None:
             "sender": parsed.sender,
         }
         return None
+    mail.contact = sender_contact(parsed.sender)
     thread = thread_of(answers=parsed.answers, subject=parsed.subject)
     if thread is None:
         return _intake(mail, _("A new message."))
