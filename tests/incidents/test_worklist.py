@@ -11,6 +11,7 @@ from incidents.lifecycle.reevaluation import reevaluation_request
 from incidents.worklists.desk import TABS, worklist, worklist_counts
 from incidents.worklists.queues import tab_named
 from tests.factories import UserFactory
+from tests.incidents.inbound.messages import receive, reply_to
 from tests.incidents.workflow import classified, investigating, record, resolved
 
 pytestmark = pytest.mark.django_db
@@ -31,12 +32,14 @@ def board(operator, support_member, network, vpn):
                          reason="All three warehouses.")  # fmt: skip
     serious = record(operator, short_description="Payroll down", impact=Impact.HIGH, urgency=Urgency.HIGH)
     silent = resolved(operator, vpn, network, support_member)
+    replied = resolved(operator, vpn, network, support_member)
+    receive(reply_to(replied, kind="resolved", body="It broke again this morning."))
     confirmed = resolved(operator, vpn, network, support_member)
     resolution.incident_confirm(incident_id=confirmed.pk, resolved_at=confirmed.resolved_at, satisfaction=5)
     with_group = investigating(operator, vpn, network, short_description="With the network team")
     return {
         "recorded": recorded, "reopened": first_line, "reevaluation": asked, "notices": serious,
-        "confirmed": confirmed, "unanswered": silent, "elsewhere": with_group,
+        "replied": replied, "confirmed": confirmed, "unanswered": silent, "elsewhere": with_group,
     }  # fmt: skip
 
 
@@ -48,6 +51,7 @@ def test_each_tab_holds_what_waits_on_the_desk(board):
         "reopened": [board["reopened"].number],
         "reevaluation": [board["reevaluation"].number],
         "notices": [board["notices"].number],
+        "replied": [board["replied"].number],
         "confirmed": [board["confirmed"].number],
         "unanswered": [board["unanswered"].number],
     }
@@ -58,8 +62,8 @@ def test_the_counts_match_the_tabs_in_one_query(board, django_assert_num_queries
     with django_assert_num_queries(1):
         counts = worklist_counts(owner_id=None)
 
-    assert counts == {"recorded": 2, "reopened": 1, "reevaluation": 1, "notices": 1, "confirmed": 1,
-                      "unanswered": 1}  # fmt: skip
+    assert counts == {"recorded": 2, "reopened": 1, "reevaluation": 1, "notices": 1, "replied": 1,
+                      "confirmed": 1, "unanswered": 1}  # fmt: skip
 
 
 def test_only_mine_shows_the_incidents_an_operator_logged(board, operator):
