@@ -102,6 +102,9 @@ SERVICEDESK_AUTO_CLOSE_DAYS = int(env_str("SERVICEDESK_AUTO_CLOSE_DAYS", "5"))
 # The "it works" / "still broken" links in a resolution mail work for this many days (incidents.callers.links);
 # they stop working anyway once the incident is closed, reopened or resolved again.
 INCIDENT_CONFIRMATION_DAYS = int(env_str("INCIDENT_CONFIRMATION_DAYS", "14"))
+# The status-page link in every mail to an incident's people works for this many days after the mail
+# (incidents.callers.status); a later mail carries a fresh one.
+INCIDENT_STATUS_LINK_DAYS = int(env_str("INCIDENT_STATUS_LINK_DAYS", "90"))
 
 # Cache: Redis when there is one, so that every web node sees the same cache.
 REDIS_URL = env_str("REDIS_URL")

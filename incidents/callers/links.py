@@ -2,7 +2,9 @@
 mail, "answer" in a mail that asks them something. One implementation for the three (decision record 0009).
 
 A token is ``django.core.signing`` data (salted, timestamped) naming the incident, the moment it is about
-(the resolution, or the start of the wait) and, for a resolution, the answer. It is refused, and changes
+(the resolution, or the start of the wait), for a resolution the answer and, since each of the incident's
+people gets links of their own, the person's key (``incidents.callers.people``; a link without one is the
+caller's). It is refused, and changes
 nothing, when it is damaged, older than ``INCIDENT_CONFIRMATION_DAYS``, or about a moment that has passed.
 Tokens keep the payloads and salts they were first mailed with, so links already in mailboxes keep working.
 """
@@ -21,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from incidents.callers.people import Person, person_with_key
 from incidents.choices import State
 from incidents.core.values import when
 from incidents.models import Incident
@@ -52,6 +55,7 @@ class Refusal(enum.StrEnum):
     REOPENED = "reopened"
     CLOSED = "closed"
     ANSWERED = "answered"
+    NOT_KEPT_INFORMED = "not_kept_informed"
 
     @property
     def status(self) -> int:
@@ -67,6 +71,7 @@ class CallerLink:
     incident_id: int
     moment: datetime.datetime
     answer: Answer
+    person: str = ""
 
 
 class CallerLinkRefused(ValidationError):
@@ -88,20 +93,23 @@ URL_NAMES = {
 }
 
 
-def caller_link_token(incident: Incident, answer: Answer) -> str:
-    """The signed token of one answer about the incident's current resolution, or its current wait."""
+def caller_link_token(incident: Incident, answer: Answer, person: str = "") -> str:
+    """The signed token of one answer about the incident's current resolution, or its current wait, for the
+    person whose key is ``person`` (none: the caller)."""
     moment = _moment(incident, answer)
     if moment is None:
         raise ValueError(f"{incident.number} has nothing to answer with {answer.value!r}.")
     payload: list[Any] = [incident.pk, moment.isoformat()]
     if answer is not Answer.REPLY:
         payload.append(answer.value)
+    if person:
+        payload.append(person)
     return signing.dumps(payload, salt=answer.salt)
 
 
-def caller_link_url(incident: Incident, answer: Answer) -> str:
+def caller_link_url(incident: Incident, answer: Answer, person: str = "") -> str:
     """The absolute address (``SITE_URL``) of one answer's page."""
-    return settings.SITE_URL + reverse(URL_NAMES[answer], args=[caller_link_token(incident, answer)])
+    return settings.SITE_URL + reverse(URL_NAMES[answer], args=[caller_link_token(incident, answer, person)])
 
 
 def caller_link_read(*, token: str, answer: Answer) -> CallerLink:
@@ -109,12 +117,14 @@ def caller_link_read(*, token: str, answer: Answer) -> CallerLink:
     try:
         payload = signing.loads(token, salt=answer.salt)
         if answer is Answer.REPLY:
-            incident_id, moment = payload
+            incident_id, moment, *person = payload
             signed = answer
         else:
-            incident_id, moment, signed_answer = payload
+            incident_id, moment, signed_answer, *person = payload
             signed = Answer(signed_answer)
-        link = CallerLink(int(incident_id), datetime.datetime.fromisoformat(moment), signed)
+        if len(person) > 1 or not all(isinstance(key, str) and key for key in person):
+            raise ValueError("A link names one person.")
+        link = CallerLink(int(incident_id), datetime.datetime.fromisoformat(moment), signed, "".join(person))
     except (signing.BadSignature, TypeError, ValueError) as error:
         raise CallerLinkRefused(Refusal.INVALID, answer=answer) from error
     if link.answer is not answer or link.moment.tzinfo is None:
@@ -136,6 +146,15 @@ def caller_link_open(*, token: str, answer: Answer) -> tuple[CallerLink, Inciden
         raise CallerLinkRefused(Refusal.UNKNOWN if answer is Answer.REPLY else Refusal.INVALID, answer=answer)
     caller_link_check(incident, link)
     return link, incident
+
+
+def caller_link_person(incident: Incident, link: CallerLink) -> Person:
+    """The person the link was mailed to, while they are still one of the incident's people; else
+    ``CallerLinkRefused``."""
+    person = person_with_key(incident, link.person)
+    if person is None:
+        raise CallerLinkRefused(Refusal.NOT_KEPT_INFORMED, incident, link.answer)
+    return person
 
 
 def caller_link_check(incident: Incident, link: CallerLink) -> None:
@@ -197,6 +216,10 @@ RESOLUTION_REFUSALS = {
         "to you when it is resolved."
     ),
     Refusal.CLOSED: gettext_lazy("%(number)s was closed on %(when)s."),
+    Refusal.NOT_KEPT_INFORMED: gettext_lazy(
+        "This link was mailed to someone the service desk no longer keeps informed about %(number)s. If the fault "
+        "still affects you, please write to the service desk."
+    ),
 }
 # About a question of the desk.
 REPLY_REFUSALS = {
@@ -204,6 +227,7 @@ REPLY_REFUSALS = {
     Refusal.EXPIRED: gettext_lazy("This link has expired. Please write to the service desk instead."),
     Refusal.UNKNOWN: gettext_lazy("This incident is not known any more. Please write to the service desk."),
     Refusal.ANSWERED: gettext_lazy("Thank you: %(number)s no longer waits for this answer."),
+    Refusal.NOT_KEPT_INFORMED: RESOLUTION_REFUSALS[Refusal.NOT_KEPT_INFORMED],
 }
 
 

@@ -20,10 +20,16 @@ class Person:
     reason: str
     incident_id: int
     contact_id: int | None = None
+    first_name: str = ""
 
     @property
     def is_caller(self) -> bool:
         return self.reason == CALLER
+
+    @property
+    def full_name(self) -> str:
+        """As a contact names itself (the mails greet a person as they greet a contact)."""
+        return self.name
 
 
 CALLER = "caller"
@@ -38,7 +44,9 @@ def address_key(email: str) -> str:
 
 
 def person_of_contact(contact: Contact, *, reason: str, incident_id: int) -> Person:
-    return Person(contact_key(contact.pk), contact.full_name, contact.email, reason, incident_id, contact.pk)
+    return Person(
+        contact_key(contact.pk), contact.full_name, contact.email, reason, incident_id, contact.pk, contact.first_name
+    )
 
 
 def people_of(incident: Incident, *, with_subordinates: bool = False) -> list[Person]:
@@ -58,7 +66,8 @@ def people_of(incident: Incident, *, with_subordinates: bool = False) -> list[Pe
             found.append(person_of_contact(row.contact, reason=row.reason, incident_id=row.incident_id))
         else:
             name = row.name or row.email
-            found.append(Person(address_key(row.email), name, row.email, row.reason, row.incident_id))
+            first_name = row.name.split()[0] if row.name.strip() else ""
+            found.append(Person(address_key(row.email), name, row.email, row.reason, row.incident_id, None, first_name))
     return _once(found)
 
 
@@ -74,8 +83,15 @@ def person_with_address(incident: Incident, address: str) -> Person | None:
 
 
 def person_with_key(incident: Incident, key: str) -> Person | None:
-    """The person a signed link names, while they are still one of the incident's people."""
+    """The person a signed link names, while they are still one of the incident's people (a link mailed
+    before people had keys names nobody: it is the caller's)."""
+    key = key or contact_key(incident.caller_id)
     return next((person for person in people_of(incident, with_subordinates=True) if person.key == key), None)
+
+
+def reachable(people: list[Person]) -> list[Person]:
+    """Those who can be mailed (each address once: ``people_of`` already keeps one person per address)."""
+    return [person for person in people if person.email]
 
 
 def _once(people: list[Person]) -> list[Person]:
