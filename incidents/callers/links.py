@@ -141,7 +141,7 @@ def caller_link_read(*, token: str, answer: Answer) -> CallerLink:
 def caller_link_open(*, token: str, answer: Answer) -> tuple[CallerLink, Incident]:
     """The link and its incident, when the incident still waits for this answer; else ``CallerLinkRefused``."""
     link = caller_link_read(token=token, answer=answer)
-    incident = Incident.objects.defer("search_vector").filter(pk=link.incident_id).first()
+    incident = Incident.objects.defer("search_vector").select_related("caller").filter(pk=link.incident_id).first()
     if incident is None:
         raise CallerLinkRefused(Refusal.UNKNOWN if answer is Answer.REPLY else Refusal.INVALID, answer=answer)
     caller_link_check(incident, link)

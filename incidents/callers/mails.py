@@ -1,50 +1,91 @@
-"""What the callers are told by mail: the number of their call, a question the desk waits on (with a link to
-answer), the resolution (with links to confirm or reject it), updates and workarounds, the closure.
+"""What an incident's people are told by mail: the number of their call (or that it was added to an
+incident), a question the desk waits on (with a link to answer), updates and workarounds, the resolution
+(with links to confirm or reject it), the closure. Every mail carries the person's own status-page link.
 
-Callers have no login, so their mails name the number and the desk's address, never a page of the portal.
-A caller without an address gets nothing (``None``, or ``Mailed`` with no recipient where the journal says
-so). Each function writes to the outbox inside the change's transaction and returns what it queued for the
-change's journal entry (``Mailed``); the journal itself is the caller's to write.
+The people are the caller, the callers whose calls were added, and the contacts and addresses the desk keeps
+informed (``incidents.callers.people``); a subordinate's people hear of a master's news on their own incident,
+and "inform the affected users" reaches them all.
+A person without an address gets nothing. Each function writes one message per person to the outbox inside
+the change's transaction and returns what it queued for the change's journal entry (``Mailed``: the journal
+says who was told); the journal itself is the caller's to write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from cmdb.models import Contact
 from incidents.callers.links import Answer, answer_days, caller_link_url
+from incidents.callers.people import CALLER, Person, people_of, person_of_contact, reachable
+from incidents.callers.status import status_link_url
 from incidents.choices import Visibility
 from incidents.core.writes import Mailed
 from incidents.mail.messages import OutgoingMail, mails, subject_for, write_mails
 from incidents.models import Incident
 
+PersonContext = Callable[[Person], dict[str, Any]]
 
-def caller_mail_write(
-    incident: Incident, *, caller: Any, kind: str, what: str, template: str, context: dict[str, Any] | None = None
+
+def people_mail_write(
+    incident: Incident,
+    people: Iterable[Person],
+    *,
+    kind: str,
+    what: str,
+    template: str,
+    context: dict[str, Any] | None = None,
+    personal: PersonContext | None = None,
 ) -> Mailed:
-    """Write one mail to a caller who has an address; its subject and recipient."""
+    """Write one mail to each person who has an address, greeted by name, with their own status link (and
+    what ``personal`` adds for them); the subject and the recipients."""
     subject = subject_for(incident, what)
-    write_mails(
-        incident,
-        mails(
-            kind=kind,
-            recipients=[caller.email],
-            subject=subject,
-            template=template,
-            context={"incident": incident, "caller": caller, **(context or {})},
-        ),
-    )
-    return Mailed([caller.email], subject)
+    told = reachable(list(people))
+    for person in told:
+        personal_context = {
+            "incident": incident,
+            "caller": person,
+            "status_url": status_link_url(incident, person.key),
+            **(context or {}),
+            **(personal(person) if personal else {}),
+        }
+        write_mails(
+            incident,
+            mails(kind=kind, recipients=[person.email], subject=subject, template=template, context=personal_context),
+        )
+    return Mailed([person.email for person in told], subject)
 
 
-def caller_recorded(incident: Incident, *, caller: Any) -> Mailed | None:
+def caller_recorded(incident: Incident, *, caller: Contact) -> Mailed | None:
     """Tell the caller their incident's number and summary (on recording)."""
     if not caller.email:
         return None
-    return caller_mail_write(incident, caller=caller, kind="recorded", what=_("Recorded"), template="recorded")
+    person = person_of_contact(caller, reason=CALLER, incident_id=incident.pk)
+    return people_mail_write(incident, [person], kind="recorded", what=_("Recorded"), template="recorded")
+
+
+def person_call_added(incident: Incident, *, person: Person) -> Mailed | None:
+    """Tell someone whose call was added to an open incident its number: they are kept informed from now."""
+    if not person.email:
+        return None
+    mailed = people_mail_write(
+        incident, [person], kind="call_added", what=_("Your call"), template="kept_informed", context={"call": True}
+    )
+    text = _("%(name)s was told that their call was added, and will be kept informed.") % {"name": person.name}
+    return Mailed(mailed.recipients, mailed.subject, notice="call_added", text=text)
+
+
+def person_kept_informed(incident: Incident, *, person: Person) -> Mailed | None:
+    """Tell someone the desk keeps informed about an incident from now on, and how to follow it."""
+    if not person.email:
+        return None
+    mailed = people_mail_write(
+        incident, [person], kind="kept_informed", what=_("Kept informed"), template="kept_informed"
+    )
+    text = _("%(name)s was told that they will be kept informed.") % {"name": person.name}
+    return Mailed(mailed.recipients, mailed.subject, notice="kept_informed", text=text)
 
 
 def caller_awaiting_answer(incident: Incident, *, question: str) -> Mailed | None:
@@ -52,9 +93,10 @@ def caller_awaiting_answer(incident: Incident, *, question: str) -> Mailed | Non
     caller = incident.caller
     if not caller.email:
         return None
-    mailed = caller_mail_write(
+    person = person_of_contact(caller, reason=CALLER, incident_id=incident.pk)
+    mailed = people_mail_write(
         incident,
-        caller=caller,
+        [person],
         kind="awaiting_answer",
         what=_("Awaiting your answer"),
         template="awaiting_answer",
@@ -67,72 +109,48 @@ def caller_awaiting_answer(incident: Incident, *, question: str) -> Mailed | Non
 
 
 def caller_closed(incident: Incident) -> Mailed | None:
-    """Tell the caller their incident is closed (by the desk or automatically)."""
-    caller = incident.caller
-    if not caller.email:
-        return None
-    return caller_mail_write(incident, caller=caller, kind="closed", what=_("Closed"), template="closed")
+    """Tell the incident's people it is closed (by the desk or automatically); ``None`` when none can be mailed."""
+    mailed = people_mail_write(incident, people_of(incident), kind="closed", what=_("Closed"), template="closed")
+    return mailed if mailed.recipients else None
 
 
 def confirmation_requests(incidents: Iterable[Incident]) -> list[tuple[Incident, Mailed]]:
-    """For each incident just resolved, mail its caller the resolution with the two links ("it works", "still
-    broken"); a caller without an address gets none, and the desk is told to ask them by phone."""
-    incidents = list(incidents)
-    callers = Contact.objects.in_bulk({incident.caller_id for incident in incidents})
+    """For each incident just resolved, mail each of its people the resolution with their own two links ("it
+    works", "still broken"); when nobody has an address, the desk is told to ask the caller by phone."""
     asked = []
     for incident in incidents:
-        caller = callers[incident.caller_id]
-        if not caller.email:
+        people = people_of(incident)
+        if not reachable(people):
             text = _("No confirmation could be asked: %(caller)s has no e-mail address. Ask them by phone.") % {
-                "caller": caller.full_name
+                "caller": people[0].name
             }
             asked.append((incident, Mailed([], notice="confirmation_request", text=text)))
             continue
-        mailed = caller_mail_write(
+        mailed = people_mail_write(
             incident,
-            caller=caller,
+            people,
             kind="resolved",
             what=_("Resolved"),
             template="confirmation_request",
-            context={
-                "works_url": caller_link_url(incident, Answer.WORKS),
-                "broken_url": caller_link_url(incident, Answer.BROKEN),
-                "days": answer_days(incident),
+            context={"days": answer_days(incident)},
+            personal=lambda person, incident=incident: {
+                "works_url": caller_link_url(incident, Answer.WORKS, person.key),
+                "broken_url": caller_link_url(incident, Answer.BROKEN, person.key),
             },
         )
-        text = _("The resolution was mailed to the caller, with links to confirm the fix or report it still broken.")
-        asked.append(
-            (
-                incident,
-                Mailed(
-                    mailed.recipients,
-                    mailed.subject,
-                    notice="confirmation_request",
-                    text=text,
-                    visibility=Visibility.CUSTOMER,
-                ),
-            )
+        text = _("The resolution was mailed, with links to confirm the fix or report it still broken.")
+        notice = Mailed(
+            mailed.recipients, mailed.subject, notice="confirmation_request", text=text, visibility=Visibility.CUSTOMER
         )
+        asked.append((incident, notice))
     return asked
 
 
-def caller_journal_entry(incident: Incident, *, kind: str, what: str, caller: Contact, text: str) -> Mailed:
-    """A customer update or a workaround for the caller (template ``journal_<kind>``): mailed when they have an
-    address; the subject is kept either way."""
-    subject = subject_for(incident, what)
-    recipients = [caller.email] if caller.email else []
-    if recipients:
-        write_mails(
-            incident,
-            mails(
-                kind=kind,
-                recipients=recipients,
-                subject=subject,
-                template=f"journal_{kind}",
-                context={"incident": incident, "caller": caller, "text": text},
-            ),
-        )
-    return Mailed(recipients, subject)
+def caller_journal_entry(incident: Incident, *, kind: str, what: str, text: str) -> Mailed:
+    """A customer update or a workaround (template ``journal_<kind>``) for everyone the incident keeps
+    informed (a subordinate's people hear of it on their own incident); the subject is kept either way."""
+    people = people_of(incident)
+    return people_mail_write(incident, people, kind=kind, what=what, template=f"journal_{kind}", context={"text": text})
 
 
 def users_informed(incident: Incident, *, recipients: list[str], subject: str, body: str) -> Mailed:

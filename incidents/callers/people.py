@@ -4,7 +4,7 @@ addresses the desk added and, for a master incident, the people of its subordina
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cmdb.models import Contact
 from incidents.models import Incident, IncidentPerson
@@ -21,6 +21,7 @@ class Person:
     incident_id: int
     contact_id: int | None = None
     first_name: str = ""
+    row_id: int | None = None  # the ``IncidentPerson`` that keeps them informed (none for a caller)
 
     @property
     def is_caller(self) -> bool:
@@ -62,13 +63,18 @@ def people_of(incident: Incident, *, with_subordinates: bool = False) -> list[Pe
         if incident_id != incident.pk:
             found.append(person_of_contact(contacts[caller_id], reason=CALLER, incident_id=incident_id))
     for row in sorted(rows, key=lambda row: (row.incident_id != incident.pk, row.added_at, row.pk)):
-        if row.contact is not None:
-            found.append(person_of_contact(row.contact, reason=row.reason, incident_id=row.incident_id))
-        else:
-            name = row.name or row.email
-            first_name = row.name.split()[0] if row.name.strip() else ""
-            found.append(Person(address_key(row.email), name, row.email, row.reason, row.incident_id, None, first_name))
+        found.append(person_of_row(row))
     return _once(found)
+
+
+def person_of_row(row: IncidentPerson) -> Person:
+    """The person one row of ``IncidentPerson`` keeps informed (its contact loaded)."""
+    if row.contact is not None:
+        person = person_of_contact(row.contact, reason=row.reason, incident_id=row.incident_id)
+        return replace(person, row_id=row.pk)
+    first_name = row.name.split()[0] if row.name.strip() else ""
+    name = row.name or row.email
+    return Person(address_key(row.email), name, row.email, row.reason, row.incident_id, None, first_name, row.pk)
 
 
 def person_with_address(incident: Incident, address: str) -> Person | None:
@@ -86,6 +92,8 @@ def person_with_key(incident: Incident, key: str) -> Person | None:
     """The person a signed link names, while they are still one of the incident's people (a link mailed
     before people had keys names nobody: it is the caller's)."""
     key = key or contact_key(incident.caller_id)
+    if key == contact_key(incident.caller_id):  # the caller is always one of them
+        return person_of_contact(incident.caller, reason=CALLER, incident_id=incident.pk)
     return next((person for person in people_of(incident, with_subordinates=True) if person.key == key), None)
 
 

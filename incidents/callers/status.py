@@ -74,7 +74,7 @@ def status_link_open(token: str) -> tuple[Incident, Person]:
         raise StatusLinkRefused(StatusRefusal.EXPIRED) from error
     except (signing.BadSignature, TypeError, ValueError) as error:
         raise StatusLinkRefused(StatusRefusal.INVALID) from error
-    incident = Incident.objects.defer("search_vector").filter(pk=incident_id).first()
+    incident = Incident.objects.defer("search_vector").select_related("caller").filter(pk=incident_id).first()
     if incident is None:
         raise StatusLinkRefused(StatusRefusal.INVALID)
     person = person_with_key(incident, key)

@@ -10,14 +10,16 @@ from incidents.models import Incident
 
 # What may happen to a serious incident before both notices are out: the notices themselves, internal work
 # notes (people must write down what they do), taking in further calls (a major incident is when they come,
-# and no caller may be lost), linking what is known about it (problem management often starts during a major
-# incident), the caller's own answers, and the system's bookkeeping (the sweep, the clock).
+# and no caller may be lost), choosing who is kept informed (before the users are), linking what is known
+# about it (problem management often starts during a major incident), the caller's own answers, and the
+# system's bookkeeping (the sweep, the clock).
 WHILE_NOTICES_PENDING = frozenset(
     {
         "notify_management",
         "inform_users",
         "add_note",
         "add_call",
+        "keep_informed",
         "record_subordinate",
         "attach_to_master",
         "accept_impact",

@@ -180,8 +180,20 @@ class AttachForm(forms.Form):
 class InformUsersForm(forms.Form):
     """The message to the affected users of a serious incident, prepared by the desk and edited freely."""
 
-    subject = forms.CharField(label=_("Subject"), max_length=200)
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}), max_length=5000)
+    subject = forms.CharField(
+        label=_("Subject"), max_length=200, error_messages={"required": _("Give the message a subject.")}
+    )
+    body = forms.CharField(
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=5000,
+        error_messages={"required": _("Write the message to the affected users.")},
+    )
+    distribution_list = forms.EmailField(
+        label=_("Or only to a distribution list"),
+        required=False,
+        help_text=_("Leave it empty to mail each affected person; an address here gets the only mail."),
+    )
 
 
 class NewCallerForm(ContactForm):

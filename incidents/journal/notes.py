@@ -14,8 +14,8 @@ from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cmdb.models import Contact
 from incidents.callers.mails import caller_journal_entry
+from incidents.callers.people import people_of, reachable
 from incidents.choices import OPEN_STATES, ActivityKind, State, Visibility
 from incidents.core.checks import Errors, check_minutes, raise_if
 from incidents.core.gate import ensure_gate_open
@@ -107,13 +107,12 @@ def incident_send_update(
     ensure_may_write(incident, by)
     _ensure_journal_open(incident)
     ensure_gate_open(incident, "send_update")
-    callers = Contact.objects.in_bulk([incident.caller_id, *(sub.caller_id for sub in subordinates)])
-    caller = callers[incident.caller_id]
+    people = people_of(incident)
     errors = _entry_errors(text, minutes_spent)
-    if not caller.email:
+    if not reachable(people):
         errors["__all__"] = [
             _("%(name)s, the caller, has no e-mail address: phone them and write a work note instead.")
-            % {"name": caller.full_name}
+            % {"name": people[0].name}
         ]
     if to_subordinates and not subordinates:
         errors["to_subordinates"] = [_("%(number)s has no open subordinates.") % {"number": incident.number}]
@@ -125,15 +124,11 @@ def incident_send_update(
     entries = [
         update(
             incident,
-            caller=caller,
             minutes_spent=minutes_spent,
             data={"subordinates": [sub.number for sub in subordinates]} if subordinates else {},
         )
     ]
-    entries += [
-        update(subordinate, caller=callers[subordinate.caller_id], minutes_spent=0, data={"master": incident.number})
-        for subordinate in subordinates
-    ]
+    entries += [update(subordinate, minutes_spent=0, data={"master": incident.number}) for subordinate in subordinates]
     return entries
 
 
@@ -183,7 +178,6 @@ def incident_provide_workaround(
         kind=ActivityKind.WORKAROUND,
         what=_("Workaround"),
         by=by,
-        caller=Contact.objects.get(pk=incident.caller_id),
         text=workaround,
         minutes_spent=minutes_spent,
         data={"workaround": [before, workaround]},
@@ -219,15 +213,14 @@ def _write_customer_entry(
     kind: ActivityKind,
     what: str,
     by: AbstractBaseUser,
-    caller: Contact,
     text: str,
     minutes_spent: int,
     data: dict[str, Any],
     versioned: bool = False,
 ) -> Activity:
-    """A customer-visible entry, with its mail to the caller when they have an address (recipients and subject
-    on the entry either way)."""
-    mailed = caller_journal_entry(incident, kind=kind.value, what=what, caller=caller, text=text)
+    """A customer-visible entry, with its mail to each of the incident's people who has an address (recipients
+    and subject on the entry either way)."""
+    mailed = caller_journal_entry(incident, kind=kind.value, what=what, text=text)
     return journal_write(
         incident,
         by=by,

@@ -118,7 +118,7 @@ REPLY_WAYS = {"mail": gettext_lazy("by mail"), "status_page": gettext_lazy("on t
 def _author(entry: Activity, data: dict[str, Any]) -> str:
     if entry.author is not None:
         return person_name(entry.author)
-    if entry.kind == ActivityKind.CALLER_REPLIED and data.get("from"):
+    if (entry.kind == ActivityKind.CALLER_REPLIED or data.get("via") == "caller_link") and data.get("from"):
         return str(data["from"])
     if data.get("via") == "caller_link":
         return _("the caller")

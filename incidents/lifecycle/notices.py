@@ -11,41 +11,45 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cmdb.models import Contact
 from incidents.callers import mails as caller_mails
+from incidents.callers.people import people_of, reachable
 from incidents.core.gate import ensure_gate_open
 from incidents.core.writes import incident_lock, incident_save, journal_mailed
 from incidents.mail import staff
+from incidents.mail.messages import subject_for
 from incidents.models import Incident
 
 MAX_RECIPIENTS = 500
 
 
 def affected_user_recipients(incident: Incident) -> list[str]:
-    """Who the incident hurts, as far as the CMDB tells: the caller, the callers of its subordinates, and
-    the active contacts working where the incident's CIs and its service's CIs stand."""
+    """Who the incident hurts, as far as the desk and the CMDB tell: its people (the caller, added callers,
+    those kept informed, and the people of its subordinates), then the active contacts working where the
+    incident's CIs and its service's CIs stand; each address once, at most ``MAX_RECIPIENTS``."""
+    people = [person.email for person in reachable(people_of(incident, with_subordinates=True))]
     locations = set(incident.cis.exclude(location=None).values_list("location", flat=True))
     if incident.service_id:
         locations |= set(incident.service.cis.exclude(location=None).values_list("location", flat=True))
-    contacts = (
-        Contact.objects.filter(active=True)
-        .exclude(email="")
-        .filter(Q(pk=incident.caller_id) | Q(incidents__parent=incident) | Q(workplace__in=locations))
+    nearby = (
+        Contact.objects.filter(active=True, workplace__in=locations).exclude(email="").values_list("email", flat=True)
+        if locations
+        else []
     )
-    return sorted(set(contacts.values_list("email", flat=True)))[:MAX_RECIPIENTS]
+    found = {address.lower(): address for address in sorted(nearby)}
+    for address in reversed(people):  # the people first, in their order
+        found.pop(address.lower(), None)
+    return [*people, *found.values()][:MAX_RECIPIENTS]
 
 
 def prepared_user_message(incident: Incident) -> tuple[str, str]:
     """The subject and text the operator starts from when informing the affected users."""
-    subject = _("Disruption: %(summary)s (%(number)s)") % {
-        "summary": incident.short_description,
-        "number": incident.number,
-    }
+    subject = subject_for(incident, _("Disruption"))
     service = incident.service.name if incident.service else _("your IT services")
     body = _(
         "Dear colleague,\n\nWe are aware of a disruption affecting %(service)s: %(summary)s.\n"
@@ -80,8 +84,12 @@ def incident_notify_management(*, by: AbstractBaseUser, incident_id: int) -> Inc
 
 
 @transaction.atomic
-def incident_inform_users(*, by: AbstractBaseUser, incident_id: int, subject: str, body: str) -> Incident:
-    """Mail the affected users the (edited) message and journal it as a customer-visible update."""
+def incident_inform_users(
+    *, by: AbstractBaseUser, incident_id: int, subject: str, body: str, distribution_list: str = ""
+) -> Incident:
+    """Mail the affected users the (edited) message and journal it as a customer-visible update: to each of
+    them, or only to ``distribution_list`` (an address that reaches them all). The subject always carries the
+    incident's number, so that replies find their way back."""
     _ensure_desk(by)
     incident = incident_lock(incident_id, related=["service"])
     ensure_gate_open(incident, "inform_users")
@@ -92,13 +100,22 @@ def incident_inform_users(*, by: AbstractBaseUser, incident_id: int, subject: st
         errors["subject"] = [_("Give the message a subject.")]
     if not body.strip():
         errors["body"] = [_("Write the message to the affected users.")]
+    distribution_list = distribution_list.strip()
+    if distribution_list:
+        try:
+            validate_email(distribution_list)
+        except ValidationError:
+            errors["distribution_list"] = [_("Enter the distribution list's e-mail address, like staff@example.com.")]
     if errors:
         raise ValidationError(errors)
-    recipients = affected_user_recipients(incident)
+    recipients = [distribution_list] if distribution_list else affected_user_recipients(incident)
     if not recipients:
         raise ValidationError(_("Nobody affected has an e-mail address; inform them another way and note it."))
+    subject = " ".join(subject.split())
+    if f"[{incident.number}]" not in subject:
+        subject = f"[{incident.number}] {subject}"
     incident.users_informed_at = timezone.now()
     incident_save(incident, ["users_informed_at"])
-    mailed = caller_mails.users_informed(incident, recipients=recipients, subject=subject.strip(), body=body.strip())
+    mailed = caller_mails.users_informed(incident, recipients=recipients, subject=subject, body=body.strip())
     journal_mailed(incident, mailed, by=by, versioned=True)
     return incident

@@ -135,16 +135,17 @@ def incident_reopen(
     incident_id: int,
     reason: str,
     via_caller: bool = False,
+    person: str = "",
     minutes_spent: int = 0,
     expected_version: int | None = None,
 ) -> Incident:
     """The fix did not hold: a resolved incident goes back to investigating, with the same group.
 
-    By the desk (``by``), or by the caller through the signed link in the resolution mail (``by=None,
-    via_caller=True``; the link's view checks the signature). The acknowledgement and the resolution are
-    cleared (the journal keeps them). Reopened by the caller, the group (or, for a first-line fix, the desk
-    owner) is mailed after commit (journaled here). Raises ``PermissionDenied`` for anyone else,
-    ``ValidationError`` without a reason.
+    By the desk (``by``), or by one of the incident's people through the signed link in their resolution mail
+    (``by=None, via_caller=True``, ``person`` their name; the link's view checks the signature). The
+    acknowledgement and the resolution are cleared (the journal keeps them). Reopened by the caller, the group
+    (or, for a first-line fix, the desk owner) is mailed after commit (journaled here). Raises
+    ``PermissionDenied`` for anyone else, ``ValidationError`` without a reason.
     """
     if by is not None and via_caller:
         raise ValueError("A reopening through the caller's link has no user: pass by=None.")
@@ -176,6 +177,7 @@ def incident_reopen(
         data={
             "step": "reopen",
             "via": "caller_link" if via_caller else "desk",
+            **({"from": person} if via_caller and person else {}),
             **diff(before, values_of(incident, fields), always=("state",)),
             "assigned_group": incident.assigned_group.name if incident.assigned_group_id else None,
         },
@@ -189,9 +191,10 @@ def incident_reopen(
 
 @transaction.atomic
 def incident_confirm(
-    *, incident_id: int, resolved_at: datetime.datetime, satisfaction: int | None, comment: str = ""
+    *, incident_id: int, resolved_at: datetime.datetime, satisfaction: int | None, comment: str = "", person: str = ""
 ) -> Incident:
-    """The caller confirms through the signed link that the resolution at ``resolved_at`` works, and rates it.
+    """The caller (or another of the incident's people, named ``person``) confirms through the signed link that
+    the resolution at ``resolved_at`` works, and rates it.
 
     Records ``confirmed_at``, the satisfaction (1 to 5) and the optional comment, and journals it for the
     caller to see, with no author (``"via": "caller_link"``). The incident stays resolved: the desk, or the
@@ -221,6 +224,7 @@ def incident_confirm(
         visibility=Visibility.CUSTOMER,
         data={
             "via": "caller_link",
+            **({"from": person} if person else {}),
             "resolved_at": incident.resolved_at.isoformat(),
             **diff(before, values_of(incident, fields), always=("confirmed_at", "satisfaction")),
         },

@@ -22,6 +22,7 @@ from incidents.journal.timeline import SHOW_ALL, TimelineEntry, duration, timeli
 from incidents.lifecycle import closure, notices, reevaluation, rules
 from incidents.mail.staff import management_recipients
 from incidents.models import Activity, Incident, is_group_member, may_handle
+from incidents.pages.people import people_panel
 from incidents.pages.steps import PAGES
 from incidents.recording import evidence, review
 from incidents.recording.details import may_edit, may_link
@@ -93,6 +94,7 @@ def incident_page(
         panels["accept_impact_form"] = AcceptImpactForm()
     if (reply := reply_after_resolution(incident)) is not None:
         panels["reply_after_resolution"] = reply_decision(incident, reply, panels["steps"])
+    panels |= people_panel(incident, user)
     panels["journal"] = journal_section(
         incident, user, show=show, entry_form=entry_form, workaround_form=workaround_form, notice=notice
     )

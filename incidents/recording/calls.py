@@ -19,12 +19,13 @@ from django.utils.translation import ngettext
 from cmdb.models import ConfigurationItem, Contact, Location, Service
 from incidents import selectors
 from incidents.callers import mails
+from incidents.callers.people import person_of_contact
 from incidents.choices import ActivityKind, Channel, Impact, Priority, Urgency
 from incidents.core.checks import check_scales, raise_if
 from incidents.core.gate import ensure_gate_open
 from incidents.core.values import diff, values_of
-from incidents.core.writes import incident_lock, incident_save, incidents_lock, journal_write
-from incidents.models import Incident
+from incidents.core.writes import incident_lock, incident_save, incidents_lock, journal_mailed, journal_write
+from incidents.models import Incident, IncidentPerson, PersonReason
 from incidents.priority import priority_for, raise_to, serious_at
 from incidents.recording import evidence
 from incidents.servicelevels import clock
@@ -240,8 +241,10 @@ def incident_add_call(
 
     The call becomes a journal entry (caller, symptoms, time), the affected-user count grows (on a
     subordinate, its master's too, journaled there), and the operator may raise, never lower, impact and
-    urgency; the priority is recomputed and the change journaled. Raises ``PermissionDenied`` for anyone but
-    the desk, ``ValidationError`` when the incident is no longer open or a value is out of range.
+    urgency; the priority is recomputed and the change journaled. The caller becomes one of the incident's
+    people (unless they are already): mailed its number now, and kept informed like its own caller. Raises
+    ``PermissionDenied`` for anyone but the desk, ``ValidationError`` when the incident is no longer open or a
+    value is out of range.
     """
     ensure_may_record(by)
     incident, master = _lock_with_master(incident_id)
@@ -264,6 +267,7 @@ def incident_add_call(
         data={"caller": caller.full_name, "caller_id": caller.pk, "affected_users_added": affected_users},
         versioned=True,
     )
+    _keep_informed(incident, caller=caller, by=by)
     if master is not None and (counted := _count_on_master(master, affected_users)):
         journal_write(
             master,
@@ -280,6 +284,16 @@ def incident_add_call(
         )
     _raise_priority(by=by, incident=incident, impact=impact, urgency=urgency, reason=_("Raised after another call."))
     return incident
+
+
+def _keep_informed(incident: Incident, *, caller: Contact, by: AbstractBaseUser) -> None:
+    """Make the caller of an added call one of the incident's people, and tell them its number."""
+    if caller.pk == incident.caller_id or incident.people.filter(contact=caller).exists():
+        return
+    IncidentPerson.objects.create(incident=incident, contact=caller, reason=PersonReason.CALL_ADDED, added_by=by)
+    person = person_of_contact(caller, reason=PersonReason.CALL_ADDED, incident_id=incident.pk)
+    if (mailed := mails.person_call_added(incident, person=person)) is not None:
+        journal_mailed(incident, mailed, by=by)
 
 
 def _lock_with_master(incident_id: int) -> tuple[Incident, Incident | None]:

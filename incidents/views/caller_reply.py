@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from incidents.callers.links import Answer, CallerLinkRefused, caller_link_open
+from incidents.callers.links import Answer, CallerLinkRefused, caller_link_open, caller_link_person
 from incidents.lifecycle.holds import incident_caller_reply
 from incidents.mail.messages import desk_contact
 from servicedesk.forms import add_errors
@@ -30,6 +30,7 @@ def caller_reply(request: HttpRequest, token: str) -> HttpResponse:
     context = {"desk_email": desk_contact()}
     try:
         link, incident = caller_link_open(token=token, answer=Answer.REPLY)
+        caller_link_person(incident, link)
     except CallerLinkRefused as refused:
         return render(request, "incidents/confirmation/reply.html", {**context, "refused": refused.messages[0]},
                       status=410)  # fmt: skip

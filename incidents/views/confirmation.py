@@ -21,7 +21,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from incidents.callers.links import Answer, CallerLink, CallerLinkRefused, caller_link_open
+from incidents.callers.links import Answer, CallerLink, CallerLinkRefused, caller_link_open, caller_link_person
+from incidents.callers.people import Person
 from incidents.choices import Satisfaction
 from incidents.core.stale import StaleIncident
 from incidents.lifecycle import resolution
@@ -70,11 +71,12 @@ def it_works(request: HttpRequest, token: str) -> HttpResponse:
         Answer.WORKS,
         ItWorksForm,
         "incidents/confirmation/it_works.html",
-        lambda link, incident, data: resolution.incident_confirm(
+        lambda link, incident, person, data: resolution.incident_confirm(
             incident_id=incident.pk,
             resolved_at=link.moment,
             satisfaction=data["satisfaction"],
             comment=data["comment"],
+            person=person.name,
         ),
     )
 
@@ -92,9 +94,10 @@ def still_broken(request: HttpRequest, token: str) -> HttpResponse:
         "incidents/confirmation/still_broken.html",
         # The version checked when the page was loaded: if anything changed since (confirmed, reopened,
         # resolved again), the service refuses and the link is checked afresh.
-        lambda _link, incident, data: resolution.incident_reopen(
+        lambda _link, incident, person, data: resolution.incident_reopen(
             by=None,
             via_caller=True,
+            person=person.name,
             incident_id=incident.pk,
             reason=data["reason"],
             expected_version=incident.version,
@@ -108,18 +111,19 @@ def _answer_page(
     answer: Answer,
     form_class: type[forms.Form],
     template: str,
-    submit: Callable[[CallerLink, Incident, dict[str, Any]], Incident],
+    submit: Callable[[CallerLink, Incident, Person, dict[str, Any]], Incident],
 ) -> HttpResponse:
     """The page of one answer: refused if the link cannot be used; the form, and on a valid POST ``submit``
     then the thanks page. A refusal found while submitting is the refusal page; any other error is the form's."""
     try:
         link, incident = caller_link_open(token=token, answer=answer)
+        person = caller_link_person(incident, link)
     except CallerLinkRefused as refused:
         return _refused(request, refused)
     form = form_class(request.POST) if request.method == "POST" else form_class()
     if form.is_bound and form.is_valid():
         try:
-            incident = submit(link, incident, form.cleaned_data)
+            incident = submit(link, incident, person, form.cleaned_data)
         except StaleIncident:
             try:
                 link, incident = caller_link_open(token=token, answer=answer)

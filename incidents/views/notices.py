@@ -38,5 +38,5 @@ def inform_users(request: HttpRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, _("The affected users have been informed."))
     else:
-        messages.error(request, _("Give the message a subject and a text."))
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
     return HttpResponseRedirect(incident.get_absolute_url())

@@ -27,10 +27,11 @@ from incidents.lifecycle import (
     escalation,
     holds,
     notices,
+    people,
     reevaluation,
     resolution,
 )
-from incidents.models import Activity, Incident, OutboxMessage
+from incidents.models import Activity, Incident, IncidentPerson, OutboxMessage
 from incidents.recording import calls, details
 from tests.cmdb.factories import ContactFactory
 from tests.incidents.inbound.messages import message, receive
@@ -143,6 +144,11 @@ WRITES: dict[str, tuple[str, Callable[[World], Incident], Write]] = {
         by=w.operator, master_id=i.pk, incident_ids=[record(w.operator).pk])),
     "incident_accept_impact": ("accept_impact", gated_investigating, lambda w, i: calls.incident_accept_impact(
         by=w.operator, incident_id=i.pk, impact=Impact.HIGH)),
+    "incident_keep_informed": ("keep_informed", gated_investigating, lambda w, i: people.incident_keep_informed(
+        by=w.operator, incident_id=i.pk, email="facilities@example.org", name="Facilities")),
+    "incident_stop_informing": ("keep_informed", gated_investigating, lambda w, i: people.incident_stop_informing(
+        by=w.operator, incident_id=i.pk, person_id=IncidentPerson.objects.create(
+            incident=i, email="facilities@example.org", reason="kept_informed").pk)),
     "incident_reply": ("caller_reply", gated_investigating, lambda w, i: replies.incident_reply(
         incident_id=i.pk, person=people_of(i)[0], text="Also on the second floor.", via="mail")),
     "intake_add_call": ("add_call", gated_investigating, lambda w, i: intake.intake_add_call(

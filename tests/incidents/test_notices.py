@@ -74,7 +74,8 @@ def test_informing_the_users_reaches_the_caller_and_the_people_at_the_cis_locati
     assert sorted(address for message in mail.outbox for address in message.to) == [
         "caller@example.org", "colleague@example.org",
     ]  # fmt: skip
-    assert {message.subject for message in mail.outbox} == {"Mail is down"}
+    # The number is put in front, so that a reply finds its way back to the incident.
+    assert {message.subject for message in mail.outbox} == {f"[{serious.number}] Mail is down"}
     serious.refresh_from_db()
     assert serious.users_informed_at is not None
     assert serious.serious_notices_pending  # management has not been notified yet

@@ -151,8 +151,12 @@ def test_adding_a_call_grows_the_count_and_may_only_raise_the_priority(operator)
     assert incident.affected_users == 4
     assert (incident.impact, incident.urgency, incident.priority) == (Impact.MEDIUM, Urgency.MEDIUM, Priority.MEDIUM)
     kinds = list(incident.journal.values_list("kind", flat=True))
-    assert kinds == [ActivityKind.RECORDED, ActivityKind.CALL_ADDED, ActivityKind.PRIORITY_CHANGED]
+    assert kinds == [ActivityKind.RECORDED, ActivityKind.CALL_ADDED, ActivityKind.NOTIFICATION,
+                     ActivityKind.PRIORITY_CHANGED]  # fmt: skip
     assert incident.journal.get(kind=ActivityKind.CALL_ADDED).data["caller"] == "Piet Bakker"
+    # Piet is one of the incident's people from now on, and was told its number.
+    told = incident.journal.get(kind=ActivityKind.NOTIFICATION)
+    assert told.data["notice"] == "call_added" and told.data["recipients"] == [other_caller.email]
 
 
 def test_raising_only_the_impact_journals_no_urgency(operator):
