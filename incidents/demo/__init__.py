@@ -27,6 +27,8 @@ from incidents.models import (
     Activity,
     BusinessCalendar,
     Incident,
+    IncidentPerson,
+    PersonReason,
     ServiceLevel,
     ServiceLevelCoverage,
     ServiceLevelTarget,
@@ -141,6 +143,16 @@ def _load(plan: list[Planned], operator: AbstractBaseUser, directory: Directory,
     for entry, created_at in zip(journal, stamped, strict=True):
         entry.created_at = created_at
     Activity.objects.bulk_update(journal, ["created_at"], batch_size=1000)
+    # The callers of added calls are kept informed, as incident_add_call makes them (the caller's own call once).
+    people = {
+        (planned.incident.pk, caller.id): IncidentPerson(
+            incident=planned.incident, contact_id=caller.id, reason=PersonReason.CALL_ADDED, added_by=operator
+        )
+        for planned in plan
+        for _moment, _text, _users, caller in planned.added
+        if caller.id != planned.incident.caller_id
+    }
+    IncidentPerson.objects.bulk_create(people.values(), batch_size=1000)
     story.load_story(
         plan,
         {planned.incident.pk: clock for planned, clock in zip(plan, clocks, strict=True)},

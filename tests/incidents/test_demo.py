@@ -23,6 +23,8 @@ from incidents.models import (
     InboundMail,
     InboundState,
     Incident,
+    IncidentPerson,
+    PersonReason,
     Reevaluation,
     SavedFilter,
     ServiceLevel,
@@ -107,6 +109,17 @@ def test_every_incident_has_its_recorded_journal_entry_at_the_time_it_was_logged
     assert entry.author.username == "operator"
     assert {"caller", "channel", "impact", "urgency", "priority"} <= set(entry.data)
     assert Activity.objects.filter(kind=ActivityKind.CALL_ADDED, incident__state__in=OPEN_STATES).count() >= 3
+
+
+def test_the_callers_of_added_calls_are_kept_informed(demo):
+    added = {
+        (entry.incident_id, entry.data["caller_id"])
+        for entry in Activity.objects.filter(kind=ActivityKind.CALL_ADDED).select_related("incident")
+        if entry.data["caller_id"] != entry.incident.caller_id
+    }
+    assert added
+    kept = set(IncidentPerson.objects.filter(reason=PersonReason.CALL_ADDED).values_list("incident_id", "contact_id"))
+    assert kept >= added
 
 
 def test_loading_twice_creates_nothing_twice(demo):
