@@ -225,9 +225,12 @@ def _set_due_times(incident: Incident, clock: Clock, *, now: datetime.datetime, 
         incident.sla_next_check_at = None
         return
     try:
+        # A target used up before a pause has no moment ahead: its due time stays where it was missed.
         if incident.responded_at is None:
-            incident.response_due_at = position.moment_at(clock.spec, in_minutes(clock.minutes("response")))
-        incident.resolution_due_at = position.moment_at(clock.spec, in_minutes(clock.minutes("resolution")))
+            due = position.moment_at(clock.spec, in_minutes(clock.minutes("response")))
+            incident.response_due_at = due or incident.response_due_at
+        due = position.moment_at(clock.spec, in_minutes(clock.minutes("resolution")))
+        incident.resolution_due_at = due or incident.resolution_due_at
     except NoBusinessTime:
         logger.warning("The calendar of %s has no working time: no due times.", incident.service_level)
         incident.response_due_at = incident.resolution_due_at = incident.sla_next_check_at = None

@@ -174,6 +174,20 @@ def test_waiting_on_the_caller_pauses_the_clock_and_resuming_moves_the_due_times
     assert list(incident.clock_events.values_list("kind", flat=True)) == ["started", "paused", "resumed"]
 
 
+def test_a_response_missed_before_the_pause_keeps_its_due_time_after_it(operator, standard, clock):
+    incident = record(operator, impact=Impact.MEDIUM, urgency=Urgency.HIGH)
+    response_due = incident.response_due_at
+    clock.move_to(response_due + datetime.timedelta(hours=1))  # not acknowledged in time
+    holds.incident_await_caller(by=operator, incident_id=incident.pk, reason="Which office are you in?")
+    clock.move_to(at(26, 9))
+
+    incident = holds.incident_resume(by=None, via_caller=True, incident_id=incident.pk, note="Rotterdam.")
+
+    # The target was missed before the pause: its due time stays, in the past, and the list still shows it.
+    assert incident.response_due_at == response_due
+    assert incident.resolution_due_at is not None
+
+
 def test_only_the_desk_or_the_group_puts_an_incident_on_hold(operator, outsider, standard, clock):
     incident = record(operator)
     with pytest.raises(PermissionDenied):
