@@ -18,6 +18,7 @@ from incidents.callers.status import STATUS_SALT, status_link_token
 from incidents.choices import ActivityKind
 from incidents.journal import notes
 from incidents.lifecycle import holds, resolution
+from incidents.mail.messages import desk_contact
 from incidents.models import Incident, IncidentPerson, PersonReason
 from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, LocationFactory
 from tests.factories import UserFactory
@@ -67,6 +68,12 @@ def test_the_page_shows_the_number_the_state_and_what_was_written_for_the_caller
     assert support_member.first_name not in page  # the desk speaks for its staff
     assert CALLER_EMAIL not in page  # the update's recipients are never shown
     assert response.headers["Cache-Control"].startswith("max-age=0")
+
+
+def test_a_call_not_yet_looked_at_reads_recorded(client, operator):
+    incident = record(operator)
+
+    assert '<strong class="status-state">Recorded</strong>' in client.get(page_url(incident)).text
 
 
 def test_journal_times_are_machine_readable_to_the_second(client, incident, support_member):
@@ -249,7 +256,7 @@ def test_a_closed_incident_takes_no_reply_and_says_where_to_write(client, operat
     response = client.post(url, {"text": "It broke again."})
 
     assert "Closed on" in page and "<textarea" not in page
-    assert "If the fault is back, write to the service desk at" in page
+    assert f'If the fault is back, write to the service desk at <a href="mailto:{desk_contact()}">' in page
     assert "/it-works/" not in page
     assert response.status_code == 400
     assert f"{incident.number} is closed: write to the service desk to report the fault again." in response.text
