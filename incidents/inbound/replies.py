@@ -39,8 +39,9 @@ def incident_reply(
     The entry is visible to the caller and has no author (its data name the person). The files are checked
     like a work note's and stored on the entry; ``refused_files`` (from a mail, whose other files were kept)
     are named on it. While the incident waits on the caller, the clock runs again. The assigned group (or the
-    desk owner) is told by bell and mail. Raises ``ValidationError`` for an empty reply, a refused file, or a
-    closed incident (its journal is complete: the reply belongs in the intake inbox).
+    desk owner) is told by bell and mail. Raises ``ValidationError`` for an empty reply (``text``), a refused
+    file (``files``: one message per file), or a closed incident (its journal is complete: the reply belongs in
+    the intake inbox).
     """
     if via not in VIA:
         raise ValueError(f"A reply comes by {' or '.join(VIA)}, not {via!r}.")
@@ -57,7 +58,10 @@ def incident_reply(
         raise ValidationError({"text": [_("Write your reply.")]})
     if len(text) > MAX_REPLY:
         raise ValidationError({"text": [_("Keep the reply under %(max)s characters.") % {"max": MAX_REPLY}]})
-    checked = check_files(files)
+    try:
+        checked = check_files(files)
+    except ValidationError as error:
+        raise ValidationError({"files": error.messages}) from error
 
     entry = journal_write(
         incident,

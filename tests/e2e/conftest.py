@@ -18,6 +18,8 @@ from playwright.sync_api import Page
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 # A laptop screen: wide enough for the incident page's two columns, small enough for a light PNG.
 DOCS_VIEWPORT = {"width": 1366, "height": 900}
+# A small phone: the callers' pages must fit it without scrolling sideways.
+PHONE = {"width": 375, "height": 740}
 
 Screenshot = Callable[..., Path]
 
@@ -31,13 +33,14 @@ def docs_screenshot(output_path: str) -> Screenshot:
     """``docs_screenshot(page, "queue")``: the page as a user guide shows it, at the docs' viewport.
 
     The viewport changes for the rest of the test (the locators do not depend on it); ``full_page=True`` only
-    where the part a guide talks about is below the fold.
+    where the part a guide talks about is below the fold; ``viewport=PHONE`` for a page made for phones.
     """
     folder = DOCS_IMAGES if docs_screenshots_wanted() else Path(output_path) / "docs-images"
 
-    def take(page: Page, name: str, *, full_page: bool = False) -> Path:
-        if page.viewport_size != DOCS_VIEWPORT:
-            page.set_viewport_size(DOCS_VIEWPORT)
+    def take(page: Page, name: str, *, full_page: bool = False, viewport: dict[str, int] | None = None) -> Path:
+        wanted = viewport or DOCS_VIEWPORT
+        if page.viewport_size != wanted:
+            page.set_viewport_size(wanted)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.png"
         page.screenshot(path=path, full_page=full_page, animations="disabled", caret="hide")
