@@ -305,7 +305,7 @@ def test_the_page_takes_the_same_queries_however_long_the_journal(
     key = colleague_of(incident)
     client.post(page_url(incident, key), {"text": "With a file.", "files": [SimpleUploadedFile("a.txt", b"a\n")]})
 
-    # The link: the incident and its people (5); the journal page and its files (2).
-    with django_assert_num_queries(7):
+    # The caller's link: the incident with its caller (1); the journal page and its files (2).
+    with django_assert_num_queries(3):
         response = client.get(page_url(incident))
     assert response.text.count('<time datetime="') == updates + 1  # the updates and the reply
