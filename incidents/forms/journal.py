@@ -55,7 +55,7 @@ class MinutesField(forms.IntegerField):
 
 ENTRY_KINDS = [
     (ActivityKind.NOTE.value, _("Work note (internal)")),
-    (ActivityKind.CUSTOMER_UPDATE.value, _("Customer update (mailed to the caller)")),
+    (ActivityKind.CUSTOMER_UPDATE.value, _("Customer update (mailed to the people kept informed)")),
 ]
 
 

@@ -1,5 +1,5 @@
-"""What people write on an incident: internal work notes (with files), customer updates mailed to the caller,
-and the workaround. Who may write, and why the serious-incident gate does not hold the journal: decision
+"""What people write on an incident: internal work notes (with files), customer updates mailed to the people
+kept informed, and the workaround. Who may write, and why the serious-incident gate does not hold the journal: decision
 record 0010."""
 
 from __future__ import annotations

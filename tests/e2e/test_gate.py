@@ -56,7 +56,7 @@ def test_a_gated_serious_incident_offers_only_the_notices_and_work_notes_until_b
     expect(page.get_by_role("heading", name="Serious incident: two notices first")).to_be_visible()
     expect(page.get_by_role("button", name="Wait on the caller (pause the clock)")).to_have_count(0)
     expect(page.get_by_role("link", name="Change details")).to_have_count(0)
-    expect(page.get_by_label("Customer update (mailed to the caller)")).to_have_count(0)
+    expect(page.get_by_label("Customer update (mailed to the people kept informed)")).to_have_count(0)
     expect(page.get_by_label("Work note (internal)")).to_be_visible()
 
     page.get_by_role("button", name="Notify management").click()
@@ -67,4 +67,4 @@ def test_a_gated_serious_incident_offers_only_the_notices_and_work_notes_until_b
     expect(page.get_by_role("heading", name="Serious incident: two notices first")).to_have_count(0)
     expect(page.get_by_role("button", name="Wait on the caller (pause the clock)")).to_be_visible()
     expect(page.get_by_role("link", name="Change details")).to_be_visible()
-    expect(page.get_by_label("Customer update (mailed to the caller)")).to_be_visible()
+    expect(page.get_by_label("Customer update (mailed to the people kept informed)")).to_be_visible()

@@ -224,7 +224,7 @@ def test_a_resolved_incident_offers_both_answers_which_open_their_pages(client, 
     )
     assert "Glad it works again" in client.get(works).text
     assert "Sorry it is still broken" in client.get(broken).text
-    assert "The resolution was mailed to the caller" not in page  # a notice for the desk, not for the caller
+    assert "The resolution was mailed, with links" not in page  # a notice for the desk, not for the caller
 
 
 def test_the_answers_offered_to_someone_kept_informed_are_their_own(client, operator, network, vpn, support_member):
