@@ -54,7 +54,7 @@ def status_words(incident: Incident) -> str:
         return _("Closed on %(when)s") % {"when": when(incident.closed_at, "DATE_FORMAT")}
     if incident.state == State.RESOLVED:
         if incident.confirmed_at is not None and incident.confirmed_at >= incident.resolved_at:
-            return _("Resolved: you confirmed that it works")
+            return _("Resolved: the fix was confirmed")  # by any of its people, not always the reader
         return _("Resolved: does it work?")
     if incident.awaiting_caller_since is not None:
         return _("Waiting for your answer")

@@ -77,7 +77,7 @@ def test_a_caller_follows_their_incident_on_a_phone(live_server, page: Page, ope
     expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
 
     page.goto(url)
-    expect(page.locator(".status-state")).to_have_text("Resolved: you confirmed that it works")
+    expect(page.locator(".status-state")).to_have_text("Resolved: the fix was confirmed")
     expect(page.get_by_role("link", name="It works")).to_have_count(0)
     incident = Incident.objects.get(pk=incident.pk)
     assert (incident.satisfaction, incident.confirmed_at is not None) == (5, True)

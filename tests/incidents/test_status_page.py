@@ -244,7 +244,7 @@ def test_once_confirmed_the_answers_are_no_longer_offered(client, operator, netw
 
     page = client.get(page_url(incident)).text
 
-    assert "Resolved: you confirmed that it works" in page and "Fix confirmed" in page
+    assert "Resolved: the fix was confirmed" in page and "Fix confirmed" in page
     assert "/it-works/" not in page and "/still-broken/" not in page
 
 
