@@ -1,9 +1,29 @@
-"""Log filters for the server's output (LOGGING in settings)."""
+"""Log filters and formatters for the server's output (LOGGING in settings)."""
 
 from __future__ import annotations
 
 import copy
 import logging
+import re
+
+# A value signed by django.core.signing, as a caller's link carries it: payload:timestamp:signature in URL-safe
+# base64 (the payload starts with "." when compressed), the signature 43 characters of HMAC-SHA256.
+SIGNED_VALUE = re.compile(
+    r"(?<![A-Za-z0-9_-])\.?[A-Za-z0-9_-]{8,}:[A-Za-z0-9_-]{4,}:[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])"
+)
+MASK = "[signed]"
+
+
+def redact(text: str) -> str:
+    """``text`` with every signed value masked: whoever reads a log must not be able to answer for a caller."""
+    return SIGNED_VALUE.sub(MASK, text)
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats a record as usual, then masks the signed values in the whole line, its traceback included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 class OneLineRefusals(logging.Filter):

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils.cache import patch_cache_control
 
 from servicedesk.actor import acting_as
+from servicedesk.logs import redact
 
 
 class ActorMiddleware:
-    """Audits every write a request makes as its user's, with the request's method and path as context.
+    """Audits every write a request makes as its user's, with the request's method and route as context: the
+    route, not the path, so that a caller's signed link is not kept in the audit table.
 
     After ``AuthenticationMiddleware``; the user is read only when the request writes an audited table
     (``servicedesk.actor``).
@@ -20,5 +24,30 @@ class ActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with acting_as(getattr(request, "user", None), f"request {request.method} {request.path}"):
+        with acting_as(getattr(request, "user", None), f"request {request.method} {_route(request)}"):
             return self.get_response(request)
+
+
+def _route(request: HttpRequest) -> str:
+    """``/incidents/<str:number>/`` for ``/incidents/INC0001234/``; the path, masked, when nothing matches."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return redact(request.path)
+    return f"/{match.route}"
+
+
+class PrivatePages:
+    """``Cache-Control: private, no-store`` on every response to a signed-in user (pages, fragments, exports,
+    attachments): a shared proxy must not keep them, nor the browser's cache after signing out. A response
+    that says otherwise already (a static file, a page that sets its own) is left alone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Who changed an incident, for the database's audit triggers (servicedesk.actor).
     "servicedesk.middleware.ActorMiddleware",
+    # What a signed-in user sees is theirs: kept by no cache, shared or private (servicedesk.middleware).
+    "servicedesk.middleware.PrivatePages",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -136,6 +138,9 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded files (attachments on incident journals): served by the portal to signed-in staff only.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
+# Attachments hold what callers and staff sent: readable by the portal's user alone.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -270,7 +275,14 @@ SECURE_CSP = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
+    # The signed tokens of callers' links are masked in every line (servicedesk.logs.redact).
+    "formatters": {
+        "plain": {
+            "()": "servicedesk.logs.RedactingFormatter",
+            "format": "{asctime} {levelname} {name}: {message}",
+            "style": "{",
+        }
+    },
     "filters": {"one_line_refusals": {"()": "servicedesk.logs.OneLineRefusals"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["one_line_refusals"]},

@@ -229,7 +229,7 @@ def child_commands(host: str, port: int, workers: int, *, var_dir: Path, verbose
             python, "-m", "gunicorn", "servicedesk.wsgi:application",
             "--bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
             "--workers", str(workers), "--graceful-timeout", "10", "--log-level", level.lower(), *access_log,
-            *control_socket(var_dir),
+            "--logger-class", "servicedesk.gunicorn_logs.Logger", *control_socket(var_dir),
         ],
         "Celery worker": [
             python, *not_as_root, "-m", "celery", "-A", "servicedesk", *quiet, "worker", "--loglevel", level,
