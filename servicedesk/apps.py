@@ -10,7 +10,12 @@ class ServicedeskConfig(AppConfig):
     verbose_name = _("Service desk platform")
 
     def ready(self) -> None:
-        from servicedesk import roles
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+
+        from servicedesk import roles, sessions
+
+        user_logged_in.connect(sessions.session_signed_in, dispatch_uid="servicedesk.session_signed_in")
+        user_logged_out.connect(sessions.session_signed_out, dispatch_uid="servicedesk.session_signed_out")
 
         # Permissions of newly migrated models exist only once post_migrate has run, so the roles
         # receive their permissions there rather than in a data migration.

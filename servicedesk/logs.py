@@ -11,12 +11,15 @@ import re
 SIGNED_VALUE = re.compile(
     r"(?<![A-Za-z0-9_-])\.?[A-Za-z0-9_-]{8,}:[A-Za-z0-9_-]{4,}:[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])"
 )
+# The token of a password-reset link (Django's own shape, not a signed value).
+RESET_LINK = re.compile(r"(/accounts/password/reset/[A-Za-z0-9_-]+/)(?!set-password/)[A-Za-z0-9]+-[A-Za-z0-9]+/")
 MASK = "[signed]"
 
 
 def redact(text: str) -> str:
-    """``text`` with every signed value masked: whoever reads a log must not be able to answer for a caller."""
-    return SIGNED_VALUE.sub(MASK, text)
+    """``text`` with every signed value and reset token masked: whoever reads a log must not be able to answer for
+    a caller, nor set a user's password."""
+    return RESET_LINK.sub(rf"\1{MASK}/", SIGNED_VALUE.sub(MASK, text))
 
 
 class RedactingFormatter(logging.Formatter):

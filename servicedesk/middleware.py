@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 
 from servicedesk.actor import acting_as
 from servicedesk.logs import redact
+from servicedesk.sessions import session_idle
 
 
 class ActorMiddleware:
@@ -51,3 +56,21 @@ class PrivatePages:
         if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class IdleSessions:
+    """Signs out a session left idle longer than ``SESSION_IDLE_MINUTES``; the page asked for then asks to
+    sign in again, and says why."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if session_idle(request):
+            logout(request)
+            messages.info(
+                request,
+                _("You were signed out after %(minutes)s minutes without activity. Please sign in again.")
+                % {"minutes": settings.SESSION_IDLE_MINUTES},
+            )
+        return self.get_response(request)

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     # What a signed-in user sees is theirs: kept by no cache, shared or private (servicedesk.middleware).
     "servicedesk.middleware.PrivatePages",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs out a session idle for SESSION_IDLE_MINUTES (servicedesk.sessions); after the messages, to say so.
+    "servicedesk.middleware.IdleSessions",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -122,6 +124,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # Django's model backend, loading the user with their unread notifications counted (the bell: incidents.mail.bell).
 AUTHENTICATION_BACKENDS = ["incidents.mail.bell.StaffBackend"]
 LOGIN_URL = "login"
+# "Forgot your password?": the form that mails the link (through the outbox: incidents.mail.accounts), how long
+# the link works, and how many such mails one address gets in an hour.
+PASSWORD_RESET_FORM = "incidents.mail.accounts.OutboxPasswordResetForm"  # noqa: S105 (a class, not a password)
+PASSWORD_RESET_TIMEOUT = int(env_str("PASSWORD_RESET_MINUTES", "120")) * 60
+PASSWORD_RESET_MAILS_PER_HOUR = 3
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -249,6 +256,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(env_str("SESSION_COOKIE_AGE", str(60 * 60 * 10)))  # one working day
+# A session without a request for this long is signed out (servicedesk.sessions).
+SESSION_IDLE_MINUTES = int(env_str("SESSION_IDLE_MINUTES", "60"))
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=HTTPS)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.messages.views import SuccessMessageMixin
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse_lazy
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from servicedesk.roles import ROLE_LABELS, user_roles
+from servicedesk.sessions import sessions_end, sessions_of
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -39,10 +47,68 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """ "Forgot your password?": a link by mail, through the form ``PASSWORD_RESET_FORM`` names (the outbox's)."""
+
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+    @property
+    def extra_email_context(self) -> dict[str, Any]:
+        # The portal's own address, never the Host header of whoever asked.
+        return {"site_url": settings.SITE_URL, "minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
+
+    def get_form_class(self) -> type:
+        return import_string(settings.PASSWORD_RESET_FORM)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("login")
+    post_reset_login = False
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password has been set: sign in with it."))
+        return response
+
+
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("home")
     success_message = _("Your password has been changed.")
+
+
+@require_http_methods(["GET", "POST"])
+def sessions_page(request: HttpRequest) -> HttpResponse:
+    """Where the user is signed in; a POST ends one session (``end`` its id), the others, or all of them."""
+    mine = sessions_of(request.user)
+    current = request.session.session_key
+    if request.method == "POST":
+        choice = request.POST.get("end", "")
+        if choice == "others":
+            chosen = [session for session in mine if session.session_key != current]
+        elif choice == "all":
+            chosen = mine
+        else:
+            chosen = [session for session in mine if str(session.pk) == choice]
+            if not chosen:
+                messages.error(request, gettext_now("That session has ended already."))
+                return redirect("sessions")
+        ended = sessions_end(chosen)
+        if any(session.session_key == current for session in chosen):
+            logout(request)
+            messages.success(request, gettext_now("You have signed out everywhere."))
+            return redirect("login")
+        messages.success(
+            request, ngettext("%(count)d session was signed out.", "%(count)d sessions were signed out.", ended)
+            % {"count": ended},
+        )  # fmt: skip
+        return redirect("sessions")
+    context = {"sessions": mine, "current": current, "idle_minutes": settings.SESSION_IDLE_MINUTES}
+    return render(request, "registration/sessions.html", context)
 
 
 @login_not_required
