@@ -11,10 +11,12 @@ class ServicedeskConfig(AppConfig):
 
     def ready(self) -> None:
         from servicedesk import roles
+        from servicedesk.signin import log
 
         # Permissions of newly migrated models exist only once post_migrate has run, so the roles
         # receive their permissions there rather than in a data migration.
         post_migrate.connect(roles.grant_role_permissions, dispatch_uid="servicedesk.grant_role_permissions")
+        log.connect()
 
 
 class AdminConfig(admin_apps.AdminConfig):
