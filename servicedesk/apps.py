@@ -13,6 +13,7 @@ class ServicedeskConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
         from servicedesk import roles, sessions
+        from servicedesk.signin import log
 
         user_logged_in.connect(sessions.session_signed_in, dispatch_uid="servicedesk.session_signed_in")
         user_logged_out.connect(sessions.session_signed_out, dispatch_uid="servicedesk.session_signed_out")
@@ -20,6 +21,7 @@ class ServicedeskConfig(AppConfig):
         # Permissions of newly migrated models exist only once post_migrate has run, so the roles
         # receive their permissions there rather than in a data migration.
         post_migrate.connect(roles.grant_role_permissions, dispatch_uid="servicedesk.grant_role_permissions")
+        log.connect()
 
 
 class AdminConfig(admin_apps.AdminConfig):

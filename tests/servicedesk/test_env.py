@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from servicedesk.env import env_bool, env_list, mailers
+from servicedesk.env import env_bool, env_list, lockout_parameters, mailers
 
 
 def test_smtp_url_with_starttls_and_encoded_credentials():
@@ -69,3 +69,21 @@ def test_lists_are_comma_separated_and_trimmed(monkeypatch):
     monkeypatch.setenv("ALLOWED_HOSTS", " desk.example.org, ,localhost ")
 
     assert env_list("ALLOWED_HOSTS", []) == ["desk.example.org", "localhost"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "parameters"),
+    [
+        ("username,ip_address", [["username"], ["ip_address"]]),
+        ("username+ip_address", [["username", "ip_address"]]),
+        (" username + ip_address , username ", [["username", "ip_address"], ["username"]]),
+    ],
+)
+def test_lockout_parameters_separate_with_a_comma_and_join_with_a_plus(raw, parameters):
+    assert lockout_parameters(raw) == parameters
+
+
+@pytest.mark.parametrize("raw", ["", "user", "username+password"])
+def test_lockout_parameters_refuse_what_axes_cannot_count(raw):
+    with pytest.raises(ImproperlyConfigured, match="SIGN_IN_LOCKOUT_BY"):
+        lockout_parameters(raw)

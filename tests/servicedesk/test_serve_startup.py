@@ -91,6 +91,7 @@ def test_children_log_only_warnings_and_errors_without_banners_by_default(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.delenv("LOG_LEVEL", raising=False)
+    monkeypatch.delenv("SECURITY_LOG_LEVEL", raising=False)
 
     commands = serve.child_commands("127.0.0.1", 8000, 2, var_dir=tmp_path, verbose=False)
     env = serve.child_environment(site_url="http://127.0.0.1:8000", verbose=False)
@@ -102,6 +103,8 @@ def test_children_log_only_warnings_and_errors_without_banners_by_default(
         assert "--quiet" in celery
         assert celery[celery.index("--loglevel") + 1] == "WARNING"
     assert env["LOG_LEVEL"] == "WARNING"
+    # Failed sign-ins and lockouts still show; each sign-in does not.
+    assert env["SECURITY_LOG_LEVEL"] == "WARNING"
 
 
 def test_verbosity_2_shows_the_childrens_info_lines_and_the_access_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

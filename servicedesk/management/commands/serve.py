@@ -180,12 +180,15 @@ class Command(BaseCommand):
 def child_environment(*, site_url: str, verbose: bool = False) -> dict[str, str]:
     """What every child is given: the database this command uses (the embedded one has no ``DATABASE_URL``
     of its own), one ``SITE_URL``, since the web server and the worker both write mail with links, and the
-    level its Django logging starts at."""
+    levels its Django logging and its security log start at."""
     return {
         **os.environ,
         "DATABASE_URL": settings.DATABASE_URL,
         "SITE_URL": site_url,
         "LOG_LEVEL": child_log_level(verbose=verbose),
+        # Failed sign-ins and lockouts are worth a line in serve's quiet output; each sign-in is not.
+        "SECURITY_LOG_LEVEL": os.environ.get("SECURITY_LOG_LEVEL", "").strip().upper()
+        or child_log_level(verbose=verbose),
         "PYTHONUNBUFFERED": "1",
     }
 
