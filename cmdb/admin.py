@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib import admin
 
 from cmdb.models import Change, ConfigurationItem, Contact, Location, Relationship, Service, SupportGroup
+from servicedesk.admin import ModelAdmin
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(ModelAdmin):
     list_display = ["name", "kind", "parent"]
     list_filter = ["kind"]
     search_fields = ["name", "address"]
@@ -17,7 +18,7 @@ class LocationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ModelAdmin):
     list_display = ["last_name", "first_name", "email", "phone", "department", "workplace", "vip", "active"]
     list_filter = ["vip", "active", "department"]
     search_fields = ["first_name", "last_name", "email", "phone", "mobile", "phone_digits"]
@@ -27,7 +28,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportGroup)
-class SupportGroupAdmin(admin.ModelAdmin):
+class SupportGroupAdmin(ModelAdmin):
     list_display = ["name", "tier", "email", "manager", "active"]
     list_filter = ["tier", "active"]
     search_fields = ["name", "email"]
@@ -44,7 +45,7 @@ class OutgoingRelationshipInline(admin.TabularInline):
 
 
 @admin.register(ConfigurationItem)
-class ConfigurationItemAdmin(admin.ModelAdmin):
+class ConfigurationItemAdmin(ModelAdmin):
     list_display = ["name", "ci_class", "status", "location", "owner_group", "serial_number", "asset_tag"]
     list_filter = ["ci_class", "status", "owner_group"]
     search_fields = ["name", "serial_number", "asset_tag"]
@@ -54,7 +55,7 @@ class ConfigurationItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Relationship)
-class RelationshipAdmin(admin.ModelAdmin):
+class RelationshipAdmin(ModelAdmin):
     list_display = ["source", "kind", "target"]
     list_filter = ["kind"]
     search_fields = ["source__name", "target__name"]
@@ -63,7 +64,7 @@ class RelationshipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ModelAdmin):
     list_display = ["name", "criticality", "owner_group", "active"]
     list_filter = ["criticality", "active", "owner_group"]
     search_fields = ["name", "description"]
@@ -72,7 +73,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Change)
-class ChangeAdmin(admin.ModelAdmin):
+class ChangeAdmin(ModelAdmin):
     list_display = ["number", "title", "state", "planned_start", "planned_end", "implemented_at"]
     list_filter = ["state"]
     search_fields = ["number", "title", "description"]

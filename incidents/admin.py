@@ -39,10 +39,11 @@ from incidents.models import (
     WorkingPeriod,
 )
 from incidents.servicelevels.tasks import incidents_recompute_for_calendar
+from servicedesk.admin import ModelAdmin
 
 
 @admin.register(AssignmentRule)
-class AssignmentRuleAdmin(admin.ModelAdmin):
+class AssignmentRuleAdmin(ModelAdmin):
     """Which group the desk is proposed when it escalates: by category, service or CI (the most specific wins)."""
 
     list_display = ("__str__", "group", "active", "position")
@@ -53,7 +54,7 @@ class AssignmentRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(RootCause)
-class RootCauseAdmin(admin.ModelAdmin):
+class RootCauseAdmin(ModelAdmin):
     """The desk's list of causes found at closure: ordered, retired rather than deleted once in use."""
 
     list_display = ("name", "needs_change", "active", "position")
@@ -65,7 +66,7 @@ class RootCauseAdmin(admin.ModelAdmin):
 
 
 @admin.register(PriorityRule)
-class PriorityRuleAdmin(admin.ModelAdmin):
+class PriorityRuleAdmin(ModelAdmin):
     list_display = ["impact", "urgency", "priority"]
     list_editable = ["priority"]
     list_display_links = None
@@ -77,7 +78,7 @@ class PriorityRuleAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -170,7 +171,7 @@ class OutboxKindFilter(admin.SimpleListFilter):
 
 
 @admin.register(InboundMail)
-class InboundMailAdmin(admin.ModelAdmin):
+class InboundMailAdmin(ModelAdmin):
     """Every message that came in, with what became of it and why; refused ones are taken again after a fix.
 
     Rows are written by the one service (``incidents.inbound.receive``): nothing here is editable, nothing is
@@ -218,7 +219,7 @@ class InboundMailAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ModelAdmin):
     """The outbox: every mail the portal wrote, its state, attempts and last error; failed rows are resent.
 
     Rows are written by the services only (``incidents.mail.outbox``): nothing here is editable, and nothing is
@@ -288,7 +289,7 @@ class HolidayInline(admin.TabularInline):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(ModelAdmin):
     list_display = ["name", "time_zone", "updated_at"]
     search_fields = ["name"]
     inlines = [WorkingPeriodInline, HolidayInline]
@@ -315,14 +316,14 @@ class ServiceLevelCoverageInline(admin.TabularInline):
 
 
 @admin.register(ServiceLevel)
-class ServiceLevelAdmin(admin.ModelAdmin):
+class ServiceLevelAdmin(ModelAdmin):
     list_display = ["name", "calendar", "is_default"]
     list_select_related = ["calendar"]
     inlines = [ServiceLevelTargetInline, ServiceLevelCoverageInline]
 
 
 @admin.register(GroupAgreement)
-class GroupAgreementAdmin(admin.ModelAdmin):
+class GroupAgreementAdmin(ModelAdmin):
     list_display = ["group", "acknowledge_minutes", "calendar"]
     list_select_related = ["group", "calendar"]
 

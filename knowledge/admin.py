@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib import admin
 
 from knowledge.models import Article, Category, KnownError, Problem
+from servicedesk.admin import ModelAdmin
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ModelAdmin):
     list_display = ["name", "parent", "active"]
     list_filter = ["active"]
     search_fields = ["name", "description"]
@@ -17,7 +18,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Problem)
-class ProblemAdmin(admin.ModelAdmin):
+class ProblemAdmin(ModelAdmin):
     list_display = ["number", "title", "state", "category", "owner_group", "created_at"]
     list_filter = ["state", "owner_group"]
     search_fields = ["number", "title", "description"]
@@ -27,7 +28,7 @@ class ProblemAdmin(admin.ModelAdmin):
 
 
 @admin.register(KnownError)
-class KnownErrorAdmin(admin.ModelAdmin):
+class KnownErrorAdmin(ModelAdmin):
     list_display = ["number", "title", "fix_status", "published", "times_used", "last_used_at"]
     list_filter = ["published", "fix_status"]
     search_fields = ["number", "title", "symptoms"]
@@ -37,7 +38,7 @@ class KnownErrorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(ModelAdmin):
     list_display = ["title", "kind", "status", "category", "updated_at"]
     list_filter = ["status", "kind"]
     search_fields = ["title", "body"]

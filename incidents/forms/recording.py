@@ -17,6 +17,7 @@ from cmdb.models import Contact, Location, Service
 from incidents.choices import Channel, Impact, Urgency
 from incidents.models import Incident
 from servicedesk.forms import MomentField
+from servicedesk.params import BIGINT_MAX
 
 OPENED_SALT = "incidents.record.opened"
 # A form older than this says nothing useful about how long the call took.
@@ -108,7 +109,7 @@ class RecordIncidentForm(CallerResolvingForm):
     master_impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int, empty_value=None, required=False)
     opened = forms.CharField(widget=forms.HiddenInput, required=False)
     # A call from the intake inbox: the mail it records (the service checks it still waits for the desk).
-    mail = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    mail = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=BIGINT_MAX)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -136,7 +137,7 @@ class AddCallForm(CallerResolvingForm):
     affected_users = forms.IntegerField(min_value=0, max_value=1_000_000, initial=1)
     impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int)
     urgency = forms.TypedChoiceField(choices=Urgency.choices, coerce=int)
-    mail = forms.IntegerField(required=False, min_value=1)
+    mail = forms.IntegerField(required=False, min_value=1, max_value=BIGINT_MAX)
 
 
 class AcceptImpactForm(forms.Form):

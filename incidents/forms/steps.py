@@ -24,6 +24,7 @@ from incidents.models import Incident, RootCause
 from knowledge.forms import CategoryChoiceField
 from knowledge.models import KnownError, Problem
 from knowledge.selectors import categories_in_use
+from servicedesk.params import INTEGER_MAX
 
 MINUTES_HELP = _("Time you spent on this step, in minutes.")
 
@@ -45,7 +46,7 @@ class RecordNumberField(forms.ModelChoiceField):
 class StepForm(forms.Form):
     """The fields every step shares: the version the user saw, and the time spent on the step."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=INTEGER_MAX)
     minutes_spent = forms.IntegerField(
         label=_("Time spent (minutes)"),
         min_value=0,

@@ -27,6 +27,7 @@ from incidents.recording.cmdb_context import call_context
 from incidents.recording.similar import SimilarIncident, similar_incidents
 from knowledge.matching import known_error_matches
 from servicedesk.forms import add_errors
+from servicedesk.params import int_param
 
 
 def _master(request: HttpRequest) -> Incident | None:
@@ -89,7 +90,7 @@ def _waiting_mail(request: HttpRequest) -> InboundMail | bool | None:
     raw = request.GET.get("mail") or request.POST.get("mail")
     if not raw:
         return None
-    mail = get_object_or_404(InboundMail.objects.defer("raw"), pk=_int(raw) or 0)
+    mail = get_object_or_404(InboundMail.objects.defer("raw"), pk=int_param(raw) or 0)
     if mail.state != InboundState.INTAKE:
         messages.error(request, intake.decided_message(mail))
         return False
@@ -195,8 +196,8 @@ def similar(request: HttpRequest) -> HttpResponse:
     """The panel beside the call-logging form (htmx, as the operator types): open incidents like this
     call, and the published known errors that match it."""
     text = " ".join(request.GET.get(name, "") for name in ("short_description", "symptoms")).strip()
-    caller_id = _int(request.GET.get("caller_id"))
-    service_id = _int(request.GET.get("service"))
+    caller_id = int_param(request.GET.get("caller_id"))
+    service_id = int_param(request.GET.get("service"))
     names = _ci_names(request, limit=50)
     ci_ids = list(ConfigurationItem.objects.filter(name__in=names).values_list("pk", flat=True)) if names else []
     incidents = similar_incidents(text=text, caller_id=caller_id, service_id=service_id, ci_ids=ci_ids)
@@ -233,13 +234,6 @@ def _with_masters(matches: list[SimilarIncident], *, caller_id: int | None) -> l
 def _ci_names(request: HttpRequest, *, limit: int) -> list[str]:
     """The CI names typed on the logging form so far (``?cis=``, one per line), the first ``limit`` of them."""
     return [line.strip() for line in request.GET.get("cis", "").splitlines() if line.strip()][:limit]
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
 
 
 @require_GET

@@ -18,6 +18,7 @@ from incidents.lifecycle import escalation, holds
 from incidents.models import Incident, Weekday
 from incidents.servicelevels import ledger
 from incidents.views.fragments import render_fragment
+from servicedesk.params import INTEGER_MAX, int_param
 
 
 @require_GET
@@ -70,12 +71,12 @@ def _clock_step(
     service decides who may: someone else gets the 403 page with its sentence; a refusal of the step itself
     (state, stale form) becomes a message."""
     incident = get_object_or_404(Incident.objects.only("pk", "number"), number=number)
-    version = request.POST.get("version", "")
+    version = request.POST.get("version")
     try:
         step(
             by=request.user,
             incident_id=incident.pk,
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=int_param(version, maximum=INTEGER_MAX),
             **{text_field: request.POST.get(text_field, "")},
         )
     except ValidationError as error:
