@@ -22,6 +22,7 @@ from incidents.models import (
     Activity,
     AssignmentRule,
     BusinessCalendar,
+    Erasure,
     GroupAgreement,
     Handoff,
     Holiday,
@@ -333,3 +334,20 @@ class HandoffAdmin(ReadOnlyAdmin):
     list_display = ["incident", "group", "handed_at", "due_at", "acknowledged_at", "met", "overdue_flagged_at"]
     list_filter = ["met", "group"]
     list_select_related = ["incident", "group"]
+
+
+@admin.register(Erasure)
+class ErasureAdmin(ModelAdmin):
+    """The record of each erasure (made from the contact's page in the portal), never changed."""
+
+    list_display = ["contact", "erased_at", "erased_by", "reason"]
+    readonly_fields = ["contact", "erased_at", "erased_by", "reason", "counts"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -33,6 +33,7 @@ urlpatterns = [
     path("reports/", reports.report_page, name="reports"),
     path("inbox/", inbox.inbox_list, name="inbox"),
     path("personal-data/<int:contact_id>/", personal_data.contact_export_download, name="contact_export"),
+    path("personal-data/<int:contact_id>/erase/", personal_data.contact_erase_page, name="contact_erase"),
     path("inbox/<int:pk>/", inbox.inbox_mail, name="inbox_mail"),
     path("inbox/<int:pk>/add/", inbox.inbox_add, name="inbox_add"),
     path("inbox/<int:pk>/dismiss/", inbox.inbox_dismiss, name="inbox_dismiss"),

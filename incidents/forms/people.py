@@ -31,3 +31,18 @@ class KeepInformedForm(forms.Form):
         elif not cleaned.get("email") and "email" not in self.errors:
             raise ValidationError(_("Pick a contact, or type an e-mail address."), code="who")
         return cleaned
+
+
+class EraseContactForm(forms.Form):
+    """An administrator's confirmation that a person's data is to be erased, and why."""
+
+    reason = forms.CharField(
+        label=_("Why"),
+        max_length=300,
+        help_text=_("The request and its date, for example “Request by mail of 6 Dec 2026”."),
+        error_messages={"required": _("Say why the data is erased (the request, its date).")},
+    )
+    understood = forms.BooleanField(
+        label=_("I understand that this cannot be undone."),
+        error_messages={"required": _("Tick the box to confirm that this cannot be undone.")},
+    )

@@ -20,7 +20,7 @@ from incidents.models.incident import (
 )
 from incidents.models.journal import Activity, Attachment, attachment_path
 from incidents.models.outbox import OutboxMessage, OutboxState, StaffNotification
-from incidents.models.people import IncidentPerson, PersonReason
+from incidents.models.people import Erasure, IncidentPerson, PersonReason
 from incidents.models.rules import (
     is_group_member,
     may_assign,
@@ -64,6 +64,7 @@ __all__ = [
     "ClockEventKind",
     "DayFigures",
     "Dismissal",
+    "Erasure",
     "GroupAgreement",
     "Handoff",
     "Holiday",

@@ -62,3 +62,23 @@ class IncidentPerson(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.email or str(self.contact_id)
+
+
+class Erasure(models.Model):
+    """A contact's personal data erased (GDPR Art. 17): who, when, why and how much; never what."""
+
+    contact = models.ForeignKey("cmdb.Contact", verbose_name=_("contact"), on_delete=models.PROTECT, related_name="+")
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("erased by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    erased_at = models.DateTimeField(_("erased"), auto_now_add=True)
+    reason = models.CharField(_("why"), max_length=300)
+    counts = models.JSONField(_("what was erased"), default=dict)
+
+    class Meta:
+        verbose_name = _("erasure of personal data")
+        verbose_name_plural = _("erasures of personal data")
+        ordering = ["-erased_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"contact {self.contact_id} erased {self.erased_at:%Y-%m-%d}"
