@@ -184,6 +184,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Each room of incidents keeps its tasks beside its services; the outbox's live in the outbox itself.
 CELERY_IMPORTS = [
+    "incidents.callers.tasks",
     "incidents.inbound.tasks",
     "incidents.lifecycle.tasks",
     "incidents.mail.outbox",
@@ -214,6 +215,14 @@ CELERY_BEAT_SCHEDULE["incidents-compact-figures"] = {
     "task": "incidents.tasks.incidents_compact_figures",
     "schedule": 5 * 60,
     "options": {"expires": 4 * 60},
+}
+# Daily: the people of incidents closed more than CALLER_RETENTION_MONTHS ago are anonymised on them
+# (incidents.callers.retention; 0, the default, keeps them).
+CALLER_RETENTION_MONTHS = int(env_str("CALLER_RETENTION_MONTHS", "0"))
+CELERY_BEAT_SCHEDULE["incidents-anonymise-due"] = {
+    "task": "incidents.tasks.incidents_anonymise_due",
+    "schedule": 24 * 60 * 60,
+    "options": {"expires": 23 * 60 * 60},
 }
 SLA_WARNING_PERCENT = int(env_str("SLA_WARNING_PERCENT", "75"))
 SLA_LATE_ESCALATION_PERCENT = int(env_str("SLA_LATE_ESCALATION_PERCENT", "150"))

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -38,6 +40,8 @@ ERASED = "[erased]"
 ERASED_ADDRESS = "erased@example.invalid"
 ERASED_NAME = "Erased contact"
 QUOTING = ("reply_received", "reopened_by_caller")  # staff mails that quote what the person wrote
+NOT_SENT = "Not sent: the recipient's personal data was erased."
+MAIL_EMPTIED = {"raw": b"", "sender": ERASED_ADDRESS, "sender_name": "", "subject": ERASED, "text": "", "reply": ""}
 security = logging.getLogger("servicedesk.security")
 
 
@@ -56,15 +60,23 @@ def contact_erase(*, by: AbstractBaseUser | None, contact_id: int, reason: str) 
     contact = Contact.objects.select_for_update().get(pk=contact_id)
     if Erasure.objects.filter(contact=contact).exists():
         raise ValidationError(_("This contact's data was erased already."), code="erased")
-    with acting_as(by, f"erasure of contact {contact.pk}"):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('servicedesk.erasing', 'on', true)")
+    with acting_as(by, f"erasure of contact {contact.pk}"), erasing():
         counts = _erase(contact)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('servicedesk.erasing', 'off', true)")
     erasure = Erasure.objects.create(contact=contact, erased_by=by, reason=reason.strip()[:300], counts=counts)
     security.info("personal data erased contact=%s by=%r", contact.pk, by.get_username() if by else "retention")
     return erasure
+
+
+@contextmanager
+def erasing() -> Iterator[None]:
+    """Within the block (and its transaction), the history's triggers let an erasure rewrite values."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('servicedesk.erasing', 'on', true)")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('servicedesk.erasing', 'off', true)")
 
 
 def _erase(contact: Contact) -> dict[str, int]:
@@ -87,11 +99,11 @@ def _erase(contact: Contact) -> dict[str, int]:
         "mails_in": _inbound(contact, address),
     }
     counts["satisfaction_in_journal"] = Activity.objects.filter(answers, data__has_key="satisfaction_comment").update(
-        data=_jsonb_set("data", "satisfaction_comment", [ERASED, ERASED])
+        data=jsonb_set("data", "satisfaction_comment", [ERASED, ERASED])
     )
     journal = Activity.objects.filter(involved | theirs)
-    counts["names_in_texts"] = sum(_text_replaced(journal, "text", word) for word in (name, address) if word)
-    counts["names_in_details"] = sum(_details_replaced(journal, word) for word in (name, address) if word)
+    counts["names_in_texts"] = sum(text_replaced(journal, "text", word) for word in (name, address) if word)
+    counts["names_in_details"] = sum(details_replaced(journal, word) for word in (name, address) if word)
     counts["staff_mails"] = _staff_mails(as_caller, kept, name, address)
     counts["notices"] = _recipients(address) if address else 0
     for attachment in files:
@@ -108,30 +120,28 @@ def _erase(contact: Contact) -> dict[str, int]:
 def _history(as_caller: Any) -> int:
     """The satisfaction comments the history kept, in the rows of the incidents they called about."""
     rows = IncidentHistory.objects.filter(incident__in=as_caller, changes__has_key="satisfaction_comment")
-    return rows.update(changes=_jsonb_set("changes", "satisfaction_comment", [ERASED, ERASED]))
+    return rows.update(changes=jsonb_set("changes", "satisfaction_comment", [ERASED, ERASED]))
 
 
 def _outbox(address: str) -> int:
     if not address:
         return 0
     mails = OutboxMessage.objects.filter(recipient__iexact=address)
-    mails.filter(state=OutboxState.PENDING).update(
-        state=OutboxState.FAILED, last_error=_("Not sent: the recipient's personal data was erased.")
-    )
+    mails.filter(state=OutboxState.PENDING).update(state=OutboxState.FAILED, last_error=NOT_SENT)
     return mails.update(recipient=ERASED_ADDRESS, body_text=ERASED, body_html="")
 
 
 def _inbound(contact: Contact, address: str) -> int:
     mails = InboundMail.objects.filter(Q(contact=contact) | (Q(sender__iexact=address) if address else Q(pk=None)))
-    return mails.update(raw=b"", sender=ERASED_ADDRESS, sender_name="", subject=ERASED, text="", reply="")
+    return mails.update(**MAIL_EMPTIED)
 
 
-def _text_replaced(rows: Any, column: str, word: str) -> int:
+def text_replaced(rows: Any, column: str, word: str) -> int:
     """``word`` (their name, their address) replaced in a text column of ``rows``."""
     return rows.filter(**{f"{column}__icontains": word}).update(**{column: _replaced(F(column), word)})
 
 
-def _details_replaced(entries: Any, word: str) -> int:
+def details_replaced(entries: Any, word: str) -> int:
     """``word`` replaced wherever it stands in the entries' details (names, subjects, addresses)."""
     escaped = json.dumps(word)[1:-1]
     as_text = Cast(F("data"), models.TextField())
@@ -155,7 +165,7 @@ def _staff_mails(as_caller: Any, kept: Any, name: str, address: str) -> int:
     quoting = mails.filter(kind__in=QUOTING).update(body_text=ERASED, body_html="")
     for word in filter(None, (name, address)):
         for column in ("subject", "body_text", "body_html"):
-            _text_replaced(mails, column, word)
+            text_replaced(mails, column, word)
     return quoting
 
 
@@ -167,12 +177,12 @@ def _recipients(address: str) -> int:
         recipients = [
             ERASED_ADDRESS if str(item).lower() == address.lower() else item for item in entry.data["recipients"]
         ]
-        Activity.objects.filter(pk=entry.pk).update(data=_jsonb_set("data", "recipients", recipients))
+        Activity.objects.filter(pk=entry.pk).update(data=jsonb_set("data", "recipients", recipients))
         count += 1
     return count
 
 
-def _jsonb_set(column: str, key: str, value: Any) -> Func:
+def jsonb_set(column: str, key: str, value: Any) -> Func:
     """``column`` with ``key`` set to ``value`` (PostgreSQL's ``jsonb_set``), in the statement."""
     path = Value([key], output_field=ArrayField(models.TextField()))
     return Func(F(column), path, Value(value, output_field=models.JSONField()), function="jsonb_set",

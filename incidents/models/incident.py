@@ -180,6 +180,10 @@ class Incident(ConcurrentTransitionMixin, models.Model):
         _("closed early because"), max_length=30, choices=ClosureReason, blank=True, db_default=""
     )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+    anonymised_at = models.DateTimeField(
+        _("anonymised"), null=True, blank=True, editable=False,
+        help_text=_("When its people were anonymised, CALLER_RETENTION_MONTHS after its closure."),
+    )  # fmt: skip
     closed_automatically = models.BooleanField(
         _("closed automatically"), default=False, db_default=False, editable=False
     )

@@ -3,21 +3,26 @@ their history kept, in one audited function that nothing else can imitate."""
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 from django.urls import reverse
+from django.utils import timezone
 
 from cmdb.models import Contact
 from incidents.callers.erasure import ERASED, contact_erase
+from incidents.callers.tasks import incidents_anonymise_due
 from incidents.journal import notes
 from incidents.lifecycle import people, resolution
 from incidents.models import Attachment, Erasure, Incident, IncidentHistory
 from tests.cmdb.factories import ContactFactory
 from tests.incidents.inbound.messages import png, receive, reply_to
+from tests.incidents.workflow import closed as workflow_closed
 from tests.incidents.workflow import investigating, record
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +145,26 @@ def test_the_administrator_erases_from_the_contact_page_after_confirming(admin_c
     client.force_login(operator)
     assert client.get(url).status_code == 403
     assert url not in client.get(reverse("cmdb:contact_detail", args=[contact.pk])).text
+
+
+def test_retention_anonymises_the_people_of_old_closed_incidents_only(operator, anna, settings, support_member):
+    contact, incident, other = anna
+    workflow_closed(operator, incident)
+    settings.CALLER_RETENTION_MONTHS = 0
+    assert incidents_anonymise_due() == 0  # off by default
+
+    settings.CALLER_RETENTION_MONTHS = 12
+    assert incidents_anonymise_due() == 0  # closed today: kept
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=370)):
+        assert incidents_anonymise_due() == 1
+        assert incidents_anonymise_due() == 0  # once
+
+    incident.refresh_from_db()
+    assert incident.caller.full_name == "Anonymised caller" and incident.anonymised_at is not None
+    assert not incident.journal.filter(text__icontains="Annabel").exists()
+    assert not incident.journal.filter(text__contains="desk is 3.14").exists()
+    assert incident.satisfaction == 4 and incident.number  # the record and its figures stay
+    # The contact is still a contact (an employee), and the open incident they are kept informed of is theirs.
+    contact.refresh_from_db()
+    assert contact.email == "annabel.k@example.org"
+    assert other.people.filter(contact=contact).exists()
