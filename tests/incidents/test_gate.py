@@ -158,10 +158,17 @@ WRITES: dict[str, tuple[str, Callable[[World], Incident], Write]] = {
         occurred_at=timezone.now(), impact=Impact.LOW, urgency=Urgency.LOW, parent=i)),
 }  # fmt: skip
 # Writes the gate does not concern: the system's own work, and records that are not incidents.
-NOT_ABOUT_ONE_INCIDENT = {"incident_close_automatically", "outbox_resend", "saved_filter_create", "saved_filter_delete",
-                          "intake_dismiss",
-                          # A person's data, on every incident they are in; and retention, on closed incidents only.
-                          "contact_erase", "incident_anonymise"}  # fmt: skip
+NOT_ABOUT_ONE_INCIDENT = {
+    "incident_close_automatically",
+    "outbox_resend",
+    "saved_filter_create",
+    "saved_filter_delete",
+    "intake_dismiss",
+    # A person's data, on every incident they are in; and retention, on closed incidents only.
+    "contact_erase",
+    "incident_anonymise",
+    "erasing",
+}  # fmt: skip  (the last: a context manager, wrapped like a service)
 # Rooms whose modules hold the services.
 SERVICE_ROOMS = ("callers", "core", "inbound", "journal", "lifecycle", "mail", "recording", "reporting",
                  "servicelevels", "worklists")  # fmt: skip
