@@ -167,8 +167,8 @@ NOT_ABOUT_ONE_INCIDENT = {
     # A person's data, on every incident they are in; and retention, on closed incidents only.
     "contact_erase",
     "incident_anonymise",
-    "erasing",
-}  # fmt: skip  (the last: a context manager, wrapped like a service)
+    "erasing",  # a context manager, wrapped like a service
+}
 # Rooms whose modules hold the services.
 SERVICE_ROOMS = ("callers", "core", "inbound", "journal", "lifecycle", "mail", "recording", "reporting",
                  "servicelevels", "worklists")  # fmt: skip
