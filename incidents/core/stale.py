@@ -30,6 +30,11 @@ class StaleIncident(ValidationError):
         super().__init__(_stale_message(incident, self.changes), code="stale")
 
 
+def refusal_status(error: ValidationError) -> int:
+    """A refused form's status: 409 when the incident changed since it was opened, 400 for what was sent."""
+    return 409 if isinstance(error, StaleIncident) else 400
+
+
 def ensure_current(incident: Incident, expected_version: int | None) -> None:
     """Raise ``StaleIncident`` when the form was opened at another version than the incident's."""
     if expected_version is not None and expected_version != incident.version:

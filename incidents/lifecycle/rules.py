@@ -84,12 +84,15 @@ def ensure_step_allowed(*, incident: Incident, step: str, user: AbstractBaseUser
 
 
 def ensure_step(incident: Incident, step: str, by: AbstractBaseUser | None) -> None:
-    """State, then the transition's conditions (the serious-incident gate first), then who is acting.
+    """Who is acting (their role, whatever the state: 403 first), then the state, the transition's conditions
+    (the serious-incident gate first), then who is acting in this state.
 
     ``by=None`` is the system or the caller's link, whose authority the caller of the service checked.
     """
     method = getattr(incident, step)
     meta = method._django_fsm
+    if by is not None and not any(transition.has_perm(incident, by) for transition in meta.transitions.values()):
+        raise PermissionDenied(refusal(incident, step))
     if not meta.has_transition(incident.state):
         raise ValidationError(wrong_state(incident, meta), code="state")
     ensure_gate_open(incident, step)
@@ -104,6 +107,8 @@ def ensure_group_work(incident: Incident, step: str, by: AbstractBaseUser) -> No
     """Acknowledging and assigning: an incident under investigation by a group, the serious gate, and
     the group's members (the desk too, for assigning)."""
     done = GROUP_WORK_DONE[step]
+    if incident.assigned_group_id is not None and not GROUP_WORK[step](incident, by):
+        raise PermissionDenied(refusal(incident, step))  # who first, whatever the state or the gate
     if incident.state != State.INVESTIGATING:
         message = _("%(number)s is %(state)s: only an incident a support group investigates can be %(done)s.")
         raise ValidationError(message % {**context(incident), "done": done}, code="state")

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from incidents import selectors
 from incidents.choices import OPEN_STATES, ActivityKind
+from incidents.core.stale import refusal_status
 from incidents.forms.journal import JournalEntryForm, WorkaroundForm
 from incidents.journal import attachments, notes
 from incidents.journal.timeline import show_filter, timeline, timeline_filters
@@ -73,7 +74,7 @@ def journal_add(request: HttpRequest, number: str) -> HttpResponse:
     incident = _incident_to_write(request, number)
     open_subordinates = incident.subordinates.filter(state__in=OPEN_STATES).exists()
     form = JournalEntryForm(request.POST, request.FILES, subordinates=open_subordinates)
-    done = ""
+    done, status = "", 400
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -97,8 +98,9 @@ def journal_add(request: HttpRequest, number: str) -> HttpResponse:
                 done = _("The work note was added.")
         except ValidationError as error:
             add_errors(form, error)
+            status = refusal_status(error)
     if not done:
-        return _refused(request, number, entry_form=form)
+        return _refused(request, number, status, entry_form=form)
     return _done(request, number, done)
 
 
@@ -107,6 +109,7 @@ def provide_workaround(request: HttpRequest, number: str) -> HttpResponse:
     """Record the workaround and mail it to the caller; a stale form is refused with what changed since."""
     incident = _incident_to_write(request, number)
     form = WorkaroundForm(request.POST)
+    status = 400
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -119,6 +122,7 @@ def provide_workaround(request: HttpRequest, number: str) -> HttpResponse:
             )
         except ValidationError as error:  # a stale form too (StaleIncident): its message says what changed
             add_errors(form, error)
+            status = refusal_status(error)
         else:
             if entry.data.get("recipients"):
                 done = _("The workaround was recorded and mailed to %(to)s.") % {"to": entry.data["recipients"][0]}
@@ -126,7 +130,7 @@ def provide_workaround(request: HttpRequest, number: str) -> HttpResponse:
                 done = _("The workaround was recorded; the caller has no e-mail address, so tell them by phone.")
             messages.success(request, done)
             return HttpResponseRedirect(incident.get_absolute_url())
-    return _refused(request, number, workaround_form=form)
+    return _refused(request, number, status, workaround_form=form)
 
 
 @require_GET
@@ -178,14 +182,15 @@ def _done(request: HttpRequest, number: str, message: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("incidents:incident_detail", args=[number]) + "#journal")
 
 
-def _refused(request: HttpRequest, number: str, **forms: Any) -> HttpResponse:
-    """The form again with its messages: the journal section for htmx, the whole incident page otherwise."""
+def _refused(request: HttpRequest, number: str, status: int, **forms: Any) -> HttpResponse:
+    """The form again with its messages (400, or 409 when the incident changed since): the journal section for
+    htmx (which swaps these two), the whole incident page otherwise."""
     incident = _incident(number)
     if getattr(request, "htmx", False):
         section = journal_section(incident, request.user, show=_show(request), **forms)
-        return render(request, "incidents/partials/journal.html", {"journal": section})
+        return render(request, "incidents/partials/journal.html", {"journal": section}, status=status)
     context = incident_page(incident, request.user, show=_show(request), **forms)
-    return TemplateResponse(request, "incidents/incident_detail.html", context)
+    return TemplateResponse(request, "incidents/incident_detail.html", context, status=status)
 
 
 def _show(request: HttpRequest) -> str:

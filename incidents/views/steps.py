@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from incidents import selectors
 from incidents.choices import State
+from incidents.core.stale import refusal_status
 from incidents.forms.steps import (
     DetailsForm,
 )
@@ -44,16 +45,18 @@ def step(request: HttpRequest, number: str, name: str) -> HttpResponse:
         return HttpResponseRedirect(incident.get_absolute_url())
     initial = {name: request.GET[name] for name in PREFILLED if name in request.GET}
     form = page.form(request.POST or None, incident=incident, initial=initial, **page.form_extra(incident))
+    status = 400 if form.is_bound else 200
     if request.method == "POST" and form.is_valid():
         try:
             page.take(by=request.user, incident=incident, data=form.cleaned_data)
         except ValidationError as error:  # StaleIncident too: its message says what changed since
             add_errors(form, error)
+            status = refusal_status(error)
         else:
             messages.success(request, page.done % {"number": incident.number})
             return HttpResponseRedirect(incident.get_absolute_url())
     context = {"incident": incident, "form": form, "page": page, "title": page.title % {"number": incident.number}}
-    return render(request, "incidents/step.html", context, status=400 if form.is_bound else 200)
+    return render(request, "incidents/step.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -69,6 +72,7 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
             % {"number": incident.number}
         )
     form = DetailsForm(request.POST or None, incident=incident)
+    status = 400 if form.is_bound else 200
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -77,6 +81,7 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
             )
         except ValidationError as error:
             add_errors(form, error)
+            status = refusal_status(error)
         else:
             messages.success(request, _("%(number)s updated.") % {"number": incident.number})
             return HttpResponseRedirect(incident.get_absolute_url())
@@ -86,4 +91,4 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
         "page": {"button": _("Save")},
         "title": _("Change the details of %(number)s") % {"number": incident.number},
     }
-    return render(request, "incidents/step.html", context, status=400 if form.is_bound else 200)
+    return render(request, "incidents/step.html", context, status=status)

@@ -534,8 +534,13 @@ def test_the_workaround_stands_out_on_the_page_and_its_form_refuses_a_stale_vers
 
     assert f"The workaround was recorded and mailed to {incident.caller.email}." in response.text
     assert 'class="workaround-box"' in response.text and "Restart the client." in response.text
-    assert "has changed since you opened it" in stale.text
+    assert stale.status_code == 409 and "has changed since you opened it" in stale.text
     assert Incident.objects.get(pk=incident.pk).workaround == "Restart the client."
+    empty = client.post(url, {"workaround-workaround": "", "workaround-expected_version": incident.version + 1})
+    assert empty.status_code == 400  # what was sent is refused: 400, not a conflict
+    note = client.post(reverse("incidents:journal_add", args=[incident.number]),
+                       {"journal-kind": "note", "journal-text": ""}, headers={"HX-Request": "true"})  # fmt: skip
+    assert note.status_code == 400 and "This field is required." in note.text  # htmx swaps 400 and 409
 
 
 # --- attachments --------------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ def test_a_stale_form_is_refused_with_what_changed_and_nothing_is_saved(client, 
         {"version": opened_at, "group": SupportGroupFactory(tier=3).pk, "reason": "Third line, please."},
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 409  # a conflict with what changed, not a bad form
     assert "has changed since you opened it" in response.text and "acknowledged" in response.text
     incident.refresh_from_db()
     assert incident.assigned_group == network
@@ -252,7 +252,7 @@ def test_a_stale_details_form_is_refused_and_names_the_change_in_between(client,
         details(incident, version=opened_at, short_description="Something else entirely"),
     )
 
-    assert response.status_code == 400 and "has changed since you opened it" in response.text
+    assert response.status_code == 409 and "has changed since you opened it" in response.text
     incident.refresh_from_db()
     assert incident.short_description == "VPN does not connect"
 
@@ -391,3 +391,15 @@ def test_resolving_at_first_line_says_so_on_the_page_and_on_its_form(client, ope
     form = client.get(step_url(incident, "resolve-at-first-line")).text
     assert "Apply and resolve" not in form
     assert re.search(r'<button type="submit" class="button primary">Resolve at first line</button>', form)
+
+
+def test_who_is_refused_before_the_state_or_the_serious_incident_gate(client, support_member, operator):
+    """A support member asking for the desk's step on a serious incident with pending notices is told it is
+    not theirs (403), not sent back with the gate's message."""
+    serious = record(operator, impact=Impact.HIGH, urgency=Urgency.HIGH)
+    assert serious.serious_notices_pending
+    client.force_login(support_member)
+
+    response = client.get(reverse("incidents:step", args=[serious.number, "classify"]))
+
+    assert response.status_code == 403
