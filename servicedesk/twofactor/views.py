@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
+from servicedesk.sessions import sessions_end, sessions_of
 from servicedesk.signin.log import security_event
 from servicedesk.twofactor.devices import (
     Checked,
@@ -61,6 +62,10 @@ def _enrol(request: HttpRequest) -> HttpResponse:
             device, codes = totp_enrol(user=request.user, key=key, step=step)
             del request.session[PENDING_KEY]
             session_verified(request, device)
+            # A session signed in with the password alone before now would never be asked for a code.
+            sessions_end(
+                session for session in sessions_of(request.user) if session.session_key != request.session.session_key
+            )
             security_event(logging.INFO, "two-factor set up", request=request, username=request.user.get_username())
             return _codes_page(request, codes, _("Two-factor sign-in is on."))
         form.add_error("code", _("That is not the code the app shows now. Check the phone's clock and try again."))

@@ -393,3 +393,15 @@ def test_a_next_that_looks_like_a_url_name_is_never_looked_up(browser, operator,
     sign_in(browser, "olivia")
 
     assert enter(browser, code_of(operator), next_url=next_url).url == goes_to
+
+
+def test_setting_it_up_signs_out_the_other_sessions(browser, operator):
+    elsewhere = Client()
+    sign_in(elsewhere, "olivia")
+    sign_in(browser, "olivia")
+    key = secret_on(browser.get(ENROL_URL).text)
+
+    browser.post(ENROL_URL, {"code": app_code(key)})
+
+    assert browser.get("/").status_code == 200
+    assert elsewhere.get("/").url == "/accounts/login/?next=/"
