@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.core import checks
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -14,8 +15,11 @@ class ServicedeskConfig(AppConfig):
 
         from servicedesk import roles, sessions
         from servicedesk.signin import log
+        from servicedesk.twofactor import policy, state
 
         user_logged_in.connect(sessions.session_signed_in, dispatch_uid="servicedesk.session_signed_in")
+        user_logged_in.connect(state.session_signed_in, dispatch_uid="servicedesk.two_factor_signed_in")
+        checks.register(policy.check_required_roles)
         user_logged_out.connect(sessions.session_signed_out, dispatch_uid="servicedesk.session_signed_out")
 
         # Permissions of newly migrated models exist only once post_migrate has run, so the roles

@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "servicedesk",
     "cmdb",
     "knowledge",
@@ -53,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Tells a session verified by a second factor: request.user.is_verified() (servicedesk.twofactor).
+    "django_otp.middleware.OTPMiddleware",
     # Who changed an incident, for the database's audit triggers (servicedesk.actor).
     "servicedesk.middleware.ActorMiddleware",
     # What a signed-in user sees is theirs: kept by no cache, shared or private (servicedesk.middleware).
@@ -63,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A session that owes its two-factor code, or must set one up first, goes there (servicedesk.twofactor).
+    "servicedesk.twofactor.middleware.TwoFactorGate",
     # Last, as axes asks: it turns a sign-in refused for too many failures into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -313,6 +320,16 @@ AXES_CLIENT_IP_CALLABLE = "servicedesk.signin.address.client_address"
 AXES_LOCKOUT_CALLABLE = "servicedesk.signin.lockout.locked_out"
 # The password is always masked; the form's CSRF token is not kept either.
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+
+# Two-factor sign-in (django-otp, decision record 0023): users of the roles MFA_REQUIRED_ROLES names (and superusers
+# as "administrators") must set up an authenticator app before anything else; anyone may. A wrong code makes the
+# next wait 1, 2, 4, 8... seconds (django-otp's throttling, per device, kept in the database for every web node).
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", ["administrators"])
+OTP_TOTP_ISSUER = env_str("MFA_ISSUER", "Service desk")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The admin's pages of devices never show a key again.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # A refused request (403, 400) is one line with its reason; a server error keeps its traceback (servicedesk.logs).
 LOGGING = {

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from servicedesk import views
+from servicedesk.twofactor import views as two_factor
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +12,10 @@ urlpatterns = [
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/sessions/", views.sessions_page, name="sessions"),
+    path("accounts/two-factor/", two_factor.two_factor, name="two_factor"),
+    path("accounts/two-factor/code/", two_factor.code_page, name="two_factor_code"),
+    path("accounts/two-factor/recovery-codes/", two_factor.recovery_codes, name="two_factor_recovery_codes"),
+    path("accounts/two-factor/remove/", two_factor.remove, name="two_factor_remove"),
     path("accounts/password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "accounts/password/reset/sent/",

@@ -58,6 +58,24 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture
+def client() -> Any:
+    """Django's test client, whose ``force_login`` includes the second factor (tests/clients.py)."""
+    from tests.clients import SignedInClient
+
+    return SignedInClient()
+
+
+@pytest.fixture
+def admin_client(db, admin_user) -> Any:
+    """pytest-django's, with the same client."""
+    from tests.clients import SignedInClient
+
+    client = SignedInClient()
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
 def operator(db):
     from tests.factories import UserFactory
 

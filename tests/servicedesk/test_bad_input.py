@@ -19,11 +19,11 @@ import pytest
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
 from servicedesk.demo import load_demo
+from tests.clients import SignedInClient
 
 pytestmark = pytest.mark.django_db
 
@@ -175,7 +175,7 @@ def test_no_page_answers_bad_input_with_a_server_error():
     # The administrator sees every page, so each parameter on its own is tried as the administrator only; the
     # admin site answers anyone else with its sign-in page before any of its views runs.
     for username in ("admin", "operator"):
-        client = Client()
+        client = SignedInClient()
         client.force_login(User.objects.get(username=username))
         for page in pages():
             if username != "admin" and page.route.startswith("admin/"):
@@ -188,7 +188,7 @@ def test_no_page_answers_bad_input_with_a_server_error():
     assert not failures, f"{len(failures)} of {tried} bad requests failed:\n" + "\n".join(failures)
 
 
-def fetch(client: Client, url: str) -> str | None:
+def fetch(client: SignedInClient, url: str) -> str | None:
     """What went wrong with one GET, if anything; each in a savepoint so a database error spoils nothing else."""
     try:
         with transaction.atomic():
