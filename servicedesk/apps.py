@@ -11,9 +11,11 @@ class ServicedeskConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in, user_logged_out
+        from django.core import checks
 
         from servicedesk import roles, sessions
         from servicedesk.signin import log
+        from servicedesk.sso.checks import check_role_map
 
         user_logged_in.connect(sessions.session_signed_in, dispatch_uid="servicedesk.session_signed_in")
         user_logged_out.connect(sessions.session_signed_out, dispatch_uid="servicedesk.session_signed_out")
@@ -22,6 +24,7 @@ class ServicedeskConfig(AppConfig):
         # receive their permissions there rather than in a data migration.
         post_migrate.connect(roles.grant_role_permissions, dispatch_uid="servicedesk.grant_role_permissions")
         log.connect()
+        checks.register(check_role_map)
 
 
 class AdminConfig(admin_apps.AdminConfig):

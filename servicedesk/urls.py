@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/sessions/", views.sessions_page, name="sessions"),
+    # Single sign-on (servicedesk.sso): 404 unless OIDC_ISSUER and OIDC_CLIENT_ID are set.
+    path("accounts/oidc/", include("servicedesk.sso.urls")),
     path("accounts/password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "accounts/password/reset/sent/",
