@@ -10,6 +10,7 @@ import jwt
 import requests
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -38,6 +39,11 @@ class OIDCBackend(OIDCAuthenticationBackend):
     checks the signature and nonce only), the userinfo merged into the ID token's claims, and the account made by
     ``sso_account_sign_in``. A refusal is logged and shown on the sign-in page; it never raises to the view."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Django builds every backend for every sign-in: the provider's settings (and its discovery document) are
+        # read in the callback only, so a password sign-in works while the provider is down.
+        self.UserModel = get_user_model()
+
     @staticmethod
     def get_settings(attr: str, *args: Any) -> Any:
         return provider_setting(attr, *args)
@@ -47,6 +53,7 @@ class OIDCBackend(OIDCAuthenticationBackend):
         if request is None or "nonce" not in kwargs or "username" in kwargs:
             return None
         try:
+            OIDCAuthenticationBackend.__init__(self)
             return super().authenticate(request, **kwargs)
         except SignInRefused as refusal:
             refuse(request, refusal)

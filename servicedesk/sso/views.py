@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import requests
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.generic import View
 from mozilla_django_oidc import views
 
 from servicedesk.signin.log import security_event
@@ -21,10 +24,26 @@ class Start(views.OIDCAuthenticationRequestView):
 
     get_settings = staticmethod(provider_setting)
 
+    def __init__(self, **kwargs: Any) -> None:
+        # The library reads the endpoint here; we read it in get(), where an unreachable provider can be answered.
+        View.__init__(self, **kwargs)
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not oidc_enabled():
             raise Http404
         return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        self.OIDC_RP_CLIENT_ID = settings.OIDC_RP_CLIENT_ID
+        try:
+            self.OIDC_OP_AUTH_ENDPOINT = provider_setting("OIDC_OP_AUTHORIZATION_ENDPOINT")
+        except requests.RequestException:
+            security_event(logging.WARNING, "sso sign-in refused", request=request, username="",
+                           detail="provider unreachable")  # fmt: skip
+            messages.error(request, _("%(provider)s cannot be reached. Try again later.")
+                           % {"provider": settings.OIDC_PROVIDER_NAME})  # fmt: skip
+            return redirect("login")
+        return super().get(request)
 
 
 class Callback(views.OIDCAuthenticationCallbackView):

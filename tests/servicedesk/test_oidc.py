@@ -347,3 +347,23 @@ def test_a_nested_claim_is_read_by_its_dotted_path():
     assert claim_values(claims, "realm_access.roles") == {"sd-support", "offline_access"}
     assert claim_values(claims, "groups") == {"sd-cmdb"}
     assert claim_values(claims, "missing.path") == set()
+
+
+def test_with_the_provider_down_the_button_says_so_and_the_emergency_administrator_signs_in(
+    client, settings, administrator, caplog
+):
+    settings.OIDC_ENABLED = True
+    settings.OIDC_ISSUER = "http://127.0.0.1:9"  # nothing listens there
+    settings.OIDC_TIMEOUT = 2
+    settings.PASSWORD_SIGN_IN = False
+    settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, "servicedesk.sso.backend.OIDCBackend"]
+
+    with caplog.at_level(logging.INFO, logger="servicedesk.security"):
+        start = client.get(reverse("oidc_authentication_init"))
+
+    assert start["Location"] == reverse("login")
+    assert "cannot be reached" in client.get(start["Location"]).text
+    assert "detail='provider unreachable'" in caplog.records[-1].getMessage()
+    response = client.post(reverse("login"), {"username": "ada", "password": PASSWORD})
+    assert response.status_code == 302
+    assert signed_in_as(client) == "ada"
