@@ -15,6 +15,7 @@ class ServicedeskConfig(AppConfig):
 
         from servicedesk import roles, sessions
         from servicedesk.signin import log
+        from servicedesk.sso.checks import check_role_map
         from servicedesk.twofactor import policy, state
 
         user_logged_in.connect(sessions.session_signed_in, dispatch_uid="servicedesk.session_signed_in")
@@ -26,6 +27,7 @@ class ServicedeskConfig(AppConfig):
         # receive their permissions there rather than in a data migration.
         post_migrate.connect(roles.grant_role_permissions, dispatch_uid="servicedesk.grant_role_permissions")
         log.connect()
+        checks.register(check_role_map)
 
 
 class AdminConfig(admin_apps.AdminConfig):

@@ -94,3 +94,14 @@ def lockout_parameters(raw: str) -> list[list[str]]:
             f"SIGN_IN_LOCKOUT_BY={raw!r}: use username, ip_address and user_agent, joined by ',' or '+'."
         )
     return groups
+
+
+def env_map(name: str) -> dict[str, str]:
+    """``a=Value one,b=Value two`` as a dict; the value is the part after the last ``=``."""
+    mapping = {}
+    for entry in env_list(name, []):
+        key, sep, value = entry.rpartition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name}: {entry!r} is not claim-value=name; separate entries with commas.")
+        mapping[key.strip()] = value.strip()
+    return mapping

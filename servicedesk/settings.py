@@ -15,7 +15,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk import embedded
-from servicedesk.env import env_bool, env_list, env_str, lockout_parameters, mailers
+from servicedesk.env import env_bool, env_list, env_map, env_str, lockout_parameters, mailers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SERVICEDESK_VAR_DIR") or BASE_DIR / "var")
@@ -134,9 +134,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# First axes, which refuses a locked-out sign-in before any password is checked; then Django's model backend,
-# loading the user with their unread notifications counted (the bell: incidents.mail.bell).
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "incidents.mail.bell.StaffBackend"]
+# First axes, which refuses a locked-out sign-in before any password is checked; then the rule that refuses password
+# sign-in to all but administrators when PASSWORD_SIGN_IN is off; then Django's model backend, loading the user with
+# their unread notifications counted (the bell: incidents.mail.bell). With single sign-on, its backend comes last.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "servicedesk.signin.password.PasswordSignInPolicy",
+    "incidents.mail.bell.StaffBackend",
+]
+# Staff sign in with a password unless this is off; administrators' local accounts always may (decision 0024).
+PASSWORD_SIGN_IN = env_bool("PASSWORD_SIGN_IN", default=True)
 LOGIN_URL = "login"
 # "Forgot your password?": the form that mails the link (through the outbox: incidents.mail.accounts), how long
 # the link works, and how many such mails one address gets in an hour.
@@ -330,6 +337,41 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 # The admin's pages of devices never show a key again.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Single sign-on with OpenID Connect (servicedesk.sso, decision record 0024): on when OIDC_ISSUER and OIDC_CLIENT_ID
+# are set. The endpoints come from the issuer's discovery document unless given one by one. The authorization code
+# flow with PKCE (S256) and a nonce; ID tokens signed RS256 with a key from the provider's JWKS.
+OIDC_ISSUER = env_str("OIDC_ISSUER").rstrip("/")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_ENABLED = bool(OIDC_ISSUER and OIDC_CLIENT_ID)
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "single sign-on")
+OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_USERINFO_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_JWKS_URI")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGORITHM", "RS256")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = int(env_str("OIDC_TIMEOUT", "10"))
+# Who the account is (created at the first sign-in), and the claims that give roles and support groups:
+# OIDC_ROLE_MAP "sd-operators=Service desk,sd-admins=administrators", OIDC_GROUP_MAP "net-ops=Network operations".
+# Only the roles and groups a map names are managed, at every sign-in; with OIDC_REQUIRE_ROLE, no role is no entry.
+OIDC_USERNAME_CLAIM = env_str("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_ROLE_CLAIM = env_str("OIDC_ROLE_CLAIM", "groups")
+OIDC_ROLE_MAP = env_map("OIDC_ROLE_MAP")
+OIDC_GROUP_CLAIM = env_str("OIDC_GROUP_CLAIM", OIDC_ROLE_CLAIM)
+OIDC_GROUP_MAP = env_map("OIDC_GROUP_MAP")
+OIDC_REQUIRE_ROLE = env_bool("OIDC_REQUIRE_ROLE", default=True)
+OIDC_NO_ROLE_MESSAGE = env_str("OIDC_NO_ROLE_MESSAGE")
+# A single sign-on's session loads its user like a password's (with the bell's counts); the OIDC backend only
+# serves the callback.
+SSO_SESSION_BACKEND = "incidents.mail.bell.StaffBackend"
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("servicedesk.sso.backend.OIDCBackend")
+# The callback's sign-in is not a password guess: axes neither counts it nor keeps its query (the code).
+AXES_WHITELIST_CALLABLE = "servicedesk.sso.backend.not_a_password"
 
 # A refused request (403, 400) is one line with its reason; a server error keeps its traceback (servicedesk.logs).
 LOGGING = {

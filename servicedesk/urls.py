@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/two-factor/code/", two_factor.code_page, name="two_factor_code"),
     path("accounts/two-factor/recovery-codes/", two_factor.recovery_codes, name="two_factor_recovery_codes"),
     path("accounts/two-factor/remove/", two_factor.remove, name="two_factor_remove"),
+    # Single sign-on (servicedesk.sso): 404 unless OIDC_ISSUER and OIDC_CLIENT_ID are set.
+    path("accounts/oidc/", include("servicedesk.sso.urls")),
     path("accounts/password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "accounts/password/reset/sent/",

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from servicedesk.roles import ROLE_LABELS, user_roles
 from servicedesk.sessions import sessions_end, sessions_of
+from servicedesk.signin.options import sign_in_options
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -38,6 +39,9 @@ def home(request: HttpRequest) -> HttpResponse:
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), **sign_in_options(self.request)}
 
 
 class LogoutView(auth_views.LogoutView):

@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
 
+from servicedesk.signin.options import sign_in_options
+
 # 429 Too Many Requests: the refusal is about the number of tries, not about who is asking.
 LOCKED_OUT_STATUS = 429
 
@@ -40,6 +42,7 @@ def locked_out(
         "form": AuthenticationForm(request, initial={"username": username}),
         "next": request.POST.get("next") or request.GET.get("next", ""),
         "lockout": lockout_message(minutes),
+        **sign_in_options(request),
     }
     page = render(request, "registration/login.html", context, status=LOCKED_OUT_STATUS)
     page["Retry-After"] = str(minutes * 60)

@@ -22,19 +22,29 @@ logger = logging.getLogger("servicedesk.security")
 MAX_AGENT = 200
 
 
-def security_event(level: int, event: str, *, request: HttpRequest | None, username: str | None) -> None:
-    """One line on the security log; the same facts as ``extra`` fields for a structured handler."""
+def security_event(
+    level: int, event: str, *, request: HttpRequest | None, username: str | None, detail: str = ""
+) -> None:
+    """One line on the security log; the same facts as ``extra`` fields for a structured handler. ``detail`` says
+    more (a single sign-on's roles, why it was refused), written as ``repr`` too."""
     meta = request.META if request is not None else {}
     address = client_address(request) if request is not None else ""
     agent = meta.get("HTTP_USER_AGENT", "")[:MAX_AGENT]
     logger.log(
         level,
-        "%s: username=%r address=%s agent=%r",
+        "%s: username=%r address=%s agent=%r" + (" detail=%r" if detail else ""),
         event,
         username or "",
         address or "-",
         agent,
-        extra={"event": event, "username": username or "", "client_address": address, "user_agent": agent},
+        *([detail] if detail else []),
+        extra={
+            "event": event,
+            "username": username or "",
+            "client_address": address,
+            "user_agent": agent,
+            "detail": detail,
+        },
     )
 
 
@@ -48,6 +58,8 @@ def _signed_out(sender: Any, request: HttpRequest | None = None, user: Any = Non
 
 def _sign_in_failed(sender: Any, credentials: dict, request: HttpRequest | None = None, **kwargs: Any) -> None:
     # Django has already masked the password in ``credentials``; only the username is read from it anyway.
+    if "nonce" in credentials:
+        return  # a single sign-on's callback: servicedesk.sso has logged why it was refused
     security_event(logging.WARNING, "sign-in failed", request=request, username=credentials.get("username"))
 
 
