@@ -188,6 +188,26 @@ def test_no_page_answers_bad_input_with_a_server_error():
     assert not failures, f"{len(failures)} of {tried} bad requests failed:\n" + "\n".join(failures)
 
 
+def test_every_page_answers_every_identity_without_a_server_error():
+    """Each page, as it is linked (its plain URL), for nobody signed in and for each role of the demo."""
+    world = World()
+    User = get_user_model()
+    failures: list[str] = []
+    tried = 0
+    for username in (None, "operator", "support", "manager", "admin"):
+        client = SignedInClient()
+        if username:
+            client.force_login(User.objects.get(username=username))
+        for page in pages():
+            url = next(world.urls(page))
+            tried += 1
+            problem = fetch(client, url)
+            if problem:
+                failures.append(f"{username or 'nobody'} GET {url}: {problem}")
+    assert tried > 500
+    assert not failures, f"{len(failures)} of {tried} pages failed:\n" + "\n".join(failures)
+
+
 def fetch(client: SignedInClient, url: str) -> str | None:
     """What went wrong with one GET, if anything; each in a savepoint so a database error spoils nothing else."""
     try:
