@@ -17,9 +17,16 @@ from incidents.core.checks import MAX_MINUTES
 from incidents.journal.attachments import accepted_file_types
 from incidents.journal.notes import MAX_TEXT
 
+# A part's headers must fit in 1,024 bytes for Django to read a request at all: a longer file name would lose
+# the whole form. The browser refuses it first (data-max-name, static/js/servicedesk.js), keeping what was typed.
+MAX_FILE_NAME = 200
+
 
 class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"data-max-name": str(MAX_FILE_NAME), **(attrs or {})})
 
 
 class MultipleFileField(forms.FileField):
