@@ -34,9 +34,16 @@ RUN pip install "uv==${UV_VERSION}" \
 
 WORKDIR /app
 
-# Dependencies first, in their own layer: it is rebuilt only when pyproject.toml or uv.lock change.
+# Dependencies first, in their own layer: it is rebuilt only when pyproject.toml or uv.lock change. python-ldap
+# (django-auth-ldap's) has no wheel: it is compiled against the OpenLDAP and SASL headers, which leave the layer
+# again with the compiler; the libraries it links to stay.
 COPY pyproject.toml uv.lock ./
-RUN uv sync --frozen --no-dev --no-install-project
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libldap-2.5-0 libsasl2-2 \
+ && apt-get install -y --no-install-recommends gcc libc6-dev libldap2-dev libsasl2-dev \
+ && uv sync --frozen --no-dev --no-install-project \
+ && apt-get purge -y --auto-remove gcc libc6-dev libldap2-dev libsasl2-dev \
+ && rm -rf /var/lib/apt/lists/*
 
 COPY . .
 

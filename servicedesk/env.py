@@ -105,3 +105,19 @@ def env_map(name: str) -> dict[str, str]:
             raise ImproperlyConfigured(f"{name}: {entry!r} is not claim-value=name; separate entries with commas.")
         mapping[key.strip()] = value.strip()
     return mapping
+
+
+def env_dn_map(name: str) -> dict[str, str]:
+    """``DN => Value; DN => Value`` as a dict: an LDAP DN holds both ``=`` and ``,``, so entries are separated by
+    ``;`` and the name follows ``=>``."""
+    mapping = {}
+    for entry in os.environ.get(name, "").split(";"):
+        if not entry.strip():
+            continue
+        key, sep, value = entry.partition("=>")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(
+                f"{name}: {entry.strip()!r} is not 'group DN => name'; separate entries with ';'."
+            )
+        mapping[key.strip()] = value.strip()
+    return mapping

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
@@ -170,3 +171,12 @@ class MomentField(forms.Field):
         if moment is None:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return moment
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form; when a backend refused a right password (no role, the directory cannot be reached), it
+    left its reason on the request (``request.sign_in_refusal``), which replaces "wrong password"."""
+
+    def get_invalid_login_error(self) -> ValidationError:
+        refusal = getattr(self.request, "sign_in_refusal", "")
+        return ValidationError(refusal, code="refused") if refusal else super().get_invalid_login_error()

@@ -15,7 +15,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk import embedded
-from servicedesk.env import env_bool, env_list, env_map, env_str, lockout_parameters, mailers
+from servicedesk.env import env_bool, env_dn_map, env_list, env_map, env_str, lockout_parameters, mailers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SERVICEDESK_VAR_DIR") or BASE_DIR / "var")
@@ -372,6 +372,29 @@ if OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.append("servicedesk.sso.backend.OIDCBackend")
 # The callback's sign-in is not a password guess: axes neither counts it nor keeps its query (the code).
 AXES_WHITELIST_CALLABLE = "servicedesk.sso.backend.not_a_password"
+# Sign-in with an LDAP or Active Directory password (django-auth-ldap, servicedesk.sso.directory, decision record
+# 0026): on when LDAP_SERVER_URI is set. The service account finds the person's entry with LDAP_USER_FILTER under
+# LDAP_USER_SEARCH_BASE, the typed password is checked by a bind as that entry, and the groups found under
+# LDAP_GROUP_SEARCH_BASE map to roles and support groups like OpenID Connect's claims, by group DN:
+# LDAP_ROLE_MAP "cn=sd-operators,ou=groups,dc=example,dc=org => Service desk; cn=sd-admins,... => administrators".
+LDAP_SERVER_URI = env_str("LDAP_SERVER_URI")
+LDAP_ENABLED = bool(LDAP_SERVER_URI)
+LDAP_DIRECTORY_NAME = env_str("LDAP_DIRECTORY_NAME", "the directory")
+LDAP_BIND_DN = env_str("LDAP_BIND_DN")
+LDAP_BIND_PASSWORD = env_str("LDAP_BIND_PASSWORD")
+LDAP_START_TLS = env_bool("LDAP_START_TLS", default=False)
+LDAP_TIMEOUT = int(env_str("LDAP_TIMEOUT", "5"))
+LDAP_USER_SEARCH_BASE = env_str("LDAP_USER_SEARCH_BASE")
+LDAP_USER_FILTER = env_str("LDAP_USER_FILTER", "(uid=%(user)s)")
+LDAP_GROUP_SEARCH_BASE = env_str("LDAP_GROUP_SEARCH_BASE")
+LDAP_GROUP_TYPE = env_str("LDAP_GROUP_TYPE", "groupOfNames")
+LDAP_ROLE_MAP = env_dn_map("LDAP_ROLE_MAP")
+LDAP_GROUP_MAP = env_dn_map("LDAP_GROUP_MAP")
+LDAP_REQUIRE_ROLE = env_bool("LDAP_REQUIRE_ROLE", default=True)
+LDAP_NO_ROLE_MESSAGE = env_str("LDAP_NO_ROLE_MESSAGE")
+# Before the password rule and the local accounts: PASSWORD_SIGN_IN governs local passwords, not the directory's.
+if LDAP_ENABLED:
+    AUTHENTICATION_BACKENDS.insert(1, "servicedesk.sso.directory.LDAPSignIn")
 
 # A refused request (403, 400) is one line with its reason; a server error keeps its traceback (servicedesk.logs).
 LOGGING = {

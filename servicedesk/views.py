@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from servicedesk.forms import SignInForm
 from servicedesk.roles import ROLE_LABELS, user_roles
 from servicedesk.sessions import sessions_end, sessions_of
 from servicedesk.signin.options import sign_in_options
@@ -39,6 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    authentication_form = SignInForm
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), **sign_in_options(self.request)}

@@ -1,9 +1,9 @@
 """The account behind a single sign-on: created just in time, its names, roles and support groups made to match the
-provider's claims at every sign-in.
+provider's claims (or the directory's entry, ``servicedesk.sso.directory``) at every sign-in.
 
-Only what the maps name is managed: a role or support group that ``OIDC_ROLE_MAP`` or ``OIDC_GROUP_MAP`` does not
-mention is left as an administrator set it. Support groups live in cmdb, which this layer may not import, so they
-are looked up by name through the app registry.
+Only what the maps name is managed: a role or support group that the role or group map (``OIDC_ROLE_MAP``,
+``LDAP_ROLE_MAP``...) does not mention is left as an administrator set it. Support groups live in cmdb, which this
+layer may not import, so they are looked up by name through the app registry.
 """
 
 from __future__ import annotations
@@ -34,6 +34,33 @@ class SignInRefused(Exception):
         self.username = username
 
 
+@dataclass(frozen=True)
+class AccountMapping:
+    """Where the claims come from and how they map: OpenID Connect's settings (``oidc_mapping``) or LDAP's."""
+
+    source: str
+    username_claim: str
+    role_claim: str
+    role_map: Mapping[str, str]
+    group_claim: str
+    group_map: Mapping[str, str]
+    require_role: bool
+    no_role_message: str = ""
+
+
+def oidc_mapping() -> AccountMapping:
+    return AccountMapping(
+        source=settings.OIDC_PROVIDER_NAME,
+        username_claim=settings.OIDC_USERNAME_CLAIM,
+        role_claim=settings.OIDC_ROLE_CLAIM,
+        role_map=settings.OIDC_ROLE_MAP,
+        group_claim=settings.OIDC_GROUP_CLAIM,
+        group_map=settings.OIDC_GROUP_MAP,
+        require_role=settings.OIDC_REQUIRE_ROLE,
+        no_role_message=settings.OIDC_NO_ROLE_MESSAGE,
+    )
+
+
 @dataclass
 class SignInFacts:
     """What a sign-in found and changed, for the security log."""
@@ -44,26 +71,30 @@ class SignInFacts:
     unknown_support_groups: set[str] = field(default_factory=set)
 
 
-def no_role_message() -> str:
-    return settings.OIDC_NO_ROLE_MESSAGE or _(
+def no_role_message(mapping: AccountMapping) -> str:
+    return mapping.no_role_message or _(
         "Your account at %(provider)s gives you no role in the service desk. "
         "Ask your administrator to add you to one of its groups for the service desk."
-    ) % {"provider": settings.OIDC_PROVIDER_NAME}
+    ) % {"provider": mapping.source}
 
 
 @transaction.atomic
-def sso_account_sign_in(*, claims: Mapping[str, Any]) -> tuple[AbstractUser, SignInFacts]:
-    """The account for verified ``claims``, created if new, with names, e-mail, roles and support groups updated.
+def sso_account_sign_in(
+    *, claims: Mapping[str, Any], mapping: AccountMapping | None = None
+) -> tuple[AbstractUser, SignInFacts]:
+    """The account for verified ``claims``, created if new, with names, e-mail, roles and support groups updated
+    through ``mapping`` (OpenID Connect's when not given).
 
-    Raises ``SignInRefused`` (nothing written) when the claims name no account, give no role while
-    ``OIDC_REQUIRE_ROLE`` is on, or point at a disabled account or a local administrator's emergency account.
+    Raises ``SignInRefused`` (nothing written) when the claims name no account, give no role while the mapping
+    requires one, or point at a disabled account or a local administrator's emergency account.
     """
-    username = username_from(claims, settings.OIDC_USERNAME_CLAIM)
+    mapping = mapping or oidc_mapping()
+    username = username_from(claims, mapping.username_claim)
     if not username:
         raise SignInRefused("no username claim", _("The sign-in did not say who you are. Ask your administrator."))
-    roles = mapped(claim_values(claims, settings.OIDC_ROLE_CLAIM), settings.OIDC_ROLE_MAP)
-    if not roles and settings.OIDC_REQUIRE_ROLE:
-        raise SignInRefused("no role", no_role_message(), username=username)
+    roles = mapped(claim_values(claims, mapping.role_claim), mapping.role_map)
+    if not roles and mapping.require_role:
+        raise SignInRefused("no role", no_role_message(mapping), username=username)
     user_model = get_user_model()
     user = user_model._default_manager.select_for_update().filter(username=username).first()
     facts = SignInFacts(created=user is None, roles=roles)
@@ -72,9 +103,11 @@ def sso_account_sign_in(*, claims: Mapping[str, Any]) -> tuple[AbstractUser, Sig
     else:
         _check_may_sign_in(user)
     _update_person(user, claims)
-    _apply_roles(user, roles)
-    groups = mapped(claim_values(claims, settings.OIDC_GROUP_CLAIM), settings.OIDC_GROUP_MAP)
-    facts.support_groups, facts.unknown_support_groups = _apply_support_groups(user, groups)
+    _apply_roles(user, roles, managed=set(mapping.role_map.values()))
+    groups = mapped(claim_values(claims, mapping.group_claim), mapping.group_map)
+    facts.support_groups, facts.unknown_support_groups = _apply_support_groups(
+        user, groups, managed=set(mapping.group_map.values())
+    )
     return user, facts
 
 
@@ -97,8 +130,7 @@ def _update_person(user: AbstractUser, claims: Mapping[str, Any]) -> None:
     user.save()
 
 
-def _apply_roles(user: AbstractUser, roles: set[str]) -> None:
-    managed = set(settings.OIDC_ROLE_MAP.values())
+def _apply_roles(user: AbstractUser, roles: set[str], *, managed: set[str]) -> None:
     if ADMINISTRATORS in managed:
         user.is_superuser = user.is_staff = ADMINISTRATORS in roles
         user.save(update_fields=["is_superuser", "is_staff"])
@@ -107,10 +139,9 @@ def _apply_roles(user: AbstractUser, roles: set[str]) -> None:
     user.groups.remove(*(group for name, group in groups.items() if name not in roles))
 
 
-def _apply_support_groups(user: AbstractUser, wanted: set[str]) -> tuple[set[str], set[str]]:
+def _apply_support_groups(user: AbstractUser, wanted: set[str], *, managed: set[str]) -> tuple[set[str], set[str]]:
     """Membership of the mapped support groups; returns the groups joined and those named but not found."""
     support_group = apps.get_model("cmdb", "SupportGroup")
-    managed = set(settings.OIDC_GROUP_MAP.values())
     found = {group.name: group for group in support_group.objects.filter(name__in=managed)}
     through = support_group.members.through
     through.objects.filter(user=user, supportgroup__in=[g for n, g in found.items() if n not in wanted]).delete()
