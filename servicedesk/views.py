@@ -106,7 +106,11 @@ def sessions_page(request: HttpRequest) -> HttpResponse:
         ended = sessions_end(chosen)
         if any(session.session_key == current for session in chosen):
             logout(request)
-            messages.success(request, gettext_now("You have signed out everywhere."))
+            everywhere = choice == "all"
+            messages.success(
+                request,
+                gettext_now("You have signed out everywhere.") if everywhere else gettext_now("You have signed out."),
+            )
             return redirect("login")
         messages.success(
             request, ngettext("%(count)d session was signed out.", "%(count)d sessions were signed out.", ended)

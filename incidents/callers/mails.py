@@ -13,6 +13,7 @@ says who was told); the journal itself is the caller's to write.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -46,7 +47,10 @@ def people_mail_write(
     for person in told:
         personal_context = {
             "incident": incident,
-            "caller": person,
+            # Someone known by an address alone is greeted as a colleague, not by their address.
+            "caller": person
+            if person.name != person.email
+            else replace(person, name=_("colleague"), first_name=_("colleague")),
             "status_url": status_link_url(incident, person.key),
             **(context or {}),
             **(personal(person) if personal else {}),

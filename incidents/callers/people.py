@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from cmdb.models import Contact
-from incidents.models import Incident, IncidentPerson
+from incidents.models import Erasure, Incident, IncidentPerson
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class Person:
     contact_id: int | None = None
     first_name: str = ""
     row_id: int | None = None  # the ``IncidentPerson`` that keeps them informed (none for a caller)
+    active: bool = True  # the contact is active (an erased contact never is)
 
     @property
     def is_caller(self) -> bool:
@@ -46,8 +47,9 @@ def address_key(email: str) -> str:
 
 def person_of_contact(contact: Contact, *, reason: str, incident_id: int) -> Person:
     return Person(
-        contact_key(contact.pk), contact.full_name, contact.email, reason, incident_id, contact.pk, contact.first_name
-    )
+        contact_key(contact.pk), contact.full_name, contact.email, reason, incident_id, contact.pk, contact.first_name,
+        active=contact.active,
+    )  # fmt: skip
 
 
 def people_of(incident: Incident, *, with_subordinates: bool = False) -> list[Person]:
@@ -93,8 +95,12 @@ def person_with_key(incident: Incident, key: str) -> Person | None:
     before people had keys names nobody: it is the caller's)."""
     key = key or contact_key(incident.caller_id)
     if key == contact_key(incident.caller_id):  # the caller is always one of them
-        return person_of_contact(incident.caller, reason=CALLER, incident_id=incident.pk)
-    return next((person for person in people_of(incident, with_subordinates=True) if person.key == key), None)
+        person: Person | None = person_of_contact(incident.caller, reason=CALLER, incident_id=incident.pk)
+    else:
+        person = next((person for person in people_of(incident, with_subordinates=True) if person.key == key), None)
+    if person is not None and not person.active and Erasure.objects.filter(contact_id=person.contact_id).exists():
+        return None  # erased: their links stop with their data
+    return person
 
 
 def reachable(people: list[Person]) -> list[Person]:

@@ -126,5 +126,6 @@ def _author(entry: Activity, data: dict[str, Any], person_key: str) -> str:
         # A person added by address alone is named by it: someone else's address stays theirs.
         return name if name and (own or "@" not in name) else _("Someone kept informed")
     if data.get("via") == "caller_link" and data.get("step") != "resume":
-        return _("The caller")
+        name = str(data.get("from") or "")
+        return name if name and "@" not in name else _("The caller")
     return _("Service desk")

@@ -185,7 +185,7 @@ def incident_reopen(
         versioned=True,
     )
     if via_caller:
-        journal_mailed(incident, staff.reopened_by_caller(incident, reason=reason.strip()))
+        journal_mailed(incident, staff.reopened_by_caller(incident, reason=reason.strip(), person=person))
     return incident
 
 

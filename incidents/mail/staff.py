@@ -85,7 +85,7 @@ def management_serious(incident: Incident, *, recipients: list[str], by: Abstrac
     return Mailed(recipients, subject, notice="management", text=_("Management notified."))
 
 
-def reopened_by_caller(incident: Incident, *, reason: str) -> Mailed:
+def reopened_by_caller(incident: Incident, *, reason: str, person: str = "") -> Mailed:
     """Tell the group (or, for a first-line fix, the desk owner) that the caller reopened the incident: a mail
     where there is an address, the bell whether or not (the group learns it from the portal at least). The
     desk owner's bell rings too, whoever had resolved it: the desk owns every incident."""
@@ -100,7 +100,8 @@ def reopened_by_caller(incident: Incident, *, reason: str) -> Mailed:
     if not recipients:
         text = _("Nobody could be told that the caller reopened it: %(who)s has no e-mail address.") % {"who": who}
         return Mailed([], notice="reopened_by_caller", text=text)
-    subject = subject_for(incident, _("Reopened by the caller"))
+    reopener = _("Reopened by %(name)s") % {"name": person} if person else _("Reopened by the caller")
+    subject = subject_for(incident, reopener)
     write_mails(
         incident,
         mails(

@@ -76,7 +76,7 @@ def it_works(request: HttpRequest, token: str) -> HttpResponse:
             resolved_at=link.moment,
             satisfaction=data["satisfaction"],
             comment=data["comment"],
-            person=person.name,
+            person="" if person.is_caller else person.name,
         ),
     )
 
@@ -97,7 +97,7 @@ def still_broken(request: HttpRequest, token: str) -> HttpResponse:
         lambda _link, incident, person, data: resolution.incident_reopen(
             by=None,
             via_caller=True,
-            person=person.name,
+            person="" if person.is_caller else person.name,
             incident_id=incident.pk,
             reason=data["reason"],
             expected_version=incident.version,

@@ -159,12 +159,12 @@ def attachment(request: HttpRequest, number: str, pk: int, name: str) -> FileRes
 
 
 def _sent(entries: list[Activity]) -> str:
-    mailed = [entry for entry in entries if entry.data.get("recipients")]
+    told = sum(len(entry.data.get("recipients") or []) for entry in entries)
     message = ngettext(
-        "The customer update was mailed to %(count)d caller.",
-        "The customer update was mailed to %(count)d callers.",
-        len(mailed),
-    ) % {"count": len(mailed)}
+        "The customer update was mailed to %(count)d person.",
+        "The customer update was mailed to %(count)d people.",
+        told,
+    ) % {"count": told}
     unmailed = [entry.incident.number for entry in entries if not entry.data.get("recipients")]
     if unmailed:
         message += " " + _("Not mailed (no e-mail address), but journaled: %(numbers)s.") % {

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from cmdb.models import Contact
 from incidents.callers.erasure import ERASED, contact_erase
+from incidents.callers.people import contact_key
+from incidents.callers.status import status_link_token
 from incidents.callers.tasks import incidents_anonymise_due
 from incidents.journal import notes
 from incidents.lifecycle import people, resolution
@@ -168,3 +170,14 @@ def test_retention_anonymises_the_people_of_old_closed_incidents_only(operator, 
     contact.refresh_from_db()
     assert contact.email == "annabel.k@example.org"
     assert other.people.filter(contact=contact).exists()
+
+
+def test_an_erased_persons_links_stop_working(client, admin_user, anna):
+    contact, incident, _other = anna
+    link = reverse("incidents:status_page", args=[status_link_token(incident, contact_key(contact.pk))])
+    assert client.get(link).status_code == 200
+
+    contact_erase(by=admin_user, contact_id=contact.pk, reason="Asked")
+
+    assert client.get(link).status_code == 410
+    assert client.post(link, {"text": "Still here?"}).status_code == 410

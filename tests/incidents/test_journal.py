@@ -327,7 +327,7 @@ def test_with_htmx_posting_swaps_the_journal_section_only(client, operator):
 
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section id="journal"')
-    assert "The customer update was mailed to 1 caller." in response.text
+    assert "The customer update was mailed to 1 person." in response.text
     assert "<html" not in response.text
 
 

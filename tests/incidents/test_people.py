@@ -260,3 +260,28 @@ def test_the_status_link_of_a_subordinates_caller_opens_on_the_master(operator, 
     _incident, person = status_link_open(STATUS_LINK.search(told.body_text).group(1))
     assert person.name == "Piet Bakker"
     assert urlsplit(STATUS_LINK.search(told.body_text).group(0)).path.startswith("/incidents/status/")
+
+
+def test_someone_kept_informed_who_says_it_is_still_broken_is_named_not_called_the_caller(
+    client, support_member, shared, piet
+):
+    resolution.incident_resolve(
+        by=support_member, incident_id=shared.pk, resolution_code=ResolutionCode.PERMANENT_FIX,
+        resolution_notes="Router replaced.",
+    )  # fmt: skip
+    token = dict(ANSWER_LINK.findall(outbox("resolved")[piet.email].body_text))["still-broken"]
+
+    client.post(reverse("incidents:caller_still_broken", args=[token]), {"reason": "Dropped again."})
+
+    staff_mail = OutboxMessage.objects.filter(kind="reopened_by_caller").first()
+    assert staff_mail.subject.startswith(f"[{shared.number}] Reopened by Piet Bakker:")
+    status = STATUS_LINK.search(outbox("call_added")[piet.email].body_text).group(1)
+    page = client.get(reverse("incidents:status_page", args=[status])).text
+    assert "Piet Bakker" in page
+
+
+def test_an_address_without_a_name_is_greeted_as_a_colleague(operator, shared):
+    people.incident_keep_informed(by=operator, incident_id=shared.pk, email="facilities@example.org")
+
+    told = outbox("kept_informed")["facilities@example.org"]
+    assert "Dear colleague," in told.body_text and "Dear ," not in told.body_text

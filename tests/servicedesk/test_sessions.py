@@ -125,3 +125,14 @@ def test_a_page_costs_no_write_within_a_minute_of_the_last(operator):
         assert writes() == []
         clock.shift(datetime.timedelta(seconds=31))
         assert sorted(writes()) == ["django_session", "servicedesk_usersession"]
+
+
+def test_signing_out_this_session_alone_says_so_and_keeps_the_others(operator):
+    laptop = signed_in(operator.username, "Firefox on the laptop")
+    phone = signed_in(operator.username, "Safari on the phone")
+    mine = UserSession.objects.get(user_agent="Firefox on the laptop")
+
+    response = laptop.post(reverse("sessions"), {"end": str(mine.pk)}, follow=True)
+
+    assert "You have signed out." in response.text and "everywhere" not in response.text
+    assert not is_signed_in(laptop) and is_signed_in(phone)
