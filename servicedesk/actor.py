@@ -59,6 +59,13 @@ def acting_as(user: Any, context: str = "") -> Iterator[None]:
                 _clear(alias)
 
 
+def acting_in(context: str) -> None:
+    """Say where the current scope's writes come from, once it is known (a request's route, after resolving)."""
+    scope = _current.get()
+    if scope is not None:
+        scope.context = context[:MAX_CONTEXT]
+
+
 # --- Celery: one scope per task, opened and closed by the task_prerun / task_postrun signals -------------
 
 _tasks: dict[str, AbstractContextManager[None]] = {}

@@ -8,11 +8,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
-from servicedesk.actor import acting_as
+from servicedesk.actor import acting_as, acting_in
 from servicedesk.logs import redact
 from servicedesk.sessions import session_idle
 
@@ -29,17 +28,13 @@ class ActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with acting_as(getattr(request, "user", None), f"request {request.method} {_route(request)}"):
+        # Until the URL is resolved (a 404, or a write by another middleware) the path stands, masked.
+        with acting_as(getattr(request, "user", None), f"request {request.method} {redact(request.path)}"):
             return self.get_response(request)
 
-
-def _route(request: HttpRequest) -> str:
-    """``/incidents/<str:number>/`` for ``/incidents/INC0001234/``; the path, masked, when nothing matches."""
-    try:
-        match = resolve(request.path_info)
-    except Resolver404:
-        return redact(request.path)
-    return f"/{match.route}"
+    def process_view(self, request: HttpRequest, *args: object) -> None:
+        """The route the handler resolved: ``/incidents/<str:number>/`` for ``/incidents/INC0001234/``."""
+        acting_in(f"request {request.method} /{request.resolver_match.route}")
 
 
 class PrivatePages:
