@@ -38,7 +38,6 @@ from servicedesk.actor import acting_as
 
 ERASED = "[erased]"
 ERASED_ADDRESS = "erased@example.invalid"
-ERASED_NAME = "Erased contact"
 QUOTING = ("reply_received", "reopened_by_caller")  # staff mails that quote what the person wrote
 NOT_SENT = "Not sent: the recipient's personal data was erased."
 MAIL_EMPTIED = {"raw": b"", "sender": ERASED_ADDRESS, "sender_name": "", "subject": ERASED, "text": "", "reply": ""}
@@ -106,15 +105,19 @@ def _erase(contact: Contact) -> dict[str, int]:
     counts["names_in_details"] = sum(details_replaced(journal, word) for word in (name, address) if word)
     counts["staff_mails"] = _staff_mails(as_caller, kept, name, address)
     counts["notices"] = _recipients(address) if address else 0
-    for attachment in files:
-        stored = attachment.file.name
-        transaction.on_commit(lambda stored=stored: default_storage.delete(stored))
-    Attachment.objects.filter(pk__in=[file.pk for file in files]).update(file="", name=ERASED, size=0)
+    files_erased(files)
     Contact.objects.filter(pk=contact.pk).update(
-        first_name=ERASED_NAME.split()[0], last_name=f"{ERASED_NAME.split()[1]} {contact.pk}", email="", phone="",
-        mobile="", department="", user=None, active=False, vip=False,
+        first_name="Erased", last_name=f"contact {contact.pk}", email="", phone="", mobile="", department="",
+        user=None, active=False, vip=False,
     )  # fmt: skip
     return counts
+
+
+def files_erased(files: list[Attachment]) -> None:
+    """The files' rows emptied now, their content deleted from storage once the erasure is committed."""
+    for stored in [attachment.file.name for attachment in files if attachment.file.name]:
+        transaction.on_commit(lambda stored=stored: default_storage.delete(stored))
+    Attachment.objects.filter(pk__in=[attachment.pk for attachment in files]).update(file="", name=ERASED, size=0)
 
 
 def _history(as_caller: Any) -> int:
@@ -170,16 +173,8 @@ def _staff_mails(as_caller: Any, kept: Any, name: str, address: str) -> int:
 
 
 def _recipients(address: str) -> int:
-    """Their address in the recipients the journal lists for each mail."""
-    entries = Activity.objects.filter(data__recipients__contains=[address])
-    count = 0
-    for entry in entries.only("pk", "data"):
-        recipients = [
-            ERASED_ADDRESS if str(item).lower() == address.lower() else item for item in entry.data["recipients"]
-        ]
-        Activity.objects.filter(pk=entry.pk).update(data=jsonb_set("data", "recipients", recipients))
-        count += 1
-    return count
+    """Their address in the recipients the journal lists for each mail, whatever the incident (one statement)."""
+    return details_replaced(Activity.objects.filter(data__recipients__contains=[address]), address)
 
 
 def jsonb_set(column: str, key: str, value: Any) -> Func:

@@ -8,7 +8,6 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -68,12 +67,10 @@ def incident_anonymise(incident_id: int) -> bool:
             for column in ("subject", "body_text", "body_html"):
                 erasure.text_replaced(mails, column, word)
         InboundMail.objects.filter(Q(incident=incident) | Q(regarding=incident)).update(**erasure.MAIL_EMPTIED)
-        Attachment.objects.filter(pk__in=[file.pk for file in files]).update(file="", name=erasure.ERASED, size=0)
+        erasure.files_erased(files)
         incident.people.all().delete()
         Incident.objects.filter(pk=incident.pk).update(
             caller=placeholder, satisfaction_comment="", anonymised_at=timezone.now()
         )
-    for stored in [file.file.name for file in files if file.file.name]:
-        transaction.on_commit(lambda stored=stored: default_storage.delete(stored))
     security.info("incident anonymised number=%s people=%s", incident.number, len(people))
     return True
