@@ -39,5 +39,5 @@ def bounce_record(bounce: Bounce) -> OutboxMessage | None:
             % {"subject": message.subject, "recipient": message.recipient, "diagnostic": diagnostic},
             data={"outbox": message.pk, "recipient": message.recipient, "subject": message.subject},
         )
-        staff.mail_bounced(incident, recipient=message.recipient, diagnostic=bounce.diagnostic)
+        staff.mail_bounced(incident, recipient=message.recipient, diagnostic=diagnostic)
     return message

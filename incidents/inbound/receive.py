@@ -53,8 +53,8 @@ def mail_receive(raw: bytes, *, source: str, source_id: str) -> InboundMail:
         try:
             with transaction.atomic():
                 mail.save()
-        except IntegrityError:  # another worker took it a moment ago
-            return InboundMail.objects.get(source=source, source_id=mail.source_id)
+        except IntegrityError:  # another worker took it a moment ago, from this source or another
+            return InboundMail.objects.filter(seen).defer("raw").first()
         if parsed is not None:
             _decide_safely(mail, parsed)
     return mail
@@ -110,7 +110,6 @@ def _read(mail: InboundMail, *, again: bool = False) -> ParsedMail | None:
 def _refuse(mail: InboundMail, reason: str) -> None:
     mail.state = InboundState.REFUSED
     mail.reason = reason[:MAX_REASON]
-    return
 
 
 # --- deciding -----------------------------------------------------------------------------------------
@@ -124,9 +123,7 @@ def _decide_safely(mail: InboundMail, parsed: ParsedMail, *, again: bool = False
             mail.save(update_fields=DECIDED)
     except Exception as error:
         logger.exception("Inbound message %s could not be decided.", mail.pk)
-        mail.state = InboundState.REFUSED
-        error_text = f"{type(error).__name__}: {error}"
-        mail.reason = (_("The message could not be decided: %(error)s") % {"error": error_text})[:MAX_REASON]
+        _refuse(mail, _("The message could not be decided: %(error)s") % {"error": f"{type(error).__name__}: {error}"})
         mail.incident = mail.entry = mail.answers = mail.regarding = None
         mail.save(update_fields=DECIDED)
 
@@ -140,12 +137,11 @@ def _decide(mail: InboundMail, parsed: ParsedMail, *, again: bool) -> None:
     if parsed.automatic:
         return _leave(mail, _("Automatic mail (%(why)s): never answered, changes nothing.") % {"why": parsed.automatic})
     if not again and _over_rate(parsed.sender):
-        mail.state = InboundState.REFUSED
-        mail.reason = _("More than %(count)s messages from %(sender)s in an hour (INBOUND_RATE_PER_HOUR).") % {
-            "count": settings.INBOUND_RATE_PER_HOUR,
-            "sender": parsed.sender,
-        }
-        return None
+        return _refuse(
+            mail,
+            _("More than %(count)s messages from %(sender)s in an hour (INBOUND_RATE_PER_HOUR).")
+            % {"count": settings.INBOUND_RATE_PER_HOUR, "sender": parsed.sender},
+        )
     mail.contact = sender_contact(parsed.sender)
     thread = thread_of(answers=parsed.answers, subject=parsed.subject)
     if thread is None:
@@ -219,7 +215,7 @@ def _bounce(mail: InboundMail, bounce: Bounce) -> None:
     mail.incident = message.incident
     mail.reason = _("The mail to %(recipient)s bounced: %(diagnostic)s") % {
         "recipient": message.recipient,
-        "diagnostic": bounce.diagnostic or _("no reason given"),
+        "diagnostic": message.last_error,  # the bounce's reason, worded once (bounces.bounce_record)
     }
     return None
 

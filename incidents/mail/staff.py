@@ -160,7 +160,7 @@ def mail_bounced(incident: Incident, *, recipient: str, diagnostic: str) -> None
         incident=incident,
         kind="mail_bounced",
         text=_("%(number)s: the mail to %(recipient)s bounced (%(diagnostic)s).")
-        % {"number": incident.number, "recipient": recipient, "diagnostic": diagnostic or _("no reason given")},
+        % {"number": incident.number, "recipient": recipient, "diagnostic": diagnostic},
     )
 
 

@@ -24,12 +24,12 @@ def _reopened_by_caller(user: object, now: object) -> Q:
     return Q(state=State.INVESTIGATING, reopened_at__isnull=False) & Q(Exists(caller_reopened))
 
 
-def _replied_after_resolution(user: object, now: object) -> Q:
-    """Resolved, not confirmed, and one of its people wrote since: the desk decides whether the fix holds."""
+def _replied_since_resolution() -> Q:
+    """One of its people wrote since it was resolved."""
     replied = Activity.objects.filter(
         incident=OuterRef("pk"), kind=ActivityKind.CALLER_REPLIED, created_at__gte=OuterRef("resolved_at")
     )
-    return _unconfirmed() & Q(Exists(replied))
+    return Q(Exists(replied))
 
 
 def _unconfirmed() -> Q:
@@ -50,11 +50,11 @@ TABS = (
         lambda user, now: Q(serious=True)
         & (Q(management_notified_at__isnull=True) | Q(users_informed_at__isnull=True))),
     Tab("replied", _("Replied after the fix"), _("No caller wrote about a fix: nothing to decide."),
-        _replied_after_resolution),
+        lambda user, now: _unconfirmed() & _replied_since_resolution()),
     Tab("confirmed", _("Confirmed: close them"), _("No confirmed fix waits to be closed."),
         lambda user, now: Q(state=State.RESOLVED, confirmed_at__gte=F("resolved_at"))),
     Tab("unanswered", _("Resolved, caller silent"), _("No resolved incident waits for its caller."),
-        lambda user, now: _unconfirmed() & ~_replied_after_resolution(user, now)),
+        lambda user, now: _unconfirmed() & ~_replied_since_resolution()),
 )  # fmt: skip
 
 
