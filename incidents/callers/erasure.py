@@ -21,16 +21,14 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from cmdb.models import Contact
-from incidents.callers.people import contact_key
+from incidents.callers.export import their_entries, their_mail, their_rows
 from incidents.choices import ActivityKind
 from incidents.models import (
     Activity,
     Attachment,
     Erasure,
-    InboundMail,
     Incident,
     IncidentHistory,
-    IncidentPerson,
     OutboxMessage,
     OutboxState,
 )
@@ -79,14 +77,16 @@ def erasing() -> Iterator[None]:
 
 
 def _erase(contact: Contact) -> dict[str, int]:
-    name, address, key = contact.full_name.strip(), contact.email.strip(), contact_key(contact.pk)
+    name, address = contact.full_name.strip(), contact.email.strip()
     as_caller = Incident.objects.filter(caller=contact)
-    kept = IncidentPerson.objects.filter(contact=contact).values("incident_id")
+    rows = their_rows(contact)
+    kept = list(rows.values_list("incident_id", flat=True))
+    # The names the desk typed when it kept them informed by address are theirs too.
+    words = [
+        word for word in {name, address, *rows.filter(contact__isnull=True).values_list("name", flat=True)} if word
+    ]
     involved = Q(incident__in=as_caller) | Q(incident__in=kept)
-    theirs = Q(kind=ActivityKind.CALLER_REPLIED, data__person=key) | Q(kind=ActivityKind.CALL_ADDED,
-                                                                         data__caller_id=contact.pk)  # fmt: skip
-    if address:
-        theirs |= Q(kind=ActivityKind.CALLER_REPLIED, data__email__iexact=address)
+    theirs = their_entries(contact)
     answers = Q(incident__in=as_caller, data__via="caller_link") | theirs
     files = list(Attachment.objects.filter(activity__in=Activity.objects.filter(theirs)))
     counts: dict[str, int] = {
@@ -95,15 +95,17 @@ def _erase(contact: Contact) -> dict[str, int]:
         "comments": as_caller.exclude(satisfaction_comment="").update(satisfaction_comment=""),
         "history": _history(as_caller),
         "mails_out": _outbox(address),
-        "mails_in": _inbound(contact, address),
+        "mails_in": their_mail(contact).update(**MAIL_EMPTIED),
+        # Kept informed by their address alone: no contact stands behind the row, so it goes.
+        "people_by_address": rows.filter(contact__isnull=True).delete()[0],
     }
     counts["satisfaction_in_journal"] = Activity.objects.filter(answers, data__has_key="satisfaction_comment").update(
         data=jsonb_set("data", "satisfaction_comment", [ERASED, ERASED])
     )
     journal = Activity.objects.filter(involved | theirs)
-    counts["names_in_texts"] = sum(text_replaced(journal, "text", word) for word in (name, address) if word)
-    counts["names_in_details"] = sum(details_replaced(journal, word) for word in (name, address) if word)
-    counts["staff_mails"] = _staff_mails(as_caller, kept, name, address)
+    counts["names_in_texts"] = sum(text_replaced(journal, "text", word) for word in words)
+    counts["names_in_details"] = sum(details_replaced(journal, word) for word in words)
+    counts["staff_mails"] = _staff_mails(as_caller, kept, words)
     counts["notices"] = _recipients(address) if address else 0
     files_erased(files)
     Contact.objects.filter(pk=contact.pk).update(
@@ -134,11 +136,6 @@ def _outbox(address: str) -> int:
     return mails.update(recipient=ERASED_ADDRESS, body_text=ERASED, body_html="")
 
 
-def _inbound(contact: Contact, address: str) -> int:
-    mails = InboundMail.objects.filter(Q(contact=contact) | (Q(sender__iexact=address) if address else Q(pk=None)))
-    return mails.update(**MAIL_EMPTIED)
-
-
 def text_replaced(rows: Any, column: str, word: str) -> int:
     """``word`` (their name, their address) replaced in a text column of ``rows``."""
     return rows.filter(**{f"{column}__icontains": word}).update(**{column: _replaced(F(column), word)})
@@ -161,12 +158,12 @@ def _replaced(expression: Any, word: str) -> Func:
                 output_field=models.TextField())  # fmt: skip
 
 
-def _staff_mails(as_caller: Any, kept: Any, name: str, address: str) -> int:
-    """The staff's mails about their incidents: their name and address out, and the mails that quote their
+def _staff_mails(as_caller: Any, kept: Any, words: list[str]) -> int:
+    """The staff's mails about their incidents: their names and address out, and the mails that quote their
     words (a reply, a reopening) emptied."""
     mails = OutboxMessage.objects.filter(Q(incident__in=as_caller) | Q(incident__in=kept))
     quoting = mails.filter(kind__in=QUOTING).update(body_text=ERASED, body_html="")
-    for word in filter(None, (name, address)):
+    for word in words:
         for column in ("subject", "body_text", "body_html"):
             text_replaced(mails, column, word)
     return quoting

@@ -9,7 +9,7 @@ import zipfile
 from pathlib import PurePath
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cmdb.models import Contact
@@ -40,16 +40,16 @@ def contact_export(contact: Contact) -> bytes:
 def _gathered(contact: Contact) -> tuple[dict[str, Any], list[Attachment], list[InboundMail]]:
     address = contact.email.strip()
     as_caller = list(Incident.objects.filter(caller=contact).defer("search_vector").order_by("reported_at"))
-    kept = list(IncidentPerson.objects.filter(contact=contact).select_related("incident").order_by("added_at"))
+    kept = list(their_rows(contact).select_related("incident").order_by("added_at"))
     incident_ids = {incident.pk for incident in as_caller} | {row.incident_id for row in kept}
-    theirs = _their_entries(contact, address)
+    theirs = their_entries(contact)
     entries = list(
         Activity.objects.filter(Q(incident_id__in=incident_ids, visibility=Visibility.CUSTOMER) | theirs)
         .select_related("incident")
         .order_by("created_at", "pk")
     )
     files = list(Attachment.objects.filter(activity__in=Activity.objects.filter(theirs)).order_by("pk"))
-    mails = list(InboundMail.objects.filter(sender__iexact=address).order_by("received_at")) if address else []
+    mails = list(their_mail(contact).order_by("received_at"))
     sent = list(OutboxMessage.objects.filter(recipient__iexact=address).order_by("created_at")) if address else []
     data = {
         "exported_at": timezone.now().isoformat(),
@@ -83,14 +83,28 @@ def _gathered(contact: Contact) -> tuple[dict[str, Any], list[Attachment], list[
     return data, files, mails
 
 
-def _their_entries(contact: Contact, address: str) -> Q:
+def their_entries(contact: Contact) -> Q:
     """Journal entries they wrote: replies by mail or on the status page, answers through their links, calls
-    added for them."""
+    added for them (the same for the export and the erasure)."""
+    address = contact.email.strip()
     condition = Q(kind=ActivityKind.CALLER_REPLIED, data__person=contact_key(contact.pk))
     condition |= Q(kind=ActivityKind.CALL_ADDED, data__caller_id=contact.pk)
     if address:
         condition |= Q(kind=ActivityKind.CALLER_REPLIED, data__email__iexact=address)
     return condition
+
+
+def their_rows(contact: Contact) -> QuerySet[IncidentPerson]:
+    """Where they are kept informed: as the contact, or by their address typed in by the desk."""
+    address = contact.email.strip()
+    by_address = Q(contact__isnull=True, email__iexact=address) if address else Q(pk__in=[])
+    return IncidentPerson.objects.filter(Q(contact=contact) | by_address)
+
+
+def their_mail(contact: Contact) -> QuerySet[InboundMail]:
+    """The mails they sent: from their address, or linked to them by the desk."""
+    address = contact.email.strip()
+    return InboundMail.objects.filter(Q(contact=contact) | (Q(sender__iexact=address) if address else Q(pk__in=[])))
 
 
 def _incident(incident: Incident) -> dict[str, Any]:

@@ -42,7 +42,9 @@ def incident_anonymise(incident_id: int) -> bool:
         return False
     people = people_of(incident)
     words = [word for person in people for word in (person.name, person.email) if word]
-    placeholder, _created = Contact.objects.get_or_create(**ANONYMOUS, email="")
+    # Not get_or_create: nothing makes the placeholder unique, and a second one must not stop retention.
+    placeholder = Contact.objects.filter(**ANONYMOUS, email="").order_by("pk").first()
+    placeholder = placeholder or Contact.objects.create(**ANONYMOUS, email="")
     with acting_as(None, f"retention of {incident.number}"), erasure.erasing():
         journal = Activity.objects.filter(incident=incident)
         answers = Q(kind=ActivityKind.CALLER_REPLIED) | Q(data__via="caller_link")

@@ -181,3 +181,16 @@ def test_an_erased_persons_links_stop_working(client, admin_user, anna):
 
     assert client.get(link).status_code == 410
     assert client.post(link, {"text": "Still here?"}).status_code == 410
+
+
+def test_an_erasure_reaches_where_the_desk_kept_the_person_informed_by_their_address(admin_user, operator, anna):
+    contact, _incident, _other = anna
+    elsewhere = record(operator, short_description="Badge reader at the door")
+    people.incident_keep_informed(
+        by=operator, incident_id=elsewhere.pk, email="ANNABEL.K@example.org", name="Annabel K."
+    )
+
+    contact_erase(by=admin_user, contact_id=contact.pk, reason="Asked")
+
+    assert not elsewhere.people.exists()  # no more mail to her from this incident
+    assert not elsewhere.journal.filter(text__icontains="Annabel").exists()
