@@ -11,6 +11,7 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 from django.http import HttpRequest
@@ -54,12 +55,15 @@ def session_idle(request: HttpRequest) -> bool:
     """Whether the signed-in session has been idle too long; else its activity is noted (written at most once
     a minute, so that a page costs no write)."""
     seen = request.session.get(SEEN)
-    if seen is None:
-        return False
     now = time.time()
+    if seen is None:
+        if SESSION_KEY in request.session:  # signed in before sessions were watched: watched from now on
+            request.session[SEEN] = now
+        return False
     if now - seen > settings.SESSION_IDLE_MINUTES * 60:
         return True
-    if now - seen >= SEEN_EVERY:
+    # A page refreshing itself (the queue, the dashboard: X-Background) is not someone at the desk.
+    if now - seen >= SEEN_EVERY and request.headers.get("X-Background") != "1":
         request.session[SEEN] = now
         moment = datetime.datetime.fromtimestamp(now, tz=datetime.UTC)
         UserSession.objects.filter(session_key=request.session.session_key).update(last_seen_at=moment)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from servicedesk.models import UserSession
+from servicedesk.sessions import SEEN
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +137,27 @@ def test_signing_out_this_session_alone_says_so_and_keeps_the_others(operator):
 
     assert "You have signed out." in response.text and "everywhere" not in response.text
     assert not is_signed_in(laptop) and is_signed_in(phone)
+
+
+def test_a_page_refreshing_itself_does_not_keep_an_idle_session_alive(operator, settings):
+    settings.SESSION_IDLE_MINUTES = 30
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        laptop = signed_in(operator.username, "Firefox on the laptop")
+        for _ in range(4):  # the queue refreshes while nobody is at the desk
+            clock.shift(datetime.timedelta(minutes=10))
+            laptop.get(reverse("queues:queue"), headers={"HX-Request": "true", "X-Background": "1"})
+
+        assert not is_signed_in(laptop)
+
+
+def test_a_session_signed_in_before_sessions_were_watched_is_watched_from_its_next_page(operator, settings):
+    settings.SESSION_IDLE_MINUTES = 30
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        laptop = signed_in(operator.username, "Firefox on the laptop")
+        session = laptop.session
+        del session[SEEN]
+        session.save()
+        assert is_signed_in(laptop)  # watched from now on
+
+        clock.shift(datetime.timedelta(minutes=31))
+        assert not is_signed_in(laptop)
