@@ -112,9 +112,10 @@ class LDAPSignIn(LDAPBackend):
     def authenticate(
         self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
     ) -> Any:
+        username = (username or "").strip().lower()  # as the directory and the local check both see it
         if request is None or not username or not password or _local_administrator(username):
             return None
-        self.request, self.username = request, username.strip().lower()
+        self.request, self.username = request, username
         return super().authenticate(request, username=self.username, password=password)
 
     def authenticate_ldap_user(self, ldap_user: Any, password: str) -> Any:
@@ -152,7 +153,7 @@ class LDAPSignIn(LDAPBackend):
 
 
 def _local_administrator(username: str) -> bool:
-    user = get_user_model()._default_manager.filter(username=username, is_superuser=True).first()
+    user = get_user_model()._default_manager.filter(username__iexact=username, is_superuser=True).first()
     return bool(user and user.has_usable_password())
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import requests
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 
 DISCOVERY_SECONDS = 3600
 # mozilla-django-oidc's setting name -> the discovery document's key (OpenID Connect Discovery 1.0).
@@ -21,6 +20,11 @@ DISCOVERED = {
 
 _documents: dict[str, tuple[float, dict[str, Any]]] = {}
 _lock = threading.Lock()
+
+
+class ProviderUnusable(requests.RequestException):
+    """The provider answered, but not as configured (another issuer, an endpoint missing): for the sign-in
+    pages, the same as a provider that cannot be reached; its message says what is wrong, for the log."""
 
 
 def oidc_enabled() -> bool:
@@ -38,7 +42,7 @@ def discovery(issuer: str) -> dict[str, Any]:
     response.raise_for_status()
     document = response.json()
     if document.get("issuer", "").rstrip("/") != issuer:
-        raise ImproperlyConfigured(f"The discovery document of {issuer} names another issuer: {document.get('issuer')}")
+        raise ProviderUnusable(f"The discovery document of {issuer} names another issuer: {document.get('issuer')}")
     with _lock:
         _documents[issuer] = (now, document)
     return document
@@ -48,5 +52,7 @@ def provider_setting(name: str, *default: Any) -> Any:
     """A mozilla-django-oidc setting; an endpoint left empty comes from the issuer's discovery document."""
     value = getattr(settings, name, *default) if default else getattr(settings, name)
     if name in DISCOVERED and not value and oidc_enabled():
-        return discovery(settings.OIDC_ISSUER).get(DISCOVERED[name]) or (default[0] if default else None)
+        value = discovery(settings.OIDC_ISSUER).get(DISCOVERED[name]) or (default[0] if default else None)
+        if value is None:
+            raise ProviderUnusable(f"The discovery document of {settings.OIDC_ISSUER} has no {DISCOVERED[name]}.")
     return value

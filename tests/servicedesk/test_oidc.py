@@ -367,3 +367,12 @@ def test_with_the_provider_down_the_button_says_so_and_the_emergency_administrat
     response = client.post(reverse("login"), {"username": "ada", "password": PASSWORD})
     assert response.status_code == 302
     assert signed_in_as(client) == "ada"
+
+
+def test_a_discovery_document_naming_another_issuer_is_refused_with_a_message(client, provider, settings):
+    settings.OIDC_ISSUER = provider.issuer.replace("127.0.0.1", "localhost")  # the same server, another name
+
+    start = client.get(reverse("oidc_authentication_init"))
+
+    assert start["Location"] == reverse("login")
+    assert "cannot be reached" in client.get(start["Location"]).text
