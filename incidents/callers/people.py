@@ -69,6 +69,19 @@ def people_of(incident: Incident, *, with_subordinates: bool = False) -> list[Pe
     return _once(found)
 
 
+def people_of_many(incidents: list[Incident]) -> dict[int, list[Person]]:
+    """``people_of`` for several incidents at once, each without its subordinates (two queries in all)."""
+    contacts = Contact.objects.in_bulk({incident.caller_id for incident in incidents})
+    found = {
+        incident.pk: [person_of_contact(contacts[incident.caller_id], reason=CALLER, incident_id=incident.pk)]
+        for incident in incidents
+    }
+    rows = IncidentPerson.objects.filter(incident_id__in=list(found)).select_related("contact")
+    for row in rows.order_by("added_at", "pk"):
+        found[row.incident_id].append(person_of_row(row))
+    return {incident_id: _once(people) for incident_id, people in found.items()}
+
+
 def person_of_row(row: IncidentPerson) -> Person:
     """The person one row of ``IncidentPerson`` keeps informed (its contact loaded)."""
     if row.contact is not None:

@@ -11,6 +11,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from incidents.callers.people import people_of_many
 from incidents.callers.status import StatusLinkRefused, status_link_open
 from incidents.choices import ActivityKind, Impact, ResolutionCode, Urgency
 from incidents.journal import notes
@@ -285,3 +286,15 @@ def test_an_address_without_a_name_is_greeted_as_a_colleague(operator, shared):
 
     told = outbox("kept_informed")["facilities@example.org"]
     assert "Dear colleague," in told.body_text and "Dear ," not in told.body_text
+
+
+@pytest.mark.parametrize("count", [2, 6])
+def test_the_people_of_many_incidents_are_read_in_two_queries(operator, piet, count, django_assert_num_queries):
+    incidents = [workflow.record(operator) for _ in range(count)]
+    calls.incident_add_call(by=operator, incident_id=incidents[0].pk, caller=piet, symptoms="Me too.")
+
+    with django_assert_num_queries(2):
+        found = people_of_many(incidents)
+
+    assert [person.name for person in found[incidents[0].pk]] == [incidents[0].caller.full_name, "Piet Bakker"]
+    assert all(len(found[incident.pk]) == 1 for incident in incidents[1:])
