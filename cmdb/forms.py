@@ -27,6 +27,7 @@ class CINamesField(forms.Field):
     """Configuration items typed by name, one per line; unknown names are listed in the error."""
 
     widget = forms.Textarea(attrs={"rows": 5, "spellcheck": "false"})
+    many_lines = True  # one value per line: the API takes a list (servicedesk.api.forms)
     default_error_messages = {
         "unknown": _("No configuration item is called: %(names)s."),
         "ambiguous": _("Several configuration items are called %(names)s in other cases: type the name exactly."),

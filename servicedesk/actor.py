@@ -25,6 +25,7 @@ MAX_CONTEXT = 500
 class _Scope:
     user: Any  # a user, request.user (lazy), or None
     context: str
+    through: str = ""  # not the portal's pages: "API token “Monitoring”"
     tagged: set[str] = field(default_factory=set)  # aliases of connections whose transaction holds our settings
 
     def actor_id(self) -> str:
@@ -64,6 +65,22 @@ def acting_in(context: str) -> None:
     scope = _current.get()
     if scope is not None:
         scope.context = context[:MAX_CONTEXT]
+
+
+def acting_for(user: Any, through: str) -> None:
+    """The request's user is known only now (the API authenticates in the view, by token): its writes are
+    audited as ``user``'s, ``through`` saying how it came (the journal shows it, the audit's context holds it)."""
+    scope = _current.get()
+    if scope is not None:
+        scope.user = user
+        scope.through = through[:MAX_CONTEXT]
+        scope.context = f"{scope.context} {through}"[:MAX_CONTEXT]
+
+
+def acting_through() -> str:
+    """How the current writes came, when not through the portal's pages ("" for a page, a task or a command)."""
+    scope = _current.get()
+    return scope.through if scope is not None else ""
 
 
 # --- Celery: one scope per task, opened and closed by the task_prerun / task_postrun signals -------------

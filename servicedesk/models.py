@@ -26,3 +26,38 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} since {self.signed_in_at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(models.Model):
+    """A personal API token: a user's own key to the API, acting as that user with that user's role, never more.
+
+    Only a hash of the secret is kept (``servicedesk.api.tokens``); the secret is shown once, when it is made.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=80, help_text=_("What the token is for: “Monitoring”, “Chat bot”."))
+    prefix = models.CharField(_("starts with"), max_length=12, help_text=_("The secret's first characters."))
+    key_hash = models.CharField(_("hash of the secret"), max_length=64, unique=True, editable=False)
+    writes = models.BooleanField(_("may write"), default=False, help_text=_("Read-only when not ticked."))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "name"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="servicedesk_apitoken_live_name",
+                violation_error_message=_("You already have a token of that name."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

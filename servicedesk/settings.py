@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "django_htmx",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -395,6 +398,56 @@ LDAP_NO_ROLE_MESSAGE = env_str("LDAP_NO_ROLE_MESSAGE")
 # Before the password rule and the local accounts: PASSWORD_SIGN_IN governs local passwords, not the directory's.
 if LDAP_ENABLED:
     AUTHENTICATION_BACKENDS.insert(1, "servicedesk.sso.directory.LDAPSignIn")
+
+# The REST API (incidents.api, docs/api/): personal tokens or the portal's session; problem details for every
+# refusal; a budget of calls per token and per address.
+API_TOKEN_MAX_DAYS = int(env_str("API_TOKEN_MAX_DAYS", "365"))
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "servicedesk.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "servicedesk.api.permissions.TokenScope",
+        "servicedesk.api.permissions.RolePermission",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "servicedesk.api.throttling.TokenRateThrottle",
+        "servicedesk.api.throttling.AddressRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_str("API_RATE", "600/minute"),
+        "anonymous": env_str("API_ANONYMOUS_RATE", "60/minute"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "servicedesk.api.problems.handle",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Service desk API",
+    "DESCRIPTION": "Incidents, their lifecycle and journal, the queue, the CMDB and the knowledge base.",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "Level": "incidents.choices.Impact",  # impact and urgency: the same three levels
+        "Priority": "incidents.choices.Priority",
+        "Channel": "incidents.choices.Channel",
+        "State": "incidents.choices.State",
+    },
+}
 
 # A refused request (403, 400) is one line with its reason; a server error keeps its traceback (servicedesk.logs).
 LOGGING = {

@@ -37,5 +37,6 @@ urlpatterns = [
     # The managers' dashboard lives with the incidents; /dashboard/ is the address people are given.
     path("dashboard/", RedirectView.as_view(pattern_name="incidents:dashboard", query_string=True)),
     path("knowledge/", include("knowledge.urls")),
+    path("api/", include("incidents.api.urls")),
     path("admin/", admin.site.urls),
 ]

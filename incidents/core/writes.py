@@ -19,6 +19,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from incidents.choices import OPEN_STATES, ActivityKind, Visibility
 from incidents.core.stale import ensure_current
 from incidents.models import SLA_FIELDS, Activity, Incident
+from servicedesk.actor import acting_through
 
 # What the rules of who may act read of a locked incident, loaded with it.
 LOCKED_RELATIONS = ("assigned_group", "assignee", "category", "service_level")
@@ -118,12 +119,13 @@ def journal_write(
     """Write one journal entry: its author (``None``: the system, or the caller through a link), what
     happened (``kind``, ``text``, ``data``), who may see it, the time spent, the mail it queued (recipients
     and subject in ``data``) and, for a change of the incident (``versioned``), the version it made."""
+    through = acting_through()
     return Activity.objects.create(
         incident=incident,
         kind=kind,
         author=by,
         text=text,
-        data={**(data or {}), **(mailed.as_data() if mailed else {})},
+        data={**(data or {}), **(mailed.as_data() if mailed else {}), **({"through": through} if through else {})},
         visibility=visibility,
         minutes_spent=minutes_spent,
         incident_version=incident.version if versioned else None,

@@ -117,6 +117,18 @@ class RecordIncidentForm(CallerResolvingForm):
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
             self.initial["opened"] = signing.dumps(time.time(), salt=OPENED_SALT)
 
+    def record_fields(self) -> dict[str, Any]:
+        """What ``incidents.recording.calls.incident_record`` takes from the form (the page adds the master)."""
+        data = self.cleaned_data
+        names = ("caller", "short_description", "symptoms", "channel", "occurred_at", "service", "cis", "location",
+                 "affected_users", "impact", "urgency", "serious", "serious_reason")  # fmt: skip
+        return {
+            **{name: data[name] for name in names},
+            "raise_parent": data["raise_master"],
+            "master_impact": data["master_impact"],
+            "logging_seconds": self.logging_seconds(),
+        }
+
     def logging_seconds(self) -> int | None:
         """Seconds from opening the form to saving it, from a signed timestamp (a forged one is ignored)."""
         try:

@@ -88,8 +88,17 @@ def _timeline_entry(incident: Incident, entry: Activity) -> TimelineEntry:
             for attachment in entry.attachments.all()
         ],
         mail_url=reverse("incidents:inbox_mail", args=[data["mail"]]) if isinstance(data.get("mail"), int) else "",
-        how=str(REPLY_WAYS.get(data.get("via"), "")) if entry.kind == ActivityKind.CALLER_REPLIED else "",
+        how=_how(entry, data),
     )
+
+
+def _how(entry: Activity, data: dict[str, Any]) -> str:
+    """How the entry came when it was not through the portal's pages: a reply by mail, a step through the API."""
+    if entry.kind == ActivityKind.CALLER_REPLIED:
+        return str(REPLY_WAYS.get(data.get("via"), ""))
+    if data.get("through"):
+        return _("through %(what)s") % {"what": data["through"]}
+    return ""
 
 
 def _changes(data: dict[str, Any]) -> list[Change]:

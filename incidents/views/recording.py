@@ -50,25 +50,7 @@ def record(request: HttpRequest) -> HttpResponse:
     form = RecordIncidentForm(request.POST or None, initial=_from_mail(mail) if mail else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        fields = {
-            "caller": data["caller"],
-            "short_description": data["short_description"],
-            "symptoms": data["symptoms"],
-            "channel": data["channel"],
-            "occurred_at": data["occurred_at"],
-            "service": data["service"],
-            "cis": data["cis"],
-            "location": data["location"],
-            "affected_users": data["affected_users"],
-            "impact": data["impact"],
-            "urgency": data["urgency"],
-            "serious": data["serious"],
-            "serious_reason": data["serious_reason"],
-            "parent": parent,
-            "raise_parent": data["raise_master"],
-            "master_impact": data["master_impact"],
-            "logging_seconds": form.logging_seconds(),
-        }
+        fields = {**form.record_fields(), "parent": parent}
         try:
             if data["mail"]:
                 incident = intake.intake_record(by=request.user, mail_id=data["mail"], **fields)

@@ -1,0 +1,42 @@
+"""What the API answers after a read or a write: the incident whole with its ETag, or a refusal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from incidents import selectors
+from incidents.api.serializers import IncidentDetailSerializer
+from incidents.journal.timeline import timeline
+from incidents.lifecycle.rules import available_steps
+from servicedesk.api.problems import errors_said, problem_response
+from servicedesk.api.versions import etag
+
+PROBLEM = OpenApiResponse(description="A refusal, as problem details (RFC 9457).")
+
+
+def incident_response(request: Request, incident_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
+    """One incident whole, read afresh, with its version as the ``ETag``."""
+    incident = selectors.incident_detail().get(pk=incident_id)
+    context = {
+        "request": request,
+        "timeline": timeline(incident),
+        "steps": available_steps(incident=incident, user=request.user),
+    }
+    response = Response(IncidentDetailSerializer(incident, context=context).data, status=status_code)
+    response["ETag"] = etag(incident.version)
+    return response
+
+
+def _invalid(errors: dict[str, list[str]]) -> Response:
+    errors = {("non_field_errors" if name == "__all__" else name): messages for name, messages in errors.items()}
+    return problem_response(status.HTTP_400_BAD_REQUEST, "invalid", errors_said(errors), errors=errors)
+
+
+def form_refused(form: Any) -> Response:
+    """A form's errors as a 400 problem."""
+    return _invalid({name: [str(message) for message in messages] for name, messages in form.errors.items()})

@@ -1,0 +1,20 @@
+"""``/api/v1/``: the routes of every resource, and the schema and its reference at ``/api/schema/`` and
+``/api/docs/`` (served from the portal itself: no CDN)."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from incidents.api.incidents import IncidentViewSet
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("incidents", IncidentViewSet, basename="incident")
+
+urlpatterns = [
+    path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
+    path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
+    path("v1/", include(router.urls)),
+]
