@@ -19,6 +19,7 @@ _WRITE = re.compile(r"\s*(?:INSERT|UPDATE|DELETE|MERGE|WITH)\b", re.IGNORECASE)
 AUDITED_TABLE = "incidents_incident"
 SET_ACTOR = "SELECT set_config('servicedesk.actor', %s, true), set_config('servicedesk.context', %s, true)"
 MAX_CONTEXT = 500
+THROUGH = " through "  # the context's part that says how a request came: "request POST /api/… through API token “Bot”"
 
 
 @dataclass
@@ -74,7 +75,7 @@ def acting_for(user: Any, through: str) -> None:
     if scope is not None:
         scope.user = user
         scope.through = through[:MAX_CONTEXT]
-        scope.context = f"{scope.context} {through}"[:MAX_CONTEXT]
+        scope.context = f"{scope.context}{THROUGH}{through}"[:MAX_CONTEXT]
 
 
 def acting_through() -> str:

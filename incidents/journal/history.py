@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from cmdb.models import ConfigurationItem
 from incidents.core.values import shown
 from incidents.models import Incident, IncidentHistory
+from servicedesk.actor import THROUGH
 
 
 @dataclass(frozen=True)
@@ -101,13 +102,20 @@ def shown_history(rows: list[IncidentHistory]) -> list[ShownEntry]:
             changed_at=entry.changed_at,
             operation_label=entry.operation_label,
             actor=(entry.actor.get_full_name() or entry.actor.get_username()) if entry.actor else _("the system"),
-            # A task's name says what "the system" was; a request's path is left out (the caller's links carry
-            # their signed token in it, which is the caller's to use).
-            context=entry.context if entry.context.startswith("task ") else "",
+            context=_context_shown(entry.context),
             changes=_shown_changes(entry, names),
         )
         for entry in entries
     ]
+
+
+def _context_shown(context: str) -> str:
+    """A task's name says what "the system" was; a request through the API says which token. A request's path is
+    left out (the caller's links carry their signed token in it, which is the caller's to use)."""
+    if context.startswith("task "):
+        return context
+    _request, through, how = context.partition(THROUGH)
+    return _("through %(what)s") % {"what": how} if through else ""
 
 
 def _shown_changes(entry: HistoryEntry, names: dict[type[models.Model], dict[Any, str]]) -> list[ShownChange]:

@@ -163,3 +163,16 @@ def test_the_schema_and_its_reference_are_served(api, operator, client):
     page = client.get("/api/docs/")
     assert page.status_code == 200
     assert "swagger-ui" in page.text and "cdn" not in page.text.lower()
+
+
+def test_the_history_page_says_which_token_made_a_change(api, client, operator, vpn, network):
+    incident = classified(operator, vpn)
+    api(operator, name="Chat bot").post(
+        f"/api/v1/incidents/{incident.number}/escalate/", {"group": network.pk, "reason": "Needs the network team"},
+        format="json", HTTP_IF_MATCH=f'"v{incident.version}"',
+    )  # fmt: skip
+    client.force_login(operator)
+    page = client.get(f"/incidents/{incident.number}/history/").text
+    assert "through API token “Chat bot”" in page
+    timeline = client.get(incident.get_absolute_url()).text
+    assert "through API token “Chat bot”" in timeline
