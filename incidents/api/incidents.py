@@ -24,11 +24,11 @@ from incidents.recording import calls
 from servicedesk.api.forms import bound, form_serializer
 from servicedesk.api.views import ApiViewSet
 
-RecordSerializer = type(
-    "RecordIncident",
-    (form_serializer(RecordIncidentForm, "RecordIncidentFields", hidden=("caller_id",)),),
-    {"parent": serializers.CharField(required=False, help_text="Record it as a subordinate of this incident.")},
-)
+
+class RecordSerializer(form_serializer(RecordIncidentForm, "RecordIncidentFields", hidden=("caller_id",))):
+    """Recording a call: the call-logging page's fields, and the master it may be recorded under."""
+
+    parent = serializers.CharField(required=False, help_text="Record it as a subordinate of this incident.")
 
 
 class IncidentPages(CursorPagination):
