@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.request import Request
 
@@ -80,8 +81,9 @@ def _field(field: forms.Field) -> serializers.Field:
 
 
 def _key(field: forms.ModelChoiceField, **common: Any) -> serializers.Field:
-    """A record named by its key: the number (``CHG0000123``) where the form takes one, else its id."""
-    if field.to_field_name and field.to_field_name != "pk":
+    """A record named by its key: the number (``CHG0000123``) where the form takes one, else its id (a ModelForm's
+    foreign key names the id field itself)."""
+    if field.to_field_name and field.to_field_name not in ("pk", field.queryset.model._meta.pk.name):
         return serializers.CharField(**common)
     return serializers.IntegerField(**common)
 
@@ -95,3 +97,49 @@ def _choices(field: forms.ChoiceField) -> list[tuple[Any, str]]:
         elif value not in ("", None):
             flat.append((value, str(label)))
     return flat
+
+
+def shape_errors(form_class: type[forms.BaseForm], body: Any) -> dict[str, list[str]]:
+    """What in a JSON body no form field could read, by field: an object where a field takes one value, a value
+    where it takes a list, a null character PostgreSQL cannot store. The form checks the rest, with its own
+    messages; this only keeps a body of the wrong shape from reaching it (a 400, never a 500)."""
+    if not isinstance(body, dict):
+        return {"non_field_errors": [_("Send a JSON object of the fields.")]}
+    errors: dict[str, list[str]] = {}
+    for name, value in body.items():
+        field = form_class.base_fields.get(name)
+        if field is None or value is None:
+            continue
+        if _has_null_character(value):
+            errors[name] = [_("Null characters are not allowed.")]
+        elif not isinstance(field, forms.JSONField) and not _shaped_for(field, value):
+            errors[name] = [_("Give a list of values.") if _takes_list(field) else _("Give one value, not a list.")]
+    return errors
+
+
+def _takes_list(field: forms.Field) -> bool:
+    return getattr(field, "many_lines", False) or isinstance(
+        field, (forms.MultipleChoiceField, forms.ModelMultipleChoiceField)
+    )
+
+
+def _shaped_for(field: forms.Field, value: Any) -> bool:
+    if getattr(field, "many_lines", False):
+        return isinstance(value, str) or (isinstance(value, list) and all(map(_scalar, value)))
+    if _takes_list(field):
+        return isinstance(value, list) and all(map(_scalar, value))
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool))
+
+
+def _has_null_character(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_null_character(key) or _has_null_character(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(map(_has_null_character, value))
+    return False
