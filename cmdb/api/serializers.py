@@ -87,6 +87,7 @@ class ContactSerializer(Linked):
 
     route = "contact"
     full_name = serializers.CharField()
+    email = serializers.CharField(help_text="Blank when unknown.")
     workplace = Ref(allow_null=True)
 
     class Meta:
@@ -103,6 +104,7 @@ class SupportGroupSerializer(Linked):
 
     route = "support-group"
     manager = PersonRef(allow_null=True)
+    email = serializers.CharField(help_text="The group's shared mailbox for notices (blank: none).")
     member_count = serializers.IntegerField()
     ci_count = serializers.IntegerField(help_text="Configuration items the group owns.")
 
@@ -120,6 +122,7 @@ class SupportGroupDetailSerializer(Linked):
 
     route = "support-group"
     manager = PersonRef(allow_null=True)
+    email = serializers.CharField(help_text="The group's shared mailbox for notices (blank: none).")
     members = serializers.SerializerMethodField(help_text="By name.")
     services = serializers.SerializerMethodField(help_text="The business services the group owns, by name.")
 

@@ -298,7 +298,6 @@ class ChangeViewSet(FormRecordViewSet):
     pagination_class = cursor_pages("-number")
     form_class = ChangeForm
     lookup_field = "number"
-    lookup_value_regex = "[A-Za-z0-9]+"
 
     def get_queryset(self) -> QuerySet:
         return selectors.change_list()
@@ -311,6 +310,7 @@ class RelationshipViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, A
     """One relationship, read or removed (as on the CI's page); they are listed and added under their CI."""
 
     permission_required = {"*": "cmdb.view_relationship", "DELETE": "cmdb.delete_relationship"}
+    lookup_value_regex = "[^/]+"
     serializer_class = RelationshipSerializer
     parser_classes = [JSONParser]
     queryset = Relationship.objects.select_related("source", "target")

@@ -38,8 +38,6 @@ from servicedesk.api.records import FormRecordViewSet, record_permissions, recor
 from servicedesk.api.schema import refusals
 from servicedesk.api.views import ApiViewSet
 
-NUMBERS = "[A-Za-z0-9]+"
-
 
 @record_schema(
     noun="problem",
@@ -58,7 +56,6 @@ class ProblemViewSet(FormRecordViewSet):
     pagination_class = cursor_pages("-number")
     form_class = ProblemForm
     lookup_field = "number"
-    lookup_value_regex = NUMBERS
 
     def get_queryset(self) -> QuerySet:
         return selectors.problem_list()
@@ -85,7 +82,6 @@ class KnownErrorViewSet(FormRecordViewSet):
     pagination_class = cursor_pages("-number")
     form_class = KnownErrorForm
     lookup_field = "number"
-    lookup_value_regex = NUMBERS
 
     def get_queryset(self) -> QuerySet:
         return selectors.known_error_list()
@@ -155,6 +151,7 @@ class CategoryViewSet(mixins.ListModelMixin, ApiViewSet):
     """The classification tree, in the order categories were made; ``path`` places each one."""
 
     permission_required = "knowledge.view_category"
+    lookup_value_regex = "[^/]+"
     serializer_class = CategorySerializer
     pagination_class = cursor_pages("id")
 

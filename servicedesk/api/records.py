@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
@@ -62,6 +62,40 @@ def refused(form: forms.BaseForm) -> Response:
     )
 
 
+# PostgreSQL keeps a time zone offset up to 15:59 and gives back no moment past the year 9999 in UTC.
+_LARGEST_OFFSET = datetime.timedelta(hours=15, minutes=59)
+
+
+def storable_moment(value: datetime.datetime) -> None:
+    """A moment the database could not store, or could store but not give back, is refused at its field."""
+    try:
+        value.astimezone(datetime.UTC)
+    except OverflowError:
+        raise ValidationError(_("Give a moment between the years 1 and 9999."), code="out_of_range") from None
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > _LARGEST_OFFSET:
+        raise ValidationError(_("Give a time zone offset between -15:59 and +15:59."), code="out_of_range")
+
+
+def guard_moments(form: forms.BaseForm) -> forms.BaseForm:
+    """The form, its moments checked with ``storable_moment`` (on this form's own copies of its fields)."""
+    for field in form.fields.values():
+        if isinstance(field, forms.DateTimeField):
+            field.validators = [*field.validators, storable_moment]
+    return form
+
+
+class PageFilters(DjangoFilterBackend):
+    """The page's FilterSet, its moments checked as a form's are: a filter is a query, and PostgreSQL refuses an
+    offset past 15:59 with an error, not an empty list."""
+
+    def get_filterset(self, request: Request, queryset: QuerySet, view: Any) -> Any:
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            guard_moments(filterset.form)
+        return filterset
+
+
 class RecordViewSet(mixins.ListModelMixin, ApiViewSet):
     """``list`` with the page's FilterSet, ``retrieve`` with the record's ETag.
 
@@ -69,7 +103,8 @@ class RecordViewSet(mixins.ListModelMixin, ApiViewSet):
     the list's selector, ``get_detail_queryset`` the detail's."""
 
     detail_serializer_class: type[serializers.Serializer]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [PageFilters]
+    lookup_value_regex = "[^/]+"  # anything to the view, which answers a key that names nothing with a 404 problem
     parser_classes = [JSONParser]
 
     def get_detail_queryset(self) -> QuerySet:
@@ -135,9 +170,7 @@ class FormRecordViewSet(RecordViewSet):
             extra["loaded_at"] = moment.isoformat()
         # The conflict check locks the row (select_for_update) until the save commits.
         with transaction.atomic():
-            form = bound(self.form_class, request, extra=extra, instance=instance)
-            if form.is_valid():
-                storable(form)
+            form = guard_moments(bound(self.form_class, request, extra=extra, instance=instance))
             if not form.is_valid():
                 if instance is not None and form.has_error(NON_FIELD_ERRORS, "conflict"):
                     return stale(instance)
@@ -169,16 +202,6 @@ def current_values(form_class: type[forms.ModelForm], instance: Model, *, leave:
         for name, field in form.fields.items()
         if name not in leave and name != "loaded_at"
     }
-
-
-def storable(form: forms.BaseForm) -> None:
-    """A moment the database could store but not give back (past the year 9999 in UTC) is refused at its field."""
-    for name, value in list(form.cleaned_data.items()):
-        if isinstance(value, datetime.datetime):
-            try:
-                value.astimezone(datetime.UTC)
-            except OverflowError:
-                form.add_error(name, _("Give a moment between the years 1 and 9999."))
 
 
 def stale(instance: Model) -> Response:

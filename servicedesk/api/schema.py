@@ -39,11 +39,11 @@ class ProblemDetails(serializers.Serializer):
 
 
 def refusals(*codes: int) -> dict[Any, Any]:
-    """The ``responses`` of ``extend_schema`` for these refusals, each as problem details. 401 and 429 may answer
-    any call, so they are always there."""
+    """The ``responses`` of ``extend_schema`` for these refusals, each as problem details. 400 (a control character
+    anywhere in the request), 401 and 429 may answer any call, so they are always there."""
     return {
         (code, MEDIA_TYPE): OpenApiResponse(ProblemDetails, description=REFUSALS[code])
-        for code in sorted({*codes, 401, 429})
+        for code in sorted({*codes, 400, 401, 429})
     }
 
 
@@ -52,5 +52,6 @@ IF_MATCH_SAVED = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=True,
+    pattern=r'^"t[0-9]{1,17}"$',
     description='The ETag you read, such as "t1765000000000000": a change saved since is refused with 412.',
 )

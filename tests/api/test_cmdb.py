@@ -137,25 +137,46 @@ def test_bad_input_is_a_400_with_the_forms_messages_by_field(api, config_manager
 
 
 def test_a_body_of_the_wrong_shape_is_a_400_not_a_500(api, config_manager):
+    group = SupportGroupFactory()
     client = api(config_manager)
     shapes = client.post(
-        "/api/v1/services/", {"name": {"en": "Mail"}, "cis": "web-01", "owner_group": [1]}, format="json"
+        "/api/v1/services/",
+        {"name": {"en": "Mail"}, "criticality": "high", "cis": "web-01", "owner_group": True, "active": "yes"},
+        format="json",
     ).json()
     assert shapes["errors"] == {
-        "name": ["Give one value, not a list."],
-        "owner_group": ["Give one value, not a list."],
+        "name": ["Give a text."],
+        "owner_group": ["Give a whole number."],  # true would be the record with id 1
+        "active": ["Give true or false."],
     }
+    members = client.post(
+        "/api/v1/support-groups/", {"name": "x", "tier": "2", "members": [str(group.pk)]}, format="json"
+    )
+    assert members.json()["errors"] == {"tier": ["Give a whole number."], "members": ["Give a list of whole numbers."]}
     assert client.post("/api/v1/locations/", ["not", "an", "object"], format="json").status_code == 400
     nul = client.post("/api/v1/config-items/", {"name": "x", "attributes": {"a": "\x00"}}, format="json")
     assert nul.json()["errors"] == {"attributes": ["Null characters are not allowed."]}
-    moment = client.post(
-        "/api/v1/changes/",
-        {"title": "Far", "state": "planned", "planned_start": "2026-01-01T10:00Z",
-         "planned_end": "9999-12-31T23:00:00-05:00"},
-        format="json",
-    )  # fmt: skip
-    assert moment.json()["errors"] == {"planned_end": ["Give a moment between the years 1 and 9999."]}
     assert client.post("/api/v1/locations/", "name=x", content_type="text/plain").status_code == 415
+    assert not Service.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("moment", "message"),
+    [
+        ("9999-12-31T23:00:00-05:00", "Give a moment between the years 1 and 9999."),
+        ("2026-06-06T12:07:03-20:26", "Give a time zone offset between -15:59 and +15:59."),
+    ],
+)
+def test_a_moment_the_database_cannot_keep_is_refused_at_its_field(api, config_manager, moment, message):
+    client = api(config_manager)
+    response = client.post(
+        "/api/v1/changes/",
+        {"title": "Far", "state": "planned", "planned_start": "2026-01-01T10:00Z", "planned_end": moment},
+        format="json",
+    )
+    assert response.json()["errors"] == {"planned_end": [message]}
+    listed = client.get("/api/v1/changes/", {"planned_after": moment})
+    assert listed.json()["errors"] == {"planned_after": [message]}
 
 
 def test_a_change_names_the_etag_it_read_and_a_patch_keeps_the_rest(api, config_manager):
@@ -206,7 +227,9 @@ def test_an_if_match_the_api_did_not_give_is_a_400(api, config_manager):
 
 def test_no_such_record_is_a_404_problem(api, operator):
     client = api(operator)
-    for url in ("/api/v1/contacts/999999/", "/api/v1/contacts/99999999999999999999/", "/api/v1/changes/CHG9/"):
+    urls = ["/api/v1/contacts/999999/", "/api/v1/contacts/99999999999999999999/", "/api/v1/contacts/0.5/",
+            "/api/v1/changes/CHG9/", "/api/v1/services/x/tree/"]  # fmt: skip
+    for url in urls:
         response = client.get(url)
         assert response.status_code == 404, url
         assert response["Content-Type"] == PROBLEM
@@ -258,6 +281,9 @@ def test_lists_are_paged_by_a_cursor(api, operator):
     assert len(rest) == 3
     assert first["previous"] is None
     assert client.get("/api/v1/contacts/", {"cursor": "not-a-cursor"}).status_code == 404
+    assert client.get("/api/v1/contacts/", {"page_size": "none"}).json()["errors"] == {
+        "page_size": ["Give a whole number from 1."]
+    }
 
 
 def test_lists_take_the_pages_filters(api, operator):
