@@ -404,3 +404,13 @@ def test_a_window_filter_takes_iso_moments(api, operator):
     ChangeFactory(title="Next month", planned_start=soon + datetime.timedelta(days=30))
     found = api(operator).get("/api/v1/changes/", {"planned_before": (soon + datetime.timedelta(days=2)).isoformat()})
     assert [row["title"] for row in found.json()["results"]] == ["Tomorrow"]
+
+
+def test_a_patch_with_null_empties_a_field_that_may_be_empty(api, config_manager):
+    ci = ConfigurationItemFactory(owner_group=SupportGroupFactory(), serial_number="SN1")
+    response = api(config_manager).patch(
+        f"/api/v1/config-items/{ci.pk}/", {"owner_group": None}, format="json", HTTP_IF_MATCH=etag_at(ci.updated_at)
+    )
+    assert response.status_code == 200, response.json()
+    ci.refresh_from_db()
+    assert (ci.owner_group, ci.serial_number) == (None, "SN1")
