@@ -447,6 +447,14 @@ SPECTACULAR_SETTINGS = {
         "Channel": "incidents.choices.Channel",
         "State": "incidents.choices.State",
         "ClosureReason": "incidents.choices.ClosureReason",
+        # The CMDB's and the knowledge base's fields of the same names (kind, status, state) hold other choices.
+        "LocationKind": "cmdb.choices.LocationKind",
+        "RelationshipKind": "cmdb.choices.RelationshipKind",
+        "CIStatus": "cmdb.choices.CIStatus",
+        "ChangeState": "cmdb.choices.ChangeState",
+        "ArticleKind": "knowledge.choices.ArticleKind",
+        "ArticleStatus": "knowledge.choices.ArticleStatus",
+        "ProblemState": "knowledge.choices.ProblemState",
     },
 }
 

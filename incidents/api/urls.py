@@ -6,12 +6,26 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from cmdb.api import views as cmdb
 from incidents.api.incidents import IncidentViewSet
+from knowledge.api import views as knowledge
 
 app_name = "api"
 
 router = SimpleRouter()
 router.register("incidents", IncidentViewSet, basename="incident")
+router.register("contacts", cmdb.ContactViewSet, basename="contact")
+router.register("config-items", cmdb.ConfigurationItemViewSet, basename="config-item")
+router.register("relationships", cmdb.RelationshipViewSet, basename="relationship")
+router.register("services", cmdb.ServiceViewSet, basename="service")
+router.register("support-groups", cmdb.SupportGroupViewSet, basename="support-group")
+router.register("changes", cmdb.ChangeViewSet, basename="change")
+router.register("locations", cmdb.LocationViewSet, basename="location")
+router.register("problems", knowledge.ProblemViewSet, basename="problem")
+router.register("known-errors", knowledge.KnownErrorViewSet, basename="known-error")
+router.register("articles", knowledge.ArticleViewSet, basename="article")
+router.register("categories", knowledge.CategoryViewSet, basename="category")
+router.register("knowledge", knowledge.KnowledgeViewSet, basename="knowledge")
 
 urlpatterns = [
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),

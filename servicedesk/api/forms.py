@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from rest_framework import serializers
 from rest_framework.request import Request
 
@@ -52,10 +54,13 @@ def form_serializer(
 
 def _field(field: forms.Field) -> serializers.Field:
     common: dict[str, Any] = {"required": field.required, "help_text": str(field.help_text or field.label or "")}
+    # ``bound`` leaves a null out, and a field left out is empty: null empties a field that may be empty.
+    common["allow_null"] = not field.required
     if getattr(field, "many_lines", False):
-        return serializers.ListField(child=serializers.CharField(), **common)
+        # A blank line is skipped, as on the page.
+        return serializers.ListField(child=serializers.CharField(allow_blank=True), **common)
     if isinstance(field, forms.BooleanField):
-        return serializers.BooleanField(required=False, help_text=common["help_text"])
+        return serializers.BooleanField(required=False, allow_null=True, help_text=common["help_text"])
     if isinstance(field, forms.FileField):
         return serializers.ListField(child=serializers.FileField(), **common)
     if isinstance(field, forms.ModelMultipleChoiceField):
@@ -80,8 +85,9 @@ def _field(field: forms.Field) -> serializers.Field:
 
 
 def _key(field: forms.ModelChoiceField, **common: Any) -> serializers.Field:
-    """A record named by its key: the number (``CHG0000123``) where the form takes one, else its id."""
-    if field.to_field_name and field.to_field_name != "pk":
+    """A record named by its key: the number (``CHG0000123``) where the form takes one, else its id (a ModelForm's
+    foreign key names the id field itself)."""
+    if field.to_field_name and field.to_field_name not in ("pk", field.queryset.model._meta.pk.name):
         return serializers.CharField(**common)
     return serializers.IntegerField(**common)
 
@@ -95,3 +101,76 @@ def _choices(field: forms.ChoiceField) -> list[tuple[Any, str]]:
         elif value not in ("", None):
             flat.append((value, str(label)))
     return flat
+
+
+def shape_errors(form_class: type[forms.BaseForm], body: Any) -> dict[str, list[str]]:
+    """What in a JSON body is not of the JSON type the schema gives its field (``form_serializer``), by field: a
+    text where it takes a number, an object where it takes a text, a null character PostgreSQL cannot store. The form
+    checks the rest, with its own messages; this keeps a body of the wrong shape from reaching it, where ``true``
+    would pass for the record with id 1 and an object for its text (a 400, never a 500)."""
+    if not isinstance(body, dict):
+        return {"non_field_errors": [_("Send a JSON object of the fields.")]}
+    errors: dict[str, list[str]] = {}
+    for name, value in body.items():
+        field = form_class.base_fields.get(name)
+        if field is None or value is None:
+            continue
+        kind = _json_kind(field)
+        if _has_null_character(value):
+            errors[name] = [_("Null characters are not allowed.")]
+        elif not _is_a(kind, value):
+            errors[name] = [str(_SAY[kind])]
+    return errors
+
+
+_SAY = {
+    "boolean": _lazy("Give true or false."),
+    "integer": _lazy("Give a whole number."),
+    "string": _lazy("Give a text."),
+    "lines": _lazy("Give a list of texts."),
+    "integers": _lazy("Give a list of whole numbers."),
+    "strings": _lazy("Give a list of texts."),
+}
+
+
+def _json_kind(field: forms.Field) -> str:
+    """The JSON type ``_field`` describes a form field with."""
+    if isinstance(field, (forms.JSONField, forms.FileField)):
+        return "any"
+    if getattr(field, "many_lines", False):
+        return "lines"
+    if isinstance(field, forms.BooleanField):
+        return "boolean"
+    if isinstance(field, forms.ModelChoiceField):
+        key = "string" if isinstance(_key(field), serializers.CharField) else "integer"
+        return key + "s" if isinstance(field, forms.ModelMultipleChoiceField) else key
+    if isinstance(field, forms.ChoiceField):
+        key = "integer" if _choices(field) and all(_whole(value) for value, _label in _choices(field)) else "string"
+        return key + "s" if isinstance(field, forms.MultipleChoiceField) else key
+    if isinstance(field, forms.IntegerField):
+        return "integer"
+    return "string"
+
+
+def _is_a(kind: str, value: Any) -> bool:
+    if kind == "any":
+        return True
+    if kind == "lines":
+        return isinstance(value, str) or (isinstance(value, list) and all(isinstance(item, str) for item in value))
+    if kind.endswith("s"):
+        return isinstance(value, list) and all(_is_a(kind[:-1], item) for item in value)
+    return {"boolean": isinstance(value, bool), "integer": _whole(value), "string": isinstance(value, str)}[kind]
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _has_null_character(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_null_character(key) or _has_null_character(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(map(_has_null_character, value))
+    return False
