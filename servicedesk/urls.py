@@ -40,3 +40,8 @@ urlpatterns = [
     path("api/", include("incidents.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/ the error pages are problem details (servicedesk.api.handlers); elsewhere Django's own.
+handler400 = "servicedesk.api.handlers.bad_request"
+handler404 = "servicedesk.api.handlers.page_not_found"
+handler500 = "servicedesk.api.handlers.server_error"

@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,6 +21,7 @@ from incidents.forms.recording import RecordIncidentForm
 from incidents.models import Incident
 from incidents.recording import calls
 from servicedesk.api.forms import bound, form_serializer
+from servicedesk.api.pagination import CursorPages
 from servicedesk.api.views import ApiViewSet
 
 
@@ -31,13 +31,11 @@ class RecordSerializer(form_serializer(RecordIncidentForm, "RecordIncidentFields
     parent = serializers.CharField(required=False, help_text="Record it as a subordinate of this incident.")
 
 
-class IncidentPages(CursorPagination):
+class IncidentPages(CursorPages):
     """Newest first, a page at a time by a cursor: no count of every incident, the same speed on page 1,000."""
 
     ordering = ("-reported_at", "-id")
     page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 class IncidentViewSet(StepActions, mixins.ListModelMixin, ApiViewSet):
@@ -50,7 +48,7 @@ class IncidentViewSet(StepActions, mixins.ListModelMixin, ApiViewSet):
     filterset_class = IncidentFilter
     pagination_class = IncidentPages
     lookup_field = "number"
-    lookup_value_regex = "[A-Za-z0-9]+"
+    lookup_value_regex = "[^/]+"  # any key reaches the view: one that names nothing is a 404 problem
 
     def get_queryset(self) -> Any:
         return selectors.incident_list()

@@ -176,3 +176,14 @@ def test_the_history_page_says_which_token_made_a_change(api, client, operator, 
     assert "through API token “Chat bot”" in page
     timeline = client.get(incident.get_absolute_url()).text
     assert "through API token “Chat bot”" in timeline
+
+
+def test_refusals_before_the_api_are_problems_too(api, operator):
+    client = api(operator)
+    missing = client.get("/api/v1/no-such-resource/")
+    assert (missing.status_code, missing["Content-Type"]) == (404, PROBLEM)
+    unknown = client.get("/api/v1/incidents/INC9999999/")
+    assert (unknown.status_code, unknown["Content-Type"]) == (404, PROBLEM)
+    garbled = client.get("/api/v1/incidents/", {"q": "vpn\x00"})
+    assert (garbled.status_code, garbled["Content-Type"]) == (400, PROBLEM)
+    assert "control character" in garbled.json()["detail"]
