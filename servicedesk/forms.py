@@ -168,9 +168,21 @@ class MomentField(forms.Field):
         if isinstance(value, datetime.datetime) or value in self.empty_values:
             return value or None
         moment = parse_moment(str(value), now=timezone.now())
-        if moment is None:
+        if moment is None or not _storable(moment):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return moment
+
+
+def _storable(moment: datetime.datetime) -> bool:
+    """A moment PostgreSQL can keep: an offset within ±15:59, a year it counts in UTC (an API's ISO text may say
+    anything Python can)."""
+    offset = moment.utcoffset() or datetime.timedelta()
+    if abs(offset) >= datetime.timedelta(hours=16):
+        return False
+    try:
+        return 1 < moment.astimezone(datetime.UTC).year < 9999
+    except OverflowError:
+        return False
 
 
 class SignInForm(AuthenticationForm):

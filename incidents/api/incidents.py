@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors
-from incidents.api.responses import PROBLEM, form_refused, incident_response
+from incidents.api.responses import PROBLEM, form_refused, incident_response, shape_refused
 from incidents.api.serializers import IncidentDetailSerializer, IncidentSerializer
 from incidents.api.steps import StepActions
 from incidents.filters import IncidentFilter
@@ -65,6 +65,9 @@ class IncidentViewSet(StepActions, mixins.ListModelMixin, ApiViewSet):
         """Record a call (the service desk only), validated as the call-logging page validates it; the caller is
         found by ``caller_id``, or by an e-mail address, phone number or full name in ``caller``."""
         calls.ensure_may_record(request.user)
+        refused = shape_refused(RecordIncidentForm, request)
+        if refused is not None:
+            return refused
         parent = None
         if request.data.get("parent"):
             parent = get_object_or_404(Incident.objects.defer("search_vector"), number=str(request.data["parent"]))

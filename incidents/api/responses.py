@@ -13,6 +13,7 @@ from incidents import selectors
 from incidents.api.serializers import IncidentDetailSerializer
 from incidents.journal.timeline import timeline
 from incidents.lifecycle.rules import available_steps
+from servicedesk.api.forms import shape_errors
 from servicedesk.api.problems import errors_said, problem_response
 from servicedesk.api.versions import etag
 
@@ -40,3 +41,12 @@ def _invalid(errors: dict[str, list[str]]) -> Response:
 def form_refused(form: Any) -> Response:
     """A form's errors as a 400 problem."""
     return _invalid({name: [str(message) for message in messages] for name, messages in form.errors.items()})
+
+
+def shape_refused(form_class: type[Any], request: Request) -> Response | None:
+    """A JSON body with a field of the wrong type (a text for a number, an object for a text): a 400 before the
+    form reads it. A form-encoded body holds texts only, which the form reads as the page's."""
+    if hasattr(request.data, "getlist"):
+        return None
+    errors = shape_errors(form_class, request.data)
+    return _invalid(errors) if errors else None

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors
-from incidents.api.responses import PROBLEM, form_refused, incident_response
+from incidents.api.responses import PROBLEM, form_refused, incident_response, shape_refused
 from incidents.api.serializers import IncidentDetailSerializer
 from incidents.core.stale import StaleIncident, ensure_current
 from incidents.lifecycle import rules
@@ -57,6 +57,9 @@ def take_step(request: Request, number: str, name: str) -> Response:
         rules.ensure_step_allowed(incident=incident, step=name, user=request.user)
     except ValidationError as error:  # the state, or the serious-incident gate: not the body's fault
         raise Problem(status.HTTP_409_CONFLICT, "conflict", " ".join(error.messages)) from None
+    refused = shape_refused(page.form, request)
+    if refused is not None:
+        return refused
     form = bound(page.form, request, extra={"version": version}, incident=incident, **page.form_extra(incident))
     if not form.is_valid():
         return form_refused(form)

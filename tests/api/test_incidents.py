@@ -187,3 +187,18 @@ def test_refusals_before_the_api_are_problems_too(api, operator):
     garbled = client.get("/api/v1/incidents/", {"q": "vpn\x00"})
     assert (garbled.status_code, garbled["Content-Type"]) == (400, PROBLEM)
     assert "control character" in garbled.json()["detail"]
+
+
+def test_a_body_of_the_wrong_shape_is_a_400_not_a_crash(api, operator, vpn, network):
+    client = api(operator)
+    for body in ([1, 2], {"short_description": {"nested": True}, "impact": "high"}, {"affected_users": True}):
+        response = client.post("/api/v1/incidents/", body, format="json")
+        assert (response.status_code, response["Content-Type"]) == (400, PROBLEM), body
+    incident = classified(operator, vpn)
+    response = client.post(
+        f"/api/v1/incidents/{incident.number}/escalate/", {"group": True, "reason": ["a"]}, format="json",
+        HTTP_IF_MATCH=f'"v{incident.version}"',
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert {"group", "reason"} <= set(response.json()["errors"])
+    assert not Incident.objects.exclude(pk=incident.pk).exists()
