@@ -18,6 +18,7 @@ from servicedesk.models import ApiToken
 PREFIX = "sdk_"  # tells a leaked secret for what it is, to a person and to a secret scanner
 SHOWN = 12  # characters of the secret kept in the clear, to tell tokens apart
 USED_EVERY = datetime.timedelta(minutes=1)  # the last use is written at most this often
+NAME_LENGTH = ApiToken._meta.get_field("name").max_length
 
 
 def _hash(secret: str) -> str:
@@ -31,6 +32,8 @@ def token_create(*, user: AbstractBaseUser, name: str, days: int, writes: bool) 
     errors: dict[str, str] = {}
     if not name:
         errors["name"] = _("Give the token a name that says what it is for.")
+    elif len(name) > NAME_LENGTH:
+        errors["name"] = _("A token's name has at most %(length)s characters.") % {"length": NAME_LENGTH}
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
         errors["days"] = _("A token lives from 1 to %(days)s days.") % {"days": settings.API_TOKEN_MAX_DAYS}
     if errors:
@@ -77,6 +80,4 @@ def token_for(secret: str) -> ApiToken | None:
 
 def tokens_of(user: AbstractBaseUser) -> list[ApiToken]:
     """A user's tokens for their profile page: the live ones first, then those revoked or expired."""
-    now = timezone.now()
-    tokens = list(ApiToken.objects.filter(user=user))
-    return sorted(tokens, key=lambda token: (token.revoked_at is not None or token.expires_at <= now,))
+    return sorted(ApiToken.objects.filter(user=user), key=lambda token: not token.live)
