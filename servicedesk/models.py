@@ -68,6 +68,12 @@ class ApiToken(models.Model):
         return self.expires_at <= timezone.now()
 
     @property
+    def revoked(self) -> bool:
+        """Revoked before it expired. A token whose name was given to a new one after it expired is recorded as
+        revoked at its expiry (``token_create``), and is shown as expired."""
+        return self.revoked_at is not None and self.revoked_at < self.expires_at
+
+    @property
     def live(self) -> bool:
         """Neither revoked nor expired: a request with it is let in (when its user is still active)."""
         return self.revoked_at is None and not self.expired

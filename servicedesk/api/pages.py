@@ -51,7 +51,7 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     if request.method == "GET":
         return render(request, "registration/api_token_revoke.html", {"token": token})
-    if token.revoked_at is None:  # revoked already (a second tab): nothing more to do
+    if token.live:  # revoked already (a second tab), or expired: nothing more to do
         token = token_revoke(user=request.user, token_id=token.pk)
         _logged(request, "API token revoked", token)
         said = _("“%(name)s” is revoked: a program using it is refused from now on.") % {"name": token.name}

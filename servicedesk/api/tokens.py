@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,15 +40,21 @@ def token_create(*, user: AbstractBaseUser, name: str, days: int, writes: bool) 
     if errors:
         raise ValidationError(errors)
     secret = PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
     try:
         with transaction.atomic():
+            # A name is unique among the tokens not revoked (a partial index cannot say "not expired"): an expired
+            # token gives its name up when it is wanted again, recorded as ended at its expiry.
+            ApiToken.objects.filter(user=user, name=name, revoked_at__isnull=True, expires_at__lte=now).update(
+                revoked_at=F("expires_at")
+            )
             token = ApiToken.objects.create(
                 user=user,
                 name=name,
                 prefix=secret[:SHOWN],
                 key_hash=_hash(secret),
                 writes=writes,
-                expires_at=timezone.now() + datetime.timedelta(days=days),
+                expires_at=now + datetime.timedelta(days=days),
             )
     except IntegrityError:
         raise ValidationError({"name": _("You already have a token of that name.")}) from None

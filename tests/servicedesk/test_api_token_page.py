@@ -119,6 +119,18 @@ def test_a_second_live_token_of_the_same_name_is_refused_by_the_service(operator
     assert ApiToken.objects.count() == 1
 
 
+def test_an_expired_tokens_name_may_be_given_to_a_new_one(operator):
+    old, _secret = token_create(user=operator, name="Monitoring", days=30, writes=False)
+    ApiToken.objects.filter(pk=old.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    client = signed_in(operator)
+
+    assert make(client).status_code == 200
+
+    rows = re.findall(r"<tr>.*?</tr>", client.get(PAGE).text, re.S)[1:]
+    assert ["works" in row for row in rows] == [True, False]
+    assert "expired" in rows[1] and "revoked" not in rows[1]
+
+
 def test_the_list_tells_live_revoked_and_expired_tokens_apart(operator):
     token_create(user=operator, name="Live one", days=30, writes=False)
     revoked, _secret = token_create(user=operator, name="Revoked one", days=30, writes=False)
