@@ -32,4 +32,4 @@ class ServicedeskConfig(AppConfig):
 
 class AdminConfig(admin_apps.AdminConfig):
     default = False
-    default_site = "servicedesk.admin.AdministratorsOnlySite"
+    default_site = "servicedesk.admin_site.AdministratorsOnlySite"

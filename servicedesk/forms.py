@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
@@ -192,3 +193,30 @@ class SignInForm(AuthenticationForm):
     def get_invalid_login_error(self) -> ValidationError:
         refusal = getattr(self.request, "sign_in_refusal", "")
         return ValidationError(refusal, code="refused") if refusal else super().get_invalid_login_error()
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal API token (``servicedesk.api.tokens.token_create`` decides what is allowed): what it is for,
+    how many days it works, and whether it may write."""
+
+    DEFAULT_DAYS = 90
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        help_text=_("What it is for, so that you know it again: “Monitoring”, “Chat bot”."),
+    )
+    days = forms.IntegerField(label=_("Lifetime in days"))
+    writes = forms.BooleanField(
+        label=_("May write"),
+        required=False,
+        help_text=_("Record incidents and take their steps, as far as your role allows. Off: it only reads."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        most = settings.API_TOKEN_MAX_DAYS
+        days = self.fields["days"]
+        days.initial = min(self.DEFAULT_DAYS, most)
+        days.widget.attrs.update(min=1, max=most)
+        days.help_text = _("From 1 to %(most)s. It stops working after that; make a new one then.") % {"most": most}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -61,3 +62,18 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def revoked(self) -> bool:
+        """Revoked before it expired. A token whose name was given to a new one after it expired is recorded as
+        revoked at its expiry (``token_create``), and is shown as expired."""
+        return self.revoked_at is not None and self.revoked_at < self.expires_at
+
+    @property
+    def live(self) -> bool:
+        """Neither revoked nor expired: a request with it is let in (when its user is still active)."""
+        return self.revoked_at is None and not self.expired

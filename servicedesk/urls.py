@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from servicedesk import views
+from servicedesk.api import pages as api_pages
 from servicedesk.twofactor import views as two_factor
 
 urlpatterns = [
@@ -12,6 +13,8 @@ urlpatterns = [
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/sessions/", views.sessions_page, name="sessions"),
+    path("accounts/api-tokens/", api_pages.api_tokens, name="api_tokens"),
+    path("accounts/api-tokens/<int:pk>/revoke/", api_pages.api_token_revoke, name="api_token_revoke"),
     path("accounts/two-factor/", two_factor.two_factor, name="two_factor"),
     path("accounts/two-factor/code/", two_factor.code_page, name="two_factor_code"),
     path("accounts/two-factor/recovery-codes/", two_factor.recovery_codes, name="two_factor_recovery_codes"),

@@ -41,4 +41,8 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     name = "token"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {"type": "http", "scheme": "bearer", "description": "A personal API token (your profile page)."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token: make one on your API tokens page (user menu).",
+        }

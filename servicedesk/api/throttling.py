@@ -5,12 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
 from servicedesk.models import ApiToken
+from servicedesk.signin.address import client_address
 
 
-class TokenRateThrottle(SimpleRateThrottle):
+class RatesAsSet:
+    """The rate as the settings say when the request comes, not when DRF was imported (DRF binds its rates to the
+    class once, so that a changed setting, as in a test, would never apply)."""
+
+    def get_rate(self) -> str | None:
+        self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        return super().get_rate()  # type: ignore[misc]
+
+
+class TokenRateThrottle(RatesAsSet, SimpleRateThrottle):
     """Each token has its own budget (``API_RATE``), so that one busy integration does not starve another of
     the same user; the portal's session calls count against their user."""
 
@@ -26,7 +37,13 @@ class TokenRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-class AddressRateThrottle(AnonRateThrottle):
-    """Calls without a valid token, per address: a refused secret is answered, not tried at leisure."""
+class AddressRateThrottle(RatesAsSet, AnonRateThrottle):
+    """Calls without a valid token, per address: a refused secret is answered, not tried at leisure (the API's
+    views count a refused call too: ``servicedesk.api.views``)."""
 
     scope = "anonymous"
+
+    def get_ident(self, request: Request) -> str:
+        # The sign-in lockout's address: X-Forwarded-For only as the trusted proxies wrote it. DRF's own reading
+        # takes the header as the client sent it, so a made-up address per call would be a new budget per call.
+        return client_address(request)

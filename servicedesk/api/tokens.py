@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,7 @@ from servicedesk.models import ApiToken
 PREFIX = "sdk_"  # tells a leaked secret for what it is, to a person and to a secret scanner
 SHOWN = 12  # characters of the secret kept in the clear, to tell tokens apart
 USED_EVERY = datetime.timedelta(minutes=1)  # the last use is written at most this often
+NAME_LENGTH = ApiToken._meta.get_field("name").max_length
 
 
 def _hash(secret: str) -> str:
@@ -31,20 +33,28 @@ def token_create(*, user: AbstractBaseUser, name: str, days: int, writes: bool) 
     errors: dict[str, str] = {}
     if not name:
         errors["name"] = _("Give the token a name that says what it is for.")
+    elif len(name) > NAME_LENGTH:
+        errors["name"] = _("A token's name has at most %(length)s characters.") % {"length": NAME_LENGTH}
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
         errors["days"] = _("A token lives from 1 to %(days)s days.") % {"days": settings.API_TOKEN_MAX_DAYS}
     if errors:
         raise ValidationError(errors)
     secret = PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
     try:
         with transaction.atomic():
+            # A name is unique among the tokens not revoked (a partial index cannot say "not expired"): an expired
+            # token gives its name up when it is wanted again, recorded as ended at its expiry.
+            ApiToken.objects.filter(user=user, name=name, revoked_at__isnull=True, expires_at__lte=now).update(
+                revoked_at=F("expires_at")
+            )
             token = ApiToken.objects.create(
                 user=user,
                 name=name,
                 prefix=secret[:SHOWN],
                 key_hash=_hash(secret),
                 writes=writes,
-                expires_at=timezone.now() + datetime.timedelta(days=days),
+                expires_at=now + datetime.timedelta(days=days),
             )
     except IntegrityError:
         raise ValidationError({"name": _("You already have a token of that name.")}) from None
@@ -77,6 +87,4 @@ def token_for(secret: str) -> ApiToken | None:
 
 def tokens_of(user: AbstractBaseUser) -> list[ApiToken]:
     """A user's tokens for their profile page: the live ones first, then those revoked or expired."""
-    now = timezone.now()
-    tokens = list(ApiToken.objects.filter(user=user))
-    return sorted(tokens, key=lambda token: (token.revoked_at is not None or token.expires_at <= now,))
+    return sorted(ApiToken.objects.filter(user=user), key=lambda token: not token.live)

@@ -277,3 +277,24 @@ document.addEventListener("change", (event) => {
   input.setCustomValidity(long ? `The name of “${long.name.slice(0, 40)}…” is too long: rename the file to at most ${limit} characters.` : "");
   if (long) input.reportValidity();
 });
+
+// Copy buttons (data-copy="#id"): hidden without this script; a click puts that element's text on the clipboard
+// and says so in the [data-copy-status] beside it. Where the clipboard is not allowed (a page not served over
+// https), the text is selected instead, for Ctrl+C.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("button[data-copy][hidden]").forEach((button) => { button.hidden = false; });
+});
+
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest && event.target.closest("button[data-copy]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  const status = button.parentElement.querySelector("[data-copy-status]");
+  try {
+    await navigator.clipboard.writeText(source.textContent.trim());
+    status.textContent = button.dataset.copied;
+  } catch {
+    window.getSelection().selectAllChildren(source);
+    status.textContent = button.dataset.copyFailed;
+  }
+});

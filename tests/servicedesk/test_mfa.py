@@ -23,7 +23,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
-from servicedesk.admin import AdministratorsOnlySite
+from servicedesk.admin_site import AdministratorsOnlySite
 from servicedesk.twofactor.devices import totp_enrol
 from servicedesk.twofactor.state import STATE, VERIFIED
 from tests.factories import PASSWORD
