@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from incidents.api.alerts import AlertsView
 from incidents.api.incidents import IncidentViewSet
 
 app_name = "api"
@@ -16,5 +17,6 @@ router.register("incidents", IncidentViewSet, basename="incident")
 urlpatterns = [
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
+    path("v1/alerts/", AlertsView.as_view(), name="alerts"),
     path("v1/", include(router.urls)),
 ]
