@@ -20,6 +20,7 @@ from incidents.inbound.receive import mail_decide_again
 from incidents.mail.outbox import outbox_resend
 from incidents.models import (
     Activity,
+    Alert,
     AssignmentRule,
     BusinessCalendar,
     Erasure,
@@ -217,6 +218,31 @@ class InboundMailAdmin(ModelAdmin):
             self.message_user(request, _("Taken again. %(summary)s") % {"summary": summary}, messages.SUCCESS)
         else:
             self.message_user(request, _("None of the selected messages was refused."), messages.WARNING)
+
+
+@admin.register(Alert)
+class AlertAdmin(ModelAdmin):
+    """Every alert monitoring sent, grouped by fingerprint, with what the desk made of it (decision record 0029).
+
+    Rows are written by the services only (``incidents.inbound.alerts``, ``alert_desk``): nothing is editable here,
+    nothing is deleted (a dismissal is history). The desk decides on its intake page.
+    """
+
+    list_display = ["last_fired_at", "state", "severity", "ci_name", "title", "firings", "resolved_at", "incident"]
+    list_filter = ["state", "source", "severity", "last_fired_at"]
+    search_fields = ["fingerprint", "title", "ci_name", "incident__number"]
+    list_select_related = ["incident"]
+    show_full_result_count = False
+    readonly_fields = ["fingerprint", "source", "state", "title", "description", "severity", "ci_name", "ci",
+                       "labels", "link", "firings", "first_fired_at", "last_fired_at", "resolved_at", "received_at",
+                       "reported_at", "payload", "incident", "dismissal", "reason", "decided_by",
+                       "decided_at"]  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
 
 
 @admin.register(OutboxMessage)

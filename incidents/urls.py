@@ -1,6 +1,7 @@
 from django.urls import path
 
 from incidents.views import (
+    alerts,
     caller_reply,
     confirmation,
     dashboard,
@@ -39,6 +40,8 @@ urlpatterns = [
     path("inbox/<int:pk>/dismiss/", inbox.inbox_dismiss, name="inbox_dismiss"),
     path("inbox/<int:pk>/original/", inbox.inbox_original, name="inbox_original"),
     path("inbox/<int:pk>/files/<int:index>/", inbox.inbox_file, name="inbox_file"),
+    path("inbox/alerts/<int:pk>/", alerts.inbox_alert, name="inbox_alert"),
+    path("inbox/alerts/<int:pk>/dismiss/", alerts.inbox_alert_dismiss, name="inbox_alert_dismiss"),
     path("new/", recording.record, name="record"),
     path("new/priority/", recording.priority_preview, name="priority_preview"),
     path("new/similar/", recording.similar, name="similar"),

@@ -55,6 +55,9 @@ INCIDENT_DESK_STEPS = tuple(
     f"incidents.{step}_incident" for step in ("classify", "resolve", "escalate", "assign", "reopen", "close")
 )
 INCIDENT_GROUP_WORK = ("incidents.work_incident",)
+# Alerts from monitoring come in with a token of an account holding add_alert: the desk's, whose intake they
+# land in (a monitoring account may be given add_alert alone; decision record 0029).
+INCIDENT_ALERTS = ("incidents.add_alert",)
 # Managers watch the dashboard; the desk, which owns every incident, sees it too.
 DASHBOARD = ("incidents.view_dashboard",)
 
@@ -65,6 +68,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     + KNOWLEDGE_WRITE
     + INCIDENT_READ
     + INCIDENT_RECORD
+    + INCIDENT_ALERTS
     + INCIDENT_DESK_STEPS
     + INCIDENT_GROUP_WORK
     + DASHBOARD,

@@ -280,6 +280,12 @@ CELERY_BEAT_SCHEDULE["inbound-poll"] = {
     "options": {"expires": max(INBOUND_POLL_SECONDS - 5, 5)},
 }
 
+# Alerts from monitoring (POST /api/v1/alerts/, decision record 0029) wait in the desk's intake. ALERTS_AUTO_RECORD
+# names the severities recorded at once, as by the account that posted them (empty: none, the default); their
+# caller, and the caller proposed when the desk records an alert, is the contact whose address is ALERTS_CALLER.
+ALERTS_AUTO_RECORD = [severity.lower() for severity in env_list("ALERTS_AUTO_RECORD", [])]
+ALERTS_CALLER = env_str("ALERTS_CALLER", "")
+
 # Security. A SITE_URL served over https switches on everything that needs TLS (redirect, secure
 # cookies, HSTS); each can still be set on its own. Plain http is for a checkout on a laptop.
 HTTPS = SITE_URL.startswith("https://")

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from cmdb.api import views as cmdb
+from incidents.api.alerts import AlertsView
 from incidents.api.incidents import IncidentViewSet
 from knowledge.api import views as knowledge
 
@@ -30,5 +31,6 @@ router.register("knowledge", knowledge.KnowledgeViewSet, basename="knowledge")
 urlpatterns = [
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
+    path("v1/alerts/", AlertsView.as_view(), name="alerts"),
     path("v1/", include(router.urls)),
 ]

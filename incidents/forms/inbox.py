@@ -1,4 +1,5 @@
-"""Forms of the desk's intake inbox: add a mail to an incident as a call, or say why it is not an incident."""
+"""Forms of the desk's intake inbox: add a mail to an incident as a call, or say why a mail or an alert is not an
+incident."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents.forms.recording import CallerField, CallerResolvingForm
 from incidents.forms.steps import RecordNumberField
-from incidents.models import Dismissal, Incident
+from incidents.models import AlertDismissal, Dismissal, Incident
 
 
 class AddMailForm(CallerResolvingForm):
@@ -41,4 +42,19 @@ class DismissMailForm(forms.Form):
         required=False,
         max_length=500,
         help_text=_("Needed for “Other”; kept with the mail."),
+    )
+
+
+class DismissAlertForm(forms.Form):
+    dismissal = forms.ChoiceField(
+        label=_("Not an incident because"),
+        choices=AlertDismissal.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose why this alert is not an incident.")},
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=500,
+        help_text=_("Needed for “Other”; kept with the alert."),
     )

@@ -110,6 +110,8 @@ class RecordIncidentForm(CallerResolvingForm):
     opened = forms.CharField(widget=forms.HiddenInput, required=False)
     # A call from the intake inbox: the mail it records (the service checks it still waits for the desk).
     mail = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=BIGINT_MAX)
+    # A call from a monitoring alert in the intake: the alert it records (the service checks it still waits).
+    alert = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=BIGINT_MAX)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

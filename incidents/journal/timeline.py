@@ -131,6 +131,8 @@ def _author(entry: Activity, data: dict[str, Any]) -> str:
         return str(data["from"])
     if data.get("via") == "caller_link":
         return _("the caller")
+    if data.get("via") == "monitoring":
+        return _("monitoring")
     return _("the system")
 
 

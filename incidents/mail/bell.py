@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from incidents.models import InboundMail, InboundState, Incident, StaffNotification
+from incidents.models import Alert, AlertState, InboundMail, InboundState, Incident, StaffNotification
 
 MAX_BELL_TEXT = 300
 
@@ -40,22 +40,21 @@ def with_unread_notifications(queryset: Any) -> Any:
 
 
 def with_intake_waiting(queryset: Any) -> Any:
-    """Annotate users with ``intake_waiting``, the number of mails waiting in the desk's intake inbox (the
-    navigation shows it to the desk)."""
-    waiting = (
-        InboundMail.objects.filter(state=InboundState.INTAKE)
-        .order_by()
-        .annotate(one=Value(1))
-        .values("one")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return queryset.annotate(intake_waiting=Coalesce(Subquery(waiting, output_field=IntegerField()), Value(0)))
+    """Annotate users with ``intake_waiting``, the number of mails and monitoring alerts waiting in the desk's
+    intake inbox (the navigation shows it to the desk)."""
+    mails = _count(InboundMail.objects.filter(state=InboundState.INTAKE))
+    alerts = _count(Alert.objects.filter(state=AlertState.INTAKE))
+    return queryset.annotate(intake_waiting=mails + alerts)
+
+
+def _count(rows: Any) -> Any:
+    counted = rows.order_by().annotate(one=Value(1)).values("one").annotate(count=Count("pk")).values("count")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 class StaffBackend(ModelBackend):
-    """``ModelBackend`` whose ``get_user`` also counts the user's unread notifications and the mails waiting for
-    the desk, in the same query: the layout shows the bell and the inbox's count on every page
+    """``ModelBackend`` whose ``get_user`` also counts the user's unread notifications and the mails and alerts
+    waiting for the desk, in the same query: the layout shows the bell and the inbox's count on every page
     (``servicedesk.context_processors``, ``servicedesk.navigation``) without a query."""
 
     def get_user(self, user_id: Any) -> Any:

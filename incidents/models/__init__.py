@@ -5,6 +5,7 @@ that prefetches ``assigned_group__members`` asks them without queries.
 
 Every model of the app is imported here, where Django and the rest of the code look for them."""
 
+from incidents.models.alerts import Alert, AlertDismissal, AlertSource, AlertState
 from incidents.models.assignment import AssignmentRule
 from incidents.models.classification import PriorityRule, Reevaluation
 from incidents.models.closure import RootCause
@@ -55,6 +56,10 @@ __all__ = [
     "OPEN",
     "SLA_FIELDS",
     "Activity",
+    "Alert",
+    "AlertDismissal",
+    "AlertSource",
+    "AlertState",
     "AssignmentRule",
     "Attachment",
     "BusinessCalendar",

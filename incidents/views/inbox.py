@@ -1,5 +1,6 @@
-"""The desk's intake inbox (``incidents.inbound.intake``): the mails waiting for the desk, one mail with its
-outcomes, and its original and files one click away."""
+"""The desk's intake inbox (``incidents.inbound.intake``): the mails waiting for the desk and, in tabs of their
+own, the monitoring alerts (``incidents.views.alerts``); one mail with its outcomes, and its original and files one
+click away."""
 
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from incidents.forms.inbox import AddMailForm, DismissMailForm
-from incidents.inbound import intake
+from incidents.inbound import alert_desk, intake
 from incidents.models import InboundMail, InboundState
 from servicedesk.forms import add_errors
 from servicedesk.pages import PAGE_SIZE
 from servicedesk.tabs import tab_links, tab_named
 
+# The inbox's tabs: the mail waiting, then the alerts waiting; what was decided of each after them.
+TABS = (intake.INBOX_TABS[0], alert_desk.ALERT_TABS[0], *intake.INBOX_TABS[1:], alert_desk.ALERT_TABS[1])
 # Images a browser shows; everything else in a mail downloads.
 SHOWN_TYPES = {"image/png", "image/jpeg", "image/gif"}
 
@@ -30,13 +33,16 @@ SHOWN_TYPES = {"image/png", "image/jpeg", "image/gif"}
 @require_GET
 @permission_required("incidents.add_incident", raise_exception=True)
 def inbox_list(request: HttpRequest) -> HttpResponse:
+    """What waits for the desk: the mails, and the monitoring alerts beside them (``tab=alerts``)."""
     now = timezone.now()
-    tabs = intake.INBOX_TABS
-    current = tab_named(request.GET.get("tab"), tabs)
-    page = Paginator(intake.inbox(current, now), PAGE_SIZE).get_page(request.GET.get("page"))
+    current = tab_named(request.GET.get("tab"), TABS)
+    is_alerts = current in alert_desk.ALERT_TABS
+    rows = alert_desk.alerts_of(current, now) if is_alerts else intake.inbox(current, now)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "tabs": tab_links(tabs, intake.inbox_counts(now), current),
+        "tabs": tab_links(TABS, {**intake.inbox_counts(now), **alert_desk.alert_counts(now)}, current),
         "current": current,
+        "alerts": is_alerts,
         "page_obj": page,
         "query_string": f"tab={current.name}",
     }

@@ -19,8 +19,8 @@ from cmdb.models import ConfigurationItem
 from incidents import selectors
 from incidents.choices import Channel
 from incidents.forms.recording import AddCallForm, NewCallerForm, RecordIncidentForm
-from incidents.inbound import intake
-from incidents.models import InboundMail, InboundState, Incident
+from incidents.inbound import alert_desk, intake
+from incidents.models import Alert, AlertState, InboundMail, InboundState, Incident
 from incidents.priority import priority_for
 from incidents.recording import calls, evidence, storms
 from incidents.recording.cmdb_context import call_context
@@ -41,29 +41,46 @@ def _master(request: HttpRequest) -> Incident | None:
 @require_http_methods(["GET", "POST"])
 def record(request: HttpRequest) -> HttpResponse:
     """The call-logging page, for the service desk only (the refusal says why); from the intake inbox
-    (``?mail=``) it is filled in from the mail and records it."""
+    (``?mail=``, ``?alert=``) it is filled in from the mail or the alert and records it."""
     calls.ensure_may_record(request.user)
     parent = _master(request)
     mail = _waiting_mail(request)
-    if mail is False:
-        return HttpResponseRedirect(reverse("incidents:inbox"))
-    form = RecordIncidentForm(request.POST or None, initial=_from_mail(mail) if mail else None)
+    alert = _waiting_alert(request)
+    if mail is False or alert is False:
+        return HttpResponseRedirect(reverse("incidents:inbox") + ("?tab=alerts" if alert is False else ""))
+    initial = _from_mail(mail) if mail else alert_desk.record_initial(alert) if alert else None
+    form = RecordIncidentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         fields = {**form.record_fields(), "parent": parent}
         try:
             if data["mail"]:
                 incident = intake.intake_record(by=request.user, mail_id=data["mail"], **fields)
+            elif data["alert"]:
+                incident = alert_desk.alert_record(by=request.user, alert_id=data["alert"], **fields)
             else:
                 incident = calls.incident_record(by=request.user, **fields)
-        except InboundMail.DoesNotExist:
-            raise Http404(_("There is no such mail.")) from None
+        except (InboundMail.DoesNotExist, Alert.DoesNotExist):
+            raise Http404(_("There is no such mail or alert.")) from None
         except ValidationError as error:
             add_errors(form, error)
         else:
             messages.success(request, _("%(number)s recorded.") % {"number": incident.number})
             return HttpResponseRedirect(incident.get_absolute_url())
-    return _record_page(request, form, parent, mail=mail)
+    return _record_page(request, form, parent, mail=mail, alert=alert)
+
+
+def _waiting_alert(request: HttpRequest) -> Alert | bool | None:
+    """The alert of ``?alert=`` when the page opens from the intake's alerts; ``False`` (and a message) when it no
+    longer waits for the desk."""
+    raw = request.GET.get("alert") or request.POST.get("alert")
+    if not raw:
+        return None
+    alert = get_object_or_404(Alert.objects.select_related("ci", "incident", "decided_by"), pk=int_param(raw) or 0)
+    if alert.state != AlertState.INTAKE:
+        messages.error(request, alert_desk.decided_message(alert))
+        return False
+    return alert
 
 
 def _waiting_mail(request: HttpRequest) -> InboundMail | bool | None:
@@ -102,6 +119,7 @@ def _record_page(
     parent: Incident | None,
     status: int = 200,
     mail: InboundMail | None = None,
+    alert: Alert | None = None,
 ) -> HttpResponse:
     new_caller = None
     if mail is not None and not form["caller_id"].value():
@@ -111,6 +129,7 @@ def _record_page(
         "form": form,
         "parent": parent,
         "mail": mail,
+        "alert": alert,
         "new_caller": NewCallerForm(prefix="new_caller", initial=new_caller),
         "suggest_new_caller": new_caller is not None,
         "storms": storms.incident_storms(),
