@@ -4,18 +4,22 @@ written by the database's triggers (``incidents.journal.history``), is shown und
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from incidents.choices import WebhookEvent
 from incidents.inbound.receive import mail_decide_again
 from incidents.mail.outbox import outbox_resend
 from incidents.models import (
@@ -38,9 +42,14 @@ from incidents.models import (
     ServiceLevel,
     ServiceLevelCoverage,
     ServiceLevelTarget,
+    WebhookDelivery,
+    WebhookDeliveryState,
+    WebhookSubscription,
     WorkingPeriod,
 )
+from incidents.models.webhooks import new_secret
 from incidents.servicelevels.tasks import incidents_recompute_for_calendar
+from incidents.webhooks.deliveries import webhook_redeliver
 from servicedesk.admin import ModelAdmin
 
 
@@ -377,3 +386,122 @@ class ErasureAdmin(ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# --- webhooks (incidents.webhooks) -----------------------------------------------------------------------------
+
+
+class WebhookSubscriptionForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        label=_("events"),
+        choices=WebhookEvent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("What the address is told of."),
+    )
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["name", "url", "events", "active"]
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(ModelAdmin):
+    """The addresses the desk POSTs its events to (decision record 0027). The secret is generated with the
+    subscription, shown here for the receiver, and renewed by an action; the deliveries are a list of their own."""
+
+    form = WebhookSubscriptionForm
+    list_display = ["name", "url", "active", "event_names", "deliveries"]
+    list_filter = ["active"]
+    search_fields = ["name", "url"]
+    readonly_fields = ["secret", "deliveries", "created_at", "updated_at"]
+    actions = ["renew_secret"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[WebhookSubscription]:
+        # A subquery over the few failed rows (through their state's index), not a join over the whole log.
+        failed = (
+            WebhookDelivery.objects.filter(subscription=OuterRef("pk"), state=WebhookDeliveryState.FAILED)
+            .order_by()
+            .values("subscription")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return super().get_queryset(request).annotate(failed_count=Coalesce(Subquery(failed), 0))
+
+    @admin.display(description=_("events"))
+    def event_names(self, subscription: WebhookSubscription) -> str:
+        return ", ".join(subscription.events)
+
+    @admin.display(description=_("deliveries"))
+    def deliveries(self, subscription: WebhookSubscription) -> str:
+        if subscription.pk is None:
+            return self.get_empty_value_display()
+        url = reverse("admin:incidents_webhookdelivery_changelist") + f"?subscription__id__exact={subscription.pk}"
+        failed = getattr(subscription, "failed_count", 0)
+        text = _("Deliveries (%(failed)d failed)") % {"failed": failed} if failed else _("Deliveries")
+        return format_html('<a href="{}">{}</a>', url, text)
+
+    @admin.action(description=_("Generate a new secret for the selected webhooks"), permissions=["change"])
+    def renew_secret(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
+        renewed = 0
+        for subscription in queryset:
+            subscription.secret = new_secret()
+            subscription.save(update_fields=["secret", "updated_at"])
+            renewed += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d webhook has a new secret: give it to its receiver.",
+                     "%(count)d webhooks have a new secret: give each to its receiver.", renewed)
+            % {"count": renewed},
+            messages.SUCCESS,
+        )  # fmt: skip
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ModelAdmin):
+    """The log of webhook deliveries: what was POSTed where, what the receiver answered, attempts and the next one.
+
+    Rows are written by the services only (``incidents.webhooks``): nothing here is editable, and nothing is deleted.
+    Redelivering writes a new row that names this one.
+    """
+
+    list_display = ["created_at", "state", "event", "subscription", "incident", "attempts", "response_status",
+                    "next_attempt_at", "sent_at", "last_error"]  # fmt: skip
+    list_filter = ["state", "event", "subscription", "created_at"]
+    search_fields = ["incident__number", "uid"]
+    list_select_related = ["subscription", "incident"]
+    # No full count: it scans the whole log, which grows with every event.
+    show_full_result_count = False
+    exclude = ["payload"]
+    readonly_fields = ["uid", "subscription", "incident", "event", "body", "state", "attempts", "next_attempt_at",
+                       "last_attempt_at", "url", "response_status", "response_excerpt", "last_error", "redelivery_of",
+                       "created_at", "sent_at"]  # fmt: skip
+    actions = ["redeliver"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+    @admin.display(description=_("body"))
+    def body(self, delivery: WebhookDelivery) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(delivery.payload, indent=2, sort_keys=True, ensure_ascii=False))
+
+    @admin.action(description=_("Redeliver the selected deliveries"), permissions=["change"])
+    def redeliver(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        redelivered = 0
+        for delivery_id in queryset.values_list("pk", flat=True):
+            try:
+                webhook_redeliver(by=request.user, delivery_id=delivery_id)
+            except (PermissionDenied, ValidationError) as error:
+                self.message_user(request, " ".join(getattr(error, "messages", [str(error)])), messages.ERROR)
+                continue
+            redelivered += 1
+        if redelivered:
+            self.message_user(
+                request,
+                ngettext("%(count)d delivery is sent again as a new one.",
+                         "%(count)d deliveries are sent again as new ones.", redelivered)
+                % {"count": redelivered},
+                messages.SUCCESS,
+            )  # fmt: skip

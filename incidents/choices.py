@@ -1,5 +1,5 @@
-"""Choice sets of incidents: how a call came in, impact, urgency, priority, states, resolutions, satisfaction
-and journal entries."""
+"""Choice sets of incidents: how a call came in, impact, urgency, priority, states, resolutions, satisfaction,
+journal entries and the events a webhook may subscribe to."""
 
 from __future__ import annotations
 
@@ -135,3 +135,18 @@ class ReevaluationOutcome(models.TextChoices):
 class Visibility(models.TextChoices):
     INTERNAL = "internal", _("Internal work note")
     CUSTOMER = "customer", _("Visible to the caller")
+
+
+class WebhookEvent(models.TextChoices):
+    """What a webhook subscription may be told of (``incidents.webhooks.events`` says which journal entry is which)."""
+
+    RECORDED = "incident.recorded", _("Incident recorded")
+    ESCALATED = "incident.escalated", _("Incident escalated")
+    ACKNOWLEDGED = "incident.acknowledged", _("Incident acknowledged")
+    RESOLVED = "incident.resolved", _("Incident resolved")
+    REOPENED = "incident.reopened", _("Incident reopened")
+    CLOSED = "incident.closed", _("Incident closed")
+    SLA_WARNING = "sla.warning", _("Service level: warning")
+    SLA_BREACH = "sla.breach", _("Service level: breached")
+    SERIOUS_DECLARED = "serious.declared", _("Serious incident declared")
+    SERIOUS_NOTIFIED = "serious.notified", _("Serious incident: management notified")

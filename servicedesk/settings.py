@@ -207,6 +207,7 @@ CELERY_IMPORTS = [
     "incidents.mail.outbox",
     "incidents.reporting.tasks",
     "incidents.servicelevels.tasks",
+    "incidents.webhooks.tasks",
 ]
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Closes resolved incidents the caller has not rejected within SERVICEDESK_AUTO_CLOSE_DAYS.
@@ -261,6 +262,29 @@ OUTBOX_RETRY_MAX_SECONDS = int(env_str("OUTBOX_RETRY_MAX_SECONDS", "1800"))
 OUTBOX_SWEEP_AFTER_SECONDS = int(env_str("OUTBOX_SWEEP_AFTER_SECONDS", "120"))
 OUTBOX_SWEEP_BATCH = int(env_str("OUTBOX_SWEEP_BATCH", "500"))
 OUTBOX_SEND_EAGERLY = env_bool("OUTBOX_SEND_EAGERLY", default=False)
+
+# Webhooks (incidents.webhooks, decision record 0027): every subscribed event is a delivery row written with the
+# change, POSTed by Celery after commit with WEBHOOK_TIMEOUT_SECONDS per connect and read. A refused delivery waits
+# WEBHOOK_RETRY_SECONDS, doubling each time, at most WEBHOOK_RETRY_MAX_SECONDS, and is failed after
+# WEBHOOK_MAX_ATTEMPTS; one its task has not sent within WEBHOOK_SWEEP_AFTER_SECONDS is published again by the
+# sweep (WEBHOOK_SWEEP_BATCH at a time). Targets are https:// and public: WEBHOOK_ALLOW_HTTP allows http://, and
+# WEBHOOK_ALLOWED_NETWORKS (CIDRs) lets the desk post into networks of its own. WEBHOOK_SEND_EAGERLY posts in the
+# web process right after commit instead of through Celery (tests).
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
+WEBHOOK_TIMEOUT_SECONDS = float(env_str("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_MAX_ATTEMPTS = int(env_str("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_RETRY_SECONDS = int(env_str("WEBHOOK_RETRY_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_SECONDS = int(env_str("WEBHOOK_RETRY_MAX_SECONDS", "3600"))
+WEBHOOK_SWEEP_AFTER_SECONDS = int(env_str("WEBHOOK_SWEEP_AFTER_SECONDS", "120"))
+WEBHOOK_SWEEP_BATCH = int(env_str("WEBHOOK_SWEEP_BATCH", "500"))
+WEBHOOK_SEND_EAGERLY = env_bool("WEBHOOK_SEND_EAGERLY", default=False)
+# Every 60 s: publishes again the webhook deliveries whose task was lost or whose retry is due.
+CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
+    "task": "incidents.webhooks.webhooks_sweep",
+    "schedule": 60,
+    "options": {"expires": 55},
+}
 
 # Mail in (incidents.inbound, decision record 0018): every INBOUND_POLL_SECONDS the Maildir INBOUND_MAILDIR (drop a
 # message into its new/ folder) and the IMAP mailbox of INBOUND_IMAP_URL (empty: none; the URL's syntax is in

@@ -29,6 +29,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # Outbox mail is sent in-process when the transaction commits (tests read mail.outbox);
     # tests/incidents/test_outbox.py switches this off to go through the broker and a real worker.
     settings.OUTBOX_SEND_EAGERLY = True
+    # Webhooks likewise (tests/incidents/test_webhooks_worker.py goes through a real worker).
+    settings.WEBHOOK_SEND_EAGERLY = True
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

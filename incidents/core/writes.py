@@ -3,7 +3,7 @@
 Every room's services go through these (decision record 0014): the lock order is the same everywhere (id
 order), a form opened at an older version is refused here, the version moves with every change of the
 incident, and every journal entry is written by ``journal_write``, which also records the mail a change
-queued (``Mailed``).
+queued (``Mailed``) and writes the webhook deliveries the entry is an event for (``incidents.webhooks``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from incidents.choices import OPEN_STATES, ActivityKind, Visibility
 from incidents.core.stale import ensure_current
 from incidents.models import SLA_FIELDS, Activity, Incident
+from incidents.webhooks.deliveries import webhooks_write
 from servicedesk.actor import acting_through
 
 # What the rules of who may act read of a locked incident, loaded with it.
@@ -118,9 +119,12 @@ def journal_write(
 ) -> Activity:
     """Write one journal entry: its author (``None``: the system, or the caller through a link), what
     happened (``kind``, ``text``, ``data``), who may see it, the time spent, the mail it queued (recipients
-    and subject in ``data``) and, for a change of the incident (``versioned``), the version it made."""
+    and subject in ``data``) and, for a change of the incident (``versioned``), the version it made.
+
+    An entry that is a webhook event (recorded, escalated, resolved, a service level's warning…) writes its
+    deliveries with it, sent after commit (``incidents.webhooks.deliveries.webhooks_write``)."""
     through = acting_through()
-    return Activity.objects.create(
+    entry = Activity.objects.create(
         incident=incident,
         kind=kind,
         author=by,
@@ -130,6 +134,8 @@ def journal_write(
         minutes_spent=minutes_spent,
         incident_version=incident.version if versioned else None,
     )
+    webhooks_write(entry)
+    return entry
 
 
 def journal_mailed(

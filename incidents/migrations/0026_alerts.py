@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cmdb', '0002_configuration_managers'),
-        ('incidents', '0024_incident_anonymised_at'),
+        ('incidents', '0025_webhooks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -50,6 +50,13 @@ from incidents.models.service_levels import (
     Weekday,
     WorkingPeriod,
 )
+from incidents.models.webhooks import (
+    WebhookDelivery,
+    WebhookDeliveryState,
+    WebhookSubscription,
+    address_allowed,
+    validate_webhook_url,
+)
 
 __all__ = [
     "INCIDENT_NUMBER_SEQUENCE",
@@ -92,8 +99,12 @@ __all__ = [
     "ServiceLevelCoverage",
     "ServiceLevelTarget",
     "StaffNotification",
+    "WebhookDelivery",
+    "WebhookDeliveryState",
+    "WebhookSubscription",
     "Weekday",
     "WorkingPeriod",
+    "address_allowed",
     "attachment_path",
     "is_group_member",
     "may_assign",
@@ -106,5 +117,6 @@ __all__ = [
     "may_work",
     "nobody",
     "notices_sent",
+    "validate_webhook_url",
     "with_the_desk",
 ]

@@ -34,3 +34,10 @@ def outsider():
 @pytest.fixture
 def vpn():
     return CategoryFactory(name="VPN")
+
+
+@pytest.fixture
+def webhooks_to_localhost(settings):
+    """Webhooks may go to the test receiver on http://127.0.0.1, which both the scheme and the network would refuse."""
+    settings.WEBHOOK_ALLOW_HTTP = True
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]

@@ -1,0 +1,1 @@
+"""Webhooks: the incidents' events POSTed, signed, to the addresses administrators subscribe (decision record 0027)."""
