@@ -446,6 +446,7 @@ SPECTACULAR_SETTINGS = {
         "Priority": "incidents.choices.Priority",
         "Channel": "incidents.choices.Channel",
         "State": "incidents.choices.State",
+        "ClosureReason": "incidents.choices.ClosureReason",  # the closing step's reason and the incident's field
     },
 }
 
