@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from incidents.api.incidents import IncidentViewSet
+from incidents.api.journal import AttachmentView, JournalView, WorkaroundView
 
 app_name = "api"
 
@@ -17,4 +18,7 @@ urlpatterns = [
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
     path("v1/", include(router.urls)),
+    path("v1/incidents/<str:number>/journal/", JournalView.as_view(), name="incident-journal"),
+    path("v1/incidents/<str:number>/workaround/", WorkaroundView.as_view(), name="incident-workaround"),
+    path("v1/incidents/<str:number>/attachments/<int:pk>/", AttachmentView.as_view(), name="incident-attachment"),
 ]

@@ -79,8 +79,12 @@ def shown_condition(show: str) -> Q:
 
 def timeline_entries(incident: Incident, entries: Iterable[Activity]) -> list[TimelineEntry]:
     """Entries of the incident read already (authors and attachments loaded, as ``journal_entries`` does) as the
-    timeline shows them."""
-    return [_timeline_entry(incident, entry) for entry in entries]
+    timeline shows them; each entry's ``incident`` is this one, read no more (as a prefetch leaves it)."""
+    shown = []
+    for entry in entries:
+        entry.incident = incident
+        shown.append(_timeline_entry(incident, entry))
+    return shown
 
 
 def duration(minutes: int) -> str:
