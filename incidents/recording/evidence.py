@@ -129,12 +129,13 @@ class SimilarWithMaster:
 
 
 def with_masters(matches: list[SimilarIncident], *, caller_id: int | None) -> list[SimilarWithMaster]:
-    """Each match with its master and the master's proposed impact, this call counted (three queries)."""
+    """Each match with its master and the master's proposed impact, this call counted (three queries whatever the
+    number of matches; the state is read with the rest, since the lifecycle's concurrency guard reads it on load)."""
     master_ids = {match.incident.parent_id or match.incident.pk for match in matches}
     masters = {
         incident.pk: incident
         for incident in Incident.objects.filter(pk__in=master_ids)
-        .only("id", "number", "caller_id", "affected_users", "impact", "service__criticality")
+        .only("id", "number", "state", "caller_id", "affected_users", "impact", "service__criticality")
         .select_related("service")
     }
     found = incident_evidence(masters.values())
