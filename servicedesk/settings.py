@@ -447,6 +447,8 @@ SPECTACULAR_SETTINGS = {
         "Channel": "incidents.choices.Channel",
         "State": "incidents.choices.State",
         "ClosureReason": "incidents.choices.ClosureReason",  # the closing step's reason and the incident's field
+        "SimilarityKind": "incidents.recording.similar.SimilarityKind",  # why an open incident is like a call
+        "MatchKind": "knowledge.matching.MatchKind",  # why a known error matches it
     },
 }
 

@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 
 from incidents.api.incidents import IncidentViewSet
 from incidents.api.journal import AttachmentView, JournalView, WorkaroundView
+from incidents.api.matching import MatchView
 from incidents.api.queue import QueueView
 
 app_name = "api"
@@ -23,4 +24,5 @@ urlpatterns = [
     path("v1/incidents/<str:number>/workaround/", WorkaroundView.as_view(), name="incident-workaround"),
     path("v1/incidents/<str:number>/attachments/<int:pk>/", AttachmentView.as_view(), name="incident-attachment"),
     path("v1/queue/", QueueView.as_view(), name="queue"),
+    path("v1/matches/", MatchView.as_view(), name="matches"),
 ]
