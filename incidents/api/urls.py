@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from incidents.api.dashboard import DashboardView
 from incidents.api.incidents import IncidentViewSet
 from incidents.api.journal import AttachmentView, JournalView, WorkaroundView
 from incidents.api.matching import MatchView
@@ -25,4 +26,5 @@ urlpatterns = [
     path("v1/incidents/<str:number>/attachments/<int:pk>/", AttachmentView.as_view(), name="incident-attachment"),
     path("v1/queue/", QueueView.as_view(), name="queue"),
     path("v1/matches/", MatchView.as_view(), name="matches"),
+    path("v1/dashboard/", DashboardView.as_view(), name="dashboard"),
 ]
