@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors
+from incidents.api.paging import nullable_links
 from incidents.api.responses import PROBLEM, form_refused, incident_response
 from incidents.api.serializers import IncidentDetailSerializer, IncidentSerializer
 from incidents.api.steps import StepActions
@@ -38,6 +39,9 @@ class IncidentPages(CursorPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return nullable_links(super().get_paginated_response_schema(schema))
 
 
 class IncidentViewSet(StepActions, mixins.ListModelMixin, ApiViewSet):
