@@ -126,6 +126,8 @@ def test_roles_without_the_dashboard_are_refused(api, request, role):
         ({"from": "yesterday", "to": "2026-11-07"}, "from"),
         ({"from": "2026-11-07", "to": "2026-11-01"}, "to"),
         ({"from": "2024-01-01", "to": "2026-11-01"}, "to"),
+        ({"from": "0001-01-01", "to": "2026-11-01"}, "from"),
+        ({"from": "2026-11-01", "to": "9999-12-31"}, "to"),
     ],
 )
 def test_a_period_it_cannot_show_is_a_400_naming_the_parameter(api, manager, query, field):
