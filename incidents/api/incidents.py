@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors
-from incidents.api.paging import nullable_links
+from incidents.api.paging import StrictPageSize, nullable_links
 from incidents.api.responses import PROBLEM, form_refused, incident_response
 from incidents.api.serializers import IncidentDetailSerializer, IncidentSerializer
 from incidents.api.steps import StepActions
@@ -32,7 +32,7 @@ RecordSerializer = type(
 )
 
 
-class IncidentPages(CursorPagination):
+class IncidentPages(StrictPageSize, CursorPagination):
     """Newest first, a page at a time by a cursor: no count of every incident, the same speed on page 1,000."""
 
     ordering = ("-reported_at", "-id")

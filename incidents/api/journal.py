@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors
-from incidents.api.paging import nullable_links
+from incidents.api.paging import StrictPageSize, nullable_links
 from incidents.api.responses import PROBLEM, form_refused
 from incidents.api.serializers import JournalEntrySerializer
 from incidents.api.steps import IF_MATCH, stale
@@ -36,7 +36,9 @@ from servicedesk.api.problems import errors_said, field_errors, problem_response
 from servicedesk.api.versions import etag, expected_version
 from servicedesk.api.views import Api, ApiView
 
-NUMBER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="The incident's number, INC0001234.")
+NUMBER = OpenApiParameter(
+    "number", str, OpenApiParameter.PATH, pattern="^[A-Za-z0-9]+$", description="The incident's number, INC0001234."
+)
 ETAG = OpenApiParameter(
     "ETag", str, OpenApiParameter.HEADER, response=[201], description="The incident's version after the write."
 )
@@ -54,7 +56,7 @@ class JournalQuery(serializers.Serializer):
     order = serializers.ChoiceField(choices=[OLDEST, NEWEST], default=OLDEST, help_text="Oldest first, as the page.")
 
 
-class JournalPages(CursorPagination):
+class JournalPages(StrictPageSize, CursorPagination):
     """A page of the journal at a time, oldest or newest first, by a cursor: the same cost on page 1 and 100."""
 
     page_size = 50
@@ -194,13 +196,13 @@ class WorkaroundView(ApiView):
         """Record the workaround the caller can use until the fault is fixed; the caller is mailed it."""
         version = expected_version(request)
         incident = _incident_to_write(request, number)
+        form = bound(WorkaroundForm, request, extra={"expected_version": version}, prefix=None)
+        if not form.is_valid():
+            return form_refused(form)
         try:
             ensure_current(incident, version)
         except StaleIncident as error:
             return stale(error)
-        form = bound(WorkaroundForm, request, extra={"expected_version": version}, prefix=None)
-        if not form.is_valid():
-            return form_refused(form)
         data = form.cleaned_data
         try:
             entry = notes.incident_provide_workaround(
@@ -241,6 +243,7 @@ class AttachmentView(ApiView):
         parameters=[NUMBER],
         responses={
             **{(200, media_type): OpenApiTypes.BINARY for media_type in FILE_MEDIA_TYPES},
+            400: PROBLEM,
             403: PROBLEM,
             404: PROBLEM,
         },

@@ -1,8 +1,13 @@
-"""What a page of a list says of the pages around it, in the schema as OpenAPI 3.1 reads it."""
+"""Pages of a list: what a page says of the pages around it, in the schema as OpenAPI 3.1 reads it, and a page size
+that is a whole number or refused."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+from rest_framework.request import Request
 
 
 def nullable_links(schema: dict[str, Any]) -> dict[str, Any]:
@@ -13,3 +18,32 @@ def nullable_links(schema: dict[str, Any]) -> dict[str, Any]:
         if link.pop("nullable", False):
             link["type"] = [link["type"], "null"]
     return schema
+
+
+class StrictPageSize:
+    """Mixed into a DRF paginator: ``page_size`` is a whole number from 1 (more than the most is the most), or a
+    400; DRF would quietly take the default for anything else, and a client would never learn its mistake."""
+
+    page_size: int
+    page_size_query_param: str
+    max_page_size: int
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise serializers.ValidationError({self.page_size_query_param: [_("Give a whole number from 1.")]})
+        return min(size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)  # type: ignore[misc]
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = _("How many on a page, at most %(max)s.") % {"max": self.max_page_size}
+        return parameters

@@ -15,7 +15,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from incidents.api.paging import nullable_links
+from incidents.api.paging import StrictPageSize, nullable_links
 from incidents.api.responses import PROBLEM
 from incidents.api.serializers import IncidentSerializer
 from incidents.filters import QueueFilter
@@ -42,7 +42,7 @@ class QueueIncidentSerializer(IncidentSerializer):
         read_only_fields = fields
 
 
-class QueuePages(PageNumberPagination):
+class QueuePages(StrictPageSize, PageNumberPagination):
     """Numbered pages, as the page's: the queue is a group's open incidents, never a million rows."""
 
     page_size = PAGE_SIZE

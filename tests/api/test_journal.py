@@ -410,3 +410,21 @@ def test_a_file_under_another_incident_or_lost_from_the_storage_is_a_404(api, op
     lost = client.get(attachment_url(incident, pdf))
     assert lost.status_code == 404
     assert lost["Content-Type"] == PROBLEM
+
+
+def test_a_page_size_that_is_not_a_whole_number_is_a_400(api, operator):
+    incident = record(operator)
+
+    response = api(operator).get(journal_url(incident), {"page_size": "1.5"})
+
+    assert response.status_code == 400
+    assert_as_documented(response)
+
+
+def test_a_bad_workaround_is_refused_for_its_body_before_its_version(api, operator, vpn):
+    incident = classified(operator, vpn)
+
+    response = api(operator).post(workaround_url(incident), {}, format="json", HTTP_IF_MATCH='"v999"')
+
+    assert response.status_code == 400
+    assert "workaround" in response.json()["errors"]

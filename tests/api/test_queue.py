@@ -171,3 +171,11 @@ def test_the_queue_costs_the_same_queries_with_2_or_20_incidents(
 
     assert small.json()["count"] == 2
     assert large.json()["count"] == 20
+
+
+@pytest.mark.parametrize("size", ["0", "-1", "2.5", "many"])
+def test_a_page_size_that_is_not_a_whole_number_from_1_is_a_400(api, support_member, size):
+    response = api(support_member).get(URL, {"page_size": size})
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["page_size"]
