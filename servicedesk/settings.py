@@ -485,6 +485,8 @@ SPECTACULAR_SETTINGS = {
         "ArticleKind": "knowledge.choices.ArticleKind",
         "ArticleStatus": "knowledge.choices.ArticleStatus",
         "ProblemState": "knowledge.choices.ProblemState",
+        "SimilarityKind": "incidents.recording.similar.SimilarityKind",  # why an open incident is like a call
+        "MatchKind": "knowledge.matching.MatchKind",  # why a known error matches it
     },
 }
 

@@ -61,10 +61,12 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 
 class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
     name = serializers.CharField()
     size = serializers.IntegerField()
     content_type = serializers.CharField()
-    url = serializers.CharField()
+    url = serializers.CharField(help_text="The file on the portal, for the signed-in.")
+    api_url = serializers.CharField(help_text="The file through the API, for a token.")
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -94,10 +96,14 @@ class JournalEntrySerializer(serializers.Serializer):
         request = self.context.get("request")
         return [
             {
+                "id": attachment.pk,
                 "name": attachment.name,
                 "size": attachment.size,
                 "content_type": attachment.content_type,
                 "url": request.build_absolute_uri(url) if request else url,
+                "api_url": reverse(
+                    "api:incident-attachment", args=[item.entry.incident.number, attachment.pk], request=request
+                ),
             }
             for attachment, url in item.attachments
         ]

@@ -26,7 +26,12 @@ from servicedesk.api.problems import Problem, errors_said, field_errors, problem
 from servicedesk.api.versions import expected_version
 
 IF_MATCH = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, required=True, description='The ETag you read, such as "v3".'
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    pattern=r'^\s*(W/)?"v[0-9]{1,9}"\s*$',
+    description='The ETag you read, such as "v3".',
 )
 
 

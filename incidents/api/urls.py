@@ -8,7 +8,11 @@ from rest_framework.routers import SimpleRouter
 
 from cmdb.api import views as cmdb
 from incidents.api.alerts import AlertsView
+from incidents.api.dashboard import DashboardView
 from incidents.api.incidents import IncidentViewSet
+from incidents.api.journal import AttachmentView, JournalView, WorkaroundView
+from incidents.api.matching import MatchView
+from incidents.api.queue import QueueView
 from knowledge.api import views as knowledge
 
 app_name = "api"
@@ -33,4 +37,10 @@ urlpatterns = [
     path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
     path("v1/alerts/", AlertsView.as_view(), name="alerts"),
     path("v1/", include(router.urls)),
+    path("v1/incidents/<str:number>/journal/", JournalView.as_view(), name="incident-journal"),
+    path("v1/incidents/<str:number>/workaround/", WorkaroundView.as_view(), name="incident-workaround"),
+    path("v1/incidents/<str:number>/attachments/<int:pk>/", AttachmentView.as_view(), name="incident-attachment"),
+    path("v1/queue/", QueueView.as_view(), name="queue"),
+    path("v1/matches/", MatchView.as_view(), name="matches"),
+    path("v1/dashboard/", DashboardView.as_view(), name="dashboard"),
 ]

@@ -4,9 +4,11 @@ entry."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -62,6 +64,27 @@ def timeline(incident: Incident, show: str = SHOW_ALL) -> list[TimelineEntry]:
             continue
         entries.append(_timeline_entry(incident, entry))
     return entries
+
+
+def shown_condition(show: str) -> Q:
+    """The timeline's filter as a query's condition, for a page of the journal read from the database (the API's):
+    what the caller sees, or the changes (a kind this version does not know counts as a change, as above)."""
+    if show == SHOW_CUSTOMER:
+        return Q(visibility=Visibility.CUSTOMER)
+    if show == SHOW_CHANGES:
+        not_changes = [kind for kind in ActivityKind if not kind.is_change]
+        return ~Q(kind__in=not_changes)
+    return Q()
+
+
+def timeline_entries(incident: Incident, entries: Iterable[Activity]) -> list[TimelineEntry]:
+    """Entries of the incident read already (authors and attachments loaded, as ``journal_entries`` does) as the
+    timeline shows them; each entry's ``incident`` is this one, read no more (as a prefetch leaves it)."""
+    shown = []
+    for entry in entries:
+        entry.incident = incident
+        shown.append(_timeline_entry(incident, entry))
+    return shown
 
 
 def duration(minutes: int) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -14,6 +15,9 @@ from django.utils.translation import ngettext
 from cmdb.choices import Criticality
 from incidents.choices import ActivityKind, Impact
 from incidents.models import OPEN, Activity, Incident
+
+if TYPE_CHECKING:
+    from incidents.recording.similar import SimilarIncident
 
 HIGH_CALLERS = 10
 HIGH_USERS = 50
@@ -112,3 +116,34 @@ def incident_evidence(incidents: Iterable[Incident]) -> dict[int, Evidence]:
         )
         for pk, incident in masters.items()
     }
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarWithMaster:
+    """A similar open incident as the logging page offers it: the incident a subordinate would go under (its
+    master when it is itself a subordinate), and the impact that master's evidence would propose with this call."""
+
+    match: SimilarIncident
+    master: Incident | None
+    proposal: ImpactProposal | None
+
+
+def with_masters(matches: list[SimilarIncident], *, caller_id: int | None) -> list[SimilarWithMaster]:
+    """Each match with its master and the master's proposed impact, this call counted (three queries whatever the
+    number of matches; the state is read with the rest, since the lifecycle's concurrency guard reads it on load)."""
+    master_ids = {match.incident.parent_id or match.incident.pk for match in matches}
+    masters = {
+        incident.pk: incident
+        for incident in Incident.objects.filter(pk__in=master_ids)
+        .only("id", "number", "state", "caller_id", "affected_users", "impact", "service__criticality")
+        .select_related("service")
+    }
+    found = incident_evidence(masters.values())
+    rows = []
+    for match in matches:
+        master = masters.get(match.incident.parent_id or match.incident.pk)
+        proposal = None
+        if master is not None:
+            proposal = propose_impact(found[master.pk].with_subordinate(caller_id=caller_id), master.impact)
+        rows.append(SimilarWithMaster(match=match, master=master, proposal=proposal))
+    return rows

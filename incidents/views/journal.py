@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -26,8 +26,6 @@ from incidents.journal.timeline import show_filter, timeline, timeline_filters
 from incidents.models import Activity, Attachment, Incident
 from incidents.pages.incident import incident_page, journal_section
 from servicedesk.forms import add_errors
-
-INLINE_TYPES = {file_type.content_type for file_type in attachments.FILE_TYPES.values() if file_type.inline}
 
 
 def _ensure_reader(request: HttpRequest) -> None:
@@ -142,20 +140,7 @@ def attachment(request: HttpRequest, number: str, pk: int, name: str) -> FileRes
     """
     _ensure_reader(request)
     found = get_object_or_404(Attachment, pk=pk, activity__incident__number=number, name=name)
-    try:
-        handle = found.file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404(_("The file is missing from the storage.")) from error
-    response = FileResponse(
-        handle,
-        as_attachment=found.content_type not in INLINE_TYPES,
-        filename=found.name,
-        content_type=found.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-cache"
-    return response
+    return attachments.file_response(found)
 
 
 def _sent(entries: list[Activity]) -> str:

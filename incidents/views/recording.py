@@ -24,7 +24,7 @@ from incidents.models import Alert, AlertState, InboundMail, InboundState, Incid
 from incidents.priority import priority_for
 from incidents.recording import calls, evidence, storms
 from incidents.recording.cmdb_context import call_context
-from incidents.recording.similar import SimilarIncident, similar_incidents
+from incidents.recording.similar import similar_incidents
 from knowledge.matching import known_error_matches
 from servicedesk.forms import add_errors
 from servicedesk.params import int_param
@@ -204,32 +204,11 @@ def similar(request: HttpRequest) -> HttpResponse:
     incidents = similar_incidents(text=text, caller_id=caller_id, service_id=service_id, ci_ids=ci_ids)
     known_errors = known_error_matches(text=text, service_id=service_id, ci_ids=ci_ids, limit=5) if text else []
     context = {
-        "similar": _with_masters(incidents, caller_id=caller_id),
+        "similar": evidence.with_masters(incidents, caller_id=caller_id),
         "known_errors": known_errors,
         "asked": bool(text or caller_id or service_id or ci_ids),
     }
     return render(request, "incidents/partials/similar.html", context)
-
-
-def _with_masters(matches: list[SimilarIncident], *, caller_id: int | None) -> list[dict[str, Any]]:
-    """Each match with the incident a subordinate would go under (its master when it is itself a
-    subordinate) and the impact that master's evidence would propose with this call counted."""
-    master_ids = {match.incident.parent_id or match.incident.pk for match in matches}
-    masters = {
-        incident.pk: incident
-        for incident in Incident.objects.filter(pk__in=master_ids)
-        .only("id", "number", "caller_id", "affected_users", "impact", "service__criticality")
-        .select_related("service")
-    }
-    found = evidence.incident_evidence(masters.values())
-    rows = []
-    for match in matches:
-        master = masters.get(match.incident.parent_id or match.incident.pk)
-        proposal = None
-        if master is not None:
-            proposal = evidence.propose_impact(found[master.pk].with_subordinate(caller_id=caller_id), master.impact)
-        rows.append({"match": match, "master": master, "proposal": proposal})
-    return rows
 
 
 def _ci_names(request: HttpRequest, *, limit: int) -> list[str]:

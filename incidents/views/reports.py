@@ -12,30 +12,19 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from cmdb.exports import safe_cell
+from incidents.forms.reporting import PeriodForm
 from incidents.reporting import reports
 
 
-class ReportForm(forms.Form):
+class ReportForm(PeriodForm):
     by = forms.ChoiceField(
         label=gettext_lazy("Per"), choices=[(key, d.label) for key, d in reports.DIMENSIONS.items()], initial="service"
     )
-    start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("Until"), widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end:
-            if end < start:
-                self.add_error("end", _("The period ends before it starts."))
-            elif (end - start).days >= reports.MAX_DAYS:
-                self.add_error("end", _("Choose a period of at most a year."))
-        return cleaned
+    field_order = ("by", "start", "end")
 
 
 @require_GET

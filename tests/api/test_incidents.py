@@ -11,6 +11,7 @@ from django.utils import timezone
 from incidents.choices import Impact, State, Urgency
 from incidents.lifecycle import escalation
 from incidents.models import Incident
+from tests.api.schema import assert_as_documented
 from tests.cmdb.factories import ContactFactory
 from tests.incidents.workflow import classified, investigating, record
 
@@ -39,6 +40,15 @@ def test_the_list_is_paged_by_a_cursor(api, operator):
     second = client.get(first["next"]).json()
     assert [row["number"] for row in first["results"] + second["results"]] == numbers[::-1]
     assert second["next"] is None
+
+
+def test_the_last_page_says_so_as_the_schema_promises(api, operator):
+    record(operator)
+
+    response = api(operator).get("/api/v1/incidents/")
+
+    assert response.json()["next"] is None
+    assert_as_documented(response)
 
 
 def test_an_incident_is_read_whole_with_its_version_as_etag(api, operator, support_member, network, vpn):

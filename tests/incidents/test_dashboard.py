@@ -242,6 +242,8 @@ def test_a_report_is_exported_as_csv_and_bad_dates_are_refused(client, manager, 
     assert "(hours)" not in page  # the page writes durations out
     refused = client.get(reverse("incidents:reports"), {**query, "end": (today - 10 * DAY).isoformat()})
     assert refused.status_code == 400 and "The period ends before it starts." in refused.text
+    out_of_range = client.get(reverse("incidents:reports"), {**query, "start": "0001-01-01", "end": "0001-01-05"})
+    assert out_of_range.status_code == 400 and "Choose a day from 1970 to 2999." in out_of_range.text
 
 
 def test_the_dashboard_is_found_at_its_short_address_with_its_period(client, manager):

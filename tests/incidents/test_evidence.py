@@ -13,7 +13,8 @@ from incidents.choices import ActivityKind, Impact, Urgency
 from incidents.models import Incident
 from incidents.recording import calls
 from incidents.recording.cmdb_context import call_context
-from incidents.recording.evidence import Evidence, incident_evidence, propose_impact
+from incidents.recording.evidence import Evidence, incident_evidence, propose_impact, with_masters
+from incidents.recording.similar import MAX_LIMIT, similar_incidents
 from tests.cmdb.factories import (
     ChangeFactory,
     ConfigurationItemFactory,
@@ -166,3 +167,16 @@ def test_the_most_critical_service_the_cis_affect_is_proposed_the_nearest_first_
     assert context.proposed_service.id == payroll.pk
     assert [service.id for service in context.other_services] == [mail.pk, intranet.pk]
     assert call_context(["no-such-ci"]).proposed_service is None
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_the_similar_panel_reads_the_masters_and_their_evidence_in_three_queries(
+    operator, count, django_assert_num_queries
+):
+    masters = [record(operator) for _ in range(count)]
+    matches = similar_incidents(text="label printer rotterdam offline", limit=MAX_LIMIT)
+
+    with django_assert_num_queries(3):
+        rows = with_masters(matches, caller_id=None)
+
+    assert {row.master.number for row in rows} == {master.number for master in masters}
