@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cmdb.choices import ChangeState, CIClass, CIStatus, Criticality, LocationKind, SupportTier
 from cmdb.models import Change, ConfigurationItem, Contact, Location, Service, SupportGroup
+from servicedesk.forms import StorableIsoDateTimeFilter
 
 
 def yes_no(label: str) -> django_filters.BooleanFilter:
@@ -107,10 +108,8 @@ class ChangeFilter(TextSearchFilterSet):
     search_fields = ("number", "title", "description")
     state = django_filters.MultipleChoiceFilter(label=_("State"), choices=ChangeState.choices)
     ci = django_filters.CharFilter(label=_("Configuration item (name)"), field_name="cis__name", lookup_expr="iexact")
-    planned_after = django_filters.IsoDateTimeFilter(
-        label=_("Window ends after"), field_name="planned_end", lookup_expr="gte"
-    )
-    planned_before = django_filters.IsoDateTimeFilter(
+    planned_after = StorableIsoDateTimeFilter(label=_("Window ends after"), field_name="planned_end", lookup_expr="gte")
+    planned_before = StorableIsoDateTimeFilter(
         label=_("Window starts before"), field_name="planned_start", lookup_expr="lte"
     )
 

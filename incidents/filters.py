@@ -25,6 +25,7 @@ from incidents.models import Incident
 from incidents.words import analyse, forgiving_tsquery
 from knowledge.models import SEARCH_CONFIG
 from knowledge.textsearch import search_tokens
+from servicedesk.forms import StorableIsoDateTimeFilter
 
 # "1349", "inc1349", "INC 0001349": a number and nothing else, with or without the prefix and the zeros.
 _NUMBER = re.compile(r"(?:inc[\s-]*)?0*(\d{1,12})", re.IGNORECASE)
@@ -48,8 +49,8 @@ def text_search(queryset: QuerySet[Incident], text: str) -> QuerySet[Incident]:
     return queryset.filter(search_vector=query)
 
 
-def hidden_moment(field_name: str, lookup_expr: str) -> django_filters.IsoDateTimeFilter:
-    return django_filters.IsoDateTimeFilter(field_name=field_name, lookup_expr=lookup_expr, widget=forms.HiddenInput)
+def hidden_moment(field_name: str, lookup_expr: str) -> StorableIsoDateTimeFilter:
+    return StorableIsoDateTimeFilter(field_name=field_name, lookup_expr=lookup_expr, widget=forms.HiddenInput)
 
 
 class OneOfSelect(forms.SelectMultiple):

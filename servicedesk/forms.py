@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django_filters import IsoDateTimeFilter
+from django_filters.fields import IsoDateTimeField
 
 
 class EditConflictGuard(forms.ModelForm):
@@ -169,14 +171,14 @@ class MomentField(forms.Field):
         if isinstance(value, datetime.datetime) or value in self.empty_values:
             return value or None
         moment = parse_moment(str(value), now=timezone.now())
-        if moment is None or not _storable(moment):
+        if moment is None or not storable_moment(moment):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return moment
 
 
-def _storable(moment: datetime.datetime) -> bool:
-    """A moment PostgreSQL can keep: an offset within ±15:59, a year it counts in UTC (an API's ISO text may say
-    anything Python can)."""
+def storable_moment(moment: datetime.datetime) -> bool:
+    """A moment PostgreSQL can keep and compare: an offset within ±15:59, a year it counts in UTC (an API's ISO
+    text may say anything Python can)."""
     offset = moment.utcoffset() or datetime.timedelta()
     if abs(offset) >= datetime.timedelta(hours=16):
         return False
@@ -184,6 +186,20 @@ def _storable(moment: datetime.datetime) -> bool:
         return 1 < moment.astimezone(datetime.UTC).year < 9999
     except OverflowError:
         return False
+
+
+class StorableIsoDateTimeField(IsoDateTimeField):
+    """django-filter's ISO 8601 moment, refused (not a database error) when PostgreSQL could not compare it."""
+
+    def to_python(self, value: Any) -> datetime.datetime | None:
+        moment = super().to_python(value)
+        if moment is not None and not storable_moment(moment):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return moment
+
+
+class StorableIsoDateTimeFilter(IsoDateTimeFilter):
+    field_class = StorableIsoDateTimeField
 
 
 class SignInForm(AuthenticationForm):

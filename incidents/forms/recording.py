@@ -29,8 +29,9 @@ class CallerField(forms.CharField):
     a phone number or a full name that identifies one active contact."""
 
     def resolve(self, text: str, picked_id: str) -> Contact:
-        if picked_id:
-            contact = Contact.objects.filter(pk=picked_id, active=True).select_related("workplace").first()
+        picked = str(picked_id).strip()
+        if picked.isascii() and picked.isdigit() and int(picked) <= BIGINT_MAX:
+            contact = Contact.objects.filter(pk=int(picked), active=True).select_related("workplace").first()
             if contact is not None:
                 return contact
         text = text.strip()

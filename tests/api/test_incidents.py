@@ -212,3 +212,14 @@ def test_a_body_of_the_wrong_shape_is_a_400_not_a_crash(api, operator, vpn, netw
     assert response.status_code == 400
     assert {"group", "reason"} <= set(response.json()["errors"])
     assert not Incident.objects.exclude(pk=incident.pk).exists()
+
+
+def test_a_caller_id_or_a_moment_out_of_range_is_a_400(api, operator):
+    client = api(operator)
+    response = client.post(
+        "/api/v1/incidents/", {"caller_id": "x1", "short_description": "VPN", "occurred_at": "now"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "caller" in response.json()["errors"]
+    listed = client.get("/api/v1/incidents/", {"closed_to": "5486-01-13T04:55:22-23:55"})
+    assert (listed.status_code, listed["Content-Type"]) == (400, PROBLEM)
