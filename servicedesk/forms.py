@@ -171,21 +171,26 @@ class MomentField(forms.Field):
         if isinstance(value, datetime.datetime) or value in self.empty_values:
             return value or None
         moment = parse_moment(str(value), now=timezone.now())
-        if moment is None or not storable_moment(moment):
+        if moment is None:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
+        storable_moment(moment)
         return moment
 
 
-def storable_moment(moment: datetime.datetime) -> bool:
-    """A moment PostgreSQL can keep and compare: an offset within ±15:59, a year it counts in UTC (an API's ISO
-    text may say anything Python can)."""
-    offset = moment.utcoffset() or datetime.timedelta()
-    if abs(offset) >= datetime.timedelta(hours=16):
-        return False
+# PostgreSQL keeps a time zone offset up to 15:59 and gives back no moment past the year 9999 in UTC.
+LARGEST_OFFSET = datetime.timedelta(hours=15, minutes=59)
+
+
+def storable_moment(value: datetime.datetime) -> None:
+    """A validator: a moment the database could not store, or could store but not give back or compare, is
+    refused at its field (an API's ISO text may say anything Python can)."""
     try:
-        return 1 < moment.astimezone(datetime.UTC).year < 9999
+        value.astimezone(datetime.UTC)
     except OverflowError:
-        return False
+        raise ValidationError(_("Give a moment between the years 1 and 9999."), code="out_of_range") from None
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > LARGEST_OFFSET:
+        raise ValidationError(_("Give a time zone offset between -15:59 and +15:59."), code="out_of_range")
 
 
 class StorableIsoDateTimeField(IsoDateTimeField):
@@ -193,8 +198,8 @@ class StorableIsoDateTimeField(IsoDateTimeField):
 
     def to_python(self, value: Any) -> datetime.datetime | None:
         moment = super().to_python(value)
-        if moment is not None and not storable_moment(moment):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if moment is not None:
+            storable_moment(moment)
         return moment
 
 

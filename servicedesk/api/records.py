@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from servicedesk.api.problems import errors_said, problem_response
 from servicedesk.api.schema import IF_MATCH_SAVED, refusals
 from servicedesk.api.versions import etag_at, expected_moment
 from servicedesk.api.views import ApiViewSet
+from servicedesk.forms import storable_moment
 
 
 def record_permissions(app_label: str, model: str, *, delete: bool = False) -> dict[str, str]:
@@ -60,21 +61,6 @@ def refused(form: forms.BaseForm) -> Response:
             for name, messages in form.errors.items()
         }
     )
-
-
-# PostgreSQL keeps a time zone offset up to 15:59 and gives back no moment past the year 9999 in UTC.
-_LARGEST_OFFSET = datetime.timedelta(hours=15, minutes=59)
-
-
-def storable_moment(value: datetime.datetime) -> None:
-    """A moment the database could not store, or could store but not give back, is refused at its field."""
-    try:
-        value.astimezone(datetime.UTC)
-    except OverflowError:
-        raise ValidationError(_("Give a moment between the years 1 and 9999."), code="out_of_range") from None
-    offset = value.utcoffset()
-    if offset is not None and abs(offset) > _LARGEST_OFFSET:
-        raise ValidationError(_("Give a time zone offset between -15:59 and +15:59."), code="out_of_range")
 
 
 def guard_moments(form: forms.BaseForm) -> forms.BaseForm:

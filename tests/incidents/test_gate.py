@@ -20,7 +20,8 @@ from incidents.callers.links import Answer, CallerLink
 from incidents.callers.people import people_of
 from incidents.choices import Impact, ResolutionCode, Urgency
 from incidents.core.gate import WHILE_NOTICES_PENDING
-from incidents.inbound import intake, replies
+from incidents.inbound import alert_desk, alerts, intake, replies
+from incidents.inbound.alert_payloads import Report
 from incidents.journal import notes
 from incidents.lifecycle import (
     classification,
@@ -153,6 +154,9 @@ WRITES: dict[str, tuple[str, Callable[[World], Incident], Write]] = {
         incident_id=i.pk, person=people_of(i)[0], text="Also on the second floor.", via="mail")),
     "intake_add_call": ("add_call", gated_investigating, lambda w, i: intake.intake_add_call(
         by=w.operator, mail_id=_intake_mail().pk, incident_id=i.pk, caller=ContactFactory())),
+    "alert_record": ("record_subordinate", gated_investigating, lambda w, i: alert_desk.alert_record(
+        by=w.operator, alert_id=_waiting_alert(w).pk, caller=ContactFactory(), short_description="Disk full",
+        occurred_at=timezone.now(), impact=Impact.LOW, urgency=Urgency.LOW, parent=i)),
     "intake_record": ("record_subordinate", gated_investigating, lambda w, i: intake.intake_record(
         by=w.operator, mail_id=_intake_mail().pk, caller=ContactFactory(), short_description="Me too",
         occurred_at=timezone.now(), impact=Impact.LOW, urgency=Urgency.LOW, parent=i)),
@@ -164,6 +168,9 @@ NOT_ABOUT_ONE_INCIDENT = {
     "saved_filter_create",
     "saved_filter_delete",
     "intake_dismiss",
+    # Alerts wait in the intake: received and dismissed there; one recorded is a new incident (above).
+    "alerts_receive",
+    "alert_dismiss",
     # A person's data, on every incident they are in; and retention, on closed incidents only.
     "contact_erase",
     "incident_anonymise",
@@ -176,6 +183,11 @@ SERVICE_ROOMS = ("callers", "core", "inbound", "journal", "lifecycle", "mail", "
 
 def _known_error():
     return KnownErrorFactory()
+
+
+def _waiting_alert(world):
+    report = Report(source="generic", status="firing", fingerprint="disk-full", title="Disk full")
+    return alerts.alerts_receive(by=world.operator, reports=[report])[0].alert
 
 
 def _intake_mail():
