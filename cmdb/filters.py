@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 
 from cmdb.choices import ChangeState, CIClass, CIStatus, Criticality, LocationKind, SupportTier
 from cmdb.models import Change, ConfigurationItem, Contact, Location, Service, SupportGroup
@@ -15,6 +20,26 @@ def yes_no(label: str) -> django_filters.BooleanFilter:
     """A yes/no filter whose empty choice reads "Any" (django-filter's default says "Unknown")."""
     choices = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
     return django_filters.BooleanFilter(label=label, widget=forms.Select(choices=choices))
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 moment, turned to UTC: PostgreSQL refuses an offset beyond 15:59 that Python reads ("-19:37"),
+    and a moment UTC cannot hold (the year 9999 to the west) is no moment."""
+
+    def to_python(self, value: Any) -> datetime.datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(datetime.UTC)
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    """``IsoDateTimeFilter`` with a moment any offset may name, compared in UTC."""
+
+    field_class = UtcIsoDateTimeField
 
 
 def _words(value: str) -> list[str]:
@@ -107,12 +132,8 @@ class ChangeFilter(TextSearchFilterSet):
     search_fields = ("number", "title", "description")
     state = django_filters.MultipleChoiceFilter(label=_("State"), choices=ChangeState.choices)
     ci = django_filters.CharFilter(label=_("Configuration item (name)"), field_name="cis__name", lookup_expr="iexact")
-    planned_after = django_filters.IsoDateTimeFilter(
-        label=_("Window ends after"), field_name="planned_end", lookup_expr="gte"
-    )
-    planned_before = django_filters.IsoDateTimeFilter(
-        label=_("Window starts before"), field_name="planned_start", lookup_expr="lte"
-    )
+    planned_after = MomentFilter(label=_("Window ends after"), field_name="planned_end", lookup_expr="gte")
+    planned_before = MomentFilter(label=_("Window starts before"), field_name="planned_start", lookup_expr="lte")
 
     class Meta:
         model = Change

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from cmdb.filters import yes_no
+from cmdb.filters import MomentFilter, yes_no
 from cmdb.models import Service, SupportGroup
 from incidents.choices import OPEN_STATES, Priority, State
 from incidents.models import Incident
@@ -48,8 +48,8 @@ def text_search(queryset: QuerySet[Incident], text: str) -> QuerySet[Incident]:
     return queryset.filter(search_vector=query)
 
 
-def hidden_moment(field_name: str, lookup_expr: str) -> django_filters.IsoDateTimeFilter:
-    return django_filters.IsoDateTimeFilter(field_name=field_name, lookup_expr=lookup_expr, widget=forms.HiddenInput)
+def hidden_moment(field_name: str, lookup_expr: str) -> MomentFilter:
+    return MomentFilter(field_name=field_name, lookup_expr=lookup_expr, widget=forms.HiddenInput)
 
 
 class OneOfSelect(forms.SelectMultiple):

@@ -426,6 +426,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The pages' FilterSets, a yes/no filter refused with another value (servicedesk/api/filters.py).
+    "DEFAULT_FILTER_BACKENDS": ["servicedesk.api.filters.StrictFilterBackend"],
     "EXCEPTION_HANDLER": "servicedesk.api.problems.handle",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -441,11 +443,19 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Every 4xx is problem details, and writes are linked from the reads that give their ETag: described once for
+    # every operation (servicedesk/api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "servicedesk.api.schema.problems_described",
+        "servicedesk.api.schema.writes_linked",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "Level": "incidents.choices.Impact",  # impact and urgency: the same three levels
         "Priority": "incidents.choices.Priority",
         "Channel": "incidents.choices.Channel",
         "State": "incidents.choices.State",
+        "ClosureReason": "incidents.choices.ClosureReason",  # the incident's field and the close step's input
     },
 }
 

@@ -40,3 +40,9 @@ urlpatterns = [
     path("api/", include("incidents.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/ Django's own refusals are problem details too; elsewhere they are Django's pages.
+handler400 = "servicedesk.api.errors.bad_request"
+handler403 = "servicedesk.api.errors.permission_denied"
+handler404 = "servicedesk.api.errors.page_not_found"
+handler500 = "servicedesk.api.errors.server_error"

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from incidents.choices import ClosureReason, ResolutionCode
 from incidents.core.values import person_name
 from incidents.journal.timeline import TimelineEntry
 from incidents.models import Incident
@@ -126,6 +127,9 @@ class IncidentDetailSerializer(IncidentSerializer):
     desk_owner = Named(allow_null=True)
     category = Named(allow_null=True)
     known_error = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+    # Blank until the incident is resolved or closed early: the schema says "" is a value too.
+    resolution_code = serializers.ChoiceField(choices=ResolutionCode.choices, allow_blank=True, read_only=True)
+    closure_reason = serializers.ChoiceField(choices=ClosureReason.choices, allow_blank=True, read_only=True)
     change = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     problem = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     subordinates = serializers.SlugRelatedField(slug_field="number", many=True, read_only=True)

@@ -12,6 +12,8 @@ from rest_framework.request import Request
 from servicedesk.api.problems import Problem
 
 _TAG = re.compile(r'\s*(?:W/)?"v(\d{1,9})"\s*')
+# What the schema says an If-Match looks like: one ETag as the API gives it.
+ETAG_PATTERN = r'^(W/)?"v[0-9]{1,9}"$'
 
 
 def etag(version: int) -> str:
