@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors
-from incidents.api.responses import ETAG, PROBLEM, form_refused, incident_response
+from incidents.api.responses import ETAG, PROBLEM, form_refused, incident_answer, incident_response
 from incidents.api.serializers import IncidentDetailSerializer, IncidentSerializer
 from incidents.api.steps import StepActions
 from incidents.choices import State
@@ -72,8 +72,7 @@ class IncidentViewSet(StepActions, mixins.ListModelMixin, ApiViewSet):
     def retrieve(self, request: Request, number: str) -> Response:
         """One incident: details, subordinates, clock, journal, and the steps you may take now. Its ``ETag`` is
         what a write sends back in ``If-Match``."""
-        incident = get_object_or_404(Incident.objects.only("id"), number=number)
-        return incident_response(request, incident.pk)
+        return incident_answer(request, get_object_or_404(selectors.incident_for_api(), number=number))
 
     @extend_schema(
         request=RecordSerializer,

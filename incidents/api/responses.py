@@ -29,7 +29,11 @@ ETAG = OpenApiParameter(
 
 def incident_response(request: Request, incident_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
     """One incident whole, read afresh, with its version as the ``ETag``."""
-    incident = selectors.incident_detail().get(pk=incident_id)
+    return incident_answer(request, selectors.incident_for_api().get(pk=incident_id), status_code=status_code)
+
+
+def incident_answer(request: Request, incident: Any, *, status_code: int = status.HTTP_200_OK) -> Response:
+    """``incident``, read by ``selectors.incident_for_api``, whole with its version as the ``ETag``."""
     context = {
         "request": request,
         "timeline": timeline(incident),
