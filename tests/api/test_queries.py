@@ -14,9 +14,10 @@ from tests.incidents.workflow import investigating, record
 pytestmark = pytest.mark.django_db
 
 # The token; the role's permissions (the user's, their groups'); then the page with its relations, or the incident
-# with its group's members, CIs, journal and the journal's files, subordinates.
+# with its desk owner, category and service level (each read by id when it has one), its group's members, CIs,
+# journal and the journal's files, subordinates.
 LIST_QUERIES = 4
-DETAIL_QUERIES = 9
+DETAIL_QUERIES = 12
 
 
 def statements(client, path: str, query: dict | None = None) -> int:
