@@ -69,3 +69,24 @@ def test_a_moment_with_an_offset_postgresql_refuses_is_read_in_utc(api, operator
     assert response.status_code == 200
     response = client.get("/api/v1/incidents/", {"closed_from": "9999-12-31T23:00:00-19:00"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"parent": "INC\u0000"},
+        {"short_description": "VPN\u0007 down"},
+        {"cis": ["ok", {"deep": ["\u0000"]}]},
+        {"a\nb": 1},
+    ],
+)
+def test_a_control_character_in_a_json_body_is_refused_before_anything_reads_it(api, operator, body):
+    response = api(operator).post("/api/v1/incidents/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "control character in the JSON body"
+
+
+def test_a_pasted_note_keeps_its_tabs_and_newlines(api, operator):
+    response = api(operator).post("/api/v1/incidents/", {"symptoms": "Line one\n\tLine two\r\n"}, format="json")
+    assert response.status_code == 400
+    assert "symptoms" not in response.json()["errors"]
