@@ -80,7 +80,8 @@ class IncidentFilter(django_filters.FilterSet):
         label=_("Search"), method="search", widget=forms.TextInput(attrs={"placeholder": _("A number, or words")})
     )
     state = StateFilter(label=_("State"))
-    priority = django_filters.MultipleChoiceFilter(label=_("Priority"), choices=Priority.choices)
+    # A column of the incident: no join to repeat rows, so no DISTINCT (which made PostgreSQL sort every match).
+    priority = django_filters.MultipleChoiceFilter(label=_("Priority"), choices=Priority.choices, distinct=False)
     service = django_filters.ModelChoiceFilter(label=_("Service"), queryset=Service.objects.all())
     ci = django_filters.CharFilter(label=_("Configuration item (name)"), field_name="cis__name", lookup_expr="iexact")
     caller = django_filters.CharFilter(label=_("Caller (e-mail)"), field_name="caller__email", lookup_expr="iexact")
@@ -131,7 +132,8 @@ class QueueFilter(django_filters.FilterSet):
     """The queue's filters: text, priority, service, and one of the user's own groups."""
 
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    priority = django_filters.MultipleChoiceFilter(label=_("Priority"), choices=Priority.choices)
+    # A column of the incident: no join to repeat rows, so no DISTINCT (which made PostgreSQL sort every match).
+    priority = django_filters.MultipleChoiceFilter(label=_("Priority"), choices=Priority.choices, distinct=False)
     service = django_filters.ModelChoiceFilter(label=_("Service"), queryset=Service.objects.all())
     assigned_group = django_filters.ModelChoiceFilter(label=_("Group"), queryset=SupportGroup.objects.none())
 

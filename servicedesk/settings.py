@@ -451,11 +451,13 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "servicedesk.api.parsers.GuardedJSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The pages' FilterSets, a yes/no filter refused with another value (servicedesk/api/filters.py).
+    "DEFAULT_FILTER_BACKENDS": ["servicedesk.api.filters.StrictFilterBackend"],
     "EXCEPTION_HANDLER": "servicedesk.api.problems.handle",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -471,6 +473,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Every 4xx is problem details, and writes are linked from the reads that give their ETag: described once for
+    # every operation (servicedesk/api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "servicedesk.api.schema.problems_described",
+        "servicedesk.api.schema.writes_linked",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "Level": "incidents.choices.Impact",  # impact and urgency: the same three levels
         "Priority": "incidents.choices.Priority",

@@ -44,7 +44,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# Under /api/ the error pages are problem details (servicedesk.api.handlers); elsewhere Django's own.
-handler400 = "servicedesk.api.handlers.bad_request"
-handler404 = "servicedesk.api.handlers.page_not_found"
-handler500 = "servicedesk.api.handlers.server_error"
+# Under /api/ Django's own refusals are problem details too; elsewhere they are Django's pages.
+handler400 = "servicedesk.api.errors.bad_request"
+handler403 = "servicedesk.api.errors.permission_denied"
+handler404 = "servicedesk.api.errors.page_not_found"
+handler500 = "servicedesk.api.errors.server_error"

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors
-from incidents.api.responses import PROBLEM, form_refused, incident_response, shape_refused
+from incidents.api.responses import ETAG, PROBLEM, form_refused, incident_answer, incident_response, shape_refused
 from incidents.api.serializers import IncidentDetailSerializer, IncidentSerializer
 from incidents.api.steps import StepActions
-from incidents.filters import IncidentFilter
+from incidents.choices import State
+from incidents.filters import ALL, OPEN, IncidentFilter
 from incidents.forms.recording import RecordIncidentForm
 from incidents.models import Incident
 from incidents.recording import calls
+from servicedesk.api.filters import StrictFilterBackend
 from servicedesk.api.forms import bound, form_serializer
 from servicedesk.api.pagination import CursorPages
 from servicedesk.api.views import ApiViewSet
@@ -38,13 +41,23 @@ class IncidentPages(CursorPages):
     page_size = 25
 
 
+LOCATION = OpenApiParameter(
+    "Location", str, OpenApiParameter.HEADER, response=[201], required=True, description="Where to read it."
+)
+# The filter's choices are grouped for the page's select, which the schema's generator cannot flatten.
+STATE = OpenApiParameter(
+    "state", str, many=True, enum=[OPEN, ALL, *State.values], description="open (the default), all, or these states."
+)
+
+
+@extend_schema_view(list=extend_schema(parameters=[STATE]))
 class IncidentViewSet(StepActions, mixins.ListModelMixin, ApiViewSet):
     """``/api/v1/incidents/``: read by every role; recorded by the service desk only; every lifecycle step an
     action of its own (``incidents.api.steps``)."""
 
     permission_required = "incidents.view_incident"
     serializer_class = IncidentSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = IncidentFilter
     pagination_class = IncidentPages
     lookup_field = "number"
@@ -53,14 +66,17 @@ class IncidentViewSet(StepActions, mixins.ListModelMixin, ApiViewSet):
     def get_queryset(self) -> Any:
         return selectors.incident_list()
 
-    @extend_schema(responses={200: IncidentDetailSerializer, 404: PROBLEM})
+    @extend_schema(parameters=[ETAG], responses={200: IncidentDetailSerializer, 404: PROBLEM})
     def retrieve(self, request: Request, number: str) -> Response:
         """One incident: details, subordinates, clock, journal, and the steps you may take now. Its ``ETag`` is
         what a write sends back in ``If-Match``."""
-        incident = get_object_or_404(Incident.objects.only("id"), number=number)
-        return incident_response(request, incident.pk)
+        return incident_answer(request, get_object_or_404(selectors.incident_for_api(), number=number))
 
-    @extend_schema(request=RecordSerializer, responses={201: IncidentDetailSerializer, 400: PROBLEM, 403: PROBLEM})
+    @extend_schema(
+        request=RecordSerializer,
+        parameters=[ETAG, LOCATION],
+        responses={201: IncidentDetailSerializer, 400: PROBLEM, 403: PROBLEM},
+    )
     def create(self, request: Request) -> Response:
         """Record a call (the service desk only), validated as the call-logging page validates it; the caller is
         found by ``caller_id``, or by an e-mail address, phone number or full name in ``caller``."""
@@ -68,9 +84,7 @@ class IncidentViewSet(StepActions, mixins.ListModelMixin, ApiViewSet):
         refused = shape_refused(RecordIncidentForm, request)
         if refused is not None:
             return refused
-        parent = None
-        if request.data.get("parent"):
-            parent = get_object_or_404(Incident.objects.defer("search_vector"), number=str(request.data["parent"]))
+        parent = _parent(request.data)
         form = bound(RecordIncidentForm, request, extra={"mail": None, "opened": ""})
         if not form.is_valid():
             return form_refused(form)
@@ -79,3 +93,15 @@ class IncidentViewSet(StepActions, mixins.ListModelMixin, ApiViewSet):
         response = incident_response(request, incident.pk, status_code=status.HTTP_201_CREATED)
         response["Location"] = response.data["url"]
         return response
+
+
+def _parent(data: Any) -> Incident | None:
+    """The master incident the body names in ``parent``: an unknown number is the body's mistake (400), not a
+    missing resource at the address (404)."""
+    number = data.get("parent") if isinstance(data, dict) else None
+    if not number:
+        return None
+    parent = Incident.objects.defer("search_vector").filter(number=str(number)).first()
+    if parent is None:
+        raise ValidationError({"parent": [_("There is no incident %(number)s.") % {"number": number}]})
+    return parent

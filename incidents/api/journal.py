@@ -112,6 +112,7 @@ class JournalView(Api, generics.GenericAPIView):
     permission_required = "incidents.view_incident"
     pagination_class = JournalPages
     serializer_class = JournalEntrySerializer
+    filter_backends = []  # its own parameters (show, order), read by the timeline's filter
 
     @extend_schema(
         summary="Read the journal",

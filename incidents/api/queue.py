@@ -8,7 +8,6 @@ from functools import cached_property
 from typing import Any
 
 from django.db.models import QuerySet
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, serializers
 from rest_framework.pagination import PageNumberPagination
@@ -20,6 +19,7 @@ from incidents.api.serializers import IncidentSerializer
 from incidents.filters import QueueFilter
 from incidents.models import Incident
 from incidents.worklists import queues
+from servicedesk.api.filters import StrictFilterBackend
 from servicedesk.api.pagination import StrictPageSize, nullable_links
 from servicedesk.api.views import Api
 from servicedesk.pages import PAGE_SIZE
@@ -72,7 +72,7 @@ TAB_ITEM = {
 }
 
 
-class QueueFilterBackend(DjangoFilterBackend):
+class QueueFilterBackend(StrictFilterBackend):
     """The queue's filters, whose group is one of the caller's own (``QueueFilter`` takes the user)."""
 
     def get_filterset_kwargs(self, request: Request, queryset: QuerySet, view: Any) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,11 +18,23 @@ from servicedesk.api.problems import errors_said, problem_response
 from servicedesk.api.versions import etag
 
 PROBLEM = OpenApiResponse(description="A refusal, as problem details (RFC 9457).")
+ETAG = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    required=True,
+    description="The incident's version: send it back in If-Match with a write.",
+)
 
 
 def incident_response(request: Request, incident_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
     """One incident whole, read afresh, with its version as the ``ETag``."""
-    incident = selectors.incident_detail().get(pk=incident_id)
+    return incident_answer(request, selectors.incident_for_api().get(pk=incident_id), status_code=status_code)
+
+
+def incident_answer(request: Request, incident: Any, *, status_code: int = status.HTTP_200_OK) -> Response:
+    """``incident``, read by ``selectors.incident_for_api``, whole with its version as the ``ETag``."""
     context = {
         "request": request,
         "timeline": timeline(incident),

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from incidents.choices import ActivityKind, ClosureReason, ResolutionCode
 from incidents.core.values import person_name
 from incidents.journal.timeline import TimelineEntry
 from incidents.models import Incident
@@ -80,7 +81,7 @@ class JournalEntrySerializer(serializers.Serializer):
 
     id = serializers.IntegerField(source="entry.id")
     kind = serializers.CharField(source="entry.kind")
-    kind_label = serializers.CharField(source="entry.get_kind_display")
+    kind_label = serializers.SerializerMethodField()
     visibility = serializers.CharField(source="entry.visibility")
     created_at = serializers.DateTimeField(source="entry.created_at")
     author = serializers.CharField()
@@ -90,6 +91,13 @@ class JournalEntrySerializer(serializers.Serializer):
     changes = ChangeSerializer(many=True)
     recipients = serializers.ListField(child=serializers.CharField())
     attachments = serializers.SerializerMethodField()
+
+    def get_kind_label(self, item: TimelineEntry) -> str:
+        # Not get_kind_display(): it hashes every kind's translated label on each call, twenty times an incident.
+        try:
+            return str(ActivityKind(item.entry.kind).label)
+        except ValueError:  # a kind this version does not know
+            return item.entry.kind
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, item: TimelineEntry) -> list[dict[str, Any]]:
@@ -132,6 +140,9 @@ class IncidentDetailSerializer(IncidentSerializer):
     desk_owner = Named(allow_null=True)
     category = Named(allow_null=True)
     known_error = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+    # Blank until the incident is resolved or closed early: the schema says "" is a value too.
+    resolution_code = serializers.ChoiceField(choices=ResolutionCode.choices, allow_blank=True, read_only=True)
+    closure_reason = serializers.ChoiceField(choices=ClosureReason.choices, allow_blank=True, read_only=True)
     change = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     problem = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     subordinates = serializers.SlugRelatedField(slug_field="number", many=True, read_only=True)

@@ -16,22 +16,22 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors
-from incidents.api.responses import PROBLEM, form_refused, incident_response, shape_refused
+from incidents.api.responses import ETAG, PROBLEM, form_refused, incident_response, shape_refused
 from incidents.api.serializers import IncidentDetailSerializer
 from incidents.core.stale import StaleIncident, ensure_current
 from incidents.lifecycle import rules
 from incidents.pages.steps import PAGES, StepPage
 from servicedesk.api.forms import bound, form_serializer
 from servicedesk.api.problems import Problem, errors_said, field_errors, problem_response
-from servicedesk.api.versions import expected_version
+from servicedesk.api.versions import ETAG_PATTERN, expected_version
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
     OpenApiParameter.HEADER,
     required=True,
-    pattern=r'^\s*(W/)?"v[0-9]{1,9}"\s*$',
     description='The ETag you read, such as "v3".',
+    pattern=ETAG_PATTERN,
 )
 
 
@@ -93,7 +93,7 @@ def step_action(name: str) -> Any:
     described = extend_schema(
         summary=str(page.button),
         request=body,
-        parameters=[IF_MATCH],
+        parameters=[IF_MATCH, ETAG],
         responses={
             200: IncidentDetailSerializer,
             400: PROBLEM,

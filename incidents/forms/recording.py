@@ -17,7 +17,7 @@ from cmdb.models import Contact, Location, Service
 from incidents.choices import Channel, Impact, Urgency
 from incidents.models import Incident
 from servicedesk.forms import MomentField
-from servicedesk.params import BIGINT_MAX
+from servicedesk.params import BIGINT_MAX, int_param
 
 OPENED_SALT = "incidents.record.opened"
 # A form older than this says nothing useful about how long the call took.
@@ -29,9 +29,10 @@ class CallerField(forms.CharField):
     a phone number or a full name that identifies one active contact."""
 
     def resolve(self, text: str, picked_id: str) -> Contact:
-        picked = str(picked_id).strip()
-        if picked.isascii() and picked.isdigit() and int(picked) <= BIGINT_MAX:
-            contact = Contact.objects.filter(pk=int(picked), active=True).select_related("workplace").first()
+        # The picker's hidden id, unless someone typed something else into it: then the text decides.
+        contact_id = int_param(picked_id)
+        if contact_id is not None:
+            contact = Contact.objects.filter(pk=contact_id, active=True).select_related("workplace").first()
             if contact is not None:
                 return contact
         text = text.strip()

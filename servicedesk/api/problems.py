@@ -48,15 +48,18 @@ def errors_said(errors: dict[str, list[str]]) -> str:
     )
 
 
-def problem_response(status_code: int, kind: str, detail: str, **extra: Any) -> Response:
-    body = {
+def problem_body(status_code: int, kind: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {
         "type": TYPE_BASE + kind if kind else "about:blank",
         "title": HTTPStatus(status_code).phrase,
         "status": status_code,
         "detail": detail,
         **extra,
     }
-    return Response(body, status=status_code, content_type=MEDIA_TYPE)
+
+
+def problem_response(status_code: int, kind: str, detail: str, **extra: Any) -> Response:
+    return Response(problem_body(status_code, kind, detail, **extra), status=status_code, content_type=MEDIA_TYPE)
 
 
 def handle(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -17,7 +17,6 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import UnsupportedMediaType
@@ -26,6 +25,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from servicedesk.api.filters import StrictFilterBackend
 from servicedesk.api.forms import bound, shape_errors
 from servicedesk.api.problems import errors_said, problem_response
 from servicedesk.api.schema import IF_MATCH_SAVED, refusals
@@ -71,7 +71,7 @@ def guard_moments(form: forms.BaseForm) -> forms.BaseForm:
     return form
 
 
-class PageFilters(DjangoFilterBackend):
+class PageFilters(StrictFilterBackend):
     """The page's FilterSet, its moments checked as a form's are: a filter is a query, and PostgreSQL refuses an
     offset past 15:59 with an error, not an empty list."""
 

@@ -20,6 +20,8 @@ _TAG = re.compile(r'\s*(?:W/)?"v(\d{1,9})"\s*')
 _MOMENT_TAG = re.compile(r'\s*(?:W/)?"t(\d{1,17})"\s*')
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 _MICROSECOND = datetime.timedelta(microseconds=1)
+# What the schema says an If-Match looks like: one ETag as the API gives it.
+ETAG_PATTERN = r'^(W/)?"v[0-9]{1,9}"$'
 
 
 def etag(version: int) -> str:
