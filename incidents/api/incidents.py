@@ -6,7 +6,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
@@ -14,7 +13,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors
-from incidents.api.responses import ETAG, PROBLEM, form_refused, incident_answer, incident_response, shape_refused
+from incidents.api.responses import (
+    ETAG,
+    PROBLEM,
+    form_refused,
+    incident_answer,
+    incident_or_404,
+    incident_response,
+    shape_refused,
+)
 from incidents.api.serializers import IncidentDetailSerializer, IncidentSerializer
 from incidents.api.steps import StepActions
 from incidents.choices import State
@@ -70,7 +77,7 @@ class IncidentViewSet(StepActions, mixins.ListModelMixin, ApiViewSet):
     def retrieve(self, request: Request, number: str) -> Response:
         """One incident: details, subordinates, clock, journal, and the steps you may take now. Its ``ETag`` is
         what a write sends back in ``If-Match``."""
-        return incident_answer(request, get_object_or_404(selectors.incident_for_api(), number=number))
+        return incident_answer(request, incident_or_404(selectors.incident_for_api(), number))
 
     @extend_schema(
         request=RecordSerializer,

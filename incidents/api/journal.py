@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors
-from incidents.api.responses import PROBLEM, form_refused
+from incidents.api.responses import PROBLEM, form_refused, incident_or_404
 from incidents.api.serializers import JournalEntrySerializer
 from incidents.api.steps import IF_MATCH, stale
 from incidents.choices import OPEN_STATES, ActivityKind
@@ -78,9 +78,7 @@ WorkaroundRequest = form_serializer(WorkaroundForm, "ProvideWorkaround")
 
 def _incident_to_write(request: Request, number: str) -> Incident:
     """The incident, once the caller may write in its journal (the service locks and loads it again)."""
-    incident = get_object_or_404(
-        Incident.objects.defer("search_vector").select_related("assigned_group"), number=number
-    )
+    incident = incident_or_404(Incident.objects.defer("search_vector").select_related("assigned_group"), number)
     notes.ensure_may_write(incident, request.user)
     return incident
 
@@ -123,7 +121,7 @@ class JournalView(Api, generics.GenericAPIView):
         """The journal a page at a time, filtered as the page's timeline; the incident's version is the ETag."""
         query = JournalQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        incident = get_object_or_404(Incident.objects.only("pk", "number", "state", "version"), number=number)
+        incident = incident_or_404(Incident.objects.only("pk", "number", "state", "version"), number)
         rows = selectors.journal_entries().filter(shown_condition(query.validated_data["show"]), incident=incident)
         page = self.paginate_queryset(rows)
         body = JournalEntrySerializer(timeline_entries(incident, page), many=True, context={"request": request}).data

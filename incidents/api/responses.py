@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -13,6 +16,7 @@ from incidents import selectors
 from incidents.api.serializers import IncidentDetailSerializer
 from incidents.journal.timeline import timeline
 from incidents.lifecycle.rules import available_steps
+from incidents.models import Incident
 from servicedesk.api.forms import shape_errors
 from servicedesk.api.problems import errors_said, problem_response
 from servicedesk.api.versions import etag
@@ -62,3 +66,11 @@ def shape_refused(form_class: type[Any], request: Request) -> Response | None:
         return None
     errors = shape_errors(form_class, request.data)
     return _invalid(errors) if errors else None
+
+
+def incident_or_404(queryset: QuerySet[Incident], number: str) -> Incident:
+    """The incident of this number from ``queryset``, or a 404 problem that names the number."""
+    incident = queryset.filter(number=number).first()
+    if incident is None:
+        raise NotFound(_("There is no incident %(number)s.") % {"number": number})
+    return incident

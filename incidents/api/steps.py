@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -16,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors
-from incidents.api.responses import ETAG, PROBLEM, form_refused, incident_response, shape_refused
+from incidents.api.responses import ETAG, PROBLEM, form_refused, incident_or_404, incident_response, shape_refused
 from incidents.api.serializers import IncidentDetailSerializer
 from incidents.core.stale import StaleIncident, ensure_current
 from incidents.lifecycle import rules
@@ -53,7 +52,7 @@ def stale(error: StaleIncident) -> Response:
 def take_step(request: Request, number: str, name: str) -> Response:
     page: StepPage = PAGES[name]
     version = expected_version(request)
-    incident = get_object_or_404(selectors.incident_for_step(), number=number)
+    incident = incident_or_404(selectors.incident_for_step(), number)
     try:
         ensure_current(incident, version)
     except StaleIncident as error:

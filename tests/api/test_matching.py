@@ -105,7 +105,7 @@ def test_bad_input_is_a_400_problem(api, operator, body):
 
     assert response.status_code == 400
     assert response["Content-Type"] == PROBLEM
-    assert response.json()["errors"]
+    assert response.json()["detail"]
 
 
 def test_nothing_to_match_on_says_what_to_give(api, operator):

@@ -29,10 +29,13 @@ def test_a_parent_that_does_not_exist_is_the_bodys_mistake(api, operator):
 
 
 def test_an_address_of_no_endpoint_is_a_problem_not_a_page(api, operator):
-    response = api(operator).get("/api/v1/incidents/INC-1/")
+    response = api(operator).get("/api/v1/incidnets/")
     assert response.status_code == 404
     assert response["Content-Type"] == PROBLEM
     assert response.json()["detail"] == "No endpoint of the API has this address."
+    unknown = api(operator).get("/api/v1/incidents/INC-1/")
+    assert (unknown.status_code, unknown["Content-Type"]) == (404, PROBLEM)
+    assert unknown.json()["detail"] == "There is no incident INC-1."
 
 
 def test_a_control_character_in_the_query_is_a_problem_not_a_page(api, operator):
