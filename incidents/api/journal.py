@@ -24,7 +24,7 @@ from incidents import selectors
 from incidents.api.responses import PROBLEM, form_refused, incident_or_404
 from incidents.api.serializers import JournalEntrySerializer
 from incidents.api.steps import IF_MATCH, stale
-from incidents.choices import OPEN_STATES, ActivityKind
+from incidents.choices import OPEN_STATES
 from incidents.core.stale import StaleIncident, ensure_current
 from incidents.forms.journal import JournalEntryForm, WorkaroundForm
 from incidents.journal import attachments, notes
@@ -151,22 +151,15 @@ class JournalView(Api, generics.GenericAPIView):
             return form_refused(form)
         data = form.cleaned_data
         try:
-            if data["kind"] == ActivityKind.CUSTOMER_UPDATE:
-                entry = notes.incident_send_update(
-                    by=request.user,
-                    incident_id=incident.pk,
-                    text=data["text"],
-                    minutes_spent=data["minutes_spent"],
-                    to_subordinates=data.get("to_subordinates", False),
-                )[0]
-            else:
-                entry = notes.incident_add_note(
-                    by=request.user,
-                    incident_id=incident.pk,
-                    text=data["text"],
-                    minutes_spent=data["minutes_spent"],
-                    files=data["files"],
-                )
+            entry = notes.incident_write_entry(
+                by=request.user,
+                incident_id=incident.pk,
+                kind=data["kind"],
+                text=data["text"],
+                minutes_spent=data["minutes_spent"],
+                to_subordinates=data.get("to_subordinates", False),
+                files=data["files"],
+            )[0]
         except ValidationError as error:
             return _refused(error)
         return _written(request, entry)

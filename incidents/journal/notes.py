@@ -133,6 +133,25 @@ def incident_send_update(
 
 
 @transaction.atomic
+def incident_write_entry(
+    *,
+    by: AbstractBaseUser,
+    incident_id: int,
+    kind: str,
+    text: str,
+    minutes_spent: int = 0,
+    to_subordinates: bool = False,
+    files: Sequence[File] = (),
+) -> list[Activity]:
+    """The journal's composer, whichever way it is sent (the page, the API): a customer update
+    (``incident_send_update``, its entries) or a work note (``incident_add_note``, its one entry)."""
+    if kind == ActivityKind.CUSTOMER_UPDATE:
+        return incident_send_update(
+            by=by, incident_id=incident_id, text=text, minutes_spent=minutes_spent, to_subordinates=to_subordinates
+        )
+    return [incident_add_note(by=by, incident_id=incident_id, text=text, minutes_spent=minutes_spent, files=files)]
+
+
 def incident_provide_workaround(
     *,
     by: AbstractBaseUser,

@@ -76,24 +76,17 @@ def journal_add(request: HttpRequest, number: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            if data["kind"] == ActivityKind.CUSTOMER_UPDATE:
-                entries = notes.incident_send_update(
-                    by=request.user,
-                    incident_id=incident.pk,
-                    text=data["text"],
-                    minutes_spent=data["minutes_spent"],
-                    to_subordinates=data.get("to_subordinates", False),
-                )
-                done = _sent(entries)
-            else:
-                notes.incident_add_note(
-                    by=request.user,
-                    incident_id=incident.pk,
-                    text=data["text"],
-                    minutes_spent=data["minutes_spent"],
-                    files=data["files"],
-                )
-                done = _("The work note was added.")
+            entries = notes.incident_write_entry(
+                by=request.user,
+                incident_id=incident.pk,
+                kind=data["kind"],
+                text=data["text"],
+                minutes_spent=data["minutes_spent"],
+                to_subordinates=data.get("to_subordinates", False),
+                files=data["files"],
+            )
+            is_update = data["kind"] == ActivityKind.CUSTOMER_UPDATE
+            done = _sent(entries) if is_update else _("The work note was added.")
         except ValidationError as error:
             add_errors(form, error)
             status = refusal_status(error)
