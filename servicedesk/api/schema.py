@@ -22,7 +22,7 @@ from rest_framework import serializers
 
 from servicedesk.api.problems import MEDIA_TYPE
 
-COMPONENT = "Problem"
+COMPONENT = "ProblemDetails"  # not "Problem": the knowledge base has problems of its own
 
 PROBLEM_SCHEMA = {
     "type": "object",
