@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from typing import Any
@@ -114,7 +115,7 @@ def config_manager(db):
 
 @pytest.fixture(autouse=True)
 def _role_groups_as_migrated(request: pytest.FixtureRequest, django_db_blocker) -> None:
-    """The role groups with their permissions, as the migrations leave them.
+    """The role groups with their permissions, and the default service level, as the migrations leave them.
 
     A transactional test (the browser tests, the concurrency tests) empties every table when it ends,
     the groups the data migrations made included; the next database test gets them back here.
@@ -122,8 +123,10 @@ def _role_groups_as_migrated(request: pytest.FixtureRequest, django_db_blocker) 
     uses_db = {"db", "transactional_db", "live_server"} & set(request.fixturenames)
     if not uses_db and request.node.get_closest_marker("django_db") is None:
         return
+    from django.apps import apps
     from django.contrib.auth.models import Group
 
+    from incidents.models import ServiceLevel
     from servicedesk.roles import Role, grant_role_permissions
 
     with django_db_blocker.unblock():
@@ -131,3 +134,6 @@ def _role_groups_as_migrated(request: pytest.FixtureRequest, django_db_blocker) 
             for role in Role:
                 Group.objects.get_or_create(name=role.value)
             grant_role_permissions()
+        # The default service level, which the clock of every incident without another one reads.
+        if not ServiceLevel.objects.filter(is_default=True).exists():
+            importlib.import_module("incidents.migrations.0011_default_service_level").seed(apps, None)

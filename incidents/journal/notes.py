@@ -132,7 +132,6 @@ def incident_send_update(
     return entries
 
 
-@transaction.atomic
 def incident_write_entry(
     *,
     by: AbstractBaseUser,
@@ -152,6 +151,7 @@ def incident_write_entry(
     return [incident_add_note(by=by, incident_id=incident_id, text=text, minutes_spent=minutes_spent, files=files)]
 
 
+@transaction.atomic
 def incident_provide_workaround(
     *,
     by: AbstractBaseUser,
