@@ -67,3 +67,15 @@ def test_a_user_makes_a_token_copies_it_calls_the_api_and_revokes_it(
     status, body = call_api(live_server.url, secret)
     assert status == 401
     assert body["detail"] == "The token is unknown, revoked or expired."
+
+
+def test_the_api_reference_renders_under_the_portals_csp(live_server, page: Page, operator):
+    refused: list[str] = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
+    sign_in(page, live_server.url, "olivia")
+    page.goto(f"{live_server.url}/api/docs/")
+    # Swagger UI drew the operations from the schema: its script ran, from the portal itself.
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/incidents/{number}/escalate/")).to_be_visible()
+    assert refused == []
