@@ -149,16 +149,11 @@ class JournalView(Api, generics.GenericAPIView):
         form = bound(JournalEntryForm, request, prefix=None, subordinates=open_subordinates)
         if not form.is_valid():
             return form_refused(form)
-        data = form.cleaned_data
         try:
             entry = notes.incident_write_entry(
                 by=request.user,
                 incident_id=incident.pk,
-                kind=data["kind"],
-                text=data["text"],
-                minutes_spent=data["minutes_spent"],
-                to_subordinates=data.get("to_subordinates", False),
-                files=data["files"],
+                **form.entry_fields(),
             )[0]
         except ValidationError as error:
             return _refused(error)

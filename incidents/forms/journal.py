@@ -100,6 +100,17 @@ class JournalEntryForm(forms.Form):
             self.add_error("to_subordinates", _("A work note stays on this incident; only customer updates go on."))
         return cleaned
 
+    def entry_fields(self) -> dict[str, Any]:
+        """What ``incidents.journal.notes.incident_write_entry`` takes from the form (the page and the API)."""
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "text": data["text"],
+            "minutes_spent": data["minutes_spent"],
+            "to_subordinates": data.get("to_subordinates", False),
+            "files": data["files"],
+        }
+
 
 class WorkaroundForm(forms.Form):
     """The workaround the caller can use until the fault is fixed, with the version the page was opened at."""

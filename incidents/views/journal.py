@@ -79,11 +79,7 @@ def journal_add(request: HttpRequest, number: str) -> HttpResponse:
             entries = notes.incident_write_entry(
                 by=request.user,
                 incident_id=incident.pk,
-                kind=data["kind"],
-                text=data["text"],
-                minutes_spent=data["minutes_spent"],
-                to_subordinates=data.get("to_subordinates", False),
-                files=data["files"],
+                **form.entry_fields(),
             )
             is_update = data["kind"] == ActivityKind.CUSTOMER_UPDATE
             done = _sent(entries) if is_update else _("The work note was added.")
