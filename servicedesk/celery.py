@@ -1,5 +1,6 @@
 """The Celery application. Configuration lives in Django settings under the ``CELERY_`` prefix."""
 
+import logging
 import os
 from typing import Any
 
@@ -10,6 +11,8 @@ from django.db import InterfaceError, OperationalError
 from servicedesk import actor
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicedesk.settings")
+
+logger = logging.getLogger(__name__)
 
 app = Celery("servicedesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -35,3 +38,26 @@ def _act_as_the_task(task_id: str, task: Any, **kwargs: Any) -> None:
 @task_postrun.connect(weak=False)
 def _stop_acting_as_the_task(task_id: str, **kwargs: Any) -> None:
     actor.task_finished(task_id)
+
+
+# Publishing after commit must not keep a request waiting for long on a broker that is down.
+PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+
+
+def publish_row(task: Any, row_id: int, *, eagerly: bool, countdown: float | None, sweep: str) -> bool:
+    """Publish ``task`` for one outbox row (the mail's, the webhooks'), or with ``eagerly`` run it now.
+
+    Never raises: a broker that cannot be reached is logged, and ``sweep`` (the periodic task that finds due rows)
+    publishes the row again. Returns whether the task was published (or run); a delayed one is never run eagerly.
+    """
+    if eagerly:
+        if countdown is None:
+            task.apply(args=[row_id])
+        return countdown is None
+    try:
+        task.apply_async(args=[row_id], countdown=countdown, retry_policy=PUBLISH_RETRY_POLICY)
+    except Exception:
+        logger.warning("%s for row %s could not be queued; %s sends it later.", task.name, row_id, sweep,
+                       exc_info=True)  # fmt: skip
+        return False
+    return True

@@ -21,14 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.models import Incident, OutboxMessage, OutboxState
-from servicedesk.celery import DATABASE_RETRIES
+from servicedesk.celery import DATABASE_RETRIES, publish_row
 
 logger = logging.getLogger(__name__)
 
 # A task taken from its queue a moment before its countdown ends on the worker's clock is still on time.
 DUE_TOLERANCE = datetime.timedelta(seconds=2)
-# Publishing after commit must not keep a request waiting for long on a broker that is down.
-PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 MAX_ERROR = 2000
 
 
@@ -87,17 +85,9 @@ def outbox_queue(message_id: int, *, countdown: float | None = None) -> bool:
     Never raises: a broker that cannot be reached is logged, and the sweep publishes the row again once
     it is due. Returns whether the task was published (or run).
     """
-    if settings.OUTBOX_SEND_EAGERLY:
-        if countdown is None:
-            outbox_send.apply(args=[message_id])
-        return countdown is None
-    try:
-        outbox_send.apply_async(args=[message_id], countdown=countdown, retry_policy=PUBLISH_RETRY_POLICY)
-    except Exception:
-        logger.warning("Outbox message %s could not be queued; the outbox sweep sends it later.", message_id,
-                       exc_info=True)  # fmt: skip
-        return False
-    return True
+    return publish_row(
+        outbox_send, message_id, eagerly=settings.OUTBOX_SEND_EAGERLY, countdown=countdown, sweep="the outbox sweep"
+    )
 
 
 # --- sending ------------------------------------------------------------------------------------------

@@ -13,12 +13,10 @@ from django.utils import timezone
 
 from incidents.models import WebhookDelivery, WebhookDeliveryState
 from incidents.webhooks.sending import webhook_deliver
-from servicedesk.celery import DATABASE_RETRIES
+from servicedesk.celery import DATABASE_RETRIES, publish_row
 
 logger = logging.getLogger(__name__)
 
-# Publishing after commit must not keep a request waiting for long on a broker that is down.
-PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 # A longer wait is left to the sweep: a countdown held by a worker past the broker's visibility timeout runs twice.
 LONGEST_COUNTDOWN = 600
 
@@ -29,17 +27,13 @@ def webhook_queue(delivery_id: int, *, countdown: float | None = None) -> bool:
     Never raises: a broker that cannot be reached is logged, and the sweep publishes the row again once it is
     due. Returns whether the task was published (or run).
     """
-    if settings.WEBHOOK_SEND_EAGERLY:
-        if countdown is None:
-            webhook_send.apply(args=[delivery_id])
-        return countdown is None
-    try:
-        webhook_send.apply_async(args=[delivery_id], countdown=countdown, retry_policy=PUBLISH_RETRY_POLICY)
-    except Exception:
-        logger.warning("Webhook delivery %s could not be queued; the webhooks sweep sends it later.", delivery_id,
-                       exc_info=True)  # fmt: skip
-        return False
-    return True
+    return publish_row(
+        webhook_send,
+        delivery_id,
+        eagerly=settings.WEBHOOK_SEND_EAGERLY,
+        countdown=countdown,
+        sweep="the webhooks sweep",
+    )
 
 
 @shared_task(name="incidents.webhooks.webhook_send", bind=True, acks_late=True, **DATABASE_RETRIES)
