@@ -70,7 +70,7 @@ class Command(BaseCommand):
                 f"files into {media_root}; the counts and checksums match the backup's."
             )
         )
-        self.migrate_if_newer(plan.schema.missing, own=own)
+        self.migrate(plan.schema.missing, own=own)
 
     def confirm(self, warning: str) -> None:
         self.stdout.write(self.style.WARNING(warning))
@@ -81,14 +81,16 @@ class Command(BaseCommand):
         if answer.strip().lower() != "yes":
             raise CommandError("Nothing was restored (not confirmed; --yes confirms without asking).")
 
-    def migrate_if_newer(self, missing: list[str], *, own: bool) -> None:
-        if not missing:
-            return
+    def migrate(self, missing: list[str], *, own: bool) -> None:
         if own:
-            self.stdout.write(f"This code has {len(missing)} migrations the backup has not: applying them.")
+            # Also when the schema is the code's: migrate's own steps follow this portal's TIME_ZONE and roles.
+            what = (
+                f"the {len(missing)} migrations the backup has not" if missing else "this portal's time zone and roles"
+            )
+            self.stdout.write(f"Running migrate for {what}…")
             call_command("migrate", interactive=False, verbosity=0)
             self.stdout.write(self.style.SUCCESS("Migrated."))
-        else:
+        elif missing:
             self.stdout.write(
                 f"This code has {len(missing)} migrations the backup has not ({', '.join(missing[:5])}): run "
                 "`manage.py migrate` with DATABASE_URL set to that database before the portal uses it."
