@@ -43,14 +43,19 @@ def snapshot(database: Database) -> Iterator[Snapshot]:
             connection.rollback()
 
 
-def table_counts(connection: psycopg.Connection) -> dict[str, int]:
-    """Rows per table of the connection's schema, counted exactly."""
-    tables = connection.execute(
+def table_names(connection: psycopg.Connection) -> list[str]:
+    """The tables of the connection's schema (Django's: ``public`` unless configured otherwise)."""
+    rows = connection.execute(
         "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
         " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname"
     ).fetchall()
+    return [name for (name,) in rows]
+
+
+def table_counts(connection: psycopg.Connection) -> dict[str, int]:
+    """Rows per table of the connection's schema, counted exactly."""
     counts = {}
-    for (table,) in tables:
+    for table in table_names(connection):
         row = connection.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()
         counts[table] = row[0] if row else 0
     return counts

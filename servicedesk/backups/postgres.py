@@ -144,7 +144,8 @@ def candidate_folders(server_major: int) -> list[Path]:
         folders.append(embedded)
     on_path = shutil.which("pg_dump")
     if on_path:
-        folders.append(Path(on_path).resolve().parent)
+        # Not resolved: Debian's /usr/bin/pg_dump is a link to a wrapper that runs the right version's.
+        folders.append(Path(on_path).parent)
     return [folder for folder in dict.fromkeys(folders) if (folder / "pg_dump").exists()]
 
 

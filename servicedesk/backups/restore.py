@@ -61,7 +61,7 @@ def restore_check(*, path: Path, target: Database, media_root: Path) -> Plan:
             f"read it. Restore it into a PostgreSQL {dumped_by} server or newer."
         )
     with target.connect(autocommit=True) as connection:
-        extra = sorted(set(database.table_counts(connection)) - set(manifest["tables"]))
+        extra = sorted(set(database.table_names(connection)) - set(manifest["tables"]))
     if extra:
         raise RestoreRefused(
             f"{target} has tables the backup does not ({', '.join(extra[:5])}{', …' if len(extra) > 5 else ''}): "
