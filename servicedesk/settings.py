@@ -50,10 +50,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Before everything, so that every middleware's time and SQL count in /metrics (servicedesk.metrics.requests).
-    "servicedesk.metrics.requests.RequestMetrics",
     # First: a request with a NUL or broken encoding is refused before anything reads or writes (0020).
     "servicedesk.input_guard.InputGuardMiddleware",
+    # Then every other middleware's time and SQL statements count in /metrics (servicedesk.metrics.requests).
+    "servicedesk.metrics.requests.RequestMetrics",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -41,7 +41,8 @@ class QueryCounter:
 
 
 class RequestMetrics:
-    """First in ``MIDDLEWARE``, so that the time and the statements of every other middleware count too.
+    """Second in ``MIDDLEWARE``, after the input guard, so that the time and the statements of every other
+    middleware count too.
 
     It runs no query of its own and never touches the session or the user.
     """

@@ -11,19 +11,22 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
 import time_machine
 from django.conf import settings as django_settings
-from django.db import connection
+from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
+from incidents import metrics as incident_metrics
 from incidents.choices import Impact, Urgency
 from incidents.servicelevels.tasks import incidents_sla_sweep
+from servicedesk import gunicorn_config
 from servicedesk.celery import app
 from servicedesk.management.commands import serve
 from servicedesk.metrics.worker import serve_worker_metrics
@@ -196,6 +199,23 @@ def test_a_pending_mail_an_open_p1_a_due_check_and_a_waiting_mail_show_in_the_fi
 
 
 @pytest.mark.django_db
+def test_a_database_that_cannot_be_read_leaves_the_rest_of_the_scrape(client, token, monkeypatch):
+    def unreachable() -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(incident_metrics, "outbox_figures", unreachable)
+    client.get("/health/")
+    response = client.get("/metrics", **AUTH)
+
+    assert response.status_code == 200
+    scraped = samples(response.content.decode())
+    assert value(scraped, "servicedesk_figures_up") == 0
+    assert not any(name == "servicedesk_open_incidents" for name, _labels in scraped)
+    health = {"view": "health", "method": "GET", "status": "2xx"}
+    assert value(scraped, "servicedesk_http_request_duration_seconds_count", **health) >= 1
+
+
+@pytest.mark.django_db
 def test_the_sla_sweep_reports_its_duration(client, token):
     count = "servicedesk_sla_sweep_duration_seconds_count"
     before = scrape(client)
@@ -353,6 +373,16 @@ def test_serve_gives_its_children_one_metrics_folder_emptied_at_start(tmp_path, 
     assert sorted(path.name for path in folder.iterdir()) == ["notes.txt"]
     # gunicorn's child_exit hook marks a worker that exits (servicedesk.gunicorn_config).
     assert web[web.index("--config") + 1] == "python:servicedesk.gunicorn_config"
+
+
+def test_gunicorns_child_exit_forgets_the_live_gauges_of_the_worker_that_exited(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    for name in ("gauge_livesum_4242.db", "counter_4242.db", "gauge_livesum_4343.db"):
+        (tmp_path / name).write_bytes(b"")
+
+    gunicorn_config.child_exit(server=None, worker=SimpleNamespace(pid=4242))
+
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["counter_4242.db", "gauge_livesum_4343.db"]
 
 
 def test_a_worker_answers_scrapes_on_its_own_port_with_the_token(settings):
