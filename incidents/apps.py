@@ -8,6 +8,8 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents")
     # Called by servicedesk.demo.load_demo after the accounts, in INSTALLED_APPS order.
     demo_loader = "incidents.demo.load_incidents_demo"
+    # Read at each scrape of /metrics by servicedesk.metrics.exposition: the outbox, the sweep, the backlog, mail in.
+    metrics_collector = "incidents.metrics.IncidentFigures"
 
     def ready(self) -> None:
         # Models and what uses them are importable once the app registry is ready, here and not above.

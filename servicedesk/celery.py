@@ -9,6 +9,8 @@ from celery.signals import task_postrun, task_prerun
 from django.db import InterfaceError, OperationalError
 
 from servicedesk import actor
+from servicedesk.metrics import tasks as task_metrics
+from servicedesk.metrics import worker as worker_metrics
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicedesk.settings")
 
@@ -38,6 +40,11 @@ def _act_as_the_task(task_id: str, task: Any, **kwargs: Any) -> None:
 @task_postrun.connect(weak=False)
 def _stop_acting_as_the_task(task_id: str, **kwargs: Any) -> None:
     actor.task_finished(task_id)
+
+
+# Each task's outcome is counted, and with METRICS_WORKER_PORT a worker answers scrapes (servicedesk.metrics).
+task_metrics.connect()
+worker_metrics.connect()
 
 
 # Publishing after commit must not keep a request waiting for long on a broker that is down.

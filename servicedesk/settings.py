@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a request with a NUL or broken encoding is refused before anything reads or writes (0020).
     "servicedesk.input_guard.InputGuardMiddleware",
+    # Then every other middleware's time and SQL statements count in /metrics (servicedesk.metrics.requests).
+    "servicedesk.metrics.requests.RequestMetrics",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -498,6 +500,14 @@ SPECTACULAR_SETTINGS = {
         "MatchKind": "knowledge.matching.MatchKind",  # why a known error matches it
     },
 }
+
+# Metrics (servicedesk.metrics, decision record 0030): /metrics answers only a scraper sending
+# "Authorization: Bearer <METRICS_TOKEN>", and is off (404) without one. Prometheus scrapes each node at its own
+# address, over the internal network: no redirect to https there. With METRICS_WORKER_PORT a Celery worker answers
+# scrapes of its own tasks on that port (a host without a web node); PROMETHEUS_MULTIPROC_DIR sums a host's processes.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_WORKER_PORT = int(env_str("METRICS_WORKER_PORT", "0"))
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
 
 # A refused request (403, 400) is one line with its reason; a server error keeps its traceback (servicedesk.logs).
 LOGGING = {

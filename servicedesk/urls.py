@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from servicedesk import views
 from servicedesk.api import pages as api_pages
+from servicedesk.metrics import views as metrics_views
 from servicedesk.twofactor import views as two_factor
 
 urlpatterns = [
@@ -33,6 +34,8 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("health/", views.health, name="health"),
+    # Prometheus's default path, without a slash (servicedesk.metrics): 404 unless METRICS_TOKEN is set.
+    path("metrics", metrics_views.metrics, name="metrics"),
     path("favicon.ico", views.favicon),
     path("cmdb/", include("cmdb.urls")),
     path("incidents/", include("incidents.urls")),

@@ -31,6 +31,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from servicedesk.demo import DEMO_PASSWORD, load_demo
+from servicedesk.metrics.exposition import MULTIPROC_VARIABLE, prepare_multiprocess_dir
 
 STOP_TIMEOUT = 15
 READY_TIMEOUT = 60
@@ -111,7 +112,7 @@ class Command(BaseCommand):
         self.stop_requested = True
 
     def start_children(self, host: str, port: int, workers: int, *, site_url: str, verbose: bool) -> list[Child]:
-        env = child_environment(site_url=site_url, verbose=verbose)
+        env = child_environment(site_url=site_url, verbose=verbose, metrics_dir=metrics_folder(Path(settings.VAR_DIR)))
         commands = child_commands(host, port, workers, var_dir=Path(settings.VAR_DIR), verbose=verbose)
         children = []
         for name, command in commands.items():
@@ -177,12 +178,13 @@ class Command(BaseCommand):
             child.process.wait()
 
 
-def child_environment(*, site_url: str, verbose: bool = False) -> dict[str, str]:
+def child_environment(*, site_url: str, verbose: bool = False, metrics_dir: Path | None = None) -> dict[str, str]:
     """What every child is given: the database this command uses (the embedded one has no ``DATABASE_URL``
-    of its own), one ``SITE_URL``, since the web server and the worker both write mail with links, and the
-    levels its Django logging and its security log start at."""
+    of its own), one ``SITE_URL``, since the web server and the worker both write mail with links, the
+    levels its Django logging and its security log start at, and the folder their metrics are summed in."""
     return {
         **os.environ,
+        **({MULTIPROC_VARIABLE: str(metrics_dir)} if metrics_dir else {}),
         "DATABASE_URL": settings.DATABASE_URL,
         "SITE_URL": site_url,
         "LOG_LEVEL": child_log_level(verbose=verbose),
@@ -191,6 +193,12 @@ def child_environment(*, site_url: str, verbose: bool = False) -> dict[str, str]
         or child_log_level(verbose=verbose),
         "PYTHONUNBUFFERED": "1",
     }
+
+
+def metrics_folder(var_dir: Path) -> Path:
+    """The folder where gunicorn's workers and Celery's pool processes write their metrics, for ``/metrics`` to sum:
+    ``PROMETHEUS_MULTIPROC_DIR`` when set, else ``var/metrics/``; emptied of an earlier run's files first."""
+    return prepare_multiprocess_dir(Path(os.environ.get(MULTIPROC_VARIABLE) or var_dir / "metrics"))
 
 
 def child_log_level(*, verbose: bool) -> str:
@@ -232,7 +240,8 @@ def child_commands(host: str, port: int, workers: int, *, var_dir: Path, verbose
             python, "-m", "gunicorn", "servicedesk.wsgi:application",
             "--bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
             "--workers", str(workers), "--graceful-timeout", "10", "--log-level", level.lower(), *access_log,
-            "--logger-class", "servicedesk.gunicorn_logs.Logger", *control_socket(var_dir),
+            "--logger-class", "servicedesk.gunicorn_logs.Logger", "--config", "python:servicedesk.gunicorn_config",
+            *control_socket(var_dir),
         ],
         "Celery worker": [
             python, *not_as_root, "-m", "celery", "-A", "servicedesk", *quiet, "worker", "--loglevel", level,
