@@ -192,7 +192,19 @@ MAILERS = mailers(env_str("EMAIL_URL") or f"file://{VAR_DIR / 'mail'}")
 
 # Celery: Redis when configured, kombu's filesystem transport in var/broker/ otherwise.
 CELERY_BROKER_URL = REDIS_URL or embedded.BROKER_URL
+# A task taken but not acknowledged (its worker was killed; CELERY_TASK_ACKS_LATE) goes back to the queue after
+# BROKER_VISIBILITY_TIMEOUT seconds (Redis; kombu's default, an hour, when unset). It must be longer than any task's
+# run and countdown, or the task runs twice (harmless here: every task claims its rows); bench/scale_out.py sets
+# it short so that a killed worker's tasks come back within its run.
+BROKER_VISIBILITY_TIMEOUT = int(env_str("BROKER_VISIBILITY_TIMEOUT", "0"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {} if REDIS_URL else embedded.broker_folders(VAR_DIR)
+if REDIS_URL and BROKER_VISIBILITY_TIMEOUT:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+        # How often a worker looks for such tasks: a fifth of the timeout, every time (kombu: 10 s, every tenth).
+        "unacked_restore_interval": max(1, BROKER_VISIBILITY_TIMEOUT // 5),
+        "unacked_restore_throttle": 1,
+    }
 CELERY_RESULT_BACKEND = REDIS_URL or f"file://{embedded.results_folder(VAR_DIR)}"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = 3600
@@ -221,13 +233,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The pace of the minute's sweeps below (service levels, outbox, webhooks). Only bench/scale_out.py changes it, to see
+# stages reached and lost tasks sent again within its run.
+SWEEP_SECONDS = max(1, int(env_str("SWEEP_SECONDS", "60")))
+SWEEP_EXPIRES = SWEEP_SECONDS * 11 // 12
 # Every minute: the service-level sweep (incidents.servicelevels) warns at SLA_WARNING_PERCENT of a target, escalates at
 # 100% and again at SLA_LATE_ESCALATION_PERCENT, and flags handoffs not acknowledged in time. It reads only
 # what is due, so a tick is cheap; a tick still queued when the next one is published is dropped.
 CELERY_BEAT_SCHEDULE["incidents-sla-sweep"] = {
     "task": "incidents.tasks.incidents_sla_sweep",
-    "schedule": 60,
-    "options": {"expires": 55},
+    "schedule": SWEEP_SECONDS,
+    "options": {"expires": SWEEP_EXPIRES},
 }
 # Every five minutes: the dashboard's day figures added by changes since are summed into a row per day
 # (incidents.reporting.figures); they are right without it, the dashboard only reads more rows.
@@ -250,8 +266,8 @@ SLA_LATE_ESCALATION_PERCENT = int(env_str("SLA_LATE_ESCALATION_PERCENT", "150"))
 # is due. A sweep still queued when the next one is published is dropped.
 CELERY_BEAT_SCHEDULE["outbox-sweep"] = {
     "task": "incidents.outbox.outbox_sweep",
-    "schedule": 60,
-    "options": {"expires": 55},
+    "schedule": SWEEP_SECONDS,
+    "options": {"expires": SWEEP_EXPIRES},
 }
 
 # The outbox (incidents.mail.outbox): a mail refused this many times is marked failed for an administrator; the
@@ -284,8 +300,8 @@ WEBHOOK_SEND_EAGERLY = env_bool("WEBHOOK_SEND_EAGERLY", default=False)
 # Every 60 s: publishes again the webhook deliveries whose task was lost or whose retry is due.
 CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
     "task": "incidents.webhooks.webhooks_sweep",
-    "schedule": 60,
-    "options": {"expires": 55},
+    "schedule": SWEEP_SECONDS,
+    "options": {"expires": SWEEP_EXPIRES},
 }
 
 # Mail in (incidents.inbound, decision record 0018): every INBOUND_POLL_SECONDS the Maildir INBOUND_MAILDIR (drop a
