@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 import structlog
+from django.conf import settings
 from django.utils import log as django_log
 
 from servicedesk.request_context import add_user
@@ -71,6 +72,11 @@ class ServerErrorsOnly(logging.Filter):
 
 class AdminEmailHandler(django_log.AdminEmailHandler):
     """Django's mail to ``ADMINS`` on a server error, with the signed values masked in its subject and body."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Django skips building the report when nobody is to get it, unless send_mail is overridden, as here.
+        if settings.ADMINS:
+            super().emit(record)
 
     def send_mail(self, subject: str, message: str, *args: Any, **kwargs: Any) -> None:
         if kwargs.get("html_message"):
