@@ -17,7 +17,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.urls import include, path, reverse
 from gunicorn.config import Config
+from rest_framework.test import APIClient
 
+from servicedesk.api.tokens import token_create
 from servicedesk.env import log_format
 from servicedesk.gunicorn_logs import Logger
 from servicedesk.logs import MASK, JsonFormatter
@@ -184,3 +186,17 @@ def test_the_json_access_line_has_the_request_id_and_the_request_masked(tmp_path
         "method": "GET", "path": f"/incidents/status/{MASK}/", "query": "page=2", "status": 200, "bytes": 512,
         "duration_ms": 12.3, "remote_addr": "192.0.2.7", "referrer": "-", "user_agent": 'Agent "quoted"',
     }  # fmt: skip
+
+
+def test_an_api_call_by_token_is_logged_with_the_tokens_user_and_the_incident(operator, json_log):
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {token_create(user=operator, name='Probe', days=1, writes=False)[1]}"
+    )
+
+    response = client.get("/api/v1/incidents/INC9999997/journal/")
+
+    assert response.status_code == 404
+    [line] = refusals(json_log)
+    assert (line["user_id"], line["incident"], line["status_code"]) == (operator.pk, "INC9999997", 404)
+    assert line["request_id"] == response["X-Request-ID"]
