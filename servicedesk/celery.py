@@ -1,14 +1,16 @@
 """The Celery application. Configuration lives in Django settings under the ``CELERY_`` prefix."""
 
 import logging
+import logging.config
 import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from servicedesk import actor
+from servicedesk import actor, request_context
 from servicedesk.metrics import tasks as task_metrics
 from servicedesk.metrics import worker as worker_metrics
 
@@ -31,20 +33,40 @@ DATABASE_RETRIES = {
 }
 
 
-# A task's writes are audited as the task's, with no user (servicedesk.actor): "task incidents.tasks.…".
+# A task's writes are audited as the task's, with no user (servicedesk.actor): "task incidents.tasks.…"; its log
+# lines carry its name and id, and the id of the request that published it (servicedesk.request_context).
 @task_prerun.connect(weak=False)
 def _act_as_the_task(task_id: str, task: Any, **kwargs: Any) -> None:
     actor.task_started(task_id, task.name)
+    request_context.task_started(task_id, task)
 
 
 @task_postrun.connect(weak=False)
 def _stop_acting_as_the_task(task_id: str, **kwargs: Any) -> None:
+    request_context.task_finished(task_id)
     actor.task_finished(task_id)
 
 
 # Each task's outcome is counted, and with METRICS_WORKER_PORT a worker answers scrapes (servicedesk.metrics).
 task_metrics.connect()
 worker_metrics.connect()
+
+
+@before_task_publish.connect(weak=False)
+def _carry_the_request_id(headers: dict[str, Any], **kwargs: Any) -> None:
+    request_context.message_headers(headers)
+
+
+@setup_logging.connect(weak=False)
+def _log_as_the_portal(loglevel: int | None = None, **kwargs: Any) -> None:
+    """The worker and beat log as the web does (LOGGING, LOG_FORMAT), not in Celery's own format, at the level
+    their ``--loglevel`` says. With ``worker_hijack_root_logger`` off (a worker inside the tests) logging is left
+    alone."""
+    if not app.conf.worker_hijack_root_logger:
+        return
+    logging.config.dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)
 
 
 # Publishing after commit must not keep a request waiting for long on a broker that is down.

