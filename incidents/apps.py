@@ -10,13 +10,11 @@ class IncidentsConfig(AppConfig):
     demo_loader = "incidents.demo.load_incidents_demo"
     # Read at each scrape of /metrics by servicedesk.metrics.exposition: the outbox, the sweep, the backlog, mail in.
     metrics_collector = "incidents.metrics.IncidentFigures"
+    # Added to /health/ready by servicedesk.health: the outbox's backlog.
+    health_checks = ("incidents.mail.health.OUTBOX",)
 
     def ready(self) -> None:
         # Models and what uses them are importable once the app registry is ready, here and not above.
-        from incidents.mail.health import outbox_backlog
         from incidents.reporting.figures import follow_time_zone_after_migrate
-        from servicedesk import health
 
         post_migrate.connect(follow_time_zone_after_migrate, sender=self, dispatch_uid="incidents_figures_zone")
-        # The platform's readiness knows no incidents: the outbox adds its backlog to it (decision record 0032).
-        health.register("outbox", outbox_backlog, failure=_("could not be read"), needs=("database",))

@@ -1,9 +1,11 @@
-"""What ``/health/ready`` checks: the platform's components, and a registry the apps add theirs to (decision
-record 0032). A check returns a short message when it passes and raises ``Failing`` when it does not; its
-messages are shown to anyone who asks, so they never carry a host, a path or a credential."""
+"""What ``/health/ready`` checks: the platform's components, then the apps' (an app names its checks as
+``health_checks``, dotted paths on its AppConfig; decision record 0032). A check returns a short message when it
+passes and raises ``Failing`` when it does not; its messages are shown to anyone who asks, so they never carry a
+host, a path or a credential."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -14,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import redis
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils.functional import Promise
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -58,22 +62,19 @@ class Result:
         }
 
 
-_checks: dict[str, Check] = {}
-
-
-def register(name: str, run: Callable[[], str], *, failure: str | Promise, needs: tuple[str, ...] = ()) -> None:
-    """Add a check to ``/health/ready``; called at import (the platform's) or from an app's ``ready()``."""
-    _checks[name] = Check(name=name, run=run, failure=failure, needs=needs)
-
-
-def registered() -> list[str]:
-    return list(_checks)
+@functools.cache
+def all_checks() -> tuple[Check, ...]:
+    """The platform's checks, then the installed apps' (``health_checks`` on their AppConfig), in that order."""
+    from_apps = [
+        import_string(path) for config in apps.get_app_configs() for path in getattr(config, "health_checks", ())
+    ]
+    return (*PLATFORM, *from_apps)
 
 
 def run_checks() -> list[Result]:
-    """Every registered check, in the order registered; never raises."""
+    """Every check, in order; never raises."""
     results: dict[str, Result] = {}
-    for check in _checks.values():
+    for check in all_checks():
         required = check.name not in settings.HEALTH_OPTIONAL_CHECKS
         blocked = [need for need in check.needs if need in results and not results[need].ok]
         if blocked:
@@ -101,14 +102,15 @@ def _run(check: Check, required: bool) -> Result:
 
 def check_optional_names(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """``manage.py check``: a misspelt optional check would leave the one meant required."""
+    names = [check.name for check in all_checks()]
     return [
         Error(
             f"HEALTH_OPTIONAL_CHECKS names {name!r}, which is not a health check.",
-            hint=f"Use some of: {', '.join(_checks)}.",
+            hint=f"Use some of: {', '.join(names)}.",
             id="servicedesk.E032",
         )
         for name in settings.HEALTH_OPTIONAL_CHECKS
-        if name not in _checks
+        if name not in names
     ]
 
 
@@ -196,8 +198,10 @@ def media() -> str:
     return _("%(free)d MB free") % {"free": free}
 
 
-register("database", database, failure=gettext_lazy("unreachable"))
-register("broker", broker, failure=gettext_lazy("unreachable"))
-register("migrations", migrations, failure=gettext_lazy("could not be read"), needs=("database",))
-register("worker", worker, failure=gettext_lazy("could not be asked"), needs=("broker",))
-register("media", media, failure=gettext_lazy("could not be read"))
+PLATFORM = (
+    Check("database", database, failure=gettext_lazy("unreachable")),
+    Check("broker", broker, failure=gettext_lazy("unreachable")),
+    Check("migrations", migrations, failure=gettext_lazy("could not be read"), needs=("database",)),
+    Check("worker", worker, failure=gettext_lazy("could not be asked"), needs=("broker",)),
+    Check("media", media, failure=gettext_lazy("could not be read")),
+)

@@ -6,10 +6,10 @@ import datetime
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from incidents.models import OutboxMessage, OutboxState
-from servicedesk.health import Failing
+from servicedesk.health import Check, Failing
 
 
 def outbox_backlog() -> str:
@@ -37,3 +37,7 @@ def outbox_backlog() -> str:
         )
         % values
     )
+
+
+# Named in IncidentsConfig.health_checks: the platform's readiness knows no incidents (decision record 0032).
+OUTBOX = Check("outbox", outbox_backlog, failure=gettext_lazy("could not be read"), needs=("database",))

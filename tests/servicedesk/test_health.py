@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 import shutil
 import time
 
@@ -170,10 +171,12 @@ def test_too_little_disk_for_attachments_makes_the_node_not_ready(client, settin
 def test_a_broker_out_of_reach_is_named_without_its_address_or_password(client, settings, caplog):
     settings.CELERY_BROKER_URL = "redis://:broker-s3cret@127.0.0.1:1/3"
 
-    status, body = ready(client)
+    with caplog.at_level(logging.WARNING, logger="servicedesk.health"):
+        status, body = ready(client)
 
     assert (status, body["status"]) == (503, "failing")
     assert failing(body) == {"broker": "unreachable", "worker": "not checked: broker is failing"}
+    assert "Health check broker is failing: ConnectionError" in caplog.text
     assert "s3cret" not in caplog.text
     assert "s3cret" not in str(body) and "127.0.0.1" not in str(body)
 
@@ -184,7 +187,8 @@ def test_a_database_out_of_reach_is_unreachable_without_its_address_or_password(
     connection.close()
     connection.settings_dict.update(PORT=1, PASSWORD="database-s3cret")
     try:
-        status, body = ready(client)
+        with caplog.at_level(logging.WARNING, logger="servicedesk.health"):
+            status, body = ready(client)
     finally:
         connection.close()
         connection.settings_dict.update(real)
