@@ -24,7 +24,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     UV_PROJECT_ENVIRONMENT=/app/.venv \
     PATH="/app/.venv/bin:${PATH}" \
     DJANGO_SETTINGS_MODULE=servicedesk.settings \
-    SERVICEDESK_VAR_DIR=/app/var
+    SERVICEDESK_VAR_DIR=/app/var \
+    MEDIA_ROOT=/app/media
 
 # uv from PyPI, and the unprivileged user the app runs as (its own home, for gunicorn's control socket).
 RUN pip install "uv==${UV_VERSION}" \
@@ -34,27 +35,34 @@ RUN pip install "uv==${UV_VERSION}" \
 
 WORKDIR /app
 
-# Dependencies first, in their own layer: it is rebuilt only when pyproject.toml or uv.lock change. python-ldap
-# (django-auth-ldap's) has no wheel: it is compiled against the OpenLDAP and SASL headers, which leave the layer
-# again with the compiler; the libraries it links to stay.
+# Dependencies first, in their own layer: it is rebuilt only when pyproject.toml or uv.lock change. Neither the
+# development tools nor the embedded PostgreSQL (the dependency group "embedded", for laptops and tests) are
+# installed: the image always has a DATABASE_URL. python-ldap (django-auth-ldap's) has no wheel: it is compiled
+# against the OpenLDAP and SASL headers, which leave the layer again with the compiler; the libraries it links
+# to stay.
 COPY pyproject.toml uv.lock ./
+# Debian's versions are not pinned (DL3008): bookworm's security updates replace them, and a pin would break the build.
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libldap-2.5-0 libsasl2-2 \
  && apt-get install -y --no-install-recommends gcc libc6-dev libldap2-dev libsasl2-dev \
- && uv sync --frozen --no-dev --no-install-project \
+ && uv sync --frozen --no-dev --no-group embedded --no-install-project \
  && apt-get purge -y --auto-remove gcc libc6-dev libldap2-dev libsasl2-dev \
  && rm -rf /var/lib/apt/lists/*
 
 COPY . .
 
-# Static files into /app/var/static, served by WhiteNoise. The dummy DATABASE_URL keeps settings from
-# starting the embedded PostgreSQL (collectstatic never connects); both values live for this line only.
-# The broker folders that settings create without REDIS_URL are not wanted in the image.
+# Static files into /app/var/static, served by WhiteNoise. Settings need a DATABASE_URL (the image has no embedded
+# PostgreSQL): a dummy one, as collectstatic never connects; both values live for this line only.
+# The broker folders that settings create without REDIS_URL are not wanted in the image. /app/media is where
+# docker-compose.yml mounts the attachments' volume: made here, owned by the app's user, so that a new named
+# volume starts with that owner (Docker copies the mount point's owner and mode into an empty volume).
 RUN DATABASE_URL=postgres://build@localhost/build SECRET_KEY=collectstatic-only-not-a-secret \
         python manage.py collectstatic --noinput \
  && rm -rf /app/var/broker /app/var/celery-results \
- && mkdir -p /app/var \
- && chown -R servicedesk:servicedesk /app/var
+ && mkdir -p /app/var /app/media \
+ && chown -R servicedesk:servicedesk /app/var /app/media \
+ && chmod 0750 /app/media
 
 # Numeric, so that runtimes checking runAsNonRoot (Kubernetes) can tell it is not root.
 USER 1000:1000

