@@ -70,4 +70,4 @@ USER 1000:1000
 EXPOSE 8000
 
 # Workers: --workers N, or WEB_CONCURRENCY=N in the environment (docker-compose.yml passes --workers 3).
-CMD ["gunicorn", "servicedesk.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-", "--logger-class", "servicedesk.gunicorn_logs.Logger"]
+CMD ["gunicorn", "servicedesk.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-", "--logger-class", "servicedesk.gunicorn_logs.Logger", "--config", "python:servicedesk.gunicorn_config"]

@@ -551,7 +551,7 @@ SPECTACULAR_SETTINGS = {
 # address, over the internal network: no redirect to https there. With METRICS_WORKER_PORT a Celery worker answers
 # scrapes of its own tasks on that port (a host without a web node); PROMETHEUS_MULTIPROC_DIR sums a host's processes.
 METRICS_TOKEN = env_str("METRICS_TOKEN")
-METRICS_WORKER_PORT = int(env_str("METRICS_WORKER_PORT", "0"))
+METRICS_WORKER_PORT = int(env_str("METRICS_WORKER_PORT") or 0)
 SECURE_REDIRECT_EXEMPT += [r"^metrics$"]  # after the health checks'
 
 # A refused request (403, 400) is one line with its reason; a server error keeps its traceback (servicedesk.logs).
