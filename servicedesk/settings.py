@@ -191,7 +191,7 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "servicedesk.static_files.StaticFilesStorage"},
 }
 # Files attached to work notes (incidents.journal.attachments): at most this many bytes each and this many per note, of
 # these types (names from incidents.journal.attachments.FILE_TYPES; each checked from its content, not only its name).
