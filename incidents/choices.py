@@ -57,6 +57,9 @@ class State(models.TextChoices):
 
 
 OPEN_STATES = (State.RECORDED, State.CLASSIFIED, State.INVESTIGATING)
+# What the desk still has to see through: the open states and resolved (waiting on the caller or the closure). A
+# list, not ``~Q(state=CLOSED)``: PostgreSQL uses a partial index only where the query's condition implies its own.
+NOT_CLOSED_STATES = (*OPEN_STATES, State.RESOLVED)
 
 
 class ResolutionCode(models.TextChoices):

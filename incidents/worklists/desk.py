@@ -7,7 +7,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from incidents import selectors
-from incidents.choices import ActivityKind, ReevaluationOutcome, State
+from incidents.choices import NOT_CLOSED_STATES, ActivityKind, ReevaluationOutcome, State
 from incidents.models import Activity, Incident, Reevaluation
 from servicedesk.tabs import Tab
 
@@ -37,7 +37,10 @@ def _unconfirmed() -> Q:
 
 
 def _waiting_reevaluation(user: object, now: object) -> Q:
-    return Q(Exists(Reevaluation.objects.filter(incident=OuterRef("pk"), outcome=ReevaluationOutcome.PENDING)))
+    # An uncorrelated IN: PostgreSQL hashes the few pending re-evaluations once, rather than probing for each
+    # incident the counts read.
+    pending = Reevaluation.objects.filter(outcome=ReevaluationOutcome.PENDING).values("incident_id")
+    return Q(pk__in=pending)
 
 
 # The queue's tabs (servicedesk.tabs.Tab): a condition of (user, now); the desk's do not depend on them.
@@ -74,5 +77,7 @@ def worklist(*, tab: Tab, owner_id: int | None) -> QuerySet[Incident]:
 
 
 def _scope_condition(owner_id: int | None) -> Q:
-    condition = ~Q(state=State.CLOSED)
+    # The states listed, as the partial index ``incidents_desk_worklist`` is defined: a query that says "not
+    # closed" cannot use it (PostgreSQL does not know that a state is one of the five).
+    condition = Q(state__in=NOT_CLOSED_STATES)
     return condition & Q(desk_owner_id=owner_id) if owner_id else condition

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,7 +16,7 @@ from incidents.models import Incident
 from incidents.worklists.queues import TABS, queue, queue_bulk, queue_counts, tab_named
 from tests.cmdb.factories import SupportGroupFactory
 from tests.factories import UserFactory
-from tests.incidents.workflow import investigating, record, resolved, send_serious_notices
+from tests.incidents.workflow import closed, investigating, record, resolved, send_serious_notices
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +65,33 @@ def test_the_counts_come_in_one_query(support_member, work, django_assert_num_qu
         counts = queue_counts(support_member)
 
     assert counts == {"unacknowledged": 1, "mine": 1, "group": 3, "awaiting": 1, "breached": 1}
+
+
+def test_the_counts_leave_out_what_is_resolved_closed_or_another_groups(
+    operator, support_member, colleague, network, vpn, work
+):
+    resolved(operator, vpn, network, support_member)
+    closed(operator, resolved(operator, vpn, network, colleague))
+    investigating(operator, vpn, SupportGroupFactory(tier=2))  # another group, not acknowledged
+    acknowledged_by_colleague = investigating(operator, vpn, network)
+    escalation.incident_acknowledge(by=colleague, incident_id=acknowledged_by_colleague.pk)
+
+    assert queue_counts(support_member) == {"unacknowledged": 1, "mine": 1, "group": 4, "awaiting": 1, "breached": 1}
+    assert queue_counts(colleague) == {"unacknowledged": 1, "mine": 1, "group": 4, "awaiting": 1, "breached": 1}
+
+
+def test_every_statement_on_incidents_names_the_open_states(client, support_member, work):
+    """PostgreSQL reads the partial index ``incidents_open_queue`` only where the condition implies its own: the
+    open states, listed as the index lists them. A "not closed" or "not resolved" would read every incident ever
+    assigned to the group."""
+    client.force_login(support_member)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("queues:queue")).status_code == 200
+
+    on_incidents = [query["sql"] for query in captured.captured_queries if 'FROM "incidents_incident"' in query["sql"]]
+    assert len(on_incidents) == 3  # the tab counts, the pager's count, the page
+    assert all(""""incidents_incident"."state" IN ('recorded', 'classified', 'investigating')""" in sql
+               for sql in on_incidents)  # fmt: skip
 
 
 def test_a_bulk_acknowledgement_goes_ahead_where_it_may_and_says_why_not_elsewhere(support_member, operator, work,

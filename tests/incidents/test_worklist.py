@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents.choices import Impact, ResolutionCode, Urgency
@@ -12,7 +14,7 @@ from incidents.worklists.desk import TABS, worklist, worklist_counts
 from incidents.worklists.queues import tab_named
 from tests.factories import UserFactory
 from tests.incidents.inbound.messages import receive, reply_to
-from tests.incidents.workflow import classified, investigating, record, resolved
+from tests.incidents.workflow import classified, closed, investigating, record, resolved
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +66,20 @@ def test_the_counts_match_the_tabs_in_one_query(board, django_assert_num_queries
 
     assert counts == {"recorded": 2, "reopened": 1, "reevaluation": 1, "notices": 1, "replied": 1,
                       "confirmed": 1, "unanswered": 1}  # fmt: skip
+
+
+def test_closed_incidents_are_in_no_tab_and_every_statement_names_the_states_still_worked(operator, board):
+    """The desk's statements list the states (as ``incidents_desk_worklist`` does): "not closed" would make
+    PostgreSQL count every incident ever recorded."""
+    closed(operator, board["confirmed"])
+    with CaptureQueriesContext(connection) as captured:
+        counts = worklist_counts(owner_id=operator.pk)
+        tabs = {tab.name: list(worklist(tab=tab, owner_id=operator.pk)) for tab in TABS}
+
+    assert counts["confirmed"] == 0 and tabs["confirmed"] == []
+    listed = """"incidents_incident"."state" IN ('recorded', 'classified', 'investigating', 'resolved')"""
+    assert len(captured.captured_queries) == 1 + len(TABS)
+    assert all(listed in query["sql"] for query in captured.captured_queries)
 
 
 def test_only_mine_shows_the_incidents_an_operator_logged(board, operator):
