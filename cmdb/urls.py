@@ -16,6 +16,7 @@ urlpatterns = [
     path("config-items/<int:pk>/relationships/new/", cis.RelationshipCreateView.as_view(), name="relationship_create"),
     path("relationships/<int:pk>/delete/", cis.RelationshipDeleteView.as_view(), name="relationship_delete"),
     path("services/", services.ServiceListView.as_view(), name="service_list"),
+    path("services/search/", services.service_search, name="service_search"),
     path("services/new/", services.ServiceCreateView.as_view(), name="service_create"),
     path("services/<int:pk>/", services.ServiceDetailView.as_view(), name="service_detail"),
     path("services/<int:pk>/edit/", services.ServiceUpdateView.as_view(), name="service_update"),

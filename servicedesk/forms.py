@@ -6,15 +6,19 @@ import datetime
 import re
 from typing import Any
 
+import django_filters
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django_filters import IsoDateTimeFilter
 from django_filters.fields import IsoDateTimeField
+
+from servicedesk.params import int_param
 
 
 class EditConflictGuard(forms.ModelForm):
@@ -241,3 +245,91 @@ class ApiTokenForm(forms.Form):
         days.initial = min(self.DEFAULT_DAYS, most)
         days.widget.attrs.update(min=1, max=most)
         days.help_text = _("From 1 to %(most)s. It stops working after that; make a new one then.") % {"most": most}
+
+
+class SearchPicker(forms.Widget):
+    """A record chosen by searching, for a table too big to list in a select (a thousand services): a search box
+    whose htmx results fill a hidden id (static/js/servicedesk.js, the pickers), sent as ``?<name>=<id>``. What is
+    typed without choosing goes as ``?<name>_text=`` (the only way without the script), for the field to look for.
+    ``search_url`` answers ``?q=`` with options as the call-logging form's caller and CI searches do."""
+
+    template_name = "includes/widgets/search_picker.html"
+    text_suffix = "_text"
+
+    def __init__(self, search_url: str = "", attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.search_url = search_url
+        # The record the field found while cleaning: its name is shown without asking the database again.
+        self.chosen: Any = None
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> tuple[str, str]:
+        return data.get(name) or "", data.get(name + self.text_suffix) or ""
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return name not in data and name + self.text_suffix not in data
+
+    def id_for_label(self, id_: str) -> str:
+        return f"{id_}{self.text_suffix}" if id_ else id_
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
+        # The project's templates, which the default form renderer does not search.
+        return render_to_string(self.template_name, self.get_context(name, value, attrs))
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, None, attrs)
+        typed = value[1] if isinstance(value, (list, tuple)) else ""
+        chosen = self.chosen
+        context["widget"].update(
+            picked=chosen.pk if chosen is not None else "",
+            text=str(chosen) if chosen is not None else typed,
+            text_name=name + self.text_suffix,
+            search_url=self.search_url,
+        )
+        return context
+
+
+class PickedRecordField(forms.Field):
+    """What a ``SearchPicker`` says: the record chosen (by id, one query), or the text typed without choosing.
+
+    A box whose text no longer reads as the chosen record's name was typed into after the choice (without the
+    script, the hidden id stays): then the text decides."""
+
+    default_error_messages = {"gone": _("That choice no longer exists: search again.")}
+
+    def __init__(self, *, queryset: Any, search_url: str = "", **kwargs: Any) -> None:
+        kwargs.setdefault("widget", SearchPicker(search_url))
+        super().__init__(**kwargs)
+        self.queryset = queryset
+
+    def clean(self, value: Any) -> Any:
+        picked, typed = value if isinstance(value, (list, tuple)) else (value or "", "")
+        typed = str(typed).strip()
+        picked_id = int_param(str(picked))
+        if picked_id is not None:
+            chosen = self.queryset.filter(pk=picked_id).first()
+            if chosen is None and not typed:
+                raise ValidationError(self.error_messages["gone"], code="gone")
+            if chosen is not None and (not typed or typed.casefold() == str(chosen).casefold()):
+                self.widget.chosen = chosen
+                return chosen
+        if not typed and self.required:
+            raise ValidationError(self.error_messages["required"], code="required")
+        return typed or None
+
+
+class PickedRecordFilter(django_filters.Filter):
+    """A filter on a relation chosen with a ``SearchPicker``: the chosen record, or, typed without choosing, the
+    records whose ``text_lookup`` (``name__icontains``) matches the text."""
+
+    field_class = PickedRecordField
+
+    def __init__(self, *, text_lookup: str = "name__icontains", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.text_lookup = text_lookup
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        if value in (None, ""):
+            return qs
+        if isinstance(value, str):
+            return qs.filter(**{f"{self.field_name}__{self.text_lookup}": value})
+        return qs.filter(**{self.field_name: value})

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DetailView, UpdateView
 from django_filters.views import FilterView
@@ -31,6 +34,34 @@ def wants_results_only(request: HttpRequest) -> bool:
 def page_or_results(request: HttpRequest, template: str) -> str:
     """The template, or only its ``results`` partial for an htmx request that wants the results."""
     return f"{template}#results" if wants_results_only(request) else template
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``LIST_COUNT_CAP`` + 1 rows (a LIMITed subquery) and pages through the first
+    ``LIST_COUNT_CAP``: a list over every state otherwise counted a million rows on each page (68 ms at 1M).
+    Past the cap, ``capped`` is true and the page says "more than"; narrowing the filters finds the rest."""
+
+    @cached_property
+    def cap(self) -> int:
+        return settings.LIST_COUNT_CAP
+
+    @cached_property
+    def counted(self) -> int:
+        """The rows counted: at most one past the cap, which says there are more."""
+        rows = self.object_list
+        if isinstance(rows, QuerySet):
+            # Unordered, the statement stops at the cap whichever rows it meets first.
+            return rows.order_by().values("pk")[: self.cap + 1].count()
+        return min(len(rows), self.cap + 1)
+
+    @property
+    def capped(self) -> bool:
+        return self.counted > self.cap
+
+    @cached_property
+    def count(self) -> int:
+        """The rows paged through: all of them, or the first ``cap``."""
+        return min(self.counted, self.cap)
 
 
 class PermissionMixin(PermissionRequiredMixin):

@@ -141,6 +141,9 @@ INCIDENT_CONFIRMATION_DAYS = int(env_str("INCIDENT_CONFIRMATION_DAYS", "14"))
 # The status-page link in every mail to an incident's people works for this many days after the mail
 # (incidents.callers.status); a later mail carries a fresh one.
 INCIDENT_STATUS_LINK_DAYS = int(env_str("INCIDENT_STATUS_LINK_DAYS", "90"))
+# The incident list counts at most this many matches ("more than 10,000") and pages through them
+# (servicedesk.pages.CappedPaginator): counting every incident ever recorded took longer than the page.
+LIST_COUNT_CAP = int(env_str("LIST_COUNT_CAP", "10000"))
 
 # Cache: Redis when there is one, so that every web node sees the same cache.
 REDIS_URL = env_str("REDIS_URL")

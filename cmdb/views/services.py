@@ -1,8 +1,14 @@
-"""Business services: list, detail with the tree of CIs they are built from, edit."""
+"""Business services: list, detail with the tree of CIs they are built from, edit, and the search-as-you-type
+endpoint of the filters' service pickers."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from cmdb import impact, selectors
 from cmdb.filters import ServiceFilter
@@ -45,3 +51,12 @@ class ServiceUpdateView(UpdatePage):
     permission_required = "cmdb.change_service"
     model = Service
     form_class = ServiceForm
+
+
+@require_GET
+@permission_required("cmdb.view_service", raise_exception=True)
+def service_search(request: HttpRequest) -> HttpResponse:
+    """Search as you type (htmx fragment): services by any part of their name."""
+    text = request.GET.get("q", "")
+    results = selectors.service_search(text=text)
+    return render(request, "cmdb/partials/service_results.html", {"results": results, "q": text})

@@ -12,13 +12,14 @@ from incidents.filters import ALL, OPEN, IncidentFilter, incident_number
 from incidents.journal.timeline import show_filter
 from incidents.pages.incident import incident_page
 from incidents.recording import storms
-from servicedesk.pages import DetailPage, ListPage, wants_results_only
+from servicedesk.pages import CappedPaginator, DetailPage, ListPage, wants_results_only
 
 
 class IncidentListView(ListPage):
     permission_required = "incidents.view_incident"
     filterset_class = IncidentFilter
     template_name = "incidents/incident_list.html"
+    paginator_class = CappedPaginator
 
     def get_queryset(self):
         return selectors.incident_list()

@@ -21,7 +21,8 @@ from incidents.filters import QueueFilter
 from incidents.models import SavedFilter
 
 QUEUE = "queue"
-KEPT = (*QueueFilter.base_filters, "tab")
+# service_text: a service typed without choosing it from the picker (servicedesk.forms.SearchPicker).
+KEPT = (*QueueFilter.base_filters, "service_text", "tab")
 
 
 def saved_filters_for(user: AbstractBaseUser, page: str = QUEUE) -> QuerySet[SavedFilter]:

@@ -10,6 +10,10 @@ document.addEventListener("htmx:configRequest", (event) => {
       delete event.detail.parameters[name];
     }
   }
+  // A picker's box that shows its choice says nothing the id does not: ?service=12, not &service_text=E-mail too.
+  for (const input of form.querySelectorAll("[data-picker-input][data-picker-change]")) {
+    if (document.querySelector(input.dataset.pickerValue).value) delete event.detail.parameters[input.name];
+  }
 });
 
 // A picker's search box asks its endpoint with ?q=, whatever name the box has in the form around it.
@@ -212,9 +216,11 @@ document.addEventListener("focusout", (event) => {
   input.value = select.value ? select.selectedOptions[0].text : "";
 });
 
-// The choice changes the select as if the user had picked it there (filter forms follow their selects).
+// The choice changes the select (or a search picker's hidden id, data-picker-change) as if the user had picked it
+// there: filter forms follow their fields' changes.
 document.addEventListener("picker:chosen", (event) => {
-  if (event.target.dataset.pickerSelect === undefined) return;
+  const data = event.target.dataset;
+  if (data.pickerSelect === undefined && data.pickerChange === undefined) return;
   document.querySelector(event.target.dataset.pickerValue).dispatchEvent(new Event("change", { bubbles: true }));
   event.target.focus();
 });

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import re
 
+import factory
 import pytest
 from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents import selectors
 from incidents.choices import State
 from incidents.filters import IncidentFilter
+from tests.cmdb.factories import ServiceFactory
 from tests.incidents.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +137,99 @@ def test_the_list_costs_the_same_queries_with_2_or_20_rows(client, operator, que
         counts.append(len(queries.captured_queries))
 
     assert counts[0] == counts[1]
+
+
+def list_queries(client, query: dict[str, str], django_assert_max_num_queries) -> tuple[str, int]:
+    with django_assert_max_num_queries(20) as queries:
+        response = client.get(reverse("incidents:incident_list"), query)
+    assert response.status_code == 200
+    return response.text, len(queries.captured_queries)
+
+
+@pytest.mark.parametrize("query", [{}, {"service": "chosen"}])
+def test_the_filter_form_lists_no_service_whatever_the_cmdb_holds(
+    client, operator, query, django_assert_max_num_queries
+):
+    client.force_login(operator)
+    chosen = ServiceFactory(name="Payroll")
+    IncidentFactory(service=chosen)
+    query = {"service": str(chosen.pk)} if query else {}
+    counts, options = [], []
+    for services in (2, 50):
+        ServiceFactory.create_batch(services, name=factory.Sequence(lambda n: f"Catalogue service {n}"))
+        page, queries = list_queries(client, query, django_assert_max_num_queries)
+        assert "Catalogue service" not in page
+        assert ">Payroll</option>" not in page
+        counts.append(queries)
+        options.append(page.count("<option"))
+
+    assert counts[0] == counts[1]
+    assert options[0] == options[1]
+
+
+def test_a_bookmarked_service_shows_its_name_in_the_picker_and_filters_the_list(client, operator):
+    client.force_login(operator)
+    payroll, mail = ServiceFactory(name="Payroll"), ServiceFactory(name="E-mail")
+    pay = IncidentFactory(service=payroll)
+    IncidentFactory(service=mail)
+
+    response = client.get(reverse("incidents:incident_list"), {"service": payroll.pk})
+
+    assert [incident.number for incident in response.context["page_obj"]] == [pay.number]
+    assert f'<input type="hidden" name="service" id="id_service" value="{payroll.pk}">' in response.text
+    assert 'name="service_text" id="id_service_text" value="Payroll"' in response.text
+
+
+def test_the_service_picker_finds_services_by_any_part_of_their_name(client, operator):
+    client.force_login(operator)
+    payroll = ServiceFactory(name="Payroll")
+    ServiceFactory(name="E-mail")
+
+    found = client.get(reverse("cmdb:service_search"), {"q": "roll"})
+
+    assert f'data-id="{payroll.pk}" data-name="Payroll"' in found.text
+    assert "E-mail" not in found.text
+
+
+def test_a_service_typed_without_choosing_filters_by_its_name(client, operator):
+    """Without the script the box's text is all that is sent; typed over a choice, the text decides."""
+    client.force_login(operator)
+    payroll, mail = ServiceFactory(name="Payroll"), ServiceFactory(name="E-mail")
+    pay, post = IncidentFactory(service=payroll), IncidentFactory(service=mail)
+
+    assert listed(client, service_text="payr") == [pay.number]
+    assert listed(client, service=payroll.pk, service_text="e-mail") == [post.number]
+    assert listed(client, service=payroll.pk, service_text="payroll") == [pay.number]
+
+
+def test_a_service_that_no_longer_exists_says_so(client, operator):
+    client.force_login(operator)
+
+    response = client.get(reverse("incidents:incident_list"), {"service": "999999"})
+
+    assert "That choice no longer exists: search again." in response.text
+
+
+def test_a_count_past_the_cap_says_more_than_and_pages_through_the_first(client, operator, settings):
+    settings.LIST_COUNT_CAP = 3
+    client.force_login(operator)
+    IncidentFactory.create_batch(5, state=State.RECORDED)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("incidents:incident_list"))
+
+    assert "More than 3 open incidents" in response.text
+    assert len(response.context["page_obj"]) == 3
+    counts = [query["sql"] for query in queries.captured_queries if 'FROM "incidents_incident"' in query["sql"]]
+    assert next(sql for sql in counts if sql.startswith("SELECT COUNT(*)")).endswith("LIMIT 4) subquery")
+
+
+def test_a_count_within_the_cap_is_exact(client, operator, settings):
+    settings.LIST_COUNT_CAP = 3
+    client.force_login(operator)
+    IncidentFactory.create_batch(3, state=State.RECORDED)
+
+    page = client.get(reverse("incidents:incident_list")).text
+
+    assert "3 open incidents" in page
+    assert "More than" not in page
