@@ -285,20 +285,23 @@ def ledger_total(stretches: Iterable[Stretch]) -> datetime.timedelta:
 
 def calendar_spec(calendar_id: int) -> CalendarSpec:
     """A business calendar, its working periods and holidays, in one query."""
-    row = (
-        BusinessCalendar.objects.filter(pk=calendar_id)
-        .annotate(
-            period_rows=ArraySubquery(
-                WorkingPeriod.objects.filter(calendar=OuterRef("pk"))
-                .order_by("weekday", "start")
-                .values(row=JSONObject(weekday="weekday", start="start", end="end"))
-            ),
-            holiday_dates=ArraySubquery(Holiday.objects.filter(calendar=OuterRef("pk")).values("date")),
-        )
-        .values("pk", "name", "time_zone", "period_rows", "holiday_dates")
-        .get()
-    )
-    return spec_from_row(row)
+    return spec_from_row(_calendar_rows().filter(pk=calendar_id).get())
+
+
+def calendar_specs() -> dict[int, CalendarSpec]:
+    """Every business calendar by id, with its working periods and holidays, in one query."""
+    return {row["pk"]: spec_from_row(row) for row in _calendar_rows()}
+
+
+def _calendar_rows() -> Any:
+    return BusinessCalendar.objects.annotate(
+        period_rows=ArraySubquery(
+            WorkingPeriod.objects.filter(calendar=OuterRef("pk"))
+            .order_by("weekday", "start")
+            .values(row=JSONObject(weekday="weekday", start="start", end="end"))
+        ),
+        holiday_dates=ArraySubquery(Holiday.objects.filter(calendar=OuterRef("pk")).values("date")),
+    ).values("pk", "name", "time_zone", "period_rows", "holiday_dates")
 
 
 def spec_from_row(row: dict[str, Any]) -> CalendarSpec:

@@ -26,6 +26,7 @@ from incidents.models import (
     ServiceLevel,
     ServiceLevelTarget,
 )
+from incidents.servicelevels import configuration
 from incidents.servicelevels.calendar import (
     CalendarSpec,
     ClockMoment,
@@ -120,12 +121,18 @@ def clock_moments(events: Iterable[ClockEvent]) -> list[ClockMoment]:
 # --- the clock ----------------------------------------------------------------------------------------
 
 
-def clock_start(*, incident: Incident, now: datetime.datetime | None = None) -> None:
+def clock_start(
+    *, incident: Incident, now: datetime.datetime | None = None, config: configuration.Configuration | None = None
+) -> None:
     """Before a new incident is first saved: its service level and due times, the clock running from
-    ``reported_at``. ``clock_started`` writes the event once the incident has its id."""
+    ``reported_at``, from the process's cached ``config`` (read now if not given: one query).
+    ``clock_started`` writes the event once the incident has its id."""
     now = now or timezone.now()
-    incident.service_level = service_level_for(incident.service_id)
-    clock = _unsaved_clock(incident)
+    config = config or configuration.current()
+    incident.service_level = config.service_level_for(incident.service_id)
+    # Copies: a ClockCache fills itself, and the configuration is shared by the whole process.
+    cache = ClockCache(specs=dict(config.specs), targets=dict(config.targets))
+    clock = load_clock(incident, cache=cache, events=[])
     clock.events.append(ClockMoment(incident.reported_at, ClockEventKind.STARTED))
     _set_due_times(incident, clock, now=now, keep_stages=False)
 
@@ -133,10 +140,6 @@ def clock_start(*, incident: Incident, now: datetime.datetime | None = None) -> 
 def clock_started(*, incident: Incident) -> ClockEvent:
     """The first event of the clock of a newly saved incident (``clock_start`` came before the save)."""
     return clock_event(incident, incident.reported_at, ClockEventKind.STARTED, data=_applied(incident))
-
-
-def _unsaved_clock(incident: Incident) -> Clock:
-    return load_clock(incident, events=[])
 
 
 def clock_recompute(

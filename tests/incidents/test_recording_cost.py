@@ -1,0 +1,102 @@
+"""What recording a call costs, and the process's cache of the configuration it reads (decision record 0037): a
+change to the matrix or a service level, however it is made and by whichever process, is seen by the next call."""
+
+from __future__ import annotations
+
+import datetime
+
+import psycopg
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from incidents.choices import Impact, Priority, Urgency
+from incidents.models import PriorityRule, ServiceLevelTarget
+from incidents.recording import calls
+from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory
+from tests.incidents.workflow import record
+
+pytestmark = pytest.mark.django_db
+
+
+def test_recording_a_call_takes_seven_statements_with_a_ci_once_the_configuration_is_cached(
+    operator, django_assert_num_queries
+):
+    record(operator)  # reads the configuration into the process, and the operator's permissions
+    caller, service, ci = ContactFactory(), ServiceFactory(), ConfigurationItemFactory()
+
+    # The savepoint and its release (the test's transaction), the configuration's stamp, the incident, the
+    # clock's first event, the CI link, the caller's mail in the outbox, the journal entry, the webhook
+    # subscriptions.
+    occurred = timezone.now() - datetime.timedelta(minutes=20)
+    with django_assert_num_queries(9):
+        incident = calls.incident_record(
+            by=operator, caller=caller, short_description="VPN does not connect", occurred_at=occurred,
+            impact=Impact.LOW, urgency=Urgency.MEDIUM, service=service, cis=[ci],
+        )  # fmt: skip
+
+    assert incident.priority == Priority.LOW
+    assert incident.service_level.name == "Standard"
+    assert list(incident.cis.all()) == [ci]
+    assert incident.outbox.count() == 1
+
+
+def test_a_new_target_is_seen_by_the_next_recording_though_no_signal_was_sent(operator):
+    before = record(operator)
+    response = before.response_due_at - before.reported_at
+    # QuerySet.update sends no signal: the stamp's trigger is what tells the cache.
+    ServiceLevelTarget.objects.filter(service_level__is_default=True, priority=Priority.LOW).update(
+        response_minutes=5000, resolution_minutes=9000
+    )
+
+    after = record(operator)
+
+    assert after.response_due_at - after.reported_at > response
+
+
+def test_a_matrix_changed_by_another_process_is_seen_by_the_next_recording(operator):
+    assert record(operator).priority == Priority.LOW
+    rule = PriorityRule.objects.get(impact=Impact.LOW, urgency=Urgency.MEDIUM)
+    # Another connection, as an administrator's web node would be: it commits, and this process hears nothing.
+    params = connection.get_connection_params()
+    with psycopg.connect(**{**params, "autocommit": True}) as other:
+        other.execute("UPDATE incidents_priorityrule SET priority = %s WHERE id = %s", [Priority.HIGH, rule.pk])
+        try:
+            assert record(operator).priority == Priority.HIGH
+        finally:
+            other.execute("UPDATE incidents_priorityrule SET priority = %s WHERE id = %s", [rule.priority, rule.pk])
+
+
+def test_a_change_rolled_back_never_passes_for_a_later_one(operator):
+    low_medium = PriorityRule.objects.filter(impact=Impact.LOW, urgency=Urgency.MEDIUM)
+    with transaction.atomic():
+        low_medium.update(priority=Priority.HIGH)
+        assert record(operator).priority == Priority.HIGH  # cached under the stamp of a change about to vanish
+        transaction.set_rollback(True)
+
+    # One more change after the rollback: a counter would give it the vanished change's number.
+    low_medium.update(priority=Priority.PLANNING)
+
+    assert record(operator).priority == Priority.PLANNING
+
+
+def test_a_service_covered_later_gets_its_service_level_on_the_next_recording(operator):
+    from incidents.models import BusinessCalendar, ServiceLevel, ServiceLevelCoverage, WorkingPeriod
+
+    payroll = ServiceFactory(name="Payroll")
+    assert record(operator, service=payroll).service_level.name == "Standard"
+    always = BusinessCalendar.objects.create(name="24x7", time_zone="UTC")
+    WorkingPeriod.objects.bulk_create(
+        WorkingPeriod(calendar=always, weekday=day, start=datetime.time(0), end=datetime.time(23, 59))
+        for day in range(7)
+    )
+    gold = ServiceLevel.objects.create(name="Gold", calendar=always)
+    ServiceLevelTarget.objects.create(service_level=gold, priority=Priority.LOW, response_minutes=10,
+                                      resolution_minutes=60)  # fmt: skip
+    ServiceLevelCoverage.objects.create(service_level=gold, service=payroll)
+
+    incident = record(operator, service=payroll)
+
+    assert incident.service_level == gold
+    assert incident.response_due_at == incident.reported_at + datetime.timedelta(minutes=10)
+    assert incident.reported_at <= timezone.now()
