@@ -2,7 +2,7 @@
 
 The priority matrix and the service levels with their coverage, targets and calendars change a few times a year and
 are read on every recording. Each process keeps them in memory and, inside the transaction that uses them, reads
-one stamp row that a database trigger moves on any change to those tables (migration 0027): a web node or a
+one stamp row that a database trigger moves on any change to those tables (migration 0028): a web node or a
 worker sees an administrator's change with its next recording, whatever changed it.
 """
 
