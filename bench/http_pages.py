@@ -228,7 +228,7 @@ def under_load(client: Client, paths: Sequence[str], *, clients: int, seconds: f
                 mine.failures += 1
             n += 1
 
-    threads = [threading.Thread(target=run, args=(mine, n * 7)) for n, mine in enumerate(counts)]
+    threads = [threading.Thread(target=run, args=(mine, n * 7), daemon=True) for n, mine in enumerate(counts)]
     for thread in threads:
         thread.start()
     deadline[0] = time.perf_counter() + seconds
