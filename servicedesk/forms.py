@@ -294,7 +294,10 @@ class PickedRecordField(forms.Field):
     A box whose text no longer reads as the chosen record's name was typed into after the choice (without the
     script, the hidden id stays): then the text decides."""
 
-    default_error_messages = {"gone": _("That choice no longer exists: search again.")}
+    default_error_messages = {
+        "gone": _("That choice no longer exists: search again."),
+        "invalid_choice": _("Choose from the list: that is not one of its records."),
+    }
 
     def __init__(self, *, queryset: Any, search_url: str = "", **kwargs: Any) -> None:
         kwargs.setdefault("widget", SearchPicker(search_url))
@@ -305,6 +308,9 @@ class PickedRecordField(forms.Field):
         picked, typed = value if isinstance(value, (list, tuple)) else (value or "", "")
         typed = str(typed).strip()
         picked_id = int_param(str(picked))
+        if str(picked).strip() and picked_id is None:
+            # Not an id at all (an address written by hand): refused, as a select refuses a value it does not offer.
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         if picked_id is not None:
             chosen = self.queryset.filter(pk=picked_id).first()
             if chosen is None and not typed:

@@ -4,7 +4,8 @@ The priority matrix, the service levels, their coverage, targets and calendars a
 (``incidents.servicelevels.configuration``); a process reads this one-row stamp in the recording's transaction and
 loads them again when it moved. Statement triggers move it, so every way of changing a table does: the admin, a
 ``QuerySet.update``, raw SQL, a fixture. The stamp is drawn from a sequence, which never hands a number out twice,
-so a change that was rolled back can never share its stamp with a later one.
+so a change that was rolled back can never share its stamp with a later one; it starts from the clock, so neither
+does a sequence made again.
 """
 
 from django.db import migrations
@@ -21,6 +22,9 @@ TABLES = (
 
 CREATE = [
     "CREATE SEQUENCE incidents_configstamp_seq",
+    # Starting from the clock in microseconds, not 1: a sequence made again (this migration reversed and applied
+    # again) must not hand out a stamp that a process still holds for what the tables held before.
+    "SELECT setval('incidents_configstamp_seq', (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)",
     """
 CREATE TABLE incidents_configstamp (
     id smallint PRIMARY KEY CHECK (id = 1),

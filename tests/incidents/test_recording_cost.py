@@ -7,12 +7,14 @@ import datetime
 
 import psycopg
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
 from incidents.choices import Impact, Priority, Urgency
 from incidents.models import PriorityRule, ServiceLevelTarget
 from incidents.recording import calls
+from incidents.servicelevels import configuration
 from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory
 from tests.incidents.workflow import record
 
@@ -100,3 +102,20 @@ def test_a_service_covered_later_gets_its_service_level_on_the_next_recording(op
     assert incident.service_level == gold
     assert incident.response_due_at == incident.reported_at + datetime.timedelta(minutes=10)
     assert incident.reported_at <= timezone.now()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_stamp_made_again_by_the_migration_is_none_a_process_already_holds(operator):
+    for _ in range(3):  # the stamp moves on, as it does over a desk's years (a statement trigger: no row needed)
+        PriorityRule.objects.filter(pk=-1).update(priority=Priority.LOW)
+    record(operator)  # the process holds the configuration under the stamp of now
+    held = configuration.current().stamp
+    try:
+        call_command("migrate", "incidents", "0027", verbosity=0)
+    finally:
+        call_command("migrate", verbosity=0)
+    ServiceLevelTarget.objects.filter(priority=Priority.LOW).delete()  # a change under the new sequence
+
+    now = configuration.current()
+    assert now.stamp > held
+    assert now.targets[now.default_level.pk, Priority.LOW] is None
