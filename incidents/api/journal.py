@@ -190,14 +190,9 @@ class WorkaroundView(ApiView):
             ensure_current(incident, version)
         except StaleIncident as error:
             return stale(error)
-        data = form.cleaned_data
         try:
             entry = notes.incident_provide_workaround(
-                by=request.user,
-                incident_id=incident.pk,
-                workaround=data["workaround"],
-                minutes_spent=data["minutes_spent"],
-                expected_version=data["expected_version"],
+                by=request.user, incident_id=incident.pk, **form.workaround_fields()
             )
         except ValidationError as error:
             return _refused(error)

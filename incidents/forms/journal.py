@@ -122,3 +122,12 @@ class WorkaroundForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "workaround")
         super().__init__(*args, **kwargs)
+
+    def workaround_fields(self) -> dict[str, Any]:
+        """What ``incidents.journal.notes.incident_provide_workaround`` takes from the form (the page and the API)."""
+        data = self.cleaned_data
+        return {
+            "workaround": data["workaround"],
+            "minutes_spent": data["minutes_spent"],
+            "expected_version": data["expected_version"],
+        }

@@ -98,14 +98,9 @@ def provide_workaround(request: HttpRequest, number: str) -> HttpResponse:
     form = WorkaroundForm(request.POST)
     status = 400
     if form.is_valid():
-        data = form.cleaned_data
         try:
             entry = notes.incident_provide_workaround(
-                by=request.user,
-                incident_id=incident.pk,
-                workaround=data["workaround"],
-                minutes_spent=data["minutes_spent"],
-                expected_version=data["expected_version"],
+                by=request.user, incident_id=incident.pk, **form.workaround_fields()
             )
         except ValidationError as error:  # a stale form too (StaleIncident): its message says what changed
             add_errors(form, error)
