@@ -56,27 +56,6 @@ def get(client: Any, path: str, query: dict[str, Any] | None = None) -> Callable
     return call
 
 
-def statements(call: Callable[[], object]) -> list[str]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        call()
-    return [query["sql"] for query in captured.captured_queries]
-
-
-def explain(call: Callable[[], object]) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for sql in statements(call):
-            if not sql.lstrip().upper().startswith("SELECT"):
-                continue
-            cursor.execute(f"EXPLAIN ANALYZE {sql}")
-            print(f"  {sql[:160]}{'...' if len(sql) > 160 else ''}")
-            print("      " + "\n      ".join(row[0] for row in cursor.fetchall()))
-
-
 def deep_cursor(rank: int) -> str:
     """The cursor of the page that starts ``rank`` incidents down the list of every state, as ``next`` gives it."""
     from rest_framework.pagination import Cursor
@@ -153,7 +132,7 @@ def sample_numbers(samples: int, *, seed: int) -> list[str]:
 
 def sql_count(call: Callable[[], object]) -> int:
     """The statements of one call; the fewer of two, since the token notes its last use once a minute."""
-    return min(len(statements(call)) for _ in range(2))
+    return min(len(harness.captured_statements(call)) for _ in range(2))
 
 
 def report(label: str, measured: harness.Timings, sql: int, goal: int) -> None:
@@ -199,11 +178,11 @@ def main(argv: list[str] | None = None) -> None:
         report(label, harness.time_each(numbers, detail), sql_count(lambda: detail(numbers[0])), GOALS["detail"])
         if args.explain:
             print(f"EXPLAIN ANALYZE, {label}:")
-            explain(lambda: detail(numbers[0]))
+            harness.explain(lambda: detail(numbers[0]))
     if args.explain:
         for label, call in calls.items():
             print(f"EXPLAIN ANALYZE, {label}:")
-            explain(call)
+            harness.explain(call)
 
 
 if __name__ == "__main__":

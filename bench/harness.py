@@ -211,6 +211,30 @@ def server_version() -> str:
     return fetch_one("SELECT version()")[0]
 
 
+def captured_statements(call: Callable[[], object]) -> list[str]:
+    """The SQL statements one call runs, in order."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def explain(call: Callable[[], object], *, buffers: bool = False) -> None:
+    """Print each SELECT the call runs under ``EXPLAIN ANALYZE`` (with ``BUFFERS``: the pages each step read)."""
+    from django.db import connection
+
+    options = "ANALYZE, BUFFERS" if buffers else "ANALYZE"
+    with connection.cursor() as cursor:
+        for sql in captured_statements(call):
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute(f"EXPLAIN ({options}) {sql}")
+            print(f"  {sql[:160]}{'...' if len(sql) > 160 else ''}")
+            print("      " + "\n      ".join(row[0] for row in cursor.fetchall()))
+
+
 @contextmanager
 def rolled_back() -> Iterator[None]:
     """A transaction whose every change is rolled back: for timing writes on the benchmark's data."""

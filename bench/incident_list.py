@@ -84,19 +84,6 @@ def render_page(query: dict[str, str]) -> Callable[[], object]:
     return call
 
 
-def explain(query: dict[str, str]) -> None:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        statements(query)()
-    with connection.cursor() as cursor:
-        for sql in [captured_query["sql"] for captured_query in captured.captured_queries]:
-            cursor.execute(f"EXPLAIN ANALYZE {sql}")
-            print(f"  {sql[:140]}{'...' if len(sql) > 140 else ''}")
-            print("      " + "\n      ".join(row[0] for row in cursor.fetchall()))
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = harness.arguments(__doc__, data="the incidents", runs=(30, "timed runs per case"), incidents=True)
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each case's statements")
@@ -117,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.explain:
         for label, query in cases(number).items():
             print(f"EXPLAIN ANALYZE, {label}:")
-            explain(query)
+            harness.explain(statements(query))
 
 
 if __name__ == "__main__":

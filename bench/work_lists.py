@@ -59,20 +59,6 @@ def cases(user: object) -> dict[str, Callable[[], int]]:
     }
 
 
-def explain(label: str, call: Callable[[], int]) -> None:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        call()
-    with connection.cursor() as cursor:
-        for query in captured.captured_queries:
-            sql = query["sql"]
-            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
-            print(f"EXPLAIN (ANALYZE, BUFFERS), {label}:\n  {sql[:200]}{'...' if len(sql) > 200 else ''}")
-            print("      " + "\n      ".join(row[0] for row in cursor.fetchall()))
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = harness.arguments(__doc__, data="the incidents", runs=(30, "timed runs per case"), incidents=True)
     parser.add_argument("--explain", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) each statement")
@@ -94,7 +80,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{label:<36} {measured.spread().slashed()}   {measured.results[0]:>9,}")
     if args.explain:
         for label, call in cases(user).items():
-            explain(label, call)
+            print(f"EXPLAIN (ANALYZE, BUFFERS), {label}:")
+            harness.explain(call, buffers=True)
 
 
 if __name__ == "__main__":
