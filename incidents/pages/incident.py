@@ -13,12 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cmdb.impact import changes_around
+from incidents import selectors
 from incidents.choices import OPEN_STATES, ActivityKind, ClosureReason, State
 from incidents.core.gate import gate_open
 from incidents.forms.journal import JournalEntryForm, WorkaroundForm
 from incidents.forms.recording import AcceptImpactForm, InformUsersForm
 from incidents.forms.steps import ReevaluationDecisionForm
-from incidents.journal.timeline import SHOW_ALL, TimelineEntry, duration, timeline, timeline_filters
+from incidents.journal.paging import journal_page, newest_url, older_links
+from incidents.journal.timeline import SHOW_ALL, TimelineEntry, duration, timeline_filters
 from incidents.lifecycle import closure, notices, reevaluation, rules
 from incidents.mail.staff import management_recipients
 from incidents.models import Activity, Incident, is_group_member, may_handle
@@ -30,7 +32,11 @@ from incidents.recording.details import may_edit, may_link
 
 @dataclass
 class JournalSection:
-    """The journal panel: the timeline with its filters, the time spent, and the forms for those who write."""
+    """The journal panel: the timeline with its filters, the time spent, and the forms for those who write.
+
+    The timeline shows a page of entries (``incidents.journal.paging``): the newest, or those before an entry
+    when a browser without JavaScript followed "Show older entries" (``newest_url`` leads back); ``older`` has
+    the control's addresses while older entries are left."""
 
     incident: Incident
     show: str
@@ -40,6 +46,8 @@ class JournalSection:
     entry_form: JournalEntryForm | None = None
     workaround_form: WorkaroundForm | None = None
     notice: str = ""
+    older: dict[str, str] | None = None
+    newest_url: str = ""
 
     @property
     def time_spent(self) -> str:
@@ -51,14 +59,17 @@ def incident_page(
     user: Any,
     *,
     show: str = SHOW_ALL,
+    before: int | None = None,
     entry_form: JournalEntryForm | None = None,
     workaround_form: WorkaroundForm | None = None,
     notice: str = "",
 ) -> dict[str, Any]:
     """Every panel of the incident page that ``user`` may see and use, from an incident loaded by
     ``selectors.incident_detail()``: the facts and the changes around the call, the steps they may take, the
-    serious-incident notices, the clock, the review, a waiting re-evaluation, the evidence of the calls, and
-    the journal (``show`` filters it; the forms passed in are shown again with their errors)."""
+    serious-incident notices, the clock, the review, a waiting re-evaluation, the evidence of the calls, the
+    resolution, and the journal (``show`` filters it, ``before`` pages it back; the forms passed in are shown
+    again with their errors)."""
+    selectors.with_resolution(incident)
     ci_ids = [ci.pk for ci in incident.cis.all()]
     linkable = incident.is_open and may_link(incident, user)
     reviewed = review.incident_review(incident) if linkable else None
@@ -89,31 +100,26 @@ def incident_page(
                 initial={"impact": waiting.proposed_impact, "urgency": waiting.proposed_urgency}
             )
     if incident.is_open and incident.parent_id is None and user.has_perm("incidents.add_incident"):
-        found = evidence.incident_evidence([incident])[incident.pk]
-        panels["impact_proposal"] = evidence.propose_impact(found, incident.impact)
+        panels["impact_proposal"] = evidence.propose_impact(evidence.evidence_of_read(incident), incident.impact)
         panels["accept_impact_form"] = AcceptImpactForm()
     if (reply := reply_after_resolution(incident)) is not None:
         panels["reply_after_resolution"] = reply_decision(incident, reply, panels["steps"])
     panels |= people_panel(incident, user)
     panels["journal"] = journal_section(
-        incident, user, show=show, entry_form=entry_form, workaround_form=workaround_form, notice=notice
+        incident, user, show=show, before=before, entry_form=entry_form, workaround_form=workaround_form, notice=notice
     )
     return panels
 
 
 def reply_after_resolution(incident: Incident) -> Activity | None:
     """The latest reply from one of the incident's people since it was resolved, while it waits for the caller's
-    word (from the prefetched journal)."""
+    word (one statement then, none otherwise: the page reads only a page of the journal)."""
     if incident.state != State.RESOLVED or incident.resolved_at is None:
         return None
     if incident.confirmed_at is not None and incident.confirmed_at >= incident.resolved_at:
         return None
-    replies = [
-        entry
-        for entry in incident.journal.all()
-        if entry.kind == ActivityKind.CALLER_REPLIED and entry.created_at >= incident.resolved_at
-    ]
-    return replies[-1] if replies else None
+    replies = incident.journal.filter(kind=ActivityKind.CALLER_REPLIED, created_at__gte=incident.resolved_at)
+    return replies.order_by("-created_at", "-id").first()
 
 
 def reply_decision(incident: Incident, reply: Activity, steps: list[dict[str, Any]]) -> dict[str, Any]:
@@ -138,12 +144,14 @@ def journal_section(
     user: Any,
     *,
     show: str = SHOW_ALL,
+    before: int | None = None,
     entry_form: JournalEntryForm | None = None,
     workaround_form: WorkaroundForm | None = None,
     notice: str = "",
 ) -> JournalSection:
-    """The journal panel (also the answer to an htmx post of an entry). Forms only for those who may write, on
-    an incident that takes them: entries until it is closed, the workaround while it is open."""
+    """The journal panel (also the answer to an htmx post of an entry), with a page of the timeline: the newest
+    entries, or those before the entry ``before``. Forms only for those who may write, on an incident that takes
+    them: entries until it is closed, the workaround while it is open."""
     writer = may_handle(incident, user)
     if writer and incident.state != State.CLOSED and entry_form is None:
         entry_form = JournalEntryForm(
@@ -154,15 +162,18 @@ def journal_section(
         workaround_form = WorkaroundForm(
             initial={"workaround": incident.workaround, "expected_version": incident.version}
         )
+    page = journal_page(incident, show=show, before=before)
     return JournalSection(
         incident=incident,
         show=show,
         filters=timeline_filters(incident, show),
-        entries=timeline(incident, show),
+        entries=page.entries,
         minutes_spent=getattr(incident, "minutes_spent_total", 0) or 0,
         entry_form=entry_form if writer else None,
         workaround_form=workaround_form if writer else None,
         notice=notice,
+        older=older_links(incident, show=show, older=page.older),
+        newest_url=newest_url(incident, show=show) if before is not None else "",
     )
 
 

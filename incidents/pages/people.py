@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from incidents.callers.people import CALLER, Person, people_of
+from incidents.callers.people import CALLER, Person, people_of_read
 from incidents.choices import State
 from incidents.core.gate import gate_open
 from incidents.forms.people import KeepInformedForm
@@ -22,17 +22,18 @@ class PersonRow:
 
 
 def people_panel(incident: Incident, user: Any) -> dict[str, Any]:
-    """The people of the incident (its subordinates' too), and for who may change them, the form."""
+    """The people of the incident (its subordinates' too), and for who may change them, the form; from the
+    incident as its page reads it (its caller, and its subordinates with theirs): one query, the people added."""
     may_change = may_handle(incident, user) and incident.state != State.CLOSED and gate_open(incident, "keep_informed")
-    numbers = {incident.pk: incident.number}
-    numbers |= dict(Incident.objects.filter(parent_id=incident.pk).values_list("pk", "number"))
+    subordinates = incident.subordinates.all()
+    numbers = {incident.pk: incident.number} | {subordinate.pk: subordinate.number for subordinate in subordinates}
     rows = [
         PersonRow(
             person,
             _why(person, numbers, own=person.incident_id == incident.pk),
             may_change and person.row_id is not None and person.incident_id == incident.pk,
         )
-        for person in people_of(incident, with_subordinates=True)
+        for person in people_of_read(incident, subordinates)
     ]
     return {"people": rows, "people_form": KeepInformedForm(prefix="people") if may_change else None}
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cmdb.choices import Criticality
-from incidents.choices import ActivityKind, Impact
+from incidents.choices import OPEN_STATES, ActivityKind, Impact
 from incidents.models import OPEN, Activity, Incident
 
 if TYPE_CHECKING:
@@ -94,6 +94,21 @@ def incident_evidence(incidents: Iterable[Incident]) -> dict[int, Evidence]:
     subordinates = list(
         Incident.objects.filter(OPEN, parent_id__in=masters).values_list("pk", "parent_id", "caller_id")
     )
+    return _evidence(masters, subordinates)
+
+
+def evidence_of_read(incident: Incident) -> Evidence:
+    """The evidence of one incident read with its subordinates, as its page reads it (one query: the calls added)."""
+    subordinates = [
+        (subordinate.pk, incident.pk, subordinate.caller_id)
+        for subordinate in incident.subordinates.all()
+        if subordinate.state in OPEN_STATES
+    ]
+    return _evidence({incident.pk: incident}, subordinates)[incident.pk]
+
+
+def _evidence(masters: dict[int, Incident], subordinates: list[tuple[int, int, int]]) -> dict[int, Evidence]:
+    """From the masters and their open subordinates (id, master's id, caller's id): one query, the calls added."""
     owner = {pk: pk for pk in masters} | {pk: parent for pk, parent, _caller in subordinates}
     callers: dict[int, set[int]] = {pk: {incident.caller_id} for pk, incident in masters.items()}
     counts: dict[int, int] = defaultdict(int)

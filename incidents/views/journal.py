@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
@@ -22,7 +21,8 @@ from incidents.choices import OPEN_STATES, ActivityKind
 from incidents.core.stale import refusal_status
 from incidents.forms.journal import JournalEntryForm, WorkaroundForm
 from incidents.journal import attachments, notes
-from incidents.journal.timeline import show_filter, timeline, timeline_filters
+from incidents.journal.paging import journal_cursor, journal_page, older_links
+from incidents.journal.timeline import show_filter, timeline_filters
 from incidents.models import Activity, Attachment, Incident
 from incidents.pages.incident import incident_page, journal_section
 from servicedesk.forms import add_errors
@@ -49,7 +49,9 @@ def _incident_to_write(request: HttpRequest, number: str) -> Incident:
 
 @require_GET
 def journal_timeline(request: HttpRequest, number: str) -> HttpResponse:
-    """The timeline alone, for htmx; a plain request goes to the incident page with the same filter."""
+    """The timeline alone, for htmx: under another filter, or (``?before=``) the entries older than those shown,
+    to put in place of the "Show older entries" control. A plain request goes to the incident page with the same
+    query, which shows the same entries."""
     _ensure_reader(request)
     if not getattr(request, "htmx", False):
         url = reverse("incidents:incident_detail", args=[number])
@@ -57,13 +59,14 @@ def journal_timeline(request: HttpRequest, number: str) -> HttpResponse:
         return HttpResponseRedirect(f"{url}?{query}#journal" if query else f"{url}#journal")
     # The fragment shows the journal alone: none of the rest of the page's selector is needed (the state is
     # read when the row is loaded, by the lifecycle's concurrency guard).
-    journal_only = Incident.objects.only("pk", "number", "state").prefetch_related(
-        Prefetch("journal", queryset=selectors.journal_entries())
-    )
-    incident = get_object_or_404(journal_only, number=number)
-    show = _show(request)
-    context = {"journal": {"filters": timeline_filters(incident, show), "entries": timeline(incident, show)}}
-    return render(request, "incidents/partials/journal.html#timeline", context)
+    incident = get_object_or_404(Incident.objects.only("pk", "number", "state"), number=number)
+    show, before = _show(request), journal_cursor(request.GET.get("before"))
+    page = journal_page(incident, show=show, before=before)
+    journal = {"entries": page.entries, "older": older_links(incident, show=show, older=page.older)}
+    if before is not None:
+        return render(request, "incidents/partials/journal.html#entries", {"journal": journal | {"continued": True}})
+    journal["filters"] = timeline_filters(incident, show)
+    return render(request, "incidents/partials/journal.html#timeline", {"journal": journal})
 
 
 @require_POST

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from incidents import selectors
 from incidents.filters import ALL, OPEN, IncidentFilter, incident_number
+from incidents.journal.paging import journal_cursor
 from incidents.journal.timeline import show_filter
 from incidents.pages.incident import incident_page
 from incidents.recording import storms
@@ -59,4 +60,7 @@ class IncidentDetailView(DetailPage):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         show = show_filter(self.request.GET.get("show"))
-        return super().get_context_data(**incident_page(self.object, self.request.user, show=show), **kwargs)
+        before = journal_cursor(self.request.GET.get("before"))
+        return super().get_context_data(
+            **incident_page(self.object, self.request.user, show=show, before=before), **kwargs
+        )

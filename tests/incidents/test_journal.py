@@ -694,10 +694,9 @@ def test_the_timeline_lists_each_file_with_its_size_and_link(client, operator, a
 
 
 def test_the_incident_page_runs_a_fixed_number_of_queries_whatever_the_journal(
-    client, operator, support_member, group, django_assert_max_num_queries
+    client, operator, support_member, group, django_assert_num_queries
 ):
     client.force_login(support_member)
-    counts = []
     for size in (2, 20):
         incident = investigating(operator, group)
         record(operator, parent=incident)
@@ -705,13 +704,14 @@ def test_the_incident_page_runs_a_fixed_number_of_queries_whatever_the_journal(
             note(incident, support_member, minutes_spent=1,
                  files=[upload(f"{number}.png", PNG), upload(f"{number}.log", b"log\n")])  # fmt: skip
             notes.incident_send_update(by=operator, incident_id=incident.pk, text=f"Update {number}")
-        with django_assert_max_num_queries(50) as queries:
+        # The session, the user and their permissions (4); the incident with its caller, service, desk owner and
+        # group (1); its service level and category (2); the group's members, the pending re-evaluations, the
+        # CIs, the subordinates (4); the review (3); the people added (1); the journal's newest entries, their
+        # files (2). tests/incidents/test_incident_page.py has the others an incident may need.
+        with django_assert_num_queries(17):
             response = client.get(incident.get_absolute_url())
         assert response.status_code == 200
-        assert len(response.context["journal"].entries) >= 2 * size
-        counts.append(len(queries.captured_queries))
-
-    assert counts[0] == counts[1]
+        assert len(response.context["journal"].entries) == min(incident.journal.count(), 50)
 
 
 def test_the_timeline_fragment_loads_the_journal_alone_at_a_fixed_cost(
