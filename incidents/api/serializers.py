@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from incidents.choices import ActivityKind, ClosureReason, ResolutionCode
+from incidents.choices import ClosureReason, ResolutionCode
 from incidents.core.values import person_name
 from incidents.journal.timeline import TimelineEntry
 from incidents.models import Incident
@@ -81,7 +81,7 @@ class JournalEntrySerializer(serializers.Serializer):
 
     id = serializers.IntegerField(source="entry.id")
     kind = serializers.CharField(source="entry.kind")
-    kind_label = serializers.SerializerMethodField()
+    kind_label = serializers.CharField(read_only=True)
     visibility = serializers.CharField(source="entry.visibility")
     created_at = serializers.DateTimeField(source="entry.created_at")
     author = serializers.CharField()
@@ -91,13 +91,6 @@ class JournalEntrySerializer(serializers.Serializer):
     changes = ChangeSerializer(many=True)
     recipients = serializers.ListField(child=serializers.CharField())
     attachments = serializers.SerializerMethodField()
-
-    def get_kind_label(self, item: TimelineEntry) -> str:
-        # Not get_kind_display(): it hashes every kind's translated label on each call, twenty times an incident.
-        try:
-            return str(ActivityKind(item.entry.kind).label)
-        except ValueError:  # a kind this version does not know
-            return item.entry.kind
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, item: TimelineEntry) -> list[dict[str, Any]]:
