@@ -516,6 +516,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--posts", type=int, default=100, help="calls recorded one after the other (default 100)")
     parser.add_argument("--port", type=int, default=18100, help="gunicorn's port (default 18100)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn's sync workers (default 2)")
+    parser.add_argument(
+        "--only", default="", help="only the pages whose name holds this text, e.g. 'incident page' (and no recording)"
+    )
     args = parser.parse_args(argv)
 
     harness.setup("incidents")
@@ -545,6 +548,8 @@ def main(argv: list[str] | None = None) -> None:
         clients["api"] = Client(args.port, token=token)
         print(f"{data}\n{machine()}; gunicorn {args.workers} sync workers; {args.clients} clients under load")
         for label, who, paths in pages(numbers, open_numbers):
+            if args.only not in label:
+                continue
             before = read_queries(args.port, metrics_token)
             alone = time_alone(clients[who], paths, runs=args.runs, warm_up=args.warm_up)
             counted = statements_per_request(before, read_queries(args.port, metrics_token))
@@ -554,7 +559,7 @@ def main(argv: list[str] | None = None) -> None:
             loads.append(os.getloadavg()[0])
             rows.append(row(label, alone, loaded, counted))
             print(f"  {label}: {alone.median:.0f} ms alone", flush=True)
-        if args.posts:
+        if args.posts and not args.only:
             before = read_queries(args.port, metrics_token)
             times = record_calls(clients["desk"], posts=args.posts, callers=callers, services=services)
             counted = statements_per_request(before, read_queries(args.port, metrics_token))
@@ -565,7 +570,8 @@ def main(argv: list[str] | None = None) -> None:
             loads.append(os.getloadavg()[0])
     header = ("page", "alone median ms", "alone p95 ms", "under load req/s", "under load p95 ms", "statements")
     print(table(header, rows))
-    print(f"Load average while it ran (1 min): {min(loads):.1f} to {max(loads):.1f}.")
+    if loads:
+        print(f"Load average while it ran (1 min): {min(loads):.1f} to {max(loads):.1f}.")
 
 
 def row(label: str, alone: harness.Spread, loaded: LoadResult | None, counted: tuple[str, float] | None) -> list[str]:
