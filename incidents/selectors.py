@@ -28,7 +28,7 @@ def incident_list() -> QuerySet[Incident]:
 
 
 def incident_detail() -> QuerySet[Incident]:
-    """The incident as its page shows it, in small statements (decision record 0038): the incident with the four
+    """The incident as its page shows it, in small statements (decision record 0040): the incident with the four
     relations every page shows and nearly every incident has (caller, service, desk owner, group: five tables,
     about 1 ms to plan where the eighteen of one join took 10-25), then each other relation read by its id in a
     statement of its own, none when it is empty. The lifecycle's permission rules read the group's members, the

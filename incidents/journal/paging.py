@@ -1,6 +1,6 @@
 """The journal on the incident page a page at a time: the newest entries, then older ones on demand, read by keyset
 on (time, id) from the oldest entry shown, so that a journal of hundreds of entries costs what one of ten does
-(decision record 0038)."""
+(decision record 0040)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The incident page's statements: the incident with four relations, each other one it shows read by id when set,
-and the same count whatever the journal, the subordinates and the calls (decision record 0038)."""
+and the same count whatever the journal, the subordinates and the calls (decision record 0040)."""
 
 from __future__ import annotations
 
