@@ -724,8 +724,8 @@ def test_the_timeline_fragment_loads_the_journal_alone_at_a_fixed_cost(
         for number in range(size):
             note(incident, support_member, files=[upload(f"{number}.png", PNG)])
         url = reverse("incidents:journal", args=[incident.number])
-        # The session, the user and their permissions (3), the incident, its journal with authors, its files.
-        with django_assert_num_queries(7) as queries:
+        # The session, the user with their permissions, the incident, its journal with authors, its files.
+        with django_assert_num_queries(5) as queries:
             response = client.get(url, headers={"HX-Request": "true"})
         assert response.status_code == 200
         assert response.text.count('class="entry-note"') == size
