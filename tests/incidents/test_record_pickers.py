@@ -229,3 +229,49 @@ def test_the_ci_context_proposes_its_service_with_the_name_the_picker_shows(clie
 
     assert f'data-propose-service="{mail.pk}" data-service-name="Mail"' in page
     assert f'data-use-service="{calendar.pk}" data-service-name="Calendar"' in page
+
+
+# --- The incident's "Change details" page: the same pickers ---------------------------------------------------
+
+
+def details(incident: Incident, **overrides) -> dict[str, str]:
+    data = {
+        "version": incident.version, "short_description": incident.short_description, "symptoms": incident.symptoms,
+        "channel": incident.channel, "service": "", "service_text": "", "cis": "", "location": "",
+        "location_text": "", "affected_users": incident.affected_users,
+    }  # fmt: skip
+    return {**data, **overrides}
+
+
+def test_the_details_page_shows_the_incidents_service_by_name_and_lists_no_other(client, operator):
+    payroll, office = ServiceFactory(name="Payroll"), LocationFactory(name="Head office")
+    ServiceFactory.create_batch(5, name=factory.Sequence(lambda n: f"Catalogue service {n}"))
+    incident = record(operator, service=payroll, location=office)
+    client.force_login(operator)
+
+    page = client.get(reverse("incidents:edit", args=[incident.number])).text
+
+    assert f'<input type="hidden" name="service" id="id_service" value="{payroll.pk}">' in page
+    assert 'name="service_text" id="id_service_text" value="Payroll"' in page
+    assert 'name="location_text" id="id_location_text" value="Head office"' in page
+    assert "Catalogue service" not in page
+
+
+def test_the_details_keep_a_service_retired_since_but_refuse_another_inactive_one(client, operator):
+    payroll = ServiceFactory(name="Payroll")
+    incident = record(operator, service=payroll)
+    payroll.active = False
+    payroll.save()
+    ServiceFactory(name="Fax gateway", active=False)
+    client.force_login(operator)
+    url = reverse("incidents:edit", args=[incident.number])
+
+    kept = client.post(url, details(incident, service=payroll.pk, service_text="Payroll", affected_users="3"))
+    incident.refresh_from_db()
+    refused = client.post(url, details(incident, service_text="Fax gateway"))
+
+    assert kept.status_code == 302
+    incident.refresh_from_db()
+    assert (incident.service, incident.affected_users) == (payroll, 3)
+    assert refused.status_code == 400
+    assert "The service “Fax gateway” is no longer active: choose another one." in refused.text
