@@ -352,7 +352,9 @@ class PickedRecordFilter(django_filters.Filter):
         if value in (None, ""):
             return qs
         if isinstance(value, str):
-            return qs.filter(**{f"{self.field_name}__{self.text_lookup}": value})
+            qs = qs.filter(**{f"{self.field_name}__{self.text_lookup}": value})
+            # Through a many-to-many relation, a record with two matching records would be listed twice.
+            return qs.distinct() if self.distinct else qs
         return qs.filter(**{self.field_name: value})
 
 
