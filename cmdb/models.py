@@ -72,6 +72,16 @@ class Location(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("cmdb:location_detail", args=[self.pk])
 
+    @property
+    def within(self) -> list[Location]:
+        """The places this one is part of, the nearest first (a room: its floor, building and site). Read them
+        with ``select_related("parent__parent__parent")``: a room is at most three levels down."""
+        places, place = [], self.parent
+        while place is not None:
+            places.append(place)
+            place = place.parent
+        return places
+
     def clean(self) -> None:
         if self.parent_id is None:
             return

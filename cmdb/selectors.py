@@ -137,6 +137,21 @@ def service_search(*, text: str, limit: int = SEARCH_LIMIT) -> list[Service]:
     )
 
 
+def location_search(*, text: str, limit: int = SEARCH_LIMIT) -> list[Location]:
+    """Locations whose name holds the text, those it begins first, each with the places it is part of: the
+    pickers of the logging form, where a select listed every room, and "Floor 2" stood for a floor of each
+    building."""
+    text = text.strip()
+    if not text:
+        return []
+    return list(
+        Location.objects.filter(name__icontains=text)
+        .select_related("parent__parent__parent")
+        .annotate(starts=Q(name__istartswith=text))
+        .order_by("-starts", "name", "id")[:limit]
+    )
+
+
 def ci_search(*, text: str, limit: int = SEARCH_LIMIT) -> list[ConfigurationItem]:
     """CIs by name (typos forgiven), serial number or asset tag; exact identifiers first."""
     text = text.strip()

@@ -27,6 +27,7 @@ urlpatterns = [
     path("contacts/<int:pk>/edit/", contacts.ContactUpdateView.as_view(), name="contact_update"),
     path("locations/", locations.LocationListView.as_view(), name="location_list"),
     path("locations/new/", locations.LocationCreateView.as_view(), name="location_create"),
+    path("locations/search/", locations.location_search, name="location_search"),
     path("locations/<int:pk>/", locations.LocationDetailView.as_view(), name="location_detail"),
     path("locations/<int:pk>/edit/", locations.LocationUpdateView.as_view(), name="location_update"),
     path("support-groups/", groups.SupportGroupListView.as_view(), name="supportgroup_list"),

@@ -145,10 +145,11 @@ LIFECYCLE_RELATIONS = (
 
 
 def incident_for_step() -> QuerySet[Incident]:
-    """An incident as a step's page needs it: its lifecycle relations, its group's members and its CIs."""
+    """An incident as a step's page needs it: its lifecycle relations, its group's members, its CIs, and the
+    service and location the details form shows by name."""
     return (
         Incident.objects.defer("search_vector")
-        .select_related("caller", "service", "assigned_group", *LIFECYCLE_RELATIONS)
+        .select_related("caller", "service", "location", "assigned_group", *LIFECYCLE_RELATIONS)
         .prefetch_related(
             Prefetch("assigned_group__members", queryset=get_user_model().objects.order_by("pk")),
             Prefetch("cis", queryset=ConfigurationItem.objects.only("id", "name").order_by("name")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cmdb.filters import TextSearchFilterSet, yes_no
@@ -12,6 +13,7 @@ from knowledge.choices import ArticleKind, ArticleStatus, FixStatus, ProblemStat
 from knowledge.forms import CategoryChoiceField
 from knowledge.models import Article, Category, KnownError, Problem
 from knowledge.selectors import categories_by_path
+from servicedesk.forms import PickedRecordFilter
 
 
 class CategoryFilter(django_filters.ModelChoiceFilter):
@@ -28,8 +30,16 @@ class CategoryFilter(django_filters.ModelChoiceFilter):
         ).distinct()
 
 
-def service_filter() -> django_filters.ModelChoiceFilter:
-    return django_filters.ModelChoiceFilter(label=_("Service"), field_name="services", queryset=Service.objects.all())
+def service_filter() -> PickedRecordFilter:
+    """The service a record is about, chosen by searching as on the incident list (a select listed a thousand
+    services on each page): ``?service=<id>``, or ``?service_text=`` for those whose name holds the text."""
+    return PickedRecordFilter(
+        label=_("Service"),
+        field_name="services",
+        queryset=Service.objects.all(),
+        search_url=reverse_lazy("cmdb:service_search"),
+        distinct=True,  # a record about two services whose names hold the text is listed once
+    )
 
 
 def _categories() -> QuerySet[Category]:
@@ -41,9 +51,7 @@ class ProblemFilter(TextSearchFilterSet):
     search_fields = ("number", "title", "description", "root_cause")
     state = django_filters.MultipleChoiceFilter(label=_("State"), choices=ProblemState.choices)
     category = CategoryFilter(label=_("Category"), queryset=_categories())
-    service = django_filters.ModelChoiceFilter(
-        label=_("Service"), field_name="services", queryset=Service.objects.all()
-    )
+    service = service_filter()
     owner_group = django_filters.ModelChoiceFilter(label=_("Owner group"), queryset=SupportGroup.objects.all())
 
     class Meta:
@@ -56,9 +64,7 @@ class KnownErrorFilter(TextSearchFilterSet):
     published = yes_no(_("Published"))
     fix_status = django_filters.MultipleChoiceFilter(label=_("Permanent fix"), choices=FixStatus.choices)
     category = CategoryFilter(label=_("Category"), field_name="categories", queryset=_categories())
-    service = django_filters.ModelChoiceFilter(
-        label=_("Service"), field_name="services", queryset=Service.objects.all()
-    )
+    service = service_filter()
 
     class Meta:
         model = KnownError
@@ -70,9 +76,7 @@ class ArticleFilter(TextSearchFilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ArticleStatus.choices)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ArticleKind.choices)
     category = CategoryFilter(label=_("Category"), queryset=_categories())
-    service = django_filters.ModelChoiceFilter(
-        label=_("Service"), field_name="services", queryset=Service.objects.all()
-    )
+    service = service_filter()
 
     class Meta:
         model = Article

@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
@@ -261,9 +262,14 @@ class SearchPicker(forms.Widget):
         self.search_url = search_url
         # The record the field found while cleaning: its name is shown without asking the database again.
         self.chosen: Any = None
+        # Whether the field has cleaned the value. Until then (a form shown again without being validated) the id
+        # sent is shown back as it came; after, only the id of a record found.
+        self.checked = False
 
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> tuple[str, str]:
-        return data.get(name) or "", data.get(name + self.text_suffix) or ""
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> tuple[Any, str]:
+        # A JSON body's 0 or false stays what it is (refused as no id), rather than passing for "nothing chosen".
+        picked = data.get(name)
+        return "" if picked is None else picked, data.get(name + self.text_suffix) or ""
 
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
         return name not in data and name + self.text_suffix not in data
@@ -277,13 +283,21 @@ class SearchPicker(forms.Widget):
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, None, attrs)
-        typed = value[1] if isinstance(value, (list, tuple)) else ""
-        chosen = self.chosen
+        picked, typed = value if isinstance(value, (list, tuple)) else ("", "")
+        # A record given as the initial value (a form opened on a record) is shown as the choice.
+        chosen = self.chosen if self.chosen is not None or not hasattr(value, "_meta") else value
+        if chosen is not None:
+            picked, typed = chosen.pk, str(chosen)
+        else:
+            picked = "" if self.checked else (int_param(str(picked)) or "")
+        attrs = context["widget"]["attrs"]
         context["widget"].update(
-            picked=chosen.pk if chosen is not None else "",
-            text=str(chosen) if chosen is not None else typed,
+            picked=picked,
+            text=typed,
             text_name=name + self.text_suffix,
             search_url=self.search_url,
+            # What the form's field template says of the field (its help, its error) belongs on the box one types in.
+            aria={key: attrs[key] for key in ("aria-describedby", "aria-invalid") if key in attrs},
         )
         return context
 
@@ -305,6 +319,7 @@ class PickedRecordField(forms.Field):
         self.queryset = queryset
 
     def clean(self, value: Any) -> Any:
+        self.widget.checked = True
         picked, typed = value if isinstance(value, (list, tuple)) else (value or "", "")
         typed = str(typed).strip()
         picked_id = int_param(str(picked))
@@ -337,5 +352,86 @@ class PickedRecordFilter(django_filters.Filter):
         if value in (None, ""):
             return qs
         if isinstance(value, str):
-            return qs.filter(**{f"{self.field_name}__{self.text_lookup}": value})
+            qs = qs.filter(**{f"{self.field_name}__{self.text_lookup}": value})
+            # Through a many-to-many relation, a record with two matching records would be listed twice.
+            return qs.distinct() if self.distinct else qs
         return qs.filter(**{self.field_name: value})
+
+
+class PickedChoiceField(forms.ModelChoiceField):
+    """A record chosen with a ``SearchPicker`` where a form needs one record, not a filter's text (the call-logging
+    form's service and location): the record picked (by id, one query), or the one whose name is the text typed
+    without choosing (the way without the script). A box whose text no longer reads as the picked record's name was
+    typed into after the choice: then the text decides, as in ``PickedRecordField``.
+
+    To the API and its schema it stays a ModelChoiceField: a record's id. ``usable`` (a ``Q``) says which records
+    may be chosen; another one is refused by name with the ``unusable`` message (a service no longer active), not
+    as unknown. Subclasses say where to search (``search_url``) and in their own words what is refused."""
+
+    search_url: Any = ""
+    name_field = "name"
+    default_error_messages = {
+        "invalid_choice": PickedRecordField.default_error_messages["invalid_choice"],
+        "gone": PickedRecordField.default_error_messages["gone"],
+        "unknown": _("Nothing is called “%(text)s”: search, and choose from the list."),
+        "ambiguous": _("More than one record is called “%(text)s”: search, and choose one from the list."),
+        "unusable": _("“%(name)s” can no longer be chosen."),
+    }
+
+    def __init__(self, queryset: Any, *, search_url: Any = None, usable: Q | None = None, **kwargs: Any) -> None:
+        if kwargs.get("widget") is None:  # a ModelForm passes widget=None
+            kwargs["widget"] = SearchPicker(search_url or self.search_url)
+        super().__init__(queryset, **kwargs)
+        self.usable = usable
+
+    def prepare_value(self, value: Any) -> Any:
+        # The picker shows a record by its name: an initial id (a ModelForm's) is looked up, in one query.
+        if value in self.empty_values or isinstance(value, (list, tuple)) or hasattr(value, "_meta"):
+            return value
+        picked = int_param(str(value))
+        return self.queryset.filter(pk=picked).first() if picked else None
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        before = initial.pk if hasattr(initial, "_meta") else initial
+        picked = data[0] if isinstance(data, (list, tuple)) else data
+        return str(before or "") != str(picked or "")
+
+    def clean(self, value: Any) -> Any:
+        self.widget.checked = True
+        picked, typed = value if isinstance(value, (list, tuple)) else (value, "")
+        picked, typed = ("" if picked is None else str(picked).strip()), str(typed or "").strip()
+        record = self._picked(picked, typed) if picked else None
+        if record is None and typed:
+            record = self._named(typed)
+        if record is None:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return None
+        if self.usable is not None and not record.picker_usable:
+            raise ValidationError(self.error_messages["unusable"], code="unusable", params={"name": str(record)})
+        self.widget.chosen = record
+        return record
+
+    def _records(self) -> Any:
+        return self.queryset.annotate(picker_usable=self.usable) if self.usable is not None else self.queryset
+
+    def _picked(self, picked: str, typed: str) -> Any:
+        picked_id = int_param(picked)
+        if picked_id is None:
+            # Not an id at all (a value written by hand): refused, as a select refuses a value it does not offer.
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        record = self._records().filter(pk=picked_id).first()
+        if record is None and not typed:
+            raise ValidationError(self.error_messages["gone"], code="gone")
+        if record is not None and typed and typed.casefold() != str(record).casefold():
+            return None  # typed over the choice
+        return record
+
+    def _named(self, text: str) -> Any:
+        """The one record of this name, in this case if several differ only by case."""
+        found = list(self._records().filter(**{f"{self.name_field}__iexact": text})[:10])
+        exact = [record for record in found if getattr(record, self.name_field) == text]
+        if len(exact) == 1 or len(found) == 1:
+            return (exact or found)[0]
+        code = "ambiguous" if found else "unknown"
+        raise ValidationError(self.error_messages[code], code=code, params={"text": text})

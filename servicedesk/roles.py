@@ -90,10 +90,15 @@ def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[Role]:
         return frozenset()
     cached = getattr(user, "_servicedesk_roles", None)
     if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
-        cached = frozenset(role for role in Role if role.value in names)
-        user._servicedesk_roles = cached
+        cached = remember_roles(user, user.groups.values_list("name", flat=True))
     return cached
+
+
+def remember_roles(user: AbstractBaseUser, group_names: Iterable[str]) -> frozenset[Role]:
+    """Keep on the user object the roles of its groups, named (read with the user: ``servicedesk.access``)."""
+    names = set(group_names)
+    user._servicedesk_roles = frozenset(role for role in Role if role.value in names)
+    return user._servicedesk_roles
 
 
 def has_role(user: AbstractBaseUser | AnonymousUser, role: Role) -> bool:

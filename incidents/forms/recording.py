@@ -12,8 +12,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cmdb.forms import CINamesField, ContactForm
-from cmdb.models import Contact, Location, Service
+from cmdb.forms import CINamesField, ContactForm, LocationPickerField, ServicePickerField
+from cmdb.models import Contact
 from incidents.choices import Channel, Impact, Urgency
 from incidents.models import Incident
 from servicedesk.forms import MomentField
@@ -82,13 +82,11 @@ class RecordIncidentForm(CallerResolvingForm):
         label=_("Occurred"),
         help_text=_("“now”, “14:05” (today), “-20m” (20 minutes ago) or “27 Nov 2026 14:05”."),
     )
-    service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.filter(active=True), required=False)
+    # Chosen by searching: a select of every service cost 100 ms on each opening of the page (issue 21).
+    service = ServicePickerField(label=_("Service"), required=False)
     cis = CINamesField(label=_("Configuration items"), required=False, help_text=_("One CI name per line."))
-    location = forms.ModelChoiceField(
-        label=_("Location"),
-        queryset=Location.objects.order_by("name"),
-        required=False,
-        help_text=_("Leave empty for the caller's workplace."),
+    location = LocationPickerField(
+        label=_("Location"), required=False, help_text=_("Leave empty for the caller's workplace.")
     )
     affected_users = forms.IntegerField(label=_("Affected users"), min_value=1, max_value=1_000_000, initial=1)
     impact = forms.TypedChoiceField(label=_("Impact"), choices=Impact.choices, coerce=int, initial=Impact.LOW)
@@ -216,6 +214,8 @@ class InformUsersForm(forms.Form):
 class NewCallerForm(ContactForm):
     """An unknown caller, added from the logging form without leaving it (prefix ``new_caller``): the
     CMDB's contact form and rules, with only what the desk asks on the phone."""
+
+    workplace = LocationPickerField(label=_("Workplace"), required=False)
 
     class Meta(ContactForm.Meta):
         fields = ["first_name", "last_name", "email", "phone", "mobile", "department", "workplace"]

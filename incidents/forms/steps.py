@@ -11,11 +11,12 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cmdb.choices import SupportTier
-from cmdb.forms import CINamesField
-from cmdb.models import Change, Location, Service, SupportGroup
+from cmdb.forms import CINamesField, LocationPickerField, ServicePickerField
+from cmdb.models import Change, SupportGroup
 from incidents.choices import Channel, ClosureReason, Impact, ResolutionCode, Satisfaction, Urgency
 from incidents.core import checks
 from incidents.lifecycle.assignment import proposed_group
@@ -242,19 +243,26 @@ class DetailsForm(StepForm):
     short_description = forms.CharField(label=_("Short description"), max_length=200)
     symptoms = forms.CharField(label=_("Symptoms"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
     channel = forms.ChoiceField(label=_("Reported by"), choices=Channel.choices)
-    service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.filter(active=True), required=False)
+    # Chosen by searching, as on the logging form: a select listed every service and every location.
+    service = ServicePickerField(label=_("Service"), required=False)
     cis = CINamesField(label=_("Configuration items"), required=False, help_text=_("One CI name per line."))
-    location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.order_by("name"), required=False)
+    location = LocationPickerField(label=_("Location"), required=False)
     affected_users = forms.IntegerField(label=_("Affected users"), min_value=1, max_value=1_000_000)
+
+    def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
+        super().__init__(*args, incident=incident, **kwargs)
+        # The service the incident has stays, even retired since: only a new choice must be active.
+        if incident.service_id is not None:
+            self.fields["service"].usable = Q(active=True) | Q(pk=incident.service_id)
 
     def initial_from(self, incident: Incident) -> dict[str, Any]:
         return {
             "short_description": incident.short_description,
             "symptoms": incident.symptoms,
             "channel": incident.channel,
-            "service": incident.service_id,
+            "service": incident.service,
             "cis": list(incident.cis.all()),
-            "location": incident.location_id,
+            "location": incident.location,
             "affected_users": incident.affected_users,
         }
 

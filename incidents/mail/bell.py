@@ -12,6 +12,8 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from incidents.models import Alert, AlertState, InboundMail, InboundState, Incident, StaffNotification
+from servicedesk.access import remember_access, with_access
+from servicedesk.compiled import CompiledQuery
 
 MAX_BELL_TEXT = 300
 
@@ -55,12 +57,19 @@ def _count(rows: Any) -> Any:
 class StaffBackend(ModelBackend):
     """``ModelBackend`` whose ``get_user`` also counts the user's unread notifications and the mails and alerts
     waiting for the desk, in the same query: the layout shows the bell and the inbox's count on every page
-    (``servicedesk.context_processors``, ``servicedesk.navigation``) without a query."""
+    (``servicedesk.context_processors``, ``servicedesk.navigation``) without a query. The same statement reads
+    the user's permissions and roles (``servicedesk.access``)."""
 
     def get_user(self, user_id: Any) -> Any:
-        user_model = get_user_model()
-        try:
-            user = with_intake_waiting(with_unread_notifications(user_model._default_manager)).get(pk=user_id)
-        except user_model.DoesNotExist:
+        user = SIGNED_IN_USER.first(user_id)
+        if user is None:
             return None
-        return user if self.user_can_authenticate(user) else None
+        return remember_access(user) if self.user_can_authenticate(user) else None
+
+
+# The statement every signed-in request runs: compiled once per process (servicedesk.compiled).
+SIGNED_IN_USER = CompiledQuery(
+    lambda user_id: with_access(
+        with_intake_waiting(with_unread_notifications(get_user_model()._default_manager))
+    ).filter(pk=user_id)
+)

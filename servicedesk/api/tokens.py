@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicedesk.access import access_of, remember_access
 from servicedesk.models import ApiToken
 
 PREFIX = "sdk_"  # tells a leaked secret for what it is, to a person and to a secret scanner
@@ -72,13 +73,20 @@ def token_revoke(*, user: AbstractBaseUser, token_id: int) -> ApiToken:
 
 def token_for(secret: str) -> ApiToken | None:
     """The live token with this secret and its user, or ``None``: unknown, revoked, expired, or its user is
-    no longer active. Its last use is noted (at most once a minute, so that a request costs no write)."""
+    no longer active, with what the user may do (``servicedesk.access``). Its last use is noted (at most once a
+    minute, so that a request costs no write)."""
     if not secret.startswith(PREFIX):
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(secret), revoked_at__isnull=True).first()
+    token = (
+        ApiToken.objects.select_related("user")
+        .annotate(**access_of("user"))
+        .filter(key_hash=_hash(secret), revoked_at__isnull=True)
+        .first()
+    )
     now = timezone.now()
     if token is None or token.expires_at <= now or not token.user.is_active:
         return None
+    remember_access(token.user, token)
     if token.last_used_at is None or now - token.last_used_at >= USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now

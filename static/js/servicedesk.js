@@ -197,7 +197,7 @@ document.addEventListener("input", (event) => {
 document.addEventListener("keydown", (event) => {
   const input = event.target;
   if (event.key !== "Enter" || event.ctrlKey || event.metaKey || event.defaultPrevented) return;
-  if (input.matches && input.matches("input[data-picker-select][aria-expanded=true]")) event.preventDefault();
+  if (input.matches && input.matches("input[data-picker-input][aria-expanded=true]")) event.preventDefault();
 });
 
 // A click in the box lists the options, as a select would; leaving the picker closes the list.
@@ -240,24 +240,30 @@ document.addEventListener("htmx:afterSwap", (event) => {
   target.querySelectorAll("input[type=checkbox]").forEach((box) => { box.checked = ticked.has(box.value); });
 });
 
-// The call-logging form: the service the CIs' context proposes fills an empty service field (never one the
-// operator chose), and "Or: <service>" buttons put another one there. Each change refreshes the similar panel.
-function useService(id) {
-  const select = document.getElementById("id_service");
-  if (!select || ![...select.options].some((option) => option.value === String(id))) return;
-  select.value = String(id);
-  select.dispatchEvent(new Event("change", { bubbles: true }));
+// The call-logging form: the service the CIs' context proposes fills an empty service picker (never one the
+// operator chose or is typing), and "Or: <service>" buttons put another one there. Each change refreshes the
+// similar panel.
+function useService(id, name) {
+  const picked = document.getElementById("id_service");
+  const box = document.getElementById("id_service_text");
+  if (!picked || !box) return;
+  picked.value = String(id);
+  box.value = name;
+  picked.dispatchEvent(new Event("change", { bubbles: true }));
 }
 
 document.addEventListener("htmx:afterSwap", (event) => {
   const proposal = event.detail.target.querySelector && event.detail.target.querySelector("[data-propose-service]");
-  const select = document.getElementById("id_service");
-  if (proposal && select && !select.value) useService(proposal.dataset.proposeService);
+  const picked = document.getElementById("id_service");
+  const box = document.getElementById("id_service_text");
+  if (proposal && picked && !picked.value && !box.value.trim()) {
+    useService(proposal.dataset.proposeService, proposal.dataset.serviceName);
+  }
 });
 
 document.addEventListener("click", (event) => {
   const button = event.target.closest && event.target.closest("[data-use-service]");
-  if (button) useService(button.dataset.useService);
+  if (button) useService(button.dataset.useService, button.dataset.serviceName);
 });
 
 // The call-logging form: ticking "serious incident" proposes the top priority (impact and urgency high); the

@@ -23,9 +23,9 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/alerts/"
 PROBLEM = "application/problem+json"
-# The session, its user (with the bell's and the inbox's counts) and permissions (2), the paginator's count, the
-# mail tabs' and the alert tabs' counts, one page of alerts.
-PAGE_QUERIES = 8
+# The session, its user (with the bell's and the inbox's counts, its permissions and roles), the paginator's count,
+# the mail tabs' and the alert tabs' counts, one page of alerts.
+PAGE_QUERIES = 6
 
 
 def rfc3339(moment: datetime.datetime) -> str:

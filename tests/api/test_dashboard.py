@@ -142,13 +142,13 @@ def test_a_period_it_cannot_show_is_a_400_naming_the_parameter(api, manager, que
 def test_the_figures_cost_the_same_queries_whatever_the_data(api, manager, week, django_assert_num_queries):
     client = api(manager)
     client.get("/api/v1/incidents/")  # the token's first use is noted once
-    # The token and its user, the user's permissions (2), and the dashboard's own ten.
-    with django_assert_num_queries(13):
+    # The token and its user with their permissions, and the dashboard's own ten.
+    with django_assert_num_queries(11):
         client.get(URL, last_7_days())
     for _ in range(20):
         IncidentFactory(reported_at=at(2), resolved_at=at(1), resolution_met=True, logging_seconds=30, serious=True)
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = client.get(URL, last_7_days())
 
     assert len(response.json()["serious_now"]) == 20

@@ -12,7 +12,7 @@ from incidents.choices import Impact, State, Urgency
 from incidents.lifecycle import escalation
 from incidents.models import Incident
 from tests.api.schema import assert_as_documented
-from tests.cmdb.factories import ContactFactory
+from tests.cmdb.factories import ContactFactory, LocationFactory, ServiceFactory
 from tests.incidents.workflow import classified, investigating, record
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +84,27 @@ def test_the_desk_records_a_call_as_the_logging_page_would(api, operator):
     assert (incident.caller, incident.state, incident.impact) == (caller, State.RECORDED, Impact.MEDIUM)
     assert response["Location"].endswith(f"/api/v1/incidents/{incident.number}/")
     assert incident.journal.get(kind="recorded").data["through"] == "API token “Integration”"
+
+
+def test_the_service_and_location_are_ids_as_before_the_pages_pickers(api, operator):
+    """The logging page chooses them by searching; the API still takes an id, and refuses an inactive service."""
+    mail, office = ServiceFactory(name="Mail"), LocationFactory(name="Head office")
+    retired = ServiceFactory(name="Fax gateway", active=False)
+    client = api(operator)
+    call = {"caller_id": str(ContactFactory().pk), "short_description": "Mail is slow", "occurred_at": "now",
+            "channel": "phone", "impact": Impact.LOW, "urgency": Urgency.LOW, "affected_users": 1}  # fmt: skip
+
+    recorded = client.post("/api/v1/incidents/", {**call, "service": mail.pk, "location": office.pk}, format="json")
+    refused = client.post("/api/v1/incidents/", {**call, "service": retired.pk}, format="json")
+
+    schema = client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]["RecordRequest"]
+    assert schema["properties"]["service"]["type"] == schema["properties"]["location"]["type"] == ["integer", "null"]
+    assert recorded.status_code == 201, recorded.json()
+    assert (Incident.objects.get().service, Incident.objects.get().location) == (mail, office)
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {
+        "service": ["The service “Fax gateway” is no longer active: choose another one."]
+    }
 
 
 def test_support_may_not_record_and_is_told_why(api, support_member):

@@ -198,10 +198,10 @@ def test_a_list_runs_the_same_queries_for_2_rows_as_for_20(api, operator, name, 
     client.get(f"/api/v1/{name}/")  # the token's first use is noted once
     MAKERS[name](2)
     expected = len(client.get(f"/api/v1/{name}/", {"page_size": 100}).json()["results"])
-    with django_assert_num_queries(4):  # the token, the role's permissions (2), the page
+    with django_assert_num_queries(2):  # the token with its user's permissions, the page
         client.get(f"/api/v1/{name}/", {"page_size": 100})
     MAKERS[name](18)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(2):
         assert len(client.get(f"/api/v1/{name}/", {"page_size": 100}).json()["results"]) == expected * 10
 
 
@@ -211,5 +211,5 @@ def test_a_search_runs_three_queries_whatever_it_finds(api, operator, django_ass
     for count in (2, 20):
         while KnownError.objects.count() < count:
             KnownErrorFactory(title="Printer paper jam", updated_at=timezone.now())
-        with django_assert_num_queries(6):  # the token, permissions (2), problems, known errors, articles
+        with django_assert_num_queries(4):  # the token with its user's permissions, problems, known errors, articles
             client.get("/api/v1/knowledge/search/", {"q": "paper jam", "limit": 50})

@@ -138,9 +138,9 @@ def test_matching_costs_the_same_queries_whatever_the_number_of_matches(
     client = api(operator)
     client.get("/api/v1/incidents/")  # the token's first use is noted once
 
-    # The token and its user, the user's permissions (2), the CIs by name, the similar incidents (2), the known
+    # The token and its user with their permissions, the CIs by name, the similar incidents (2), the known
     # errors (2), the masters (1) and their evidence (2).
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         response = client.get(URL, {"text": "mail server slow", "cis": ["mail-01"]})
 
     assert len(response.json()["similar_incidents"]) == min(count, 5)

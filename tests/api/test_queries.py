@@ -13,11 +13,11 @@ from tests.incidents.workflow import investigating, record
 
 pytestmark = pytest.mark.django_db
 
-# The token; the role's permissions (the user's, their groups'); then the page with its relations, or the incident
+# The token with its user's permissions (decision 0038); then the page with its relations, or the incident
 # with its desk owner, category and service level (each read by id when it has one), its group's members, CIs,
 # journal and the journal's files, subordinates.
-LIST_QUERIES = 4
-DETAIL_QUERIES = 12
+LIST_QUERIES = 2
+DETAIL_QUERIES = 10
 
 
 def statements(client, path: str, query: dict | None = None) -> int:

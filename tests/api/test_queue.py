@@ -161,12 +161,12 @@ def test_the_queue_costs_the_same_queries_with_2_or_20_incidents(
     client.get("/api/v1/incidents/")  # the token's first use is noted once
     priority = investigating(operator, vpn, network).priority
     investigating(operator, vpn, network)
-    # The token and its user, the user's permissions (2), the count, the page, the tabs' counts.
-    with django_assert_num_queries(6):
+    # The token and its user with their permissions, the count, the page, the tabs' counts.
+    with django_assert_num_queries(4):
         small = client.get(URL, {"tab": "group", "priority": [priority]})
     for _ in range(18):
         investigating(operator, vpn, network)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         large = client.get(URL, {"tab": "group", "priority": [priority]})
 
     assert small.json()["count"] == 2

@@ -273,6 +273,40 @@ def test_ci_search_finds_serial_numbers_and_asset_tags(client, operator):
     assert "laptop-0042" in client.get(url, {"q": "laptp-0042"}).text
 
 
+def test_location_search_says_where_each_location_is(client, operator):
+    amsterdam = LocationFactory(name="Amsterdam")
+    tower = LocationFactory(name="Tower", kind="building", parent=amsterdam)
+    floor = LocationFactory(name="Floor 2", kind="floor", parent=tower)
+    LocationFactory(
+        name="Floor 2", kind="floor", parent=LocationFactory(name="Annex", kind="building", parent=amsterdam)
+    )
+    LocationFactory(name="Rotterdam")
+    client.force_login(operator)
+    url = reverse("cmdb:location_search")
+
+    found = client.get(url, {"q": "floor"}).text
+
+    assert found.count('role="option"') == 2
+    assert f'data-id="{floor.pk}" data-name="Floor 2"' in found
+    assert "Floor · Tower, Amsterdam" in found
+    assert "Floor · Annex, Amsterdam" in found
+    assert "Rotterdam" not in found
+    assert "No location matches “zzzz”" in client.get(url, {"q": "zzzz"}).text
+    assert client.get(url, {"q": ""}).text.strip() == ""
+
+
+def test_location_search_needs_a_role_and_a_get(client, operator):
+    LocationFactory(name="Amsterdam")
+    url = reverse("cmdb:location_search")
+    assert client.get(url, {"q": "ams"}).status_code == 302  # anonymous: to sign in
+
+    client.force_login(UserFactory())
+    assert client.get(url, {"q": "ams"}).status_code == 403
+
+    client.force_login(operator)
+    assert client.post(url, {"q": "ams"}).status_code == 405
+
+
 def related_ci(count: int):
     """A CI with ``count`` of everything around it: links both ways, services, changes."""
     ci = ConfigurationItemFactory(location=LocationFactory(), owner_group=SupportGroupFactory())

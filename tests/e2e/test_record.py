@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
+import factory
 import pytest
 from playwright.sync_api import Page, expect
 
 from cmdb.choices import Criticality
 from cmdb.models import Service
 from incidents.models import Incident
-from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory
+from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, LocationFactory, ServiceFactory
 from tests.e2e.test_cmdb import sign_in
 from tests.knowledge.factories import KnownErrorFactory
 
@@ -150,9 +151,86 @@ def test_a_ci_fills_the_service_it_affects_most_critically_and_the_others_are_of
     page.locator("#ci-results").get_by_role("option", name=re.compile("exchange-01")).click()
 
     expect(page.locator("#ci-context")).to_contain_text("Proposed service: Mail")
-    expect(page.get_by_label("Service", exact=True)).to_have_value(str(Service.objects.get(name="Mail").pk))
+    service = page.get_by_role("combobox", name="Service", exact=True)
+    expect(service).to_have_value("Mail")
+    expect(page.locator("#id_service")).to_have_value(str(Service.objects.get(name="Mail").pk))
     page.get_by_role("button", name="Calendar").click()
-    expect(page.get_by_label("Service", exact=True)).to_have_value(str(Service.objects.get(name="Calendar").pk))
+    expect(service).to_have_value("Calendar")
+    expect(page.locator("#id_service")).to_have_value(str(Service.objects.get(name="Calendar").pk))
+
+    ContactFactory(first_name="Anna", last_name="Janssen")
+    page.get_by_role("combobox", name="Caller").fill("Anna Janssen")
+    page.get_by_label("Short description").fill("Calendar invitations do not arrive")
+    page.keyboard.press("Control+Enter")
+    expect(page.get_by_role("heading", name=re.compile(r"^INC\d{7} Calendar invitations"))).to_be_visible()
+    assert Incident.objects.get().service.name == "Calendar"
+
+
+def test_a_service_the_operator_chose_is_not_replaced_by_the_cis_proposal(live_server, page: Page, operator):
+    exchange = ConfigurationItemFactory(name="exchange-01")
+    ServiceFactory(name="Mail", criticality=Criticality.CRITICAL, cis=[exchange])
+    ServiceFactory(name="Payroll")
+    sign_in(page, live_server.url, "olivia")
+    page.goto(f"{live_server.url}/incidents/new/")
+    service = page.get_by_role("combobox", name="Service", exact=True)
+    service.fill("pay")
+    page.locator("#id_service_results").get_by_role("option", name=re.compile("Payroll")).click()
+
+    page.get_by_role("combobox", name="Find a configuration item").fill("exchange")
+    page.locator("#ci-results").get_by_role("option", name=re.compile("exchange-01")).click()
+
+    expect(page.locator("#ci-context")).to_contain_text("Proposed service: Mail")
+    expect(service).to_have_value("Payroll")
+
+
+def test_an_operator_finds_the_service_by_part_of_its_name_and_records_the_call_with_it(
+    live_server, page: Page, operator
+):
+    ContactFactory(first_name="Anna", last_name="Janssen")
+    payroll = ServiceFactory(name="Payroll and expenses")
+    ServiceFactory.create_batch(30, name=factory.Sequence(lambda n: f"Catalogue service {n}"))
+    ServiceFactory(name="Payroll archive (retired)", active=False)
+    office = LocationFactory(name="Head office")
+    sign_in(page, live_server.url, "olivia")
+    page.goto(f"{live_server.url}/incidents/new/")
+    expect(page.locator("#id_service_text")).to_be_visible()
+    assert page.locator("option", has_text="Catalogue service").count() == 0  # nothing listed before typing
+
+    page.get_by_role("combobox", name="Caller").fill("Anna Janssen")
+    page.get_by_label("Short description").fill("The expense report does not add up")
+    page.get_by_role("combobox", name="Service", exact=True).focus()
+    page.keyboard.type("expen")
+    options = page.locator("#id_service_results").get_by_role("option")
+    expect(options).to_have_count(1)
+    page.keyboard.press("Enter")  # the only one: chosen
+    expect(page.get_by_role("combobox", name="Service", exact=True)).to_have_value("Payroll and expenses")
+    expect(page.locator("#id_service")).to_have_value(str(payroll.pk))
+    page.get_by_role("combobox", name="Location").fill("head")
+    page.locator("#id_location_results").get_by_role("option", name=re.compile("Head office")).click()
+    page.keyboard.press("Control+Enter")
+
+    expect(page.get_by_role("heading", name=re.compile(r"^INC\d{7} The expense report"))).to_be_visible()
+    incident = Incident.objects.get()
+    assert (incident.service, incident.location) == (payroll, office)
+
+
+def test_an_inactive_service_is_refused_and_the_form_keeps_what_was_typed(live_server, page: Page, operator):
+    ContactFactory(first_name="Anna", last_name="Janssen")
+    ServiceFactory(name="Fax gateway", active=False)
+    sign_in(page, live_server.url, "olivia")
+    page.goto(f"{live_server.url}/incidents/new/")
+    page.get_by_role("combobox", name="Caller").fill("Anna Janssen")
+    page.get_by_label("Short description").fill("Faxes do not go out")
+    page.get_by_role("combobox", name="Service", exact=True).fill("fax")
+    option = page.locator("#id_service_results").get_by_role("option", name=re.compile("Fax gateway"))
+    expect(option).to_contain_text("inactive")
+    option.click()
+    page.keyboard.press("Control+Enter")
+
+    expect(page.get_by_text("The service “Fax gateway” is no longer active: choose another one.")).to_be_visible()
+    expect(page.get_by_role("combobox", name="Service", exact=True)).to_have_value("Fax gateway")
+    expect(page.get_by_label("Short description")).to_have_value("Faxes do not go out")
+    assert not Incident.objects.exists()
 
 
 def test_ticking_serious_proposes_the_top_priority(live_server, page: Page, operator):

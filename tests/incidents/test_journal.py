@@ -704,11 +704,11 @@ def test_the_incident_page_runs_a_fixed_number_of_queries_whatever_the_journal(
             note(incident, support_member, minutes_spent=1,
                  files=[upload(f"{number}.png", PNG), upload(f"{number}.log", b"log\n")])  # fmt: skip
             notes.incident_send_update(by=operator, incident_id=incident.pk, text=f"Update {number}")
-        # The session, the user and their permissions (4); the incident with its caller, service, desk owner and
+        # The session, the user with their permissions (2); the incident with its caller, service, desk owner and
         # group (1); its service level and category (2); the group's members, the pending re-evaluations, the
         # CIs, the subordinates (4); the review (3); the people added (1); the journal's newest entries, their
         # files (2). tests/incidents/test_incident_page.py has the others an incident may need.
-        with django_assert_num_queries(17):
+        with django_assert_num_queries(15):
             response = client.get(incident.get_absolute_url())
         assert response.status_code == 200
         assert len(response.context["journal"].entries) == min(incident.journal.count(), 50)
@@ -724,8 +724,8 @@ def test_the_timeline_fragment_loads_the_journal_alone_at_a_fixed_cost(
         for number in range(size):
             note(incident, support_member, files=[upload(f"{number}.png", PNG)])
         url = reverse("incidents:journal", args=[incident.number])
-        # The session, the user and their permissions (3), the incident, its journal with authors, its files.
-        with django_assert_num_queries(7) as queries:
+        # The session, the user with their permissions, the incident, its journal with authors, its files.
+        with django_assert_num_queries(5) as queries:
             response = client.get(url, headers={"HX-Request": "true"})
         assert response.status_code == 200
         assert response.text.count('class="entry-note"') == size

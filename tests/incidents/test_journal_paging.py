@@ -112,13 +112,13 @@ def test_the_page_and_the_older_entries_cost_the_same_statements_however_long_th
     short, long = noted(operator, 3), noted(operator, 120)
     client.force_login(operator)
     # The incident page of a recorded incident the desk works on (tests/incidents/test_incident_page.py lists the
-    # statements): 14, the journal's two (its newest entries with their authors, their files) among them.
+    # statements): 12, the journal's two (its newest entries with their authors, their files) among them.
     for incident in (short, long):
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(12):
             client.get(incident.get_absolute_url())
     _plain, fragment = older_link(client.get(long.get_absolute_url()).text)
-    # The session, the user and their permissions (4), the incident's number and state, the entries, their files.
-    with django_assert_num_queries(7):
+    # The session, the user with their permissions, the incident's number and state, the entries, their files.
+    with django_assert_num_queries(5):
         assert client.get(fragment, headers=HTMX).status_code == 200
 
 

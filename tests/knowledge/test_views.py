@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import factory
 import pytest
 from django.urls import reverse
 
@@ -194,3 +195,35 @@ def test_knowledge_pages_run_a_fixed_number_of_queries(client, support_member, d
             counts.setdefault(position, []).append(len(queries.captured_queries))
 
     assert all(small == large for small, large in counts.values()), counts
+
+
+@pytest.mark.parametrize("url_name", ["knowledge:knownerror_list", "knowledge:problem_list", "knowledge:article_list"])
+def test_the_lists_service_filter_is_a_picker_not_a_select_of_every_service(client, operator, url_name):
+    ServiceFactory.create_batch(5, name=factory.Sequence(lambda n: f"Catalogue service {n}"))
+    client.force_login(operator)
+
+    page = client.get(reverse(url_name)).text
+
+    assert "Catalogue service" not in page
+    assert 'name="service_text" id="id_service_text"' in page
+    assert f'hx-get="{reverse("cmdb:service_search")}"' in page
+
+
+def test_known_errors_filtered_by_a_service_picked_or_typed_are_each_listed_once(client, operator):
+    payroll, payslips, mail = (
+        ServiceFactory(name="Payroll"),
+        ServiceFactory(name="Payslips"),
+        ServiceFactory(name="Mail"),
+    )
+    both = KnownErrorFactory(title="Export refused", services=[payroll, payslips])
+    other = KnownErrorFactory(title="Mail bounces", services=[mail])
+    client.force_login(operator)
+    url = reverse("knowledge:knownerror_list")
+
+    def listed(**query) -> list[str]:
+        return [row.number for row in client.get(url, query).context["page_obj"]]
+
+    assert listed(service=mail.pk) == [other.number]
+    assert listed(service_text="pay") == [both.number]
+    picked = client.get(url, {"service": payroll.pk}).text
+    assert 'name="service_text" id="id_service_text" value="Payroll"' in picked

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 
 PAGE = reverse("api_tokens")
 SECRET = re.compile(r"sdk_[A-Za-z0-9_-]{40,}")
-# The session, its user (with its unread count), the tokens, and the user's and their groups' permissions (the menu).
-EXPECTED_QUERIES = 5
+# The session, its user (with its unread count, its permissions and roles for the menu), the tokens.
+EXPECTED_QUERIES = 3
 
 
 def signed_in(user, **options) -> SignedInClient:

@@ -1,7 +1,7 @@
 """``manage.py serve`` as a user runs it: a real process tree with the embedded PostgreSQL and broker.
 
-Each test gets a checkout-like ``var/`` folder of its own, so a fresh embedded server is initialised,
-migrated and stopped, exactly as on a new machine.
+Each test gets a checkout-like ``var/`` folder of its own (the tests that only look at a running portal share
+one), so a fresh embedded server is initialised, migrated and stopped, exactly as on a new machine.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ class Serve:
     var_dir: Path
     env: dict[str, str]
     output: list[str] = field(default_factory=list)
+    ready: list[str] = field(default_factory=list)  # the output once ready, the worker answering (shared_demo)
 
     @property
     def url(self) -> str:
@@ -194,7 +195,8 @@ def test_serve_demo_signs_in_runs_tasks_and_leaves_nothing_behind(demo: Serve):
     assert "  Sign in as operator, support, manager or admin, password 'demo'." in demo.text()
 
 
-def test_serve_stops_everything_when_a_child_dies_and_says_which(demo: Serve):
+def test_serve_stops_everything_when_a_child_dies_and_says_which(launch: Callable[..., Serve]):
+    demo = launch()
     demo.wait_for("/health/")
     tree = demo.process_tree()
     worker = next(p for p in tree if "worker" in p.cmdline() and "celery" in " ".join(p.cmdline()))
@@ -219,47 +221,6 @@ def test_a_second_serve_on_a_busy_port_fails_clearly_and_touches_nothing(tmp_pat
     assert not (serve.var_dir / "static").exists()  # it stopped before migrating or collecting anything
 
 
-def test_serve_prints_where_to_go_last_and_keeps_the_childrens_chatter_out(demo: Serve):
-    demo.wait_for("/health/")
-    wait_for_line(demo, "  Stop: ")
-    assert ping_worker(demo).returncode == 0  # the worker is up: it has said all it had to say
-
-    assert demo.output[-4:] == [
-        f"The service desk is ready at {demo.url}/",
-        "  Sign in as operator, support, manager or admin, password 'demo'.",
-        f"  Mail: files in {demo.var_dir / 'mail'}/, with links to {demo.url}",
-        f"  Stop: Ctrl-C (or SIGTERM to process {demo.process.pid})",
-    ]
-    for chatter in ("No hostname was supplied", "superuser privileges", "celery@", "[tasks]", "Booting worker"):
-        assert chatter not in demo.text()
-    assert len(demo.output) < 10, demo.text()
-
-
-def test_serve_gives_web_worker_and_beat_the_site_url_of_its_port(demo: Serve):
-    demo.wait_for("/health/")
-
-    children = psutil.Process(demo.process.pid).children()
-
-    assert len(children) == 3
-    assert {child.environ().get("SITE_URL") for child in children} == {demo.url}
-
-
-def test_a_refused_page_is_one_line_in_the_servers_output(demo: Serve):
-    demo.wait_for("/health/")
-    support, _ = signed_in(demo, "support", "demo")
-
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        support.open(f"{demo.url}/incidents/new/")
-    assert refused.value.code == 403
-    wait_for_line(demo, "Forbidden (Permission denied): /incidents/new/")
-    time.sleep(1)  # a traceback would follow within a moment
-
-    assert "Traceback" not in demo.text()
-    assert [line for line in demo.output if "/incidents/new/" in line] == [
-        next(line for line in demo.output if "Forbidden (Permission denied): /incidents/new/" in line)
-    ]
-
-
 def test_serve_starts_again_at_once_on_the_port_it_just_left(tmp_path: Path, launch: Callable[..., Serve]):
     """Stopping leaves the port's closed connections in TIME-WAIT for about a minute; that is no reason to refuse."""
     home, runtime = tmp_path / "home", tmp_path / "run"
@@ -277,3 +238,58 @@ def test_serve_starts_again_at_once_on_the_port_it_just_left(tmp_path: Path, lau
     assert "already in use" not in second.text()
     assert control_socket_in_var  # gunicorn's control socket is the checkout's own, not one in ~/.gunicorn/
     assert not any(path.name == "gunicorn.ctl" for path in [*home.rglob("*"), *runtime.rglob("*")])
+
+
+# The tests below only look at a running portal: they share one, started once (each start migrates a new embedded
+# PostgreSQL from nothing, the longest part of these tests).
+
+
+@pytest.fixture(scope="module")
+def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve]:
+    """``serve --demo``, ready, its worker answering, and what it printed until then."""
+    serve = start_serve(tmp_path_factory.mktemp("shared"), "--demo")
+    try:
+        serve.wait_for("/health/")
+        wait_for_line(serve, "  Stop: ")
+        assert ping_worker(serve).returncode == 0  # the worker is up: it has said all it had to say
+        serve.ready = list(serve.output)
+        yield serve
+    finally:
+        stop(serve)
+
+
+def test_serve_prints_where_to_go_last_and_keeps_the_childrens_chatter_out(shared_demo: Serve):
+    demo = shared_demo
+
+    assert demo.ready[-4:] == [
+        f"The service desk is ready at {demo.url}/",
+        "  Sign in as operator, support, manager or admin, password 'demo'.",
+        f"  Mail: files in {demo.var_dir / 'mail'}/, with links to {demo.url}",
+        f"  Stop: Ctrl-C (or SIGTERM to process {demo.process.pid})",
+    ]
+    for chatter in ("No hostname was supplied", "superuser privileges", "celery@", "[tasks]", "Booting worker"):
+        assert chatter not in "\n".join(demo.ready)
+    assert len(demo.ready) < 10, demo.text()
+
+
+def test_serve_gives_web_worker_and_beat_the_site_url_of_its_port(shared_demo: Serve):
+    children = psutil.Process(shared_demo.process.pid).children()
+
+    assert len(children) == 3
+    assert {child.environ().get("SITE_URL") for child in children} == {shared_demo.url}
+
+
+def test_a_refused_page_is_one_line_in_the_servers_output(shared_demo: Serve):
+    demo = shared_demo
+    support, _ = signed_in(demo, "support", "demo")
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        support.open(f"{demo.url}/incidents/new/")
+    assert refused.value.code == 403
+    wait_for_line(demo, "Forbidden (Permission denied): /incidents/new/")
+    time.sleep(1)  # a traceback would follow within a moment
+
+    assert "Traceback" not in demo.text()
+    assert [line for line in demo.output if "/incidents/new/" in line] == [
+        next(line for line in demo.output if "Forbidden (Permission denied): /incidents/new/" in line)
+    ]

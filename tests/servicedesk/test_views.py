@@ -171,8 +171,8 @@ def test_account_without_a_role_is_told_to_ask_for_one(client):
 def test_start_page_renders_with_a_fixed_number_of_queries(client, operator, django_assert_num_queries):
     client.force_login(operator)
 
-    # session, user, the user's role groups, and the user's and groups' permissions (for the navigation)
-    with django_assert_num_queries(5):
+    # the session, and the user with their roles and permissions (for the navigation): decision 0038
+    with django_assert_num_queries(2):
         client.get(reverse("home"))
 
 

@@ -1,0 +1,30 @@
+"""A query compiled once per process answers for every value as the queryset would."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db.models import Value
+
+from servicedesk.compiled import CompiledQuery
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_finds_each_row_with_its_annotations_and_none_for_an_unknown_value(django_assert_num_queries):
+    first, second = UserFactory(username="first"), UserFactory(username="second")
+    query = CompiledQuery(lambda pk: get_user_model().objects.annotate(tag=Value("seen")).filter(pk=pk))
+
+    with django_assert_num_queries(3):
+        found = [query.first(first.pk), query.first(second.pk), query.first(second.pk + 1000)]
+
+    assert [found[0].username, found[1].username, found[2]] == ["first", "second", None]
+    assert found[0].tag == "seen" and query.compiled is not None
+
+
+def test_a_query_that_uses_its_value_twice_is_refused():
+    query = CompiledQuery(lambda pk: get_user_model().objects.filter(pk=pk).exclude(id__gt=pk))
+
+    with pytest.raises(ValueError, match="exactly once"):
+        query.first(1)
