@@ -3,8 +3,6 @@ journal entries and the events a webhook may subscribe to."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -155,10 +153,3 @@ class WebhookEvent(models.TextChoices):
     SLA_BREACH = "sla.breach", _("Service level: breached")
     SERIOUS_DECLARED = "serious.declared", _("Serious incident declared")
     SERIOUS_NOTIFIED = "serious.notified", _("Serious incident: management notified")
-
-
-def label_of(choices: type[models.Choices], value: Any) -> Any:
-    """The label of ``value`` among ``choices`` in the active language, or the value itself when it is none of them
-    (as Django's ``get_FOO_display``)."""
-    member = choices._value2member_map_.get(value)
-    return str(member.label) if member is not None else value

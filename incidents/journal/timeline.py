@@ -41,7 +41,7 @@ class TimelineEntry:
 
     entry: Activity
     author: str
-    kind_label: str = ""  # the entry's kind in words (``get_kind_display`` builds a dict of every kind each call)
+    kind_label: str = ""  # the entry's kind in words
     changes: list[Change] = field(default_factory=list)
     recipients: list[str] = field(default_factory=list)
     more_recipients: int = 0
@@ -104,7 +104,7 @@ def _timeline_entry(incident: Incident, entry: Activity) -> TimelineEntry:
     return TimelineEntry(
         entry=entry,
         author=_author(entry, data),
-        kind_label=_kind_label(entry.kind),
+        kind_label=entry.get_kind_display(),
         changes=_changes(data),
         recipients=recipients[:MAX_RECIPIENTS_SHOWN],
         more_recipients=max(len(recipients) - MAX_RECIPIENTS_SHOWN, 0),
@@ -159,13 +159,6 @@ def _author(entry: Activity, data: dict[str, Any]) -> str:
     if data.get("via") == "monitoring":
         return _("monitoring")
     return _("the system")
-
-
-def _kind_label(kind: str) -> str:
-    try:
-        return str(ActivityKind(kind).label)
-    except ValueError:  # a kind this version does not know: its name, as ``get_kind_display`` gives it
-        return kind
 
 
 def _is_change(kind: str) -> bool:

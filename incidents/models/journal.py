@@ -15,9 +15,10 @@ from incidents.choices import (
     Visibility,
 )
 from incidents.models.incident import Incident
+from servicedesk.labels import ChoiceLabels
 
 
-class Activity(models.Model):
+class Activity(ChoiceLabels, models.Model):
     """A journal entry: every change to an incident, every call, note, update and notification.
 
     Append-only: an entry is never changed or deleted, so the journal is the incident's history.
