@@ -321,21 +321,29 @@ class PickedRecordField(forms.Field):
     def clean(self, value: Any) -> Any:
         self.widget.checked = True
         picked, typed = value if isinstance(value, (list, tuple)) else (value or "", "")
-        typed = str(typed).strip()
-        picked_id = int_param(str(picked))
-        if str(picked).strip() and picked_id is None:
-            # Not an id at all (an address written by hand): refused, as a select refuses a value it does not offer.
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        if picked_id is not None:
-            chosen = self.queryset.filter(pk=picked_id).first()
-            if chosen is None and not typed:
-                raise ValidationError(self.error_messages["gone"], code="gone")
-            if chosen is not None and (not typed or typed.casefold() == str(chosen).casefold()):
-                self.widget.chosen = chosen
-                return chosen
+        picked, typed = str(picked).strip(), str(typed).strip()
+        chosen = picked_record(self.queryset, picked, typed, self.error_messages) if picked else None
+        if chosen is not None:
+            self.widget.chosen = chosen
+            return chosen
         if not typed and self.required:
             raise ValidationError(self.error_messages["required"], code="required")
         return typed or None
+
+
+def picked_record(records: Any, picked: str, typed: str, messages: dict[str, Any]) -> Any:
+    """The record of ``records`` whose id a ``SearchPicker`` sent, or ``None`` when the box's text was typed over the
+    choice (it no longer reads as the record's name: the text decides). A value that is no id is refused as a
+    select refuses one it does not offer (``invalid_choice``); an id of no record, with nothing typed, as ``gone``."""
+    picked_id = int_param(picked)
+    if picked_id is None:
+        raise ValidationError(messages["invalid_choice"], code="invalid_choice")
+    record = records.filter(pk=picked_id).first()
+    if record is None and not typed:
+        raise ValidationError(messages["gone"], code="gone")
+    if record is not None and typed and typed.casefold() != str(record).casefold():
+        return None
+    return record
 
 
 class PickedRecordFilter(django_filters.Filter):
@@ -400,7 +408,7 @@ class PickedChoiceField(forms.ModelChoiceField):
         self.widget.checked = True
         picked, typed = value if isinstance(value, (list, tuple)) else (value, "")
         picked, typed = ("" if picked is None else str(picked).strip()), str(typed or "").strip()
-        record = self._picked(picked, typed) if picked else None
+        record = picked_record(self._records(), picked, typed, self.error_messages) if picked else None
         if record is None and typed:
             record = self._named(typed)
         if record is None:
@@ -414,18 +422,6 @@ class PickedChoiceField(forms.ModelChoiceField):
 
     def _records(self) -> Any:
         return self.queryset.annotate(picker_usable=self.usable) if self.usable is not None else self.queryset
-
-    def _picked(self, picked: str, typed: str) -> Any:
-        picked_id = int_param(picked)
-        if picked_id is None:
-            # Not an id at all (a value written by hand): refused, as a select refuses a value it does not offer.
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        record = self._records().filter(pk=picked_id).first()
-        if record is None and not typed:
-            raise ValidationError(self.error_messages["gone"], code="gone")
-        if record is not None and typed and typed.casefold() != str(record).casefold():
-            return None  # typed over the choice
-        return record
 
     def _named(self, text: str) -> Any:
         """The one record of this name, in this case if several differ only by case."""
