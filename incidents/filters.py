@@ -16,17 +16,16 @@ from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import QuerySet
 from django.http import QueryDict
-from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from cmdb.filters import yes_no
-from cmdb.models import Service, SupportGroup
+from cmdb.filters import service_filter, yes_no
+from cmdb.models import SupportGroup
 from incidents.choices import OPEN_STATES, Priority, State
 from incidents.models import Incident
 from incidents.words import analyse, forgiving_tsquery
 from knowledge.models import SEARCH_CONFIG
 from knowledge.textsearch import search_tokens
-from servicedesk.forms import PickedRecordFilter, StorableIsoDateTimeFilter
+from servicedesk.forms import StorableIsoDateTimeFilter
 
 # "1349", "inc1349", "INC 0001349": a number and nothing else, with or without the prefix and the zeros.
 _NUMBER = re.compile(r"(?:inc[\s-]*)?0*(\d{1,12})", re.IGNORECASE)
@@ -52,14 +51,6 @@ def text_search(queryset: QuerySet[Incident], text: str) -> QuerySet[Incident]:
 
 def hidden_moment(field_name: str, lookup_expr: str) -> StorableIsoDateTimeFilter:
     return StorableIsoDateTimeFilter(field_name=field_name, lookup_expr=lookup_expr, widget=forms.HiddenInput)
-
-
-def service_filter() -> PickedRecordFilter:
-    """The service, chosen by searching (a select of a thousand services cost 120 ms to render on every page):
-    ``?service=<id>``, or ``?service_text=`` for the services whose name holds what was typed."""
-    return PickedRecordFilter(
-        label=_("Service"), queryset=Service.objects.all(), search_url=reverse_lazy("cmdb:service_search")
-    )
 
 
 class OneOfSelect(forms.SelectMultiple):

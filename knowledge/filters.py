@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q, QuerySet
-from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from cmdb.filters import TextSearchFilterSet, yes_no
-from cmdb.models import Service, SupportGroup
+from cmdb.filters import TextSearchFilterSet, service_filter, yes_no
+from cmdb.models import SupportGroup
 from knowledge.choices import ArticleKind, ArticleStatus, FixStatus, ProblemState
 from knowledge.forms import CategoryChoiceField
 from knowledge.models import Article, Category, KnownError, Problem
 from knowledge.selectors import categories_by_path
-from servicedesk.forms import PickedRecordFilter
 
 
 class CategoryFilter(django_filters.ModelChoiceFilter):
@@ -30,18 +28,6 @@ class CategoryFilter(django_filters.ModelChoiceFilter):
         ).distinct()
 
 
-def service_filter() -> PickedRecordFilter:
-    """The service a record is about, chosen by searching as on the incident list (a select listed a thousand
-    services on each page): ``?service=<id>``, or ``?service_text=`` for those whose name holds the text."""
-    return PickedRecordFilter(
-        label=_("Service"),
-        field_name="services",
-        queryset=Service.objects.all(),
-        search_url=reverse_lazy("cmdb:service_search"),
-        distinct=True,  # a record about two services whose names hold the text is listed once
-    )
-
-
 def _categories() -> QuerySet[Category]:
     """Every category, retired ones too: old records keep them."""
     return categories_by_path(Category.objects.all())
@@ -51,7 +37,7 @@ class ProblemFilter(TextSearchFilterSet):
     search_fields = ("number", "title", "description", "root_cause")
     state = django_filters.MultipleChoiceFilter(label=_("State"), choices=ProblemState.choices)
     category = CategoryFilter(label=_("Category"), queryset=_categories())
-    service = service_filter()
+    service = service_filter("services", distinct=True)
     owner_group = django_filters.ModelChoiceFilter(label=_("Owner group"), queryset=SupportGroup.objects.all())
 
     class Meta:
@@ -64,7 +50,7 @@ class KnownErrorFilter(TextSearchFilterSet):
     published = yes_no(_("Published"))
     fix_status = django_filters.MultipleChoiceFilter(label=_("Permanent fix"), choices=FixStatus.choices)
     category = CategoryFilter(label=_("Category"), field_name="categories", queryset=_categories())
-    service = service_filter()
+    service = service_filter("services", distinct=True)
 
     class Meta:
         model = KnownError
@@ -76,7 +62,7 @@ class ArticleFilter(TextSearchFilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ArticleStatus.choices)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ArticleKind.choices)
     category = CategoryFilter(label=_("Category"), queryset=_categories())
-    service = service_filter()
+    service = service_filter("services", distinct=True)
 
     class Meta:
         model = Article
