@@ -45,6 +45,22 @@ def test_a_live_token_acts_as_its_user(operator):
     assert bearer(secret).get(INCIDENTS).status_code == 200
 
 
+def test_each_secret_finds_its_own_token_and_user_with_what_they_may_do(operator, manager, django_assert_num_queries):
+    mine, my_secret = token_create(user=operator, name="Monitoring", days=30, writes=False)
+    theirs, their_secret = token_create(user=manager, name="Reports", days=7, writes=True)
+    token_for(my_secret), token_for(their_secret)  # their last use noted: the lookups below only read
+
+    with django_assert_num_queries(3):
+        found = [token_for(my_secret), token_for(their_secret), token_for(my_secret + "x")]
+
+    assert found[2] is None
+    assert [(token.pk, token.name, token.writes, token.user) for token in found[:2]] == [
+        (mine.pk, "Monitoring", False, operator), (theirs.pk, "Reports", True, manager)]  # fmt: skip
+    assert found[0].expires_at == mine.expires_at and not found[0]._state.adding
+    with django_assert_num_queries(0):
+        assert found[0].user.has_perm("incidents.add_incident") and not found[0].user.has_perm("auth.add_user")
+
+
 def test_a_read_only_token_is_refused_a_write_with_a_problem(operator):
     _token, secret = token_create(user=operator, name="Monitoring", days=30, writes=False)
 
