@@ -40,8 +40,9 @@ INCIDENTS = 1_000_000
 # --- Django on a database of the benchmarks' own ---------------------------------------------------
 
 
-def bench_database_url() -> str:
-    """The URL of the benchmark's own database, on the server the portal would use; created if missing."""
+def bench_database_url(name: str = BENCH_DATABASE, *, fresh: bool = False) -> str:
+    """The URL of the database ``name`` (the benchmarks' own by default), on the server the portal would use;
+    created if missing, or dropped and created again when ``fresh``."""
     import psycopg
     from psycopg import sql
 
@@ -49,7 +50,7 @@ def bench_database_url() -> str:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         parts = urlsplit(url)
-        url = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
+        url = urlunsplit(parts._replace(path=f"/{name}"))
         admin = urlunsplit(parts._replace(path="/postgres"))
         connect: dict[str, Any] = {"conninfo": admin}
     else:
@@ -57,31 +58,33 @@ def bench_database_url() -> str:
 
         var_dir = Path(os.environ.get("SERVICEDESK_VAR_DIR", "").strip() or BASE_DIR / "var")
         pg = embedded.start_postgres(var_dir)
-        url = pg.url(BENCH_DATABASE)
+        url = pg.url(name)
         connect = {"host": str(pg.socket_dir), "port": pg.port, "user": pg.user, "dbname": "postgres"}
     try:
         with psycopg.connect(**connect, autocommit=True) as admin_db:
-            if not admin_db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE]).fetchone():
-                admin_db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DATABASE)))
+            if fresh:
+                admin_db.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            if not admin_db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                admin_db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     except psycopg.Error as error:
         raise SystemExit(
-            f"Could not find or create the database {BENCH_DATABASE} ({error}). Create it by hand on the same"
+            f"Could not find or create the database {name} ({error}). Create it by hand on the same"
             " server, or run the benchmark as a user with the CREATEDB right."
         ) from error
     return url
 
 
-def setup(app: str) -> None:
+def setup(app: str | None, *, database: str = BENCH_DATABASE, fresh: bool = False) -> None:
     """Django on the benchmark database (created if missing), with ``app`` migrated (and what it needs, no other
-    app's)."""
-    os.environ["DATABASE_URL"] = bench_database_url()
+    app's), or every app when ``app`` is None. ``database`` names another database; ``fresh`` drops it first."""
+    os.environ["DATABASE_URL"] = bench_database_url(database, fresh=fresh)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicedesk.settings")
     import django
 
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", app, verbosity=0)
+    call_command("migrate", *([app] if app else []), verbosity=0)
 
 
 # --- The command line ------------------------------------------------------------------------------
@@ -122,14 +125,20 @@ def arguments(
 
 
 def ensure_data(
-    what: str, *, loaded: Callable[[], bool], load: Callable[[], None], reload: bool, data: str = "the data"
+    what: str,
+    *,
+    loaded: Callable[[], bool],
+    load: Callable[[], None],
+    reload: bool,
+    data: str = "the data",
+    database: str = BENCH_DATABASE,
 ) -> None:
     """Load the benchmark's data when they are missing or ``reload`` asks for it, else say they are reused."""
     if reload or not loaded():
         print(f"Loading {what}...")
         load()
     else:
-        print(f"Reusing {data} in {BENCH_DATABASE} (--reload to load them again).")
+        print(f"Reusing {data} in {database} (--reload to load them again).")
 
 
 def generator(seed: int) -> random.Random:
