@@ -13,10 +13,10 @@ from tests.incidents.workflow import investigating, record
 
 pytestmark = pytest.mark.django_db
 
-# The token with its user's permissions (decision 0038); then the page with its relations, or the incident
-# with its desk owner, category and service level (each read by id when it has one), its group's members, CIs,
-# journal and the journal's files, subordinates.
-LIST_QUERIES = 2
+# The token with its user's permissions (decision 0038); then the page and the relations its rows have (callers,
+# services, groups, masters: each read by id), or the incident with its desk owner, category and service level
+# (each read by id when it has one), its group's members, CIs, journal and the journal's files, subordinates.
+LIST_QUERIES = 6
 DETAIL_QUERIES = 10
 
 

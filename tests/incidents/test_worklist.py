@@ -78,8 +78,12 @@ def test_closed_incidents_are_in_no_tab_and_every_statement_names_the_states_sti
 
     assert counts["confirmed"] == 0 and tabs["confirmed"] == []
     listed = """"incidents_incident"."state" IN ('recorded', 'classified', 'investigating', 'resolved')"""
-    assert len(captured.captured_queries) == 1 + len(TABS)
-    assert all(listed in query["sql"] for query in captured.captured_queries)
+    # The counts and each tab's rows; what the rows show besides the incident is read by id.
+    by_id = 'WHERE ("incidents_incident"."id") IN ('  # a master, read by id for the row under it
+    reading = [query["sql"] for query in captured.captured_queries if 'FROM "incidents_incident"' in query["sql"]]
+    reading = [sql for sql in reading if by_id not in sql]
+    assert len(reading) == 1 + len(TABS)
+    assert all(listed in sql for sql in reading)
 
 
 def test_only_mine_shows_the_incidents_an_operator_logged(board, operator):
