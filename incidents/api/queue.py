@@ -22,7 +22,7 @@ from incidents.worklists import queues
 from servicedesk.api.filters import StrictFilterBackend
 from servicedesk.api.pagination import StrictPageSize, nullable_links
 from servicedesk.api.views import Api
-from servicedesk.pages import PAGE_SIZE
+from servicedesk.pages import PAGE_SIZE, KeysFirstPaginator
 from servicedesk.tabs import Tab
 
 TAB_NAMES = [tab.name for tab in queues.TABS]
@@ -45,6 +45,7 @@ class QueueIncidentSerializer(IncidentSerializer):
 class QueuePages(StrictPageSize, PageNumberPagination):
     """Numbered pages, as the page's: the queue is a group's open incidents, never a million rows."""
 
+    django_paginator_class = KeysFirstPaginator
     page_size = PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = 100

@@ -327,10 +327,11 @@ class Incident(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
             ),
             # A group's queue and its tab counts, and the live backlog per group and priority: the open incidents by
             # group, covering what the tabs test, so that the counts are one index-only scan of the group's open
-            # incidents rather than of every incident ever assigned to it (decision record 0036).
+            # incidents rather than of every incident ever assigned to it (decision record 0036). It covers the
+            # queue's order and the id too, so that a page's ids are read from it alone (KeysFirstPaginator).
             models.Index(
                 fields=["assigned_group", "priority"],
-                name="incidents_open_queue",
+                name="incidents_open_queue_keys",
                 include=[
                     "acknowledged_at",
                     "assignee",
@@ -340,6 +341,8 @@ class Incident(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
                     "resolution_due_at",
                     "response_met",
                     "resolution_met",
+                    "reported_at",
+                    "id",
                 ],
                 condition=models.Q(state__in=OPEN_STATES),
             ),

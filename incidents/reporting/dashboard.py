@@ -262,7 +262,7 @@ def within(period: Period, field: str) -> Q:
 
 
 def _backlog() -> dict[tuple[int | None, int], int]:
-    """The open incidents per (group, priority): one index-only scan of ``incidents_open_queue``, aggregated
+    """The open incidents per (group, priority): one index-only scan of ``incidents_open_queue_keys``, aggregated
     before anything is joined to it (the names are read apart, for a few dozen groups)."""
     rows = (
         Incident.objects.filter(state__in=OPEN_STATES)

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from incidents.filters import QueueFilter
 from incidents.forms.steps import SaveFilterForm
 from incidents.worklists import queues, saved_filters
-from servicedesk.pages import PAGE_SIZE, page_or_results, wants_results_only
+from servicedesk.pages import PAGE_SIZE, KeysFirstPaginator, page_or_results, wants_results_only
 from servicedesk.tabs import tab_links
 
 
@@ -33,7 +32,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     tab = queues.tab_named(request.GET.get("tab"))
     filterset = QueueFilter(request.GET or None, queryset=queues.queue(request.user, tab), user=request.user)
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {

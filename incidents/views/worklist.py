@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_GET
 from incidents.recording import storms
 from incidents.worklists import desk
 from incidents.worklists.queues import tab_named
-from servicedesk.pages import PAGE_SIZE
+from servicedesk.pages import PAGE_SIZE, KeysFirstPaginator
 from servicedesk.tabs import tab_links
 
 
@@ -26,7 +25,9 @@ def desk_worklist(request: HttpRequest) -> HttpResponse:
     owner_id = request.user.pk if mine else None
     kept = {"owner": "me"} if mine else {}
     counts = desk.worklist_counts(owner_id=owner_id)
-    page = Paginator(desk.worklist(tab=current, owner_id=owner_id), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(desk.worklist(tab=current, owner_id=owner_id), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "tabs": tab_links(tabs, counts, current, **kept),
         "current": current,

@@ -57,7 +57,7 @@ def queue_counts(user: AbstractBaseUser, *, now: datetime.datetime | None = None
     """How many incidents each tab holds (one query)."""
     now = now or timezone.now()
     # The group counted rather than the id (never null here): it and every column the tabs test are in
-    # ``incidents_open_queue``, so the counts can be an index-only scan of the groups' open incidents.
+    # ``incidents_open_queue_keys``, so the counts can be an index-only scan of the groups' open incidents.
     counts = {tab.name: Count("assigned_group", filter=tab.condition(user, now)) for tab in TABS}
     return Incident.objects.filter(queue_scope(user)).aggregate(**counts)
 

@@ -161,13 +161,13 @@ def test_the_queue_costs_the_same_queries_with_2_or_20_incidents(
     client.get("/api/v1/incidents/")  # the token's first use is noted once
     priority = investigating(operator, vpn, network).priority
     investigating(operator, vpn, network)
-    # The token and its user with their permissions, the count, the page, its callers and groups (read by id), the
-    # tabs' counts.
-    with django_assert_num_queries(6):
+    # The token and its user with their permissions, the count, the page's ids, its rows, their callers and groups
+    # (read by id), the tabs' counts.
+    with django_assert_num_queries(7):
         small = client.get(URL, {"tab": "group", "priority": [priority]})
     for _ in range(18):
         investigating(operator, vpn, network)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         large = client.get(URL, {"tab": "group", "priority": [priority]})
 
     assert small.json()["count"] == 2
