@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from incidents.choices import OPEN_STATES
@@ -50,13 +49,9 @@ def stage_percents() -> tuple[int, int, int]:
 
 
 def service_level_for(service_id: int | None) -> ServiceLevel | None:
-    """The service level covering the service, else the default one (one query)."""
-    condition = Q(is_default=True)
-    if service_id is not None:
-        condition |= Q(coverage__service_id=service_id)
-    levels = list(ServiceLevel.objects.filter(condition).distinct())
-    covering = [level for level in levels if not level.is_default] or levels
-    return covering[0] if covering else None
+    """The service level covering the service, else the default one, as the configuration stands now
+    (``configuration.current``: one query while it is unchanged)."""
+    return configuration.current().service_level_for(service_id)
 
 
 @dataclass
