@@ -114,6 +114,8 @@ TEMPLATES = [
     },
 ]
 
+FORM_RENDERER = "servicedesk.renderers.CompiledWidgets"
+
 # Database: one engine everywhere. Without DATABASE_URL, the checkout's embedded PostgreSQL.
 DATABASE_URL = env_str("DATABASE_URL") or embedded.start_postgres(VAR_DIR).url()
 DATABASES = {
