@@ -21,7 +21,7 @@ def priority_matrix() -> Matrix:
 def incident_list() -> QuerySet[Incident]:
     """Incidents as the lists, the queue and the desk's work list show them, newest first. The relations a row
     shows are read by id for the page's rows (decision record 0040): joined, PostgreSQL joined every incident of a
-    queue's tab before sorting it, and took up to 10 ms to plan the six tables (48 against 16 ms a queue page at a
+    queue's tab before sorting it, and took up to 10 ms to plan the six tables (48 against 21 ms a queue page at a
     million incidents, measured)."""
     return (
         Incident.objects.defer("search_vector", "symptoms")
