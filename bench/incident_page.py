@@ -93,7 +93,7 @@ def long_journal(client: object, number: str, entries: int, runs: int) -> None:
         )
         path = f"/incidents/{number}/"
         page = client.get(path).content.decode()
-        older = re.search(r'hx-get="([^"]+before=\d+)"', page)
+        older = re.search(r'data-hx-get="([^"]+before=\d+)"', page)
         fragment = older.group(1).replace("&amp;", "&") if older else ""
         counted = len(harness.captured_statements(lambda: client.get(path)))
         alone = page_spread(client.get, [path], runs * 10)

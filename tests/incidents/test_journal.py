@@ -392,7 +392,7 @@ def test_the_timeline_filters_answer_htmx_with_the_timeline_alone_and_links_work
     assert plain.status_code == 302 and plain["Location"] == f"{incident.get_absolute_url()}?show=customer#journal"
     page = client.get(incident.get_absolute_url()).text
     assert f'href="{incident.get_absolute_url()}?show=changes#journal"' in page
-    assert f'hx-get="{fragment_url}?show=changes"' in page
+    assert f'data-hx-get="{fragment_url}?show=changes"' in page
 
 
 def test_change_entries_show_old_and_new_values_with_field_labels(client, operator, group):

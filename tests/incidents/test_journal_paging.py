@@ -35,7 +35,7 @@ def notes_shown(page: str) -> list[int]:
 
 def older_link(page: str) -> tuple[str, str]:
     """The "Show older entries" control's plain address and its htmx one."""
-    found = re.search(r'<li class="journal-older"><a href="([^"]+)" hx-get="([^"]+)"', page)
+    found = re.search(r'<li class="journal-older"><a href="([^"]+)" data-hx-get="([^"]+)"', page)
     assert found, "no control for older entries"
     return found.group(1).replace("&amp;", "&"), found.group(2).replace("&amp;", "&")
 

@@ -65,8 +65,8 @@ def test_the_logging_page_lists_no_service_or_location_whatever_the_cmdb_holds(
     # The channel, impact and urgency selects are all that is left: as many options with 4 records as with 104.
     assert pages[0].count("<option") == pages[1].count("<option") == 11
     assert 'id="id_service_text"' in pages[1]
-    assert f'hx-get="{reverse("cmdb:service_search")}"' in pages[1]
-    assert f'hx-get="{reverse("cmdb:location_search")}"' in pages[1]
+    assert f'data-hx-get="{reverse("cmdb:service_search")}"' in pages[1]
+    assert f'data-hx-get="{reverse("cmdb:location_search")}"' in pages[1]
     # The new caller's workplace (in the same page, for the desk) is a picker too.
     assert 'id="id_new_caller-workplace_text"' in pages[1]
 

@@ -206,7 +206,7 @@ def test_the_lists_service_filter_is_a_picker_not_a_select_of_every_service(clie
 
     assert "Catalogue service" not in page
     assert 'name="service_text" id="id_service_text"' in page
-    assert f'hx-get="{reverse("cmdb:service_search")}"' in page
+    assert f'data-hx-get="{reverse("cmdb:service_search")}"' in page
 
 
 def test_known_errors_filtered_by_a_service_picked_or_typed_are_each_listed_once(client, operator):

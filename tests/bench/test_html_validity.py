@@ -1,0 +1,37 @@
+"""The main pages are valid HTML: bench/html_validity.py's pages, on the demo data, through the Nu HTML Checker.
+
+Slow (it starts the checker, a Java program, and loads the demo); it needs ``npm ci`` at the checkout's root,
+which ``.ci/run`` does.
+"""
+
+import html_validity
+import pytest
+
+from servicedesk.demo import load_demo
+
+
+def test_the_summary_counts_errors_per_page_and_by_kind():
+    html = {"a": "", "b": ""}
+    messages = [
+        html_validity.Message("a", 1, "Bad value “2026-12-01T14:00:00.123456” for attribute “datetime”.", ""),
+        html_validity.Message("a", 2, "Bad value “2026-12-02T09:00:00.5” for attribute “datetime”.", ""),
+    ]
+
+    lines = html_validity.summary(html, messages).splitlines()
+
+    assert lines[1].split() == ["a", "2"]
+    assert lines[2].split() == ["b", "0"]
+    assert lines[3].split() == ["total", "2"]
+    assert "     2  Bad value “…” for attribute “datetime”." in lines  # one kind, whatever the values
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_main_pages_are_valid_html():
+    load_demo()
+
+    html = html_validity.render()
+    messages = html_validity.check(html)
+
+    assert len(html) == len(html_validity.PAGES)
+    assert messages == [], html_validity.summary(html, messages, verbose=True)
