@@ -1,0 +1,87 @@
+"""Every main page passes axe-core's WCAG 2.2 A and AA rules (and its best practices), as each role sees it.
+
+axe-core comes from the npm registry (``package.json``; ``npm ci`` at the checkout's root, which ``.ci/run``
+does) and is handed to the page through Playwright's ``evaluate``, the way a browser's devtools run a script: the
+portal's Content Security Policy stays as served (an injected ``<script>`` would be refused by it). The pages
+are those of ``bench/html_validity.py``, on the demo data.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Browser, Page, expect
+
+from cmdb.models import ConfigurationItem, Contact
+from servicedesk.demo import DEMO_PASSWORD, load_demo
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+import html_validity  # noqa: E402 (a script of bench/, not a package)
+
+pytestmark = pytest.mark.e2e
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.0, 2.1 and 2.2 at levels A and AA, and axe's best practices (landmarks, headings, unique ids, ...).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's violations on the page as it stands, one line each: rule, impact, the elements it names."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `npm ci` at the checkout's root.")
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    violations = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}}).then(result => result.violations)",
+        AXE_TAGS,
+    )
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + "; ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        for violation in violations
+    ]
+
+
+def sign_in(page: Page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def test_the_main_pages_have_no_axe_violations(live_server, browser: Browser):
+    load_demo()
+    found: dict[str, list[str]] = {}
+    pages: dict[str | None, Page] = {}
+    for spec in html_validity.PAGES:
+        page = pages.get(spec.role)
+        if page is None:
+            page = pages[spec.role] = browser.new_page()
+            if spec.role is not None:
+                sign_in(page, live_server.url, spec.role)
+        page.goto(live_server.url + spec.url())
+        page.wait_for_load_state("networkidle")
+        violations = axe_violations(page)
+        if violations:
+            found[f"{spec.name} ({spec.role or 'signed out'})"] = violations
+    # The pickers of the logging form, open: their options are what a screen reader reads while the operator types.
+    page = pages["operator"]
+    page.goto(live_server.url + reverse("incidents:record"))
+    for box, results, text in (
+        ("#id_caller", "#caller-results", Contact.objects.order_by("pk")[0].last_name[:4]),
+        ("#ci-search", "#ci-results", ConfigurationItem.objects.order_by("pk")[0].name[:4]),
+    ):
+        page.locator(box).press_sequentially(text)
+        expect(page.locator(f"{results} [role=option]").first).to_be_visible()
+        violations = axe_violations(page)
+        if violations:
+            found[f"log a call, {box} open (operator)"] = violations
+        page.locator(box).press("Escape")  # closed, so that the next picker's options are checked alone
+    for page in pages.values():
+        page.close()
+
+    assert found == {}, "\n".join(f"{name}:\n  " + "\n  ".join(lines) for name, lines in found.items())
