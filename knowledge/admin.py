@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from knowledge.models import Article, Category, KnownError, Problem
+from knowledge.tasks import known_error_words_saved
 from servicedesk.admin import ModelAdmin
 
 
@@ -34,7 +35,12 @@ class KnownErrorAdmin(ModelAdmin):
     search_fields = ["number", "title", "symptoms"]
     autocomplete_fields = ["categories", "services", "cis", "problem"]
     readonly_fields = ["number", "published", "published_at", "published_by", "times_used", "last_used_at"]
-    exclude = ["search_vector"]
+    exclude = ["search_vector", "words_digest", "embedding", "embedded_digest"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The new vector after the commit, as the pages do (KnownErrorForm.save); nothing happens if the words stayed.
+        known_error_words_saved(known_error_id=obj.pk)
 
 
 @admin.register(Article)

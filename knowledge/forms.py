@@ -13,6 +13,7 @@ from cmdb.models import ConfigurationItem, Service, SupportGroup
 from cmdb.selectors import ci_by_name
 from knowledge.models import Article, Category, KnownError, Problem
 from knowledge.selectors import categories_by_path, categories_in_use
+from knowledge.tasks import known_error_words_saved
 from servicedesk.forms import EditConflictGuard, SearchableSelect
 
 
@@ -81,6 +82,14 @@ class KnownErrorForm(EditConflictGuard):
         super().__init__(*args, **kwargs)
         self.fields["categories"].queryset = _categories_for(self.instance, "categories", many=True)
         self.fields["problem"].queryset = Problem.objects.order_by("-created_at")
+
+    def save(self, commit: bool = True) -> KnownError:
+        """Save (the pages and the API both save through here) and, when the words changed, queue the known error's
+        new vector for after the commit (``knowledge.tasks``)."""
+        known_error = super().save(commit=commit)
+        if commit and (not self.initial or {"title", "symptoms"} & set(self.changed_data)):
+            known_error_words_saved(known_error_id=known_error.pk)
+        return known_error
 
 
 class ArticleForm(EditConflictGuard):

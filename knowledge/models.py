@@ -10,11 +10,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import Value
+from django.db.models.functions import MD5, Concat, Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +29,13 @@ from servicedesk.numbers import SequenceNumber
 SEARCH_CONFIG = "english"
 PROBLEM_NUMBER_SEQUENCE = "knowledge_problem_number_seq"
 KNOWN_ERROR_NUMBER_SEQUENCE = "knowledge_knownerror_number_seq"
+
+
+class RealField(models.FloatField):
+    """A single-precision float (PostgreSQL ``real``): half the room of ``double precision``, enough for a vector."""
+
+    def db_type(self, connection: object) -> str:
+        return "real"
 
 
 class Category(models.Model):
@@ -133,6 +142,10 @@ class KnownError(models.Model):
     column (title and symptoms weigh most, then the cause, then the workaround) with a GIN index. Misspelt
     words are corrected with pg_trgm against the words of the best candidates (``knowledge.matching``).
     ``times_used`` and ``last_used_at`` count the incidents the workaround resolved.
+
+    ``embedding`` is the meaning of the title and symptoms (``knowledge.embeddings``), computed after they change
+    and by ``manage.py embed_known_errors``; ``embedded_digest`` is the ``words_digest`` it was computed from, so a
+    vector whose words have changed since is seen in SQL (decision 0043).
     """
 
     number = models.CharField(
@@ -181,6 +194,13 @@ class KnownError(models.Model):
         output_field=SearchVectorField(),
         db_persist=True,
     )
+    words_digest = models.GeneratedField(
+        expression=MD5(Concat("title", Value(". "), "symptoms", output_field=models.TextField())),
+        output_field=models.CharField(max_length=32),
+        db_persist=True,
+    )
+    embedding = ArrayField(RealField(), verbose_name=_("meaning"), null=True, blank=True, editable=False)
+    embedded_digest = models.CharField(max_length=32, blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -240,6 +240,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Each room of incidents keeps its tasks beside its services; the outbox's live in the outbox itself.
 CELERY_IMPORTS = [
+    "knowledge.tasks",
     "incidents.callers.tasks",
     "incidents.inbound.tasks",
     "incidents.lifecycle.tasks",
@@ -322,6 +323,9 @@ WEBHOOK_RETRY_MAX_SECONDS = int(env_str("WEBHOOK_RETRY_MAX_SECONDS", "3600"))
 WEBHOOK_SWEEP_AFTER_SECONDS = int(env_str("WEBHOOK_SWEEP_AFTER_SECONDS", "120"))
 WEBHOOK_SWEEP_BATCH = int(env_str("WEBHOOK_SWEEP_BATCH", "500"))
 WEBHOOK_SEND_EAGERLY = env_bool("WEBHOOK_SEND_EAGERLY", default=False)
+# A known error's vector is computed by a worker after its words change (knowledge.tasks); EMBED_EAGERLY computes it
+# in the web process right after the commit instead (tests).
+EMBED_EAGERLY = env_bool("EMBED_EAGERLY", default=False)
 # Every 60 s: publishes again the webhook deliveries whose task was lost or whose retry is due.
 CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
     "task": "incidents.webhooks.webhooks_sweep",

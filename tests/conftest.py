@@ -32,6 +32,8 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.OUTBOX_SEND_EAGERLY = True
     # Webhooks likewise (tests/incidents/test_webhooks_worker.py goes through a real worker).
     settings.WEBHOOK_SEND_EAGERLY = True
+    # A known error's vector, likewise (the model is loaded once a test process, when a test first needs it).
+    settings.EMBED_EAGERLY = True
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

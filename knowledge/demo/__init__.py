@@ -26,6 +26,7 @@ from knowledge.demo.records import (
     category_rows,
 )
 from knowledge.models import Article, Category, KnownError, Problem
+from knowledge.vectors import known_errors_embed
 
 __all__ = ["ARTICLES", "KNOWN_ERRORS", "PROBLEMS", "category_rows", "load_knowledge_demo"]
 
@@ -47,6 +48,8 @@ def load_knowledge_demo() -> None:
     lookups = _Lookups.fetch()
     problems = _load_problems(now, categories, lookups)
     _load_known_errors(now, categories, lookups, problems, users.get(PUBLISHER))
+    # The demo's known errors are matched by meaning from the first call on: their vectors now, not by a worker.
+    known_errors_embed()
     _load_articles(now, categories, lookups, users)
 
 

@@ -15,6 +15,7 @@ from cmdb.models import ConfigurationItem, Service, SupportGroup
 from knowledge.choices import ArticleKind, ArticleStatus, FixStatus, ProblemState
 from knowledge.demo import ARTICLES, KNOWN_ERRORS, PROBLEMS, category_rows, load_knowledge_demo
 from knowledge.models import SEARCH_CONFIG, Article, Category, KnownError, Problem
+from knowledge.vectors import stale_known_errors
 from servicedesk.demo import load_accounts
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +95,10 @@ def test_published_known_errors_have_symptoms_and_a_numbered_workaround(demo):
     assert not published.filter(Q(published_at__isnull=True) | Q(published_at__lt=F("created_at"))).exists()
     assert not KnownError.objects.filter(published=False).exclude(published_at=None).exists()
     assert set(KnownError.objects.values_list("fix_status", flat=True)) == set(FixStatus)
+
+
+def test_the_demo_leaves_every_known_error_embedded(demo):
+    assert not stale_known_errors().exists()
 
 
 def test_known_errors_were_used_lately(demo):

@@ -1,0 +1,81 @@
+"""Known errors' stored vectors: written after their words change, by the backfill command, and never stale."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from knowledge.embeddings import embed
+from knowledge.forms import KnownErrorForm
+from knowledge.models import KnownError
+from knowledge.vectors import known_error_text, stale_known_errors
+from tests.knowledge.factories import KnownErrorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def vector_of(known_error: KnownError) -> np.ndarray:
+    known_error.refresh_from_db()
+    return np.array(known_error.embedding, dtype=np.float32)
+
+
+def test_the_backfill_embeds_what_has_no_vector_once_and_batch_by_batch():
+    known_errors = KnownErrorFactory.create_batch(3)
+    out = StringIO()
+    call_command("embed_known_errors", "--batch", "2", stdout=out)
+    assert "embedded: 3" in out.getvalue()
+    first = known_errors[0]
+    expected = embed([known_error_text(title=first.title, symptoms=first.symptoms)])[0]
+    assert np.allclose(vector_of(first), expected, atol=1e-5)
+    assert not stale_known_errors().exists()
+    call_command("embed_known_errors", stdout=out)
+    assert "embedded: 0" in out.getvalue()
+
+
+def test_new_words_make_the_vector_stale_and_the_backfill_renews_it():
+    known_error = KnownErrorFactory()
+    call_command("embed_known_errors", stdout=StringIO())
+    KnownError.objects.filter(pk=known_error.pk).update(symptoms="The web shop refuses every card payment.")
+    assert list(stale_known_errors()) == [known_error]
+    call_command("embed_known_errors", stdout=StringIO())
+    assert vector_of(known_error) @ embed(["card payments fail in the web shop"])[0] > 0.5
+
+
+def test_saving_new_words_on_the_page_renews_the_vector_after_the_commit(django_capture_on_commit_callbacks):
+    known_error = KnownErrorFactory(title="Printer jams", symptoms="Paper jams in tray 2.")
+    call_command("embed_known_errors", stdout=StringIO())
+    before = vector_of(known_error)
+    data = {
+        "title": "Web shop payment fails",
+        "symptoms": "Card payments are refused at checkout.",
+        "workaround": known_error.workaround,
+        "fix_status": known_error.fix_status,
+        "loaded_at": known_error.updated_at.isoformat(),
+    }
+    form = KnownErrorForm(data, instance=known_error)
+    assert form.is_valid(), form.errors
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        form.save()
+    assert len(callbacks) == 1
+    after = vector_of(known_error)
+    assert not stale_known_errors().exists()
+    assert after @ before < 0.5
+
+
+def test_saving_other_fields_queues_nothing(django_capture_on_commit_callbacks):
+    known_error = KnownErrorFactory()
+    data = {
+        "title": known_error.title,
+        "symptoms": known_error.symptoms,
+        "workaround": "1. Restart.",
+        "fix_status": known_error.fix_status,
+        "loaded_at": known_error.updated_at.isoformat(),
+    }
+    form = KnownErrorForm(data, instance=known_error)
+    assert form.is_valid(), form.errors
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        form.save()
+    assert callbacks == []
