@@ -1,5 +1,11 @@
 """Known errors that match an incident or a caller's words, ranked with a transparent score and the reasons
-for it, for the classification and first-line pages (decision record 0008)."""
+for it, for the classification and first-line pages (decision record 0008).
+
+The score adds a share of the words' (lexical) score to the meaning's: the cosine of the caller's words with the
+known error's title and symptoms (``knowledge.meaning``). A known error neither close in meaning nor sharing rare
+words with the call is not offered; from ``STRONG_AT`` a match is "strong" (decision 0043, tuned on
+``bench/matching_eval/`` by ``bench/matching_tune.py``).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from dataclasses import dataclass
 from django.db import connection, models
 from django.utils.translation import gettext, pgettext_lazy
 
+from knowledge.meaning import STAMP_SQL, nearest
 from knowledge.models import SEARCH_CONFIG, KnownError
 from knowledge.textsearch import MAX_WORDS, budgeted_tsquery, search_tokens
 from knowledge.textsearch import tsquery_operand as _tsquery
@@ -29,6 +36,16 @@ RELATED_CATEGORY_BOOST = 0.05
 SECONDARY_FIELD_WEIGHT = 0.3
 TYPO_WEIGHT = 0.7
 IDF_SMOOTHING = 0.001
+
+# The meaning (decision 0043, tuned by bench/matching_tune.py): known errors are ranked by the cosine plus
+# LEXICAL_WEIGHT times the words' score; one is offered when its meaning reaches OFFER_AT or its words' score
+# LEXICAL_OFFER_AT (an error code, a CI name), and called strong from STRONG_AT; the meaning is a reason from
+# OFFER_AT. MEANING_POOL known errors nearest in meaning join the words' candidates.
+LEXICAL_WEIGHT = 0.5
+OFFER_AT = 0.55
+LEXICAL_OFFER_AT = 0.9
+STRONG_AT = 0.65
+MEANING_POOL = 50
 
 # The candidates: how many known errors the text query should find (expected from the statistics) and may
 # return, how many of a service or category (without words) and of the CIs are taken, and how many of the
@@ -53,6 +70,12 @@ class MatchKind(models.TextChoices):
     SERVICE = "service", pgettext_lazy("match reason", "same service")
     CATEGORY = "category", pgettext_lazy("match reason", "same category")
     RELATED_CATEGORY = "related_category", pgettext_lazy("match reason", "related category")
+    MEANING = "meaning", pgettext_lazy("match reason", "similar meaning")
+
+
+class Confidence(models.TextChoices):
+    STRONG = "strong", pgettext_lazy("match confidence", "strong")
+    POSSIBLE = "possible", pgettext_lazy("match confidence", "possible")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +90,8 @@ class MatchReason:
     terms: tuple[str, ...]
 
     def __str__(self) -> str:
+        if not self.terms:
+            return str(self.kind.label)
         if self.kind == MatchKind.MISSPELLING:
             typed, found = self.terms
             detail = gettext("%(typed)s → %(found)s") % {"typed": typed, "found": found}
@@ -79,7 +104,9 @@ class MatchReason:
 class KnownErrorMatch:
     """A published known error that matches an incident, with its score and why it matched.
 
-    ``reasons`` come in a fixed order: the words, the corrected typos, the CIs, the service, the category.
+    ``reasons`` come in a fixed order: the words, the corrected typos, the meaning, the CIs, the service, the
+    category. ``confidence`` says in words how sure the match is; ``lexical`` and ``meaning`` are the two parts of
+    ``score``.
 
     ``known_error`` has what a list of matches shows (number, title, symptoms, workaround, fix status,
     times used, last used); its other fields are deferred.
@@ -88,6 +115,9 @@ class KnownErrorMatch:
     known_error: KnownError
     score: float
     reasons: tuple[MatchReason, ...]
+    confidence: Confidence = Confidence.POSSIBLE
+    lexical: float = 0.0
+    meaning: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +142,10 @@ def known_error_matches(
 ) -> list[KnownErrorMatch]:
     """The published known errors that best match the caller's words and the incident's service, CIs, category.
 
-    At most ``limit`` (1 to 100), best first. Two queries; one when no word of the text is in the knowledge
-    base (stop words, unknown words) and nothing else is given; none when there is nothing to match on.
+    At most ``limit`` (1 to 100), best first; with words, only those close enough in meaning or words
+    (``OFFER_AT``, ``LEXICAL_OFFER_AT``): none when no known error fits. Two queries, and the model embeds the text
+    (about 7 ms); the vectors are read once a process and again after they change. One query when nothing is
+    found to match; none when there is nothing to match on.
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}.")
@@ -122,11 +154,12 @@ def known_error_matches(
     structured = bool(ci_ids) or service_id is not None or category_id is not None
     if not tokens and not structured:
         return []
-    words, rows = _analyse(tokens) if tokens else ([], 0.0)
+    words, rows, stamp = _analyse(tokens) if tokens else ([], 0.0, 0)
     known = [word for word in words if word.known]
     typos = [word for word in words if not word.known and len(word.word) >= MIN_TYPO_LENGTH and word.word.isalpha()]
     candidate_query, expected = _candidate_query(known, rows)
-    if candidate_query is None and not structured:
+    meaning = nearest(text, stamp=stamp, count=MEANING_POOL) if words else None
+    if candidate_query is None and not structured and not (meaning and meaning.ids):
         return []
     idf_total = sum(word.idf for word in known)
     params: dict[str, object] = {
@@ -145,6 +178,9 @@ def known_error_matches(
         "service_id": service_id,
         "category_id": category_id,
         "limit": limit,
+        "meaning_ids": meaning.ids if meaning else [],
+        "meaning_cosines": meaning.cosines if meaning else [],
+        "lexical_weight": LEXICAL_WEIGHT,
         **_SQL_CONSTANTS,
     }
     for i, word in enumerate(known):
@@ -159,7 +195,12 @@ def known_error_matches(
     with connection.cursor() as cursor:
         cursor.execute(_matches_sql(len(known)), params)
         rows_found = cursor.fetchall()
-    return [_match(row) for row in rows_found]
+    matches = [_match(row) for row in rows_found]
+    # Without words the CIs, service and category are all there is to go on, and without any vector (before the
+    # backfill) the words are: offered as they are, with no cut-off calibrated for them.
+    if not (meaning and meaning.ids):
+        return matches
+    return [match for match in matches if match.meaning >= OFFER_AT or match.lexical >= LEXICAL_OFFER_AT]
 
 
 # --- The words -------------------------------------------------------------------------------------
@@ -181,7 +222,8 @@ SELECT w.word, l.lexeme, st.freqs[array_position(st.elems, l.lexeme)],
             SELECT FROM knowledge_knownerror AS k
             WHERE k.published AND k.search_vector @@ l.lexeme::tsquery
         )
-    END
+    END,
+    (STAMP)
 FROM unnest(%(words)s::text[]) WITH ORDINALITY AS w(word, pos)
 CROSS JOIN LATERAL (SELECT (tsvector_to_array(to_tsvector(%(config)s::regconfig, w.word)))[1] AS lexeme) AS l
 LEFT JOIN stats AS st ON true
@@ -189,8 +231,12 @@ ORDER BY w.pos
 """
 
 
-def _analyse(tokens: list[str]) -> tuple[list[_Word], float]:
-    """The words that are not stop words, with their lexeme and frequency; and the number of known errors.
+_WORDS = _WORDS.replace("(STAMP)", f"({STAMP_SQL})")
+
+
+def _analyse(tokens: list[str]) -> tuple[list[_Word], float, int]:
+    """The words that are not stop words, with their lexeme and frequency; the number of known errors; and the
+    meaning stamp (``knowledge.meaning``).
 
     The lexeme is safe to put in a ``tsquery`` as it is: the tokens are made of letters and digits only.
     """
@@ -200,7 +246,8 @@ def _analyse(tokens: list[str]) -> tuple[list[_Word], float]:
     words: list[_Word] = []
     seen: set[str] = set()
     rows = 0.0
-    for word, lexeme, df, min_df, reltuples, known in result:
+    stamp = int(result[0][-1]) if result else 0
+    for word, lexeme, df, min_df, reltuples, known, _stamp in result:
         rows = max(float(reltuples or 0), 0.0)
         if lexeme is None or lexeme in seen:
             continue
@@ -212,7 +259,7 @@ def _analyse(tokens: list[str]) -> tuple[list[_Word], float]:
             # Not among the most common elements: rarer than the rarest of them.
             df = min(DEFAULT_RARE_DF, min_df / 2)
         words.append(_Word(word=word, lexeme=lexeme, df=df, known=known))
-    return words, rows
+    return words, rows, stamp
 
 
 def _candidate_query(words: list[_Word], rows: float) -> tuple[str | None, float]:
@@ -283,6 +330,10 @@ ci_hits AS (
 related_categories AS (
     SELECT id FROM ancestors UNION SELECT id FROM descendants
 ),
+-- The known errors nearest in meaning (knowledge.meaning), with their cosine.
+meaning AS (
+    SELECT m.id, m.cosine FROM unnest(%(meaning_ids)s::bigint[], %(meaning_cosines)s::float8[]) AS m(id, cosine)
+),
 -- The candidates, scored as they are read: the text query's matches and the known errors of the CIs;
 -- those of the service and the category only when there are no words to search for (a service or a
 -- category may have thousands). The constant conditions let PostgreSQL skip what was not asked for.
@@ -307,6 +358,8 @@ structured AS (
         WHERE %(structured_only)s AND kc.category_id IN (SELECT r.id FROM related_categories AS r)
         LIMIT %(structured_cap)s
     )
+    UNION
+    (SELECT m.id FROM meaning AS m)
 ),
 structured_matches AS (
     SELECT k.id, k.title, k.search_vector, k.times_used, {text_weight} AS text_weight
@@ -334,6 +387,7 @@ category_links AS (
 ),
 scored AS (
     SELECT m.*, ci.names AS ci_names, sl.name AS service_name, cl.name AS category_name, cl.exact AS category_exact,
+        coalesce(mm.cosine, 0) AS cosine,
         CASE WHEN ci.id IS NULL THEN 0 ELSE %(ci_boost)s END
         + CASE WHEN sl.id IS NULL THEN 0 ELSE %(service_boost)s END
         + CASE WHEN cl.id IS NULL THEN 0 WHEN cl.exact THEN %(category_boost)s ELSE %(related_category_boost)s END
@@ -342,6 +396,7 @@ scored AS (
     LEFT JOIN ci_hits AS ci ON ci.id = m.id
     LEFT JOIN service_links AS sl ON sl.id = m.id
     LEFT JOIN category_links AS cl ON cl.id = m.id
+    LEFT JOIN meaning AS mm ON mm.id = m.id
 ),
 -- Typos are corrected against the lexemes of the best candidates so far, stem against stem with pg_trgm
 -- (so that "conection" finds "connection": "conect" and "connect"), keeping the first letter and the
@@ -384,24 +439,27 @@ ranked AS (
 ),
 best AS (
     SELECT r.* FROM ranked AS r
-    ORDER BY r.base DESC, r.times_used DESC, r.id
+    ORDER BY %(lexical_weight)s * r.base + r.cosine DESC, r.times_used DESC, r.id
     LIMIT %(rerank_pool)s
 ),
 final AS (
     SELECT b.*, {matched} AS matched,
         b.base + %(title_weight)s * coalesce(
             ({title_weight} + %(typo_weight)s * %(typo_idf)s * (SELECT count(*) FROM fixes AS f WHERE t.tv @@ f.qa))
-            / nullif(total.idf, 0), 0) AS score,
+            / nullif(total.idf, 0), 0) AS lexical,
         (SELECT array_agg(f.typed ORDER BY f.pos) FROM fixes AS f WHERE b.search_vector @@ f.qa) AS fixed_typed,
         (SELECT array_agg(f.lexeme ORDER BY f.pos) FROM fixes AS f WHERE b.search_vector @@ f.qa) AS fixed_lexemes
     FROM best AS b
     CROSS JOIN total
     CROSS JOIN LATERAL (SELECT setweight(to_tsvector(%(config)s::regconfig, b.title), 'A') AS tv) AS t
 ),
+combined AS (
+    SELECT f.*, %(lexical_weight)s * f.lexical + f.cosine AS score FROM final AS f
+),
 top AS (
-    SELECT f.* FROM final AS f ORDER BY f.score DESC, f.times_used DESC, f.id LIMIT %(limit)s
+    SELECT c.* FROM combined AS c ORDER BY c.score DESC, c.times_used DESC, c.id LIMIT %(limit)s
 )
-SELECT {shown}, top.score, top.matched, top.fixed_typed,
+SELECT {shown}, top.score, top.lexical, top.cosine, top.matched, top.fixed_typed,
     ARRAY(
         SELECT coalesce(lower(substring(
             ts_headline(%(config)s::regconfig, k.title || ' ' || k.symptoms, quote_literal(l.lexeme)::tsquery,
@@ -438,7 +496,9 @@ def _matches_sql(words: int) -> str:
 def _match(row: tuple) -> KnownErrorMatch:
     shown = len(_SHOWN_FIELDS)
     known_error = KnownError.from_db(connection.alias, _SHOWN_FIELDS, row[:shown])
-    score, matched, fixed_typed, fixed_found, ci_names, service_name, category_name, category_exact = row[shown:]
+    score, lexical, cosine, matched, fixed_typed, fixed_found, ci_names, service_name, category_name, category_exact = (
+        row[shown:]
+    )
     reasons = []
     if matched:
         reasons.append(MatchReason(MatchKind.WORDS, tuple(matched)))
@@ -446,6 +506,8 @@ def _match(row: tuple) -> KnownErrorMatch:
         MatchReason(MatchKind.MISSPELLING, (typed, found))
         for typed, found in zip(fixed_typed or (), fixed_found or (), strict=True)
     )
+    if cosine >= OFFER_AT:
+        reasons.append(MatchReason(MatchKind.MEANING, ()))
     if ci_names:
         reasons.append(MatchReason(MatchKind.CI, tuple(ci_names)))
     if service_name:
@@ -453,4 +515,11 @@ def _match(row: tuple) -> KnownErrorMatch:
     if category_name:
         kind = MatchKind.CATEGORY if category_exact else MatchKind.RELATED_CATEGORY
         reasons.append(MatchReason(kind, (category_name,)))
-    return KnownErrorMatch(known_error=known_error, score=float(score), reasons=tuple(reasons))
+    return KnownErrorMatch(
+        known_error=known_error,
+        score=float(score),
+        reasons=tuple(reasons),
+        confidence=Confidence.STRONG if score >= STRONG_AT else Confidence.POSSIBLE,
+        lexical=float(lexical),
+        meaning=float(cosine),
+    )

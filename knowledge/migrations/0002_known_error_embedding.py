@@ -5,8 +5,9 @@ import django.db.models.functions.text
 import knowledge.models
 from django.db import migrations, models
 
-# The meaning stamp (knowledge.meaning): any change to which known errors are published or to their vectors moves
-# it on, so that each process reloads its matrix of vectors; times_used and other edits leave it alone.
+# The meaning stamp (knowledge.meaning): a change to the vectors of published known errors moves it on, so that each
+# process reloads its matrix; other edits (times_used, the workaround) and known errors without a vector leave it
+# alone. Until it first moves, there is no vector to load.
 STAMP = '''
 CREATE SEQUENCE knowledge_meaning_stamp;
 CREATE FUNCTION knowledge_meaning_stamp_move() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -14,16 +15,30 @@ BEGIN
     PERFORM nextval('knowledge_meaning_stamp');
     RETURN NULL;
 END $$;
-CREATE TRIGGER knowledge_meaning_stamp_rows
-    AFTER INSERT OR DELETE OR UPDATE OF published, embedding ON knowledge_knownerror
-    FOR EACH STATEMENT EXECUTE FUNCTION knowledge_meaning_stamp_move();
+CREATE TRIGGER knowledge_meaning_stamp_insert
+    AFTER INSERT ON knowledge_knownerror
+    FOR EACH ROW WHEN (NEW.embedding IS NOT NULL AND NEW.published)
+    EXECUTE FUNCTION knowledge_meaning_stamp_move();
+CREATE TRIGGER knowledge_meaning_stamp_update
+    AFTER UPDATE OF published, embedding ON knowledge_knownerror
+    FOR EACH ROW WHEN (
+        (OLD.embedding IS NOT NULL OR NEW.embedding IS NOT NULL)
+        AND (OLD.published IS DISTINCT FROM NEW.published OR OLD.embedding IS DISTINCT FROM NEW.embedding)
+    )
+    EXECUTE FUNCTION knowledge_meaning_stamp_move();
+CREATE TRIGGER knowledge_meaning_stamp_delete
+    AFTER DELETE ON knowledge_knownerror
+    FOR EACH ROW WHEN (OLD.embedding IS NOT NULL AND OLD.published)
+    EXECUTE FUNCTION knowledge_meaning_stamp_move();
 CREATE TRIGGER knowledge_meaning_stamp_truncate
     AFTER TRUNCATE ON knowledge_knownerror
     FOR EACH STATEMENT EXECUTE FUNCTION knowledge_meaning_stamp_move();
 '''
 UNSTAMP = '''
 DROP TRIGGER knowledge_meaning_stamp_truncate ON knowledge_knownerror;
-DROP TRIGGER knowledge_meaning_stamp_rows ON knowledge_knownerror;
+DROP TRIGGER knowledge_meaning_stamp_delete ON knowledge_knownerror;
+DROP TRIGGER knowledge_meaning_stamp_update ON knowledge_knownerror;
+DROP TRIGGER knowledge_meaning_stamp_insert ON knowledge_knownerror;
 DROP FUNCTION knowledge_meaning_stamp_move();
 DROP SEQUENCE knowledge_meaning_stamp;
 '''

@@ -344,12 +344,12 @@ def test_once_analysed_a_word_that_most_known_errors_contain_counts_for_little()
     jam = published("Printer paper jam", "The printer says paper jam.")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE knowledge_knownerror")  # rolled back with the test, like the rows
-    words, rows = _analyse(["printer", "jam"])
+    words, rows, _stamp = _analyse(["printer", "jam"])
     assert rows == 41
     assert [(word.lexeme, word.df) for word in words] == [("printer", 1.0), ("jam", pytest.approx(1 / 41))]
 
     matches = known_error_matches(text="printer jam")
 
     assert matches[0].known_error == jam
-    assert matches[0].score > 1
-    assert matches[1].score < 0.2 < 0.5 < known_error_matches(text="printer floor")[0].score
+    assert matches[0].lexical > 1
+    assert matches[1].lexical < 0.2 < 0.5 < known_error_matches(text="printer floor")[0].lexical
