@@ -200,7 +200,7 @@ class KnownError(models.Model):
         db_persist=True,
     )
     embedding = ArrayField(RealField(), verbose_name=_("meaning"), null=True, blank=True, editable=False)
-    embedded_digest = models.CharField(max_length=32, blank=True, default="", editable=False)
+    embedded_digest = models.CharField(max_length=32, blank=True, default="", db_default="", editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='knownerror',
             name='embedded_digest',
-            field=models.CharField(blank=True, default='', editable=False, max_length=32),
+            field=models.CharField(blank=True, db_default='', default='', editable=False, max_length=32),
         ),
         migrations.AddField(
             model_name='knownerror',
