@@ -134,11 +134,6 @@ def launch(tmp_path: Path) -> Iterator[Callable[..., Serve]]:
         stop(serve)
 
 
-@pytest.fixture
-def demo(launch: Callable[..., Serve]) -> Serve:
-    return launch("--demo")
-
-
 def signed_in(serve: Serve, username: str, password: str) -> tuple[urllib.request.OpenerDirector, str]:
     """A browser-like opener signed in (or not) as ``username``, and the page the sign-in led to."""
     jar = http.cookiejar.CookieJar()
@@ -174,41 +169,6 @@ def wait_for_line(serve: Serve, text: str, timeout: float = 30) -> None:
         time.sleep(0.2)
 
 
-def test_serve_demo_signs_in_runs_tasks_and_leaves_nothing_behind(demo: Serve):
-    demo.wait_for("/accounts/login/")
-
-    assert "Welcome, Olivia" in sign_in(demo, "operator", "demo")
-    assert "Please enter a correct username" in sign_in(demo, "operator", "wrong")
-
-    ping = ping_worker(demo)
-    assert ping.returncode == 0, ping.stdout + ping.stderr
-    assert "A worker answered" in ping.stdout
-
-    tree = demo.process_tree()
-    assert len(tree) >= 5
-    demo.process.send_signal(signal.SIGTERM)
-    assert demo.process.wait(timeout=60) == 0, demo.text()
-
-    _, alive = psutil.wait_procs(tree, timeout=15)
-    assert alive == [], f"left behind: {[(p.pid, p.name()) for p in alive]}"
-    assert f"The service desk is ready at {demo.url}/" in demo.text()
-    assert "  Sign in as operator, support, manager or admin, password 'demo'." in demo.text()
-
-
-def test_serve_stops_everything_when_a_child_dies_and_says_which(launch: Callable[..., Serve]):
-    demo = launch()
-    demo.wait_for("/health/")
-    tree = demo.process_tree()
-    worker = next(p for p in tree if "worker" in p.cmdline() and "celery" in " ".join(p.cmdline()))
-
-    worker.kill()
-
-    assert demo.process.wait(timeout=60) == 1
-    assert "The Celery worker was killed by SIGKILL" in demo.text()
-    _, alive = psutil.wait_procs(tree, timeout=15)
-    assert alive == [], f"left behind: {[(p.pid, p.name()) for p in alive]}"
-
-
 def test_a_second_serve_on_a_busy_port_fails_clearly_and_touches_nothing(tmp_path: Path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -221,7 +181,9 @@ def test_a_second_serve_on_a_busy_port_fails_clearly_and_touches_nothing(tmp_pat
     assert not (serve.var_dir / "static").exists()  # it stopped before migrating or collecting anything
 
 
-def test_serve_starts_again_at_once_on_the_port_it_just_left(tmp_path: Path, launch: Callable[..., Serve]):
+def test_serve_starts_again_at_once_on_the_port_it_just_left_and_stops_when_a_child_dies(
+    tmp_path: Path, launch: Callable[..., Serve]
+):
     """Stopping leaves the port's closed connections in TIME-WAIT for about a minute; that is no reason to refuse."""
     home, runtime = tmp_path / "home", tmp_path / "run"
     home.mkdir()
@@ -238,6 +200,16 @@ def test_serve_starts_again_at_once_on_the_port_it_just_left(tmp_path: Path, lau
     assert "already in use" not in second.text()
     assert control_socket_in_var  # gunicorn's control socket is the checkout's own, not one in ~/.gunicorn/
     assert not any(path.name == "gunicorn.ctl" for path in [*home.rglob("*"), *runtime.rglob("*")])
+
+    # When a child dies, serve stops everything and says which (on this serve: each start migrates from nothing).
+    tree = second.process_tree()
+    worker = next(p for p in tree if "worker" in p.cmdline() and "celery" in " ".join(p.cmdline()))
+    worker.kill()
+
+    assert second.process.wait(timeout=60) == 1
+    assert "The Celery worker was killed by SIGKILL" in second.text()
+    _, alive = psutil.wait_procs(tree, timeout=15)
+    assert alive == [], f"left behind: {[(p.pid, p.name()) for p in alive]}"
 
 
 # The tests below only look at a running portal: they share one, started once (each start migrates a new embedded
@@ -293,3 +265,25 @@ def test_a_refused_page_is_one_line_in_the_servers_output(shared_demo: Serve):
     assert [line for line in demo.output if "/incidents/new/" in line] == [
         next(line for line in demo.output if "Forbidden (Permission denied): /incidents/new/" in line)
     ]
+
+
+# Last in this module: it stops the shared serve.
+def test_serve_demo_signs_in_runs_tasks_and_leaves_nothing_behind(shared_demo: Serve):
+    demo = shared_demo
+
+    assert "Welcome, Olivia" in sign_in(demo, "operator", "demo")
+    assert "Please enter a correct username" in sign_in(demo, "operator", "wrong")
+
+    ping = ping_worker(demo)
+    assert ping.returncode == 0, ping.stdout + ping.stderr
+    assert "A worker answered" in ping.stdout
+
+    tree = demo.process_tree()
+    assert len(tree) >= 5
+    demo.process.send_signal(signal.SIGTERM)
+    assert demo.process.wait(timeout=60) == 0, demo.text()
+
+    _, alive = psutil.wait_procs(tree, timeout=15)
+    assert alive == [], f"left behind: {[(p.pid, p.name()) for p in alive]}"
+    assert f"The service desk is ready at {demo.url}/" in demo.text()
+    assert "  Sign in as operator, support, manager or admin, password 'demo'." in demo.text()
