@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from knowledge.vectors import known_errors_embed
+from knowledge.vectors import known_errors_embed, stale_known_errors
 from servicedesk.celery import DATABASE_RETRIES, publish_row
 
 
@@ -16,16 +16,28 @@ def known_error_embed(known_error_id: int) -> int:
     return known_errors_embed(ids=[known_error_id])
 
 
+# What one sweep embeds at most (about 10 s on one core): a bulk load or an upgrade is the backfill command's job.
+SWEEP_BATCH = 500
+
+
+@shared_task(name="knowledge.tasks.known_errors_embed_stale")
+def known_errors_embed_stale() -> int:
+    """Embed the known errors whose vector is missing or stale, ``SWEEP_BATCH`` at most: the saves whose task was
+    lost (a broker out of reach at the commit, a worker killed) get their vector within the beat's interval."""
+    stale = list(stale_known_errors().order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH])
+    return known_errors_embed(ids=stale) if stale else 0
+
+
 def known_error_words_saved(*, known_error_id: int) -> None:
     """Queue the known error's new vector for after the commit, never on the page's request path. Call it from any
     write that may change the title or symptoms: the task does nothing when they did not change. A broker that
-    cannot be reached is logged; ``manage.py embed_known_errors`` embeds what was missed."""
+    cannot be reached is logged; ``known_errors_embed_stale`` (every 15 minutes) embeds what was missed."""
     transaction.on_commit(
         lambda: publish_row(
             known_error_embed,
             known_error_id,
             eagerly=settings.EMBED_EAGERLY,
             countdown=None,
-            sweep="manage.py embed_known_errors",
+            sweep="the stale vectors' sweep",
         )
     )

@@ -258,6 +258,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "options": {"expires": 14 * 60},
     },
 }
+# Every 15 minutes: known errors whose vector is missing or stale get one (knowledge.tasks), 500 at most a sweep; a
+# save's own task does it within seconds, this catches those lost.
+CELERY_BEAT_SCHEDULE["knowledge-embed-stale"] = {
+    "task": "knowledge.tasks.known_errors_embed_stale",
+    "schedule": 15 * 60,
+    "options": {"expires": 14 * 60},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The pace of the minute's sweeps below (service levels, outbox, webhooks). Only bench/scale_out.py changes it, to see
 # stages reached and lost tasks sent again within its run.

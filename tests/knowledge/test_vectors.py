@@ -11,6 +11,7 @@ from django.core.management import call_command
 from knowledge.embeddings import embed
 from knowledge.forms import KnownErrorForm
 from knowledge.models import KnownError
+from knowledge.tasks import known_errors_embed_stale
 from knowledge.vectors import known_error_text, stale_known_errors
 from tests.knowledge.factories import KnownErrorFactory
 
@@ -79,3 +80,17 @@ def test_saving_other_fields_queues_nothing(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         form.save()
     assert callbacks == []
+
+
+def test_the_sweep_embeds_the_stale_ones_a_lost_task_left_and_then_nothing(settings):
+    """A save whose task never ran (the broker was out of reach) leaves the vector stale; beat's sweep renews it."""
+    _fresh, lost = KnownErrorFactory.create_batch(2)
+    call_command("embed_known_errors", stdout=StringIO())
+    KnownError.objects.filter(pk=lost.pk).update(title="Card payments refused in the web shop")
+
+    assert known_errors_embed_stale() == 1
+    assert not stale_known_errors().exists()
+    assert known_errors_embed_stale() == 0
+    assert "knowledge.tasks.known_errors_embed_stale" in {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
