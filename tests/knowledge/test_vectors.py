@@ -23,6 +23,21 @@ def vector_of(known_error: KnownError) -> np.ndarray:
     return np.array(known_error.embedding, dtype=np.float32)
 
 
+def saved_on_the_page(known_error: KnownError, **changes: str) -> None:
+    """The known error's edit form sent with ``changes`` and saved, as the page saves it."""
+    data = {
+        "title": known_error.title,
+        "symptoms": known_error.symptoms,
+        "workaround": known_error.workaround,
+        "fix_status": known_error.fix_status,
+        "loaded_at": known_error.updated_at.isoformat(),
+        **changes,
+    }
+    form = KnownErrorForm(data, instance=known_error)
+    assert form.is_valid(), form.errors
+    form.save()
+
+
 def test_the_backfill_embeds_what_has_no_vector_once_and_batch_by_batch():
     known_errors = KnownErrorFactory.create_batch(3)
     out = StringIO()
@@ -49,17 +64,10 @@ def test_saving_new_words_on_the_page_renews_the_vector_after_the_commit(django_
     known_error = KnownErrorFactory(title="Printer jams", symptoms="Paper jams in tray 2.")
     call_command("embed_known_errors", stdout=StringIO())
     before = vector_of(known_error)
-    data = {
-        "title": "Web shop payment fails",
-        "symptoms": "Card payments are refused at checkout.",
-        "workaround": known_error.workaround,
-        "fix_status": known_error.fix_status,
-        "loaded_at": known_error.updated_at.isoformat(),
-    }
-    form = KnownErrorForm(data, instance=known_error)
-    assert form.is_valid(), form.errors
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        form.save()
+        saved_on_the_page(
+            known_error, title="Web shop payment fails", symptoms="Card payments are refused at checkout."
+        )
     assert len(callbacks) == 1
     after = vector_of(known_error)
     assert not stale_known_errors().exists()
@@ -68,17 +76,8 @@ def test_saving_new_words_on_the_page_renews_the_vector_after_the_commit(django_
 
 def test_saving_other_fields_queues_nothing(django_capture_on_commit_callbacks):
     known_error = KnownErrorFactory()
-    data = {
-        "title": known_error.title,
-        "symptoms": known_error.symptoms,
-        "workaround": "1. Restart.",
-        "fix_status": known_error.fix_status,
-        "loaded_at": known_error.updated_at.isoformat(),
-    }
-    form = KnownErrorForm(data, instance=known_error)
-    assert form.is_valid(), form.errors
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        form.save()
+        saved_on_the_page(known_error, workaround="1. Restart.")
     assert callbacks == []
 
 
