@@ -99,6 +99,7 @@ PAGES: tuple[Page, ...] = (
     Page("dashboard", "manager", _reverse("incidents:dashboard")),
     Page("reports", "manager", _reverse("incidents:reports")),
     Page("knowledge search", "operator", _reverse("knowledge:search", query="?q=printer")),
+    Page("search everything", "operator", _reverse("search:page", query="?q=printer")),
     Page("known errors", "support", _reverse("knowledge:knownerror_list")),
     Page("problems", "support", _reverse("knowledge:problem_list")),
     Page("articles", "operator", _reverse("knowledge:article_list")),

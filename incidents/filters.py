@@ -38,15 +38,20 @@ def incident_number(text: str) -> str | None:
     return f"INC{int(match[1]):07d}" if match else None
 
 
-def text_search(queryset: QuerySet[Incident], text: str) -> QuerySet[Incident]:
-    """The incidents with the words of ``text`` (web-search syntax), or with the common words that its misspelt
-    ones stand for: one more query, on the planner's statistics only."""
+def text_query(text: str) -> SearchQuery:
+    """The words of ``text`` (web-search syntax), or the common words that its misspelt ones stand for: one
+    query, on the planner's statistics only."""
     query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
     tokens = search_tokens(text)
     corrected = forgiving_tsquery(analyse(tokens)[0]) if tokens else None
     if corrected:
         query |= SearchQuery(corrected, search_type="raw", config=SEARCH_CONFIG)
-    return queryset.filter(search_vector=query)
+    return query
+
+
+def text_search(queryset: QuerySet[Incident], text: str) -> QuerySet[Incident]:
+    """The incidents with the words of ``text``, or their corrections (``text_query``)."""
+    return queryset.filter(search_vector=text_query(text))
 
 
 def hidden_moment(field_name: str, lookup_expr: str) -> StorableIsoDateTimeFilter:

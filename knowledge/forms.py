@@ -12,6 +12,7 @@ from cmdb.forms import CINamesField
 from cmdb.models import ConfigurationItem, Service, SupportGroup
 from cmdb.selectors import ci_by_name
 from knowledge.models import Article, Category, KnownError, Problem
+from knowledge.search import MAX_CHARS
 from knowledge.selectors import categories_by_path, categories_in_use
 from knowledge.tasks import known_error_words_saved
 from servicedesk.forms import EditConflictGuard, SearchableSelect
@@ -138,4 +139,8 @@ class MatcherForm(forms.Form):
 
 
 class KnowledgeSearchForm(forms.Form):
-    q = forms.CharField(label=_("Search the knowledge base"), max_length=300, required=False)
+    q = forms.CharField(label=_("Search the knowledge base"), required=False)
+
+    def clean_q(self) -> str:
+        # A caller's whole mail pasted in is searched by its beginning, not refused.
+        return self.cleaned_data["q"][:MAX_CHARS]

@@ -43,6 +43,7 @@ urlpatterns = [
     path("cmdb/", include("cmdb.urls")),
     path("incidents/", include("incidents.urls")),
     path("queues/", include("incidents.queue_urls")),
+    path("search/", include("incidents.search_urls")),
     # The managers' dashboard lives with the incidents; /dashboard/ is the address people are given.
     path("dashboard/", RedirectView.as_view(pattern_name="incidents:dashboard", query_string=True)),
     path("knowledge/", include("knowledge.urls")),

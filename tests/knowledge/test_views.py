@@ -179,7 +179,6 @@ def make_knowledge(count: int) -> list[str]:
         reverse("knowledge:problem_detail", args=[problem.number]),
         reverse("knowledge:article_detail", args=[article.pk]),
         reverse("knowledge:knownerror_update", args=[known_error.number]),
-        f"{reverse('knowledge:search')}?q=fault",
         f"{reverse('knowledge:matcher')}?text=screen+black",
     ]
 
@@ -227,3 +226,16 @@ def test_known_errors_filtered_by_a_service_picked_or_typed_are_each_listed_once
     assert listed(service_text="pay") == [both.number]
     picked = client.get(url, {"service": payroll.pk}).text
     assert 'name="service_text" id="id_service_text" value="Payroll"' in picked
+
+
+def test_the_search_page_takes_a_pasted_mail_and_marks_what_it_found_otherwise(client, operator):
+    client.force_login(operator)
+    jam = KnownErrorFactory(title="Printer reports paper jam", symptoms="The printer says paper jam.", published=True)
+    mail = "Hello, the copier on the second floor has a paper jam again since this morning. " + "Regards. " * 60
+
+    response = client.get(reverse("knowledge:search"), {"q": mail})
+
+    assert response.status_code == 200
+    assert len(mail) > 500
+    assert response.context["results"].known_errors[0] == jam
+    assert '<span class="badge badge-info found-by">some of the words</span>' in response.text
