@@ -25,7 +25,7 @@ def test_the_ci_list_filters_as_the_operator_types(live_server, page: Page, oper
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="CMDB").click()
     expect(page.get_by_role("heading", name="Configuration items")).to_be_visible()
-    page.get_by_role("searchbox", name="Search").press_sequentially("erp")
+    page.get_by_role("searchbox", name="Search", exact=True).press_sequentially("erp")
 
     expect(page.get_by_role("link", name="erp-db-01")).to_be_visible()
     expect(page.get_by_role("link", name="mail-01")).to_have_count(0)

@@ -109,7 +109,7 @@ def test_the_incident_list_opens_on_open_incidents_and_finds_numbers_and_misspel
     sign_in(page, live_server.url, "olivia")
     page.goto(f"{live_server.url}/incidents/")
     results = page.locator("#results")
-    search = page.get_by_role("searchbox", name="Search")
+    search = page.get_by_role("searchbox", name="Search", exact=True)
 
     expect(page.get_by_label("State")).to_have_value("open")
     expect(results).to_contain_text("3 open incidents")
