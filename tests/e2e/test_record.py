@@ -69,6 +69,7 @@ def test_an_operator_finds_the_similar_incident_and_records_a_subordinate(
         published=True,
     )
     ContactFactory(first_name="Anna", last_name="Janssen")
+    page.set_viewport_size({"width": 1366, "height": 900})  # a desk's laptop
     sign_in(page, live_server.url, "olivia")
     page.goto(f"{live_server.url}/incidents/new/")
 
@@ -82,13 +83,38 @@ def test_an_operator_finds_the_similar_incident_and_records_a_subordinate(
     expect(subordinate_button).to_be_visible()
     # The known error that matches the same words is offered beside the similar incident.
     expect(page.get_by_text("Payroll export fails: the bank file is refused")).to_be_visible()
-    docs_screenshot(page, "log-a-call-similar", full_page=True)
+    # The panel is the third column, beside the description and in view while typing, not under both cards.
+    description = page.get_by_label("Short description").bounding_box()
+    service = page.get_by_role("combobox", name="Service").bounding_box()
+    panel = page.locator(".similar-panel").bounding_box()
+    assert panel["x"] >= service["x"] + service["width"] > description["x"] + description["width"]
+    assert panel["y"] < description["y"] + description["height"]
+    page.get_by_role("button", name="Record incident").scroll_into_view_if_needed()
+    expect(subordinate_button).to_be_in_viewport()  # it stays in view down to the form's end
+    page.evaluate("window.scrollTo(0, 0)")
+    docs_screenshot(page, "log-a-call-similar")
     subordinate_button.focus()
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("heading", name=re.compile(r"^INC\d{7} payroll export fails again"))).to_be_visible()
     expect(page.get_by_role("link", name=re.compile(master.number))).to_be_visible()
     assert Incident.objects.get(short_description="payroll export fails again").parent_id == master.pk
+
+
+def test_on_a_phone_the_similar_panel_follows_the_description(live_server, page: Page, operator):
+    KnownErrorFactory(
+        title="Badge reader at the gate refuses every badge", symptoms="No badge opens it.", published=True
+    )
+    page.set_viewport_size({"width": 375, "height": 740})
+    sign_in(page, live_server.url, "olivia")
+    page.goto(f"{live_server.url}/incidents/new/")
+
+    page.get_by_label("Short description").fill("badge reader refuses my badge")
+    expect(page.get_by_text("Badge reader at the gate refuses every badge")).to_be_visible()
+    symptoms = page.get_by_label("Symptoms").bounding_box()
+    panel = page.locator(".similar-panel").bounding_box()
+    service = page.get_by_role("combobox", name="Service").bounding_box()
+    assert symptoms["y"] + symptoms["height"] < panel["y"] < service["y"]
 
 
 def test_an_unknown_caller_is_added_inline_and_chosen(live_server, page: Page, operator):
