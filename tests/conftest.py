@@ -6,6 +6,7 @@ import importlib
 import os
 import shutil
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -34,9 +35,36 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.WEBHOOK_SEND_EAGERLY = True
     # A known error's vector, likewise (the model is loaded once a test process, when a test first needs it).
     settings.EMBED_EAGERLY = True
+    _own_redis_database(settings)
+
+
+def _own_redis_database(settings: Any) -> None:
+    """Under pytest-xdist (``-n 2``) each worker takes the Redis database after ``REDIS_URL``'s by its number, so
+    that one worker's Celery workers and keys are not another's: a broadcast ping is answered by any worker on the
+    same database. The processes the tests start inherit it through the environment. Database 15 stays the
+    scale-out benchmark's."""
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER", ""), settings.REDIS_URL
+    if not (worker.startswith("gw") and url):
+        return
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    own = parts._replace(path=f"/{(base + 1 + int(worker.removeprefix('gw'))) % 15}").geturl()
+    os.environ["REDIS_URL"] = settings.REDIS_URL = own
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": own}}
+    settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = own
+    from servicedesk.celery import app
+
+    app.conf.broker_url = app.conf.result_backend = own
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Under pytest-xdist (CI: -n 2 --dist loadgroup) the tests that start real processes go to one worker, one after
+    # the other, from the start: they take the benchmarks' databases, the serve tests' ports and much of the
+    # machine, and the other worker meanwhile runs the rest.
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(pytest.mark.xdist_group("processes"))
+    items.sort(key=lambda item: "slow" not in item.keywords)
     if os.path.exists(CHROMIUM):
         return
     skip = pytest.mark.skip(reason=f"no chromium at {CHROMIUM}: install Debian's chromium package (CI does)")
