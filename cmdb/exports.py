@@ -3,7 +3,7 @@
 Locations, contacts, configuration items and relationships are written with exactly the columns of
 their import template, so an export can be edited and imported back. Services, support groups and
 changes are export-only. Cells that a spreadsheet would run as a formula (starting with = + - @) get a
-leading apostrophe; the importer removes it again.
+leading apostrophe (``servicedesk.spreadsheets``); the importer removes it again.
 
 An export streams its rows and reads them with a fixed number of queries: one for the rows, plus one
 per prefetched relation for every ``CHUNK_SIZE`` rows.
@@ -12,7 +12,6 @@ per prefetched relation for every ``CHUNK_SIZE`` rows.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from typing import Any, Protocol
 
 from django.contrib.auth import get_user_model
@@ -23,11 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from cmdb.importers import IMPORTERS, Importer, yes_no
-from cmdb.imports import FORMULA_PREFIXES
 from cmdb.models import Change, ConfigurationItem, Service, SupportGroup
+from servicedesk.spreadsheets import BOM, CSV, csv_download, download_name, safe_cell
 
 CHUNK_SIZE = 2000
-BOM = "\ufeff"  # so that Excel reads the file as UTF-8
 
 
 class Exporter(Protocol):
@@ -115,22 +113,9 @@ EXPORTERS: dict[str, Exporter | Importer] = {
 }
 
 
-def safe_cell(value: Any) -> str:
-    """The cell as text, with an apostrophe before anything a spreadsheet would run as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
-
-
 def export_filename(*, kind: str) -> str:
     """ "cmdb-cis-2026-05-04.csv": the kind and today's date."""
-    return f"cmdb-{kind}-{timezone.localdate():%Y-%m-%d}.csv"
-
-
-class _Echo:
-    """A file that hands back what is written, so csv.writer can feed a streaming response."""
-
-    def write(self, value: str) -> str:
-        return value
+    return download_name(f"cmdb-{kind}", CSV)
 
 
 def export_csv(*, kind: str, queryset: models.QuerySet) -> StreamingHttpResponse:
@@ -141,16 +126,8 @@ def export_csv(*, kind: str, queryset: models.QuerySet) -> StreamingHttpResponse
     exporter = EXPORTERS.get(kind)
     if exporter is None:
         raise LookupError(gettext("“%(kind)s” cannot be exported.") % {"kind": kind})
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield BOM + writer.writerow(exporter.header)
-        for instance in exporter.export_queryset(queryset).iterator(chunk_size=CHUNK_SIZE):
-            yield writer.writerow([safe_cell(value) for value in exporter.export_row(instance)])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{export_filename(kind=kind)}"'
-    return response
+    rows = (exporter.export_row(instance) for instance in exporter.export_queryset(queryset).iterator(CHUNK_SIZE))
+    return csv_download(stem=f"cmdb-{kind}", header=exporter.header, rows=rows)
 
 
 def import_template(*, kind: str) -> HttpResponse:

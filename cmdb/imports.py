@@ -23,8 +23,6 @@ logger = logging.getLogger(__name__)
 # Uploads larger than this are refused before they are read (the command line has no limit).
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
 
 class ImportRefused(Exception):
     """The file as a whole cannot be imported (not UTF-8, not CSV, wrong header): nothing was changed."""

@@ -86,13 +86,18 @@ class PermissionMixin(PermissionRequiredMixin):
 
 class ListPage(PermissionMixin, FilterView):
     """A filtered, paginated list. htmx requests (the filter form updates the table as one types) get
-    only the ``results`` partial of the template; ``?export=csv`` calls ``export`` when a page has one."""
+    only the ``results`` partial of the template; ``?export=csv`` (or another of ``export_formats``) calls
+    ``export`` when a page has one."""
 
     paginate_by = PAGE_SIZE
     strict = False
+    export_formats: tuple[str, ...] = ("csv",)
+    # The export's links above the results rather than in the header, so that they follow the filters as htmx
+    # swaps the results.
+    export_in_results = False
 
-    def export(self, queryset: QuerySet) -> HttpResponse | None:
-        """The filtered rows as a download, for pages that offer one."""
+    def export(self, queryset: QuerySet, fmt: str) -> HttpResponse | None:
+        """The filtered rows as a download in ``fmt`` (one of ``export_formats``), for pages that offer one."""
         return None
 
     @property
@@ -100,10 +105,11 @@ class ListPage(PermissionMixin, FilterView):
         return type(self).export is not ListPage.export
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if self.can_export and request.GET.get("export") == "csv":
+        fmt = request.GET.get("export")
+        if self.can_export and fmt in self.export_formats:
             filterset = self.get_filterset(self.get_filterset_class())
             queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-            response = self.export(queryset)
+            response = self.export(queryset, fmt)
             if response is not None:
                 return response
         return super().get(request, *args, **kwargs)
@@ -114,7 +120,12 @@ class ListPage(PermissionMixin, FilterView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         query = self.request.GET.copy()
         query.pop("page", None)
-        return super().get_context_data(query_string=query.urlencode(), can_export=self.can_export, **kwargs)
+        return super().get_context_data(
+            query_string=query.urlencode(),
+            can_export=self.can_export,
+            export_in_results=self.export_in_results,
+            **kwargs,
+        )
 
 
 class DetailPage(PermissionMixin, DetailView):

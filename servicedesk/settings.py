@@ -150,6 +150,8 @@ INCIDENT_STATUS_LINK_DAYS = int(env_str("INCIDENT_STATUS_LINK_DAYS", "90"))
 # The incident list counts at most this many matches ("more than 10,000") and pages through them
 # (servicedesk.pages.CappedPaginator): counting every incident ever recorded took longer than the page.
 LIST_COUNT_CAP = int(env_str("LIST_COUNT_CAP", "10000"))
+# A list's export (CSV or XLSX) refuses, with a message, more rows than this: narrow the filters.
+EXPORT_ROW_CAP = int(env_str("EXPORT_ROW_CAP", "100000"))
 
 # Cache: Redis when there is one, so that every web node sees the same cache.
 REDIS_URL = env_str("REDIS_URL")

@@ -14,5 +14,5 @@ class CMDBListView(ListPage):
 
     export_kind: str = ""
 
-    def export(self, queryset: QuerySet) -> HttpResponse | None:
+    def export(self, queryset: QuerySet, fmt: str) -> HttpResponse | None:
         return export_csv(kind=self.export_kind, queryset=queryset)

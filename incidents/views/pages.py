@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from incidents import selectors
 from incidents.filters import ALL, OPEN, IncidentFilter, incident_number
@@ -13,7 +15,9 @@ from incidents.journal.paging import journal_cursor
 from incidents.journal.timeline import show_filter
 from incidents.pages.incident import incident_page
 from incidents.recording import storms
+from incidents.views.exports import list_export
 from servicedesk.pages import CappedPaginator, DetailPage, ListPage, wants_results_only
+from servicedesk.spreadsheets import FORMATS
 
 
 class IncidentListView(ListPage):
@@ -21,9 +25,14 @@ class IncidentListView(ListPage):
     filterset_class = IncidentFilter
     template_name = "incidents/incident_list.html"
     paginator_class = CappedPaginator
+    export_formats = FORMATS
+    export_in_results = True
 
     def get_queryset(self):
         return selectors.incident_list()
+
+    def export(self, queryset: QuerySet, fmt: str) -> HttpResponse:
+        return list_export(self.request, queryset, fmt=fmt, stem="incidents", title=gettext("Incidents"))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         # The desk sees the storms going on above its list; nobody else can gather them.

@@ -21,8 +21,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from incidents.filters import QueueFilter
 from incidents.forms.steps import SaveFilterForm
+from incidents.views.exports import list_export
 from incidents.worklists import queues, saved_filters
 from servicedesk.pages import PAGE_SIZE, KeysFirstPaginator, page_or_results, wants_results_only
+from servicedesk.spreadsheets import FORMATS
 from servicedesk.tabs import tab_links
 
 
@@ -32,6 +34,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     tab = queues.tab_named(request.GET.get("tab"))
     filterset = QueueFilter(request.GET or None, queryset=queues.queue(request.user, tab), user=request.user)
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    if (fmt := request.GET.get("export")) in FORMATS:  # every row the tab and the filters select, as a file
+        return list_export(request, rows, fmt=fmt, stem=f"queue-{tab.name}", title=str(tab.label))
     page = KeysFirstPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

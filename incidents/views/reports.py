@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from cmdb.exports import safe_cell
 from incidents.forms.reporting import PeriodForm
 from incidents.reporting import reports
+from servicedesk.spreadsheets import safe_cell
 
 
 class ReportForm(PeriodForm):
