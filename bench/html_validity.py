@@ -50,16 +50,21 @@ def _reverse(name: str, *args: object, query: str = "") -> Callable[[], str]:
     return url
 
 
-def _incident_page() -> str:
-    """The open incident with the longest journal: the incident page at its fullest."""
-    from django.db.models import Count
-    from django.urls import reverse
+def _fullest_incident(url_name: str) -> Callable[[], str]:
+    """A page of the open incident with the longest journal: the incident page (or its print view) at its fullest."""
 
-    from incidents.choices import OPEN_STATES
-    from incidents.models import Incident
+    def url() -> str:
+        from django.db.models import Count
+        from django.urls import reverse
 
-    incident = Incident.objects.filter(state__in=OPEN_STATES).annotate(entries=Count("journal")).order_by("-entries")[0]
-    return reverse("incidents:incident_detail", args=[incident.number])
+        from incidents.choices import OPEN_STATES
+        from incidents.models import Incident
+
+        open_incidents = Incident.objects.filter(state__in=OPEN_STATES)
+        incident = open_incidents.annotate(entries=Count("journal")).order_by("-entries")[0]
+        return reverse(url_name, args=[incident.number])
+
+    return url
 
 
 def _status_page() -> str:
@@ -91,7 +96,8 @@ PAGES: tuple[Page, ...] = (
     Page("home", "operator", _reverse("home")),
     Page("incident list", "operator", _reverse("incidents:incident_list")),
     Page("incident list, filtered", "operator", _reverse("incidents:incident_list", query="?q=VPN")),
-    Page("incident page", "operator", _incident_page),
+    Page("incident page", "operator", _fullest_incident("incidents:incident_detail")),
+    Page("incident print view", "operator", _fullest_incident("incidents:incident_print")),
     Page("log a call", "operator", _reverse("incidents:record")),
     Page("queue", "support", _reverse("queues:queue")),
     Page("desk work list", "operator", _reverse("incidents:desk_worklist")),

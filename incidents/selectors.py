@@ -67,6 +67,21 @@ def incident_detail() -> QuerySet[Incident]:
     )
 
 
+def incident_for_print() -> QuerySet[Incident]:
+    """An incident as its print view shows it: the relations of its facts, joined or read by id, and no more."""
+    return (
+        Incident.objects.defer("search_vector")
+        .select_related("caller", "service", "assigned_group")
+        .prefetch_related(
+            "location",
+            "assignee",
+            Prefetch("category", queryset=categories_with_path()),
+            Prefetch("parent", queryset=Incident.objects.only("id", "number", "state")),
+            Prefetch("cis", queryset=ConfigurationItem.objects.only("id", "name").order_by("name")),
+        )
+    )
+
+
 def subordinates_listed() -> QuerySet[Incident]:
     """Subordinates as the incident page lists them and its panels count them (the open ones, their callers as
     people to keep informed): a few columns of each, and its caller."""

@@ -77,4 +77,5 @@ urlpatterns = [
     path("<str:number>/workaround/", journal.provide_workaround, name="workaround"),
     path("<str:number>/attachments/<int:pk>/<str:name>", journal.attachment, name="attachment"),
     path("<str:number>/", pages.IncidentDetailView.as_view(), name="incident_detail"),
+    path("<str:number>/print/", pages.IncidentPrintView.as_view(), name="incident_print"),
 ]

@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -80,14 +80,25 @@ def caller_journal(incident: Incident, *, person_key: str, page: int = 1) -> Cal
     """One page of the entries the incident's people may see, for the person whose key is ``person_key`` (who
     may read their own address). Two queries, whatever the page holds."""
     start = (page - 1) * PAGE_SIZE
-    rows = list(
+    rows = list(_newest_first(incident)[start : start + PAGE_SIZE + 1])
+    entries = [_entry(row, person_key) for row in rows[:PAGE_SIZE]]
+    return CallerJournal(entries=entries, page=page, has_older=len(rows) > PAGE_SIZE)
+
+
+def caller_journal_printed(incident: Incident, *, limit: int) -> tuple[list[CallerEntry], bool]:
+    """The newest ``limit`` entries the incident's people may see, oldest first, as a printout shows them to
+    anyone (no one's own address), and whether older ones were left out. Two queries."""
+    rows = list(_newest_first(incident)[: limit + 1])
+    return [_entry(row, "") for row in reversed(rows[:limit])], len(rows) > limit
+
+
+def _newest_first(incident: Incident) -> QuerySet[Activity]:
+    return (
         Activity.objects.filter(incident=incident, visibility=Visibility.CUSTOMER)
         .filter(~Q(kind=ActivityKind.NOTIFICATION) | Q(data__notice__in=NOTICES_SHOWN))
         .order_by("-created_at", "-id")
-        .prefetch_related("attachments")[start : start + PAGE_SIZE + 1]
+        .prefetch_related("attachments")
     )
-    entries = [_entry(row, person_key) for row in rows[:PAGE_SIZE]]
-    return CallerJournal(entries=entries, page=page, has_older=len(rows) > PAGE_SIZE)
 
 
 def _entry(entry: Activity, person_key: str) -> CallerEntry:

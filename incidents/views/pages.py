@@ -14,6 +14,7 @@ from incidents.filters import ALL, OPEN, IncidentFilter, incident_number
 from incidents.journal.paging import journal_cursor
 from incidents.journal.timeline import show_filter
 from incidents.pages.incident import incident_page
+from incidents.pages.printout import incident_printout
 from incidents.recording import storms
 from incidents.views.exports import list_export
 from servicedesk.pages import CappedPaginator, DetailPage, ListPage, wants_results_only
@@ -73,3 +74,19 @@ class IncidentDetailView(DetailPage):
         return super().get_context_data(
             **incident_page(self.object, self.request.user, show=show, before=before), **kwargs
         )
+
+
+class IncidentPrintView(DetailPage):
+    """The incident on paper: its facts and its customer-visible journal, for whoever may open the incident."""
+
+    permission_required = "incidents.view_incident"
+    template_name = "incidents/incident_print.html"
+    context_object_name = "incident"
+    slug_field = "number"
+    slug_url_kwarg = "number"
+
+    def get_queryset(self):
+        return selectors.incident_for_print()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(printout=incident_printout(self.object), **kwargs)
