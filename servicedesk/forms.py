@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import IsoDateTimeFilter
 from django_filters.fields import IsoDateTimeField
 
+from servicedesk.models import Density, Theme
 from servicedesk.params import int_param
 
 
@@ -431,3 +432,10 @@ class PickedChoiceField(forms.ModelChoiceField):
             return (exact or found)[0]
         code = "ambiguous" if found else "unknown"
         raise ValidationError(self.error_messages[code], code=code, params={"text": text})
+
+
+class PreferencesForm(forms.Form):
+    """The preferences page: a theme and a list density, each a group of radios."""
+
+    theme = forms.ChoiceField(label=_("Theme"), choices=Theme.choices, widget=forms.RadioSelect)
+    density = forms.ChoiceField(label=_("Lists"), choices=Density.choices, widget=forms.RadioSelect)

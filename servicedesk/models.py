@@ -77,3 +77,44 @@ class ApiToken(models.Model):
     def live(self) -> bool:
         """Neither revoked nor expired: a request with it is let in (when its user is still active)."""
         return self.revoked_at is None and not self.expired
+
+
+class Theme(models.TextChoices):
+    SYSTEM = "system", _("Follow my system's setting")
+    LIGHT = "light", _("Light")
+    DARK = "dark", _("Dark")
+    CONTRAST = "contrast", _("High contrast")
+
+
+class Density(models.TextChoices):
+    COMFORTABLE = "comfortable", _("Comfortable: room around each row")
+    COMPACT = "compact", _("Compact: one line a row, more rows on the screen")
+
+
+class Preferences(models.Model):
+    """How one user likes the portal to look and behave (decision 0047): one row a user, made on their first save;
+    a user without one has the defaults. Read with the user on every request (``servicedesk.preferences``)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="preferences",
+    )
+    theme = models.CharField(_("theme"), max_length=16, choices=Theme, default=Theme.SYSTEM)
+    density = models.CharField(_("lists"), max_length=16, choices=Density, default=Density.COMFORTABLE)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("preferences")
+        verbose_name_plural = _("preferences")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(theme__in=Theme.values), name="servicedesk_preferences_theme"),
+            models.CheckConstraint(
+                condition=models.Q(density__in=Density.values), name="servicedesk_preferences_density"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.theme}, {self.density}"

@@ -60,6 +60,10 @@ def _intake_waiting(user: User) -> int | None:
     return getattr(user, "intake_waiting", None)
 
 
+def _works_incidents(user: User) -> bool:
+    return user.has_perm("incidents.work_incident")
+
+
 def _sees_dashboard(user: User) -> bool:
     return user.has_perm("incidents.view_dashboard")
 
@@ -114,3 +118,41 @@ def _current(path: str, visible: list[tuple[NavItem, str]]) -> str | None:
     if starts:
         return max(starts, key=lambda start: len(start[0]))[1]
     return "/" if path == "/" else None
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """A keyboard shortcut to a page (``static/js/servicedesk.js``), listed by ``?`` (``templates/base.html``)."""
+
+    keys: tuple[str, ...]
+    label: str | Promise
+    url_name: str
+    visible: Callable[[User], bool]
+
+
+@dataclass(frozen=True)
+class ShortcutLink:
+    keys: tuple[str, ...]
+    label: str | Promise
+    url: str
+
+    @property
+    def typed(self) -> str:
+        """The keys as the script matches them: "g i"."""
+        return " ".join(self.keys)
+
+
+# Only to pages the user may open: the same tests as the pages' own permissions.
+SHORTCUTS: list[Shortcut] = [
+    Shortcut(("n",), _("Log a call"), "incidents:record", _records_incidents),
+    Shortcut(("g", "i"), _("Go to the incidents"), "incidents:incident_list", _reads_incidents),
+    Shortcut(("g", "q"), _("Go to the queue"), "queues:queue", _works_incidents),
+    Shortcut(("g", "d"), _("Go to the desk work"), "incidents:desk_worklist", _records_incidents),
+]
+
+
+def shortcuts_for(request: HttpRequest) -> list[ShortcutLink]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    return [ShortcutLink(item.keys, item.label, reverse(item.url_name)) for item in SHORTCUTS if item.visible(user)]

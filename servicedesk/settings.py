@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "servicedesk.context_processors.navigation",
                 "servicedesk.context_processors.notifications",
+                "servicedesk.context_processors.preferences",
             ],
         },
     },

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/sessions/", views.sessions_page, name="sessions"),
+    path("accounts/preferences/", views.preferences_page, name="preferences"),
     path("accounts/api-tokens/", api_pages.api_tokens, name="api_tokens"),
     path("accounts/api-tokens/<int:pk>/revoke/", api_pages.api_token_revoke, name="api_token_revoke"),
     path("accounts/two-factor/", two_factor.two_factor, name="two_factor"),

@@ -23,7 +23,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from servicedesk import health as checks
-from servicedesk.forms import SignInForm
+from servicedesk.forms import PreferencesForm, SignInForm
+from servicedesk.preferences import preferences_of, preferences_save
 from servicedesk.roles import ROLE_LABELS, user_roles
 from servicedesk.sessions import sessions_end, sessions_of
 from servicedesk.signin.options import sign_in_options
@@ -86,6 +87,21 @@ class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("home")
     success_message = _("Your password has been changed.")
+
+
+@require_http_methods(["GET", "POST"])
+def preferences_page(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own preferences (theme, list density): nobody else's can be reached from here."""
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            preferences_save(by=request.user, **form.cleaned_data)
+            messages.success(request, _("Your preferences are saved."))
+            return redirect("preferences")
+    else:
+        chosen = preferences_of(request.user)
+        form = PreferencesForm(initial={"theme": chosen.theme, "density": chosen.density})
+    return render(request, "registration/preferences.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])

@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from incidents.models import Alert, AlertState, InboundMail, InboundState, Incident, StaffNotification
 from servicedesk.access import remember_access, with_access
 from servicedesk.compiled import CompiledQuery
+from servicedesk.preferences import with_preferences
 
 MAX_BELL_TEXT = 300
 
@@ -58,7 +59,7 @@ class StaffBackend(ModelBackend):
     """``ModelBackend`` whose ``get_user`` also counts the user's unread notifications and the mails and alerts
     waiting for the desk, in the same query: the layout shows the bell and the inbox's count on every page
     (``servicedesk.context_processors``, ``servicedesk.navigation``) without a query. The same statement reads
-    the user's permissions and roles (``servicedesk.access``)."""
+    the user's permissions and roles (``servicedesk.access``) and preferences (``servicedesk.preferences``)."""
 
     def get_user(self, user_id: Any) -> Any:
         user = SIGNED_IN_USER.first(user_id)
@@ -69,7 +70,7 @@ class StaffBackend(ModelBackend):
 
 # The statement every signed-in request runs: compiled once per process (servicedesk.compiled).
 SIGNED_IN_USER = CompiledQuery(
-    lambda user_id: with_access(
-        with_intake_waiting(with_unread_notifications(get_user_model()._default_manager))
+    lambda user_id: with_preferences(
+        with_access(with_intake_waiting(with_unread_notifications(get_user_model()._default_manager)))
     ).filter(pk=user_id)
 )

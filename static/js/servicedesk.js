@@ -310,3 +310,62 @@ document.addEventListener("click", async (event) => {
     status.textContent = button.dataset.copyFailed;
   }
 });
+
+// Keyboard shortcuts: "/" search, "n" log a call, "g i" / "g q" / "g d" go to a list, "?" lists them. The page
+// lists those the user may use (templates/includes/shortcuts.html); none while typing, none with Ctrl, Alt or ⌘.
+const SHORTCUT_SEQUENCE_MS = 1500;
+let shortcutFirst = null;
+let shortcutFirstAt = 0;
+
+function typingIn(element) {
+  if (!element || !element.closest) return false;
+  return element.isContentEditable || element.closest("input, textarea, select, [contenteditable]:not([contenteditable=false])") !== null;
+}
+
+function shortcutSearchBox() {
+  const candidates = ["#site-search", "form.filters input[type=search]", "form[role=search] input[type=search]",
+    ".search-form input[type=search]", ".search-form input[type=text]"];
+  for (const selector of candidates) {
+    const box = document.querySelector(selector);
+    if (box && !box.disabled && box.offsetParent !== null) return box;
+  }
+  return null;
+}
+
+function shortcutFollow(typed) {
+  const link = document.querySelector(`#shortcuts a[data-shortcut="${typed}"]`);
+  if (!link) return false;
+  window.location.assign(link.href);
+  return true;
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+  if (typingIn(event.target) || document.querySelector("dialog[open]")) return;
+  const key = event.key;
+  if (shortcutFirst === "g" && Date.now() - shortcutFirstAt < SHORTCUT_SEQUENCE_MS) {
+    shortcutFirst = null;
+    if (shortcutFollow(`g ${key}`)) event.preventDefault();
+    return;
+  }
+  shortcutFirst = null;
+  if (key === "g") {
+    shortcutFirst = "g";
+    shortcutFirstAt = Date.now();
+  } else if (key === "/") {
+    const box = shortcutSearchBox();
+    if (box) {
+      event.preventDefault();
+      box.focus();
+      box.select();
+    }
+  } else if (key === "?") {
+    const dialog = document.getElementById("shortcuts");
+    if (dialog) {
+      event.preventDefault();
+      dialog.showModal();
+    }
+  } else if (key === "n" && !event.shiftKey) {
+    if (shortcutFollow("n")) event.preventDefault();
+  }
+});

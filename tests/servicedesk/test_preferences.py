@@ -1,0 +1,105 @@
+"""A user's preferences: their own page, saved for them alone, read with the user (no statement of their own) and
+set on every page's <html> so that the theme and the density arrive with the page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import IntegrityError
+from django.test import Client
+from django.urls import reverse
+
+from servicedesk.models import Density, Preferences, Theme
+from servicedesk.preferences import preferences_save
+
+pytestmark = pytest.mark.django_db
+
+
+def html_tag(page: str) -> str:
+    return re.search(r"<html[^>]*>", page)[0]
+
+
+def test_a_user_who_never_chose_follows_the_system_with_comfortable_lists(client, operator):
+    client.force_login(operator)
+
+    page = client.get(reverse("home")).text
+
+    assert 'data-theme="system"' in html_tag(page) and 'data-density="comfortable"' in html_tag(page)
+    assert not Preferences.objects.exists()
+
+
+def test_saving_the_page_keeps_the_choice_for_every_later_page(client, operator):
+    client.force_login(operator)
+
+    response = client.post(reverse("preferences"), {"theme": "dark", "density": "compact"}, follow=True)
+
+    assert "Your preferences are saved." in response.text
+    assert Preferences.objects.get(user=operator).theme == Theme.DARK
+    tag = html_tag(client.get(reverse("incidents:incident_list")).text)
+    assert 'data-theme="dark"' in tag and 'data-density="compact"' in tag
+    form = client.get(reverse("preferences")).text
+    assert re.search(r'<input type="radio" name="theme" value="dark"[^>]*checked', form)
+
+
+def test_an_unknown_choice_is_refused_and_changes_nothing(client, operator):
+    preferences_save(by=operator, theme=Theme.CONTRAST, density=Density.COMPACT)
+    client.force_login(operator)
+
+    response = client.post(reverse("preferences"), {"theme": "neon", "density": "comfortable"})
+
+    assert response.status_code == 200
+    assert "Select a valid choice. neon is not one of the available choices." in response.text
+    saved = Preferences.objects.get(user=operator)
+    assert (saved.theme, saved.density) == (Theme.CONTRAST, Density.COMPACT)
+
+
+def test_the_page_changes_only_ones_own_preferences(client, operator, manager):
+    preferences_save(by=manager, theme=Theme.LIGHT, density=Density.COMFORTABLE)
+    client.force_login(operator)
+
+    # A user field in the form is not read: the page has no way to name anyone else.
+    client.post(reverse("preferences"), {"theme": "contrast", "density": "compact", "user": manager.pk})
+
+    assert Preferences.objects.get(user=manager).theme == Theme.LIGHT
+    assert Preferences.objects.get(user=operator).theme == Theme.CONTRAST
+
+
+def test_the_form_is_refused_without_its_csrf_token(operator):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(operator)
+
+    response = client.post(reverse("preferences"), {"theme": "dark", "density": "compact"})
+
+    assert response.status_code == 403
+    assert not Preferences.objects.exists()
+
+
+def test_visitors_are_sent_to_sign_in(client):
+    response = client.get(reverse("preferences"))
+
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_the_user_menu_leads_to_the_page(client, support_member):
+    client.force_login(support_member)
+
+    assert f'href="{reverse("preferences")}"' in client.get(reverse("home")).text
+
+
+@pytest.mark.parametrize("saved", [False, True])
+def test_the_preferences_cost_no_statement_of_their_own(client, operator, saved, django_assert_num_queries):
+    if saved:
+        preferences_save(by=operator, theme=Theme.DARK, density=Density.COMPACT)
+    client.force_login(operator)
+
+    # the session, and the user with their roles, permissions and preferences: decision 0038 and 0047
+    with django_assert_num_queries(2):
+        page = client.get(reverse("home")).text
+
+    assert ('data-theme="dark"' in html_tag(page)) is saved
+
+
+def test_the_database_refuses_a_theme_that_is_not_one_of_the_choices(operator):
+    with pytest.raises(IntegrityError):
+        Preferences.objects.create(user=operator, theme="neon")
