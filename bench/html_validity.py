@@ -94,6 +94,7 @@ def _first(model_path: str, url_name: str) -> Callable[[], str]:
 PAGES: tuple[Page, ...] = (
     Page("sign-in", None, _reverse("login")),
     Page("home", "operator", _reverse("home")),
+    Page("preferences", "operator", _reverse("preferences")),
     Page("incident list", "operator", _reverse("incidents:incident_list")),
     Page("incident list, filtered", "operator", _reverse("incidents:incident_list", query="?q=VPN")),
     Page("incident page", "operator", _fullest_incident("incidents:incident_detail")),
