@@ -1,4 +1,5 @@
-"""Every main page passes axe-core's WCAG 2.2 A and AA rules (and its best practices), as each role sees it.
+"""Every main page passes axe-core's WCAG 2.2 A and AA rules (and its best practices), as each role sees it, and its
+contrast rule in the dark and high-contrast themes.
 
 axe-core comes from the npm registry (``package.json``; ``npm ci`` at the checkout's root, which ``.ci/run``
 does) and is handed to the page through Playwright's ``evaluate``, the way a browser's devtools run a script: the
@@ -12,11 +13,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 
 from cmdb.models import ConfigurationItem, Contact
 from servicedesk.demo import DEMO_PASSWORD, load_demo
+from servicedesk.models import Density, Theme
+from servicedesk.preferences import preferences_save
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -29,13 +33,12 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
 
 
-def axe_violations(page: Page) -> list[str]:
-    """axe-core's violations on the page as it stands, one line each: rule, impact, the elements it names."""
+def axe_violations(page: Page, rules: list[str] | None = None) -> list[str]:
+    """axe-core's violations on the page as it stands, one line each: rule, impact, the elements it names. All the
+    rules of ``AXE_TAGS``, or only ``rules``."""
     page.evaluate(AXE.read_text(encoding="utf-8"))
-    violations = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}}).then(result => result.violations)",
-        AXE_TAGS,
-    )
+    run_only = {"type": "rule", "values": rules} if rules else {"type": "tag", "values": AXE_TAGS}
+    violations = page.evaluate("runOnly => axe.run(document, {runOnly}).then(result => result.violations)", run_only)
     return [
         f"{violation['id']} ({violation['impact']}): {violation['help']} — "
         + "; ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
@@ -81,6 +84,36 @@ def test_the_main_pages_have_no_axe_violations(live_server, browser: Browser):
         if violations:
             found[f"log a call, {box} open (operator)"] = violations
         page.locator(box).press("Escape")  # closed, so that the next picker's options are checked alone
+    for page in pages.values():
+        page.close()
+
+    assert found == {}, "\n".join(f"{name}:\n  " + "\n  ".join(lines) for name, lines in found.items())
+
+
+@pytest.mark.parametrize("theme", [Theme.DARK, Theme.CONTRAST])
+def test_the_dark_and_high_contrast_themes_keep_every_text_readable(live_server, browser: Browser, theme):
+    """axe-core's color-contrast rule (WCAG 1.4.3, AA) on every main page, each role having chosen the theme."""
+    if not AXE.exists():
+        pytest.skip(f"no axe-core at {AXE}: run `npm ci --ignore-scripts` (CI does)")
+    load_demo()
+    for user in get_user_model().objects.filter(username__in={spec.role for spec in html_validity.PAGES}):
+        preferences_save(by=user, theme=theme, density=Density.COMFORTABLE)
+    found: dict[str, list[str]] = {}
+    pages: dict[str | None, Page] = {}
+    for spec in html_validity.PAGES:
+        page = pages.get(spec.role)
+        if page is None:
+            # Signed out, the sign-in page follows the system's setting: dark here (the callers' pages stay light).
+            page = pages[spec.role] = browser.new_page(color_scheme="dark")
+            if spec.role is not None:
+                sign_in(page, live_server.url, spec.role)
+        page.goto(live_server.url + spec.url())
+        page.wait_for_load_state("networkidle")
+        if spec.role is not None:
+            expect(page.locator("html")).to_have_attribute("data-theme", theme)
+        violations = axe_violations(page, rules=["color-contrast"])
+        if violations:
+            found[f"{spec.name} ({spec.role or 'signed out'})"] = violations
     for page in pages.values():
         page.close()
 
