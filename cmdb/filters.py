@@ -57,10 +57,16 @@ class ConfigurationItemFilter(TextSearchFilterSet):
     status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=CIStatus.choices)
     location = django_filters.ModelChoiceFilter(label=_("Location"), queryset=Location.objects.all())
     owner_group = django_filters.ModelChoiceFilter(label=_("Owner group"), queryset=SupportGroup.objects.all())
+    # Only columns an index reads in order (decision 0047): the name's unique index, the class's (class, status).
+    ordering = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(("name", "name"), ("ci_class", "class")),
+        field_labels={"name": _("Name"), "class": _("Class")},
+    )
 
     class Meta:
         model = ConfigurationItem
-        fields = ["q", "ci_class", "status", "location", "owner_group"]
+        fields = ["q", "ci_class", "status", "location", "owner_group", "ordering"]
 
 
 class ServiceFilter(TextSearchFilterSet):

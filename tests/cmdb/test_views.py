@@ -118,6 +118,24 @@ def test_ci_list_filters_by_status_and_text(client, operator):
     assert [ci.name for ci in response.context["page_obj"]] == ["mail-01"]
 
 
+def test_the_ci_list_sorts_by_name_or_class_from_its_headers_and_by_nothing_else(client, operator):
+    ConfigurationItemFactory(name="b-web", ci_class="server")
+    ConfigurationItemFactory(name="a-db", ci_class="database")
+    ConfigurationItemFactory(name="c-switch", ci_class="network")
+    client.force_login(operator)
+
+    def names(**query: str) -> list[str]:
+        return [ci.name for ci in client.get(reverse("cmdb:ci_list"), query).context["page_obj"]]
+
+    page = client.get(reverse("cmdb:ci_list"), {"status": "live"}).text
+    assert '<th scope="col" aria-sort="ascending"><a class="sort" href="?status=live&amp;ordering=-name">Name' in page
+    assert '<th scope="col"><a class="sort" href="?status=live&amp;ordering=class">Class' in page
+    assert names(ordering="-name") == ["c-switch", "b-web", "a-db"]
+    assert names(ordering="class") == ["a-db", "c-switch", "b-web"]
+    # A column without an index to read it in order is not sortable: the address cannot make it so.
+    assert names(ordering="serial_number") == names() == ["a-db", "b-web", "c-switch"]
+
+
 def test_an_htmx_filter_request_gets_only_the_table(client, operator):
     ConfigurationItemFactory(name="mail-01")
     client.force_login(operator)
