@@ -33,16 +33,27 @@ def _categories() -> QuerySet[Category]:
     return categories_by_path(Category.objects.all())
 
 
+def number_or_title() -> django_filters.OrderingFilter:
+    """Sortable by number (its unique index) or title: a knowledge list holds hundreds of records, not millions, so
+    sorting them by title costs nothing worth an index (decision 0047)."""
+    return django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(("number", "number"), ("title", "title")),
+        field_labels={"number": _("Number"), "title": _("Title")},
+    )
+
+
 class ProblemFilter(TextSearchFilterSet):
     search_fields = ("number", "title", "description", "root_cause")
     state = django_filters.MultipleChoiceFilter(label=_("State"), choices=ProblemState.choices)
     category = CategoryFilter(label=_("Category"), queryset=_categories())
     service = service_filter("services", distinct=True)
     owner_group = django_filters.ModelChoiceFilter(label=_("Owner group"), queryset=SupportGroup.objects.all())
+    ordering = number_or_title()
 
     class Meta:
         model = Problem
-        fields = ["q", "state", "category", "service", "owner_group"]
+        fields = ["q", "state", "category", "service", "owner_group", "ordering"]
 
 
 class KnownErrorFilter(TextSearchFilterSet):
@@ -51,10 +62,11 @@ class KnownErrorFilter(TextSearchFilterSet):
     fix_status = django_filters.MultipleChoiceFilter(label=_("Permanent fix"), choices=FixStatus.choices)
     category = CategoryFilter(label=_("Category"), field_name="categories", queryset=_categories())
     service = service_filter("services", distinct=True)
+    ordering = number_or_title()
 
     class Meta:
         model = KnownError
-        fields = ["q", "published", "fix_status", "category", "service"]
+        fields = ["q", "published", "fix_status", "category", "service", "ordering"]
 
 
 class ArticleFilter(TextSearchFilterSet):

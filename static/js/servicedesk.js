@@ -327,7 +327,7 @@ function shortcutSearchBox() {
     ".search-form input[type=search]", ".search-form input[type=text]"];
   for (const selector of candidates) {
     const box = document.querySelector(selector);
-    if (box && !box.disabled && box.offsetParent !== null) return box;
+    if (box && !box.disabled && box.getClientRects().length > 0) return box;
   }
   return null;
 }

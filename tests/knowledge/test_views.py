@@ -239,3 +239,25 @@ def test_the_search_page_takes_a_pasted_mail_and_marks_what_it_found_otherwise(c
     assert len(mail) > 500
     assert response.context["results"].known_errors[0] == jam
     assert '<span class="badge badge-info found-by">some of the words</span>' in response.text
+
+
+@pytest.mark.parametrize(
+    ("url_name", "factory_class"),
+    [("knowledge:knownerror_list", KnownErrorFactory), ("knowledge:problem_list", ProblemFactory)],
+)
+def test_known_errors_and_problems_sort_by_number_or_title_from_their_headers(
+    client, support_member, url_name, factory_class
+):
+    for title in ("Printer jams", "VPN drops", "Outlook asks for the password"):
+        factory_class(title=title)
+    client.force_login(support_member)
+
+    def titles(**query: str) -> list[str]:
+        return [row.title for row in client.get(reverse(url_name), query).context["page_obj"]]
+
+    page = client.get(reverse(url_name), {"ordering": "title"}).text
+    assert '<th scope="col" aria-sort="ascending"><a class="sort" href="?ordering=-title">Title</a></th>' in page
+    assert '<th scope="col"><a class="sort" href="?ordering=number">Number</a></th>' in page
+    assert titles(ordering="title") == ["Outlook asks for the password", "Printer jams", "VPN drops"]
+    assert titles(ordering="-number") == ["Outlook asks for the password", "VPN drops", "Printer jams"]
+    assert titles(ordering="updated_at") == titles()  # not a sortable column: ignored
