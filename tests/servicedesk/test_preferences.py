@@ -103,3 +103,17 @@ def test_the_preferences_cost_no_statement_of_their_own(client, operator, saved,
 def test_the_database_refuses_a_theme_that_is_not_one_of_the_choices(operator):
     with pytest.raises(IntegrityError):
         Preferences.objects.create(user=operator, theme="neon")
+
+
+def test_the_shortcuts_lead_only_to_pages_the_user_may_open(client, operator, support_member):
+    client.force_login(support_member)
+    page = client.get(reverse("home")).text
+
+    assert f'<a href="{reverse("incidents:incident_list")}" data-shortcut="g i">' in page
+    assert f'<a href="{reverse("queues:queue")}" data-shortcut="g q">' in page
+    assert 'data-shortcut="n"' not in page and 'data-shortcut="g d"' not in page
+
+    client.force_login(operator)
+    page = client.get(reverse("home")).text
+    assert f'<a href="{reverse("incidents:record")}" data-shortcut="n">' in page
+    assert f'<a href="{reverse("incidents:desk_worklist")}" data-shortcut="g d">' in page
