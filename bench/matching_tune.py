@@ -6,6 +6,10 @@ Run it with ``uv run python bench/matching_tune.py`` after ``bench/matching_qual
 phrasing is matched once with no cut-off (the words' score and the meaning kept apart); every point of the grid is
 then scored in memory. The rule: the best top-1 (then top-3) whose false offers stay within the issue's 15%; the
 same rule applied to the even-numbered phrasings is checked on the odd ones, to show how much it leans on the set.
+
+``--incidents`` tunes the similar-incident panel's cut-off instead (``incidents.recording.similar.TEXT_OFFER_AT``):
+the share of the caller's words' weight an open incident brought by the words alone must hold to be offered, by
+the same rule.
 """
 
 from __future__ import annotations
@@ -67,11 +71,66 @@ def best(scored: Sequence[Scored]) -> tuple[Point, quality.Figures]:
     return point, figures
 
 
+TEXT_SHARES = tuple(round(0.05 * n, 2) for n in range(21))
+
+
+def collect_incidents(cases: Sequence[quality.Case]) -> list[list[tuple[str, float, bool]]]:
+    """Each phrasing's open incidents with no cut-off, best first: (topic, words' share, brought by words only)."""
+    from incidents.recording import similar
+
+    similar.TEXT_OFFER_AT = -1.0  # read at call time: every candidate comes back
+    patterns = quality.summary_patterns()
+    found = []
+    for case in cases:
+        matches = similar.similar_incidents(text=case.text, limit=similar.MAX_LIMIT)
+        found.append(
+            [(quality.topic_of(m.incident.short_description, patterns), m.text_share, m.words_only) for m in matches]
+        )
+    return found
+
+
+def incident_outcomes(cases, found, cutoff: float) -> list[quality.Outcome]:
+    return [
+        quality.Outcome(case, tuple(t for t, share, alone in f if not alone or share >= cutoff)[: quality.PANEL_LIMIT])
+        for case, f in zip(cases, found, strict=True)
+    ]
+
+
+def best_incident_cutoff(cases, found) -> tuple[float, quality.Figures]:
+    results = []
+    for cutoff in TEXT_SHARES:
+        figures = quality.figures(incident_outcomes(cases, found, cutoff))
+        if figures.false_offers <= MAX_FALSE_OFFERS:
+            results.append(((figures.top1, figures.top3, -cutoff), cutoff, figures))
+    _, cutoff, figures = max(results, key=lambda result: result[0])
+    return cutoff, figures
+
+
+def tune_incidents() -> None:
+    cases = quality.read_cases(quality.INCIDENTS_FILE, "open")
+    found = collect_incidents(cases)
+    print(f"{'words share at least':<32} {quality.HEADER}")
+    for cutoff in TEXT_SHARES:
+        print(f"{cutoff:<32} {quality.figures(incident_outcomes(cases, found, cutoff)).row()}")
+    cutoff, figures = best_incident_cutoff(cases, found)
+    print(f"\nbest: {cutoff}\n  {figures.row()}")
+    chosen, on_even = best_incident_cutoff(cases[::2], found[::2])
+    print(f"chosen on the even phrasings: {chosen}\n  even {on_even.row()}")
+    print(f"  odd  {quality.figures(incident_outcomes(cases[1::2], found[1::2], chosen)).row()}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    harness.arguments(__doc__, data="the demo data").parse_args(argv)
-    cases = quality.read_cases(quality.KNOWN_ERRORS_FILE, "known_error")
+    parser = harness.arguments(__doc__, data="the demo data")
+    parser.add_argument("--incidents", action="store_true", help="tune the similar-incident panel's cut-off")
+    options = parser.parse_args(argv)
     import time_machine
 
+    if options.incidents:
+        with time_machine.travel(quality.MOMENT, tick=True):
+            harness.setup(None, database=quality.DATABASE)
+            tune_incidents()
+        return
+    cases = quality.read_cases(quality.KNOWN_ERRORS_FILE, "known_error")
     with time_machine.travel(quality.MOMENT, tick=True):
         harness.setup(None, database=quality.DATABASE)
         scored = collect(cases)

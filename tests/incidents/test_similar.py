@@ -150,6 +150,18 @@ def test_a_word_that_is_not_a_typo_is_not_corrected_into_another_one(desk):
     assert all(reason.kind != SimilarityKind.MISSPELLING for match in matches for reason in match.reasons)
 
 
+def test_an_incident_with_only_a_small_part_of_the_callers_words_is_not_offered(desk):
+    """Each open incident holds one of the four words the incidents know: none is offered on that alone. (Words
+    that no open incident holds do not count: they cannot tell one incident from another.)"""
+    text = "the vpn, the printer, outlook and the monitor"
+
+    assert similar_incidents(text=text) == []
+    # The same incident is offered when something else is in common: the caller, here.
+    (match,) = similar_incidents(text=text, caller_id=desk["dock"].caller_id)
+    assert match.incident == desk["dock"]
+    assert match.text_share < 0.3
+
+
 def test_words_that_no_open_incident_contains_match_nothing(desk):
     analyse()
 
@@ -399,7 +411,8 @@ def test_a_lookup_takes_two_queries_whatever_the_number_of_incidents(count, djan
 
 
 def test_the_limit_is_respected_and_checked(desk):
-    assert len(similar_incidents(text="the vpn printer outlook monitor", limit=2)) == 2
+    assert len(similar_incidents(text="the vpn printer", limit=2)) == 2
+    assert len(similar_incidents(text="the vpn printer", limit=1)) == 1
     with pytest.raises(ValueError, match="limit"):
         similar_incidents(text="vpn", limit=0)
 
