@@ -58,12 +58,17 @@ class IncidentListView(ListPage):
         return query.urlencode()
 
 
-class IncidentDetailView(DetailPage):
+class IncidentPage(DetailPage):
+    """One incident by its number, for whoever may see incidents."""
+
     permission_required = "incidents.view_incident"
-    template_name = "incidents/incident_detail.html"
     context_object_name = "incident"
     slug_field = "number"
     slug_url_kwarg = "number"
+
+
+class IncidentDetailView(IncidentPage):
+    template_name = "incidents/incident_detail.html"
 
     def get_queryset(self):
         return selectors.incident_detail()
@@ -76,14 +81,10 @@ class IncidentDetailView(DetailPage):
         )
 
 
-class IncidentPrintView(DetailPage):
+class IncidentPrintView(IncidentPage):
     """The incident on paper: its facts and its customer-visible journal, for whoever may open the incident."""
 
-    permission_required = "incidents.view_incident"
     template_name = "incidents/incident_print.html"
-    context_object_name = "incident"
-    slug_field = "number"
-    slug_url_kwarg = "number"
 
     def get_queryset(self):
         return selectors.incident_for_print()
