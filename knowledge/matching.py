@@ -139,11 +139,13 @@ def known_error_matches(
     ci_ids: Sequence[int] = (),
     category_id: int | None = None,
     limit: int = 10,
+    offer_at: float | None = None,
 ) -> list[KnownErrorMatch]:
     """The published known errors that best match the caller's words and the incident's service, CIs, category.
 
     At most ``limit`` (1 to 100), best first; with words, only those close enough in meaning or words
-    (``OFFER_AT``, ``LEXICAL_OFFER_AT``): none when no known error fits. Two queries, and the model embeds the text
+    (``OFFER_AT``, or ``offer_at`` for a list that may go further, and ``LEXICAL_OFFER_AT``): none when no known error
+    fits. Two queries, and the model embeds the text
     (about 7 ms); the vectors are read once a process and again after they change. One query when nothing is
     found to match; none when there is nothing to match on.
     """
@@ -200,7 +202,8 @@ def known_error_matches(
     # backfill) the words are: offered as they are, with no cut-off calibrated for them.
     if not (meaning and meaning.ids):
         return matches
-    return [match for match in matches if match.meaning >= OFFER_AT or match.lexical >= LEXICAL_OFFER_AT]
+    meaning_at = OFFER_AT if offer_at is None else offer_at
+    return [match for match in matches if match.meaning >= meaning_at or match.lexical >= LEXICAL_OFFER_AT]
 
 
 # --- The words -------------------------------------------------------------------------------------

@@ -23,11 +23,14 @@ from django.db import models
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils.translation import pgettext_lazy
 
-from knowledge.matching import MatchKind, known_error_matches
+from knowledge.matching import known_error_matches
 from knowledge.models import SEARCH_CONFIG, Article, KnownError, Problem
 from knowledge.textsearch import search_tokens
 
 MAX_CHARS = 500
+# How close in meaning a published known error must be to fill a short list: lower than the logging panel's cut-off
+# (a search page lists ten, each marked "similar meaning"), chosen on bench/matching_eval/ (docs/benchmarks.md).
+MEANING_AT = 0.35
 MAX_LIMIT = 50
 # Problem titles must contain each of the first few words of three letters or more.
 PROBLEM_WORDS = 5
@@ -106,9 +109,9 @@ def _known_errors(
         known_error.found_by = FoundBy.NUMBER if known_error.exact else FoundBy.EVERY_WORD
     if len(found) < limit:
         seen = {known_error.pk for known_error in found}
-        for match in known_error_matches(text=text, limit=limit):
+        for match in known_error_matches(text=text, limit=limit, offer_at=MEANING_AT):
             if match.known_error.pk not in seen and len(found) < limit:
-                meant = any(reason.kind == MatchKind.MEANING for reason in match.reasons)
+                meant = match.meaning >= MEANING_AT
                 found.append(match.known_error)
                 match.known_error.found_by = FoundBy.MEANING if meant else FoundBy.SOME_WORDS
                 seen.add(match.known_error.pk)
