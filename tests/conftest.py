@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -145,18 +146,21 @@ def config_manager(db):
 
 @pytest.fixture(autouse=True)
 def _role_groups_as_migrated(request: pytest.FixtureRequest, django_db_blocker) -> None:
-    """The role groups with their permissions, and the default service level, as the migrations leave them.
+    """The role groups with their permissions, the default service level, the priority matrix and the root causes,
+    as the migrations leave them.
 
-    A transactional test (the browser tests, the concurrency tests) empties every table when it ends,
-    the groups the data migrations made included; the next database test gets them back here.
+    A transactional test (the browser tests, the concurrency tests, those starting processes) empties every table
+    when it ends, the rows the data migrations made included; the next database test gets them back here, in
+    whatever order the tests run (CI runs the slow ones first, in two processes).
     """
     uses_db = {"db", "transactional_db", "live_server"} & set(request.fixturenames)
     if not uses_db and request.node.get_closest_marker("django_db") is None:
         return
     from django.apps import apps
     from django.contrib.auth.models import Group
+    from django.db import connection
 
-    from incidents.models import ServiceLevel
+    from incidents.models import PriorityRule, RootCause, ServiceLevel
     from servicedesk.roles import Role, grant_role_permissions
 
     with django_db_blocker.unblock():
@@ -167,6 +171,13 @@ def _role_groups_as_migrated(request: pytest.FixtureRequest, django_db_blocker) 
         # The default service level, which the clock of every incident without another one reads.
         if not ServiceLevel.objects.filter(is_default=True).exists():
             importlib.import_module("incidents.migrations.0011_default_service_level").seed(apps, None)
+        if not PriorityRule.objects.exists():
+            matrix = importlib.import_module("incidents.migrations.0002_default_priority_matrix")
+            matrix.install(apps, SimpleNamespace(connection=connection))
+        if not RootCause.objects.exists():
+            importlib.import_module("incidents.migrations.0018_closure_root_cause_and_rating_source").seed_root_causes(
+                apps, None
+            )
 
 
 @pytest.fixture(autouse=True)
