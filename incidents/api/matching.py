@@ -19,7 +19,7 @@ from incidents.api.responses import PROBLEM
 from incidents.choices import Impact, Priority, State
 from incidents.recording import evidence
 from incidents.recording.similar import SimilarityKind, similar_incidents
-from knowledge.matching import MatchKind, known_error_matches
+from knowledge.matching import Confidence, MatchKind, known_error_matches
 from knowledge.textsearch import MAX_CHARS
 from servicedesk.api.permissions import RolePermission
 from servicedesk.api.views import ApiView
@@ -106,6 +106,10 @@ class KnownErrorMatchSerializer(serializers.Serializer):
     title = serializers.CharField()
     workaround = serializers.CharField()
     score = serializers.FloatField()
+    confidence = serializers.ChoiceField(
+        choices=Confidence.choices,
+        help_text="How sure the match is, as the page says it: strong (right about 19 times in 20) or possible.",
+    )
     reasons = KnownErrorReasonSerializer(many=True)
 
 
@@ -150,6 +154,7 @@ def _known_error(request: Request, match: Any) -> dict[str, Any]:
         "title": known_error.title,
         "workaround": known_error.workaround,
         "score": match.score,
+        "confidence": match.confidence.value,
         "reasons": _reasons(match.reasons),
     }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from incidents.choices import Impact
+from knowledge.matching import STRONG_AT
 from tests.api.schema import assert_as_documented
 from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory
 from tests.incidents.factories import IncidentFactory
@@ -52,6 +53,8 @@ def test_the_desk_matches_a_call_by_get_and_by_post(api, request, known, role):
     error, = by_get.json()["known_errors"]  # fmt: skip
     assert (error["number"], error["title"]) == (known["error"].number, known["error"].title)
     assert error["reasons"][0]["kind"] == "words"
+    assert error["confidence"] in {"strong", "possible"}
+    assert error["confidence"] == ("strong" if error["score"] >= STRONG_AT else "possible")
     assert error["web_url"].endswith(known["error"].get_absolute_url())
 
 
