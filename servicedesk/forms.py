@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import IsoDateTimeFilter
 from django_filters.fields import IsoDateTimeField
 
-from servicedesk.models import Density, Theme
+from servicedesk.models import Density, JournalOrder, Theme
 from servicedesk.params import int_param
 
 
@@ -435,7 +435,10 @@ class PickedChoiceField(forms.ModelChoiceField):
 
 
 class PreferencesForm(forms.Form):
-    """The preferences page: a theme and a list density, each a group of radios."""
+    """The preferences page: a theme, a list density and the journal's order, each a group of radios."""
 
     theme = forms.ChoiceField(label=_("Theme"), choices=Theme.choices, widget=forms.RadioSelect)
     density = forms.ChoiceField(label=_("Lists"), choices=Density.choices, widget=forms.RadioSelect)
+    journal_order = forms.ChoiceField(
+        label=_("An incident's journal"), choices=JournalOrder.choices, widget=forms.RadioSelect
+    )

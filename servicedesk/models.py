@@ -91,6 +91,11 @@ class Density(models.TextChoices):
     COMPACT = "compact", _("Compact: one line a row, more rows on the screen")
 
 
+class JournalOrder(models.TextChoices):
+    NEWEST_FIRST = "newest", _("Newest first: the latest entry at the top, next to the form")
+    OLDEST_FIRST = "oldest", _("Oldest first: read the story from the call on")
+
+
 class Preferences(models.Model):
     """How one user likes the portal to look and behave (decision 0047): one row a user, made on their first save;
     a user without one has the defaults. Read with the user on every request (``servicedesk.preferences``)."""
@@ -104,6 +109,9 @@ class Preferences(models.Model):
     )
     theme = models.CharField(_("theme"), max_length=16, choices=Theme, default=Theme.SYSTEM)
     density = models.CharField(_("lists"), max_length=16, choices=Density, default=Density.COMFORTABLE)
+    journal_order = models.CharField(
+        _("journal"), max_length=16, choices=JournalOrder, default=JournalOrder.NEWEST_FIRST
+    )
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
@@ -114,7 +122,10 @@ class Preferences(models.Model):
             models.CheckConstraint(
                 condition=models.Q(density__in=Density.values), name="servicedesk_preferences_density"
             ),
+            models.CheckConstraint(
+                condition=models.Q(journal_order__in=JournalOrder.values), name="servicedesk_preferences_journal_order"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user}: {self.theme}, {self.density}"
+        return f"{self.user}: {self.theme}, {self.density}, {self.journal_order}"

@@ -91,7 +91,8 @@ class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
 
 @require_http_methods(["GET", "POST"])
 def preferences_page(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's own preferences (theme, list density): nobody else's can be reached from here."""
+    """The signed-in user's own preferences (theme, list density, journal order): nobody else's can be reached from
+    here."""
     if request.method == "POST":
         form = PreferencesForm(request.POST)
         if form.is_valid():
@@ -100,7 +101,9 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
             return redirect("preferences")
     else:
         chosen = preferences_of(request.user)
-        form = PreferencesForm(initial={"theme": chosen.theme, "density": chosen.density})
+        form = PreferencesForm(
+            initial={"theme": chosen.theme, "density": chosen.density, "journal_order": chosen.journal_order}
+        )
     return render(request, "registration/preferences.html", {"form": form})
 
 

@@ -10,7 +10,7 @@ from django.db import IntegrityError
 from django.test import Client
 from django.urls import reverse
 
-from servicedesk.models import Density, Preferences, Theme
+from servicedesk.models import Density, JournalOrder, Preferences, Theme
 from servicedesk.preferences import preferences_save
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,9 @@ def test_a_user_who_never_chose_follows_the_system_with_comfortable_lists(client
 def test_saving_the_page_keeps_the_choice_for_every_later_page(client, operator):
     client.force_login(operator)
 
-    response = client.post(reverse("preferences"), {"theme": "dark", "density": "compact"}, follow=True)
+    response = client.post(
+        reverse("preferences"), {"theme": "dark", "density": "compact", "journal_order": "newest"}, follow=True
+    )
 
     assert "Your preferences are saved." in response.text
     assert Preferences.objects.get(user=operator).theme == Theme.DARK
@@ -59,7 +61,10 @@ def test_the_page_changes_only_ones_own_preferences(client, operator, manager):
     client.force_login(operator)
 
     # A user field in the form is not read: the page has no way to name anyone else.
-    client.post(reverse("preferences"), {"theme": "contrast", "density": "compact", "user": manager.pk})
+    client.post(
+        reverse("preferences"),
+        {"theme": "contrast", "density": "compact", "journal_order": "oldest", "user": manager.pk},
+    )
 
     assert Preferences.objects.get(user=manager).theme == Theme.LIGHT
     assert Preferences.objects.get(user=operator).theme == Theme.CONTRAST
@@ -117,3 +122,35 @@ def test_the_shortcuts_lead_only_to_pages_the_user_may_open(client, operator, su
     page = client.get(reverse("home")).text
     assert f'<a href="{reverse("incidents:record")}" data-shortcut="n">' in page
     assert f'<a href="{reverse("incidents:desk_worklist")}" data-shortcut="g d">' in page
+
+
+def test_the_journal_is_newest_first_until_the_user_chooses_oldest_first(client, operator):
+    client.force_login(operator)
+    form = client.get(reverse("preferences")).text
+    assert re.search(r'<input type="radio" name="journal_order" value="newest"[^>]*checked', form)
+
+    client.post(reverse("preferences"), {"theme": "system", "density": "comfortable", "journal_order": "oldest"})
+
+    assert Preferences.objects.get(user=operator).journal_order == JournalOrder.OLDEST_FIRST
+    form = client.get(reverse("preferences")).text
+    assert re.search(r'<input type="radio" name="journal_order" value="oldest"[^>]*checked', form)
+
+
+def test_an_unknown_journal_order_is_refused_and_changes_nothing(client, operator):
+    preferences_save(by=operator, theme=Theme.DARK, density=Density.COMPACT, journal_order=JournalOrder.OLDEST_FIRST)
+    client.force_login(operator)
+
+    response = client.post(reverse("preferences"), {"theme": "light", "density": "comfortable", "journal_order": "up"})
+    missing = client.post(reverse("preferences"), {"theme": "light", "density": "comfortable"})
+
+    assert "Select a valid choice. up is not one of the available choices." in response.text
+    assert "This field is required." in missing.text
+    saved = Preferences.objects.get(user=operator)
+    assert (saved.theme, saved.journal_order) == (Theme.DARK, JournalOrder.OLDEST_FIRST)
+    with pytest.raises(ValueError, match="journal order"):
+        preferences_save(by=operator, theme=Theme.DARK, density=Density.COMPACT, journal_order="sideways")
+
+
+def test_the_database_refuses_a_journal_order_that_is_not_one_of_the_choices(operator):
+    with pytest.raises(IntegrityError):
+        Preferences.objects.create(user=operator, journal_order="sideways")
