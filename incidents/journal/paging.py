@@ -1,6 +1,6 @@
 """The journal on the incident page a page at a time: the newest entries, then older ones on demand, read by keyset
 on (time, id) from the oldest entry shown, so that a journal of hundreds of entries costs what one of ten does
-(decision record 0040)."""
+(decision record 0040), shown newest or oldest first as the reader chose (decision record 0050)."""
 
 from __future__ import annotations
 
@@ -21,19 +21,25 @@ MAX_ID_DIGITS = 18
 
 @dataclass(frozen=True)
 class JournalPage:
-    """Entries of the journal as the timeline shows them, oldest first; ``older``: the entry to read on from (the
-    oldest shown) when older ones are left, else ``None``."""
+    """Entries of the journal as the timeline shows them, in the reader's order; ``older``: the entry to read on
+    from (the oldest shown) when older ones are left, else ``None``."""
 
     entries: list[TimelineEntry]
     older: int | None
 
 
 def journal_page(
-    incident: Incident, *, show: str = SHOW_ALL, before: int | None = None, size: int | None = None
+    incident: Incident,
+    *,
+    show: str = SHOW_ALL,
+    before: int | None = None,
+    size: int | None = None,
+    newest_first: bool = True,
 ) -> JournalPage:
     """The newest ``size`` (``JOURNAL_PAGE_SIZE``) entries of the incident's journal that the filter ``show``
     keeps, older than the entry ``before`` when given (an entry of another incident has nothing before it): at most
-    two statements, the entries with their authors and their files, however long the journal and however far back."""
+    two statements, the entries with their authors and their files, however long the journal and however far back.
+    The page is the same in either order: ``newest_first`` only turns it round for the reader."""
     size = size or JOURNAL_PAGE_SIZE
     rows = selectors.journal_entries().filter(shown_condition(show), incident=incident)
     if before is not None:
@@ -41,8 +47,9 @@ def journal_page(
         anchor = Subquery(Activity.objects.filter(pk=before, incident=incident).values("created_at")[:1])
         rows = rows.filter(Q(created_at__lt=anchor) | Q(created_at=anchor, pk__lt=before))
     newest = list(rows.order_by("-created_at", "-id")[: size + 1])
-    shown = newest[:size][::-1]
-    return JournalPage(entries=timeline_entries(incident, shown), older=shown[0].pk if len(newest) > size else None)
+    shown = newest[:size]
+    older = shown[-1].pk if len(newest) > size else None
+    return JournalPage(entries=timeline_entries(incident, shown if newest_first else shown[::-1]), older=older)
 
 
 def journal_cursor(value: str | None) -> int | None:

@@ -28,6 +28,7 @@ from incidents.pages.people import people_panel
 from incidents.pages.steps import PAGES
 from incidents.recording import evidence, review
 from incidents.recording.details import may_edit, may_link
+from servicedesk.preferences import preferences_of
 
 
 @dataclass
@@ -36,7 +37,8 @@ class JournalSection:
 
     The timeline shows a page of entries (``incidents.journal.paging``): the newest, or those before an entry
     when a browser without JavaScript followed "Show older entries" (``newest_url`` leads back); ``older`` has
-    the control's addresses while older entries are left."""
+    the control's addresses while older entries are left. ``newest_first``: the reader's order (their
+    preference), which also puts the controls at the ends they lead to."""
 
     incident: Incident
     show: str
@@ -48,6 +50,7 @@ class JournalSection:
     notice: str = ""
     older: dict[str, str] | None = None
     newest_url: str = ""
+    newest_first: bool = True
 
     @property
     def time_spent(self) -> str:
@@ -162,7 +165,8 @@ def journal_section(
         workaround_form = WorkaroundForm(
             initial={"workaround": incident.workaround, "expected_version": incident.version}
         )
-    page = journal_page(incident, show=show, before=before)
+    newest_first = preferences_of(user).newest_first
+    page = journal_page(incident, show=show, before=before, newest_first=newest_first)
     return JournalSection(
         incident=incident,
         show=show,
@@ -174,6 +178,7 @@ def journal_section(
         notice=notice,
         older=older_links(incident, show=show, older=page.older),
         newest_url=newest_url(incident, show=show) if before is not None else "",
+        newest_first=newest_first,
     )
 
 

@@ -26,6 +26,7 @@ from incidents.journal.timeline import show_filter, timeline_filters
 from incidents.models import Activity, Attachment, Incident
 from incidents.pages.incident import incident_page, journal_section
 from servicedesk.forms import add_errors
+from servicedesk.preferences import preferences_of
 
 
 def _ensure_reader(request: HttpRequest) -> None:
@@ -61,8 +62,13 @@ def journal_timeline(request: HttpRequest, number: str) -> HttpResponse:
     # read when the row is loaded, by the lifecycle's concurrency guard).
     incident = get_object_or_404(Incident.objects.only("pk", "number", "state"), number=number)
     show, before = _show(request), journal_cursor(request.GET.get("before"))
-    page = journal_page(incident, show=show, before=before)
-    journal = {"entries": page.entries, "older": older_links(incident, show=show, older=page.older)}
+    newest_first = preferences_of(request.user).newest_first
+    page = journal_page(incident, show=show, before=before, newest_first=newest_first)
+    journal = {
+        "entries": page.entries,
+        "older": older_links(incident, show=show, older=page.older),
+        "newest_first": newest_first,
+    }
     if before is not None:
         return render(request, "incidents/partials/journal.html#entries", {"journal": journal | {"continued": True}})
     journal["filters"] = timeline_filters(incident, show)

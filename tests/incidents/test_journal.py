@@ -371,10 +371,11 @@ def test_the_timeline_shows_everything_or_what_the_caller_sees_or_the_changes(cl
     customer = client.get(url, {"show": "customer"}).context["journal"].entries
     changes = client.get(url, {"show": "changes"}).context["journal"].entries
 
-    assert [item.entry.kind for item in everything] == ["recorded", "state_changed", "escalated", "note",
-                                                        "customer_update"]  # fmt: skip
+    # newest first, the reader's default (decision 0050)
+    assert [item.entry.kind for item in everything] == ["customer_update", "note", "escalated", "state_changed",
+                                                        "recorded"]  # fmt: skip
     assert [item.entry.kind for item in customer] == ["customer_update"]
-    assert [item.entry.kind for item in changes] == ["recorded", "state_changed", "escalated"]
+    assert [item.entry.kind for item in changes] == ["escalated", "state_changed", "recorded"]
 
 
 def test_the_timeline_filters_answer_htmx_with_the_timeline_alone_and_links_work_without_it(client, operator):

@@ -1,4 +1,5 @@
-"""A long journal on the incident page: the newest entries, and older ones a page at a time on demand."""
+"""A long journal on the incident page: the newest entries, and older ones a page at a time on demand, newest first
+unless the reader chose oldest first (decisions 0040 and 0050)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pytest
 from django.urls import reverse
 
 from incidents.journal import notes, paging
+from servicedesk.models import Density, JournalOrder, Theme
+from servicedesk.preferences import preferences_save
 from tests.factories import UserFactory
 from tests.incidents.test_journal import PNG, note, record, upload
 
@@ -19,6 +22,10 @@ HTMX = {"HX-Request": "true"}
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def oldest_first(user) -> None:
+    preferences_save(by=user, theme=Theme.SYSTEM, density=Density.COMFORTABLE, journal_order=JournalOrder.OLDEST_FIRST)
 
 
 def noted(operator, count: int):
@@ -40,20 +47,52 @@ def older_link(page: str) -> tuple[str, str]:
     return found.group(1).replace("&amp;", "&"), found.group(2).replace("&amp;", "&")
 
 
-def test_a_journal_of_120_entries_shows_the_newest_50_oldest_first_and_a_control_for_the_others(client, operator):
+def test_a_journal_of_120_entries_shows_the_newest_50_newest_first_and_a_control_for_the_others_after_them(
+    client, operator
+):
     incident = noted(operator, 120)
     client.force_login(operator)
 
     page = client.get(incident.get_absolute_url()).text
 
-    assert notes_shown(page) == list(range(70, 120))
-    assert "Show older entries" in page
-    assert page.index("Show older entries") < page.index("Note 070")
+    assert notes_shown(page) == list(range(119, 69, -1))
+    assert page.index("Note 070") < page.index("Show older entries")  # at the end the older entries lie
+    assert page.index('class="journal-form"') < page.index("Note 119")  # the form above the newest entry
     assert 'class="entry-recorded' not in page
+
+
+def test_who_chose_oldest_first_reads_the_same_50_the_other_way_round_with_the_control_before_them(client, operator):
+    incident = noted(operator, 120)
+    oldest_first(operator)
+    client.force_login(operator)
+
+    page = client.get(incident.get_absolute_url()).text
+
+    assert notes_shown(page) == list(range(70, 120))
+    assert page.index("Show older entries") < page.index("Note 070")
 
 
 def test_the_control_brings_the_next_older_entries_in_its_place_then_the_oldest_without_a_control(client, operator):
     incident = noted(operator, 120)
+    client.force_login(operator)
+    _plain, fragment = older_link(client.get(incident.get_absolute_url()).text)
+
+    older = client.get(fragment, headers=HTMX)
+
+    assert older.status_code == 200
+    assert notes_shown(older.text) == list(range(69, 19, -1))
+    assert older.text.rstrip().endswith("</a></li>") and older.text.count('class="journal-older"') == 1
+    assert older.text.index("Note 020") < older.text.index('class="journal-older"')  # a new control, at the end
+    oldest = client.get(older_link(older.text)[1], headers=HTMX).text
+    assert notes_shown(oldest) == list(range(19, -1, -1))
+    assert "Show older entries" not in oldest
+    assert oldest.index("Note 000") < oldest.index('class="entry-recorded')  # the first entry of all, last
+    assert "Nothing in the journal" not in oldest
+
+
+def test_oldest_first_the_control_brings_the_older_entries_before_those_shown(client, operator):
+    incident = noted(operator, 120)
+    oldest_first(operator)
     client.force_login(operator)
     _plain, fragment = older_link(client.get(incident.get_absolute_url()).text)
 
@@ -65,8 +104,7 @@ def test_the_control_brings_the_next_older_entries_in_its_place_then_the_oldest_
     oldest = client.get(older_link(older.text)[1], headers=HTMX).text
     assert notes_shown(oldest) == list(range(20))
     assert "Show older entries" not in oldest
-    assert 'class="entry-recorded' in oldest  # the first entry of all
-    assert "Nothing in the journal" not in oldest
+    assert oldest.index('class="entry-recorded') < oldest.index("Note 000")
 
 
 def test_without_javascript_the_control_opens_the_page_with_the_older_entries_and_a_way_back(client, operator):
@@ -77,9 +115,11 @@ def test_without_javascript_the_control_opens_the_page_with_the_older_entries_an
     page = client.get(plain).text
     from_fragment = client.get(fragment)  # the fragment's address opened as a link leads to the same page
 
-    assert notes_shown(page) == list(range(20, 70))
+    assert notes_shown(page) == list(range(69, 19, -1))
     assert "Show older entries" in page
-    assert f'<a href="{incident.get_absolute_url()}#journal">Show the newest entries</a>' in page
+    back = f'<a href="{incident.get_absolute_url()}#journal">Show the newest entries</a>'
+    assert back in page
+    assert page.index(back) < page.index("Note 069") < page.index("Show older entries")  # each at its own end
     assert from_fragment.status_code == 302
     assert from_fragment["Location"] == plain.replace("#journal", "") + "#journal"
 
@@ -103,16 +143,20 @@ def test_older_entries_keep_the_filter_and_their_files(client, operator, monkeyp
     assert "show=customer" in older_link(customer)[0] and "show=customer" in older_link(customer)[1]
     assert "Update 000" in older_customer and "Note" not in older_customer
     assert notes_shown(first) == [2] and notes_shown(second) == [1] and notes_shown(third) == [0]
+    assert customer.index("Update 002") < customer.index("Update 001")
     assert ">screen.png</a>" in third and ">screen.png</a>" not in second
 
 
-def test_the_page_and_the_older_entries_cost_the_same_statements_however_long_the_journal(
-    client, operator, django_assert_num_queries
+@pytest.mark.parametrize("order", [JournalOrder.NEWEST_FIRST, JournalOrder.OLDEST_FIRST])
+def test_the_page_and_the_older_entries_cost_the_same_statements_however_long_the_journal_in_either_order(
+    client, operator, django_assert_num_queries, order
 ):
     short, long = noted(operator, 3), noted(operator, 120)
+    preferences_save(by=operator, theme=Theme.SYSTEM, density=Density.COMFORTABLE, journal_order=order)
     client.force_login(operator)
     # The incident page of a recorded incident the desk works on (tests/incidents/test_incident_page.py lists the
-    # statements): 12, the journal's two (its newest entries with their authors, their files) among them.
+    # statements): 12, the journal's two (its newest entries with their authors, their files) among them. The order
+    # is read with the user: no statement of its own.
     for incident in (short, long):
         with django_assert_num_queries(12):
             client.get(incident.get_absolute_url())
@@ -132,7 +176,7 @@ def test_a_cursor_of_another_incident_shows_nothing_older_and_one_that_is_no_num
     newest = client.get(incident.get_absolute_url(), {"before": "x1"})
 
     assert nothing.status_code == 200 and nothing.text.strip() == ""
-    assert notes_shown(newest.text) == [0, 1, 2] and "Show the newest entries" not in newest.text
+    assert notes_shown(newest.text) == [2, 1, 0] and "Show the newest entries" not in newest.text
 
 
 def test_older_entries_are_refused_to_who_may_not_read_incidents_as_the_page_is(client, operator):
