@@ -19,6 +19,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from incidents.canned import services as canned_services
+from incidents.canned.placeholders import check_placeholders
 from incidents.choices import WebhookEvent
 from incidents.inbound.receive import mail_decide_again
 from incidents.mail.outbox import outbox_resend
@@ -27,6 +29,8 @@ from incidents.models import (
     Alert,
     AssignmentRule,
     BusinessCalendar,
+    CannedReply,
+    CannedReplyRevision,
     Erasure,
     GroupAgreement,
     Handoff,
@@ -62,6 +66,58 @@ class AssignmentRuleAdmin(ModelAdmin):
     list_filter = ("active", "group")
     autocomplete_fields = ("service", "ci")
     list_select_related = ("category", "service", "ci", "group")
+
+
+class CannedReplyRevisionInline(admin.TabularInline):
+    model = CannedReplyRevision
+    fields = ("at", "by", "title", "group", "active", "body")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+class CannedReplyAdminForm(forms.ModelForm):
+    class Meta:
+        model = CannedReply
+        fields = ("title", "body", "group", "active")
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        check_placeholders(body)
+        return body
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(ModelAdmin):
+    """Canned replies, saved through the same service as on the portal (placeholders checked, every version
+    kept); never deleted, deactivated instead."""
+
+    list_display = ("title", "group", "active", "updated_at", "updated_by")
+    list_filter = ("active", "group")
+    search_fields = ("title", "body")
+    form = CannedReplyAdminForm
+    fields = ("title", "body", "group", "active")
+    list_select_related = ("group", "updated_by")
+    inlines = (CannedReplyRevisionInline,)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: Any, obj: CannedReply, form: Any, change: bool) -> None:
+        fields = {"title": obj.title, "body": obj.body, "group": obj.group}
+        try:
+            if change:
+                saved = canned_services.canned_reply_update(
+                    by=request.user, reply_id=obj.pk, active=obj.active, **fields
+                )
+            else:
+                saved = canned_services.canned_reply_create(by=request.user, **fields)
+        except ValidationError as error:
+            raise PermissionDenied(" ".join(error.messages)) from error
+        obj.pk, obj.active = saved.pk, saved.active
 
 
 @admin.register(RootCause)

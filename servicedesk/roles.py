@@ -61,6 +61,10 @@ INCIDENT_ALERTS = ("incidents.add_alert",)
 # Managers watch the dashboard; the desk, which owns every incident, sees it too.
 DASHBOARD = ("incidents.view_dashboard",)
 
+# Canned replies: every role that writes to callers uses and writes them; their scope (desk-wide, a group's) is
+# checked by incidents.canned.rules. None is ever deleted (deactivated instead, with their history).
+CANNED_REPLIES = ("incidents.view_cannedreply", "incidents.add_cannedreply", "incidents.change_cannedreply")
+
 # "app_label.codename" per role. Features add their permissions here.
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.SERVICE_DESK: CMDB_READ
@@ -71,15 +75,17 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     + INCIDENT_ALERTS
     + INCIDENT_DESK_STEPS
     + INCIDENT_GROUP_WORK
-    + DASHBOARD,
+    + DASHBOARD
+    + CANNED_REPLIES,
     Role.SUPPORT: CMDB_READ
     + KNOWLEDGE_READ
     + KNOWLEDGE_WRITE
     + PUBLISH_KNOWN_ERRORS
     + PROBLEM_MANAGEMENT
     + INCIDENT_READ
-    + INCIDENT_GROUP_WORK,
-    Role.MANAGERS: CMDB_READ + KNOWLEDGE_READ + PROBLEM_MANAGEMENT + INCIDENT_READ + DASHBOARD,
+    + INCIDENT_GROUP_WORK
+    + CANNED_REPLIES,
+    Role.MANAGERS: CMDB_READ + KNOWLEDGE_READ + PROBLEM_MANAGEMENT + INCIDENT_READ + DASHBOARD + CANNED_REPLIES,
     Role.CONFIGURATION_MANAGERS: CMDB_READ + CMDB_EDIT,
 }
 

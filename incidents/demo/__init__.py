@@ -17,15 +17,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cmdb.models import Service
+from cmdb.models import Service, SupportGroup
 from incidents import selectors
 from incidents.choices import ActivityKind, ClosureReason, Visibility
 from incidents.demo import mail, story
 from incidents.demo.plan import AUTO_CLOSE_DAYS, DAY, MINUTE, OPERATOR, Directory, Planned, Planner
-from incidents.demo.records import SERVICE_LEVELS
+from incidents.demo.records import CANNED_REPLIES, SERVICE_LEVELS
 from incidents.models import (
     Activity,
     BusinessCalendar,
+    CannedReply,
+    CannedReplyRevision,
     Incident,
     IncidentPerson,
     PersonReason,
@@ -51,6 +53,7 @@ def load_incidents_demo() -> None:
     if not directory.callers:
         return
     _service_levels()
+    _canned_replies(operator)
     now = timezone.now()
     _load(Planner(now, directory).plan(), operator, directory, now)
     mail.load_mail()
@@ -77,6 +80,21 @@ def _service_levels() -> None:
             ServiceLevelCoverage(service_level=level, service=service)
             for service in Service.objects.filter(name__in=record.services)
         )
+
+
+def _canned_replies(operator: AbstractBaseUser) -> None:
+    """The desk's and the groups' canned replies (``canned_replies.toml``), each with its first revision; one
+    whose group the CMDB lacks is skipped, one that exists already is left as it is."""
+    groups = {group.name: group for group in SupportGroup.objects.filter(name__in={r.group for r in CANNED_REPLIES})}
+    for record in CANNED_REPLIES:
+        group = groups.get(record.group) if record.group else None
+        if (record.group and group is None) or CannedReply.objects.filter(title=record.title, group=group).exists():
+            continue
+        reply = CannedReply.objects.create(
+            title=record.title, body=record.body, group=group, created_by=operator, updated_by=operator
+        )
+        CannedReplyRevision.objects.create(reply=reply, title=reply.title, body=reply.body, group=group, active=True,
+                                           by=operator)  # fmt: skip
 
 
 # --- the directory: who calls, from where, with what -----------------------------------------------------

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from django.core.exceptions import ValidationError
+
 from cmdb.demo.records import ORGANISATION, SERVICES
+from incidents.canned.placeholders import check_placeholders
 from incidents.choices import Channel, Impact, ResolutionCode, State, Urgency
 from knowledge.demo.records import CATEGORIES
 from servicedesk.demo_data import DemoDataError, read_demo_data, show
@@ -110,6 +113,20 @@ class ServiceLevelRecord:
 
 
 @dataclass(frozen=True)
+class CannedReplyRecord:
+    """A canned reply: desk-wide when ``group`` is empty, else that support group's."""
+
+    title: str
+    group: str
+    body: str
+
+
+@dataclass(frozen=True)
+class _CannedReplies:
+    replies: tuple[CannedReplyRecord, ...]
+
+
+@dataclass(frozen=True)
 class _ServiceLevels:
     service_levels: tuple[ServiceLevelRecord, ...]
 
@@ -131,6 +148,7 @@ OPEN_TOPICS = _TOPICS.always_open  # always with an open incident, for the simil
 CLUSTERS = read_demo_data(DATA / "clusters.toml", _Clusters).clusters
 LIFECYCLE = read_demo_data(DATA / "lifecycle.toml", Lifecycle)
 SERVICE_LEVELS = read_demo_data(DATA / "service_levels.toml", _ServiceLevels).service_levels
+CANNED_REPLIES = read_demo_data(DATA / "canned_replies.toml", _CannedReplies).replies
 
 
 def _check() -> None:
@@ -162,6 +180,12 @@ def _check() -> None:
         expect("clusters.toml", f"clusters[{n}].topic", "topic", [cluster.topic])
     for n, level in enumerate(SERVICE_LEVELS):
         expect("service_levels.toml", f"service_levels[{n}].services", "service", level.services)
+    for n, reply in enumerate(CANNED_REPLIES):
+        expect("canned_replies.toml", f"replies[{n}].group", "support group", [reply.group] if reply.group else [])
+        try:
+            check_placeholders(reply.body)
+        except ValidationError as error:
+            raise DemoDataError(DATA / "canned_replies.toml", f"replies[{n}].body", error.messages[0]) from error
 
 
 _check()

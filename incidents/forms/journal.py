@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.files import File
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from incidents.choices import ActivityKind
@@ -60,6 +61,18 @@ class MinutesField(forms.IntegerField):
         return super().clean(value) or 0
 
 
+def canned_picker(field: forms.Field, number: str) -> None:
+    """Offer the canned replies in a text box: '/' at the start of a line or the button the page's script adds
+    opens a picker of the replies for incident ``number`` (static/js/servicedesk.js, canned replies)."""
+    field.widget.attrs.update(
+        {
+            "data-canned": reverse("incidents:canned_options", args=[number]),
+            "data-canned-label": _("Insert a reply (/)"),
+            "data-canned-search": _("Search the canned replies"),
+        }
+    )
+
+
 ENTRY_KINDS = [
     (ActivityKind.NOTE.value, _("Work note (internal)")),
     (ActivityKind.CUSTOMER_UPDATE.value, _("Customer update (mailed to the people kept informed)")),
@@ -68,7 +81,8 @@ ENTRY_KINDS = [
 
 class JournalEntryForm(forms.Form):
     """A work note or a customer update. ``subordinates``: the incident has open subordinates, so the update
-    may go to their callers too; ``customer=False``: work notes only (the serious-incident gate is closed)."""
+    may go to their callers too; ``customer=False``: work notes only (the serious-incident gate is closed);
+    ``number``: the incident's, for the canned-reply picker of the text box."""
 
     kind = forms.ChoiceField(label=_("Kind"), choices=ENTRY_KINDS, initial=ActivityKind.NOTE, widget=forms.RadioSelect)
     text = forms.CharField(label=_("Text"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 4}))
@@ -83,9 +97,13 @@ class JournalEntryForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, subordinates: bool = False, customer: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, subordinates: bool = False, customer: bool = True, number: str = "", **kwargs: Any
+    ) -> None:
         kwargs.setdefault("prefix", "journal")
         super().__init__(*args, **kwargs)
+        if number:
+            canned_picker(self.fields["text"], number)
         self.fields["files"].widget.attrs["accept"] = ",".join(sorted(accepted_file_types()))
         if not customer:
             self.fields["kind"].choices = ENTRY_KINDS[:1]

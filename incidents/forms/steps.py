@@ -19,6 +19,7 @@ from cmdb.forms import CINamesField, LocationPickerField, ServicePickerField
 from cmdb.models import Change, SupportGroup
 from incidents.choices import Channel, ClosureReason, Impact, ResolutionCode, Satisfaction, Urgency
 from incidents.core import checks
+from incidents.forms.journal import canned_picker
 from incidents.lifecycle.assignment import proposed_group
 from incidents.lifecycle.closure import closing_early
 from incidents.models import Incident, RootCause
@@ -91,6 +92,10 @@ class ResolutionForm(StepForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("The caller reads this in the mail that asks them to confirm the fix."),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        canned_picker(self.fields["resolution_notes"], self.incident.number)
 
 
 class ResolveAtFirstLineForm(ResolutionForm):

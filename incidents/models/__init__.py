@@ -7,6 +7,7 @@ Every model of the app is imported here, where Django and the rest of the code l
 
 from incidents.models.alerts import Alert, AlertDismissal, AlertSource, AlertState
 from incidents.models.assignment import AssignmentRule
+from incidents.models.canned import CannedReply, CannedReplyRevision
 from incidents.models.classification import PriorityRule, Reevaluation
 from incidents.models.closure import RootCause
 from incidents.models.figures import CategoryDayFigures, CIDayFigures, DayFigures, ServiceDayFigures
@@ -71,6 +72,8 @@ __all__ = [
     "Attachment",
     "BusinessCalendar",
     "CIDayFigures",
+    "CannedReply",
+    "CannedReplyRevision",
     "CategoryDayFigures",
     "ClockEvent",
     "ClockEventKind",

@@ -158,7 +158,9 @@ def journal_section(
     writer = may_handle(incident, user)
     if writer and incident.state != State.CLOSED and entry_form is None:
         entry_form = JournalEntryForm(
-            subordinates=_has_open_subordinates(incident), customer=gate_open(incident, "send_update")
+            subordinates=_has_open_subordinates(incident),
+            customer=gate_open(incident, "send_update"),
+            number=incident.number,
         )
     workaround_open = incident.state in OPEN_STATES and gate_open(incident, "provide_workaround")
     if writer and workaround_open and workaround_form is None:

@@ -80,7 +80,7 @@ def journal_add(request: HttpRequest, number: str) -> HttpResponse:
     """Write a work note (with files) or send a customer update (to the subordinates' callers too)."""
     incident = _incident_to_write(request, number)
     open_subordinates = incident.subordinates.filter(state__in=OPEN_STATES).exists()
-    form = JournalEntryForm(request.POST, request.FILES, subordinates=open_subordinates)
+    form = JournalEntryForm(request.POST, request.FILES, subordinates=open_subordinates, number=number)
     done, status = "", 400
     if form.is_valid():
         data = form.cleaned_data
