@@ -14,10 +14,12 @@ from django.utils import timezone
 
 from cmdb.demo import load_cmdb_demo
 from cmdb.models import SupportGroup
+from incidents.canned.placeholders import fill_placeholders
 from incidents.choices import OPEN_STATES, ActivityKind, ReevaluationOutcome, State
 from incidents.demo import load_incidents_demo
 from incidents.models import (
     Activity,
+    CannedReply,
     ClockEvent,
     Handoff,
     InboundMail,
@@ -128,6 +130,17 @@ def test_loading_twice_creates_nothing_twice(demo):
     load_incidents_demo()
 
     assert (Incident.objects.count(), Activity.objects.count(), Incident.cis.through.objects.count()) == counts
+
+
+def test_the_desk_and_two_groups_have_canned_replies_whose_placeholders_fill(demo):
+    replies = CannedReply.objects.select_related("group")
+    assert replies.filter(group=None).count() >= 3
+    assert {reply.group.name for reply in replies.exclude(group=None)} == {"Workplace Support", "Business Applications"}
+    assert all(reply.revisions.count() == 1 and reply.active for reply in replies)
+    incident = Incident.objects.filter(state__in=OPEN_STATES).first()
+    operator = get_user_model().objects.get(username="operator")
+    text = fill_placeholders(replies.get(title="Call received").body, incident=incident, user=operator)
+    assert incident.number in text and incident.caller.first_name in text and "{" not in text
 
 
 def test_the_plan_is_the_same_on_every_run_at_the_same_moment(demo):
