@@ -13,7 +13,7 @@ from cmdb.choices import SupportTier
 from incidents.choices import State
 from servicedesk.models import Density, Theme
 from servicedesk.preferences import preferences_save
-from tests.cmdb.factories import SupportGroupFactory
+from tests.cmdb.factories import ContactFactory, SupportGroupFactory
 from tests.e2e.conftest import DOCS_VIEWPORT
 from tests.e2e.test_cmdb import sign_in
 from tests.incidents.factories import IncidentFactory
@@ -46,9 +46,11 @@ def row_heights(page: Page) -> set[int]:
 def full_lists(operator, support_member):
     """50 open incidents with long summaries, in the support member's group: enough for every list to fill a screen."""
     group = SupportGroupFactory(name="Messaging", tier=SupportTier.SECOND_LINE, members=[support_member])
-    IncidentFactory.create_batch(25, short_description=LONG, desk_owner=operator)
+    # A long name too: one from the factories' random ones once made the incident list scroll sideways.
+    caller = ContactFactory(first_name="Maximiliane-Charlotte", last_name="Oppenheimer-Vandenberghe")
+    IncidentFactory.create_batch(25, short_description=LONG, desk_owner=operator, caller=caller)
     IncidentFactory.create_batch(
-        25, short_description=LONG, desk_owner=operator, state=State.INVESTIGATING, assigned_group=group
+        25, short_description=LONG, desk_owner=operator, state=State.INVESTIGATING, assigned_group=group, caller=caller
     )
 
 
