@@ -64,6 +64,12 @@ DASHBOARD = ("incidents.view_dashboard",)
 # Canned replies: every role that writes to callers uses and writes them; their scope (desk-wide, a group's) is
 # checked by incidents.canned.rules. None is ever deleted (deactivated instead, with their history).
 CANNED_REPLIES = ("incidents.view_cannedreply", "incidents.add_cannedreply", "incidents.change_cannedreply")
+# Incident templates: the desk, which logs the calls, writes them, and so do its managers; none is ever deleted.
+INCIDENT_TEMPLATES = (
+    "incidents.view_incidenttemplate",
+    "incidents.add_incidenttemplate",
+    "incidents.change_incidenttemplate",
+)
 
 # "app_label.codename" per role. Features add their permissions here.
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
@@ -76,7 +82,8 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     + INCIDENT_DESK_STEPS
     + INCIDENT_GROUP_WORK
     + DASHBOARD
-    + CANNED_REPLIES,
+    + CANNED_REPLIES
+    + INCIDENT_TEMPLATES,
     Role.SUPPORT: CMDB_READ
     + KNOWLEDGE_READ
     + KNOWLEDGE_WRITE
@@ -85,7 +92,13 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     + INCIDENT_READ
     + INCIDENT_GROUP_WORK
     + CANNED_REPLIES,
-    Role.MANAGERS: CMDB_READ + KNOWLEDGE_READ + PROBLEM_MANAGEMENT + INCIDENT_READ + DASHBOARD + CANNED_REPLIES,
+    Role.MANAGERS: CMDB_READ
+    + KNOWLEDGE_READ
+    + PROBLEM_MANAGEMENT
+    + INCIDENT_READ
+    + DASHBOARD
+    + CANNED_REPLIES
+    + INCIDENT_TEMPLATES,
     Role.CONFIGURATION_MANAGERS: CMDB_READ + CMDB_EDIT,
 }
 

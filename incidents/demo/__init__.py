@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 
 from cmdb.models import Service, SupportGroup
 from incidents import selectors
+from incidents.canned.incident_templates import incident_template_create
 from incidents.choices import ActivityKind, ClosureReason, Visibility
 from incidents.demo import mail, story
 from incidents.demo.plan import AUTO_CLOSE_DAYS, DAY, MINUTE, OPERATOR, Directory, Planned, Planner
-from incidents.demo.records import CANNED_REPLIES, SERVICE_LEVELS
+from incidents.demo.records import CANNED_REPLIES, INCIDENT_TEMPLATES, SERVICE_LEVELS
 from incidents.models import (
     Activity,
     BusinessCalendar,
@@ -30,6 +31,7 @@ from incidents.models import (
     CannedReplyRevision,
     Incident,
     IncidentPerson,
+    IncidentTemplate,
     PersonReason,
     ServiceLevel,
     ServiceLevelCoverage,
@@ -37,6 +39,7 @@ from incidents.models import (
     WorkingPeriod,
 )
 from incidents.priority import priority_for
+from knowledge.models import Category
 
 CUSTOMER_STEPS = {"resolve", "reopen", "confirm", "inform"}
 
@@ -54,6 +57,7 @@ def load_incidents_demo() -> None:
         return
     _service_levels()
     _canned_replies(operator)
+    _incident_templates(operator, directory)
     now = timezone.now()
     _load(Planner(now, directory).plan(), operator, directory, now)
     mail.load_mail()
@@ -95,6 +99,26 @@ def _canned_replies(operator: AbstractBaseUser) -> None:
         )
         CannedReplyRevision.objects.create(reply=reply, title=reply.title, body=reply.body, group=group, active=True,
                                            by=operator)  # fmt: skip
+
+
+def _incident_templates(operator: AbstractBaseUser, directory: Directory) -> None:
+    """The desk's incident templates (``incident_templates.toml``), each with its first revision, through the
+    service that writes them; one that exists already is left as it is."""
+    services = Service.objects.in_bulk(directory.services.values())
+    categories = Category.objects.select_related("parent__parent").in_bulk(directory.categories.values())
+    for record in INCIDENT_TEMPLATES:
+        if IncidentTemplate.objects.filter(name__iexact=record.name).exists():
+            continue
+        incident_template_create(
+            by=operator,
+            name=record.name,
+            short_description=record.short_description,
+            symptoms=record.symptoms,
+            service=services.get(directory.services.get(record.service)),
+            category=categories.get(directory.categories.get(tuple(record.category))),
+            impact=record.impact,
+            urgency=record.urgency,
+        )
 
 
 # --- the directory: who calls, from where, with what -----------------------------------------------------

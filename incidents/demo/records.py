@@ -122,6 +122,24 @@ class CannedReplyRecord:
 
 
 @dataclass(frozen=True)
+class IncidentTemplateRecord:
+    """An incident template; ``service`` empty and ``category`` empty: none."""
+
+    name: str
+    short_description: str
+    symptoms: str
+    service: str
+    category: tuple[str, ...]
+    impact: Impact
+    urgency: Urgency
+
+
+@dataclass(frozen=True)
+class _IncidentTemplates:
+    templates: tuple[IncidentTemplateRecord, ...]
+
+
+@dataclass(frozen=True)
 class _CannedReplies:
     replies: tuple[CannedReplyRecord, ...]
 
@@ -149,6 +167,7 @@ CLUSTERS = read_demo_data(DATA / "clusters.toml", _Clusters).clusters
 LIFECYCLE = read_demo_data(DATA / "lifecycle.toml", Lifecycle)
 SERVICE_LEVELS = read_demo_data(DATA / "service_levels.toml", _ServiceLevels).service_levels
 CANNED_REPLIES = read_demo_data(DATA / "canned_replies.toml", _CannedReplies).replies
+INCIDENT_TEMPLATES = read_demo_data(DATA / "incident_templates.toml", _IncidentTemplates).templates
 
 
 def _check() -> None:
@@ -186,6 +205,11 @@ def _check() -> None:
             check_placeholders(reply.body)
         except ValidationError as error:
             raise DemoDataError(DATA / "canned_replies.toml", f"replies[{n}].body", error.messages[0]) from error
+
+    for n, record in enumerate(INCIDENT_TEMPLATES):
+        where = f"templates[{n}]"
+        expect("incident_templates.toml", f"{where}.service", "service", [record.service] if record.service else [])
+        expect("incident_templates.toml", f"{where}.category", "category", [record.category] if record.category else [])
 
 
 _check()

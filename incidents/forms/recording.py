@@ -9,13 +9,14 @@ from django import forms
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cmdb.forms import CINamesField, ContactForm, LocationPickerField, ServicePickerField
 from cmdb.models import Contact
 from incidents.choices import Channel, Impact, Urgency
-from incidents.models import Incident
+from incidents.models import Incident, IncidentTemplate
 from servicedesk.forms import MomentField
 from servicedesk.params import BIGINT_MAX, int_param
 
@@ -107,14 +108,32 @@ class RecordIncidentForm(CallerResolvingForm):
     )
     # Sent by the similar panel's "record as subordinate and raise the master to … impact" button.
     master_impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int, empty_value=None, required=False)
+    # The incident template the operator started from (the page offers the active ones, or leaves the field out).
+    template = forms.ModelChoiceField(
+        label=_("Start from a template"),
+        queryset=IncidentTemplate.objects.filter(active=True),
+        required=False,
+        empty_label=_("None: a new kind of call"),
+        help_text=_("Fills in the description, symptoms, service, impact and urgency; you can change them."),
+    )
     opened = forms.CharField(widget=forms.HiddenInput, required=False)
     # A call from the intake inbox: the mail it records (the service checks it still waits for the desk).
     mail = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=BIGINT_MAX)
     # A call from a monitoring alert in the intake: the alert it records (the service checks it still waits).
     alert = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=BIGINT_MAX)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, templates: list[IncidentTemplate] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The choices from the list the page read (one query); validating a choice reads the active one again.
+        if templates:
+            self.fields["template"].choices = [("", self.fields["template"].empty_label)] + [
+                (template.pk, template.name) for template in templates
+            ]
+            self.fields["template"].widget.attrs["data-template-filling"] = reverse(
+                "incidents:template_filling", args=[0]
+            )
+        else:
+            del self.fields["template"]
         if not self.is_bound:
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
             self.initial["opened"] = signing.dumps(time.time(), salt=OPENED_SALT)
@@ -128,6 +147,7 @@ class RecordIncidentForm(CallerResolvingForm):
             **{name: data[name] for name in names},
             "raise_parent": data["raise_master"],
             "master_impact": data["master_impact"],
+            "template": data.get("template"),
             "logging_seconds": self.logging_seconds(),
         }
 

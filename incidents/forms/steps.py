@@ -22,7 +22,7 @@ from incidents.core import checks
 from incidents.forms.journal import canned_picker
 from incidents.lifecycle.assignment import proposed_group
 from incidents.lifecycle.closure import closing_early
-from incidents.models import Incident, RootCause
+from incidents.models import Incident, IncidentTemplate, RootCause
 from knowledge.forms import CategoryChoiceField
 from knowledge.models import KnownError, Problem
 from knowledge.selectors import categories_in_use
@@ -82,7 +82,10 @@ class ClassifyForm(StepForm):
     urgency = forms.TypedChoiceField(label=_("Urgency"), choices=Urgency.choices, coerce=int)
 
     def initial_from(self, incident: Incident) -> dict[str, Any]:
-        return {"category": incident.category_id, "impact": incident.impact, "urgency": incident.urgency}
+        category = incident.category_id
+        if category is None and incident.template_id is not None:  # the template's proposal, until one is chosen
+            category = IncidentTemplate.objects.filter(pk=incident.template_id).values_list("category", flat=True)[0]
+        return {"category": category, "impact": incident.impact, "urgency": incident.urgency}
 
 
 class ResolutionForm(StepForm):

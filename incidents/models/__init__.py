@@ -51,6 +51,7 @@ from incidents.models.service_levels import (
     Weekday,
     WorkingPeriod,
 )
+from incidents.models.templates import IncidentTemplate, IncidentTemplateRevision
 from incidents.models.webhooks import (
     WebhookDelivery,
     WebhookDeliveryState,
@@ -89,6 +90,8 @@ __all__ = [
     "Incident",
     "IncidentHistory",
     "IncidentPerson",
+    "IncidentTemplate",
+    "IncidentTemplateRevision",
     "NextIncidentNumber",
     "OutboxMessage",
     "OutboxState",

@@ -117,6 +117,17 @@ class Incident(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="incidents",
     )
+    # The template the call was logged from, if any: its category is proposed at classification. No index: no
+    # page asks for a template's incidents, and a template is never deleted.
+    template = models.ForeignKey(
+        "incidents.IncidentTemplate",
+        verbose_name=_("logged from template"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assignee"),

@@ -25,7 +25,7 @@ from incidents.core.checks import check_scales, raise_if
 from incidents.core.gate import ensure_gate_open
 from incidents.core.values import diff, values_of
 from incidents.core.writes import incident_lock, incident_save, incidents_lock, journal_mailed, journal_write
-from incidents.models import Incident, IncidentPerson, PersonReason
+from incidents.models import Incident, IncidentPerson, IncidentTemplate, PersonReason
 from incidents.priority import priority_for, raise_to, serious_at
 from incidents.recording import evidence
 from incidents.servicelevels import clock, configuration
@@ -67,6 +67,7 @@ def incident_record(
     raise_parent: bool = False,
     master_impact: int | None = None,
     logging_seconds: int | None = None,
+    template: IncidentTemplate | None = None,
 ) -> Incident:
     """Record a call as a new incident in state ``recorded``, owned by ``by`` (the desk keeps ownership).
 
@@ -76,8 +77,9 @@ def incident_record(
     ``raise_parent`` raises the master's impact and urgency to this call's where they are higher (never
     lowers them), journaled on the master;
     ``master_impact`` accepts the impact its evidence proposes once this call is counted
-    (``incident_accept_impact``). An incident flagged ``serious`` below the top priority needs a
-    ``serious_reason`` (a serious incident normally is a P1, with the P1's targets), journaled.
+    (``incident_accept_impact``). ``template``, the incident template the operator started from, is kept on
+    the incident: its category is proposed at classification. An incident flagged ``serious`` below the top
+    priority needs a ``serious_reason`` (a serious incident normally is a P1, with the P1's targets), journaled.
     Raises ``PermissionDenied`` for anyone but the service desk and ``ValidationError`` (by field) for
     bad input; nothing is written then. Writes the caller's "recorded" mail to the outbox (sent after
     commit; its recipients and subject are on the recording entry).
@@ -123,12 +125,14 @@ def incident_record(
         desk_owner=by,
         parent=parent,
         logging_seconds=logging_seconds,
+        template=template,
     )
     # The protected state is set by the model, never by cleaning; the foreign keys were loaded by the caller. The
     # table's check constraints hold by construction here (occurred no later than reported, no id to be its own
     # parent, no satisfaction yet) and the database enforces them: checking them costs a query and a savepoint each.
     incident.full_clean(
-        exclude=["number", "state", "desk_owner", "caller", "location", "service", "parent"], validate_constraints=False
+        exclude=["number", "state", "desk_owner", "caller", "location", "service", "parent", "template"],
+        validate_constraints=False,
     )
     clock.clock_start(incident=incident, now=now, config=config)
     incident.save()

@@ -17,10 +17,11 @@ from django_htmx.http import retarget
 
 from cmdb.models import ConfigurationItem
 from incidents import selectors
+from incidents.canned import incident_templates
 from incidents.choices import Channel
 from incidents.forms.recording import AddCallForm, NewCallerForm, RecordIncidentForm
 from incidents.inbound import alert_desk, intake
-from incidents.models import Alert, AlertState, InboundMail, InboundState, Incident
+from incidents.models import Alert, AlertState, InboundMail, InboundState, Incident, IncidentTemplate
 from incidents.priority import priority_for
 from incidents.recording import calls, evidence, storms
 from incidents.recording.cmdb_context import call_context
@@ -48,8 +49,8 @@ def record(request: HttpRequest) -> HttpResponse:
     alert = _waiting_alert(request)
     if mail is False or alert is False:
         return HttpResponseRedirect(reverse("incidents:inbox") + ("?tab=alerts" if alert is False else ""))
-    initial = _from_mail(mail) if mail else alert_desk.record_initial(alert) if alert else None
-    form = RecordIncidentForm(request.POST or None, initial=initial)
+    initial = _from_mail(mail) if mail else alert_desk.record_initial(alert) if alert else _from_template(request)
+    form = RecordIncidentForm(request.POST or None, initial=initial, templates=_templates(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         fields = {**form.record_fields(), "parent": parent}
@@ -68,6 +69,28 @@ def record(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(number)s recorded.") % {"number": incident.number})
             return HttpResponseRedirect(incident.get_absolute_url())
     return _record_page(request, form, parent, mail=mail, alert=alert)
+
+
+def _templates(request: HttpRequest) -> list[IncidentTemplate]:
+    """The incident templates the page offers: the active ones, for those who may read them."""
+    if not request.user.has_perm("incidents.view_incidenttemplate"):
+        return []
+    return incident_templates.templates_to_pick()
+
+
+def _from_template(request: HttpRequest) -> dict[str, Any] | None:
+    """The form as ``?template=`` fills it in (the link on the templates' list; the page's script fills it in
+    without a reload)."""
+    template_id = int_param(request.GET.get("template"))
+    if template_id is None or not request.user.has_perm("incidents.view_incidenttemplate"):
+        return None
+    rows = IncidentTemplate.objects.filter(active=True).select_related("service")
+    template = rows.filter(pk=template_id).first()
+    if template is None:
+        messages.error(request, _("That incident template is no longer offered."))
+        return None
+    return {"template": template.pk, "short_description": template.short_description, "symptoms": template.symptoms,
+            "service": template.service, "impact": template.impact, "urgency": template.urgency}  # fmt: skip
 
 
 def _waiting_alert(request: HttpRequest) -> Alert | bool | None:
@@ -175,7 +198,8 @@ def add_call(request: HttpRequest, number: str) -> HttpResponse:
     # The logging form is on the page the operator came from; say what is missing and go back to it.
     for problems in form.errors.values():
         messages.error(request, " ".join(problems))
-    return _record_page(request, RecordIncidentForm(request.POST), parent=None, status=400)
+    form = RecordIncidentForm(request.POST, templates=_templates(request))
+    return _record_page(request, form, parent=None, status=400)
 
 
 @require_POST

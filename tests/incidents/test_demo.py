@@ -26,6 +26,7 @@ from incidents.models import (
     InboundState,
     Incident,
     IncidentPerson,
+    IncidentTemplate,
     PersonReason,
     Reevaluation,
     SavedFilter,
@@ -141,6 +142,14 @@ def test_the_desk_and_two_groups_have_canned_replies_whose_placeholders_fill(dem
     operator = get_user_model().objects.get(username="operator")
     text = fill_placeholders(replies.get(title="Call received").body, incident=incident, user=operator)
     assert incident.number in text and incident.caller.first_name in text and "{" not in text
+
+
+def test_the_desk_has_incident_templates_with_their_service_and_category(demo):
+    templates = IncidentTemplate.objects.select_related("service", "category")
+    assert templates.count() >= 5
+    assert all(template.service and template.category and template.active for template in templates)
+    assert templates.get(name="Account locked").category.name == "Account locked"
+    assert all(template.revisions.count() == 1 for template in templates)
 
 
 def test_the_plan_is_the_same_on_every_run_at_the_same_moment(demo):
