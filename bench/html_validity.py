@@ -6,10 +6,12 @@ after ``npm ci`` at the checkout's root has put the checker (the npm package ``v
 ``load_demo``) into a database of its own, ``<BENCH_DATABASE>_pages`` (``servicedesk_bench_pages`` by default),
 then reuses them (``--reload`` loads them again).
 
-Each page of ``PAGES`` is rendered with Django's test client, signed in as the role that uses it, and the HTML
-is handed to the checker in one run. The script prints the errors of each page, the total, and the errors by
-kind (the checker's message, its quoted names kept, so that the 500 errors of one attribute count as one kind).
-The same pages and checker make ``tests/ops/test_html_validity.py``, which fails on any error.
+Each page of ``PAGES`` is rendered with Django's test client as every demo account (``ROLES``, one per role) that
+may open it, and as nobody for the pages without sign-in; the HTML is handed to the checker in one run. The
+script prints the errors of each page, the total, and the errors by kind (the checker's message, its quoted names
+kept, so that the 500 errors of one attribute count as one kind). The same pages and checker make
+``tests/bench/test_html_validity.py``, which fails on any error; ``tests/e2e/test_accessibility.py`` runs axe-core
+on them.
 """
 
 from __future__ import annotations
@@ -31,10 +33,14 @@ DATABASE = f"{harness.BENCH_DATABASE}_pages"
 VNU_JAR = harness.BASE_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
+# The demo's accounts, one per role (servicedesk.demo.DEMO_ACCOUNTS): menus, buttons and panels differ by role.
+ROLES = ("operator", "support", "manager", "admin")
+
+
 @dataclass(frozen=True)
 class Page:
-    """A page as one role sees it: ``role`` is a demo account's name, or ``None`` for a page without sign-in;
-    ``url`` is called once Django is set up and the data are there."""
+    """A page of the portal: ``role`` is the demo account that uses it most (it must be able to open it), or
+    ``None`` for a page without sign-in; ``url`` is called once Django is set up and the data are there."""
 
     name: str
     role: str | None
@@ -124,26 +130,41 @@ PAGES: tuple[Page, ...] = (
 )
 
 
-def render(pages: Sequence[Page] = PAGES, *, users: Mapping[str, object] | None = None) -> dict[str, str]:
-    """Each page's HTML, fetched with Django's test client as its role (``users`` maps a role to a user; the
-    demo account of that name by default). A page that does not answer 200 stops the run."""
+def views(pages: Sequence[Page] = PAGES) -> list[tuple[Page, str | None]]:
+    """Each page with each role to try it as: every demo account for a page behind sign-in, its own role first;
+    nobody for a page without."""
+    return [
+        (page, role)
+        for page in pages
+        for role in ((page.role, *(other for other in ROLES if other != page.role)) if page.role else (None,))
+    ]
+
+
+def view_name(page: Page, role: str | None) -> str:
+    return f"{page.name} ({role or 'signed out'})"
+
+
+def render(pages: Sequence[Page] = PAGES) -> dict[str, str]:
+    """The HTML of each page as each role that may open it (``views``), fetched with Django's test client, named
+    ``view_name``. A role refused (403) or sent elsewhere (a redirect) is left out; a page its own role cannot
+    open stops the run."""
     from django.contrib.auth import get_user_model
     from django.test import Client
 
     html: dict[str, str] = {}
     clients: dict[str | None, Client] = {}
-    for page in pages:
-        client = clients.get(page.role)
+    for page, role in views(pages):
+        client = clients.get(role)
         if client is None:
-            client = clients[page.role] = Client()
-            if page.role is not None:
-                user = (users or {}).get(page.role) or get_user_model().objects.get(username=page.role)
-                client.force_login(user)
+            client = clients[role] = Client()
+            if role is not None:
+                client.force_login(get_user_model().objects.get(username=role))
         url = page.url()
         response = client.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"{page.name} ({url}) answered {response.status_code}")
-        html[page.name] = response.content.decode()
+        if response.status_code == 200:
+            html[view_name(page, role)] = response.content.decode()
+        elif role == page.role or response.status_code not in (302, 403):
+            raise SystemExit(f"{view_name(page, role)} ({url}) answered {response.status_code}")
     return html
 
 
@@ -240,7 +261,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     html = render()
     messages = check(html)
-    print(f"\nThe Nu HTML Checker ({VNU_JAR.parent.parent.parent.name}) on {len(html)} pages of the demo data\n")
+    print(
+        f"\nThe Nu HTML Checker ({VNU_JAR.parent.parent.parent.name}) on {len(html)} pages of the demo data, "
+        f"each as every role that may open it\n"
+    )
     print(summary(html, messages, verbose=args.verbose))
     sys.exit(1 if messages else 0)
 

@@ -7,7 +7,11 @@ which ``.ci/run`` does (skipped, with the reason, without it, as the browser tes
 import html_validity
 import pytest
 
-from servicedesk.demo import load_demo
+from servicedesk.demo import DEMO_ACCOUNTS, load_demo
+
+
+def test_the_roles_are_the_demo_accounts():
+    assert tuple(username for username, *_ in DEMO_ACCOUNTS) == html_validity.ROLES
 
 
 def test_the_summary_counts_errors_per_page_and_by_kind():
@@ -35,5 +39,8 @@ def test_the_main_pages_are_valid_html():
     html = html_validity.render()
     messages = html_validity.check(html)
 
-    assert len(html) == len(html_validity.PAGES)
+    # Every page as its own role, and the pages staff share as the other roles too.
+    assert {html_validity.view_name(page, page.role) for page in html_validity.PAGES} <= set(html)
+    assert "incident page (support)" in html and "incident page (manager)" in html
+    assert "log a call (support)" not in html  # support does not log calls: refused, so not checked as support
     assert messages == [], html_validity.summary(html, messages, verbose=True)
