@@ -12,6 +12,7 @@ from knowledge.choices import ArticleKind, ArticleStatus, FixStatus, ProblemStat
 from knowledge.forms import CategoryChoiceField
 from knowledge.models import Article, Category, KnownError, Problem
 from knowledge.selectors import categories_by_path
+from servicedesk.sorting import Columns
 
 
 class CategoryFilter(django_filters.ModelChoiceFilter):
@@ -33,14 +34,10 @@ def _categories() -> QuerySet[Category]:
     return categories_by_path(Category.objects.all())
 
 
-def number_or_title() -> django_filters.OrderingFilter:
+def number_or_title() -> Columns:
     """Sortable by number (its unique index) or title: a knowledge list holds hundreds of records, not millions, so
     sorting them by title costs nothing worth an index (decision 0047)."""
-    return django_filters.OrderingFilter(
-        label=_("Sort by"),
-        fields=(("number", "number"), ("title", "title")),
-        field_labels={"number": _("Number"), "title": _("Title")},
-    )
+    return Columns(number=("number", _("Number")), title=("title", _("Title")))
 
 
 class ProblemFilter(TextSearchFilterSet):
@@ -75,7 +72,8 @@ class ArticleFilter(TextSearchFilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ArticleKind.choices)
     category = CategoryFilter(label=_("Category"), queryset=_categories())
     service = service_filter("services", distinct=True)
+    ordering = Columns(title=("title", _("Title")), updated=("updated_at", _("Updated")))
 
     class Meta:
         model = Article
-        fields = ["q", "status", "kind", "category", "service"]
+        fields = ["q", "status", "kind", "category", "service", "ordering"]

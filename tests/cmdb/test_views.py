@@ -136,6 +136,46 @@ def test_the_ci_list_sorts_by_name_or_class_from_its_headers_and_by_nothing_else
     assert names(ordering="serial_number") == names() == ["a-db", "b-web", "c-switch"]
 
 
+SORTABLE = [
+    ("cmdb:service_list", ["name", "criticality", "active"]),
+    ("cmdb:contact_list", ["name", "email", "department"]),
+    ("cmdb:location_list", ["name", "kind"]),
+    ("cmdb:supportgroup_list", ["name", "tier"]),
+    ("cmdb:change_list", ["number", "state", "planned"]),
+]
+
+
+@pytest.mark.parametrize(("url_name", "columns"), SORTABLE)
+def test_every_cmdb_list_has_sortable_headers(client, operator, url_name, columns):
+    make_rows(2)
+    client.force_login(operator)
+    page = client.get(reverse(url_name)).text
+    for column in columns:
+        assert f'ordering={column}">' in page or f'ordering=-{column}">' in page
+    for column in columns:
+        for order in (column, f"-{column}"):
+            assert client.get(reverse(url_name), {"ordering": order}).status_code == 200
+
+
+def test_contacts_sort_by_department_and_keep_one_order_among_equals(client, operator):
+    for first, last, department in [("Ann", "Zorn", "Sales"), ("Bob", "Abel", "Finance"), ("Cas", "Mol", "Sales"),
+                                    ("Dee", "Berg", "Sales")]:  # fmt: skip
+        ContactFactory(first_name=first, last_name=last, department=department)
+    client.force_login(operator)
+
+    def names(**query: str) -> list[str]:
+        return [c.last_name for c in client.get(reverse("cmdb:contact_list"), query).context["page_obj"]]
+
+    assert names() == ["Abel", "Berg", "Mol", "Zorn"]  # by name, the list's own order
+    by_department = names(ordering="department")
+    assert by_department[0] == "Abel"
+    assert by_department == names(ordering="department")  # equals in the order they were added, every time
+    assert by_department[1:] == ["Zorn", "Mol", "Berg"]
+    assert names(ordering="-name") == ["Zorn", "Mol", "Berg", "Abel"]
+    page = client.get(reverse("cmdb:contact_list"), {"ordering": "-department"}).text
+    assert 'aria-sort="descending"><a class="sort" href="?ordering=department">Department' in page
+
+
 def test_an_htmx_filter_request_gets_only_the_table(client, operator):
     ConfigurationItemFactory(name="mail-01")
     client.force_login(operator)

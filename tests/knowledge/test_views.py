@@ -261,3 +261,20 @@ def test_known_errors_and_problems_sort_by_number_or_title_from_their_headers(
     assert titles(ordering="title") == ["Outlook asks for the password", "Printer jams", "VPN drops"]
     assert titles(ordering="-number") == ["Outlook asks for the password", "VPN drops", "Printer jams"]
     assert titles(ordering="updated_at") == titles()  # not a sortable column: ignored
+
+
+def test_articles_sort_by_title_or_by_when_they_changed(client, operator):
+    for title in ("Reset a password", "Connect the VPN", "Map a drive"):
+        ArticleFactory(title=title)
+    client.force_login(operator)
+    url = reverse("knowledge:article_list")
+
+    def titles(**query: str) -> list[str]:
+        return [row.title for row in client.get(url, query).context["page_obj"]]
+
+    assert titles() == ["Connect the VPN", "Map a drive", "Reset a password"]
+    assert titles(ordering="-title") == ["Reset a password", "Map a drive", "Connect the VPN"]
+    assert titles(ordering="-updated") == ["Map a drive", "Connect the VPN", "Reset a password"]
+    page = client.get(url).text
+    assert 'aria-sort="ascending"><a class="sort" href="?ordering=-title">Title' in page
+    assert '<a class="sort" href="?ordering=updated">Updated' in page
