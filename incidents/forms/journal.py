@@ -27,7 +27,16 @@ class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__({"data-max-name": str(MAX_FILE_NAME), **(attrs or {})})
+        super().__init__(
+            {
+                "data-max-name": str(MAX_FILE_NAME),
+                # servicedesk.js fills in {name} and {limit}: the browser shows it in the user's language.
+                "data-name-too-long": _(
+                    "The name of “{name}…” is too long: rename the file to at most {limit} characters."
+                ),
+                **(attrs or {}),
+            }
+        )
 
 
 class MultipleFileField(forms.FileField):

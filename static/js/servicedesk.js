@@ -280,13 +280,15 @@ document.addEventListener("change", (event) => {
 });
 
 // A file whose name is too long to be sent (data-max-name characters) is refused before the form goes, so that
-// what was typed beside it is not lost to a request the server cannot read.
+// what was typed beside it is not lost to a request the server cannot read. The message comes translated in
+// data-name-too-long, with {name} and {limit} to fill in.
 document.addEventListener("change", (event) => {
   const input = event.target.closest && event.target.closest("input[type=file][data-max-name]");
   if (!input) return;
   const limit = Number(input.dataset.maxName);
   const long = [...input.files].find((file) => file.name.length > limit);
-  input.setCustomValidity(long ? `The name of “${long.name.slice(0, 40)}…” is too long: rename the file to at most ${limit} characters.` : "");
+  const message = input.dataset.nameTooLong || "";
+  input.setCustomValidity(long ? message.replace("{name}", long.name.slice(0, 40)).replace("{limit}", limit) : "");
   if (long) input.reportValidity();
 });
 
