@@ -50,7 +50,7 @@ def test_the_main_pages_speak_dutch_with_no_english_navigation_left(client, oper
     page = in_dutch(client, reverse(name))
 
     assert '<html lang="nl"' in page
-    assert "Melding registreren" in page and "Uitloggen" in page and "Naar de inhoud" in page
+    assert "Nieuwe melding" in page and "Uitloggen" in page and "Naar de inhoud" in page
     assert [word for word in ENGLISH_NAVIGATION if f">{word}<" in page] == []
 
 
@@ -84,4 +84,4 @@ def test_english_stays_what_it_was(client, operator):
     with translation.override("en"):
         page = client.get(reverse("incidents:incident_list"), HTTP_ACCEPT_LANGUAGE="en").text
 
-    assert '<html lang="en"' in page and ">Log a call<" in page and "Melding registreren" not in page
+    assert '<html lang="en"' in page and ">Log a call<" in page and "Nieuwe melding" not in page
