@@ -23,6 +23,7 @@ from cmdb.choices import RelationshipKind
 from cmdb.models import Change, ConfigurationItem, Contact, Location, Relationship, Service, SupportGroup
 from cmdb.selectors import ci_by_name
 from servicedesk.forms import EditConflictGuard, PickedChoiceField
+from servicedesk.locales import language_choices
 
 MAX_CI_NAMES = 500
 
@@ -140,7 +141,15 @@ class ServiceForm(EditConflictGuard):
 class ContactForm(EditConflictGuard):
     class Meta:
         model = Contact
-        fields = ["first_name", "last_name", "email", "phone", "mobile", "workplace", "department", "vip", "active"]
+        fields = [
+            *("first_name", "last_name", "email", "phone", "mobile", "workplace", "department", "language", "vip"),
+            "active",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "language" in self.fields:  # the recording form's new caller has none: the desk's
+            self.fields["language"].choices = language_choices()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

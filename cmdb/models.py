@@ -116,6 +116,14 @@ class Contact(models.Model):
     )
     department = models.CharField(_("department"), max_length=120, blank=True)
     vip = models.BooleanField(_("VIP"), default=False, help_text=_("Incidents of VIP callers get extra attention."))
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        help_text=_("The language of their mails and status page; blank: the service desk's."),
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user account"),

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import IsoDateTimeFilter
 from django_filters.fields import IsoDateTimeField
 
+from servicedesk.locales import language_choices, time_zone_choices
 from servicedesk.models import Density, JournalOrder, Theme
 from servicedesk.params import int_param
 
@@ -435,10 +436,24 @@ class PickedChoiceField(forms.ModelChoiceField):
 
 
 class PreferencesForm(forms.Form):
-    """The preferences page: a theme, a list density and the journal's order, each a group of radios."""
+    """The preferences page: a theme, a list density and the journal's order, each a group of radios; a language
+    and a time zone, blank for the desk's."""
 
     theme = forms.ChoiceField(label=_("Theme"), choices=Theme.choices, widget=forms.RadioSelect)
     density = forms.ChoiceField(label=_("Lists"), choices=Density.choices, widget=forms.RadioSelect)
     journal_order = forms.ChoiceField(
         label=_("An incident's journal"), choices=JournalOrder.choices, widget=forms.RadioSelect
     )
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        widget=SearchableSelect(empty_text=_("No time zone has that name.")),
+        help_text=_("Dates and times are shown in it: type a city, such as Amsterdam."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read when the form is made: the choices name the desk's language and zone, in the user's language.
+        self.fields["language"].choices = language_choices()
+        self.fields["time_zone"].choices = time_zone_choices()

@@ -112,6 +112,9 @@ class Preferences(models.Model):
     journal_order = models.CharField(
         _("journal"), max_length=16, choices=JournalOrder, default=JournalOrder.NEWEST_FIRST
     )
+    # Blank: the desk's (LANGUAGE_CODE, TIME_ZONE), so that a desk changing its own changes theirs (decision 0052).
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default="")
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
@@ -128,4 +131,4 @@ class Preferences(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user}: {self.theme}, {self.density}, {self.journal_order}"
+        return f"{self.user}: {self.theme}, {self.density}, {self.journal_order}, {self.language}, {self.time_zone}"

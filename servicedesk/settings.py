@@ -13,7 +13,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.csp import CSP
-from django.utils.translation import gettext_lazy as _
 
 from servicedesk import embedded, error_reports
 from servicedesk.env import (
@@ -71,10 +70,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # A visitor's language from Accept-Language, else the desk's (LANGUAGE); no prefixes in the URLs (0052).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A signed-in user's own language and time zone beat the browser's and the desk's (servicedesk.locales, 0052).
+    "servicedesk.locales.UserLocaleMiddleware",
     # Tells a session verified by a second factor: request.user.is_verified() (servicedesk.twofactor).
     "django_otp.middleware.OTPMiddleware",
     # Who changed an incident, for the database's audit triggers (servicedesk.actor).
@@ -184,9 +187,12 @@ PASSWORD_RESET_MAILS_PER_HOUR = 3
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
-# One way of writing dates and times everywhere (servicedesk/formats/en/formats.py).
+# The languages the portal speaks, each named in itself (a user looks for their own language's name).
+LANGUAGES = [("en", "English"), ("nl", "Nederlands")]
+# The desk's language: for a visitor whose browser asks for none of LANGUAGES, and for a caller or a user without one.
+LANGUAGE_CODE = env_str("LANGUAGE", "en")
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# One way of writing dates and times in each language (servicedesk/formats/<language>/formats.py).
 FORMAT_MODULE_PATH = ["servicedesk.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.conf import settings
@@ -91,8 +92,8 @@ class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
 
 @require_http_methods(["GET", "POST"])
 def preferences_page(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's own preferences (theme, list density, journal order): nobody else's can be reached from
-    here."""
+    """The signed-in user's own preferences (theme, list density, journal order, language, time zone): nobody else's
+    can be reached from here. A new language speaks from the page the save redirects to."""
     if request.method == "POST":
         form = PreferencesForm(request.POST)
         if form.is_valid():
@@ -101,9 +102,7 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
             return redirect("preferences")
     else:
         chosen = preferences_of(request.user)
-        form = PreferencesForm(
-            initial={"theme": chosen.theme, "density": chosen.density, "journal_order": chosen.journal_order}
-        )
+        form = PreferencesForm(initial=asdict(chosen))
     return render(request, "registration/preferences.html", {"form": form})
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -89,12 +90,16 @@ class ContactSerializer(Linked):
     full_name = serializers.CharField()
     email = serializers.CharField(help_text="Blank when unknown.")
     workplace = Ref(allow_null=True)
+    language = serializers.ChoiceField(
+        choices=[("", "The service desk's"), *settings.LANGUAGES],
+        help_text="The language of their mails and status page; blank: the service desk's.",
+    )
 
     class Meta:
         model = Contact
         fields = [
             "id", *LINKS, "first_name", "last_name", "full_name", "email", "phone", "mobile", "workplace",
-            "department", "vip", "active", *SAVED,
+            "department", "language", "vip", "active", *SAVED,
         ]  # fmt: skip
         read_only_fields = fields
 

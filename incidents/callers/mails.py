@@ -16,7 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cmdb.models import Contact
 from incidents.callers.links import Answer, answer_days, caller_link_url
@@ -26,8 +28,10 @@ from incidents.choices import Visibility
 from incidents.core.writes import Mailed
 from incidents.mail.messages import OutgoingMail, mails, subject_for, write_mails
 from incidents.models import Incident
+from servicedesk.locales import speaking_to_contact
 
 PersonContext = Callable[[Person], dict[str, Any]]
+StrOrPromise = str | Promise
 
 
 def people_mail_write(
@@ -35,31 +39,33 @@ def people_mail_write(
     people: Iterable[Person],
     *,
     kind: str,
-    what: str,
+    what: StrOrPromise,
     template: str,
     context: dict[str, Any] | None = None,
     personal: PersonContext | None = None,
 ) -> Mailed:
     """Write one mail to each person who has an address, greeted by name, with their own status link (and
-    what ``personal`` adds for them); the subject and the recipients."""
-    subject = subject_for(incident, what)
+    what ``personal`` adds for them), in their language (``what`` is lazy for that); the subject, as the desk
+    reads it, and the recipients."""
     told = reachable(list(people))
     for person in told:
-        personal_context = {
-            "incident": incident,
-            # Someone known by an address alone is greeted as a colleague, not by their address.
-            "caller": person
-            if person.name != person.email
-            else replace(person, name=_("colleague"), first_name=_("colleague")),
-            "status_url": status_link_url(incident, person.key),
-            **(context or {}),
-            **(personal(person) if personal else {}),
-        }
-        write_mails(
-            incident,
-            mails(kind=kind, recipients=[person.email], subject=subject, template=template, context=personal_context),
-        )
-    return Mailed([person.email for person in told], subject)
+        with speaking_to_contact(person.language):
+            personal_context = {
+                "incident": incident,
+                # Someone known by an address alone is greeted as a colleague, not by their address.
+                "caller": person
+                if person.name != person.email
+                else replace(person, name=_("colleague"), first_name=_("colleague")),
+                "status_url": status_link_url(incident, person.key),
+                **(context or {}),
+                **(personal(person) if personal else {}),
+            }
+            subject = subject_for(incident, str(what))
+            outgoing = mails(
+                kind=kind, recipients=[person.email], subject=subject, template=template, context=personal_context
+            )
+        write_mails(incident, outgoing)
+    return Mailed([person.email for person in told], subject_for(incident, str(what)))
 
 
 def caller_recorded(incident: Incident, *, caller: Contact) -> Mailed | None:
@@ -67,7 +73,7 @@ def caller_recorded(incident: Incident, *, caller: Contact) -> Mailed | None:
     if not caller.email:
         return None
     person = person_of_contact(caller, reason=CALLER, incident_id=incident.pk)
-    return people_mail_write(incident, [person], kind="recorded", what=_("Recorded"), template="recorded")
+    return people_mail_write(incident, [person], kind="recorded", what=gettext_lazy("Recorded"), template="recorded")
 
 
 def person_call_added(incident: Incident, *, person: Person) -> Mailed | None:
@@ -75,7 +81,12 @@ def person_call_added(incident: Incident, *, person: Person) -> Mailed | None:
     if not person.email:
         return None
     mailed = people_mail_write(
-        incident, [person], kind="call_added", what=_("Your call"), template="kept_informed", context={"call": True}
+        incident,
+        [person],
+        kind="call_added",
+        what=gettext_lazy("Your call"),
+        template="kept_informed",
+        context={"call": True},
     )
     text = _("%(name)s was told that their call was added, and will be kept informed.") % {"name": person.name}
     return Mailed(mailed.recipients, mailed.subject, notice="call_added", text=text)
@@ -86,7 +97,7 @@ def person_kept_informed(incident: Incident, *, person: Person) -> Mailed | None
     if not person.email:
         return None
     mailed = people_mail_write(
-        incident, [person], kind="kept_informed", what=_("Kept informed"), template="kept_informed"
+        incident, [person], kind="kept_informed", what=gettext_lazy("Kept informed"), template="kept_informed"
     )
     text = _("%(name)s was told that they will be kept informed.") % {"name": person.name}
     return Mailed(mailed.recipients, mailed.subject, notice="kept_informed", text=text)
@@ -102,7 +113,7 @@ def caller_awaiting_answer(incident: Incident, *, question: str) -> Mailed | Non
         incident,
         [person],
         kind="awaiting_answer",
-        what=_("Awaiting your answer"),
+        what=gettext_lazy("Awaiting your answer"),
         template="awaiting_answer",
         context={"question": question, "reply_url": caller_link_url(incident, Answer.REPLY)},
     )
@@ -114,7 +125,9 @@ def caller_awaiting_answer(incident: Incident, *, question: str) -> Mailed | Non
 
 def caller_closed(incident: Incident) -> Mailed | None:
     """Tell the incident's people it is closed (by the desk or automatically); ``None`` when none can be mailed."""
-    mailed = people_mail_write(incident, people_of(incident), kind="closed", what=_("Closed"), template="closed")
+    mailed = people_mail_write(
+        incident, people_of(incident), kind="closed", what=gettext_lazy("Closed"), template="closed"
+    )
     return mailed if mailed.recipients else None
 
 
@@ -136,7 +149,7 @@ def confirmation_requests(incidents: Iterable[Incident]) -> list[tuple[Incident,
             incident,
             people,
             kind="resolved",
-            what=_("Resolved"),
+            what=gettext_lazy("Resolved"),
             template="confirmation_request",
             context={"days": answer_days(incident)},
             personal=lambda person, incident=incident: {
@@ -152,7 +165,7 @@ def confirmation_requests(incidents: Iterable[Incident]) -> list[tuple[Incident,
     return asked
 
 
-def caller_journal_entry(incident: Incident, *, kind: str, what: str, text: str) -> Mailed:
+def caller_journal_entry(incident: Incident, *, kind: str, what: StrOrPromise, text: str) -> Mailed:
     """A customer update or a workaround (template ``journal_<kind>``) for everyone the incident keeps
     informed (a subordinate's people hear of it on their own incident); the subject is kept either way."""
     people = people_of(incident)

@@ -24,6 +24,7 @@ class Person:
     first_name: str = ""
     row_id: int | None = None  # the ``IncidentPerson`` that keeps them informed (none for a caller)
     active: bool = True  # the contact is active (an erased contact never is)
+    language: str = ""  # the contact's; blank: the desk's (``servicedesk.locales``)
 
     @property
     def is_caller(self) -> bool:
@@ -49,7 +50,7 @@ def address_key(email: str) -> str:
 def person_of_contact(contact: Contact, *, reason: str, incident_id: int) -> Person:
     return Person(
         contact_key(contact.pk), contact.full_name, contact.email, reason, incident_id, contact.pk, contact.first_name,
-        active=contact.active,
+        active=contact.active, language=contact.language,
     )  # fmt: skip
 
 

@@ -12,7 +12,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incidents.callers.mails import caller_journal_entry
 from incidents.callers.people import people_of, reachable
@@ -120,7 +122,9 @@ def incident_send_update(
     handoffs.acknowledge_first(incident, by=by, via="update")
 
     text = text.strip()
-    update = partial(_write_customer_entry, kind=ActivityKind.CUSTOMER_UPDATE, what=_("Update"), by=by, text=text)
+    update = partial(
+        _write_customer_entry, kind=ActivityKind.CUSTOMER_UPDATE, what=gettext_lazy("Update"), by=by, text=text
+    )
     entries = [
         update(
             incident,
@@ -195,7 +199,7 @@ def incident_provide_workaround(
     return _write_customer_entry(
         incident,
         kind=ActivityKind.WORKAROUND,
-        what=_("Workaround"),
+        what=gettext_lazy("Workaround"),
         by=by,
         text=workaround,
         minutes_spent=minutes_spent,
@@ -230,7 +234,7 @@ def _write_customer_entry(
     incident: Incident,
     *,
     kind: ActivityKind,
-    what: str,
+    what: str | Promise,
     by: AbstractBaseUser,
     text: str,
     minutes_spent: int,

@@ -15,6 +15,7 @@ from incidents.callers.links import Answer, CallerLinkRefused, caller_link_open,
 from incidents.lifecycle.holds import incident_caller_reply
 from incidents.mail.messages import desk_contact
 from servicedesk.forms import add_errors
+from servicedesk.locales import speak_contacts_language
 
 
 class ReplyForm(forms.Form):
@@ -30,10 +31,11 @@ def caller_reply(request: HttpRequest, token: str) -> HttpResponse:
     context = {"desk_email": desk_contact()}
     try:
         link, incident = caller_link_open(token=token, answer=Answer.REPLY)
-        caller_link_person(incident, link)
+        person = caller_link_person(incident, link)
     except CallerLinkRefused as refused:
         return render(request, "incidents/confirmation/reply.html", {**context, "refused": refused.messages[0]},
                       status=410)  # fmt: skip
+    speak_contacts_language(request, person.language)
     form = ReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -29,6 +29,7 @@ from incidents.lifecycle import resolution
 from incidents.mail.messages import desk_contact
 from incidents.models import Incident
 from servicedesk.forms import add_errors
+from servicedesk.locales import speak_contacts_language
 
 MAX_TEXT = 4000
 RATING_REQUIRED = gettext_lazy("Choose how satisfied you are, from 1 (very dissatisfied) to 5 (very satisfied).")
@@ -120,6 +121,7 @@ def _answer_page(
         person = caller_link_person(incident, link)
     except CallerLinkRefused as refused:
         return _refused(request, refused)
+    speak_contacts_language(request, person.language)
     form = form_class(request.POST) if request.method == "POST" else form_class()
     if form.is_bound and form.is_valid():
         try:

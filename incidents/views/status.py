@@ -20,6 +20,7 @@ from incidents.inbound.replies import incident_reply
 from incidents.mail.messages import desk_contact
 from incidents.pages.status import status_page
 from servicedesk.forms import add_errors
+from servicedesk.locales import speak_contacts_language
 
 
 @login_not_required
@@ -32,6 +33,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     except StatusLinkRefused as refused:
         context = {"refusal": refused.refusal.value, "message": refused.messages[0], "desk_email": desk_contact()}
         return render(request, "incidents/status/refused.html", context, status=refused.refusal.status)
+    speak_contacts_language(request, person.language)
     form = StatusReplyForm(request.POST, request.FILES) if request.method == "POST" else StatusReplyForm()
     if form.is_bound and form.is_valid():
         try:
