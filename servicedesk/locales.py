@@ -5,7 +5,7 @@ what the browser asks for (``Accept-Language``, read by Django's ``LocaleMiddlew
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -30,13 +30,20 @@ class UserLocaleMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         chosen = preferences_of(getattr(request, "user", None))
         if chosen.language:
+            # Activated, not overridden: LocaleMiddleware names it in Content-Language on the way out.
             translation.activate(chosen.language)
             request.LANGUAGE_CODE = chosen.language
-        if chosen.time_zone:
-            timezone.activate(chosen.time_zone)
-        else:
-            timezone.deactivate()  # the thread may have answered another user before
-        return self.get_response(request)
+        zone = chosen.time_zone or None
+        with timezone.override(zone):
+            response = self.get_response(request)
+        if response.streaming:  # an export written after this returns
+            response.streaming_content = _in_zone(response.streaming_content, zone)
+        return response
+
+
+def _in_zone(content: Iterable[bytes], zone: str | None) -> Iterator[bytes]:
+    with timezone.override(zone):
+        yield from content
 
 
 def language_choices() -> list[tuple[str, str]]:

@@ -39,6 +39,18 @@ def pytest_configure(config: pytest.Config) -> None:
     _own_redis_database(settings)
 
 
+@pytest.fixture(autouse=True)
+def _desk_language_and_time_zone() -> Any:
+    """Each test starts and ends in the desk's language and time zone: a request's activation (``LocaleMiddleware``,
+    ``servicedesk.locales``) lives on the thread, and the test client answers in the test's thread."""
+    from django.conf import settings
+    from django.utils import timezone, translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
+
+
 def _own_redis_database(settings: Any) -> None:
     """Under pytest-xdist (``-n 2``) each worker takes the Redis database after ``REDIS_URL``'s by its number, so
     that one worker's Celery workers and keys are not another's: a broadcast ping is answered by any worker on the
