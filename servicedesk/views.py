@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
@@ -98,6 +99,8 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
         form = PreferencesForm(request.POST)
         if form.is_valid():
             preferences_save(by=request.user, **form.cleaned_data)
+            if form.cleaned_data["language"]:  # said in the language just chosen, as the next page will be
+                translation.activate(form.cleaned_data["language"])
             messages.success(request, _("Your preferences are saved."))
             return redirect("preferences")
     else:

@@ -85,6 +85,7 @@ def test_the_page_saves_a_language_and_a_time_zone(client, operator):
     assert response.status_code == 302
     page = client.get(response["Location"]).text
     assert '<option value="Europe/Amsterdam" selected>' in page and '<html lang="nl"' in page
+    assert "Uw voorkeuren zijn opgeslagen." in page  # said in the language just chosen
 
 
 @pytest.mark.parametrize(
