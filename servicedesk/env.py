@@ -17,6 +17,19 @@ def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
 
 
+def desk_language(value: str, offered: list[tuple[str, str]]) -> str:
+    """``LANGUAGE`` as the portal names its languages ("nl_NL" is "nl"). gettext's list form ("de_DE:nl_NL:en"),
+    which some systems set for their own programs, gives its first language the portal offers, else English; a single
+    value is taken as given, so that one the portal does not offer stops ``manage.py check`` rather than go
+    unnoticed."""
+    codes = [code.strip().replace("_", "-").lower() for code in value.split(":") if code.strip()]
+    names = {code for code, _name in offered}
+    found = [name for code in codes for name in (code, code.split("-")[0]) if name in names]
+    if found:
+        return found[0]  # "nl-nl" is the portal's "nl": it offers no regional variants
+    return codes[0] if len(codes) == 1 else "en"
+
+
 def env_bool(name: str, *, default: bool = False) -> bool:
     raw = os.environ.get(name)
     if raw is None:

@@ -16,6 +16,7 @@ from django.utils.csp import CSP
 
 from servicedesk import embedded, error_reports
 from servicedesk.env import (
+    desk_language,
     env_addresses,
     env_bool,
     env_dn_map,
@@ -190,8 +191,7 @@ LOGOUT_REDIRECT_URL = "login"
 # The languages the portal speaks, each named in itself (a user looks for their own language's name).
 LANGUAGES = [("en", "English"), ("nl", "Nederlands")]
 # The desk's language: for a visitor whose browser asks for none of LANGUAGES, and for a caller or a user without one.
-# LANGUAGE may be gettext's list ("en_US:en"), set by the system: its first language, as Django writes it ("en-us").
-LANGUAGE_CODE = env_str("LANGUAGE", "en").split(":")[0].replace("_", "-").lower() or "en"
+LANGUAGE_CODE = desk_language(env_str("LANGUAGE", "en"), LANGUAGES)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # One way of writing dates and times in each language (servicedesk/formats/<language>/formats.py).
 FORMAT_MODULE_PATH = ["servicedesk.formats"]

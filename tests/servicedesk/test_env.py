@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from servicedesk.env import env_bool, env_list, lockout_parameters, mailers
+from servicedesk.env import desk_language, env_bool, env_list, lockout_parameters, mailers
 
 
 def test_smtp_url_with_starttls_and_encoded_credentials():
@@ -87,3 +87,12 @@ def test_lockout_parameters_separate_with_a_comma_and_join_with_a_plus(raw, para
 def test_lockout_parameters_refuse_what_axes_cannot_count(raw):
     with pytest.raises(ImproperlyConfigured, match="SIGN_IN_LOCKOUT_BY"):
         lockout_parameters(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "language"),
+    [("nl", "nl"), ("en_GB", "en"), ("", "en"), ("de_DE:nl_NL:en", "nl"), ("de_DE:fr", "en"), ("de", "de")],
+)
+def test_the_desks_language_reads_gettexts_list_as_its_first_offered_language(raw, language):
+    # A single language is taken as given: one the portal does not offer ("de") then stops manage.py check.
+    assert desk_language(raw, [("en", "English"), ("nl", "Nederlands")]) == language
