@@ -4,7 +4,7 @@ decisions behind the messages are in decision record 0011."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
@@ -15,9 +15,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from incidents.mail.outbox import outbox_write
 from incidents.models import Incident, OutboxMessage
+from servicedesk.models import Preferences
 from servicedesk.roles import Role
 
 
@@ -99,6 +101,41 @@ def mails(
         for recipient in dict.fromkeys(recipients)
         if recipient
     ]
+
+
+def staff_mails(
+    *,
+    kind: str,
+    recipients: Iterable[str],
+    subject: Callable[[], str],
+    template: str,
+    context: Callable[[], dict[str, Any]],
+    dedupe: str | None = None,
+) -> list[OutgoingMail]:
+    """``mails`` to staff, each in the language and time zone its reader chose on their preferences page; an address
+    no user has (a group's mailbox) gets the desk's. ``subject`` and ``context`` are called in each language."""
+    outgoing: list[OutgoingMail] = []
+    for (language, zone), addresses in readers_by_locale(recipients).items():
+        with translation.override(language), timezone.override(zone):
+            outgoing += mails(
+                kind=kind, recipients=addresses, subject=subject(), template=template, context=context(), dedupe=dedupe
+            )
+    return outgoing
+
+
+def readers_by_locale(recipients: Iterable[str]) -> dict[tuple[str, str | None], list[str]]:
+    """The addresses by the language and time zone their active user chose (the desk's where none): one query."""
+    addresses = list(dict.fromkeys(address for address in recipients if address))
+    desk = (settings.LANGUAGE_CODE, None)
+    chosen = {}
+    if addresses:
+        rows = Preferences.objects.filter(user__email__in=addresses, user__is_active=True).order_by("user_id")
+        for email, language, zone in rows.values_list("user__email", "language", "time_zone"):
+            chosen.setdefault(email, (language or desk[0], zone or None))
+    grouped: dict[tuple[str, str | None], list[str]] = {}
+    for address in addresses:
+        grouped.setdefault(chosen.get(address, desk), []).append(address)
+    return grouped
 
 
 def write_mails(incident: Incident | None, outgoing: Iterable[OutgoingMail]) -> list[OutboxMessage]:

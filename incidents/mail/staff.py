@@ -1,6 +1,6 @@
 """What the staff are told, by mail and by the bell: an escalation to their group, a serious incident, a fix
 the caller rejected, a reply from a caller, a bounced mail, a service-level stage, a handoff not acknowledged in
-time.
+time. Each mail is written in its reader's language (``staff_mails``); the bell's text in the language of the change.
 
 Each function writes its mails to the outbox and rings the bell inside the transaction of the change, and
 returns what it queued (``Mailed``) for the change's own journal entry; nothing here writes the journal.
@@ -20,8 +20,8 @@ from incidents.mail.messages import (
     group_addresses,
     group_members,
     group_or_owner,
-    mails,
     managers_of,
+    staff_mails,
     subject_for,
     write_mails,
 )
@@ -36,15 +36,18 @@ def group_assigned(incident: Incident, *, reason: str, by: AbstractBaseUser | No
     group = incident.assigned_group
     members = group_members(group)
     recipients = group_addresses(group, members)
-    subject = subject_for(incident, _("Assigned to %(group)s") % {"group": group.name})
+
+    def subject() -> str:
+        return subject_for(incident, _("Assigned to %(group)s") % {"group": group.name})
+
     write_mails(
         incident,
-        mails(
+        staff_mails(
             kind="assigned",
             recipients=recipients,
             subject=subject,
             template="assigned",
-            context={"incident": incident, "group": group, "reason": reason, "by": by},
+            context=lambda: {"incident": incident, "group": group, "reason": reason, "by": by},
         ),
     )
     notify_staff(
@@ -54,7 +57,7 @@ def group_assigned(incident: Incident, *, reason: str, by: AbstractBaseUser | No
         text=_("%(number)s was escalated to %(group)s: %(summary)s")
         % {"number": incident.number, "group": group.name, "summary": incident.short_description},
     )
-    return Mailed(recipients, subject)
+    return Mailed(recipients, subject())
 
 
 def management_recipients(incident: Incident) -> list[str]:
@@ -64,15 +67,14 @@ def management_recipients(incident: Incident) -> list[str]:
 
 def management_serious(incident: Incident, *, recipients: list[str], by: AbstractBaseUser | None = None) -> Mailed:
     """The serious-incident notice to management (the desk's panel); bell for the managers."""
-    subject = subject_for(incident, _("Serious incident"))
     write_mails(
         incident,
-        mails(
+        staff_mails(
             kind="serious",
             recipients=recipients,
-            subject=subject,
+            subject=lambda: subject_for(incident, _("Serious incident")),
             template="serious",
-            context={"incident": incident, "by": by},
+            context=lambda: {"incident": incident, "by": by},
         ),
     )
     notify_staff(
@@ -82,6 +84,7 @@ def management_serious(incident: Incident, *, recipients: list[str], by: Abstrac
         text=_("Serious incident %(number)s: %(summary)s")
         % {"number": incident.number, "summary": incident.short_description},
     )
+    subject = subject_for(incident, _("Serious incident"))
     return Mailed(recipients, subject, notice="management", text=_("Management notified."))
 
 
@@ -100,16 +103,19 @@ def reopened_by_caller(incident: Incident, *, reason: str, person: str = "") -> 
     if not recipients:
         text = _("Nobody could be told that the caller reopened it: %(who)s has no e-mail address.") % {"who": who}
         return Mailed([], notice="reopened_by_caller", text=text)
-    reopener = _("Reopened by %(name)s") % {"name": person} if person else _("Reopened by the caller")
-    subject = subject_for(incident, reopener)
+
+    def subject() -> str:
+        reopener = _("Reopened by %(name)s") % {"name": person} if person else _("Reopened by the caller")
+        return subject_for(incident, reopener)
+
     write_mails(
         incident,
-        mails(
+        staff_mails(
             kind="reopened_by_caller",
             recipients=recipients,
             subject=subject,
             template="reopened_by_caller",
-            context={
+            context=lambda: {
                 "incident": incident,
                 "caller": incident.caller,
                 "reason": reason,
@@ -118,7 +124,7 @@ def reopened_by_caller(incident: Incident, *, reason: str, person: str = "") -> 
         ),
     )
     text = _("%(who)s told that the caller reopened it.") % {"who": who}
-    return Mailed(recipients, subject, notice="reopened_by_caller", text=text)
+    return Mailed(recipients, subject(), notice="reopened_by_caller", text=text)
 
 
 def reply_received(incident: Incident, *, sender: str, text: str, resumed: bool) -> Mailed:
@@ -138,19 +144,22 @@ def reply_received(incident: Incident, *, sender: str, text: str, resumed: bool)
     )
     if not recipients:
         return Mailed([], notice="reply_received", text=_("Nobody could be told by mail: no e-mail address."))
-    subject = subject_for(incident, _("%(sender)s wrote") % {"sender": sender})
+
+    def subject() -> str:
+        return subject_for(incident, _("%(sender)s wrote") % {"sender": sender})
+
     write_mails(
         incident,
-        mails(
+        staff_mails(
             kind="reply_received",
             recipients=recipients,
             subject=subject,
             template="reply_received",
-            context={"incident": incident, "sender": sender, "text": text, "resumed": resumed},
+            context=lambda: {"incident": incident, "sender": sender, "text": text, "resumed": resumed},
         ),
     )
     who = incident.assigned_group.name if incident.assigned_group_id else person_name(incident.desk_owner)
-    return Mailed(recipients, subject, notice="reply_received", text=_("%(who)s told by mail.") % {"who": who})
+    return Mailed(recipients, subject(), notice="reply_received", text=_("%(who)s told by mail.") % {"who": who})
 
 
 def mail_bounced(incident: Incident, *, recipient: str, diagnostic: str) -> None:
@@ -201,20 +210,24 @@ def sla_mails(incident: Incident, target: str, stage: str, addresses: list[str])
     if target not in SLA_TARGETS or stage not in SLA_STAGES:
         raise ValueError(f"Unknown service-level target {target!r} or stage {stage!r}.")
     due_at = incident.response_due_at if target == "response" else incident.resolution_due_at
-    target_label, stage_label = sla_labels(target, stage)
-    return mails(
-        kind=f"sla_{stage}",
-        recipients=addresses,
-        subject=subject_for(incident, stage_label),
-        template="sla",
-        context={
+
+    def context() -> dict[str, object]:
+        target_label, stage_label = sla_labels(target, stage)
+        return {
             "incident": incident,
             "target": target_label,
             "stage": stage,
             "stage_label": stage_label,
             "due_at": due_at,
             "due": when(due_at),
-        },
+        }
+
+    return staff_mails(
+        kind=f"sla_{stage}",
+        recipients=addresses,
+        subject=lambda: subject_for(incident, sla_labels(target, stage)[1]),
+        template="sla",
+        context=context,
         dedupe=f"sla:{incident.pk}:{target}:{stage}:{due_at.isoformat() if due_at else '-'}",
     )
 
@@ -224,19 +237,23 @@ def handoff_overdue(handoff: Handoff) -> Mailed:
     (mail keyed by the handoff, and the bell)."""
     incident, group = handoff.incident, handoff.group
     users = [user for user in (incident.desk_owner, group.manager) if user is not None]
-    text = _("%(number)s: %(group)s has not acknowledged it in time (due %(due)s).") % {
-        "number": incident.number,
-        "group": group.name,
-        "due": when(handoff.due_at),
-    }
+
+    def overdue() -> str:
+        return _("%(number)s: %(group)s has not acknowledged it in time (due %(due)s).") % {
+            "number": incident.number,
+            "group": group.name,
+            "due": when(handoff.due_at),
+        }
+
+    text = overdue()
     notify_staff(users=users, incident=incident, kind="handoff_overdue", text=text)
     addresses = sorted({user.email for user in users if user.email and user.is_active})
-    outgoing = mails(
+    outgoing = staff_mails(
         kind="handoff_overdue",
         recipients=addresses,
-        subject=subject_for(incident, _("Not acknowledged in time by %(group)s") % {"group": group.name}),
+        subject=lambda: subject_for(incident, _("Not acknowledged in time by %(group)s") % {"group": group.name}),
         template="sla_handoff_overdue",
-        context={"incident": incident, "group": group, "due_at": handoff.due_at, "text": text},
+        context=lambda: {"incident": incident, "group": group, "due_at": handoff.due_at, "text": overdue()},
         dedupe=f"handoff:{handoff.pk}:overdue",
     )
     write_mails(incident, outgoing)

@@ -9,7 +9,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from incidents.choices import ActivityKind, Impact, Urgency, Visibility
 from incidents.lifecycle import holds, notices, resolution
@@ -17,6 +17,8 @@ from incidents.lifecycle.escalation import incident_escalate
 from incidents.mail import bell, staff
 from incidents.models import Incident, OutboxMessage, StaffNotification
 from incidents.servicelevels import sweep
+from servicedesk.models import Density, Theme
+from servicedesk.preferences import preferences_save
 from tests.cmdb.factories import ContactFactory, SupportGroupFactory
 from tests.factories import UserFactory
 from tests.incidents.workflow import classified, closed, record, resolved
@@ -136,6 +138,27 @@ def test_the_serious_notice_goes_through_the_outbox_and_rings_the_managers(
 
 
 # --- service levels -----------------------------------------------------------------------------------
+
+
+def test_each_member_reads_the_escalation_in_their_own_language_the_mailbox_in_the_desks(
+    operator, support_member, group, vpn, django_capture_on_commit_callbacks
+):
+    preferences_save(by=support_member, theme=Theme.SYSTEM, density=Density.COMFORTABLE, language="nl")
+    incident = classified(operator, vpn)
+
+    # The operator works in English; what each reader gets does not depend on it.
+    with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
+        escalated = incident_escalate(by=operator, incident_id=incident.pk, group=group, reason="Needs the network.")
+
+    mails = {message.to[0]: message for message in mail.outbox}
+    dutch, mailbox = mails[support_member.email], mails["network@example.org"]
+    assert dutch.subject.startswith(f"[{incident.number}] Toegewezen aan Network operations")
+    assert "is geëscaleerd naar Network operations" in dutch.body and "Prioriteit:" in dutch.body
+    assert mailbox.subject.startswith(f"[{incident.number}] Assigned to Network operations")
+    assert "Priority:" in mailbox.body
+    assert (
+        escalated.journal.get(kind=ActivityKind.ESCALATED).data["subject"].startswith(f"[{incident.number}] Assigned")
+    )
 
 
 def test_a_warning_goes_to_the_group_once_per_due_time(
