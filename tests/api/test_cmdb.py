@@ -414,3 +414,19 @@ def test_a_patch_with_null_empties_a_field_that_may_be_empty(api, config_manager
     assert response.status_code == 200, response.json()
     ci.refresh_from_db()
     assert (ci.owner_group, ci.serial_number) == (None, "SN1")
+
+
+def test_a_contacts_language_is_written_and_read_through_the_api(api, config_manager):
+    client = api(config_manager)
+    created = client.post(
+        "/api/v1/contacts/",
+        {"first_name": "Daan", "last_name": "Visser", "email": "daan@example.org", "language": "nl"},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    assert client.get(created["Location"]).json()["language"] == "nl"
+
+    refused = client.patch(created["Location"], {"language": "fr"}, format="json", HTTP_IF_MATCH=created["ETag"])
+
+    assert refused.status_code == 400 and "language" in refused.json()["errors"]
+    assert Contact.objects.get(email="daan@example.org").language == "nl"

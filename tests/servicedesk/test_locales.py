@@ -4,6 +4,7 @@ and then the desk's, a bad choice is refused, and a caller is mailed in their ow
 from __future__ import annotations
 
 import datetime
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -148,3 +149,23 @@ def test_a_dutch_callers_status_page_is_in_dutch(client, operator):
 
     assert response.status_code == 200
     assert response["Content-Language"] == "nl" and '<html lang="nl"' in response.text
+
+
+def test_the_contact_form_keeps_a_language_and_the_contact_page_shows_it(client, config_manager):
+    contact = ContactFactory(first_name="Daan", last_name="Visser", email="daan@example.org")
+    client.force_login(config_manager)
+    page = client.get(reverse("cmdb:contact_detail", args=[contact.pk])).text
+    assert "<dt>Language</dt><dd>The service desk's</dd>" in page
+
+    form = client.get(reverse("cmdb:contact_update", args=[contact.pk])).text
+    assert re.search(r'<option value="" selected>The service desk&#(39|x27);s \(English\)</option>', form)
+    data = {"first_name": "Daan", "last_name": "Visser", "email": "daan@example.org", "active": "on"}
+    response = client.post(
+        reverse("cmdb:contact_update", args=[contact.pk]),
+        {**data, "language": "nl", "loaded_at": contact.updated_at.isoformat()},
+    )
+
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.language == "nl"
+    assert "<dt>Language</dt><dd>Nederlands</dd>" in client.get(contact.get_absolute_url()).text
