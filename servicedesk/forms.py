@@ -88,21 +88,29 @@ class SearchableSelect(forms.Select):
 
 # --- A moment typed as a desk says it ---------------------------------------------------------------
 
-# English month names (the portal's language), whatever the server's locale: "nov", "nov." or "november".
+# Month names in the portal's languages, whatever the server's locale or the user's language, so that a date copied
+# from any page reads back: "nov", "nov." or "november"; "mrt", "mei", "okt" as the Dutch pages write them.
 _MONTH_NAMES = [
     *("january", "february", "march", "april", "may", "june"),
     *("july", "august", "september", "october", "november", "december"),
+    *("januari", "februari", "maart", "april", "mei", "juni"),
+    *("juli", "augustus", "september", "oktober", "november", "december"),
 ]
-_MONTHS = {spelling: number for number, name in enumerate(_MONTH_NAMES, 1) for spelling in (name, name[:3])}
+_MONTHS = {
+    "mrt": 3,
+    **{spelling: number % 12 or 12 for number, name in enumerate(_MONTH_NAMES, 1) for spelling in (name, name[:3])},
+}
+_NOW = ("now", "nu")
+_YESTERDAY = ("yesterday", "gisteren")
 _CLOCK = r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})"
-_DAY = re.compile(rf"(?:(?P<day>today|yesterday)\s+)?{_CLOCK}")
+_DAY = re.compile(rf"(?:(?P<day>today|yesterday|vandaag|gisteren)\s+)?{_CLOCK}")
 _DATE = re.compile(rf"(?P<day>\d{{1,2}})\s+(?P<month>[a-z]{{3,9}})\.?(?:\s+(?P<year>\d{{4}}))?,?\s+{_CLOCK}")
 _AGO = re.compile(r"-\s*(?P<parts>(?:\d+\s*[a-z]+\s*)+)")
 _AGO_PART = re.compile(r"(\d+)\s*([a-z]+)")
 _UNITS = {
-    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), "minutes"),
-    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), "hours"),
-    **dict.fromkeys(("d", "day", "days"), "days"),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes", "minuut", "minuten"), "minutes"),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours", "u", "uur"), "hours"),
+    **dict.fromkeys(("d", "day", "days", "dag", "dagen"), "days"),
 }
 
 
@@ -127,16 +135,17 @@ def parse_moment(text: str, *, now: datetime.datetime) -> datetime.datetime | No
 
     "now"; "-20m", "-2h", "-1h30m", "-1d" (ago); "14:05" (today), "yesterday 23:50"; "27 Nov 2026 14:05",
     "27 Nov 2026, 14:05" (as the portal writes it) or "27 November 14:05" (this year); "2026-11-27 14:05" (ISO).
-    Day before month, never in figures only: "11/12" is read differently on each side of the Atlantic.
+    Day before month, never in figures only: "11/12" is read differently on each side of the Atlantic. The Dutch
+    words are read too, in either language: "nu", "vandaag 14:05", "gisteren 23:50", "-2u", "27 okt 2026, 14:05".
     """
     text = " ".join(text.lower().split())
     now = timezone.localtime(now).replace(second=0, microsecond=0)
-    if text == "now":
+    if text in _NOW:
         return now
     if match := _AGO.fullmatch(text):
         return _ago(match["parts"], now)
     if match := _DAY.fullmatch(text):
-        day = now.date() - datetime.timedelta(days=1 if match["day"] == "yesterday" else 0)
+        day = now.date() - datetime.timedelta(days=1 if match["day"] in _YESTERDAY else 0)
         return _on(day, match["hour"], match["minute"])
     if match := _DATE.fullmatch(text):
         month = _MONTHS.get(match["month"])
