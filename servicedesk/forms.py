@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import IsoDateTimeFilter
 from django_filters.fields import IsoDateTimeField
 
-from servicedesk.locales import language_choices, time_zone_choices
+from servicedesk.locales import DESK_TIME_ZONE, language_choices, time_zone_choices
 from servicedesk.models import Density, JournalOrder, Theme
 from servicedesk.params import int_param
 
@@ -466,3 +466,8 @@ class PreferencesForm(forms.Form):
         # Read when the form is made: the choices name the desk's language and zone, in the user's language.
         self.fields["language"].choices = language_choices()
         self.fields["time_zone"].choices = time_zone_choices()
+        self.initial["time_zone"] = self.initial.get("time_zone") or DESK_TIME_ZONE
+
+    def clean_time_zone(self) -> str:
+        zone = self.cleaned_data["time_zone"]
+        return "" if zone == DESK_TIME_ZONE else zone

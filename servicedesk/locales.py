@@ -52,9 +52,14 @@ def language_choices() -> list[tuple[str, str]]:
     return [("", _("The service desk's (%(language)s)") % {"language": desk}), *settings.LANGUAGES]
 
 
+# The desk's time zone as a choice: the searchable select offers only options with a value, and a user who chose
+# a zone of their own must be able to choose the desk's again. Saved as blank (follow the desk's).
+DESK_TIME_ZONE = "desk"
+
+
 def time_zone_choices() -> list[tuple[str, str]]:
-    """The time zones to choose from, the desk's first (blank: follow the desk's)."""
-    desk = ("", _("The service desk's (%(zone)s)") % {"zone": settings.TIME_ZONE})
+    """The time zones to choose from, the desk's first (``DESK_TIME_ZONE``)."""
+    desk = (DESK_TIME_ZONE, _("The service desk's (%(zone)s)") % {"zone": settings.TIME_ZONE})
     return [desk, *((zone, zone.replace("_", " ")) for zone in sorted(time_zones()))]
 
 

@@ -88,6 +88,11 @@ def test_the_page_saves_a_language_and_a_time_zone(client, operator):
     assert '<option value="Europe/Amsterdam" selected>' in page and '<html lang="nl"' in page
     assert "Uw voorkeuren zijn opgeslagen." in page  # said in the language just chosen
 
+    # The desk's zone can be chosen again: the searchable select offers only options with a value.
+    client.post(reverse("preferences"), {**form, "language": "nl", "time_zone": "desk"})
+    assert Preferences.objects.get(user=operator).time_zone == ""
+    assert re.search(r'<option value="desk" selected>', client.get(reverse("preferences")).text)
+
 
 @pytest.mark.parametrize(
     ("field", "value"), [("language", "fr"), ("time_zone", "Europe/Atlantis"), ("time_zone", "../../etc/passwd")]
