@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from incidents.choices import Priority, State
 from incidents.lifecycle import escalation
+from servicedesk.models import Density, Theme
+from servicedesk.preferences import preferences_save
 from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory, SupportGroupFactory
 from tests.factories import UserFactory
 from tests.incidents.factories import IncidentFactory
@@ -125,6 +127,18 @@ def test_times_are_in_the_users_time_zone_in_iso_form(client, operator, email, s
     cell = sheet.cell(row=2, column=header.index("Reported (Europe/Berlin)") + 1)
     assert cell.value.isoformat() == "2026-07-01T14:30:00"  # a date cell: Excel has no time zones
     assert cell.number_format == "yyyy-mm-dd hh:mm"
+
+
+def test_a_streamed_export_is_in_the_zone_the_user_chose_not_the_desks(client, operator, email, settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    preferences_save(by=operator, theme=Theme.SYSTEM, density=Density.COMFORTABLE, time_zone="Asia/Tokyo")
+    IncidentFactory(service=email, reported_at=datetime.datetime(2026, 7, 1, 12, 30, tzinfo=datetime.UTC))
+    client.force_login(operator)
+
+    response = client.get(LIST, {"service": email.pk, "export": "csv"})
+    rows = csv_rows(response)  # read after the response left the middleware, as a server streams it
+
+    assert column(rows, "Reported (Asia/Tokyo)") == ["2026-07-01 21:30"]
 
 
 def test_an_export_past_the_cap_is_refused_with_the_reason(client, operator, listed, email, settings):
