@@ -131,6 +131,8 @@ def test_a_dutch_caller_is_mailed_in_dutch_whatever_the_operator_speaks(
     assert message.subject == f"[{incident.number}] Geregistreerd: VPN does not connect"
     assert message.body.startswith("Beste Daan,")
     assert "Dear" not in message.body
+    [(html, _mimetype)] = message.alternatives
+    assert '<html lang="nl">' in html and "Beste Daan," in html
 
 
 def test_a_caller_without_a_language_is_mailed_in_the_desks_whatever_the_operator_speaks(
