@@ -20,7 +20,7 @@ class LocationAdmin(ModelAdmin):
 @admin.register(Contact)
 class ContactAdmin(ModelAdmin):
     list_display = ["last_name", "first_name", "email", "phone", "department", "workplace", "vip", "active"]
-    list_filter = ["vip", "active", "department"]
+    list_filter = ["vip", "active", "language", "department"]
     search_fields = ["first_name", "last_name", "email", "phone", "mobile", "phone_digits"]
     autocomplete_fields = ["workplace", "user"]
     list_select_related = ["workplace"]
