@@ -26,6 +26,7 @@ from incidents.words import analyse, forgiving_tsquery
 from knowledge.models import SEARCH_CONFIG
 from knowledge.textsearch import search_tokens
 from servicedesk.forms import StorableIsoDateTimeFilter
+from servicedesk.sorting import Ordering
 
 # "1349", "inc1349", "INC 0001349": a number and nothing else, with or without the prefix and the zeros.
 _NUMBER = re.compile(r"(?:inc[\s-]*)?0*(\d{1,12})", re.IGNORECASE)
@@ -103,7 +104,7 @@ class IncidentFilter(django_filters.FilterSet):
     with_known_error = django_filters.BooleanFilter(
         field_name="known_error", lookup_expr="isnull", exclude=True, widget=forms.HiddenInput
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = Ordering(
         label=_("Sort by"),
         fields=(("reported_at", "reported"), ("priority", "priority"), ("number", "number")),
         field_labels={"reported": _("Reported"), "priority": _("Priority"), "number": _("Number")},

@@ -9,10 +9,29 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from django.forms.utils import pretty_name
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
-class Columns(django_filters.OrderingFilter):
+def _descending(label: Any) -> str:
+    return gettext("%s (descending)") % label
+
+
+class Ordering(django_filters.OrderingFilter):
+    """``OrderingFilter`` whose "… (descending)" choices are said in the language of the request that shows them:
+    django-filter writes them once, when the FilterSet's class is made, in the language of that moment."""
+
+    def build_choices(self, fields: dict[str, str], labels: dict[str, Any]) -> list[tuple[str, Any]]:
+        ascending = [
+            (param, labels.get(field) or labels.get(param) or _(pretty_name(param))) for field, param in fields.items()
+        ]
+        descending = [(f"-{param}", lazy(_descending, str)(label)) for param, label in ascending]
+        return [choice for pair in zip(ascending, descending, strict=True) for choice in pair]
+
+
+class Columns(Ordering):
     """``Columns(name=(("last_name", "first_name"), _("Name")), department=("department", _("Department")))``:
     ``?ordering=name`` or ``-name`` sorts by those fields; anything else is not a choice, and is ignored."""
 

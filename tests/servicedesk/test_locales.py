@@ -176,3 +176,14 @@ def test_the_contact_form_keeps_a_language_and_the_contact_page_shows_it(client,
     contact.refresh_from_db()
     assert contact.language == "nl"
     assert "<dt>Language</dt><dd>Nederlands</dd>" in client.get(contact.get_absolute_url()).text
+
+
+def test_the_sort_choices_are_said_in_the_users_language(client, operator):
+    client.force_login(operator)
+    assert '<option value="-number">Number (descending)</option>' in client.get(reverse("incidents:incident_list")).text
+
+    choose(operator, language="nl")
+    page = client.get(reverse("incidents:incident_list")).text
+
+    assert '<option value="-number">Nummer (aflopend)</option>' in page
+    assert '<option value="-name">Naam (aflopend)</option>' in client.get(reverse("cmdb:contact_list")).text
