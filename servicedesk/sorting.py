@@ -44,10 +44,11 @@ class Columns(Ordering):
         )
 
     def filter(self, qs: QuerySet, value: Any) -> QuerySet:
-        if not value:
+        params = [param for param in value or () if param]  # "?ordering=,," names no column: the list's own order
+        if not params:
             return qs
         ordering = []
-        for param in value:
+        for param in params:
             descending = param.startswith("-")
             ordering += [f"-{field}" if descending else field for field in self.columns[param.lstrip("-")]]
         return qs.order_by(*ordering, "pk")

@@ -18,9 +18,8 @@ from django.templatetags.static import static
 from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
@@ -123,7 +122,7 @@ def sessions_page(request: HttpRequest) -> HttpResponse:
         else:
             chosen = [session for session in mine if str(session.pk) == choice]
             if not chosen:
-                messages.error(request, gettext_now("That session has ended already."))
+                messages.error(request, gettext("That session has ended already."))
                 return redirect("sessions")
         ended = sessions_end(chosen)
         if any(session.session_key == current for session in chosen):
@@ -131,7 +130,7 @@ def sessions_page(request: HttpRequest) -> HttpResponse:
             everywhere = choice == "all"
             messages.success(
                 request,
-                gettext_now("You have signed out everywhere.") if everywhere else gettext_now("You have signed out."),
+                gettext("You have signed out everywhere.") if everywhere else gettext("You have signed out."),
             )
             return redirect("login")
         messages.success(

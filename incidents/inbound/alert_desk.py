@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from cmdb.models import Contact
 from incidents.choices import ActivityKind, Channel, Impact, Urgency
@@ -36,8 +36,9 @@ DEFAULT_LEVELS = (Impact.LOW, Urgency.MEDIUM)
 
 # The intake page's alert tabs: what waits, the last fired first; what the desk decided in the last 30 days.
 ALERT_TABS = (
-    Tab("alerts", _l("Alerts"), _l("No alert waits for the desk."), lambda user, now: Q(state=AlertState.INTAKE)),
-    Tab("alerts-decided", _l("Alerts decided"), _l("No alert was decided in the last 30 days."),
+    Tab("alerts", gettext_lazy("Alerts"), gettext_lazy("No alert waits for the desk."),
+        lambda user, now: Q(state=AlertState.INTAKE)),
+    Tab("alerts-decided", gettext_lazy("Alerts decided"), gettext_lazy("No alert was decided in the last 30 days."),
         lambda user, now: Q(state__in=(AlertState.RECORDED, AlertState.DISMISSED), decided_at__gte=now - RECENT)),
 )  # fmt: skip
 

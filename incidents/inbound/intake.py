@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from cmdb.models import Contact
 from incidents.choices import ActivityKind, Channel
@@ -41,12 +41,14 @@ def _recent(states: tuple[str, ...]) -> Callable[[object, datetime.datetime], Q]
 
 # The inbox's tabs: what waits, the oldest first; the rest of the last 30 days, the newest first.
 INBOX_TABS = (
-    Tab("waiting", _l("Waiting for the desk"), _l("No mail waits for the desk."),
+    Tab("waiting", gettext_lazy("Waiting for the desk"), gettext_lazy("No mail waits for the desk."),
         lambda user, now: Q(state=InboundState.INTAKE)),
-    Tab("decided", _l("Decided"), _l("No mail was decided in the last 30 days."),
+    Tab("decided", gettext_lazy("Decided"), gettext_lazy("No mail was decided in the last 30 days."),
         _recent((InboundState.RECORDED, InboundState.ADDED, InboundState.DISMISSED))),
-    Tab("replies", _l("Replies journaled"), _l("No reply came in the last 30 days."), _recent((InboundState.REPLY,))),
-    Tab("other", _l("Automatic, bounced, refused"), _l("Nothing was left alone in the last 30 days."),
+    Tab("replies", gettext_lazy("Replies journaled"), gettext_lazy("No reply came in the last 30 days."),
+        _recent((InboundState.REPLY,))),
+    Tab("other", gettext_lazy("Automatic, bounced, refused"),
+        gettext_lazy("Nothing was left alone in the last 30 days."),
         _recent((InboundState.AUTOMATIC, InboundState.BOUNCE, InboundState.REFUSED))),
 )  # fmt: skip
 

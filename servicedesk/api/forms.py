@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework.request import Request
 
@@ -124,12 +124,12 @@ def shape_errors(form_class: type[forms.BaseForm], body: Any) -> dict[str, list[
 
 
 _SAY = {
-    "boolean": _lazy("Give true or false."),
-    "integer": _lazy("Give a whole number."),
-    "string": _lazy("Give a text."),
-    "lines": _lazy("Give a list of texts."),
-    "integers": _lazy("Give a list of whole numbers."),
-    "strings": _lazy("Give a list of texts."),
+    "boolean": gettext_lazy("Give true or false."),
+    "integer": gettext_lazy("Give a whole number."),
+    "string": gettext_lazy("Give a text."),
+    "lines": gettext_lazy("Give a list of texts."),
+    "integers": gettext_lazy("Give a list of whole numbers."),
+    "strings": gettext_lazy("Give a list of texts."),
 }
 
 

@@ -134,6 +134,7 @@ def test_the_ci_list_sorts_by_name_or_class_from_its_headers_and_by_nothing_else
     assert names(ordering="class") == ["a-db", "c-switch", "b-web"]
     # A column without an index to read it in order is not sortable: the address cannot make it so.
     assert names(ordering="serial_number") == names() == ["a-db", "b-web", "c-switch"]
+    assert names(ordering=",,") == names()  # empty columns are none, not an error
 
 
 SORTABLE = [

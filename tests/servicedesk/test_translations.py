@@ -87,3 +87,22 @@ def test_the_compiled_catalogue_is_the_committed_one(tmp_path: Path, language: s
     committed = po.with_suffix(".mo")
     assert committed.exists(), f"{committed} is missing: run compilemessages -l {language}"
     assert messages(committed) == messages(compiled), f"{committed} is stale: run compilemessages -l {language}"
+
+
+# The names makemessages gives xgettext (and xgettext's own): a message marked under any other name is never
+# gathered, so it would stay English in every language without this test noticing.
+GATHERED = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy"}
+ALIAS = re.compile(r"^from django\.utils\.translation import (?P<names>.+)$", re.MULTILINE)
+
+
+def test_messages_are_marked_under_names_makemessages_gathers() -> None:
+    unseen = []
+    for name in SOURCES:
+        for path in sorted((ROOT / name).rglob("*.py")):
+            for match in ALIAS.finditer(path.read_text(encoding="utf-8")):
+                for imported in match["names"].strip("()").split(","):
+                    alias = imported.split(" as ")[-1].strip()
+                    if alias.startswith(("gettext", "ngettext", "pgettext", "_")) and alias not in GATHERED:
+                        unseen.append(f"{path.relative_to(ROOT)}: {imported.strip()}")
+
+    assert not unseen, "makemessages does not gather messages marked with these names:\n" + "\n".join(unseen)
