@@ -34,7 +34,7 @@ def test_a_user_who_picks_dutch_sees_the_incident_list_in_dutch(live_server, pag
     docs_screenshot(page, "preferences-language", full_page=True)
     page.get_by_role("button", name="Save").click()
 
-    expect(page.get_by_text("Uw voorkeuren zijn opgeslagen.")).to_be_visible()
+    expect(page.get_by_text("Je voorkeuren zijn opgeslagen.")).to_be_visible()
     expect(page.get_by_role("heading", name="Voorkeuren", exact=True)).to_be_visible()
     saved = Preferences.objects.get(user=operator)
     assert (saved.language, saved.time_zone) == ("nl", "Europe/Amsterdam")

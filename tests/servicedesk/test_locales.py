@@ -86,7 +86,7 @@ def test_the_page_saves_a_language_and_a_time_zone(client, operator):
     assert response.status_code == 302
     page = client.get(response["Location"]).text
     assert '<option value="Europe/Amsterdam" selected>' in page and '<html lang="nl"' in page
-    assert "Uw voorkeuren zijn opgeslagen." in page  # said in the language just chosen
+    assert "Je voorkeuren zijn opgeslagen." in page  # said in the language just chosen
 
     # The desk's zone can be chosen again: the searchable select offers only options with a value.
     client.post(reverse("preferences"), {**form, "language": "nl", "time_zone": "desk"})
