@@ -8,11 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.utils import pretty_name
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import BaseCSVField
 
 
 def _descending(label: Any) -> str:
@@ -31,9 +33,22 @@ class Ordering(django_filters.OrderingFilter):
         return [choice for pair in zip(ascending, descending, strict=True) for choice in pair]
 
 
+class _ColumnsField(BaseCSVField):
+    """``?ordering=,,`` names no column: refused as any other value that is not a choice (the API says 400, a page
+    keeps its own order)."""
+
+    def clean(self, value: Any) -> Any:
+        if value and not all(value):
+            raise ValidationError(_("Name a column to sort by."), code="invalid_choice")
+        return super().clean(value)
+
+
 class Columns(Ordering):
     """``Columns(name=(("last_name", "first_name"), _("Name")), department=("department", _("Department")))``:
-    ``?ordering=name`` or ``-name`` sorts by those fields; anything else is not a choice, and is ignored."""
+    ``?ordering=name`` or ``-name`` sorts by those fields; anything else is not a choice: refused by the API,
+    ignored by a page."""
+
+    base_field_class = _ColumnsField
 
     def __init__(self, **columns: tuple[str | tuple[str, ...], Any]) -> None:
         self.columns = {param: (field,) if isinstance(field, str) else field for param, (field, _) in columns.items()}
@@ -44,7 +59,7 @@ class Columns(Ordering):
         )
 
     def filter(self, qs: QuerySet, value: Any) -> QuerySet:
-        params = [param for param in value or () if param]  # "?ordering=,," names no column: the list's own order
+        params = [param for param in value or () if param]
         if not params:
             return qs
         ordering = []
