@@ -11,7 +11,24 @@ from django.utils.translation import gettext_lazy as _
 from cmdb.models import SupportGroup
 
 
-class CannedReply(models.Model):
+class Written(models.Model):
+    """Who wrote a desk's text (a canned reply, an incident template) and who last changed it, and when: the
+    writes keep every version besides (``incidents.canned``)."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class CannedReply(Written):
     """A reply under a title, for the customer-update and resolution boxes of any incident (no group) or of the
     group's members and its incidents."""
 
@@ -27,14 +44,6 @@ class CannedReply(models.Model):
         help_text=_("Empty: the whole desk uses it."),
     )
     active = models.BooleanField(_("active"), default=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), on_delete=models.PROTECT, related_name="+"
-    )
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
         verbose_name = _("canned reply")

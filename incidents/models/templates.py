@@ -11,10 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from cmdb.models import Service
 from incidents.choices import Impact, Urgency
+from incidents.models.canned import Written
 from knowledge.models import Category
 
 
-class IncidentTemplate(models.Model):
+class IncidentTemplate(Written):
     """What the desk types for a frequent call. The category is not a question of the call: the incident
     recorded from the template proposes it at classification."""
 
@@ -32,14 +33,6 @@ class IncidentTemplate(models.Model):
     impact = models.PositiveSmallIntegerField(_("impact"), choices=Impact.choices, default=Impact.LOW)
     urgency = models.PositiveSmallIntegerField(_("urgency"), choices=Urgency.choices, default=Urgency.MEDIUM)
     active = models.BooleanField(_("active"), default=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), on_delete=models.PROTECT, related_name="+"
-    )
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
         verbose_name = _("incident template")
