@@ -27,7 +27,7 @@ security = logging.getLogger("servicedesk.security")
 def contact_export_download(request: HttpRequest, contact_id: int) -> HttpResponse:
     """A POST, so that no link, prefetch or crawler downloads it; administrators only."""
     if not request.user.is_superuser:
-        raise PermissionDenied("Only an administrator exports what is held about a person.")
+        raise PermissionDenied(_("Only an administrator exports what is held about a person."))
     contact = get_object_or_404(Contact.objects.select_related("workplace"), pk=contact_id)
     content = contact_export(contact)
     security.info("personal data exported contact=%s by=%r", contact.pk, request.user.get_username())
@@ -41,7 +41,7 @@ def contact_export_download(request: HttpRequest, contact_id: int) -> HttpRespon
 def contact_erase_page(request: HttpRequest, contact_id: int) -> HttpResponse:
     """What erasing does, the confirmation, and the erasure."""
     if not request.user.is_superuser:
-        raise PermissionDenied("Only an administrator erases a person's data.")
+        raise PermissionDenied(_("Only an administrator erases a person's data."))
     contact = get_object_or_404(Contact, pk=contact_id)
     erased = Erasure.objects.filter(contact=contact).select_related("erased_by").first()
     form = EraseContactForm(request.POST or None)
