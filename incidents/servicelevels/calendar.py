@@ -61,7 +61,14 @@ class CalendarSpec:
         zone = self.zone
         merged: list[list[datetime.datetime]] = []
         for start, end in self._by_weekday.get(day.weekday(), ()):
-            begins, ends = wall_instant(day, start, zone), wall_instant(day, end, zone)
+            begins = wall_instant(day, start, zone)
+            # A period to the day's last instant (23:59:59.999999, as a round-the-clock calendar writes it) ends at
+            # midnight: otherwise each night would drop a microsecond, and a target across it would come one later.
+            ends = (
+                wall_instant(day + ONE_DAY, datetime.time.min, zone)
+                if end == datetime.time.max
+                else wall_instant(day, end, zone)
+            )
             if ends <= begins:  # a period inside the hour the clocks skip
                 continue
             if merged and begins <= merged[-1][1]:

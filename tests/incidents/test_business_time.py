@@ -49,6 +49,15 @@ def test_time_recorded_at_night_starts_counting_in_the_morning():
     assert add_business_time(office(), at(2026, 11, 25, 22), 15 * M) == at(2026, 11, 26, 8, 15)
 
 
+def test_a_day_to_its_last_instant_runs_on_into_the_next_without_losing_any_time():
+    always = office(periods=[(day, datetime.time.min, datetime.time.max) for day in range(7)])
+    start = at(2026, 12, 6, 23, 56, 38, 294495)
+
+    assert add_business_time(always, start, 10 * M) == start + 10 * M
+    assert business_time_between(always, start, start + 3 * 24 * H) == 3 * 24 * H
+    assert is_working_time(always, at(2026, 12, 7, 0, 0))
+
+
 def test_holidays_do_not_count():
     spec = office(holidays=[datetime.date(2026, 12, 25)])
     assert add_business_time(spec, at(2026, 12, 24, 17), 2 * H) == at(2026, 12, 28, 9)

@@ -89,7 +89,9 @@ def test_a_service_covered_later_gets_its_service_level_on_the_next_recording(op
     assert record(operator, service=payroll).service_level.name == "Standard"
     always = BusinessCalendar.objects.create(name="24x7", time_zone="UTC")
     WorkingPeriod.objects.bulk_create(
-        WorkingPeriod(calendar=always, weekday=day, start=datetime.time(0), end=datetime.time(23, 59))
+        # To the day's very end, as the demo's: a period ending 23:59 left out the minute before midnight, and a test
+        # run at 23:56 found the target a minute later.
+        WorkingPeriod(calendar=always, weekday=day, start=datetime.time.min, end=datetime.time.max)
         for day in range(7)
     )
     gold = ServiceLevel.objects.create(name="Gold", calendar=always)
