@@ -1,5 +1,6 @@
 """The password-reset mail of a staff account, written to the outbox like every mail of the portal (sent after
-the commit, retried, never lost); at most ``PASSWORD_RESET_MAILS_PER_HOUR`` to one address."""
+the commit, retried, never lost); at most ``PASSWORD_RESET_MAILS_PER_HOUR`` to one address. It speaks the language
+the account chose on its preferences page, else the one the asking browser reads (decision 0052)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
 from django.template import loader
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from incidents.mail.messages import OutgoingMail
 from incidents.models import OutboxMessage
+from servicedesk.preferences import preferences_of
 
 KIND = "password_reset"
 
@@ -34,7 +36,12 @@ class OutboxPasswordResetForm(PasswordResetForm):
         sent = OutboxMessage.objects.filter(kind=KIND, recipient__iexact=to_email, created_at__gte=hour_ago).count()
         if sent >= settings.PASSWORD_RESET_MAILS_PER_HOUR:
             return  # asked again and again: the mails already sent will do
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
+        chosen = preferences_of(context["user"])
+        with (
+            translation.override(chosen.language or translation.get_language()),
+            timezone.override(chosen.time_zone or None),
+        ):
+            subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+            body = loader.render_to_string(email_template_name, context)
         with transaction.atomic():
             OutgoingMail(kind=KIND, recipient=to_email, subject=subject, body_text=body).write(None)

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from incidents.models import OutboxMessage
 from servicedesk.logs import MASK, redact
+from servicedesk.preferences import preferences_save
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,18 @@ def test_a_link_is_mailed_through_the_outbox_and_sets_a_new_password_once(
     client.post(reverse("logout"))
     again = client.get(path, follow=True)
     assert "This link has been used already or has expired." in again.text
+
+
+def test_the_mail_speaks_the_language_the_account_chose_whatever_the_browser_reads(
+    client, user, django_capture_on_commit_callbacks
+):
+    preferences_save(by=user, theme="system", density="comfortable", language="nl")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("password_reset"), {"email": user.email}, HTTP_ACCEPT_LANGUAGE="en")
+
+    [sent] = mail.outbox
+    assert sent.subject == "Een nieuw wachtwoord instellen voor de servicedesk"
+    assert "Set a new password" not in sent.body
 
 
 def test_an_unknown_address_reads_the_same_and_mails_nobody(client, user, django_capture_on_commit_callbacks):
