@@ -28,6 +28,17 @@ class Written(models.Model):
         abstract = True
 
 
+class Revision(models.Model):
+    """One saved version of a desk's text (its creation included): who saved it and when, newest first."""
+
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-at", "-id"]
+
+
 class CannedReply(Written):
     """A reply under a title, for the customer-update and resolution boxes of any incident (no group) or of the
     group's members and its incidents."""
@@ -55,7 +66,7 @@ class CannedReply(Written):
         return self.title
 
 
-class CannedReplyRevision(models.Model):
+class CannedReplyRevision(Revision):
     """One saved version of a reply (its creation included): who changed what, kept when the reply changes."""
 
     reply = models.ForeignKey(CannedReply, on_delete=models.CASCADE, related_name="revisions")
@@ -63,13 +74,10 @@ class CannedReplyRevision(models.Model):
     body = models.TextField(_("text"))
     group = models.ForeignKey(SupportGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     active = models.BooleanField(_("active"))
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(_("at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(Revision.Meta):
         verbose_name = _("canned reply revision")
         verbose_name_plural = _("canned reply revisions")
-        ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.at:%Y-%m-%d %H:%M})"

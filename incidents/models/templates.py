@@ -4,14 +4,13 @@ decision record 0054). Desk-wide; never deleted: retired by clearing ``active``,
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from cmdb.models import Service
 from incidents.choices import Impact, Urgency
-from incidents.models.canned import Written
+from incidents.models.canned import Revision, Written
 from knowledge.models import Category
 
 
@@ -50,19 +49,16 @@ class IncidentTemplate(Written):
         return self.name
 
 
-class IncidentTemplateRevision(models.Model):
+class IncidentTemplateRevision(Revision):
     """One saved version of a template (its creation included), as it read then: the names of its service and
     category too, so that the history still reads after they are renamed."""
 
     template = models.ForeignKey(IncidentTemplate, on_delete=models.CASCADE, related_name="revisions")
     fields = models.JSONField(_("fields"))
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(_("at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(Revision.Meta):
         verbose_name = _("incident template revision")
         verbose_name_plural = _("incident template revisions")
-        ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.fields.get('name', '')} ({self.at:%Y-%m-%d %H:%M})"
