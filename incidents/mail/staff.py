@@ -67,12 +67,16 @@ def management_recipients(incident: Incident) -> list[str]:
 
 def management_serious(incident: Incident, *, recipients: list[str], by: AbstractBaseUser | None = None) -> Mailed:
     """The serious-incident notice to management (the desk's panel); bell for the managers."""
+
+    def subject() -> str:
+        return subject_for(incident, _("Serious incident"))
+
     write_mails(
         incident,
         staff_mails(
             kind="serious",
             recipients=recipients,
-            subject=lambda: subject_for(incident, _("Serious incident")),
+            subject=subject,
             template="serious",
             context=lambda: {"incident": incident, "by": by},
         ),
@@ -84,8 +88,7 @@ def management_serious(incident: Incident, *, recipients: list[str], by: Abstrac
         text=_("Serious incident %(number)s: %(summary)s")
         % {"number": incident.number, "summary": incident.short_description},
     )
-    subject = subject_for(incident, _("Serious incident"))
-    return Mailed(recipients, subject, notice="management", text=_("Management notified."))
+    return Mailed(recipients, subject(), notice="management", text=_("Management notified."))
 
 
 def reopened_by_caller(incident: Incident, *, reason: str, person: str = "") -> Mailed:
