@@ -84,13 +84,13 @@ def _from_template(request: HttpRequest) -> dict[str, Any] | None:
     template_id = int_param(request.GET.get("template"))
     if template_id is None or not request.user.has_perm("incidents.view_incidenttemplate"):
         return None
-    rows = IncidentTemplate.objects.filter(active=True).select_related("service")
+    rows = IncidentTemplate.objects.filter(active=True).select_related("service", "category__parent__parent")
     template = rows.filter(pk=template_id).first()
     if template is None:
         messages.error(request, _("That incident template is no longer offered."))
         return None
-    return {"template": template.pk, "short_description": template.short_description, "symptoms": template.symptoms,
-            "service": template.service, "impact": template.impact, "urgency": template.urgency}  # fmt: skip
+    # What the page's script fills in, the service as the record the picker shows by name (no query more).
+    return {**incident_templates.template_filling(template), "service": template.service}
 
 
 def _waiting_alert(request: HttpRequest) -> Alert | bool | None:
