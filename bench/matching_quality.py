@@ -321,6 +321,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         harness.ensure_data(
             "the demo data", loaded=loaded, load=load, reload=args.reload, data="the demo data", database=DATABASE
         )
+        from incidents.recording.vectors import incidents_embed
+
+        incidents_embed()  # a database loaded before incidents had vectors
         patterns = summary_patterns()
         open_summaries = list(
             Incident.objects.filter(state__in=OPEN_STATES).values_list("short_description", flat=True)

@@ -7,9 +7,9 @@ phrasing is matched once with no cut-off (the words' score and the meaning kept 
 then scored in memory. The rule: the best top-1 (then top-3) whose false offers stay within the issue's 15%; the
 same rule applied to the even-numbered phrasings is checked on the odd ones, to show how much it leans on the set.
 
-``--incidents`` tunes the similar-incident panel's cut-off instead (``incidents.recording.similar.TEXT_OFFER_AT``):
-the share of the caller's words' weight an open incident brought by the words alone must hold to be offered, by
-the same rule.
+``--incidents`` tunes the similar-incident panel instead (``incidents.recording.similar``, decision 0056): the
+meaning's weight in the score, the meaning an open incident with nothing else in common must reach to be offered,
+and the share of the caller's words' weight that offers it without the meaning, by the same rule.
 """
 
 from __future__ import annotations
@@ -71,52 +71,85 @@ def best(scored: Sequence[Scored]) -> tuple[Point, quality.Figures]:
     return point, figures
 
 
-TEXT_SHARES = tuple(round(0.05 * n, 2) for n in range(21))
+TEXT_SHARES = (*(round(0.1 * n, 1) for n in range(2, 11)), 99.0)
+INCIDENT_MEANINGS = tuple(round(0.40 + 0.01 * n, 2) for n in range(26))
+INCIDENT_WEIGHTS = (0.5, 1.0, 2.0)
 
 
-def collect_incidents(cases: Sequence[quality.Case]) -> list[list[tuple[str, float, bool]]]:
-    """Each phrasing's open incidents with no cut-off, best first: (topic, words' share, brought by words only)."""
+@dataclass(frozen=True)
+class Found:
+    topic: str
+    base: float  # the score without the meaning
+    meaning: float
+    share: float
+    alone: bool  # no CI, service or caller in common
+
+
+@dataclass(frozen=True)
+class IncidentPoint:
+    weight: float
+    meaning: float
+    share: float
+
+    def outcomes(self, cases, found: Sequence[Sequence[Found]]) -> list[quality.Outcome]:
+        outcomes = []
+        for case, candidates in zip(cases, found, strict=True):
+            offered = sorted(
+                ((f.base + self.weight * f.meaning, f.topic) for f in candidates
+                 if not f.alone or f.meaning >= self.meaning or (f.share > 0 and f.share >= self.share)),
+                reverse=True,
+            )  # fmt: skip
+            outcomes.append(quality.Outcome(case, tuple(topic for _, topic in offered)[: quality.PANEL_LIMIT]))
+        return outcomes
+
+
+def collect_incidents(cases: Sequence[quality.Case]) -> list[list[Found]]:
+    """Each phrasing's open incidents with no cut-off: every candidate with its meaning and words' share."""
     from incidents.recording import similar
 
-    similar.TEXT_OFFER_AT = -1.0  # read at call time: every candidate comes back
+    # Read at call time: every candidate comes back.
+    similar.TEXT_OFFER_AT, similar.TEXT_ONLY_OFFER_AT, similar.MEANING_OFFER_AT = -1.0, -1.0, -1.0
     patterns = quality.summary_patterns()
     found = []
     for case in cases:
         matches = similar.similar_incidents(text=case.text, limit=similar.MAX_LIMIT)
-        found.append(
-            [(quality.topic_of(m.incident.short_description, patterns), m.text_share, m.words_only) for m in matches]
-        )
+        found.append([
+            Found(quality.topic_of(m.incident.short_description, patterns),
+                  m.score - similar.MEANING_WEIGHT * m.meaning, m.meaning, m.text_share, m.words_only)
+            for m in matches
+        ])  # fmt: skip
     return found
 
 
-def incident_outcomes(cases, found, cutoff: float) -> list[quality.Outcome]:
-    return [
-        quality.Outcome(case, tuple(t for t, share, alone in f if not alone or share >= cutoff)[: quality.PANEL_LIMIT])
-        for case, f in zip(cases, found, strict=True)
-    ]
-
-
-def best_incident_cutoff(cases, found) -> tuple[float, quality.Figures]:
+def best_incident_point(cases, found) -> tuple[IncidentPoint, quality.Figures]:
+    """The best top-1, then top-3, within the false offers allowed; of equals, the highest cut-offs."""
     results = []
-    for cutoff in TEXT_SHARES:
-        figures = quality.figures(incident_outcomes(cases, found, cutoff))
+    grid = itertools.product(INCIDENT_WEIGHTS, INCIDENT_MEANINGS, TEXT_SHARES)
+    for point in itertools.starmap(IncidentPoint, grid):
+        figures = quality.figures(point.outcomes(cases, found))
         if figures.false_offers <= MAX_FALSE_OFFERS:
-            results.append(((figures.top1, figures.top3, -cutoff), cutoff, figures))
-    _, cutoff, figures = max(results, key=lambda result: result[0])
-    return cutoff, figures
+            results.append(((figures.top1, figures.top3, point.meaning, point.share, -point.weight), point, figures))
+    _, point, figures = max(results, key=lambda result: result[0])
+    return point, figures
 
 
 def tune_incidents() -> None:
     cases = quality.read_cases(quality.INCIDENTS_FILE, "open")
     found = collect_incidents(cases)
-    print(f"{'words share at least':<32} {quality.HEADER}")
-    for cutoff in TEXT_SHARES:
-        print(f"{cutoff:<32} {quality.figures(incident_outcomes(cases, found, cutoff)).row()}")
-    cutoff, figures = best_incident_cutoff(cases, found)
-    print(f"\nbest: {cutoff}\n  {figures.row()}")
-    chosen, on_even = best_incident_cutoff(cases[::2], found[::2])
+    print(f"{'point':<32} {quality.HEADER}")
+    for meaning in (*INCIDENT_MEANINGS[::5], 99.0):
+        for share in (0.3, 0.6, 99.0):
+            point = IncidentPoint(1.0, meaning, share)
+            label = f"meaning {meaning}, words {share}"
+            print(f"{label:<32} {quality.figures(point.outcomes(cases, found)).row()}")
+    point, figures = best_incident_point(cases, found)
+    print(f"\nbest: {point}\n  {figures.row()}")
+    chosen, on_even = best_incident_point(cases[::2], found[::2])
     print(f"chosen on the even phrasings: {chosen}\n  even {on_even.row()}")
-    print(f"  odd  {quality.figures(incident_outcomes(cases[1::2], found[1::2], chosen)).row()}")
+    print(f"  odd  {quality.figures(chosen.outcomes(cases[1::2], found[1::2])).row()}")
+    chosen, on_odd = best_incident_point(cases[1::2], found[1::2])
+    print(f"chosen on the odd phrasings: {chosen}\n  odd  {on_odd.row()}")
+    print(f"  even {quality.figures(chosen.outcomes(cases[::2], found[::2])).row()}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -8,6 +8,7 @@ and nothing is ever downloaded. Known errors use it, and similar incidents will:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import threading
@@ -49,6 +50,15 @@ def embed(texts: Sequence[str]) -> np.ndarray:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
     model = _loaded()
     return np.concatenate([_run(model, list(texts[i : i + BATCH])) for i in range(0, len(texts), BATCH)])
+
+
+@functools.lru_cache(maxsize=64)
+def embed_text(text: str) -> np.ndarray:
+    """One text's embedding, kept for the process's last 64 texts: the call-logging panel ranks known errors and open
+    incidents by the meaning of the same words, and asks again for them as the operator types. Read-only."""
+    vector = embed([text])[0]
+    vector.flags.writeable = False
+    return vector
 
 
 def _run(model: _Model, texts: list[str]) -> np.ndarray:

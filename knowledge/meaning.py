@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection
 
-from knowledge.embeddings import DIMENSIONS, embed
+from knowledge.embeddings import DIMENSIONS, embed_text
 
 # The stamp's statement, for callers that read it with their own first query (knowledge.matching does): 0 until a
 # vector of a published known error was first written, when there is nothing to load.
@@ -55,7 +55,7 @@ def nearest(text: str, *, stamp: int, count: int) -> Nearest:
     matrix = _vectors(stamp)
     if not len(matrix.ids) or not text.strip():
         return Nearest(ids=[], cosines=[], floor=0.0)
-    cosines = matrix.vectors @ embed([text])[0]
+    cosines = matrix.vectors @ embed_text(text)
     if count < len(cosines):
         best = np.argpartition(-cosines, count)[:count]
         best = best[np.argsort(-cosines[best], kind="stable")]

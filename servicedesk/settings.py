@@ -255,6 +255,7 @@ CELERY_IMPORTS = [
     "incidents.inbound.tasks",
     "incidents.lifecycle.tasks",
     "incidents.mail.outbox",
+    "incidents.recording.tasks",
     "incidents.reporting.tasks",
     "incidents.servicelevels.tasks",
     "incidents.webhooks.tasks",
@@ -272,6 +273,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # save's own task does it within seconds, this catches those lost.
 CELERY_BEAT_SCHEDULE["knowledge-embed-stale"] = {
     "task": "knowledge.tasks.known_errors_embed_stale",
+    "schedule": 15 * 60,
+    "options": {"expires": 14 * 60},
+}
+# Every 15 minutes: open incidents whose vector is missing or stale get one (incidents.recording.tasks), 500 at most a
+# sweep, and the vectors of incidents closed a week ago go.
+CELERY_BEAT_SCHEDULE["incidents-embed-stale"] = {
+    "task": "incidents.tasks.incidents_embed_stale",
     "schedule": 15 * 60,
     "options": {"expires": 14 * 60},
 }
@@ -340,7 +348,8 @@ WEBHOOK_RETRY_MAX_SECONDS = int(env_str("WEBHOOK_RETRY_MAX_SECONDS", "3600"))
 WEBHOOK_SWEEP_AFTER_SECONDS = int(env_str("WEBHOOK_SWEEP_AFTER_SECONDS", "120"))
 WEBHOOK_SWEEP_BATCH = int(env_str("WEBHOOK_SWEEP_BATCH", "500"))
 WEBHOOK_SEND_EAGERLY = env_bool("WEBHOOK_SEND_EAGERLY", default=False)
-# A known error's vector is computed by a worker after its words change (knowledge.tasks); EMBED_EAGERLY computes it
+# A known error's or open incident's vector is computed by a worker after its words change (knowledge.tasks,
+# incidents.recording.tasks); EMBED_EAGERLY computes it
 # in the web process right after the commit instead (tests).
 EMBED_EAGERLY = env_bool("EMBED_EAGERLY", default=False)
 # Every 60 s: publishes again the webhook deliveries whose task was lost or whose retry is due.

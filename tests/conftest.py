@@ -195,15 +195,18 @@ def _role_groups_as_migrated(request: pytest.FixtureRequest, django_db_blocker) 
 @pytest.fixture(autouse=True)
 def _no_vectors_left_behind(request: pytest.FixtureRequest, django_db_blocker) -> Any:
     """A test that wrote known errors' vectors leaves the meaning stamp moved (a sequence is not rolled back) and
-    the vectors in this process: both go, so that the next test reads none, and counts no query for them."""
+    the vectors in this process: both go, so that the next test reads none, and counts no query for them. The open
+    incidents' vectors this process holds go too."""
     yield
     uses_db = {"db", "transactional_db", "live_server"} & set(request.fixturenames)
     if not uses_db and request.node.get_closest_marker("django_db") is None:
         return
     from django.db import connection
 
+    from incidents.recording import meaning as incident_meaning
     from knowledge.meaning import STAMP_SQL, forget
 
+    incident_meaning.forget()  # the open incidents' vectors of this test's rolled-back incidents
     with django_db_blocker.unblock():
         if connection.connection is not None and not connection.is_usable():
             return  # a real Celery worker in the test closed it (its Django fix-up does): nothing to reset through it

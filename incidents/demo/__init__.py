@@ -39,6 +39,7 @@ from incidents.models import (
     WorkingPeriod,
 )
 from incidents.priority import priority_for
+from incidents.recording.vectors import incidents_embed
 from knowledge.models import Category
 
 CUSTOMER_STEPS = {"resolve", "reopen", "confirm", "inform"}
@@ -61,6 +62,7 @@ def load_incidents_demo() -> None:
     now = timezone.now()
     _load(Planner(now, directory).plan(), operator, directory, now)
     mail.load_mail()
+    incidents_embed()
 
 
 def _service_levels() -> None:

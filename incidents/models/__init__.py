@@ -21,6 +21,7 @@ from incidents.models.incident import (
     NextIncidentNumber,
 )
 from incidents.models.journal import Activity, Attachment, attachment_path
+from incidents.models.meaning import IncidentMeaning
 from incidents.models.outbox import OutboxMessage, OutboxState, StaffNotification
 from incidents.models.people import Erasure, IncidentPerson, PersonReason
 from incidents.models.rules import (
@@ -89,6 +90,7 @@ __all__ = [
     "InboundState",
     "Incident",
     "IncidentHistory",
+    "IncidentMeaning",
     "IncidentPerson",
     "IncidentTemplate",
     "IncidentTemplateRevision",

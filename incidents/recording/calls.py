@@ -28,6 +28,7 @@ from incidents.core.writes import incident_lock, incident_save, incidents_lock, 
 from incidents.models import Incident, IncidentPerson, IncidentTemplate, PersonReason
 from incidents.priority import priority_for, raise_to, serious_at
 from incidents.recording import evidence
+from incidents.recording.tasks import incident_words_written
 from incidents.servicelevels import clock, configuration
 
 # Clocks of the operator's PC and the server differ a little; a minute of "future" is a clock, not a typo.
@@ -140,6 +141,7 @@ def incident_record(
     if cis:
         # A new incident has no links yet: added in one statement, without reading the links it has (``set``).
         incident.cis.add(*cis)
+    incident_words_written(incident_id=incident.pk)
     mailed = mails.caller_recorded(incident, caller=caller)
     journal_write(
         incident,

@@ -17,6 +17,7 @@ from incidents.core.stale import ensure_current
 from incidents.core.values import journal_value
 from incidents.core.writes import incident_lock, incident_save, journal_write
 from incidents.models import Incident, may_handle
+from incidents.recording.tasks import incident_words_written
 from incidents.servicelevels import clock
 from knowledge.models import KnownError, Problem
 
@@ -102,6 +103,8 @@ def incident_update(
     incident_save(incident, DETAIL_FIELDS)
     if "cis" in changes:
         incident.cis.set(cis)
+    if "short_description" in changes or "symptoms" in changes:
+        incident_words_written(incident_id=incident.pk)
     journal_write(incident, by=by, kind=ActivityKind.FIELD_CHANGED, data=changes, versioned=True)
     return incident
 

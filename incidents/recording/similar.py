@@ -16,6 +16,7 @@ from django.utils.translation import gettext, pgettext_lazy
 
 from cmdb.models import Contact, Service
 from incidents.models import Incident
+from incidents.recording.meaning import nearest_open
 from incidents.words import OPEN_SQL, analyse, candidates_tsquery
 from knowledge.models import SEARCH_CONFIG
 from knowledge.textsearch import search_tokens
@@ -33,11 +34,19 @@ SYMPTOMS_WEIGHT = 0.5
 TYPO_WEIGHT = 0.7
 # An incident reported this recently says so in its reasons.
 RECENT = datetime.timedelta(days=3)
-# An incident that only the words bring (no CI, service or caller in common) is offered when it holds at least
-# this share of what the caller's words tell (their rarity summed): below it, a shared common word or two
-# ("printer", "working") brought an open incident for nine calls in ten about something none is about.
-# bench/matching_tune.py --incidents chose it on bench/matching_eval/: false offers 90% -> 13%, top-1 78% -> 69%.
-TEXT_OFFER_AT = 0.3
+# Meaning (decision 0056): the open incidents nearest in meaning to the caller's words join the candidates, their
+# cosine added to the score. An incident is offered when it has a CI, service or caller in common, when its meaning
+# reaches MEANING_OFFER_AT, or when it holds TEXT_OFFER_AT of what the caller's words tell (their rarity summed): below
+# both, a shared common word or two ("printer", "working") brought an open incident for nine calls in ten about
+# something none is about. bench/matching_tune.py --incidents chose them on bench/matching_eval/. An incident with no
+# vector yet (its task not run, the backfill not done) is offered by the words at TEXT_ONLY_OFFER_AT, as before
+# meaning (decision 0051).
+MEANING_POOL = 100
+MEANING_FLOOR = 0.3
+MEANING_WEIGHT = 1.0
+MEANING_OFFER_AT = 0.51
+TEXT_OFFER_AT = 0.6
+TEXT_ONLY_OFFER_AT = 0.3
 
 # The candidates: how many open incidents the text query should find (expected from the statistics) and
 # may return, and how many of the caller, of the service and of the CIs are taken (the newest).
@@ -49,6 +58,7 @@ CI_LINK_CAP = 2_000
 
 class SimilarityKind(models.TextChoices):
     WORDS = "words", pgettext_lazy("similar incident", "words")
+    MEANING = "meaning", pgettext_lazy("similar incident", "similar meaning")
     MISSPELLING = "misspelling", pgettext_lazy("similar incident", "misspelling")
     CI = "ci", pgettext_lazy("similar incident", "same CI")
     SERVICE = "service", pgettext_lazy("similar incident", "same service")
@@ -58,11 +68,11 @@ class SimilarityKind(models.TextChoices):
 
 @dataclass(frozen=True, slots=True)
 class SimilarityReason:
-    """Why an open incident is shown: the caller's words it contains, a corrected typo, the same CI, service
-    or caller, or that it was reported recently.
+    """Why an open incident is shown: the caller's words it contains, a corrected typo, a similar meaning, the
+    same CI, service or caller, or that it was reported recently.
 
     ``terms`` are the words (as the operator typed them), the typo and its correction, the CI names, the
-    service's name, nothing for the caller, and for a recent incident how long ago it was reported
+    service's name, nothing for the meaning and the caller, and for a recent incident how long ago it was reported
     ("2 hours"; nothing when under a minute).
     """
 
@@ -70,7 +80,7 @@ class SimilarityReason:
     terms: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        if self.kind == SimilarityKind.CALLER:
+        if self.kind in (SimilarityKind.CALLER, SimilarityKind.MEANING):
             return str(self.kind.label)
         if self.kind == SimilarityKind.RECENT:
             if not self.terms:
@@ -88,8 +98,8 @@ class SimilarityReason:
 class SimilarIncident:
     """An open incident that may be the one the caller is calling about, with its score and why it matched.
 
-    ``reasons`` come in a fixed order: the words, the corrected typos, the CIs, the service, the caller, the
-    recency. ``incident`` has what a list of them shows (number, short description, state, priority,
+    ``reasons`` come in a fixed order: the words, the corrected typos, the meaning, the CIs, the service, the
+    caller, the recency. ``incident`` has what a list of them shows (number, short description, state, priority,
     reported time), with its caller (first and last name) and service (name) loaded; its other fields are
     deferred. ``parent_number`` is the master incident's number when it is a subordinate.
     """
@@ -100,6 +110,7 @@ class SimilarIncident:
     parent_number: str | None
     subordinate_count: int
     text_share: float = 0.0  # the share of the caller's words' weight the incident holds (0 to 1)
+    meaning: float = 0.0  # the cosine of its words' meaning and the caller's (0 when not among the nearest)
 
     @property
     def words_only(self) -> bool:
@@ -127,10 +138,11 @@ def similar_incidents(
 ) -> list[SimilarIncident]:
     """The open incidents most like the one being recorded: by the caller's words, CIs, service, caller, age.
 
-    At most ``limit`` (1 to 50), best first; ``exclude_id`` leaves out the incident being edited. One brought by
-    the words alone is offered only when it holds ``TEXT_OFFER_AT`` of their weight. Two queries; one when the
-    text has no word to search for (stop words only) and nothing else is given, or when there is no text; none
-    when there is nothing to match on.
+    At most ``limit`` (1 to 50), best first; ``exclude_id`` leaves out the incident being edited. One with no CI,
+    service or caller in common is offered only when its meaning reaches ``MEANING_OFFER_AT`` or it holds
+    ``TEXT_OFFER_AT`` of the words' weight (``TEXT_ONLY_OFFER_AT`` while it has no vector). Three queries (the
+    words' statistics, the open incidents' vectors written since this process last looked, the matches); fewer
+    when the text has no word to search for, none when there is nothing to match on.
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}.")
@@ -140,8 +152,9 @@ def similar_incidents(
     if not tokens and not structured:
         return []
     words, open_rows = analyse(tokens) if tokens else ([], 0.0)
+    near = nearest_open(text, count=MEANING_POOL, floor=MEANING_FLOOR) if words else []
     candidate_query, expected = candidates_tsquery(words, open_rows)
-    if candidate_query is None and not structured:
+    if candidate_query is None and not structured and not near:
         return []
     now = timezone.now()
     params: dict[str, object] = {
@@ -157,6 +170,12 @@ def similar_incidents(
         "exclude_id": exclude_id,
         "now": now,
         "limit": limit,
+        "meaning_ids": [n.incident_id for n in near],
+        "meaning_cosines": [n.cosine for n in near],
+        "meaning_weight": MEANING_WEIGHT,
+        "meaning_offer_at": MEANING_OFFER_AT,
+        "text_offer_at": TEXT_OFFER_AT,
+        "text_only_offer_at": TEXT_ONLY_OFFER_AT,
         **_SQL_CONSTANTS,
     }
     for i, word in enumerate(words):
@@ -181,8 +200,7 @@ def similar_incidents(
     with connection.cursor() as cursor:
         cursor.execute(_matches_sql(shape), params)
         rows = cursor.fetchall()
-    found = [_similar(row, now) for row in rows]
-    return [match for match in found if not match.words_only or match.text_share >= TEXT_OFFER_AT]
+    return [_similar(row, now) for row in rows]
 
 
 # --- The matches -----------------------------------------------------------------------------------
@@ -263,12 +281,18 @@ candidates AS (
     )
     UNION
     SELECT m.id FROM ci_matches AS m
+    UNION
+    SELECT i.id FROM unnest(%(meaning_ids)s::bigint[]) AS n(id)
+    JOIN incidents_incident AS i ON i.id = n.id
+    WHERE i.state IN {open}
 ),
 parts AS (
     SELECT i.id, i.search_vector, i.reported_at, h.names AS ci_names,
         coalesce(i.service_id = %(service_id)s, false) AS same_service,
         coalesce(i.caller_id = %(caller_id)s, false) AS same_caller,
         coalesce({text_weight} / nullif(total.idf, 0), 0) AS text_share,
+        coalesce(near.cosine, 0) AS meaning,
+        EXISTS (SELECT FROM incidents_incidentmeaning AS v WHERE v.incident_id = i.id) AS has_meaning,
         power(0.5, least(
             greatest(extract(epoch FROM %(now)s::timestamptz - i.reported_at)::float8, 0) / %(half_life)s, 60))
             AS freshness
@@ -281,6 +305,7 @@ parts AS (
         JOIN cmdb_configurationitem AS ci ON ci.id = ic.configurationitem_id
         WHERE %(has_cis)s AND ic.incident_id = i.id AND ic.configurationitem_id = ANY(%(ci_ids)s::bigint[])
     ) AS h ON true
+    LEFT JOIN unnest(%(meaning_ids)s::bigint[], %(meaning_cosines)s::float8[]) AS near(id, cosine) ON near.id = i.id
     CROSS JOIN known AS k
     CROSS JOIN total
     WHERE i.id IS DISTINCT FROM %(exclude_id)s::bigint
@@ -290,10 +315,15 @@ scored AS (
         + CASE WHEN p.ci_names IS NULL THEN 0 ELSE %(ci_boost)s END
         + CASE WHEN p.same_service THEN %(service_boost)s ELSE 0 END
         + CASE WHEN p.same_caller THEN %(caller_boost)s ELSE 0 END
+        + %(meaning_weight)s * p.meaning
         + %(recency_boost)s * p.freshness AS score
     FROM parts AS p
-    -- Being recent is no reason on its own (a candidate of a typo's correction may have none of the words).
-    WHERE p.text_share > 0 OR p.ci_names IS NOT NULL OR p.same_service OR p.same_caller
+    -- Offered for something in common, a close meaning, or enough of the words; being recent is no reason on its
+    -- own (a candidate of a typo's correction may have none of the words).
+    WHERE p.ci_names IS NOT NULL OR p.same_service OR p.same_caller
+        OR p.meaning >= %(meaning_offer_at)s
+        OR (p.text_share > 0
+            AND p.text_share >= CASE WHEN p.has_meaning THEN %(text_offer_at)s ELSE %(text_only_offer_at)s END)
 ),
 top AS (
     SELECT s.* FROM scored AS s ORDER BY s.score DESC, s.reported_at DESC, s.id DESC LIMIT %(limit)s
@@ -301,7 +331,7 @@ top AS (
 SELECT {shown}, caller.first_name, caller.last_name, service.name, parent.number,
     (SELECT count(*) FROM incidents_incident AS sub WHERE sub.parent_id = i.id),
     top.score, {matched}, {fixed_typed}, {fixed_found}, top.ci_names, top.same_service, top.same_caller,
-    top.text_share
+    top.text_share, top.meaning
 FROM top
 JOIN incidents_incident AS i ON i.id = top.id
 JOIN cmdb_contact AS caller ON caller.id = i.caller_id
@@ -376,7 +406,7 @@ def _similar(row: tuple, now: datetime.datetime) -> SimilarIncident:
     shown = len(_SHOWN_FIELDS)
     incident = Incident.from_db(connection.alias, _SHOWN_FIELDS, row[:shown])
     first_name, last_name, service_name, parent_number, subordinates, score = row[shown : shown + 6]
-    matched, fixed_typed, fixed_found, ci_names, same_service, same_caller, text_share = row[shown + 6 :]
+    matched, fixed_typed, fixed_found, ci_names, same_service, same_caller, text_share, meaning = row[shown + 6 :]
     incident.caller = Contact.from_db(
         connection.alias, ["id", "first_name", "last_name"], (incident.caller_id, first_name, last_name)
     )
@@ -389,6 +419,8 @@ def _similar(row: tuple, now: datetime.datetime) -> SimilarIncident:
         SimilarityReason(SimilarityKind.MISSPELLING, (typed, found))
         for typed, found in zip(fixed_typed, fixed_found, strict=True)
     )
+    if meaning >= MEANING_OFFER_AT:
+        reasons.append(SimilarityReason(SimilarityKind.MEANING))
     if ci_names:
         reasons.append(SimilarityReason(SimilarityKind.CI, tuple(ci_names)))
     if same_service:
@@ -406,4 +438,5 @@ def _similar(row: tuple, now: datetime.datetime) -> SimilarIncident:
         parent_number=parent_number,
         subordinate_count=subordinates,
         text_share=float(text_share),
+        meaning=float(meaning),
     )

@@ -1,0 +1,138 @@
+"""The open incidents nearest in meaning to a caller's words: their vectors held in each process and brought up to
+date, on each use, from the rows written since it last looked (decision 0056)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import connection
+
+from incidents.words import OPEN_SQL
+from knowledge.embeddings import DIMENSIONS, embed_text
+
+# A process that has not looked for this long reads every vector again: a vector pruned (a week after its
+# incident left the open states) before the process saw its incident leave would otherwise stay.
+RELOAD_AFTER = 24 * 60 * 60.0
+
+# The binary form of a real[] (array_send): a 20-byte header, then each element as its length and its value.
+_HEADER = 20
+_ELEMENT = np.dtype([("length", ">i4"), ("value", ">f4")])
+
+# The oldest transaction this statement cannot see yet (every older one has ended and is seen), and the rows:
+# every open incident's, or those written since ``seen`` (a vector, or its incident moved in or out of the open
+# states), with the vector only while the incident is open.
+_READ = f"""
+SELECT h.horizon, r.incident_id, r.vector
+FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon) AS h
+LEFT JOIN LATERAL (
+    SELECT m.incident_id,
+        CASE WHEN i.state IN {OPEN_SQL} AND cardinality(m.embedding) = {DIMENSIONS} THEN array_send(m.embedding) END
+            AS vector
+    FROM incidents_incidentmeaning AS m
+    JOIN incidents_incident AS i ON i.id = m.incident_id
+    WHERE CASE WHEN %(everything)s THEN i.state IN {OPEN_SQL} ELSE m.writer >= %(seen)s END
+) AS r ON true
+"""  # noqa: S608 (only this module's constants are formatted in)
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    """An open incident near in meaning, with its cosine."""
+
+    incident_id: int
+    cosine: float
+
+
+class OpenVectors:
+    """The open incidents' vectors as one float32 matrix: a row a slot, a freed slot taken by the next vector."""
+
+    def __init__(self, capacity: int = 256) -> None:
+        self.ids = np.full(capacity, -1, dtype=np.int64)
+        self.matrix = np.zeros((capacity, DIMENSIONS), dtype=np.float32)
+        self.slots: dict[int, int] = {}
+        self.free: list[int] = []
+        self.used = 0  # slots ever used: [0, used) holds every vector
+        self.seen = 0  # the horizon of the last read
+        self.read_at = time.monotonic()
+
+    def __len__(self) -> int:
+        return len(self.slots)
+
+    def put(self, incident_id: int, vector: np.ndarray) -> None:
+        slot = self.slots.get(incident_id)
+        if slot is None:
+            slot = self.free.pop() if self.free else self._next_slot()
+            self.slots[incident_id] = slot
+            self.ids[slot] = incident_id
+        self.matrix[slot] = vector
+
+    def drop(self, incident_id: int) -> None:
+        slot = self.slots.pop(incident_id, None)
+        if slot is not None:
+            self.ids[slot] = -1
+            self.matrix[slot] = 0.0
+            self.free.append(slot)
+
+    def nearest(self, vector: np.ndarray, *, count: int, floor: float) -> list[Near]:
+        """The ``count`` incidents nearest ``vector`` whose cosine reaches ``floor``, best first."""
+        if not self.slots:
+            return []
+        cosines = self.matrix[: self.used] @ vector
+        cosines[self.ids[: self.used] < 0] = -1.0
+        best = np.argpartition(-cosines, count)[:count] if count < self.used else np.arange(self.used)
+        best = best[np.argsort(-cosines[best], kind="stable")]
+        return [Near(int(self.ids[i]), float(cosines[i])) for i in best if cosines[i] >= floor]
+
+    def _next_slot(self) -> int:
+        if self.used == len(self.ids):
+            grown = max(256, 2 * len(self.ids))
+            self.ids = np.concatenate([self.ids, np.full(grown - len(self.ids), -1, dtype=np.int64)])
+            self.matrix = np.concatenate([self.matrix, np.zeros((grown - len(self.matrix), DIMENSIONS), np.float32)])
+        self.used += 1
+        return self.used - 1
+
+
+_vectors: OpenVectors | None = None
+_lock = threading.Lock()
+
+
+def nearest_open(text: str, *, count: int, floor: float) -> list[Near]:
+    """The ``count`` open incidents nearest in meaning to ``text`` (cosine ``floor`` at least), best first. One
+    statement: the vectors written since this process last looked (all of them the first time)."""
+    global _vectors
+    with _lock:
+        vectors = _vectors
+        if vectors is None or time.monotonic() - vectors.read_at > RELOAD_AFTER:
+            vectors = OpenVectors()
+            _read(vectors, everything=True)
+            _vectors = vectors
+        else:
+            _read(vectors, everything=False)
+        if not len(vectors) or not text.strip():
+            return []
+        return vectors.nearest(embed_text(text), count=count, floor=floor)
+
+
+def forget() -> None:
+    """Drop this process's vectors (tests: a rolled-back test leaves vectors of incidents that are gone)."""
+    global _vectors
+    with _lock:
+        _vectors = None
+
+
+def _read(vectors: OpenVectors, *, everything: bool) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_READ, {"everything": everything, "seen": vectors.seen})
+        rows = cursor.fetchall()
+    for _horizon, incident_id, data in rows:
+        if incident_id is None:
+            continue
+        if data is None:
+            vectors.drop(incident_id)
+        else:
+            vectors.put(incident_id, np.frombuffer(data, dtype=_ELEMENT, offset=_HEADER)["value"])
+    vectors.seen = rows[0][0]
+    vectors.read_at = time.monotonic()
