@@ -10,6 +10,7 @@ import numpy as np
 from django.db import connection
 
 from knowledge.embeddings import DIMENSIONS, embed_text
+from knowledge.spelling import corrected, learn
 
 # The stamp's statement, for callers that read it with their own first query (knowledge.matching does): 0 until a
 # vector of a published known error was first written, when there is nothing to load.
@@ -22,7 +23,7 @@ _HEADER = 20
 _ELEMENT = np.dtype([("length", ">i4"), ("value", ">f4")])
 
 _VECTORS = """
-SELECT k.id, array_send(k.embedding) FROM knowledge_knownerror AS k
+SELECT k.id, array_send(k.embedding), k.title || ' ' || k.symptoms FROM knowledge_knownerror AS k
 WHERE k.published AND cardinality(k.embedding) = %(dimensions)s
 ORDER BY k.id
 """
@@ -55,7 +56,7 @@ def nearest(text: str, *, stamp: int, count: int) -> Nearest:
     matrix = _vectors(stamp)
     if not len(matrix.ids) or not text.strip():
         return Nearest(ids=[], cosines=[], floor=0.0)
-    cosines = matrix.vectors @ embed_text(text)
+    cosines = matrix.vectors @ embed_text(corrected(text).text)
     if count < len(cosines):
         best = np.argpartition(-cosines, count)[:count]
         best = best[np.argsort(-cosines[best], kind="stable")]
@@ -90,8 +91,9 @@ def _load(stamp: int) -> _Matrix:
     with connection.cursor() as cursor:
         cursor.execute(_VECTORS, {"dimensions": DIMENSIONS})
         rows = cursor.fetchall()
-    ids = np.fromiter((pk for pk, _ in rows), dtype=np.int64, count=len(rows))
+    ids = np.fromiter((pk for pk, _, _ in rows), dtype=np.int64, count=len(rows))
     vectors = np.empty((len(rows), DIMENSIONS), dtype=np.float32)
-    for i, (_, data) in enumerate(rows):
+    for i, (_, data, _) in enumerate(rows):
         vectors[i] = np.frombuffer(data, dtype=_ELEMENT, offset=_HEADER)["value"]
+    learn(words for _, _, words in rows)
     return _Matrix(stamp=stamp, ids=ids, vectors=vectors)

@@ -1,5 +1,6 @@
-"""The open incidents nearest in meaning to a caller's words: their vectors held in each process and brought up to
-date, on each use, from the rows written since it last looked (decision 0056)."""
+"""The open incidents nearest in meaning to a caller's words (their typos corrected first, ``knowledge.spelling``):
+their vectors held in each process and brought up to date, on each use, from the rows written since it last looked
+(decision 0056). Their short descriptions' words join the desk's words the spelling knows."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.db import connection
 
 from incidents.words import OPEN_SQL
 from knowledge.embeddings import DIMENSIONS, embed_text
+from knowledge.spelling import corrected, learn
 
 # A process that has not looked for this long reads every vector again: a vector pruned (a week after its
 # incident left the open states) before the process saw its incident leave would otherwise stay.
@@ -25,12 +27,13 @@ _ELEMENT = np.dtype([("length", ">i4"), ("value", ">f4")])
 # every open incident's, or those written since ``seen`` (a vector, or its incident moved in or out of the open
 # states), with the vector only while the incident is open.
 _READ = f"""
-SELECT h.horizon, r.incident_id, r.vector
+SELECT h.horizon, r.incident_id, r.vector, r.words
 FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon) AS h
 LEFT JOIN LATERAL (
     SELECT m.incident_id,
         CASE WHEN i.state IN {OPEN_SQL} AND cardinality(m.embedding) = {DIMENSIONS} THEN array_send(m.embedding) END
-            AS vector
+            AS vector,
+        CASE WHEN i.state IN {OPEN_SQL} THEN i.short_description END AS words
     FROM incidents_incidentmeaning AS m
     JOIN incidents_incident AS i ON i.id = m.incident_id
     WHERE CASE WHEN %(everything)s THEN i.state IN {OPEN_SQL} ELSE m.writer >= %(seen)s END
@@ -113,7 +116,7 @@ def nearest_open(text: str, *, count: int, floor: float) -> list[Near]:
             _read(vectors, everything=False)
         if not len(vectors) or not text.strip():
             return []
-        return vectors.nearest(embed_text(text), count=count, floor=floor)
+        return vectors.nearest(embed_text(corrected(text).text), count=count, floor=floor)
 
 
 def forget() -> None:
@@ -127,7 +130,8 @@ def _read(vectors: OpenVectors, *, everything: bool) -> None:
     with connection.cursor() as cursor:
         cursor.execute(_READ, {"everything": everything, "seen": vectors.seen})
         rows = cursor.fetchall()
-    for _horizon, incident_id, data in rows:
+    learn(words for _, _, _, words in rows if words)
+    for _horizon, incident_id, data, _words in rows:
         if incident_id is None:
             continue
         if data is None:
