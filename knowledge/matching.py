@@ -27,7 +27,8 @@ MAX_LIMIT = 100
 MIN_TYPO_LENGTH = 4
 TYPO_SIMILARITY = 0.3
 
-# The score (see the module docstring).
+# The score (see the module docstring). A CI's boost is divided by the square root of the published known errors
+# that name it (issue 16: a CI many share says little).
 TITLE_WEIGHT = 0.2
 CI_BOOST = 0.35
 SERVICE_BOOST = 0.15
@@ -323,10 +324,20 @@ descendants(id) AS (
     UNION
     SELECT c.id FROM knowledge_category AS c JOIN descendants AS d ON c.parent_id = d.id
 ),
+-- A CI tells as much as it is rare: its boost is divided by the square root of the published known errors linked
+-- to it (a database server that forty known errors name says little about which one this call is).
+ci_weights AS (
+    SELECT kc.configurationitem_id AS ci_id, 1 / sqrt(count(*)) AS weight
+    FROM knowledge_knownerror_cis AS kc
+    JOIN knowledge_knownerror AS k ON k.id = kc.knownerror_id AND k.published
+    WHERE kc.configurationitem_id = ANY(%(ci_ids)s::bigint[])
+    GROUP BY kc.configurationitem_id
+),
 ci_hits AS (
-    SELECT kc.knownerror_id AS id, array_agg(ci.name ORDER BY ci.name) AS names
+    SELECT kc.knownerror_id AS id, array_agg(ci.name ORDER BY ci.name) AS names, coalesce(max(w.weight), 1) AS weight
     FROM knowledge_knownerror_cis AS kc
     JOIN cmdb_configurationitem AS ci ON ci.id = kc.configurationitem_id
+    LEFT JOIN ci_weights AS w ON w.ci_id = kc.configurationitem_id
     WHERE kc.configurationitem_id = ANY(%(ci_ids)s::bigint[])
     GROUP BY kc.knownerror_id
 ),
@@ -391,7 +402,7 @@ category_links AS (
 scored AS (
     SELECT m.*, ci.names AS ci_names, sl.name AS service_name, cl.name AS category_name, cl.exact AS category_exact,
         coalesce(mm.cosine, 0) AS cosine,
-        CASE WHEN ci.id IS NULL THEN 0 ELSE %(ci_boost)s END
+        CASE WHEN ci.id IS NULL THEN 0 ELSE %(ci_boost)s * ci.weight END
         + CASE WHEN sl.id IS NULL THEN 0 ELSE %(service_boost)s END
         + CASE WHEN cl.id IS NULL THEN 0 WHEN cl.exact THEN %(category_boost)s ELSE %(related_category_boost)s END
             AS boost

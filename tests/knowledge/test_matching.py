@@ -126,6 +126,22 @@ def test_the_same_ci_lifts_a_weaker_text_match_above_a_stronger_one():
     assert reasons(matches[0]) == ["words: printer, offline, queue", "same CI: prn-ams-a-2-01"]
 
 
+def test_a_ci_that_many_known_errors_name_lifts_each_of_them_less():
+    database = ConfigurationItemFactory(name="sql-01")
+    own = ConfigurationItemFactory(name="crm-app-01")
+    on_the_shared_ci = published("CRM search slow", "Searching customers takes a minute.", cis=[database])
+    on_the_shared_ci.times_used = 50
+    on_the_shared_ci.save()
+    for n in range(8):
+        published(f"Report {n} fails", "The nightly report fails.", cis=[database])
+    on_its_own_ci = published("CRM search slow", "Searching customers takes a minute.", cis=[own])
+
+    matches = known_error_matches(text="crm search slow", ci_ids=[database.pk, own.pk])
+
+    assert titles(matches)[:2] == ["CRM search slow", "CRM search slow"]
+    assert [match.known_error for match in matches[:2]] == [on_its_own_ci, on_the_shared_ci]
+
+
 def test_the_same_ci_does_not_lift_a_known_error_that_has_few_of_the_words():
     printer = ConfigurationItemFactory(name="prn-ams-a-2-01")
     every_word = published("Printer offline, queue stuck", "The printer is offline and the queue is stuck.")
