@@ -563,8 +563,10 @@ def main(argv: list[str] | None = None) -> None:
         ensure_vectors()
     else:
         from incidents.recording import similar
+        from incidents.recording.meaning import Meaning
 
-        similar.nearest_open = lambda *args, **kwargs: []
+        similar.nearest_open = lambda *args, **kwargs: Meaning([], None)
+        similar.TEXT_OFFER_AT = similar.TEXT_ONLY_OFFER_AT  # as before vectors: the words alone at decision 51's
     describe()
     sample = queries(samples=args.samples, seed=args.seed)
     print(

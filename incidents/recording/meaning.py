@@ -24,8 +24,9 @@ _HEADER = 20
 _ELEMENT = np.dtype([("length", ">i4"), ("value", ">f4")])
 
 # The oldest transaction this statement cannot see yet (every older one has ended and is seen), and the rows:
-# every open incident's, or those written since ``seen`` (a vector, or its incident moved in or out of the open
-# states), with the vector only while the incident is open.
+# every open incident's (``{rows}`` = _EVERY), or those written since ``seen`` (_SINCE: a vector, or its incident
+# moved in or out of the open states, read through the index on the writer), with the vector and the words only
+# while the incident is open.
 _READ = f"""
 SELECT h.horizon, r.incident_id, r.vector, r.words
 FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon) AS h
@@ -35,10 +36,16 @@ LEFT JOIN LATERAL (
             AS vector,
         CASE WHEN i.state IN {OPEN_SQL} THEN i.short_description END AS words
     FROM incidents_incidentmeaning AS m
-    JOIN incidents_incident AS i ON i.id = m.incident_id
-    WHERE CASE WHEN %(everything)s THEN i.state IN {OPEN_SQL} ELSE m.writer >= %(seen)s END
+    -- Each row's incident by its key (LIMIT keeps PostgreSQL from turning it into a join that reads every
+    -- incident): the rows written since are few, whatever the statistics guess.
+    CROSS JOIN LATERAL (
+        SELECT x.state, x.short_description FROM incidents_incident AS x WHERE x.id = m.incident_id LIMIT 1
+    ) AS i
+    WHERE {{rows}}
 ) AS r ON true
 """  # noqa: S608 (only this module's constants are formatted in)
+_EVERY = _READ.format(rows=f"i.state IN {OPEN_SQL}")
+_SINCE = _READ.format(rows="m.writer >= %(seen)s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +54,15 @@ class Near:
 
     incident_id: int
     cosine: float
+
+
+@dataclass(frozen=True, slots=True)
+class Meaning:
+    """The open incidents nearest in meaning to a text, and the text's vector (``None`` when no open incident has
+    one), for the cosine of others the caller, service or CI bring."""
+
+    near: list[Near]
+    vector: np.ndarray | None
 
 
 class OpenVectors:
@@ -102,7 +118,7 @@ _vectors: OpenVectors | None = None
 _lock = threading.Lock()
 
 
-def nearest_open(text: str, *, count: int, floor: float) -> list[Near]:
+def nearest_open(text: str, *, count: int, floor: float) -> Meaning:
     """The ``count`` open incidents nearest in meaning to ``text`` (cosine ``floor`` at least), best first. One
     statement: the vectors written since this process last looked (all of them the first time)."""
     global _vectors
@@ -115,8 +131,9 @@ def nearest_open(text: str, *, count: int, floor: float) -> list[Near]:
         else:
             _read(vectors, everything=False)
         if not len(vectors) or not text.strip():
-            return []
-        return vectors.nearest(embed_text(corrected(text).text), count=count, floor=floor)
+            return Meaning([], None)
+        vector = embed_text(corrected(text).text)
+        return Meaning(vectors.nearest(vector, count=count, floor=floor), vector)
 
 
 def forget() -> None:
@@ -128,7 +145,7 @@ def forget() -> None:
 
 def _read(vectors: OpenVectors, *, everything: bool) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(_READ, {"everything": everything, "seen": vectors.seen})
+        cursor.execute(_EVERY if everything else _SINCE, {"seen": vectors.seen})
         rows = cursor.fetchall()
     learn(words for _, _, _, words in rows if words)
     for _horizon, incident_id, data, _words in rows:

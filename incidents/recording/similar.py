@@ -16,7 +16,7 @@ from django.utils.translation import gettext, pgettext_lazy
 
 from cmdb.models import Contact, Service
 from incidents.models import Incident
-from incidents.recording.meaning import nearest_open
+from incidents.recording.meaning import Meaning, nearest_open
 from incidents.words import OPEN_SQL, analyse, candidates_tsquery
 from knowledge.models import SEARCH_CONFIG
 from knowledge.textsearch import search_tokens
@@ -41,9 +41,9 @@ RECENT = datetime.timedelta(days=3)
 # something none is about. bench/matching_tune.py --incidents chose them on bench/matching_eval/. An incident with no
 # vector yet (its task not run, the backfill not done) is offered by the words at TEXT_ONLY_OFFER_AT, as before
 # meaning (decision 0051).
-MEANING_POOL = 100
+MEANING_POOL = 30
 MEANING_FLOOR = 0.3
-MEANING_WEIGHT = 1.0
+MEANING_WEIGHT = 0.5
 MEANING_OFFER_AT = 0.51
 TEXT_OFFER_AT = 0.6
 TEXT_ONLY_OFFER_AT = 0.3
@@ -152,9 +152,9 @@ def similar_incidents(
     if not tokens and not structured:
         return []
     words, open_rows = analyse(tokens) if tokens else ([], 0.0)
-    near = nearest_open(text, count=MEANING_POOL, floor=MEANING_FLOOR) if words else []
+    meaning = nearest_open(text, count=MEANING_POOL, floor=MEANING_FLOOR) if words else Meaning([], None)
     candidate_query, expected = candidates_tsquery(words, open_rows)
-    if candidate_query is None and not structured and not near:
+    if candidate_query is None and not structured and not meaning.near:
         return []
     now = timezone.now()
     params: dict[str, object] = {
@@ -170,8 +170,9 @@ def similar_incidents(
         "exclude_id": exclude_id,
         "now": now,
         "limit": limit,
-        "meaning_ids": [n.incident_id for n in near],
-        "meaning_cosines": [n.cosine for n in near],
+        "meaning_ids": [n.incident_id for n in meaning.near],
+        "meaning_cosines": [n.cosine for n in meaning.near],
+        "query_vector": meaning.vector.tolist() if meaning.vector is not None and structured else None,
         "meaning_weight": MEANING_WEIGHT,
         "meaning_offer_at": MEANING_OFFER_AT,
         "text_offer_at": TEXT_OFFER_AT,
@@ -291,8 +292,8 @@ parts AS (
         coalesce(i.service_id = %(service_id)s, false) AS same_service,
         coalesce(i.caller_id = %(caller_id)s, false) AS same_caller,
         coalesce({text_weight} / nullif(total.idf, 0), 0) AS text_share,
-        coalesce(near.cosine, 0) AS meaning,
-        EXISTS (SELECT FROM incidents_incidentmeaning AS v WHERE v.incident_id = i.id) AS has_meaning,
+        coalesce(near.cosine, v.cosine, 0) AS meaning,
+        v.present IS NOT NULL AS has_meaning,
         power(0.5, least(
             greatest(extract(epoch FROM %(now)s::timestamptz - i.reported_at)::float8, 0) / %(half_life)s, 60))
             AS freshness
@@ -306,6 +307,17 @@ parts AS (
         WHERE %(has_cis)s AND ic.incident_id = i.id AND ic.configurationitem_id = ANY(%(ci_ids)s::bigint[])
     ) AS h ON true
     LEFT JOIN unnest(%(meaning_ids)s::bigint[], %(meaning_cosines)s::float8[]) AS near(id, cosine) ON near.id = i.id
+    -- Whether it has a vector; and for one the caller, service or CI brings that is not among the nearest, its
+    -- cosine, computed here (the operator's own input should not lose to the nearest for want of one).
+    LEFT JOIN LATERAL (
+        SELECT true AS present,
+            CASE WHEN near.id IS NULL AND %(query_vector)s::float8[] IS NOT NULL
+                AND (h.names IS NOT NULL OR i.service_id = %(service_id)s OR i.caller_id = %(caller_id)s)
+            THEN (SELECT sum(t.a * t.b) FROM unnest(m.embedding::float8[], %(query_vector)s::float8[]) AS t(a, b)) END
+                AS cosine
+        FROM incidents_incidentmeaning AS m
+        WHERE m.incident_id = i.id
+    ) AS v ON true
     CROSS JOIN known AS k
     CROSS JOIN total
     WHERE i.id IS DISTINCT FROM %(exclude_id)s::bigint

@@ -15,12 +15,13 @@ from django.utils import timezone
 
 from incidents.choices import State
 from incidents.models import Incident, IncidentMeaning
-from incidents.recording import meaning
+from incidents.recording import meaning, similar
 from incidents.recording.details import incident_update
 from incidents.recording.meaning import OpenVectors, nearest_open
 from incidents.recording.similar import SimilarityKind, similar_incidents
 from incidents.recording.tasks import incidents_embed_stale
 from incidents.recording.vectors import incidents_embed
+from tests.cmdb.factories import ServiceFactory
 from tests.incidents.factories import IncidentFactory
 from tests.incidents.workflow import record
 
@@ -84,6 +85,24 @@ def test_the_callers_own_words_still_bring_the_incident_with_them_first(desk):
     assert [reason.kind for reason in matches[0].reasons][:2] == [SimilarityKind.WORDS, SimilarityKind.MEANING]
 
 
+def test_an_incident_of_the_service_keeps_its_meaning_when_others_are_nearer(monkeypatch):
+    monkeypatch.setattr(similar, "MEANING_POOL", 1)
+    shop = ServiceFactory(name="Web shop")
+    nearest = IncidentFactory(
+        short_description="Web shop payment fails at checkout", symptoms="Customers' card payments are refused."
+    )
+    of_the_service = IncidentFactory(
+        short_description="Order stuck in the web shop", symptoms="The payment step shows an error.", service=shop
+    )
+    incidents_embed()
+    assert [near.incident_id for near in nearest_open(OWN_WORDS, count=1, floor=0.3).near] == [nearest.pk]
+
+    matches = similar_incidents(text=OWN_WORDS, service_id=shop.pk)
+
+    assert [m.incident for m in matches] == [of_the_service, nearest]
+    assert 0.5 < matches[0].meaning < matches[1].meaning
+
+
 def test_an_incident_with_no_vector_yet_is_offered_by_its_words_as_before():
     incident = IncidentFactory(short_description="VPN down at the Leeds office", symptoms="No tunnel.")
 
@@ -139,27 +158,30 @@ def test_a_vector_written_after_the_process_looked_is_seen_at_its_next_look(desk
     newer = IncidentFactory(short_description="Online orders cannot be paid", symptoms="Checkout refuses cards.")
     incidents_embed(ids=[newer.pk])
 
-    assert {near.incident_id for near in nearest_open(OWN_WORDS, count=5, floor=0.5)} == {desk["shop"].pk, newer.pk}
+    assert {near.incident_id for near in nearest_open(OWN_WORDS, count=5, floor=0.5).near} == {
+        desk["shop"].pk,
+        newer.pk,
+    }
 
 
 def test_an_incident_leaving_the_open_states_leaves_the_vectors_and_comes_back_when_reopened(desk):
-    assert [near.incident_id for near in nearest_open(OWN_WORDS, count=1, floor=0.5)] == [desk["shop"].pk]
+    assert [near.incident_id for near in nearest_open(OWN_WORDS, count=1, floor=0.5).near] == [desk["shop"].pk]
 
     close(desk["shop"])
-    assert nearest_open(OWN_WORDS, count=1, floor=0.5) == []
+    assert nearest_open(OWN_WORDS, count=1, floor=0.5).near == []
 
     Incident.objects.filter(pk=desk["shop"].pk).update(state=State.INVESTIGATING)
-    assert [near.incident_id for near in nearest_open(OWN_WORDS, count=1, floor=0.5)] == [desk["shop"].pk]
+    assert [near.incident_id for near in nearest_open(OWN_WORDS, count=1, floor=0.5).near] == [desk["shop"].pk]
 
 
 def test_a_process_that_has_not_looked_for_a_day_reads_every_vector_again(desk):
     nearest_open(OWN_WORDS, count=1, floor=0.5)
     IncidentMeaning.objects.filter(incident=desk["shop"]).delete()  # pruned before this process saw it close
-    assert [near.incident_id for near in nearest_open(OWN_WORDS, count=1, floor=0.5)] == [desk["shop"].pk]
+    assert [near.incident_id for near in nearest_open(OWN_WORDS, count=1, floor=0.5).near] == [desk["shop"].pk]
 
     meaning._vectors.read_at -= meaning.RELOAD_AFTER + 1
 
-    assert nearest_open(OWN_WORDS, count=1, floor=0.5) == []
+    assert nearest_open(OWN_WORDS, count=1, floor=0.5).near == []
 
 
 def test_the_matrix_reuses_a_freed_slot_and_grows_when_full():

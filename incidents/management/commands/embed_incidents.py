@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
 
 from incidents.recording.vectors import BATCH, incidents_embed
 
@@ -24,4 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         written = incidents_embed(batch=max(1, options["batch"]))
+        if written:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE incidents_incidentmeaning")  # many new rows: the planner should know them
         self.stdout.write(f"Open incidents embedded: {written} in {time.perf_counter() - started:.1f} s.")
