@@ -138,7 +138,7 @@ def generate_contacts(now: datetime.datetime) -> Iterable[tuple]:
         last = LAST_NAMES[(n * 7) % len(LAST_NAMES)]
         yield (
             *(n, first, last, f"caller{n:05d}@example.org", f"+31 20 {n:07d}", ""),
-            *(DEPARTMENTS[n % len(DEPARTMENTS)], n % 50 == 0, True, now, now),
+            *(DEPARTMENTS[n % len(DEPARTMENTS)], n % 50 == 0, True, now, now, ""),
         )
 
 
@@ -347,7 +347,7 @@ def load(*, seed: int, incidents: int = INCIDENTS) -> None:
                     "cmdb_contact",
                     (
                         *("id", "first_name", "last_name", "email", "phone", "mobile", "department", "vip"),
-                        *("active", "created_at", "updated_at"),
+                        *("active", "created_at", "updated_at", "language"),
                     ),
                     generate_contacts(now),
                 )
