@@ -36,7 +36,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     if (fmt := request.GET.get("export")) in FORMATS:  # every row the tab and the filters select, as a file
         return list_export(request, rows, fmt=fmt, stem=f"queue-{tab.name}", title=str(tab.label))
-    page = KeysFirstPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(queues.for_the_page(rows), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
@@ -139,6 +140,85 @@ def test_the_page_takes_quick_and_bulk_actions(client, support_member, colleague
 
     assert response["Location"] == reverse("queues:queue")  # never off the site
     assert Incident.objects.get(pk=work["fresh"].pk).assignee == colleague
+
+
+class Forms(HTMLParser):
+    """The forms of a page by id (their action and hidden fields) and its submit buttons (form, name, value, text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: dict[str, dict] = {}
+        self.buttons: list[dict] = []
+        self._form: dict | None = None
+        self._button: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and "id" in attrs:
+            self._form = self.forms[attrs["id"]] = {"action": attrs.get("action"), "fields": {}}
+        elif tag == "input" and attrs.get("type") == "hidden" and self._form is not None:
+            self._form["fields"][attrs["name"]] = attrs.get("value", "")
+        elif tag == "button" and "form" in attrs:
+            self._button = {**attrs, "text": ""}
+            self.buttons.append(self._button)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "button":
+            self._button = None
+
+    def handle_data(self, data):
+        if self._button is not None:
+            self._button["text"] += data
+
+
+def quick_actions(page: str) -> tuple[dict[str, dict], dict[tuple[str, str], dict]]:
+    """The page's forms, and its rows' quick-action buttons by (their text, the incident they name)."""
+    parsed = Forms()
+    parsed.feed(page)
+    return parsed.forms, {(button["text"], button["value"]): button for button in parsed.buttons}
+
+
+def test_a_rows_quick_actions_post_the_bulk_action_on_its_incident_from_the_page(client, support_member, work):
+    client.force_login(support_member)
+    url = f"{reverse('queues:queue')}?tab=group"
+    forms, buttons = quick_actions(client.get(url).text)
+
+    # Acknowledging is offered on the incident not acknowledged yet; taking it on those assigned to someone else.
+    assert {key for key in buttons if key[0] == "Acknowledge"} == {("Acknowledge", work["fresh"].number)}
+    assert {key for key in buttons if key[0] == "Take it"} == {
+        ("Take it", work["fresh"].number),
+        ("Take it", work["carlas"].number),
+    }
+    button = buttons[("Take it", work["carlas"].number)]
+    form = forms[button["form"]]
+    assert form["action"] == reverse("queues:bulk")
+    assert form["fields"] | {button["name"]: button["value"]} == {
+        "csrfmiddlewaretoken": form["fields"]["csrfmiddlewaretoken"],
+        "action": "assign",
+        "assignee": str(support_member.pk),
+        "next": url,
+        "numbers": work["carlas"].number,
+    }
+
+    response = client.post(form["action"], form["fields"] | {button["name"]: button["value"]})
+
+    assert response["Location"] == url
+    assert Incident.objects.get(pk=work["carlas"].pk).assignee == support_member
+    assert Incident.objects.get(pk=work["fresh"].pk).assignee is None  # the other rows are left alone
+    button = quick_actions(client.get(url).text)[1][("Acknowledge", work["fresh"].number)]
+    client.post(reverse("queues:bulk"), forms[button["form"]]["fields"] | {button["name"]: button["value"]})
+    assert Incident.objects.get(pk=work["fresh"].pk).acknowledged_at is not None
+
+
+def test_the_refreshed_results_carry_their_quick_actions_with_the_filters_as_they_stand(client, support_member, work):
+    client.force_login(support_member)
+    url = f"{reverse('queues:queue')}?tab=group&priority=4"
+
+    forms, buttons = quick_actions(client.get(url, headers={"HX-Request": "true"}).text)
+
+    assert {forms[button["form"]]["fields"]["next"] for button in buttons.values()} == {url}
 
 
 def test_a_bulk_assignment_only_names_members_of_ones_groups(client, support_member, work):
