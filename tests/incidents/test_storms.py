@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from incidents.choices import ActivityKind, Impact, Urgency
 from incidents.models import Activity, Incident
-from incidents.recording import calls
+from incidents.recording import calls, storms
 from incidents.recording.evidence import incident_evidence
 from incidents.recording.storms import CI, SERVICE, ago, incident_storms, storm_on
 from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory
@@ -239,3 +239,19 @@ def test_a_storm_page_without_a_storm_says_so(client, operator):
     page = client.get(reverse("incidents:storm", args=[SERVICE, ServiceFactory().pk])).text
 
     assert "There is no storm on this service now" in page
+
+
+def test_the_banners_statement_is_built_once_and_follows_the_clock(operator, django_assert_num_queries):
+    service = ServiceFactory(name="Payroll")
+    for minutes_ago in (40, 35, 20):
+        call(operator, minutes_ago=minutes_ago, service=service)
+    now = timezone.now()
+
+    with django_assert_num_queries(2):  # the recent calls, their CIs
+        assert [len(storm.incidents) for storm in incident_storms(now=now - datetime.timedelta(minutes=15))] == [3]
+    compiled = storms._RECENT.compiled
+    with django_assert_num_queries(2):
+        assert incident_storms(now=now) == []  # two of the three are older than the window now
+
+    assert storms._RECENT.compiled is compiled
+    assert [storm.scope_name for storm in incident_storms(now=now - datetime.timedelta(minutes=12))] == ["Payroll"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db.models import Value
 
 from servicedesk.compiled import CompiledQuery
@@ -27,4 +28,33 @@ def test_a_query_that_uses_its_value_twice_is_refused():
     query = CompiledQuery(lambda pk: get_user_model().objects.filter(pk=pk).exclude(id__gt=pk))
 
     with pytest.raises(ValueError, match="exactly once"):
+        query.first(1)
+
+
+def test_its_rows_come_in_the_querysets_order_and_slice_with_their_prefetches(django_assert_num_queries):
+    ann, bob, cas, _dee = (UserFactory(username=name) for name in ("ann", "bob", "cas", "dee"))
+    bob.groups.add(Group.objects.create(name="Desk"))
+    query = CompiledQuery(
+        lambda pk: (
+            get_user_model()
+            .objects.filter(pk__gte=pk)
+            .annotate(tag=Value("seen"))
+            .prefetch_related("groups")
+            .order_by("username")[:2]
+        )
+    )
+
+    with django_assert_num_queries(2):  # the rows, then their groups
+        found = [(row.username, row.tag, [group.name for group in row.groups.all()]) for row in query.rows(ann.pk)]
+    with django_assert_num_queries(2):
+        later = [row.username for row in query.rows(cas.pk)]
+
+    assert found == [("ann", "seen", []), ("bob", "seen", ["Desk"])]
+    assert later == ["cas", "dee"]
+
+
+def test_a_query_that_follows_select_related_is_refused():
+    query = CompiledQuery(lambda pk: get_user_model().objects.select_related("contact").filter(pk=pk))
+
+    with pytest.raises(ValueError, match="select_related"):
         query.first(1)
