@@ -67,11 +67,18 @@ def worklist_counts(*, owner_id: int | None) -> dict[str, int]:
     return Incident.objects.filter(_scope_condition(owner_id)).aggregate(**counts)
 
 
+# What a row of the work list shows besides the incident: its caller and group, read by id for the page's rows
+# (decision record 0040). The lists' services, assignees and masters are not on it, and would cost a statement each.
+PAGE_BY_ID = ("caller", "assigned_group")
+
+
 def worklist(*, tab: Tab, owner_id: int | None) -> QuerySet[Incident]:
     """The incidents of one tab, the most urgent first, then the oldest."""
     return (
         selectors.incident_list()
         .filter(_scope_condition(owner_id), tab.condition(None, None))
+        .prefetch_related(None)
+        .prefetch_related(*PAGE_BY_ID)
         .order_by("priority", "reported_at", "id")
     )
 

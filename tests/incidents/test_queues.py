@@ -250,6 +250,11 @@ def test_the_queue_is_for_support_work_and_costs_the_same_whatever_its_length(
         counts.append(len(queries.captured_queries))
 
     assert counts[0] == counts[1]
+    # The rows show the group and the assignee: the lists' callers and services are not read.
+    read = " ".join(query["sql"] for query in queries.captured_queries)
+    assert (
+        'FROM "cmdb_supportgroup"' in read and 'FROM "cmdb_contact"' not in read and 'FROM "cmdb_service"' not in read
+    )
 
 
 def test_the_refresh_returns_only_the_results(client, support_member, work):

@@ -12,6 +12,7 @@ from incidents.lifecycle import resolution
 from incidents.lifecycle.reevaluation import reevaluation_request
 from incidents.worklists.desk import TABS, worklist, worklist_counts
 from incidents.worklists.queues import tab_named
+from tests.cmdb.factories import ServiceFactory
 from tests.factories import UserFactory
 from tests.incidents.inbound.messages import receive, reply_to
 from tests.incidents.workflow import classified, closed, investigating, record, resolved
@@ -106,11 +107,14 @@ def test_the_page_shows_the_tabs_with_counts_at_a_fixed_cost(client, operator, b
     counts = []
     for extra in range(2):
         for _ in range(10 * extra):
-            record(operator)
+            record(operator, service=ServiceFactory())
         with django_assert_max_num_queries(30) as queries:
             client.get(url)
         counts.append(len(queries.captured_queries))
     assert counts[0] == counts[1]
+    # The rows show the caller and the group: the lists' services, assignees and masters are not read.
+    read = " ".join(query["sql"] for query in queries.captured_queries)
+    assert 'FROM "cmdb_contact"' in read and 'FROM "cmdb_service"' not in read
 
 
 def test_an_empty_tab_says_so_and_support_members_are_refused(client, operator, support_member):
