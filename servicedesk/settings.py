@@ -402,6 +402,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, their read built once a process (servicedesk.session_store).
+SESSION_ENGINE = "servicedesk.session_store"
 SESSION_COOKIE_AGE = int(env_str("SESSION_COOKIE_AGE", str(60 * 60 * 10)))  # one working day
 # A session without a request for this long is signed out (servicedesk.sessions).
 SESSION_IDLE_MINUTES = int(env_str("SESSION_IDLE_MINUTES", "60"))

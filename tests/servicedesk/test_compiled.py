@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Value
 
-from servicedesk.compiled import CompiledQuery
+from servicedesk.compiled import ID_PLACEHOLDER, CompiledQuery
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +58,16 @@ def test_a_query_that_follows_select_related_is_refused():
 
     with pytest.raises(ValueError, match="select_related"):
         query.first(1)
+
+
+def test_a_query_of_several_values_takes_them_in_the_order_of_its_placeholders():
+    ann, bob = UserFactory(username="ann"), UserFactory(username="bob")
+    query = CompiledQuery(
+        lambda name, pk: get_user_model().objects.filter(pk__gte=pk, username=name),
+        placeholders=("!no user's name!", ID_PLACEHOLDER),
+    )
+
+    assert query.first("bob", ann.pk) == bob
+    assert query.first("ann", bob.pk) is None
+    with pytest.raises(TypeError, match="takes 2 values"):
+        query.first("ann")
