@@ -25,7 +25,7 @@ from incidents.models import Incident
 from incidents.words import analyse, forgiving_tsquery
 from knowledge.models import SEARCH_CONFIG
 from knowledge.textsearch import search_tokens
-from servicedesk.forms import StorableIsoDateTimeFilter
+from servicedesk.forms import ShortModelChoiceFilter, StorableIsoDateTimeFilter
 from servicedesk.sorting import Ordering
 
 # "1349", "inc1349", "INC 0001349": a number and nothing else, with or without the prefix and the zeros.
@@ -91,7 +91,7 @@ class IncidentFilter(django_filters.FilterSet):
     service = service_filter()
     ci = django_filters.CharFilter(label=_("Configuration item (name)"), field_name="cis__name", lookup_expr="iexact")
     caller = django_filters.CharFilter(label=_("Caller (e-mail)"), field_name="caller__email", lookup_expr="iexact")
-    assigned_group = django_filters.ModelChoiceFilter(label=_("Group"), queryset=SupportGroup.objects.all())
+    assigned_group = ShortModelChoiceFilter(label=_("Group"), queryset=SupportGroup.objects.all())
     serious = yes_no(_("Serious"))
     # The dashboard's figures link here with these; hidden in the form, kept as the other filters change.
     reported_from = hidden_moment("reported_at", "gte")
@@ -141,7 +141,7 @@ class QueueFilter(django_filters.FilterSet):
     # A column of the incident: no join to repeat rows, so no DISTINCT (which made PostgreSQL sort every match).
     priority = django_filters.MultipleChoiceFilter(label=_("Priority"), choices=Priority.choices, distinct=False)
     service = service_filter()
-    assigned_group = django_filters.ModelChoiceFilter(label=_("Group"), queryset=SupportGroup.objects.none())
+    assigned_group = ShortModelChoiceFilter(label=_("Group"), queryset=SupportGroup.objects.none())
 
     class Meta:
         model = Incident

@@ -26,6 +26,7 @@ from incidents.models import Incident, IncidentTemplate, RootCause
 from knowledge.forms import CategoryChoiceField
 from knowledge.models import KnownError, Problem
 from knowledge.selectors import categories_in_use
+from servicedesk.forms import ShortModelChoiceField
 from servicedesk.params import INTEGER_MAX
 
 MINUTES_HELP = _("Time you spent on this step, in minutes.")
@@ -301,7 +302,7 @@ class SaveFilterForm(forms.Form):
     """Naming the queue's filters as they stand, and sharing them with one of one's groups."""
 
     name = forms.CharField(label=_("Save these filters as"), max_length=80)
-    shared_with = forms.ModelChoiceField(
+    shared_with = ShortModelChoiceField(
         label=_("Share with"), queryset=SupportGroup.objects.none(), required=False, empty_label=_("Only me")
     )
 
