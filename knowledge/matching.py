@@ -13,6 +13,7 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import connection, models
 from django.utils.translation import gettext, pgettext_lazy
@@ -20,6 +21,9 @@ from django.utils.translation import gettext, pgettext_lazy
 from knowledge.meaning import STAMP_SQL, nearest
 from knowledge.models import SEARCH_CONFIG, KnownError
 from knowledge.textsearch import MAX_WORDS, budgeted_tsquery, search_tokens
+
+if TYPE_CHECKING:
+    import numpy as np
 from knowledge.textsearch import tsquery_operand as _tsquery
 
 MAX_LIMIT = 100
@@ -141,13 +145,14 @@ def known_error_matches(
     category_id: int | None = None,
     limit: int = 10,
     offer_at: float | None = None,
+    vector: np.ndarray | None = None,
 ) -> list[KnownErrorMatch]:
     """The published known errors that best match the caller's words and the incident's service, CIs, category.
 
     At most ``limit`` (1 to 100), best first; with words, only those close enough in meaning or words
     (``OFFER_AT``, or ``offer_at`` for a list that may go further, and ``LEXICAL_OFFER_AT``): none when no known error
-    fits. Two queries, and the model embeds the text
-    (about 7 ms); the vectors are read once a process and again after they change. One query when nothing is
+    fits. Two queries, and the model embeds the text (about 7 ms) unless ``vector`` is its stored embedding (an
+    incident's); the vectors are read once a process and again after they change. One query when nothing is
     found to match; none when there is nothing to match on.
     """
     if not 1 <= limit <= MAX_LIMIT:
@@ -161,7 +166,7 @@ def known_error_matches(
     known = [word for word in words if word.known]
     typos = [word for word in words if not word.known and len(word.word) >= MIN_TYPO_LENGTH and word.word.isalpha()]
     candidate_query, expected = _candidate_query(known, rows)
-    meaning = nearest(text, stamp=stamp, count=MEANING_POOL) if words else None
+    meaning = nearest(text, stamp=stamp, count=MEANING_POOL, vector=vector) if words else None
     if candidate_query is None and not structured and not (meaning and meaning.ids):
         return []
     idf_total = sum(word.idf for word in known)

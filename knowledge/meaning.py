@@ -50,13 +50,14 @@ _matrix: _Matrix | None = None
 _loading = threading.Lock()
 
 
-def nearest(text: str, *, stamp: int, count: int) -> Nearest:
-    """The ``count`` published known errors nearest in meaning to ``text``; ``stamp`` is the meaning stamp read in
-    the caller's transaction. No query unless the stamp moved since this process last loaded the vectors."""
+def nearest(text: str, *, stamp: int, count: int, vector: np.ndarray | None = None) -> Nearest:
+    """The ``count`` published known errors nearest in meaning to ``text``, or to ``vector`` (its embedding, stored
+    when it was written); ``stamp`` is the meaning stamp read in the caller's transaction. No query unless the
+    stamp moved since this process last loaded the vectors."""
     matrix = _vectors(stamp)
     if not len(matrix.ids) or not text.strip():
         return Nearest(ids=[], cosines=[], floor=0.0)
-    cosines = matrix.vectors @ embed_text(corrected(text).text)
+    cosines = matrix.vectors @ (embed_text(corrected(text).text) if vector is None else vector)
     if count < len(cosines):
         best = np.argpartition(-cosines, count)[:count]
         best = best[np.argsort(-cosines[best], kind="stable")]

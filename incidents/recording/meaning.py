@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection
 
+from incidents.recording.vectors import WORDS_SQL
 from incidents.words import OPEN_SQL
 from knowledge.embeddings import DIMENSIONS, embed_text
 from knowledge.spelling import corrected, learn
@@ -43,6 +44,11 @@ LEFT JOIN LATERAL (
     ) AS i
     WHERE {{rows}}
 ) AS r ON true
+"""  # noqa: S608 (only this module's constants are formatted in)
+_STORED = f"""
+SELECT array_send(m.embedding) FROM incidents_incidentmeaning AS m
+JOIN incidents_incident AS i ON i.id = m.incident_id
+WHERE m.incident_id = %(id)s AND m.digest = md5({WORDS_SQL}) AND cardinality(m.embedding) = {DIMENSIONS}
 """  # noqa: S608 (only this module's constants are formatted in)
 _EVERY = _READ.format(rows=f"i.state IN {OPEN_SQL}")
 _SINCE = _READ.format(rows="m.writer >= %(seen)s")
@@ -136,11 +142,24 @@ def nearest_open(text: str, *, count: int, floor: float) -> Meaning:
         return Meaning(vectors.nearest(vector, count=count, floor=floor), vector)
 
 
+def stored_vector(incident_id: int) -> np.ndarray | None:
+    """The incident's stored vector, if it is of its words as they are now (one statement): its page ranks known
+    errors with it instead of embedding its words again."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STORED, {"id": incident_id})
+        row = cursor.fetchone()
+    return _vector(row[0]) if row else None
+
+
 def forget() -> None:
     """Drop this process's vectors (tests: a rolled-back test leaves vectors of incidents that are gone)."""
     global _vectors
     with _lock:
         _vectors = None
+
+
+def _vector(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype=_ELEMENT, offset=_HEADER)["value"].astype(np.float32)
 
 
 def _read(vectors: OpenVectors, *, everything: bool) -> None:
@@ -154,6 +173,6 @@ def _read(vectors: OpenVectors, *, everything: bool) -> None:
         if data is None:
             vectors.drop(incident_id)
         else:
-            vectors.put(incident_id, np.frombuffer(data, dtype=_ELEMENT, offset=_HEADER)["value"])
+            vectors.put(incident_id, _vector(data))
     vectors.seen = rows[0][0]
     vectors.read_at = time.monotonic()

@@ -16,6 +16,7 @@ from django.db.models import Q
 from incidents.choices import State
 from incidents.models import Incident
 from incidents.recording.details import may_edit
+from incidents.recording.meaning import stored_vector
 from knowledge.choices import ProblemState
 from knowledge.matching import KnownErrorMatch, known_error_matches
 from knowledge.models import Problem
@@ -51,9 +52,11 @@ def incident_review(incident: Incident) -> Review:
 
 def incident_known_errors(incident: Incident) -> list[KnownErrorMatch]:
     """The published known errors ranked for ``incident``, best first (its CIs must be loaded): the review
-    panel's, and the ones the classification and the first-line fix offer."""
+    panel's, and the ones the classification and the first-line fix offer. Its stored vector stands for the
+    meaning of its words, when it has one of them as they are now."""
     return known_error_matches(
         text=f"{incident.short_description} {incident.symptoms}",
+        vector=stored_vector(incident.pk),
         service_id=incident.service_id,
         ci_ids=[ci.pk for ci in incident.cis.all()],
         category_id=incident.category_id,

@@ -18,12 +18,15 @@ from incidents.models import Incident, IncidentMeaning
 from incidents.recording import meaning, similar
 from incidents.recording.details import incident_update
 from incidents.recording.meaning import OpenVectors, nearest_open
+from incidents.recording.review import incident_known_errors
 from incidents.recording.similar import SimilarityKind, similar_incidents
 from incidents.recording.tasks import incidents_embed_stale
 from incidents.recording.vectors import incidents_embed
+from knowledge import meaning as known_error_meaning
 from tests.cmdb.factories import ServiceFactory
 from tests.incidents.factories import IncidentFactory
 from tests.incidents.workflow import record
+from tests.knowledge.factories import KnownErrorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -264,3 +267,19 @@ def test_the_sweep_embeds_what_was_missed_and_prunes_vectors_closed_a_week_ago(d
     assert missed.pk in kept
     assert desk["duplex"].pk not in kept
     assert desk["dock"].pk in kept  # closed today: kept, a reopening needs no new vector
+
+
+def test_an_incidents_known_errors_are_ranked_with_its_stored_vector_not_its_words_embedded_again(monkeypatch):
+    payment = KnownErrorFactory(
+        published=True, title="Web shop payment fails at checkout", symptoms="Customers' card payments are refused."
+    )
+    call_command("embed_known_errors", stdout=StringIO())
+    incident = IncidentFactory(short_description="Web shop: clients cannot pay for orders online", symptoms="")
+    incidents_embed()
+
+    def no_embedding(text):
+        raise AssertionError("embedded on the request path")
+
+    monkeypatch.setattr(known_error_meaning, "embed_text", no_embedding)
+
+    assert [match.known_error for match in incident_known_errors(incident)] == [payment]
