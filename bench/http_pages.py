@@ -382,6 +382,19 @@ def shape(incidents: int) -> None:
     print(clock.summary())
 
 
+def in_process(*, reload: bool, seed: int, incidents: int) -> dict[str, str]:
+    """Ready the data for pages requested through Django's test client in this process (no HTTP): the schema, the
+    static files, the incidents; returns the bench users' usernames by role."""
+    os.environ["ALLOWED_HOSTS"] = "testserver"  # Django's test client
+    harness.setup("incidents")
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    ensure_shaped(reload=reload, seed=seed, incidents=incidents)
+    return bench_users(secrets.token_urlsafe(16))
+
+
 def bench_users(password: str) -> dict[str, str]:
     """One user per role the pages need, with ``password``: username by role."""
     from django.contrib.auth import get_user_model

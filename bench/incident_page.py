@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import secrets
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -114,16 +113,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--journal", type=int, default=500, help="entries of the long journal (default %(default)s)")
     args = parser.parse_args(argv)
 
-    os.environ["ALLOWED_HOSTS"] = "testserver"  # Django's test client
-    harness.setup("incidents")
+    users = http_pages.in_process(reload=args.reload, seed=args.seed, incidents=args.incidents)
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.test import Client
 
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
-    http_pages.ensure_shaped(reload=args.reload, seed=args.seed, incidents=args.incidents)
-    users = http_pages.bench_users(secrets.token_urlsafe(16))
     client = Client()
     client.force_login(get_user_model().objects.get(username=users["desk"]))
     print(f"{http_pages.describe()}\n{http_pages.machine()}; {harness.server_version().split(' on ')[0]}")

@@ -20,7 +20,6 @@ import argparse
 import cProfile
 import os
 import pstats
-import secrets
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -92,17 +91,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lines", type=int, default=60, help="functions the profile lists (default %(default)s)")
     args = parser.parse_args(argv)
 
-    os.environ["ALLOWED_HOSTS"] = "testserver"  # Django's test client
-    harness.setup("incidents")
+    users = http_pages.in_process(reload=args.reload, seed=args.seed, incidents=args.incidents)
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.test import Client
 
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
-    http_pages.ensure_shaped(reload=args.reload, seed=args.seed, incidents=args.incidents)
-    users = http_pages.bench_users(secrets.token_urlsafe(16))
     clients = {}
     for role, username in users.items():
         clients[role] = Client()
