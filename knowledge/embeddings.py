@@ -52,6 +52,18 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     return np.concatenate([_run(model, list(texts[i : i + BATCH])) for i in range(0, len(texts), BATCH)])
 
 
+# The binary form of a real[] as PostgreSQL's array_send gives it: a 20-byte header (dimensions, flags, element type,
+# length, lower bound), then each element as its length and its value, both 4 bytes, big-endian. Stored vectors are
+# read this way: parsing thousands of text arrays would take seconds.
+_HEADER = 20
+_ELEMENT = np.dtype([("length", ">i4"), ("value", ">f4")])
+
+
+def vector_from_binary(data: bytes) -> np.ndarray:
+    """A stored vector read with ``array_send(embedding)``, as float32."""
+    return np.frombuffer(data, dtype=_ELEMENT, offset=_HEADER)["value"].astype(np.float32)
+
+
 @functools.lru_cache(maxsize=64)
 def embed_text(text: str) -> np.ndarray:
     """One text's embedding, kept for the process's last 64 texts: the call-logging panel ranks known errors and open

@@ -9,18 +9,13 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection
 
-from knowledge.embeddings import DIMENSIONS, embed_text
+from knowledge.embeddings import DIMENSIONS, embed_text, vector_from_binary
 from knowledge.spelling import corrected, learn
 
 # The stamp's statement, for callers that read it with their own first query (knowledge.matching does): 0 until a
 # vector of a published known error was first written, when there is nothing to load.
 STAMP_SQL = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM knowledge_meaning_stamp"
 _EMPTY = (np.zeros(0, dtype=np.int64), np.zeros((0, DIMENSIONS), dtype=np.float32))
-
-# The binary form of a real[] (array_send): a 20-byte header (dimensions, flags, element type, length, lower
-# bound), then each element as its length and its value, both 4 bytes, big-endian.
-_HEADER = 20
-_ELEMENT = np.dtype([("length", ">i4"), ("value", ">f4")])
 
 _VECTORS = """
 SELECT k.id, array_send(k.embedding), k.title || ' ' || k.symptoms FROM knowledge_knownerror AS k
@@ -95,6 +90,6 @@ def _load(stamp: int) -> _Matrix:
     ids = np.fromiter((pk for pk, _, _ in rows), dtype=np.int64, count=len(rows))
     vectors = np.empty((len(rows), DIMENSIONS), dtype=np.float32)
     for i, (_, data, _) in enumerate(rows):
-        vectors[i] = np.frombuffer(data, dtype=_ELEMENT, offset=_HEADER)["value"]
+        vectors[i] = vector_from_binary(data)
     learn(words for _, _, words in rows)
     return _Matrix(stamp=stamp, ids=ids, vectors=vectors)

@@ -13,16 +13,12 @@ from django.db import connection
 
 from incidents.recording.vectors import WORDS_SQL
 from incidents.words import OPEN_SQL
-from knowledge.embeddings import DIMENSIONS, embed_text
+from knowledge.embeddings import DIMENSIONS, embed_text, vector_from_binary
 from knowledge.spelling import corrected, learn
 
 # A process that has not looked for this long reads every vector again: a vector pruned (a week after its
 # incident left the open states) before the process saw its incident leave would otherwise stay.
 RELOAD_AFTER = 24 * 60 * 60.0
-
-# The binary form of a real[] (array_send): a 20-byte header, then each element as its length and its value.
-_HEADER = 20
-_ELEMENT = np.dtype([("length", ">i4"), ("value", ">f4")])
 
 # The oldest transaction this statement cannot see yet (every older one has ended and is seen), and the rows:
 # every open incident's (``{rows}`` = _EVERY), or those written since ``seen`` (_SINCE: a vector, or its incident
@@ -148,7 +144,7 @@ def stored_vector(incident_id: int) -> np.ndarray | None:
     with connection.cursor() as cursor:
         cursor.execute(_STORED, {"id": incident_id})
         row = cursor.fetchone()
-    return _vector(row[0]) if row else None
+    return vector_from_binary(row[0]) if row else None
 
 
 def forget() -> None:
@@ -156,10 +152,6 @@ def forget() -> None:
     global _vectors
     with _lock:
         _vectors = None
-
-
-def _vector(data: bytes) -> np.ndarray:
-    return np.frombuffer(data, dtype=_ELEMENT, offset=_HEADER)["value"].astype(np.float32)
 
 
 def _read(vectors: OpenVectors, *, everything: bool) -> None:
@@ -173,6 +165,6 @@ def _read(vectors: OpenVectors, *, everything: bool) -> None:
         if data is None:
             vectors.drop(incident_id)
         else:
-            vectors.put(incident_id, _vector(data))
+            vectors.put(incident_id, vector_from_binary(data))
     vectors.seen = rows[0][0]
     vectors.read_at = time.monotonic()
