@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
@@ -32,12 +34,14 @@ def known_error_words_saved(*, known_error_id: int) -> None:
     """Queue the known error's new vector for after the commit, never on the page's request path. Call it from any
     write that may change the title or symptoms: the task does nothing when they did not change. A broker that
     cannot be reached is logged; ``known_errors_embed_stale`` (every 15 minutes) embeds what was missed."""
+    embed_after_commit(known_error_embed, known_error_id)
+
+
+def embed_after_commit(task: Any, row_id: int) -> None:
+    """Publish an embedding ``task`` for one row after the commit (run in the process with ``EMBED_EAGERLY``); its
+    stale vectors' sweep embeds the row if the broker cannot be reached."""
     transaction.on_commit(
         lambda: publish_row(
-            known_error_embed,
-            known_error_id,
-            eagerly=settings.EMBED_EAGERLY,
-            countdown=None,
-            sweep="the stale vectors' sweep",
+            task, row_id, eagerly=settings.EMBED_EAGERLY, countdown=None, sweep="the stale vectors' sweep"
         )
     )

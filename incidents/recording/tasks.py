@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from incidents.recording.vectors import incidents_embed, incidents_prune_meaning
-from servicedesk.celery import DATABASE_RETRIES, publish_row
+from knowledge.tasks import embed_after_commit
+from servicedesk.celery import DATABASE_RETRIES
 
 # What one sweep embeds at most (about 10 s on one core): a bulk load or an upgrade is the backfill command's job.
 SWEEP_BATCH = 500
@@ -33,12 +32,4 @@ def incident_words_written(*, incident_id: int) -> None:
     """Queue the incident's vector for after the commit, never on the page's request path. Call it from any write
     that may change the short description or symptoms: the task does nothing when they did not change. A broker
     that cannot be reached is logged; ``incidents_embed_stale`` (every 15 minutes) embeds what was missed."""
-    transaction.on_commit(
-        lambda: publish_row(
-            incident_embed,
-            incident_id,
-            eagerly=settings.EMBED_EAGERLY,
-            countdown=None,
-            sweep="the stale vectors' sweep",
-        )
-    )
+    embed_after_commit(incident_embed, incident_id)
