@@ -1,6 +1,7 @@
 """The known-error matcher's tuned numbers, from ``bench/matching_eval/`` (``knowledge.matching``, decision 0043):
 the weight of the words' score against the meaning's in the ranking, the meaning below which nothing is offered,
-the words' score that is offered whatever the meaning (an error code, a CI name), and the score called "strong".
+the words' score that is offered whatever the meaning when it shares a word of digits (an error code, a CI name),
+and the score called "strong".
 
 Run it with ``uv run python bench/matching_tune.py`` after ``bench/matching_quality.py`` has loaded the demo. Each
 phrasing is matched once with no cut-off (the words' score and the meaning kept apart); every point of the grid is
@@ -31,7 +32,7 @@ STRONG = (0.6, 0.65, 0.7, 0.75, 0.8)
 @dataclass(frozen=True)
 class Scored:
     case: quality.Case
-    found: tuple[tuple[str, float, float], ...]  # title, words' score, meaning
+    found: tuple[tuple[str, float, float, bool], ...]  # title, words' score, meaning, a word of digits shared
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,14 @@ class Point:
     lexical: float
 
     def offered(self, scored: Scored) -> list[tuple[float, str]]:
-        ranked = sorted(((cos + self.weight * lex, title, lex, cos) for title, lex, cos in scored.found), reverse=True)
-        return [(score, title) for score, title, lex, cos in ranked if cos >= self.meaning or lex >= self.lexical]
+        ranked = sorted(
+            ((cos + self.weight * lex, title, lex, cos, coded) for title, lex, cos, coded in scored.found), reverse=True
+        )
+        return [
+            (score, title)
+            for score, title, lex, cos, coded in ranked
+            if cos >= self.meaning or (lex >= self.lexical and coded)
+        ]
 
     def outcomes(self, scored: Sequence[Scored]) -> list[quality.Outcome]:
         return [quality.Outcome(s.case, tuple(t for _, t in self.offered(s))[: quality.PANEL_LIMIT]) for s in scored]
@@ -57,8 +64,16 @@ def collect(cases: Sequence[quality.Case]) -> list[Scored]:
     scored = []
     for case in cases:
         matches = matching.known_error_matches(text=case.text, limit=matching.MAX_LIMIT)
-        scored.append(Scored(case, tuple((m.known_error.title, m.lexical, m.meaning) for m in matches)))
+        scored.append(Scored(case, tuple((m.known_error.title, m.lexical, m.meaning, _coded(m)) for m in matches)))
     return scored
+
+
+def _coded(match) -> bool:
+    """Whether the words it shares include one of digits, which the words alone need to offer it."""
+    from knowledge.matching import MatchKind
+
+    words = (term for reason in match.reasons if reason.kind == MatchKind.WORDS for term in reason.terms)
+    return any(character.isdigit() for word in words for character in word)
 
 
 def best(scored: Sequence[Scored]) -> tuple[Point, quality.Figures]:

@@ -44,12 +44,13 @@ IDF_SMOOTHING = 0.001
 
 # The meaning (decision 0043, tuned by bench/matching_tune.py): known errors are ranked by the cosine plus
 # LEXICAL_WEIGHT times the words' score; one is offered when its meaning reaches OFFER_AT or its words' score
-# LEXICAL_OFFER_AT (an error code, a CI name), and called strong from STRONG_AT; the meaning is a reason from
-# OFFER_AT. MEANING_POOL known errors nearest in meaning join the words' candidates.
+# LEXICAL_OFFER_AT with a word of digits among them (an error code, a CI name, a number), and called strong from
+# STRONG_AT; the meaning is a reason from OFFER_AT. MEANING_POOL known errors nearest in meaning join the words'
+# candidates.
 LEXICAL_WEIGHT = 0.5
 OFFER_AT = 0.55
 LEXICAL_OFFER_AT = 0.9
-STRONG_AT = 0.65
+STRONG_AT = 0.8
 MEANING_POOL = 50
 
 # The candidates: how many known errors the text query should find (expected from the statistics) and may
@@ -209,7 +210,16 @@ def known_error_matches(
     if not (meaning and meaning.ids):
         return matches
     meaning_at = OFFER_AT if offer_at is None else offer_at
-    return [match for match in matches if match.meaning >= meaning_at or match.lexical >= LEXICAL_OFFER_AT]
+    return [match for match in matches if match.meaning >= meaning_at or _offered_by_words(match)]
+
+
+def _offered_by_words(match: KnownErrorMatch) -> bool:
+    """Whether the words alone offer it: a high words' score that an error code, CI name or number shares. A
+    score of common words alone is easy to reach for a short call ("the coffee machine on floor 3": "floor")."""
+    if match.lexical < LEXICAL_OFFER_AT:
+        return False
+    words = (term for reason in match.reasons if reason.kind == MatchKind.WORDS for term in reason.terms)
+    return any(character.isdigit() for word in words for character in word)
 
 
 # --- The words -------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from knowledge.matching import Confidence, MatchKind, known_error_matches
+from knowledge.matching import LEXICAL_OFFER_AT, Confidence, MatchKind, known_error_matches
 from tests.knowledge.factories import KnownErrorFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +68,14 @@ def test_an_error_code_still_wins_over_a_meaning_alike(embedded_base):
     assert MatchKind.WORDS in [reason.kind for reason in matches[0].reasons]
 
 
+def test_a_common_word_alone_offers_nothing_however_high_its_share(embedded_base):
+    (match, *_) = known_error_matches(text="the canteen tray is sticky", offer_at=-1.0)
+    assert match.known_error == embedded_base["duplex"]
+    assert match.lexical >= LEXICAL_OFFER_AT > match.meaning
+
+    assert known_error_matches(text="the canteen tray is sticky") == []
+
+
 def test_a_close_match_is_strong(embedded_base):
     (match, *_) = known_error_matches(text="web shop card payment refused at checkout")
 
@@ -78,7 +86,7 @@ def test_a_close_match_is_strong(embedded_base):
 def test_matching_by_meaning_takes_two_queries_once_the_vectors_are_read(embedded_base, django_assert_num_queries):
     known_error_matches(text="the monitors go dark")
     with django_assert_num_queries(2):
-        matches = known_error_matches(text="closing the notebook in its cradle blanks all the screens")
+        matches = known_error_matches(text="closing the laptop in its dock leaves the external monitors black")
     assert matches[0].known_error == embedded_base["dock"]
 
 
