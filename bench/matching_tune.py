@@ -69,10 +69,8 @@ def collect(cases: Sequence[quality.Case]) -> list[Scored]:
 
 
 def _coded(match) -> bool:
-    """Whether the words it shares include one of digits, which the words alone need to offer it."""
-    from knowledge.matching import MatchKind
-
-    words = (term for reason in match.reasons if reason.kind == MatchKind.WORDS for term in reason.terms)
+    """Whether the words a match shares include one of digits, which the words alone need to offer it."""
+    words = (term for reason in match.reasons if reason.kind.value == "words" for term in reason.terms)
     return any(character.isdigit() for word in words for character in word)
 
 
@@ -98,6 +96,7 @@ class Found:
     meaning: float
     share: float
     alone: bool  # no CI, service or caller in common
+    coded: bool  # a word of digits among the words it shares
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ class IncidentPoint:
         for case, candidates in zip(cases, found, strict=True):
             offered = sorted(
                 ((f.base + self.weight * f.meaning, f.topic) for f in candidates
-                 if not f.alone or f.meaning >= self.meaning or (f.share > 0 and f.share >= self.share)),
+                 if not f.alone or f.meaning >= self.meaning or (f.share > 0 and f.share >= self.share and f.coded)),
                 reverse=True,
             )  # fmt: skip
             outcomes.append(quality.Outcome(case, tuple(topic for _, topic in offered)[: quality.PANEL_LIMIT]))
@@ -130,7 +129,7 @@ def collect_incidents(cases: Sequence[quality.Case]) -> list[list[Found]]:
         matches = similar.similar_incidents(text=case.text, limit=similar.MAX_LIMIT)
         found.append([
             Found(quality.topic_of(m.incident.short_description, patterns),
-                  m.score - similar.MEANING_WEIGHT * m.meaning, m.meaning, m.text_share, m.words_only)
+                  m.score - similar.MEANING_WEIGHT * m.meaning, m.meaning, m.text_share, m.words_only, _coded(m))
             for m in matches
         ])  # fmt: skip
     return found

@@ -36,15 +36,15 @@ TYPO_WEIGHT = 0.7
 RECENT = datetime.timedelta(days=3)
 # Meaning (decision 0056): the open incidents nearest in meaning to the caller's words join the candidates, their
 # cosine added to the score. An incident is offered when it has a CI, service or caller in common, when its meaning
-# reaches MEANING_OFFER_AT, or when it holds TEXT_OFFER_AT of what the caller's words tell (their rarity summed): below
-# both, a shared common word or two ("printer", "working") brought an open incident for nine calls in ten about
-# something none is about. bench/matching_tune.py --incidents chose them on bench/matching_eval/. An incident with no
-# vector yet (its task not run, the backfill not done) is offered by the words at TEXT_ONLY_OFFER_AT, as before
-# meaning (decision 0051).
+# reaches MEANING_OFFER_AT, or when it holds TEXT_OFFER_AT of what the caller's words tell (their rarity summed) and
+# shares a word of digits with them (an error code, a CI name): below both, a shared common word or two ("printer",
+# "floor") brought an open incident for calls about something none is about. bench/matching_tune.py --incidents
+# chose them on bench/matching_eval/. An incident with no vector yet (its task not run, the backfill not done) is
+# offered by the words at TEXT_ONLY_OFFER_AT, as before meaning (decision 0051).
 MEANING_POOL = 30
 MEANING_FLOOR = 0.3
 MEANING_WEIGHT = 0.5
-MEANING_OFFER_AT = 0.51
+MEANING_OFFER_AT = 0.53
 TEXT_OFFER_AT = 0.6
 TEXT_ONLY_OFFER_AT = 0.3
 
@@ -140,7 +140,8 @@ def similar_incidents(
 
     At most ``limit`` (1 to 50), best first; ``exclude_id`` leaves out the incident being edited. One with no CI,
     service or caller in common is offered only when its meaning reaches ``MEANING_OFFER_AT`` or it holds
-    ``TEXT_OFFER_AT`` of the words' weight (``TEXT_ONLY_OFFER_AT`` while it has no vector). Three queries (the
+    ``TEXT_OFFER_AT`` of the words' weight with a word of digits among them (``TEXT_ONLY_OFFER_AT`` of the weight
+    while it has no vector). Three queries (the
     words' statistics, the open incidents' vectors written since this process last looked, the matches); fewer
     when the text has no word to search for, none when there is nothing to match on.
     """
@@ -177,6 +178,7 @@ def similar_incidents(
         "meaning_offer_at": MEANING_OFFER_AT,
         "text_offer_at": TEXT_OFFER_AT,
         "text_only_offer_at": TEXT_ONLY_OFFER_AT,
+        "coded_query": " | ".join(_tsquery(word.lexeme) for word in words if _coded(word.word)) or None,
         **_SQL_CONSTANTS,
     }
     for i, word in enumerate(words):
@@ -334,8 +336,10 @@ scored AS (
     -- own (a candidate of a typo's correction may have none of the words).
     WHERE p.ci_names IS NOT NULL OR p.same_service OR p.same_caller
         OR p.meaning >= %(meaning_offer_at)s
-        OR (p.text_share > 0
-            AND p.text_share >= CASE WHEN p.has_meaning THEN %(text_offer_at)s ELSE %(text_only_offer_at)s END)
+        OR (p.text_share > 0 AND CASE
+            WHEN p.has_meaning THEN p.text_share >= %(text_offer_at)s
+                AND coalesce(p.search_vector @@ %(coded_query)s::tsquery, false)
+            ELSE p.text_share >= %(text_only_offer_at)s END)
 ),
 top AS (
     SELECT s.* FROM scored AS s ORDER BY s.score DESC, s.reported_at DESC, s.id DESC LIMIT %(limit)s
@@ -407,6 +411,11 @@ def _matches_sql(shape: tuple[tuple[bool, bool], ...]) -> str:
         fixed_found=_array(fixed_found),
         shown=_SHOWN_COLUMNS,
     )
+
+
+def _coded(word: str) -> bool:
+    """Whether a caller's word has digits (an error code, a CI name, a number): the words alone need one."""
+    return any(character.isdigit() for character in word)
 
 
 def _array(elements: str) -> str:

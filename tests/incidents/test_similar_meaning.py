@@ -122,6 +122,15 @@ def test_once_it_has_its_vector_half_the_words_alone_are_not_enough(desk):
     assert [m.incident for m in similar_incidents(text="vpn down in leeds")] == [vpn]
 
 
+def test_once_it_has_its_vector_the_words_alone_need_a_word_of_digits(desk):
+    leeds = IncidentFactory(short_description="VPN error 809 at the Leeds office", symptoms="No tunnel.")
+    incidents_embed(ids=[leeds.pk])
+
+    # Every word of the call the desk knows is the incident's ("canteen" is no open incident's), far in meaning.
+    assert leeds not in [m.incident for m in similar_incidents(text="the leeds canteen")]
+    assert [m.incident for m in similar_incidents(text="canteen error 809")] == [leeds]
+
+
 def test_the_panel_offers_it_to_the_operator_with_its_reason(client, operator, desk):
     client.force_login(operator)
 
