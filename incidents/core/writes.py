@@ -8,7 +8,7 @@ queued (``Mailed``) and writes the webhook deliveries the entry is an event for 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from incidents.choices import OPEN_STATES, ActivityKind, Visibility
 from incidents.core.stale import ensure_current
-from incidents.models import SLA_FIELDS, Activity, Incident
+from incidents.models import SLA_FIELDS, Activity, Incident, WebhookSubscription
 from incidents.webhooks.deliveries import webhooks_write
 from servicedesk.actor import acting_through
 
@@ -116,13 +116,15 @@ def journal_write(
     minutes_spent: int = 0,
     mailed: Mailed | None = None,
     versioned: bool = False,
+    subscriptions: Sequence[WebhookSubscription] | None = None,
 ) -> Activity:
     """Write one journal entry: its author (``None``: the system, or the caller through a link), what
     happened (``kind``, ``text``, ``data``), who may see it, the time spent, the mail it queued (recipients
     and subject in ``data``) and, for a change of the incident (``versioned``), the version it made.
 
     An entry that is a webhook event (recorded, escalated, resolved, a service level's warning…) writes its
-    deliveries with it, sent after commit (``incidents.webhooks.deliveries.webhooks_write``)."""
+    deliveries with it, sent after commit (``incidents.webhooks.deliveries.webhooks_write``), to ``subscriptions``
+    when the caller has them from the configuration it read in this transaction, else to those it reads."""
     through = acting_through()
     entry = Activity.objects.create(
         incident=incident,
@@ -134,7 +136,7 @@ def journal_write(
         minutes_spent=minutes_spent,
         incident_version=incident.version if versioned else None,
     )
-    webhooks_write(entry)
+    webhooks_write(entry, subscriptions=subscriptions)
     return entry
 
 

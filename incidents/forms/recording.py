@@ -122,21 +122,28 @@ class RecordIncidentForm(CallerResolvingForm):
     # A call from a monitoring alert in the intake: the alert it records (the service checks it still waits).
     alert = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=BIGINT_MAX)
 
-    def __init__(self, *args: Any, templates: list[IncidentTemplate] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, may_pick_templates: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The choices from the list the page read (one query); validating a choice reads the active one again.
-        if templates:
-            self.fields["template"].choices = [("", self.fields["template"].empty_label)] + [
-                (template.pk, template.name) for template in templates
-            ]
-            self.fields["template"].widget.attrs["data-template-filling"] = reverse(
-                "incidents:template_filling", args=[0]
-            )
-        else:
+        # A template posted is validated against the active ones (one query, only then); the list the page offers
+        # is read only when the page is shown (``offer_templates``), never for a call recorded and redirected.
+        if not may_pick_templates:
             del self.fields["template"]
         if not self.is_bound:
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
             self.initial["opened"] = signing.dumps(time.time(), salt=OPENED_SALT)
+
+    def offer_templates(self, templates: list[IncidentTemplate]) -> None:
+        """Before the page is shown: the templates its select offers (the list the page read, one query), or no
+        select at all when there are none (unless a template posted was refused: its error is shown with it)."""
+        if "template" not in self.fields:
+            return
+        if not templates and not (self.is_bound and self.has_error("template")):
+            del self.fields["template"]
+            return
+        self.fields["template"].choices = [("", self.fields["template"].empty_label)] + [
+            (template.pk, template.name) for template in templates
+        ]
+        self.fields["template"].widget.attrs["data-template-filling"] = reverse("incidents:template_filling", args=[0])
 
     def record_fields(self) -> dict[str, Any]:
         """What ``incidents.recording.calls.incident_record`` takes from the form (the page adds the master)."""

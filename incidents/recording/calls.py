@@ -164,6 +164,7 @@ def incident_record(
             "resolution_due_at": incident.resolution_due_at.isoformat() if incident.resolution_due_at else None,
         },
         mailed=mailed,
+        subscriptions=config.subscriptions,
     )
     if parent is not None:
         master = incident_lock(parent.pk)
@@ -176,6 +177,7 @@ def incident_record(
             % {"number": incident.number, "summary": incident.short_description},
             data={"subordinate": incident.number, "caller": caller.full_name, **counted},
             versioned=bool(counted),
+            subscriptions=config.subscriptions,
         )
         if raise_parent:
             _raise_priority(

@@ -1,9 +1,10 @@
 """What recording a call reads of the desk's configuration, cached in each process (decision record 0037).
 
-The priority matrix and the service levels with their coverage, targets and calendars change a few times a year and
-are read on every recording. Each process keeps them in memory and, inside the transaction that uses them, reads
-one stamp row that a database trigger moves on any change to those tables (migration 0028): a web node or a
-worker sees an administrator's change with its next recording, whatever changed it.
+The priority matrix, the service levels with their coverage, targets and calendars, and the active webhook
+subscriptions (decision record 0059) change a few times a year and are read on every recording. Each process keeps
+them in memory and, inside the transaction that uses them, reads one stamp row that a database trigger moves on any
+change to those tables (migrations 0028 and 0033): a web node or a worker sees an administrator's change with its
+next recording, whatever changed it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from incidents.choices import Priority
-from incidents.models import PriorityRule, ServiceLevel, ServiceLevelCoverage, ServiceLevelTarget
+from incidents.models import (
+    PriorityRule,
+    ServiceLevel,
+    ServiceLevelCoverage,
+    ServiceLevelTarget,
+    WebhookSubscription,
+)
 from incidents.priority import Matrix
 from incidents.servicelevels.calendar import CalendarSpec, calendar_specs
 
@@ -29,6 +36,8 @@ class Configuration:
     levels_by_service: dict[int, ServiceLevel]
     specs: dict[int, CalendarSpec]
     targets: dict[tuple[int, int], ServiceLevelTarget | None] = field(default_factory=dict)
+    # The active webhook subscriptions, by id: what ``webhooks_write`` reads for the journal entries of a recording.
+    subscriptions: tuple[WebhookSubscription, ...] = ()
 
     def service_level_for(self, service_id: int | None) -> ServiceLevel | None:
         """The service level covering the service (a service has one at most), else the default one."""
@@ -39,7 +48,7 @@ _loaded: Configuration | None = None
 
 
 def current() -> Configuration:
-    """The configuration as committed now: one query (the stamp) while it is unchanged, six when it moved."""
+    """The configuration as committed now: one query (the stamp) while it is unchanged, seven when it moved."""
     global _loaded
     stamp = _stamp()
     # The stamp is read before the tables: what is loaded is at least as new as it, never older.
@@ -69,4 +78,5 @@ def _load(stamp: int) -> Configuration:
         levels_by_service={service_id: levels[level_id] for service_id, level_id in coverage},
         specs=calendar_specs(),
         targets=targets,
+        subscriptions=tuple(WebhookSubscription.objects.filter(active=True).order_by("pk")),
     )

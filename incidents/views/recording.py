@@ -50,7 +50,7 @@ def record(request: HttpRequest) -> HttpResponse:
     if mail is False or alert is False:
         return HttpResponseRedirect(reverse("incidents:inbox") + ("?tab=alerts" if alert is False else ""))
     initial = _from_mail(mail) if mail else alert_desk.record_initial(alert) if alert else _from_template(request)
-    form = RecordIncidentForm(request.POST or None, initial=initial, templates=_templates(request))
+    form = RecordIncidentForm(request.POST or None, initial=initial, may_pick_templates=_may_pick_templates(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         fields = {**form.record_fields(), "parent": parent}
@@ -71,18 +71,17 @@ def record(request: HttpRequest) -> HttpResponse:
     return _record_page(request, form, parent, mail=mail, alert=alert)
 
 
-def _templates(request: HttpRequest) -> list[IncidentTemplate]:
-    """The incident templates the page offers: the active ones, for those who may read them."""
-    if not request.user.has_perm("incidents.view_incidenttemplate"):
-        return []
-    return incident_templates.templates_to_pick()
+def _may_pick_templates(request: HttpRequest) -> bool:
+    """Whether the page offers incident templates: to those who may read them (no query: the user's permissions
+    are read with the user)."""
+    return request.user.has_perm("incidents.view_incidenttemplate")
 
 
 def _from_template(request: HttpRequest) -> dict[str, Any] | None:
     """The form as ``?template=`` fills it in (the link on the templates' list; the page's script fills it in
     without a reload)."""
     template_id = int_param(request.GET.get("template"))
-    if template_id is None or not request.user.has_perm("incidents.view_incidenttemplate"):
+    if template_id is None or not _may_pick_templates(request):
         return None
     rows = IncidentTemplate.objects.filter(active=True).select_related("service", "category__parent__parent")
     template = rows.filter(pk=template_id).first()
@@ -148,6 +147,8 @@ def _record_page(
     if mail is not None and not form["caller_id"].value():
         first, _space, last = mail.sender_name.strip().rpartition(" ")
         new_caller = {"first_name": first or last, "last_name": last if first else "", "email": mail.sender}
+    if "template" in form.fields:
+        form.offer_templates(incident_templates.templates_to_pick())
     context = {
         "form": form,
         "parent": parent,
@@ -198,7 +199,7 @@ def add_call(request: HttpRequest, number: str) -> HttpResponse:
     # The logging form is on the page the operator came from; say what is missing and go back to it.
     for problems in form.errors.values():
         messages.error(request, " ".join(problems))
-    form = RecordIncidentForm(request.POST, templates=_templates(request))
+    form = RecordIncidentForm(request.POST, may_pick_templates=_may_pick_templates(request))
     return _record_page(request, form, parent=None, status=400)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
+from collections.abc import Sequence
 from functools import partial
 
 from django.conf import settings
@@ -22,11 +23,16 @@ from incidents.webhooks.tasks import webhook_queue
 logger = logging.getLogger(__name__)
 
 
-def webhooks_write(entry: Activity) -> list[WebhookDelivery]:
+def webhooks_write(
+    entry: Activity, *, subscriptions: Sequence[WebhookSubscription] | None = None
+) -> list[WebhookDelivery]:
     """A delivery for each event ``entry`` is and each active subscription to it, written in the caller's
     transaction and published after commit: a rolled-back change leaves no row and sends nothing.
 
-    Costs no query for an entry that is no event (most are), one when nobody subscribed. Raises
+    ``subscriptions`` are the active ones when the caller has them from the configuration it read in this
+    transaction (``incidents.servicelevels.configuration``, decision record 0059); else they are read here. Costs
+    no query for an entry that is no event (most are), nor when nobody subscribed and ``subscriptions`` were given,
+    one when they were not. Raises
     ``TransactionManagementError`` outside a transaction: a delivery belongs to the change that caused it.
     """
     events = entry_events(entry)
@@ -34,9 +40,10 @@ def webhooks_write(entry: Activity) -> list[WebhookDelivery]:
         return []
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError("webhooks_write runs inside the transaction of the change.")
-    subscriptions = list(WebhookSubscription.objects.filter(active=True, events__overlap=events).order_by("pk"))
+    if subscriptions is None:
+        subscriptions = WebhookSubscription.objects.filter(active=True, events__overlap=events).order_by("pk")
     due = timezone.now() + _sweep_after()
-    deliveries = []
+    deliveries: list[WebhookDelivery] = []
     for event in events:
         for subscription in subscriptions:
             if event in subscription.events:
@@ -44,6 +51,8 @@ def webhooks_write(entry: Activity) -> list[WebhookDelivery]:
                 payload = event_payload(event, entry, delivery=uid)
                 deliveries.append(WebhookDelivery(uid=uid, subscription=subscription, incident=entry.incident,
                                                   event=event, payload=payload, next_attempt_at=due))  # fmt: skip
+    if not deliveries:
+        return []
     WebhookDelivery.objects.bulk_create(deliveries)
     for delivery in deliveries:
         transaction.on_commit(partial(webhook_queue, delivery.pk))

@@ -236,6 +236,20 @@ def test_a_template_retired_while_the_form_was_open_is_refused_with_a_message(cl
     assert not Incident.objects.exists()
 
 
+def test_the_last_template_retired_while_the_form_was_open_is_refused_with_its_message(client, operator):
+    saved = template(operator)
+    caller = ContactFactory()
+    client.force_login(operator)
+    templates.incident_template_deactivate(by=operator, template_id=saved.pk)
+    response = client.post(RECORD, {
+        "caller": caller.full_name, "caller_id": caller.pk, "short_description": "Forgotten password",
+        "channel": "phone", "occurred_at": "now", "affected_users": 1, "impact": 3, "urgency": 2,
+        "template": saved.pk,
+    })  # fmt: skip
+    assert "Select a valid choice." in response.text
+    assert not Incident.objects.exists()
+
+
 def test_a_chosen_category_is_not_overridden_by_the_template(operator):
     chosen, proposed = CategoryFactory(name="Network"), CategoryFactory(name="Accounts")
     incident = record(operator, template=template(operator, category=proposed))
