@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
@@ -31,6 +32,17 @@ class IncidentListView(ListPage):
 
     def get_queryset(self):
         return selectors.incident_list()
+
+    def get_paginator(self, *args: Any, **kwargs: Any) -> CappedPaginator:
+        paginator = super().get_paginator(*args, **kwargs)
+        if self.searches_words():
+            paginator.cap = min(paginator.cap, settings.SEARCH_COUNT_CAP)
+        return paginator
+
+    def searches_words(self) -> bool:
+        """Whether the list is a search in words (not a number's), whose matches are counted to a lower cap."""
+        text = (self.filterset.form.cleaned_data.get("q") or "").strip() if self.filterset.is_valid() else ""
+        return bool(text) and not incident_number(text)
 
     def export(self, queryset: QuerySet, fmt: str) -> HttpResponse:
         return list_export(self.request, queryset, fmt=fmt, stem="incidents", title=gettext("Incidents"))

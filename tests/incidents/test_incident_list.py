@@ -236,6 +236,28 @@ def test_a_count_within_the_cap_is_exact(client, operator, settings):
     assert "More than" not in page
 
 
+def test_a_search_in_words_counts_to_its_own_lower_cap(client, operator, settings):
+    settings.LIST_COUNT_CAP, settings.SEARCH_COUNT_CAP = 10, 2
+    client.force_login(operator)
+    made = IncidentFactory.create_batch(3, short_description="Printer offline", state=State.CLOSED)
+    run: list[str] = []
+
+    def statements(execute, sql, params, many, context):
+        run.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(statements):
+        words = client.get(reverse("incidents:incident_list"), {"q": "printer", "state": "all"})
+    number = client.get(reverse("incidents:incident_list"), {"q": made[0].number, "state": "all"})
+    listing = client.get(reverse("incidents:incident_list"), {"state": "all"})
+
+    assert "More than 2 incidents" in words.text
+    assert len(words.context["page_obj"]) == 2
+    assert next(sql for sql in run if sql.startswith("SELECT COUNT(*)")).endswith("LIMIT 3) subquery")
+    assert "1 incident" in number.text
+    assert "3 incidents" in listing.text and "More than" not in listing.text
+
+
 def header(page: str, label: str) -> str:
     return re.search(rf'<th scope="col"[^>]*><a class="sort"[^>]*>{label}</a></th>', page)[0]
 
