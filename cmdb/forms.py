@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from cmdb.choices import RelationshipKind
 from cmdb.models import Change, ConfigurationItem, Contact, Location, Relationship, Service, SupportGroup
 from cmdb.selectors import ci_by_name
+from servicedesk.compiled import CompiledQuery
 from servicedesk.forms import EditConflictGuard, PickedChoiceField
 from servicedesk.locales import language_choices
 
@@ -71,6 +72,11 @@ class CINamesField(forms.Field):
         return found
 
 
+ACTIVE = Q(active=True)
+# A service picked by id, with whether it may be chosen (``PickedChoiceField.usable``), as the logging form reads it.
+PICKED_SERVICE = CompiledQuery(lambda pk: Service.objects.annotate(picker_usable=ACTIVE).filter(pk=pk))
+
+
 class ServicePickerField(PickedChoiceField):
     """A service, chosen by searching (``cmdb:service_search``); one no longer active is refused by its name.
     ``usable`` may widen what is accepted (an incident keeps the retired service it has)."""
@@ -83,7 +89,13 @@ class ServicePickerField(PickedChoiceField):
     }
 
     def __init__(self, *, usable: Q | None = None, **kwargs: Any) -> None:
-        super().__init__(Service.objects.all(), usable=usable or Q(active=True), **kwargs)
+        super().__init__(Service.objects.all(), usable=usable or ACTIVE, **kwargs)
+
+    @property
+    def picked_statement(self) -> CompiledQuery | None:  # type: ignore[override]
+        """Every call logged picks an active service: that statement is built once a process. A form that widens
+        ``usable`` (the details keep a service retired since) builds its own."""
+        return PICKED_SERVICE if self.usable is ACTIVE else None
 
 
 class LocationPickerField(PickedChoiceField):

@@ -115,7 +115,8 @@ def incident_record(
         reported_at=reported_at,
         short_description=short_description.strip(),
         symptoms=symptoms.strip(),
-        location=location or caller.workplace,
+        # The caller's workplace by its id: the picked caller is read without it (decision record 0059).
+        **({"location": location} if location else {"location_id": caller.workplace_id}),
         service=service,
         affected_users=affected_users,
         impact=impact,

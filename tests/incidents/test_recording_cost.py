@@ -11,11 +11,13 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cmdb.forms import PICKED_SERVICE
 from incidents.choices import Impact, Priority, Urgency, WebhookEvent
+from incidents.forms.recording import PICKED_CALLER
 from incidents.models import PriorityRule, ServiceLevelTarget, WebhookDelivery, WebhookSubscription
 from incidents.recording import calls
 from incidents.servicelevels import configuration
-from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, ServiceFactory
+from tests.cmdb.factories import ConfigurationItemFactory, ContactFactory, LocationFactory, ServiceFactory
 from tests.incidents.workflow import record
 
 pytestmark = pytest.mark.django_db
@@ -144,7 +146,11 @@ def test_posting_the_logging_form_reads_only_what_a_recording_needs(client, oper
 
     client.force_login(operator)
     incident_templates.incident_template_create(by=operator, name="Password reset", short_description="Locked out")
-    caller, service, ci = ContactFactory(), ServiceFactory(name="Payroll"), ConfigurationItemFactory()
+    caller, service, ci = (
+        ContactFactory(workplace=LocationFactory()),
+        ServiceFactory(name="Payroll"),
+        ConfigurationItemFactory(),
+    )
     call = {"caller_id": caller.pk, "short_description": "Payroll export fails", "channel": "phone",
             "occurred_at": "-20m", "service": service.pk, "service_text": "Payroll", "cis": ci.name,
             "affected_users": "1", "impact": "3", "urgency": "2"}  # fmt: skip
@@ -161,3 +167,6 @@ def test_posting_the_logging_form_reads_only_what_a_recording_needs(client, oper
     assert response.status_code == 302
     assert response.url == incident.get_absolute_url()
     assert (incident.caller, incident.service, list(incident.cis.all())) == (caller, service, [ci])
+    assert incident.location == caller.workplace  # by its id: the caller was read without it
+    # The caller's and the service's statements were built once, by the first call (decision record 0059).
+    assert PICKED_CALLER.compiled is not None and PICKED_SERVICE.compiled is not None
