@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Lookup, Q
 from django.db.models.functions import Upper
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +27,25 @@ from servicedesk.forms import EditConflictGuard, PickedChoiceField
 from servicedesk.locales import language_choices
 
 MAX_CI_NAMES = 500
+
+
+class _AmongTexts(Lookup):
+    """``lhs = ANY(%s::text[])``: one value, a list, whatever its length (``__in`` makes a placeholder per item)."""
+
+    lookup_name = "among_texts"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs}::text[])", [*lhs_params, *rhs_params]
+
+
+# The CIs whose names, in capitals, are among the values (a list): built once a process, as every call logged with
+# CIs reads them (decision record 0059). The placeholder is a list no form sends (names are stripped).
+NAMED_CIS = CompiledQuery(
+    lambda keys: ConfigurationItem.objects.filter(_AmongTexts(Upper("name"), keys)), placeholder=[" compiled "]
+)
 
 
 class CINamesField(forms.Field):
@@ -54,9 +73,11 @@ class CINamesField(forms.Field):
         names = list(dict.fromkeys(line.strip() for line in (value or "").splitlines() if line.strip()))
         if len(names) > MAX_CI_NAMES:
             raise ValidationError(self.error_messages["too_many"], code="too_many", params={"limit": MAX_CI_NAMES})
+        if not names:
+            return []
         # Names are unique only with their case: the exact name first, else the only one in another case.
         candidates: dict[str, list[ConfigurationItem]] = {}
-        for ci in ConfigurationItem.objects.annotate(key=Upper("name")).filter(key__in=[n.upper() for n in names]):
+        for ci in NAMED_CIS.rows([name.upper() for name in names]):
             candidates.setdefault(ci.name.upper(), []).append(ci)
         found, unknown, ambiguous = [], [], []
         for name in names:
