@@ -221,26 +221,14 @@ def test_the_incident_keeps_its_template_and_classification_proposes_its_categor
     assert f'<option value="{category.pk}" selected>' in classify
 
 
-def test_a_template_retired_while_the_form_was_open_is_refused_with_a_message(client, operator):
+@pytest.mark.parametrize("still_offered", [True, False], ids=["another still offered", "the last one"])
+def test_a_template_retired_while_the_form_was_open_is_refused_with_a_message(client, operator, still_offered):
     saved = template(operator)
     caller = ContactFactory()
     client.force_login(operator)
     templates.incident_template_deactivate(by=operator, template_id=saved.pk)
-    template(operator, name="Still offered")
-    response = client.post(RECORD, {
-        "caller": caller.full_name, "caller_id": caller.pk, "short_description": "Forgotten password",
-        "channel": "phone", "occurred_at": "now", "affected_users": 1, "impact": 3, "urgency": 2,
-        "template": saved.pk,
-    })  # fmt: skip
-    assert "Select a valid choice." in response.text
-    assert not Incident.objects.exists()
-
-
-def test_the_last_template_retired_while_the_form_was_open_is_refused_with_its_message(client, operator):
-    saved = template(operator)
-    caller = ContactFactory()
-    client.force_login(operator)
-    templates.incident_template_deactivate(by=operator, template_id=saved.pk)
+    if still_offered:
+        template(operator, name="Still offered")
     response = client.post(RECORD, {
         "caller": caller.full_name, "caller_id": caller.pk, "short_description": "Forgotten password",
         "channel": "phone", "occurred_at": "now", "affected_users": 1, "impact": 3, "urgency": 2,
