@@ -70,8 +70,9 @@ def collect(cases: Sequence[quality.Case]) -> list[Scored]:
 
 def _coded(match) -> bool:
     """Whether the words a match shares include one of digits, which the words alone need to offer it."""
-    words = (term for reason in match.reasons if reason.kind.value == "words" for term in reason.terms)
-    return any(character.isdigit() for word in words for character in word)
+    from knowledge.textsearch import is_code
+
+    return any(is_code(term) for reason in match.reasons if reason.kind.value == "words" for term in reason.terms)
 
 
 def best(scored: Sequence[Scored]) -> tuple[Point, quality.Figures]:

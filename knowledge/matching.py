@@ -20,11 +20,11 @@ from django.utils.translation import gettext, pgettext_lazy
 
 from knowledge.meaning import STAMP_SQL, nearest
 from knowledge.models import SEARCH_CONFIG, KnownError
-from knowledge.textsearch import MAX_WORDS, budgeted_tsquery, search_tokens
+from knowledge.textsearch import MAX_WORDS, budgeted_tsquery, is_code, search_tokens
+from knowledge.textsearch import tsquery_operand as _tsquery
 
 if TYPE_CHECKING:
     import numpy as np
-from knowledge.textsearch import tsquery_operand as _tsquery
 
 MAX_LIMIT = 100
 # A word of fewer letters is too short for trigrams to tell a typo from another word.
@@ -218,8 +218,7 @@ def _offered_by_words(match: KnownErrorMatch) -> bool:
     score of common words alone is easy to reach for a short call ("the coffee machine on floor 3": "floor")."""
     if match.lexical < LEXICAL_OFFER_AT:
         return False
-    words = (term for reason in match.reasons if reason.kind == MatchKind.WORDS for term in reason.terms)
-    return any(character.isdigit() for word in words for character in word)
+    return any(is_code(term) for reason in match.reasons if reason.kind == MatchKind.WORDS for term in reason.terms)
 
 
 # --- The words -------------------------------------------------------------------------------------

@@ -17,6 +17,12 @@ MAX_WORDS = 50
 _WORD = re.compile(r"[^\W_]+")
 
 
+def is_code(word: str) -> bool:
+    """Whether a word has digits: an error code, a CI name's part, a number. Shared words alone offer a match only
+    with one of them (decisions 0043 and 0056): a share of common words is easy to reach for a short call."""
+    return any(character.isdigit() for character in word)
+
+
 def search_tokens(text: str) -> list[str]:
     """The distinct words of the text, lower case, in order: letters and digits, two characters or more."""
     words = _WORD.findall((text or "")[:MAX_CHARS].lower())

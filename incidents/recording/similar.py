@@ -19,7 +19,7 @@ from incidents.models import Incident
 from incidents.recording.meaning import Meaning, nearest_open
 from incidents.words import OPEN_SQL, analyse, candidates_tsquery
 from knowledge.models import SEARCH_CONFIG
-from knowledge.textsearch import search_tokens
+from knowledge.textsearch import is_code, search_tokens
 from knowledge.textsearch import tsquery_operand as _tsquery
 
 MAX_LIMIT = 50
@@ -178,7 +178,7 @@ def similar_incidents(
         "meaning_offer_at": MEANING_OFFER_AT,
         "text_offer_at": TEXT_OFFER_AT,
         "text_only_offer_at": TEXT_ONLY_OFFER_AT,
-        "coded_query": " | ".join(_tsquery(word.lexeme) for word in words if _coded(word.word)) or None,
+        "coded_query": " | ".join(_tsquery(word.lexeme) for word in words if is_code(word.word)) or None,
         **_SQL_CONSTANTS,
     }
     for i, word in enumerate(words):
@@ -411,11 +411,6 @@ def _matches_sql(shape: tuple[tuple[bool, bool], ...]) -> str:
         fixed_found=_array(fixed_found),
         shown=_SHOWN_COLUMNS,
     )
-
-
-def _coded(word: str) -> bool:
-    """Whether a caller's word has digits (an error code, a CI name, a number): the words alone need one."""
-    return any(character.isdigit() for character in word)
 
 
 def _array(elements: str) -> str:
