@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,8 @@ from django.db.models.query import RawQuerySet
 
 # Stands for the value a compiled query is run with, to find its place among the parameters.
 ID_PLACEHOLDER = -2_104_583_917  # within a 32-bit id: Django refuses an id out of its range before any SQL
+# Stands for a moment: long before any row's, and with microseconds no clock reading is likely to repeat.
+MOMENT_PLACEHOLDER = datetime.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)
 
 # The model, the SQL and its parameters, where each value goes among them, and the prefetches.
 type Compiled = tuple[type[Model], str, tuple[Any, ...], tuple[int, ...], tuple[Any, ...]]

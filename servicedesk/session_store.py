@@ -8,21 +8,19 @@ are Django's (``django.contrib.sessions.backends.db``).
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.contrib.sessions.backends import db
 from django.utils import timezone
 
-from servicedesk.compiled import CompiledQuery
+from servicedesk.compiled import MOMENT_PLACEHOLDER, CompiledQuery
 
-# Values no session has: a key with characters Django never puts in one, a moment long before any expiry.
+# A key no session has: characters Django never puts in one.
 _KEY = "!compiled: any session key!"
-_NOW = datetime.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)
 
 _UNEXPIRED = CompiledQuery(
     lambda key, now: db.SessionStore.get_model_class().objects.filter(session_key=key, expire_date__gt=now),
-    placeholders=(_KEY, _NOW),
+    placeholders=(_KEY, MOMENT_PLACEHOLDER),
 )
 
 

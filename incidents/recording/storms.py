@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cmdb.models import ConfigurationItem
 from incidents.models import OPEN, Incident
-from servicedesk.compiled import CompiledQuery
+from servicedesk.compiled import MOMENT_PLACEHOLDER, CompiledQuery
 
 SERVICE = "service"
 CI = "ci"
@@ -136,7 +136,7 @@ def _candidates(*, banner: bool = False) -> QuerySet[Incident]:
 # (the grouping for the subordinates' count) took 2 ms of processor time on every page under the banner.
 _RECENT = CompiledQuery(
     lambda since: _candidates(banner=True).filter(reported_at__gte=since)[: MAX_INCIDENTS * 5],
-    placeholder=datetime.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC),  # before any incident
+    placeholder=MOMENT_PLACEHOLDER,
 )
 
 
