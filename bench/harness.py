@@ -96,11 +96,11 @@ def arguments(
     data: str = "the data",
     samples: tuple[int, str] | None = None,
     runs: tuple[int, str] | None = None,
-    incidents: bool = False,
+    incidents: bool | int = False,
 ) -> argparse.ArgumentParser:
     """The options every benchmark takes (``--reload``, ``--seed``), and those it asks for: ``--samples`` or
-    ``--runs`` as (default, what is timed), ``--incidents`` for the size of the incident data set. The
-    benchmark adds its own and calls ``parse_args``."""
+    ``--runs`` as (default, what is timed), ``--incidents`` for the size of the incident data set (a number: its
+    default, else ``INCIDENTS``). The benchmark adds its own and calls ``parse_args``."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--reload", action="store_true", help=f"load {data} again even if they are there")
     if samples:
@@ -111,11 +111,12 @@ def arguments(
         parser.add_argument("--runs", type=int, default=runs[0], help=f"{runs[1]} (default %(default)s)")
     parser.add_argument("--seed", type=int, default=42, help="seed of the generator (default 42)")
     if incidents:
+        default = INCIDENTS if incidents is True else incidents
         parser.add_argument(
             "--incidents",
             type=int,
-            default=INCIDENTS,
-            help=f"incidents in the data set (default {INCIDENTS:,}); fewer, such as 20000, to try a change quickly"
+            default=default,
+            help=f"incidents in the data set (default {default:,}); fewer, such as 20000, to try a change quickly"
             " (the figures are then not those of bench/README.md, and the next full run loads them again)",
         )
     return parser

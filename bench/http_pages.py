@@ -17,7 +17,6 @@ read before and after. gunicorn is stopped at the end, whatever happens.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import http.client
 import math
@@ -527,10 +526,7 @@ def record_calls(client: Client, *, posts: int, callers: Sequence[int], services
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--incidents", type=int, default=INCIDENTS, help="incidents (default %(default)s)")
-    parser.add_argument("--reload", action="store_true", help="load the incidents again even if they are there")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the generator (default 42)")
+    parser = harness.arguments(__doc__, data="the incidents", incidents=INCIDENTS)
     parser.add_argument("--runs", type=int, default=30, help="requests timed alone per page (default 30)")
     parser.add_argument("--warm-up", type=int, default=5, help="untimed requests first (default 5)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients of the load (default 8)")

@@ -15,7 +15,6 @@ entries: a long journal must cost what a short one does.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import statistics
@@ -104,10 +103,7 @@ def long_journal(client: object, number: str, entries: int, runs: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--incidents", type=int, default=http_pages.INCIDENTS, help="incidents (default %(default)s)")
-    parser.add_argument("--reload", action="store_true", help="load the incidents again even if they are there")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the generator (default 42)")
+    parser = harness.arguments(__doc__, data="the incidents", incidents=http_pages.INCIDENTS)
     parser.add_argument("--samples", type=int, default=40, help="incidents of each kind (default %(default)s)")
     parser.add_argument("--runs", type=int, default=3, help="rounds through the samples (default %(default)s)")
     parser.add_argument("--journal", type=int, default=500, help="entries of the long journal (default %(default)s)")

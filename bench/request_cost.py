@@ -16,7 +16,6 @@ functions that took the most time over the requests of that page (cProfile, sort
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import os
 import pstats
@@ -81,10 +80,7 @@ def profiled(get: Callable[[str], object], paths: Sequence[str], requests: int, 
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--incidents", type=int, default=http_pages.INCIDENTS, help="incidents (default %(default)s)")
-    parser.add_argument("--reload", action="store_true", help="load the incidents again even if they are there")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the generator (default 42)")
+    parser = harness.arguments(__doc__, data="the incidents", incidents=http_pages.INCIDENTS)
     parser.add_argument("--requests", type=int, default=200, help="requests of each page (default %(default)s)")
     parser.add_argument("--only", help="time only the pages whose name starts with this (e.g. 'support')")
     parser.add_argument("--profile", help="profile this page (the start of its name, e.g. 'support') instead")
