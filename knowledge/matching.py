@@ -48,9 +48,9 @@ IDF_SMOOTHING = 0.001
 # STRONG_AT; the meaning is a reason from OFFER_AT. MEANING_POOL known errors nearest in meaning join the words'
 # candidates.
 LEXICAL_WEIGHT = 0.5
-OFFER_AT = 0.55
+OFFER_AT = 0.53
 LEXICAL_OFFER_AT = 0.9
-STRONG_AT = 0.8
+STRONG_AT = 0.75
 MEANING_POOL = 50
 
 # The candidates: how many known errors the text query should find (expected from the statistics) and may

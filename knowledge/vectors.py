@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Func, IntegerField, Q, QuerySet
 
-from knowledge.embeddings import embed
+from knowledge.embeddings import DIMENSIONS, embed
 from knowledge.models import KnownError
 
 BATCH = 64
@@ -25,8 +25,11 @@ def known_error_text(*, title: str, symptoms: str) -> str:
 
 
 def stale_known_errors() -> QuerySet[KnownError]:
-    """Known errors with no vector, or one computed from words they no longer have."""
-    return KnownError.objects.filter(Q(embedding__isnull=True) | ~Q(embedded_digest=F("words_digest")))
+    """Known errors with no vector, one computed from words they no longer have, or one of another model (its
+    length differs: decision 0061)."""
+    return KnownError.objects.alias(
+        dimensions=Func(F("embedding"), function="cardinality", output_field=IntegerField())
+    ).filter(Q(embedding__isnull=True) | ~Q(embedded_digest=F("words_digest")) | ~Q(dimensions=DIMENSIONS))
 
 
 def known_errors_embed(*, ids: Sequence[int] | None = None, everything: bool = False, batch: int = BATCH) -> int:

@@ -43,8 +43,8 @@ RECENT = datetime.timedelta(days=3)
 # offered by the words at TEXT_ONLY_OFFER_AT, as before meaning (decision 0051).
 MEANING_POOL = 30
 MEANING_FLOOR = 0.3
-MEANING_WEIGHT = 0.5
-MEANING_OFFER_AT = 0.53
+MEANING_WEIGHT = 1.0
+MEANING_OFFER_AT = 0.52
 TEXT_OFFER_AT = 0.6
 TEXT_ONLY_OFFER_AT = 0.3
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from django.db import connection, transaction
 
 from incidents.words import OPEN_SQL
-from knowledge.embeddings import embed
+from knowledge.embeddings import DIMENSIONS, embed
 
 BATCH = 64
 # A vector is kept this long after its incident left the open states (a reopened incident needs no new one).
@@ -19,12 +19,13 @@ PRUNE_AFTER = datetime.timedelta(days=7)
 # What is embedded of an incident, as the SQL below reads it: the short description, ". ", the symptoms.
 WORDS_SQL = "i.short_description || '. ' || i.symptoms"
 
-# Open incidents with no vector, or one computed from words they no longer have (ids above %(after)s, by id).
+# Open incidents with no vector, one computed from words they no longer have, or one of another model (its length
+# differs: decision 0061), ids above %(after)s, by id.
 _STALE = f"""
 SELECT i.id, {WORDS_SQL}, md5({WORDS_SQL}) FROM incidents_incident AS i
 LEFT JOIN incidents_incidentmeaning AS m ON m.incident_id = i.id
 WHERE i.state IN {OPEN_SQL} AND i.id > %(after)s AND (%(ids)s::bigint[] IS NULL OR i.id = ANY(%(ids)s::bigint[]))
-    AND (m.incident_id IS NULL OR m.digest <> md5({WORDS_SQL}))
+    AND (m.incident_id IS NULL OR m.digest <> md5({WORDS_SQL}) OR cardinality(m.embedding) <> {DIMENSIONS})
 ORDER BY i.id
 LIMIT %(batch)s
 """  # noqa: S608 (only this module's constants are formatted in)

@@ -23,6 +23,7 @@ from incidents.recording.similar import SimilarityKind, similar_incidents
 from incidents.recording.tasks import incidents_embed_stale
 from incidents.recording.vectors import incidents_embed
 from knowledge import meaning as known_error_meaning
+from knowledge.embeddings import DIMENSIONS
 from tests.cmdb.factories import ServiceFactory
 from tests.incidents.factories import IncidentFactory
 from tests.incidents.workflow import record
@@ -198,7 +199,7 @@ def test_a_process_that_has_not_looked_for_a_day_reads_every_vector_again(desk):
 
 def test_the_matrix_reuses_a_freed_slot_and_grows_when_full():
     vectors = OpenVectors(capacity=2)
-    unit = np.eye(384, dtype=np.float32)
+    unit = np.eye(DIMENSIONS, dtype=np.float32)
     vectors.put(1, unit[0])
     vectors.put(2, unit[1])
     vectors.drop(1)
@@ -221,7 +222,17 @@ def test_recording_a_call_gives_the_incident_its_vector_after_the_commit(operato
 
     stored = IncidentMeaning.objects.get(incident=incident)
     assert stored.digest == hashlib.md5(b"Web shop payment fails. Cards refused.").hexdigest()  # noqa: S324
-    assert len(stored.embedding) == 384
+    assert len(stored.embedding) == DIMENSIONS
+
+
+def test_a_vector_of_the_earlier_model_is_computed_again_by_the_backfill(operator, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = record(operator, short_description="Web shop payment fails", symptoms="Cards refused.")
+    IncidentMeaning.objects.filter(incident=incident).update(embedding=[0.05] * 384)  # all-MiniLM-L6-v2's length
+
+    assert incidents_embed() == 1
+    assert len(IncidentMeaning.objects.get(incident=incident).embedding) == DIMENSIONS
+    assert incidents_embed() == 0
 
 
 def test_correcting_the_description_computes_the_vector_again(operator, django_capture_on_commit_callbacks):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from knowledge.embeddings import embed
+from knowledge.embeddings import DIMENSIONS, embed
 from knowledge.forms import KnownErrorForm
 from knowledge.models import KnownError
 from knowledge.tasks import known_errors_embed_stale
@@ -49,6 +49,17 @@ def test_the_backfill_embeds_what_has_no_vector_once_and_batch_by_batch():
     assert not stale_known_errors().exists()
     call_command("embed_known_errors", stdout=out)
     assert "embedded: 0" in out.getvalue()
+
+
+def test_a_vector_of_the_earlier_model_is_stale_and_the_backfill_renews_it():
+    """An upgrade to another model leaves vectors of another length: never ranked, and computed again."""
+    known_error = KnownErrorFactory()
+    call_command("embed_known_errors", stdout=StringIO())
+    KnownError.objects.filter(pk=known_error.pk).update(embedding=[0.05] * 384)  # all-MiniLM-L6-v2's length
+    assert list(stale_known_errors()) == [known_error]
+    call_command("embed_known_errors", stdout=StringIO())
+    assert len(vector_of(known_error)) == DIMENSIONS
+    assert not stale_known_errors().exists()
 
 
 def test_new_words_make_the_vector_stale_and_the_backfill_renews_it():
