@@ -52,13 +52,16 @@ RUN apt-get update \
 
 COPY . .
 
-# Static files into /app/var/static, served by WhiteNoise. Settings need a DATABASE_URL (the image has no embedded
+# Static files into /app/var/static, served by WhiteNoise; the embedding model built from its packages' weights
+# (decision 0061), so that no container builds it again. Settings need a DATABASE_URL (the image has no embedded
 # PostgreSQL): a dummy one, as collectstatic never connects; both values live for this line only.
 # The broker folders that settings create without REDIS_URL are not wanted in the image. /app/media is where
 # docker-compose.yml mounts the attachments' volume: made here, owned by the app's user, so that a new named
 # volume starts with that owner (Docker copies the mount point's owner and mode into an empty volume).
 RUN DATABASE_URL=postgres://build@localhost/build SECRET_KEY=collectstatic-only-not-a-secret \
         python manage.py collectstatic --noinput \
+ && DATABASE_URL=postgres://build@localhost/build SECRET_KEY=collectstatic-only-not-a-secret \
+        python manage.py build_embedding_model \
  && rm -rf /app/var/broker /app/var/celery-results \
  && mkdir -p /app/var /app/media \
  && chown -R servicedesk:servicedesk /app/var /app/media \

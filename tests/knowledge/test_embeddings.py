@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime
 import pytest
+from django.core.management import call_command
 
 from knowledge import embedding_model
 from knowledge.embedding_model import ModelFileError, model_files, read_safetensors
@@ -135,3 +136,11 @@ def test_a_new_install_builds_the_model_once_and_every_process_can_read_it(tmp_p
     assert model_files() == (model, tokenizer)
     assert model.stat().st_mtime_ns == built_at  # not built again
     assert sorted(p.name for p in model.parent.iterdir() if not p.name.startswith(".")) == [model.name, tokenizer.name]
+
+
+def test_the_build_command_says_where_the_model_is():
+    out = io.StringIO()
+    call_command("build_embedding_model", stdout=out)
+    model, _ = model_files()
+    assert "Embedding model ready in" in out.getvalue()
+    assert str(model) in out.getvalue()
