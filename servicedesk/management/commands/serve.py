@@ -1,11 +1,11 @@
 """``manage.py serve``: the whole portal in one command, for a desk that starts small or a developer.
 
-It migrates, collects static files, optionally loads the demo data, then runs gunicorn, one Celery worker
-and Celery beat as child processes and watches them. The children print only warnings and errors (``-v 2``:
-everything), so what ``serve`` prints last is where the portal is, who can sign in, where mail goes and how
-to stop it. Ctrl-C or SIGTERM stops all of them; so does the death of any one child, which is reported with
-its exit status and last lines. The embedded PostgreSQL (when no ``DATABASE_URL`` is set) is shared with the
-children through ``DATABASE_URL`` and stopped when its last user, normally this command, exits.
+It migrates, collects static files, builds the matching model once an install, optionally loads the demo data,
+then runs gunicorn, one Celery worker and Celery beat as child processes and watches them. The children print only
+warnings and errors (``-v 2``: everything), so what ``serve`` prints last is where the portal is, who can sign in,
+where mail goes and how to stop it. Ctrl-C or SIGTERM stops all of them; so does the death of any one child, which
+is reported with its exit status and last lines. The embedded PostgreSQL (when no ``DATABASE_URL`` is set) is
+shared with the children through ``DATABASE_URL`` and stopped when its last user, normally this command, exits.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import time
 import urllib.request
 from collections import deque
 from dataclasses import dataclass, field
+from io import StringIO
 from pathlib import Path
 from subprocess import PIPE, STDOUT, Popen
 from typing import IO, Any, ClassVar
@@ -78,6 +79,9 @@ class Command(BaseCommand):
         self.stdout.write("Applying migrations…")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        # Built once an install (about 10 s the first time), here rather than in the first operator's request.
+        self.stdout.write("Preparing the matching model…")
+        call_command("build_embedding_model", stdout=StringIO())
         accounts: list[str] = []
         if options["demo"]:
             self.stdout.write("Loading the demo data…")
