@@ -13,8 +13,9 @@ published. They are linked to categories, services and CIs: those of the CMDB be
 loaded (``bench/cmdb_impact.py``), otherwise a small set created here.
 
 Every known error is embedded as the portal does (``manage.py embed_known_errors``: the real model, one thread,
-about 15 ms a known error, so some 13 minutes for 50,000 on this machine); a data set loaded before the vectors
-existed is embedded on the next run, without loading it again.
+about 40 ms a known error of some 50 tokens, so half an hour for 50,000 on this machine, an hour when it is busy);
+a data set loaded before the vectors existed, or with another model's, is embedded on the next run, without loading
+it again.
 
 The queries are what an operator types while a caller talks: 5 to 12 words about the problem of a
 published known error, mixed with the caller's own words, a third of them with a typo, and some with the

@@ -13,6 +13,7 @@ import hashlib
 import importlib.metadata
 import io
 import json
+import logging
 import os
 import struct
 import sys
@@ -75,7 +76,8 @@ def build(model: Path, tokenizer: Path) -> None:
         if node.op_type == "MatMul"
         and any(node.input[1] == f"encoder.layer.{n}.output.dense.weight_t" for n in FLOAT_LAYERS)
     }
-    with _replacing(model) as partial:
+    # The quantiser's advice to pre-process (a warning on the root logger) is not for a graph written as this one.
+    with _replacing(model) as partial, _without_root_warnings():
         quantize_dynamic(
             graph, partial, op_types_to_quantize=["MatMul"], per_channel=True, weight_type=QuantType.QInt8,
             nodes_to_exclude=sorted(in_float),
@@ -161,6 +163,19 @@ class _Joined(io.RawIOBase):
         for file in self._files:
             file.close()
         super().close()
+
+
+@contextmanager
+def _without_root_warnings() -> Iterator[None]:
+    """Drop what is logged on the root logger itself, as the quantiser logs (a filter of a logger sees only its own
+    records, not those its children pass up: nothing else of the process is silenced)."""
+    root = logging.getLogger()
+    drop = logging.Filter("no record has this name")
+    root.addFilter(drop)
+    try:
+        yield
+    finally:
+        root.removeFilter(drop)
 
 
 @contextmanager
