@@ -13,7 +13,7 @@ published. They are linked to categories, services and CIs: those of the CMDB be
 loaded (``bench/cmdb_impact.py``), otherwise a small set created here.
 
 Every known error is embedded as the portal does (``manage.py embed_known_errors``: the real model, one thread,
-about 40 ms a known error of some 50 tokens, so half an hour for 50,000 on this machine, an hour when it is busy);
+about 70 ms a known error of some 50 tokens on a busy machine, so an hour for 50,000);
 a data set loaded before the vectors existed, or with another model's, is embedded on the next run, without loading
 it again.
 

@@ -18,7 +18,7 @@ def known_error_embed(known_error_id: int) -> int:
     return known_errors_embed(ids=[known_error_id])
 
 
-# What one sweep embeds at most (about 10 s on one core): a bulk load or an upgrade is the backfill command's job.
+# What one sweep embeds at most (about half a minute on one core): a bulk load or an upgrade is the backfill's job.
 SWEEP_BATCH = 500
 
 

@@ -16,7 +16,7 @@ class Command(BaseCommand):
         "Compute the meaning (vector) of every open incident that has none, or one computed from words it no longer "
         "has, in batches, each batch in its own transaction: the similar incidents of the call-logging page find "
         "incidents by it. Run it after the upgrade that adds vectors, a bulk load, or a broker outage that lost the "
-        "tasks; running it again does nothing more. About 10 ms an incident on one core, less for repeated texts."
+        "tasks; running it again does nothing more. About 30-60 ms an incident on one core, less for repeated texts."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

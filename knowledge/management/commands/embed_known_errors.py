@@ -14,7 +14,7 @@ class Command(BaseCommand):
     help = (
         "Compute the meaning (vector) of every known error that has none, or one computed from words it no longer "
         "has, in batches, each batch in its own transaction. Run it after an upgrade that adds vectors, a bulk load, "
-        "or a broker outage that lost the saves' tasks; running it again does nothing more. About 20 ms a known "
+        "or a broker outage that lost the saves' tasks; running it again does nothing more. About 40-70 ms a known "
         "error on one core."
     )
 
