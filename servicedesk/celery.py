@@ -79,14 +79,19 @@ def publish_row(task: Any, row_id: int, *, eagerly: bool, countdown: float | Non
     Never raises: a broker that cannot be reached is logged, and ``sweep`` (the periodic task that finds due rows)
     publishes the row again. Returns whether the task was published (or run); a delayed one is never run eagerly.
     """
+    return publish(task, [row_id], eagerly=eagerly, countdown=countdown, sweep=sweep)
+
+
+def publish(task: Any, args: list[Any], *, eagerly: bool, countdown: float | None, sweep: str) -> bool:
+    """``publish_row`` for a task of any arguments: ``sweep`` says what does its work when it cannot be published."""
     if eagerly:
         if countdown is None:
-            task.apply(args=[row_id])
+            task.apply(args=args)
         return countdown is None
     try:
-        task.apply_async(args=[row_id], countdown=countdown, retry_policy=PUBLISH_RETRY_POLICY)
+        task.apply_async(args=args, countdown=countdown, retry_policy=PUBLISH_RETRY_POLICY)
     except Exception:
-        logger.warning("%s for row %s could not be queued; %s sends it later.", task.name, row_id, sweep,
+        logger.warning("%s%s could not be queued; %s does its work later.", task.name, tuple(args), sweep,
                        exc_info=True)  # fmt: skip
         return False
     return True

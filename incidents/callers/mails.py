@@ -43,11 +43,13 @@ def people_mail_write(
     template: str,
     context: dict[str, Any] | None = None,
     personal: PersonContext | None = None,
+    queue: bool = True,
 ) -> Mailed:
     """Write one mail to each person who has an address, greeted by name, with their own status link (and
     what ``personal`` adds for them), in their language (``what`` is lazy for that); the subject, as the desk
-    reads it, and the recipients."""
+    reads it, and the recipients (with ``queue=False`` also the rows, for the caller to publish)."""
     told = reachable(list(people))
+    written = []
     for person in told:
         with speaking_to_contact(person.language):
             personal_context = {
@@ -64,16 +66,22 @@ def people_mail_write(
             outgoing = mails(
                 kind=kind, recipients=[person.email], subject=subject, template=template, context=personal_context
             )
-        write_mails(incident, outgoing)
-    return Mailed([person.email for person in told], subject_for(incident, str(what)))
+        written += write_mails(incident, outgoing, queue=queue)
+    return Mailed(
+        [person.email for person in told],
+        subject_for(incident, str(what)),
+        unqueued=[] if queue else [message.pk for message in written],
+    )
 
 
-def caller_recorded(incident: Incident, *, caller: Contact) -> Mailed | None:
-    """Tell the caller their incident's number and summary (on recording)."""
+def caller_recorded(incident: Incident, *, caller: Contact, queue: bool = True) -> Mailed | None:
+    """Tell the caller their incident's number and summary (on recording; ``queue``: see ``outbox_write``)."""
     if not caller.email:
         return None
     person = person_of_contact(caller, reason=CALLER, incident_id=incident.pk)
-    return people_mail_write(incident, [person], kind="recorded", what=gettext_lazy("Recorded"), template="recorded")
+    return people_mail_write(
+        incident, [person], kind="recorded", what=gettext_lazy("Recorded"), template="recorded", queue=queue
+    )
 
 
 def person_call_added(incident: Incident, *, person: Person) -> Mailed | None:

@@ -91,7 +91,8 @@ class Mailed:
     """A mail a change queued in the outbox, as the journal records it: to whom, under which subject.
 
     A notification journaled as an entry of its own (``journal_mailed``) also says what it told: ``notice``
-    (its kind), ``text``, its ``visibility`` and any ``details`` for the entry's data.
+    (its kind), ``text``, its ``visibility`` and any ``details`` for the entry's data. ``unqueued``: the outbox
+    rows written for the change to publish itself (``queue=False``), none otherwise.
     """
 
     recipients: list[str]
@@ -100,6 +101,7 @@ class Mailed:
     text: str = ""
     visibility: str = Visibility.INTERNAL
     details: dict[str, Any] = field(default_factory=dict)
+    unqueued: list[int] = field(default_factory=list)
 
     def as_data(self) -> dict[str, Any]:
         return {"recipients": list(self.recipients), **({"subject": self.subject} if self.subject else {})}

@@ -34,7 +34,7 @@ class OutgoingMail:
     body_html: str = ""
     dedupe_key: str | None = None
 
-    def write(self, incident: Incident | None) -> OutboxMessage | None:
+    def write(self, incident: Incident | None, *, queue: bool = True) -> OutboxMessage | None:
         return outbox_write(
             incident=incident,
             kind=self.kind,
@@ -43,6 +43,7 @@ class OutgoingMail:
             body_text=self.body_text,
             body_html=self.body_html,
             dedupe_key=self.dedupe_key,
+            queue=queue,
         )
 
 
@@ -138,9 +139,12 @@ def readers_by_locale(recipients: Iterable[str]) -> dict[tuple[str, str | None],
     return grouped
 
 
-def write_mails(incident: Incident | None, outgoing: Iterable[OutgoingMail]) -> list[OutboxMessage]:
-    """Write each mail to the outbox; the rows written (a mail written before under its key is left out)."""
-    written = [mail.write(incident) for mail in outgoing]
+def write_mails(
+    incident: Incident | None, outgoing: Iterable[OutgoingMail], *, queue: bool = True
+) -> list[OutboxMessage]:
+    """Write each mail to the outbox (``queue``: see ``outbox_write``); the rows written (a mail written before under
+    its key is left out)."""
+    written = [mail.write(incident, queue=queue) for mail in outgoing]
     return [message for message in written if message is not None]
 
 

@@ -42,8 +42,10 @@ def outbox_write(
     body_text: str,
     body_html: str = "",
     dedupe_key: str | None = None,
+    queue: bool = True,
 ) -> OutboxMessage | None:
-    """Write one e-mail to one recipient in the caller's transaction and queue its sending after commit.
+    """Write one e-mail to one recipient in the caller's transaction and queue its sending after commit (with
+    ``queue=False`` the caller publishes it, with other work of the change: ``outbox_send_due``).
 
     Returns the row, or ``None`` when there is no recipient or a row with ``dedupe_key`` was written
     before (the same event to the same recipient is written once). Raises ``TransactionManagementError``
@@ -75,7 +77,8 @@ def outbox_write(
                 message = OutboxMessage.objects.create(**fields)
         except IntegrityError:
             return None
-    transaction.on_commit(partial(outbox_queue, message.pk))
+    if queue:
+        transaction.on_commit(partial(outbox_queue, message.pk))
     return message
 
 
@@ -216,10 +219,17 @@ def outbox_send(self: Any, message_id: int) -> str | None:
     Idempotent (the row's claim). The database being away is retried by Celery; a mail error is the
     row's retry: the task publishes itself again for the row's next attempt.
     """
+    return outbox_send_due(message_id, eagerly=self.request.is_eager)
+
+
+def outbox_send_due(message_id: int, *, eagerly: bool) -> str | None:
+    """``outbox_send``'s work, for it and for a task that sends a change's mail with other work: send one due
+    message; a mail refused is published again for the row's next attempt (run ``eagerly``, it is left to the
+    sweep). The state it was left in, or ``None`` when there was nothing to send."""
     message = outbox_deliver(message_id=message_id)
     if message is None:
         return None
-    if message.state == OutboxState.PENDING and not self.request.is_eager:
+    if message.state == OutboxState.PENDING and not eagerly:
         delay = max((message.next_attempt_at - timezone.now()).total_seconds(), 0)
         outbox_queue(message.pk, countdown=delay)
     return message.state

@@ -28,7 +28,7 @@ from incidents.core.writes import incident_lock, incident_save, incidents_lock, 
 from incidents.models import Incident, IncidentPerson, IncidentTemplate, PersonReason
 from incidents.priority import priority_for, raise_to, serious_at
 from incidents.recording import evidence
-from incidents.recording.tasks import incident_words_written
+from incidents.recording.tasks import incident_recorded_after_commit
 from incidents.servicelevels import clock, configuration
 
 # Clocks of the operator's PC and the server differ a little; a minute of "future" is a clock, not a typo.
@@ -142,8 +142,9 @@ def incident_record(
     if cis:
         # A new incident has no links yet: added in one statement, without reading the links it has (``set``).
         incident.cis.add(*cis)
-    incident_words_written(incident_id=incident.pk)
-    mailed = mails.caller_recorded(incident, caller=caller)
+    # The caller's mail and the incident's vector, published after the commit as one message (decision 0062).
+    mailed = mails.caller_recorded(incident, caller=caller, queue=False)
+    incident_recorded_after_commit(incident_id=incident.pk, message_ids=mailed.unqueued if mailed else [])
     journal_write(
         incident,
         by=by,
