@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from incidents.mail.staff import management_recipients
 from incidents.models import Activity, Incident, is_group_member, may_handle
 from incidents.pages.people import people_panel
 from incidents.pages.steps import PAGES
-from incidents.recording import evidence, review
+from incidents.recording import evidence, meaning, review
 from incidents.recording.details import may_edit, may_link
 from servicedesk.preferences import preferences_of
 
@@ -57,6 +58,12 @@ class JournalSection:
         return duration(self.minutes_spent)
 
 
+def incident_for_page() -> QuerySet[Incident]:
+    """The incident as its page reads it: ``selectors.incident_detail()``, with its stored vector for the review
+    read in the same statement (none of its own)."""
+    return meaning.with_stored_vector(selectors.incident_detail())
+
+
 def incident_page(
     incident: Incident,
     user: Any,
@@ -68,7 +75,7 @@ def incident_page(
     notice: str = "",
 ) -> dict[str, Any]:
     """Every panel of the incident page that ``user`` may see and use, from an incident loaded by
-    ``selectors.incident_detail()``: the facts and the changes around the call, the steps they may take, the
+    ``incident_for_page()``: the facts and the changes around the call, the steps they may take, the
     serious-incident notices, the clock, the review, a waiting re-evaluation, the evidence of the calls, the
     resolution, and the journal (``show`` filters it, ``before`` pages it back; the forms passed in are shown
     again with their errors)."""

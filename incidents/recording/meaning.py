@@ -10,8 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
+from django.db.models import BinaryField, QuerySet
+from django.db.models.expressions import RawSQL
 
-from incidents.recording.vectors import WORDS_SQL
+from incidents.models import Incident
+from incidents.recording.vectors import words_of
 from incidents.words import OPEN_SQL
 from knowledge.embeddings import DIMENSIONS, embed_text, vector_from_binary
 from knowledge.spelling import corrected, learn
@@ -41,11 +44,14 @@ LEFT JOIN LATERAL (
     WHERE {{rows}}
 ) AS r ON true
 """  # noqa: S608 (only this module's constants are formatted in)
-_STORED = f"""
-SELECT array_send(m.embedding) FROM incidents_incidentmeaning AS m
-JOIN incidents_incident AS i ON i.id = m.incident_id
-WHERE m.incident_id = %(id)s AND m.digest = md5({WORDS_SQL}) AND cardinality(m.embedding) = {DIMENSIONS}
-"""  # noqa: S608 (only this module's constants are formatted in)
+# The incident's stored vector if it is of its words as they are now, as a column of a statement that reads the
+# incident under its table's name (the ORM's: ``with_stored_vector``).
+_STORED_COLUMN = f"""(
+    SELECT array_send(m.embedding) FROM incidents_incidentmeaning AS m
+    WHERE m.incident_id = incidents_incident.id AND m.digest = md5({words_of("incidents_incident")})
+        AND cardinality(m.embedding) = {DIMENSIONS}
+)"""  # noqa: S608 (only this module's constants are formatted in)
+_STORED = f"SELECT {_STORED_COLUMN} FROM incidents_incident WHERE incidents_incident.id = %(id)s"  # noqa: S608
 _EVERY = _READ.format(rows=f"i.state IN {OPEN_SQL}")
 _SINCE = _READ.format(rows="m.writer >= %(seen)s")
 
@@ -138,13 +144,23 @@ def nearest_open(text: str, *, count: int, floor: float) -> Meaning:
         return Meaning(vectors.nearest(vector, count=count, floor=floor), vector)
 
 
-def stored_vector(incident_id: int) -> np.ndarray | None:
-    """The incident's stored vector, if it is of its words as they are now (one statement): its page ranks known
-    errors with it instead of embedding its words again."""
-    with connection.cursor() as cursor:
-        cursor.execute(_STORED, {"id": incident_id})
-        row = cursor.fetchone()
-    return vector_from_binary(row[0]) if row else None
+def with_stored_vector(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
+    """``incidents`` with each one's stored vector read in their own statement, for ``stored_vector``."""
+    column = RawSQL(_STORED_COLUMN, (), output_field=BinaryField())  # noqa: S611 (this module's constants only)
+    return incidents.annotate(stored_vector_data=column)
+
+
+def stored_vector(incident: Incident) -> np.ndarray | None:
+    """The incident's stored vector, if it is of its words as they are now: its page ranks known errors with it
+    instead of embedding its words again. Read with the incident (``with_stored_vector``), or in one statement."""
+    try:
+        data = incident.stored_vector_data  # type: ignore[attr-defined]
+    except AttributeError:
+        with connection.cursor() as cursor:
+            cursor.execute(_STORED, {"id": incident.pk})
+            row = cursor.fetchone()
+        data = row[0] if row else None
+    return None if data is None else vector_from_binary(data)
 
 
 def forget() -> None:

@@ -53,10 +53,11 @@ def incident_review(incident: Incident) -> Review:
 def incident_known_errors(incident: Incident) -> list[KnownErrorMatch]:
     """The published known errors ranked for ``incident``, best first (its CIs must be loaded): the review
     panel's, and the ones the classification and the first-line fix offer. Its stored vector stands for the
-    meaning of its words, when it has one of them as they are now."""
+    meaning of its words, when it has one of them as they are now (read with the incident by the incident page,
+    ``meaning.with_stored_vector``)."""
     return known_error_matches(
         text=f"{incident.short_description} {incident.symptoms}",
-        vector=stored_vector(incident.pk),
+        vector=stored_vector(incident),
         service_id=incident.service_id,
         ci_ids=[ci.pk for ci in incident.cis.all()],
         category_id=incident.category_id,

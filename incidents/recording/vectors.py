@@ -16,8 +16,14 @@ BATCH = 64
 # A vector is kept this long after its incident left the open states (a reopened incident needs no new one).
 PRUNE_AFTER = datetime.timedelta(days=7)
 
-# What is embedded of an incident, as the SQL below reads it: the short description, ". ", the symptoms.
-WORDS_SQL = "i.short_description || '. ' || i.symptoms"
+
+def words_of(table: str) -> str:
+    """What is embedded of an incident, in SQL, of its row under the name ``table``: the short description, ". ",
+    the symptoms."""
+    return f"{table}.short_description || '. ' || {table}.symptoms"
+
+
+WORDS_SQL = words_of("i")
 
 # Open incidents with no vector, one computed from words they no longer have, or one of another model (its length
 # differs: decision 0061), ids above %(after)s, by id.

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from incidents import selectors
 from incidents.choices import OPEN_STATES, ActivityKind
 from incidents.core.stale import refusal_status
 from incidents.forms.journal import JournalEntryForm, WorkaroundForm
@@ -24,7 +23,7 @@ from incidents.journal import attachments, notes
 from incidents.journal.paging import journal_cursor, journal_page, older_links
 from incidents.journal.timeline import show_filter, timeline_filters
 from incidents.models import Activity, Attachment, Incident
-from incidents.pages.incident import incident_page, journal_section
+from incidents.pages.incident import incident_for_page, incident_page, journal_section
 from servicedesk.forms import add_errors
 from servicedesk.preferences import preferences_of
 
@@ -36,7 +35,7 @@ def _ensure_reader(request: HttpRequest) -> None:
 
 def _incident(number: str) -> Incident:
     """The incident as its page shows it (the journal, subordinates and group members prefetched)."""
-    return get_object_or_404(selectors.incident_detail(), number=number)
+    return get_object_or_404(incident_for_page(), number=number)
 
 
 def _incident_to_write(request: HttpRequest, number: str) -> Incident:

@@ -14,7 +14,7 @@ from incidents import selectors
 from incidents.filters import ALL, OPEN, IncidentFilter, incident_number
 from incidents.journal.paging import journal_cursor
 from incidents.journal.timeline import show_filter
-from incidents.pages.incident import incident_page
+from incidents.pages.incident import incident_for_page, incident_page
 from incidents.pages.printout import incident_printout
 from incidents.recording import storms
 from incidents.views.exports import list_export
@@ -83,7 +83,7 @@ class IncidentDetailView(IncidentPage):
     template_name = "incidents/incident_detail.html"
 
     def get_queryset(self):
-        return selectors.incident_detail()
+        return incident_for_page()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         show = show_filter(self.request.GET.get("show"))

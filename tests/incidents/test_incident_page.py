@@ -49,20 +49,19 @@ def worked_on(operator, support_member, network, category, *, size: int):
     return master
 
 
-def test_an_open_incident_takes_21_statements_whatever_its_journal_subordinates_and_calls(
+def test_an_open_incident_takes_20_statements_whatever_its_journal_subordinates_and_calls(
     client, operator, support_member, network, printing, django_assert_num_queries
 ):
     client.force_login(operator)
     for size in (2, 20):
         master = worked_on(operator, support_member, network, printing, size=size)
         # The session, the user with their permissions (2); the incident with its caller, service, desk owner and
-        # group, and the time spent (1); by id, its location, assignee, service level, and category with the two
-        # levels above (4); the group's members, the pending re-evaluations, the CIs, the subordinates with their
-        # callers (4): the permission rules read them. The changes around the call with their CIs (2), the
-        # review's open problems and known errors (4: the incident's stored vector, the words' statistics, then the
-        # matches), the calls added for the impact proposal (1), the people added (1), the journal's newest entries
-        # and their files (2).
-        with django_assert_num_queries(21):
+        # group, the time spent and its stored vector (1); by id, its location, assignee, service level, and category
+        # with the two levels above (4); the group's members, the pending re-evaluations, the CIs, the subordinates
+        # with their callers (4): the permission rules read them. The changes around the call with their CIs (2),
+        # the review's open problems and known errors (3: the words' statistics, then the matches), the calls added
+        # for the impact proposal (1), the people added (1), the journal's newest entries and their files (2).
+        with django_assert_num_queries(20):
             response = client.get(master.get_absolute_url())
         page = response.text
         assert f"{size} subordinate incidents" in page
@@ -109,5 +108,5 @@ def test_the_resolution_is_read_only_once_the_incident_was_resolved(
     # As an open incident's above, without location, assignee, CIs or subordinates: the linked known error is not
     # read, as the resolution panel is not shown yet.
     for incident in (linked, plain):
-        with django_assert_num_queries(17):
+        with django_assert_num_queries(16):
             client.get(incident.get_absolute_url())

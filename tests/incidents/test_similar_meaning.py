@@ -303,3 +303,21 @@ def test_an_incidents_known_errors_are_ranked_with_its_stored_vector_not_its_wor
     monkeypatch.setattr(known_error_meaning, "embed_text", no_embedding)
 
     assert [match.known_error for match in incident_known_errors(incident)] == [payment]
+
+
+def test_the_incident_page_ranks_its_known_errors_with_the_vector_read_with_the_incident(client, operator, monkeypatch):
+    payment = KnownErrorFactory(
+        published=True, title="Web shop payment fails at checkout", symptoms="Customers' card payments are refused."
+    )
+    call_command("embed_known_errors", stdout=StringIO())
+    incident = IncidentFactory(short_description="Web shop: clients cannot pay for orders online", symptoms="")
+    incidents_embed()
+
+    def no_embedding(text):
+        raise AssertionError("embedded on the request path")
+
+    monkeypatch.setattr(known_error_meaning, "embed_text", no_embedding)
+    client.force_login(operator)
+
+    page = client.get(incident.get_absolute_url()).text
+    assert payment.number in page
