@@ -203,12 +203,14 @@ def _no_vectors_left_behind(request: pytest.FixtureRequest, django_db_blocker) -
         return
     from django.db import connection
 
+    from incidents import words as incident_words
     from incidents.recording import meaning as incident_meaning
     from knowledge import spelling
     from knowledge.meaning import STAMP_SQL, forget
 
     incident_meaning.forget()  # the open incidents' vectors of this test's rolled-back incidents
     spelling.forget()  # and the desk's words read with them
+    incident_words.forget()  # the statistics of an ANALYZE rolled back with the test
     with django_db_blocker.unblock():
         if connection.connection is not None and not connection.is_usable():
             return  # a real Celery worker in the test closed it (its Django fix-up does): nothing to reset through it

@@ -140,6 +140,7 @@ def test_matching_costs_the_same_queries_whatever_the_number_of_matches(
     KnownErrorFactory(title="Mail server slow on Mondays", symptoms="Mail is slow.", published=True)
     client = api(operator)
     client.get("/api/v1/incidents/")  # the token's first use is noted once
+    client.get(URL, {"text": "mail"})  # the words' statistics, read once a process (tests/incidents/test_words.py)
 
     # The token and its user with their permissions, the CIs by name, the similar incidents (3: the words, the
     # open incidents' vectors written since, the matches), the known errors (2), the masters (1) and their
