@@ -21,7 +21,7 @@ from servicedesk.celery import DATABASE_RETRIES, publish, publish_row
 
 logger = logging.getLogger(__name__)
 
-# What one sweep embeds at most (about 10 s on one core): a bulk load or an upgrade is the backfill command's job.
+# What one sweep embeds at most (about half a minute on one core): a bulk load or an upgrade is the backfill's job.
 SWEEP_BATCH = 500
 SWEEPS = "the outbox sweep and the stale vectors' sweep"
 
