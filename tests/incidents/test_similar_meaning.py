@@ -289,7 +289,10 @@ def test_the_sweep_embeds_what_was_missed_and_prunes_vectors_closed_a_week_ago(d
     assert desk["dock"].pk in kept  # closed today: kept, a reopening needs no new vector
 
 
-def test_an_incidents_known_errors_are_ranked_with_its_stored_vector_not_its_words_embedded_again(monkeypatch):
+@pytest.fixture
+def stored_payment(monkeypatch):
+    """A known error about web shop payments and an incident about them in other words, both with their stored
+    vectors, and no embedding allowed from here on (any would be on the request path)."""
     payment = KnownErrorFactory(
         published=True, title="Web shop payment fails at checkout", symptoms="Customers' card payments are refused."
     )
@@ -301,22 +304,19 @@ def test_an_incidents_known_errors_are_ranked_with_its_stored_vector_not_its_wor
         raise AssertionError("embedded on the request path")
 
     monkeypatch.setattr(known_error_meaning, "embed_text", no_embedding)
+    return payment, incident
+
+
+def test_an_incidents_known_errors_are_ranked_with_its_stored_vector_not_its_words_embedded_again(stored_payment):
+    payment, incident = stored_payment
 
     assert [match.known_error for match in incident_known_errors(incident)] == [payment]
 
 
-def test_the_incident_page_ranks_its_known_errors_with_the_vector_read_with_the_incident(client, operator, monkeypatch):
-    payment = KnownErrorFactory(
-        published=True, title="Web shop payment fails at checkout", symptoms="Customers' card payments are refused."
-    )
-    call_command("embed_known_errors", stdout=StringIO())
-    incident = IncidentFactory(short_description="Web shop: clients cannot pay for orders online", symptoms="")
-    incidents_embed()
-
-    def no_embedding(text):
-        raise AssertionError("embedded on the request path")
-
-    monkeypatch.setattr(known_error_meaning, "embed_text", no_embedding)
+def test_the_incident_page_ranks_its_known_errors_with_the_vector_read_with_the_incident(
+    client, operator, stored_payment
+):
+    payment, incident = stored_payment
     client.force_login(operator)
 
     page = client.get(incident.get_absolute_url()).text
