@@ -38,11 +38,9 @@ def relative_buckets(length: int) -> np.ndarray:
     ret = (n < 0).astype(np.int64) * half
     n = np.abs(n)
     exact = half // 2
-    with np.errstate(divide="ignore"):
-        large = exact + (np.log(np.maximum(n, 1) / exact) / math.log(MAX_DISTANCE / exact) * (half - exact)).astype(
-            np.int64
-        )
-    large = np.minimum(large, half - 1)
+    # Distance 0 never takes this branch; the floor of 1 only keeps the logarithm finite there.
+    scaled = np.log(np.maximum(n, 1) / exact) / math.log(MAX_DISTANCE / exact) * (half - exact)
+    large = np.minimum(exact + scaled.astype(np.int64), half - 1)
     return ret + np.where(n < exact, n, large)
 
 
