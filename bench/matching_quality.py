@@ -322,8 +322,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             "the demo data", loaded=loaded, load=load, reload=args.reload, data="the demo data", database=DATABASE
         )
         from incidents.recording.vectors import incidents_embed
+        from knowledge.vectors import known_errors_embed
 
         incidents_embed()  # a database loaded before incidents had vectors
+        known_errors_embed()  # or with vectors of an earlier kind (decisions 0061, 0066)
         patterns = summary_patterns()
         open_summaries = list(
             Incident.objects.filter(state__in=OPEN_STATES).values_list("short_description", flat=True)

@@ -26,7 +26,7 @@ WEIGHTS = (0.1, 0.2, 0.3, 0.5, 1.0)
 MEANING_CUTOFFS = tuple(round(0.40 + 0.01 * n, 2) for n in range(26))
 LEXICAL_CUTOFFS = (0.8, 0.9, 1.0, 1.2, 99.0)
 MAX_FALSE_OFFERS = 0.15
-STRONG = (0.6, 0.65, 0.7, 0.75, 0.8)
+STRONG = (0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
 @dataclass(frozen=True)

@@ -45,16 +45,27 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     return np.concatenate([_run(model, list(texts[i : i + BATCH])) for i in range(0, len(texts), BATCH)])
 
 
-# The binary form of a real[] as PostgreSQL's array_send gives it: a 20-byte header (dimensions, flags, element type,
-# length, lower bound), then each element as its length and its value, both 4 bytes, big-endian. Stored vectors are
-# read this way: parsing thousands of text arrays would take seconds.
-_HEADER = 20
+# The binary form of a real[] as PostgreSQL's array_send gives it: a 12-byte header (dimensions, flags, element type),
+# each dimension's length and lower bound (4 bytes each), then each element as its length and its value, both 4 bytes,
+# big-endian. Stored vectors are read this way: parsing thousands of text arrays would take seconds.
+_HEADER = 12
+_DIMENSION = 8
 _ELEMENT = np.dtype([("length", ">i4"), ("value", ">f4")])
+
+
+def array_from_binary(data: bytes) -> np.ndarray:
+    """A stored real[] of any dimensions read with ``array_send``, as float32 of its shape."""
+    dimensions = int.from_bytes(data[:4], "big")
+    shape = [
+        int.from_bytes(data[_HEADER + _DIMENSION * d : _HEADER + _DIMENSION * d + 4], "big") for d in range(dimensions)
+    ]
+    values = np.frombuffer(data, dtype=_ELEMENT, offset=_HEADER + _DIMENSION * dimensions)["value"]
+    return values.astype(np.float32).reshape(shape)
 
 
 def vector_from_binary(data: bytes) -> np.ndarray:
     """A stored vector read with ``array_send(embedding)``, as float32."""
-    return np.frombuffer(data, dtype=_ELEMENT, offset=_HEADER)["value"].astype(np.float32)
+    return array_from_binary(data).reshape(-1)
 
 
 @functools.lru_cache(maxsize=64)

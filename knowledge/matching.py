@@ -48,9 +48,9 @@ IDF_SMOOTHING = 0.001
 # STRONG_AT; the meaning is a reason from OFFER_AT. MEANING_POOL known errors nearest in meaning join the words'
 # candidates.
 LEXICAL_WEIGHT = 0.5
-OFFER_AT = 0.53
+OFFER_AT = 0.56
 LEXICAL_OFFER_AT = 0.9
-STRONG_AT = 0.75
+STRONG_AT = 0.85
 MEANING_POOL = 50
 
 # The candidates: how many known errors the text query should find (expected from the statistics) and may
@@ -152,7 +152,7 @@ def known_error_matches(
 
     At most ``limit`` (1 to 100), best first; with words, only those close enough in meaning or words
     (``OFFER_AT``, or ``offer_at`` for a list that may go further, and ``LEXICAL_OFFER_AT``): none when no known error
-    fits. Two queries, and the model embeds the text (about 7 ms) unless ``vector`` is its stored embedding (an
+    fits. Two queries, and the model embeds the text (12 to 17 ms) unless ``vector`` is its stored embedding (an
     incident's); the vectors are read once a process and again after they change. One query when nothing is
     found to match; none when there is nothing to match on.
     """

@@ -1,5 +1,10 @@
-"""The published known errors nearest in meaning to a caller's words: their vectors held in each process as one
-matrix, reloaded when the meaning stamp moves (decision 0043, as decision 0037 does for the configuration)."""
+"""The published known errors nearest in meaning to a caller's words: their vectors held in each process, reloaded
+when the meaning stamp moves (decision 0043, as decision 0037 does for the configuration).
+
+A known error is as near as the nearer of its whole text and its closest sentence (``knowledge.vectors``, decision
+0066). The whole texts are one float32 matrix, ranked in full; the sentences, in float16 (half the memory, a
+cosine off by less than 0.001), are read only for the ``SENTENCE_POOL`` known errors nearest by their whole text.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,19 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection
 
-from knowledge.embeddings import DIMENSIONS, embed_text, vector_from_binary
+from knowledge.embeddings import DIMENSIONS, array_from_binary, embed_text
 from knowledge.spelling import corrected, learn
 
 # The stamp's statement, for callers that read it with their own first query (knowledge.matching does): 0 until a
 # vector of a published known error was first written, when there is nothing to load.
 STAMP_SQL = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM knowledge_meaning_stamp"
-_EMPTY = (np.zeros(0, dtype=np.int64), np.zeros((0, DIMENSIONS), dtype=np.float32))
+# The known errors nearest by their whole text whose sentences are compared too: those of a known error outside them
+# would have to come within a few hundredths of its whole text's cosine to change which 50 the matcher considers.
+SENTENCE_POOL = 200
 
 _VECTORS = """
 SELECT k.id, array_send(k.embedding), k.title || ' ' || k.symptoms FROM knowledge_knownerror AS k
-WHERE k.published AND cardinality(k.embedding) = %(dimensions)s
+WHERE k.published AND array_ndims(k.embedding) = 2 AND array_length(k.embedding, 2) = %(dimensions)s
 ORDER BY k.id
 """
 
@@ -28,7 +35,9 @@ ORDER BY k.id
 class _Matrix:
     stamp: int
     ids: np.ndarray  # int64, (n,)
-    vectors: np.ndarray  # float32, (n, 384)
+    vectors: np.ndarray  # float32, (n, 768): the whole texts
+    sentences: np.ndarray  # float16, (m, 768): the sentences, known error by known error
+    starts: np.ndarray  # int64, (n + 1,): known error i's sentences are sentences[starts[i]:starts[i + 1]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +61,8 @@ def nearest(text: str, *, stamp: int, count: int, vector: np.ndarray | None = No
     matrix = _vectors(stamp)
     if not len(matrix.ids) or not text.strip():
         return Nearest(ids=[], cosines=[], floor=0.0)
-    cosines = matrix.vectors @ (embed_text(corrected(text).text) if vector is None else vector)
+    query = embed_text(corrected(text).text) if vector is None else vector
+    cosines = _with_sentences(matrix, query, matrix.vectors @ query, pool=max(SENTENCE_POOL, count))
     if count < len(cosines):
         best = np.argpartition(-cosines, count)[:count]
         best = best[np.argsort(-cosines[best], kind="stable")]
@@ -63,13 +73,27 @@ def nearest(text: str, *, stamp: int, count: int, vector: np.ndarray | None = No
     return Nearest(ids=matrix.ids[best].tolist(), cosines=cosines[best].astype(float).tolist(), floor=floor)
 
 
+def _with_sentences(matrix: _Matrix, query: np.ndarray, cosines: np.ndarray, *, pool: int) -> np.ndarray:
+    """``cosines`` (of the whole texts), each of the ``pool`` highest raised to its known error's closest sentence's."""
+    rows = np.argpartition(-cosines, pool)[:pool] if pool < len(cosines) else np.arange(len(cosines))
+    starts = matrix.starts[rows]
+    counts = matrix.starts[rows + 1] - starts
+    total = int(counts.sum())
+    if not total:
+        return cosines
+    # The sentences of those rows, in one index: block k runs from starts[k] for counts[k].
+    index = np.arange(total) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
+    np.maximum.at(cosines, np.repeat(rows, counts), matrix.sentences[index].astype(np.float32) @ query)
+    return cosines
+
+
 def _vectors(stamp: int) -> _Matrix:
     global _matrix
     matrix = _matrix
     if matrix is not None and matrix.stamp == stamp:
         return matrix
     if not stamp:
-        return _Matrix(0, *_EMPTY)
+        return _empty(0)
     with _loading:
         if _matrix is None or _matrix.stamp != stamp:
             _matrix = _load(stamp)
@@ -89,7 +113,28 @@ def _load(stamp: int) -> _Matrix:
         rows = cursor.fetchall()
     ids = np.fromiter((pk for pk, _, _ in rows), dtype=np.int64, count=len(rows))
     vectors = np.empty((len(rows), DIMENSIONS), dtype=np.float32)
+    sentences = []
+    starts = np.zeros(len(rows) + 1, dtype=np.int64)
     for i, (_, data, _) in enumerate(rows):
-        vectors[i] = vector_from_binary(data)
+        views = array_from_binary(data)
+        vectors[i] = views[0]
+        sentences.append(views[1:].astype(np.float16))
+        starts[i + 1] = starts[i] + len(views) - 1
     learn(words for _, _, words in rows)
-    return _Matrix(stamp=stamp, ids=ids, vectors=vectors)
+    return _Matrix(
+        stamp=stamp,
+        ids=ids,
+        vectors=vectors,
+        sentences=np.concatenate(sentences) if sentences else _empty(stamp).sentences,
+        starts=starts,
+    )
+
+
+def _empty(stamp: int) -> _Matrix:
+    return _Matrix(
+        stamp=stamp,
+        ids=np.zeros(0, dtype=np.int64),
+        vectors=np.zeros((0, DIMENSIONS), dtype=np.float32),
+        sentences=np.zeros((0, DIMENSIONS), dtype=np.float16),
+        starts=np.zeros(1, dtype=np.int64),
+    )

@@ -143,9 +143,10 @@ class KnownError(models.Model):
     words are corrected with pg_trgm against the words of the best candidates (``knowledge.matching``).
     ``times_used`` and ``last_used_at`` count the incidents the workaround resolved.
 
-    ``embedding`` is the meaning of the title and symptoms (``knowledge.embeddings``), computed after they change
-    and by ``manage.py embed_known_errors``; ``embedded_digest`` is the ``words_digest`` it was computed from, so a
-    vector whose words have changed since is seen in SQL (decision 0043).
+    ``embedding`` is the meaning of the title and symptoms, then of each sentence of the symptoms, one row each
+    (``knowledge.vectors``), computed after they change and by ``manage.py embed_known_errors``;
+    ``embedded_digest`` is the ``words_digest`` it was computed from, so a vector whose words have changed since is
+    seen in SQL (decisions 0043, 0066).
     """
 
     number = models.CharField(
@@ -199,7 +200,7 @@ class KnownError(models.Model):
         output_field=models.CharField(max_length=32),
         db_persist=True,
     )
-    embedding = ArrayField(RealField(), verbose_name=_("meaning"), null=True, blank=True, editable=False)
+    embedding = ArrayField(ArrayField(RealField()), verbose_name=_("meaning"), null=True, blank=True, editable=False)
     embedded_digest = models.CharField(max_length=32, blank=True, default="", db_default="", editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from io import StringIO
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from knowledge.matching import LEXICAL_OFFER_AT, Confidence, MatchKind, known_error_matches
+from knowledge.embeddings import embed
+from knowledge.matching import LEXICAL_OFFER_AT, OFFER_AT, Confidence, MatchKind, known_error_matches
+from knowledge.models import KnownError
 from tests.knowledge.factories import KnownErrorFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +59,25 @@ def test_a_known_error_is_found_by_meaning_with_no_word_in_common(embedded_base)
     assert matches[0].lexical == 0
 
 
+def test_a_call_that_says_one_of_the_symptoms_finds_its_known_error_by_that_sentence(embedded_base):
+    """The caller says one thing of three; the whole text's meaning is too far off, its sentence is near (0066)."""
+    wake = KnownErrorFactory(
+        published=True,
+        title="Laptop does not wake from sleep in the docking station",
+        symptoms="After lunch the laptop in the dock stays dark and the power light blinks. The fans spin loudly but "
+        "the screens get no picture. Only holding the power button brings it back, and unsaved work is lost.",
+    )
+    call_command("embed_known_errors", stdout=StringIO())
+    text = "the fan is roaring but my screens show nothing"
+    whole = np.array(KnownError.objects.get(pk=wake.pk).embedding[0], dtype=np.float32) @ embed([text])[0]
+
+    (match, *_) = known_error_matches(text=text)
+
+    assert match.known_error == wake
+    assert whole < OFFER_AT <= match.meaning
+    assert "similar meaning" in [str(reason) for reason in match.reasons]
+
+
 def test_a_call_no_known_error_fits_is_offered_nothing(embedded_base):
     assert known_error_matches(text="please install Visual Studio Code on my computer") == []
     assert known_error_matches(text="the coffee machine in the kitchen is empty") == []
@@ -98,3 +120,20 @@ def test_the_matcher_page_says_when_no_known_error_fits(client, support_member, 
     page = client.get(url, {"text": "web shop card payment refused at checkout"}).content.decode()
     assert "Web shop payment fails" in page
     assert "strong" in page
+
+
+def test_only_the_known_errors_nearest_by_their_whole_text_are_raised_by_a_sentence():
+    """At scale the sentences are read for the pool nearest by the whole text, not for every known error."""
+    from knowledge.meaning import _Matrix, _with_sentences
+
+    query = np.eye(3, dtype=np.float32)[0]
+    whole = np.array([[0.5, 0.5, 0], [0.2, 0.9, 0], [0.1, 0.9, 0]], dtype=np.float32)
+    sentences = np.array([[0.9, 0, 0], [0.95, 0, 0], [0.99, 0, 0], [0.3, 0, 0]], dtype=np.float16)
+    # Known error 0 has sentences 0 and 1, known error 1 none, known error 2 sentences 2 and 3.
+    matrix = _Matrix(stamp=1, ids=np.arange(3), vectors=whole, sentences=sentences, starts=np.array([0, 2, 2, 4]))
+
+    everything = _with_sentences(matrix, query, whole @ query, pool=3)
+    nearest_two = _with_sentences(matrix, query, whole @ query, pool=2)
+
+    assert np.allclose(everything, [0.95, 0.2, 0.99], atol=1e-3)
+    assert np.allclose(nearest_two, [0.95, 0.2, 0.1], atol=1e-3)

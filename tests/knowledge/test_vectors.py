@@ -7,20 +7,27 @@ from io import StringIO
 import numpy as np
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from knowledge.embeddings import DIMENSIONS, embed
 from knowledge.forms import KnownErrorForm
 from knowledge.models import KnownError
 from knowledge.tasks import known_errors_embed_stale
-from knowledge.vectors import known_error_text, stale_known_errors
+from knowledge.vectors import known_error_text, known_error_views, stale_known_errors
 from tests.knowledge.factories import KnownErrorFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def vector_of(known_error: KnownError) -> np.ndarray:
+def views_of(known_error: KnownError) -> np.ndarray:
+    """The stored vectors: the title and symptoms together, then each sentence of the symptoms."""
     known_error.refresh_from_db()
     return np.array(known_error.embedding, dtype=np.float32)
+
+
+def vector_of(known_error: KnownError) -> np.ndarray:
+    """The vector of the title and symptoms together."""
+    return views_of(known_error)[0]
 
 
 def saved_on_the_page(known_error: KnownError, **changes: str) -> None:
@@ -55,11 +62,31 @@ def test_a_vector_of_the_earlier_model_is_stale_and_the_backfill_renews_it():
     """An upgrade to another model leaves vectors of another length: never ranked, and computed again."""
     known_error = KnownErrorFactory()
     call_command("embed_known_errors", stdout=StringIO())
-    KnownError.objects.filter(pk=known_error.pk).update(embedding=[0.05] * 384)  # all-MiniLM-L6-v2's length
+    KnownError.objects.filter(pk=known_error.pk).update(embedding=[[0.05] * 384])  # all-MiniLM-L6-v2's length
     assert list(stale_known_errors()) == [known_error]
     call_command("embed_known_errors", stdout=StringIO())
     assert len(vector_of(known_error)) == DIMENSIONS
     assert not stale_known_errors().exists()
+
+
+def test_the_earlier_single_vector_is_stale_and_the_backfill_adds_the_sentences():
+    """The release before decision 0066 stored one vector a known error: its sentences are computed on upgrade."""
+    known_error = KnownErrorFactory(
+        title="Printer jams",
+        symptoms="Paper jams in tray 2 on double-sided prints. One-sided printing works! Ok.\nThe display says E31",
+    )
+    whole = known_error_text(title=known_error.title, symptoms=known_error.symptoms)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE knowledge_knownerror SET embedding = %s::real[], embedded_digest = words_digest WHERE id = %s",
+            [embed([whole])[0].tolist(), known_error.pk],
+        )
+    assert list(stale_known_errors()) == [known_error]
+    call_command("embed_known_errors", stdout=StringIO())
+    assert not stale_known_errors().exists()
+    sentences = ["Paper jams in tray 2 on double-sided prints.", "One-sided printing works!", "The display says E31"]
+    assert known_error_views(title=known_error.title, symptoms=known_error.symptoms) == [whole, *sentences]
+    assert np.allclose(views_of(known_error), embed([whole, *sentences]), atol=1e-5)
 
 
 def test_new_words_make_the_vector_stale_and_the_backfill_renews_it():
