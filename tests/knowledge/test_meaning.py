@@ -7,6 +7,8 @@ from io import StringIO
 import numpy as np
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from knowledge.embeddings import embed
@@ -130,10 +132,42 @@ def test_only_the_known_errors_nearest_by_their_whole_text_are_raised_by_a_sente
     whole = np.array([[0.5, 0.5, 0], [0.2, 0.9, 0], [0.1, 0.9, 0]], dtype=np.float32)
     sentences = np.array([[0.9, 0, 0], [0.95, 0, 0], [0.99, 0, 0], [0.3, 0, 0]], dtype=np.float16)
     # Known error 0 has sentences 0 and 1, known error 1 none, known error 2 sentences 2 and 3.
-    matrix = _Matrix(stamp=1, ids=np.arange(3), vectors=whole, sentences=sentences, starts=np.array([0, 2, 2, 4]))
+    matrix = _Matrix(1, np.arange(3), whole, sentences, np.array([0, 2, 2, 4]), ("a", "b", "c"))
 
     everything = _with_sentences(matrix, query, whole @ query, pool=3)
     nearest_two = _with_sentences(matrix, query, whole @ query, pool=2)
 
     assert np.allclose(everything, [0.95, 0.2, 0.99], atol=1e-3)
     assert np.allclose(nearest_two, [0.95, 0.2, 0.1], atol=1e-3)
+
+
+def test_after_a_save_the_process_reads_only_the_vectors_it_does_not_hold(embedded_base):
+    """A saved known error moves the stamp: the next match reads its new vectors, not the other known errors'."""
+    known_error_matches(text="the monitors go dark")  # this process reads every vector once
+    payment = embedded_base["payment"]
+    KnownError.objects.filter(pk=payment.pk).update(
+        title="Badge reader at the warehouse door refuses every card", symptoms="Nobody can get in by the back door."
+    )
+    call_command("embed_known_errors", stdout=StringIO())
+
+    with CaptureQueriesContext(connection) as queries:
+        (match, *_) = known_error_matches(text="my access card no longer opens the door at the warehouse", offer_at=-1)
+    read = [query["sql"] for query in queries if "array_send(k.embedding)" in query["sql"]]
+
+    assert match.known_error == payment
+    assert match.meaning > 0.5  # its new words' meaning: the web shop's was far from this call
+    assert len(read) == 1
+    assert f"ANY('{{{payment.pk}}}'" in read[0]
+    assert known_error_matches(text="buyers can't pay online, the purchase never goes through") == []
+
+
+def test_a_withdrawn_known_error_leaves_the_process_without_its_vectors_being_read_again(embedded_base):
+    known_error_matches(text="the monitors go dark")
+    KnownError.objects.filter(pk=embedded_base["payment"].pk).update(published=False)
+
+    with CaptureQueriesContext(connection) as queries:
+        matches = known_error_matches(text="buyers can't pay online, the purchase never goes through")
+
+    assert matches == []
+    assert not [query for query in queries if "array_send(k.embedding)" in query["sql"]]
+    assert [m.known_error for m in known_error_matches(text="web shop checkout")] != [embedded_base["payment"]]
