@@ -300,8 +300,15 @@ def check_demo(incident_cases: Sequence[Case], open_topics: set[str]) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = harness.arguments(__doc__, data="the demo data")
     parser.add_argument("--verbose", action="store_true", help="list the cases each tool does not get right first")
+    parser.add_argument(
+        "--known-errors",
+        type=Path,
+        default=KNOWN_ERRORS_FILE,
+        metavar="FILE",
+        help="the known errors' phrasings, in the set's format (default: the set's)",
+    )
     args = parser.parse_args(argv)
-    known_error_cases = read_cases(KNOWN_ERRORS_FILE, "known_error")
+    known_error_cases = read_cases(args.known_errors, "known_error")
     incident_cases = read_cases(INCIDENTS_FILE, "open")
 
     import time_machine
