@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import connection, models
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 from knowledge.meaning import STAMP_SQL, nearest
 from knowledge.models import SEARCH_CONFIG, KnownError
 from knowledge.textsearch import MAX_WORDS, budgeted_tsquery, is_code, search_tokens
 from knowledge.textsearch import tsquery_operand as _tsquery
+from knowledge.vectors import known_error_views
 
 if TYPE_CHECKING:
     import numpy as np
@@ -88,8 +89,9 @@ class Confidence(models.TextChoices):
 class MatchReason:
     """Why a known error matched: the caller's words it contains, a corrected typo, or a CI, service or category.
 
-    ``terms`` are the words (as the operator typed them), the typo and its correction, the CI names, or the
-    name of the service or category.
+    ``terms`` are the words (as the operator typed them), the typo and its correction, the sentence of the symptoms
+    nearest in meaning (when there are several and one is nearer than the whole text), the CI names, or the name of
+    the service or category.
     """
 
     kind: MatchKind
@@ -101,6 +103,8 @@ class MatchReason:
         if self.kind == MatchKind.MISSPELLING:
             typed, found = self.terms
             detail = gettext("%(typed)s → %(found)s") % {"typed": typed, "found": found}
+        elif self.kind == MatchKind.MEANING:
+            detail = pgettext("quoted text", "“%(text)s”") % {"text": self.terms[0]}
         else:
             detail = ", ".join(self.terms)
         return gettext("%(reason)s: %(detail)s") % {"reason": self.kind.label, "detail": detail}
@@ -204,7 +208,7 @@ def known_error_matches(
     with connection.cursor() as cursor:
         cursor.execute(_matches_sql(len(known)), params)
         rows_found = cursor.fetchall()
-    matches = [_match(row) for row in rows_found]
+    matches = [_match(row, sentences=meaning.sentences if meaning else {}) for row in rows_found]
     # Without words the CIs, service and category are all there is to go on, and without any vector (before the
     # backfill) the words are: offered as they are, with no cut-off calibrated for them.
     if not (meaning and meaning.ids):
@@ -521,7 +525,7 @@ def _matches_sql(words: int) -> str:
     )
 
 
-def _match(row: tuple) -> KnownErrorMatch:
+def _match(row: tuple, *, sentences: dict[int, int]) -> KnownErrorMatch:
     shown = len(_SHOWN_FIELDS)
     known_error = KnownError.from_db(connection.alias, _SHOWN_FIELDS, row[:shown])
     score, lexical, cosine, matched, fixed_typed, fixed_found, ci_names, service_name, category_name, category_exact = (
@@ -535,7 +539,7 @@ def _match(row: tuple) -> KnownErrorMatch:
         for typed, found in zip(fixed_typed or (), fixed_found or (), strict=True)
     )
     if cosine >= OFFER_AT:
-        reasons.append(MatchReason(MatchKind.MEANING, ()))
+        reasons.append(MatchReason(MatchKind.MEANING, _nearest_sentence(known_error, sentences.get(known_error.pk))))
     if ci_names:
         reasons.append(MatchReason(MatchKind.CI, tuple(ci_names)))
     if service_name:
@@ -551,3 +555,12 @@ def _match(row: tuple) -> KnownErrorMatch:
         lexical=float(lexical),
         meaning=float(cosine),
     )
+
+
+def _nearest_sentence(known_error: KnownError, place: int | None) -> tuple[str, ...]:
+    """The sentence of the symptoms nearest in meaning, when they have several and one was nearer than the whole text
+    (its place among the views, ``knowledge.meaning``); none when the words changed since the vectors were made."""
+    views = known_error_views(title=known_error.title, symptoms=known_error.symptoms)
+    if place is None or len(views) < 3 or place >= len(views):
+        return ()
+    return (views[place],)

@@ -9,7 +9,7 @@ cosine off by less than 0.001), are read only for the ``SENTENCE_POOL`` known er
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connection
@@ -50,11 +50,13 @@ class _Matrix:
 @dataclass(frozen=True, slots=True)
 class Nearest:
     """The known errors nearest to a text, best first, with their cosine; ``floor`` is the lowest cosine listed
-    (what any known error not listed has at most), 0 when all are listed."""
+    (what any known error not listed has at most), 0 when all are listed. ``sentences`` has, for those a sentence
+    of the symptoms was nearer than the whole text, which one: its place among ``known_error_views`` (from 1)."""
 
     ids: list[int]
     cosines: list[float]
     floor: float
+    sentences: dict[int, int] = field(default_factory=dict)
 
 
 _matrix: _Matrix | None = None
@@ -77,7 +79,27 @@ def nearest(text: str, *, stamp: int, count: int, vector: np.ndarray | None = No
     else:
         best = np.argsort(-cosines, kind="stable")
         floor = 0.0
-    return Nearest(ids=matrix.ids[best].tolist(), cosines=cosines[best].astype(float).tolist(), floor=floor)
+    return Nearest(
+        ids=matrix.ids[best].tolist(),
+        cosines=cosines[best].astype(float).tolist(),
+        floor=floor,
+        sentences=_nearest_sentences(matrix, query, best),
+    )
+
+
+def _nearest_sentences(matrix: _Matrix, query: np.ndarray, rows: np.ndarray) -> dict[int, int]:
+    """For each of ``rows`` whose closest sentence is nearer than its whole text, by id: that sentence's place
+    among the known error's views (from 1)."""
+    found = {}
+    for row in rows.tolist():
+        sentences = matrix.sentences[matrix.starts[row] : matrix.starts[row + 1]]
+        if not len(sentences):
+            continue
+        cosines = sentences.astype(np.float32) @ query
+        closest = int(np.argmax(cosines))
+        if cosines[closest] > float(matrix.vectors[row] @ query):
+            found[int(matrix.ids[row])] = closest + 1
+    return found
 
 
 def _with_sentences(matrix: _Matrix, query: np.ndarray, cosines: np.ndarray, *, pool: int) -> np.ndarray:

@@ -77,7 +77,10 @@ def test_a_call_that_says_one_of_the_symptoms_finds_its_known_error_by_that_sent
 
     assert match.known_error == wake
     assert whole < OFFER_AT <= match.meaning
-    assert "similar meaning" in [str(reason) for reason in match.reasons]
+    assert [str(reason) for reason in match.reasons] == [
+        "words: fan, screens",
+        "similar meaning: “The fans spin loudly but the screens get no picture.”",
+    ]
 
 
 def test_a_call_no_known_error_fits_is_offered_nothing(embedded_base):
