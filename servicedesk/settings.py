@@ -134,6 +134,12 @@ DATABASES = {
 # (estimated costly for their subplans) in 205 ms to run them in 9 (decision record 0042).
 _options = DATABASES["default"].setdefault("OPTIONS", {})
 _options["options"] = " ".join(filter(None, ["-c jit=off", _options.get("options")]))
+# Parameters bound by the server, and a statement a connection has run twice kept prepared there: a page's statements,
+# the same on every request but for their values, are not parsed and planned again each time (decision record 0064).
+# "off" behind a pooler in transaction mode that does not keep prepared statements (PgBouncer before 1.21).
+if env_str("DATABASE_PREPARED_STATEMENTS", "on") != "off":
+    _options["server_side_binding"] = True
+    _options["prepare_threshold"] = 2
 # Two test runs on one server need two test databases (for example two checkouts of one machine).
 if env_str("SERVICEDESK_TEST_DB"):
     DATABASES["default"]["TEST"] = {"NAME": env_str("SERVICEDESK_TEST_DB")}

@@ -39,8 +39,8 @@ LIMIT %(batch)s
 # stale for its own task, so a task run twice, or beside the backfill, does no harm.
 _WRITE = f"""
 INSERT INTO incidents_incidentmeaning (incident_id, embedding, digest, writer, changed_at)
-SELECT i.id, %(embedding)s::real[], %(digest)s, 0, now() FROM incidents_incident AS i
-WHERE i.id = %(id)s AND i.state IN {OPEN_SQL} AND md5({WORDS_SQL}) = %(digest)s
+SELECT i.id, %(embedding)s::real[], %(digest)s::text, 0, now() FROM incidents_incident AS i
+WHERE i.id = %(id)s AND i.state IN {OPEN_SQL} AND md5({WORDS_SQL}) = %(digest)s::text
 ON CONFLICT (incident_id) DO UPDATE SET embedding = EXCLUDED.embedding, digest = EXCLUDED.digest, changed_at = now()
 """  # noqa: S608 (only this module's constants are formatted in)
 _PRUNE = f"""
