@@ -5,8 +5,8 @@ million). It works on the HTTP benchmark's data (``bench/http_pages.py``: 100,00
 journal entries each, 11% open), loaded when they are not there, signs each role's user in with Django's test
 client and requests each page ``--requests`` times through every middleware, the context processors and the
 templates (no HTTP, no gunicorn): the home page (a signed-in page that runs no query of its own: what every page
-pays before its view), the incident list, the support queue, the desk's work list and the page of an open incident
-(200 of them in turn, each with its stored vector).
+pays before its view), the incident list, a search in words, the support queue, the desk's work list and the page
+of an open incident (200 of them in turn, each with its stored vector).
 
 For each page it prints the median wall time and the median processor time of the process
 (``time.process_time``) per request in ms, and the statements one request runs. The processor time is what the
@@ -34,6 +34,7 @@ def pages(open_numbers: Sequence[str]) -> list[tuple[str, str, list[str]]]:
     return [
         ("home (no query of its own)", "desk", ["/"]),
         ("incident list, open", "desk", ["/incidents/"]),
+        ("search “VPN connection”, every state", "desk", ["/incidents/?q=VPN+connection&state=all"]),
         ("support queue", "support", ["/queues/"]),
         ("desk's work list", "desk", ["/incidents/desk/"]),
         ("incident page (open)", "desk", [f"/incidents/{number}/" for number in open_numbers]),
