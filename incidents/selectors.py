@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Sum, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum, prefetch_related_objects
 from django.db.models.functions import Coalesce
 
 from cmdb.models import ConfigurationItem
@@ -40,9 +40,10 @@ def incident_detail() -> QuerySet[Incident]:
     relations every page shows and nearly every incident has (caller, service, desk owner, group: five tables,
     about 1 ms to plan where the eighteen of one join took 10-25), then each other relation read by its id in a
     statement of its own, none when it is empty. The lifecycle's permission rules read the group's members, the
-    pending re-evaluations and the subordinates: prefetched, they cost no query per rule. The journal is read a page
-    at a time (``incidents.journal.paging``), the resolution's relations by the panel that shows them
-    (``with_resolution``)."""
+    pending re-evaluations and the subordinates: prefetched, they cost no query per rule. Most incidents have no
+    re-evaluation waiting and no subordinate: the incident's statement says whether they have, and
+    ``with_waiting_and_subordinates`` reads them only then. The journal is read a page at a time
+    (``incidents.journal.paging``), the resolution's relations by the panel that shows them (``with_resolution``)."""
     return (
         Incident.objects.defer("search_vector")
         .select_related(*PAGE_JOINED)
@@ -52,19 +53,36 @@ def incident_detail() -> QuerySet[Incident]:
             Prefetch("parent", queryset=Incident.objects.defer("search_vector", "symptoms")),
             # The permission rules compare the members with the user by id.
             Prefetch("assigned_group__members", queryset=get_user_model().objects.only("id").order_by("pk")),
-            Prefetch(
-                "reevaluations",
-                queryset=Reevaluation.objects.filter(outcome=ReevaluationOutcome.PENDING).select_related(
-                    "requested_by"
-                ),
-                to_attr="pending_reevaluations",
-            ),
             # The page names and links them; the review and the changes around the call need their ids.
             Prefetch("cis", queryset=ConfigurationItem.objects.only("id", "name").order_by("name")),
-            Prefetch("subordinates", queryset=subordinates_listed()),
         )
-        .annotate(minutes_spent_total=minutes_spent_total())
+        .annotate(
+            minutes_spent_total=minutes_spent_total(),
+            reevaluation_waits=Exists(pending_reevaluations().filter(incident=OuterRef("pk"))),
+            has_subordinates=Exists(Incident.objects.filter(parent=OuterRef("pk"))),
+        )
     )
+
+
+def with_waiting_and_subordinates(incident: Incident) -> Incident:
+    """``incident``, loaded by ``incident_detail()``, with its pending re-evaluations (``pending_reevaluations``, the
+    latest first) and its subordinates (``subordinates_listed``) in place: each read in a statement of its own only
+    when the incident's statement found some, else set empty without one."""
+    if incident.reevaluation_waits:
+        prefetch_related_objects(
+            [incident], Prefetch("reevaluations", queryset=pending_reevaluations(), to_attr="pending_reevaluations")
+        )
+    else:
+        incident.pending_reevaluations = []
+    # An empty queryset runs no statement; prefetched, it answers ``incident.subordinates.all()`` without one.
+    subordinates = subordinates_listed() if incident.has_subordinates else Incident.objects.none()
+    prefetch_related_objects([incident], Prefetch("subordinates", queryset=subordinates))
+    return incident
+
+
+def pending_reevaluations() -> QuerySet[Reevaluation]:
+    """Re-evaluations not yet decided, with who asked for them."""
+    return Reevaluation.objects.filter(outcome=ReevaluationOutcome.PENDING).select_related("requested_by")
 
 
 def incident_facts() -> QuerySet[Incident]:

@@ -60,7 +60,7 @@ class JournalSection:
 
 def incident_for_page() -> QuerySet[Incident]:
     """The incident as its page reads it: ``selectors.incident_detail()``, with its stored vector for the review
-    read in the same statement (none of its own)."""
+    read in the same statement (none of its own). ``incident_page`` and ``journal_section`` complete it."""
     return meaning.with_stored_vector(selectors.incident_detail())
 
 
@@ -79,6 +79,7 @@ def incident_page(
     serious-incident notices, the clock, the review, a waiting re-evaluation, the evidence of the calls, the
     resolution, and the journal (``show`` filters it, ``before`` pages it back; the forms passed in are shown
     again with their errors)."""
+    selectors.with_waiting_and_subordinates(incident)
     selectors.with_resolution(incident)
     ci_ids = [ci.pk for ci in incident.cis.all()]
     linkable = incident.is_open and may_link(incident, user)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from incidents import selectors
 from incidents.choices import OPEN_STATES, ActivityKind
 from incidents.core.stale import refusal_status
 from incidents.forms.journal import JournalEntryForm, WorkaroundForm
@@ -35,7 +36,7 @@ def _ensure_reader(request: HttpRequest) -> None:
 
 def _incident(number: str) -> Incident:
     """The incident as its page shows it (the journal, subordinates and group members prefetched)."""
-    return get_object_or_404(incident_for_page(), number=number)
+    return selectors.with_waiting_and_subordinates(get_object_or_404(incident_for_page(), number=number))
 
 
 def _incident_to_write(request: HttpRequest, number: str) -> Incident:

@@ -8,9 +8,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from incidents.choices import ResolutionCode
+from incidents.choices import Impact, ResolutionCode, Urgency
 from incidents.journal import notes
 from incidents.lifecycle import escalation, people, resolution
+from incidents.lifecycle.reevaluation import reevaluation_request
 from incidents.recording import calls, details
 from tests.cmdb.factories import (
     ChangeFactory,
@@ -49,19 +50,20 @@ def worked_on(operator, support_member, network, category, *, size: int):
     return master
 
 
-def test_an_open_incident_takes_20_statements_whatever_its_journal_subordinates_and_calls(
+def test_an_open_incident_takes_19_statements_whatever_its_journal_subordinates_and_calls(
     client, operator, support_member, network, printing, django_assert_num_queries
 ):
     client.force_login(operator)
     for size in (2, 20):
         master = worked_on(operator, support_member, network, printing, size=size)
         # The session, the user with their permissions (2); the incident with its caller, service, desk owner and
-        # group, the time spent and its stored vector (1); by id, its location, assignee, service level, and category
-        # with the two levels above (4); the group's members, the pending re-evaluations, the CIs, the subordinates
-        # with their callers (4): the permission rules read them. The changes around the call with their CIs (2),
-        # the review's open problems and known errors (3: the words' statistics, then the matches), the calls added
-        # for the impact proposal (1), the people added (1), the journal's newest entries and their files (2).
-        with django_assert_num_queries(20):
+        # group, the time spent, its stored vector and whether a re-evaluation waits and subordinates exist (1); by
+        # id, its location, assignee, service level, and category with the two levels above (4); the group's
+        # members, the CIs, the subordinates with their callers (3): the permission rules read them (no
+        # re-evaluation waits: none read). The changes around the call with their CIs (2), the review's open
+        # problems and known errors (3: the words' statistics, then the matches), the calls added for the impact
+        # proposal (1), the people added (1), the journal's newest entries and their files (2).
+        with django_assert_num_queries(19):
             response = client.get(master.get_absolute_url())
         page = response.text
         assert f"{size} subordinate incidents" in page
@@ -88,10 +90,11 @@ def test_a_closed_incident_reads_each_relation_it_shows_once_and_no_review(
     client.force_login(operator)
 
     # The session, the user with their permissions (2); the incident (1); by id, its location, service level,
-    # category and master (4: no assignee); the group's members, re-evaluations, CIs and subordinates (4); the
-    # resolution's known error, change, problem and category at closure (4); the people added (1); the journal's
-    # entries and their files (2). Closed, it has no review and no impact proposal; without CIs, no changes around.
-    with django_assert_num_queries(18):
+    # category and master (4: no assignee); the group's members and CIs (2: no re-evaluation waits, no
+    # subordinates); the resolution's known error, change, problem and category at closure (4); the people added
+    # (1); the journal's entries and their files (2). Closed, it has no review and no impact proposal; without CIs,
+    # no changes around.
+    with django_assert_num_queries(16):
         page = client.get(incident.get_absolute_url()).text
 
     for shown in (known_error.number, change.number, problem.number, master.number, "HW / Printer / Paper jam"):
@@ -105,8 +108,24 @@ def test_the_resolution_is_read_only_once_the_incident_was_resolved(
     details.incident_link(by=operator, incident_id=linked.pk, target=KnownErrorFactory(published=True))
     client.force_login(operator)
 
-    # As an open incident's above, without location, assignee, CIs or subordinates: the linked known error is not
-    # read, as the resolution panel is not shown yet.
+    # As an open incident's above, without location, assignee, CIs or subordinates (so no statement reads them):
+    # the linked known error is not read, as the resolution panel is not shown yet.
     for incident in (linked, plain):
-        with django_assert_num_queries(16):
+        with django_assert_num_queries(14):
             client.get(incident.get_absolute_url())
+
+
+def test_a_waiting_re_evaluation_is_read_in_one_statement_more_and_shown(
+    client, operator, support_member, network, printing, django_assert_num_queries
+):
+    incident = investigating(operator, printing, network)
+    reevaluation_request(
+        by=support_member, incident_id=incident.pk, impact=Impact.HIGH, urgency=Urgency.HIGH, reason="Payroll tonight."
+    )
+    client.force_login(operator)
+
+    # The plain open incident's 14 above, and the re-evaluation waiting with who asked for it.
+    with django_assert_num_queries(15):
+        page = client.get(incident.get_absolute_url()).text
+
+    assert "Payroll tonight." in page and "Proposed: High impact, High urgency." in page

@@ -155,10 +155,10 @@ def test_the_page_and_the_older_entries_cost_the_same_statements_however_long_th
     preferences_save(by=operator, theme=Theme.SYSTEM, density=Density.COMFORTABLE, journal_order=order)
     client.force_login(operator)
     # The incident page of a recorded incident the desk works on (tests/incidents/test_incident_page.py lists the
-    # statements): 12, the journal's two (its newest entries with their authors, their files) among them. The order
+    # statements): 10, the journal's two (its newest entries with their authors, their files) among them. The order
     # is read with the user: no statement of its own.
     for incident in (short, long):
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(10):
             client.get(incident.get_absolute_url())
     _plain, fragment = older_link(client.get(long.get_absolute_url()).text)
     # The session, the user with their permissions, the incident's number and state, the entries, their files.
