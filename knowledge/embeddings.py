@@ -21,10 +21,10 @@ DIMENSIONS = 768
 # are far shorter).
 MAX_TOKENS = 384
 PAD_ID = 1  # MPNet's <pad>
-# Texts embedded in one run of the model: one. The int8 products scale their input by its largest value over the
+# Texts are embedded one a run of the model: the int8 products scale their input by its largest value over the
 # whole run, so texts run together would change each other's vectors (by up to 0.03 in cosine); and on one thread a
-# batch gains nothing.
-BATCH = 1
+# batch gains nothing. A process keeps the vectors of its last TEXTS_KEPT texts (3 MB).
+TEXTS_KEPT = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +41,7 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     """The texts' embeddings: float32, shape ``(len(texts), 768)``, each of length 1."""
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    model = _loaded()
-    return np.concatenate([_run(model, list(texts[i : i + BATCH])) for i in range(0, len(texts), BATCH)])
+    return np.stack([embed_text(text) for text in texts])
 
 
 # The binary form of a real[] as PostgreSQL's array_send gives it: a 12-byte header (dimensions, flags, element type),
@@ -68,11 +67,12 @@ def vector_from_binary(data: bytes) -> np.ndarray:
     return array_from_binary(data).reshape(-1)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=TEXTS_KEPT)
 def embed_text(text: str) -> np.ndarray:
-    """One text's embedding, kept for the process's last 64 texts: the call-logging panel ranks known errors and open
-    incidents by the meaning of the same words, and asks again for them as the operator types. Read-only."""
-    vector = embed([text])[0]
+    """One text's embedding, kept for the process's last ``TEXTS_KEPT`` texts: the call-logging panel ranks known
+    errors and open incidents by the meaning of the same words and asks again as the operator types, and callers
+    reporting one fault often use the same words (the demo's incidents do). Read-only."""
+    vector = _run(_loaded(), [text])[0]
     vector.flags.writeable = False
     return vector
 
