@@ -49,13 +49,11 @@ class _Matrix:
 
 @dataclass(frozen=True, slots=True)
 class Nearest:
-    """The known errors nearest to a text, best first, with their cosine; ``floor`` is the lowest cosine listed
-    (what any known error not listed has at most), 0 when all are listed. ``sentences`` has, for those a sentence
+    """The known errors nearest to a text, best first, with their cosine. ``sentences`` has, for those a sentence
     of the symptoms was nearer than the whole text, which one: its place among ``known_error_views`` (from 1)."""
 
     ids: list[int]
     cosines: list[float]
-    floor: float
     sentences: dict[int, int] = field(default_factory=dict)
 
 
@@ -69,20 +67,17 @@ def nearest(text: str, *, stamp: int, count: int, vector: np.ndarray | None = No
     stamp moved since this process last loaded the vectors."""
     matrix = _vectors(stamp)
     if not len(matrix.ids) or not text.strip():
-        return Nearest(ids=[], cosines=[], floor=0.0)
+        return Nearest(ids=[], cosines=[])
     query = embed_text(corrected(text).text) if vector is None else vector
     cosines = _with_sentences(matrix, query, matrix.vectors @ query, pool=max(SENTENCE_POOL, count))
     if count < len(cosines):
         best = np.argpartition(-cosines, count)[:count]
         best = best[np.argsort(-cosines[best], kind="stable")]
-        floor = float(cosines[best[-1]])
     else:
         best = np.argsort(-cosines, kind="stable")
-        floor = 0.0
     return Nearest(
         ids=matrix.ids[best].tolist(),
         cosines=cosines[best].astype(float).tolist(),
-        floor=floor,
         sentences=_nearest_sentences(matrix, query, best),
     )
 
