@@ -36,6 +36,14 @@ class Failing:
         return self.work(*args, **kwargs)
 
 
+def failing_parts(monkeypatch, *, embedding: int, sending: int) -> tuple[Failing, Failing]:
+    """The recorded call's two parts, the embedding and the sending, each finding the database away that many times."""
+    embed, send = Failing(tasks.incidents_embed, times=embedding), Failing(tasks.outbox_send_due, times=sending)
+    monkeypatch.setattr(tasks, "incidents_embed", embed)
+    monkeypatch.setattr(tasks, "outbox_send_due", send)
+    return embed, send
+
+
 def test_recording_a_call_leaves_one_message_for_its_mail_and_its_vector(operator, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         incident = record(operator)
@@ -73,10 +81,7 @@ def test_a_mail_refused_is_left_for_its_next_attempt_and_the_incident_is_embedde
 def test_the_database_failing_the_embedding_retries_it_alone_and_the_mail_is_sent_once(
     operator, monkeypatch, django_capture_on_commit_callbacks
 ):
-    embed = Failing(tasks.incidents_embed, times=2)
-    send = Failing(tasks.outbox_send_due, times=0)
-    monkeypatch.setattr(tasks, "incidents_embed", embed)
-    monkeypatch.setattr(tasks, "outbox_send_due", send)
+    embed, send = failing_parts(monkeypatch, embedding=2, sending=0)
 
     with django_capture_on_commit_callbacks(execute=True):
         incident = record(operator)
@@ -89,10 +94,7 @@ def test_the_database_failing_the_embedding_retries_it_alone_and_the_mail_is_sen
 def test_the_database_failing_the_mail_for_good_leaves_it_to_the_sweep_and_the_incident_is_embedded(
     operator, monkeypatch, django_capture_on_commit_callbacks
 ):
-    send = Failing(tasks.outbox_send_due, times=100)
-    embed = Failing(tasks.incidents_embed, times=0)
-    monkeypatch.setattr(tasks, "outbox_send_due", send)
-    monkeypatch.setattr(tasks, "incidents_embed", embed)
+    embed, send = failing_parts(monkeypatch, embedding=0, sending=100)
 
     with django_capture_on_commit_callbacks(execute=True):
         incident = record(operator)
