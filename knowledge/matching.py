@@ -49,7 +49,7 @@ IDF_SMOOTHING = 0.001
 # STRONG_AT; the meaning is a reason from OFFER_AT. MEANING_POOL known errors nearest in meaning join the words'
 # candidates.
 LEXICAL_WEIGHT = 0.5
-OFFER_AT = 0.56
+OFFER_AT = 0.57
 LEXICAL_OFFER_AT = 0.9
 STRONG_AT = 0.85
 MEANING_POOL = 50

@@ -9,11 +9,13 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from incidents.models import IncidentMeaning
 from knowledge.embeddings import DIMENSIONS, embed
 from knowledge.forms import KnownErrorForm
 from knowledge.models import KnownError
 from knowledge.tasks import known_errors_embed_stale
 from knowledge.vectors import known_error_text, known_error_views, stale_known_errors
+from tests.incidents.workflow import record
 from tests.knowledge.factories import KnownErrorFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +133,27 @@ def test_the_sweep_embeds_the_stale_ones_a_lost_task_left_and_then_nothing(setti
     assert "knowledge.tasks.known_errors_embed_stale" in {
         entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_to_the_7_bit_model_clears_the_earlier_builds_vectors_and_the_backfills_renew_them(operator):
+    """Build 1's vectors were noise on a processor without VNNI (decision 0067): the upgrade drops them, both the
+    known errors' and the open incidents', and the backfills compute them with build 2."""
+    known_error = KnownErrorFactory()
+    incident = record(operator, short_description="Web shop payment fails", symptoms="Cards refused.")
+    call_command("embed_known_errors", stdout=StringIO())
+    call_command("embed_incidents", stdout=StringIO())
+    try:
+        call_command("migrate", "knowledge", "0003", verbosity=0)
+        call_command("migrate", "incidents", "0033", verbosity=0)
+        assert KnownError.objects.get(pk=known_error.pk).embedding is not None  # going back keeps them
+    finally:
+        call_command("migrate", verbosity=0)
+
+    assert KnownError.objects.get(pk=known_error.pk).embedding is None
+    assert not IncidentMeaning.objects.filter(incident=incident).exists()
+    assert list(stale_known_errors()) == [known_error]
+    call_command("embed_known_errors", stdout=StringIO())
+    call_command("embed_incidents", stdout=StringIO())
+    assert not stale_known_errors().exists()
+    assert len(IncidentMeaning.objects.get(incident=incident).embedding) == DIMENSIONS
