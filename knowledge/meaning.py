@@ -69,7 +69,7 @@ def nearest(text: str, *, stamp: int, count: int, vector: np.ndarray | None = No
     if not len(matrix.ids) or not text.strip():
         return Nearest(ids=[], cosines=[])
     query = embed_text(corrected(text).text) if vector is None else vector
-    cosines = _with_sentences(matrix, query, matrix.vectors @ query, pool=max(SENTENCE_POOL, count))
+    cosines, places = _with_sentences(matrix, query, matrix.vectors @ query, pool=max(SENTENCE_POOL, count))
     if count < len(cosines):
         best = np.argpartition(-cosines, count)[:count]
         best = best[np.argsort(-cosines[best], kind="stable")]
@@ -78,37 +78,35 @@ def nearest(text: str, *, stamp: int, count: int, vector: np.ndarray | None = No
     return Nearest(
         ids=matrix.ids[best].tolist(),
         cosines=cosines[best].astype(float).tolist(),
-        sentences=_nearest_sentences(matrix, query, best),
+        sentences={int(matrix.ids[row]): places[row] for row in best.tolist() if row in places},
     )
 
 
-def _nearest_sentences(matrix: _Matrix, query: np.ndarray, rows: np.ndarray) -> dict[int, int]:
-    """For each of ``rows`` whose closest sentence is nearer than its whole text, by id: that sentence's place
-    among the known error's views (from 1)."""
-    found = {}
-    for row in rows.tolist():
-        sentences = matrix.sentences[matrix.starts[row] : matrix.starts[row + 1]]
-        if not len(sentences):
-            continue
-        cosines = sentences.astype(np.float32) @ query
-        closest = int(np.argmax(cosines))
-        if cosines[closest] > float(matrix.vectors[row] @ query):
-            found[int(matrix.ids[row])] = closest + 1
-    return found
-
-
-def _with_sentences(matrix: _Matrix, query: np.ndarray, cosines: np.ndarray, *, pool: int) -> np.ndarray:
-    """``cosines`` (of the whole texts), each of the ``pool`` highest raised to its known error's closest sentence's."""
+def _with_sentences(
+    matrix: _Matrix, query: np.ndarray, cosines: np.ndarray, *, pool: int
+) -> tuple[np.ndarray, dict[int, int]]:
+    """``cosines`` (of the whole texts), each of the ``pool`` highest raised to its known error's closest sentence's;
+    and for the rows a sentence raised, that sentence's place among the known error's views (from 1). The nearest
+    ``pool`` are all among the pool: at least ``pool`` others are as near as any row outside it."""
     rows = np.argpartition(-cosines, pool)[:pool] if pool < len(cosines) else np.arange(len(cosines))
     starts = matrix.starts[rows]
     counts = matrix.starts[rows + 1] - starts
-    total = int(counts.sum())
-    if not total:
-        return cosines
-    # The sentences of those rows, in one index: block k runs from starts[k] for counts[k].
-    index = np.arange(total) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
-    np.maximum.at(cosines, np.repeat(rows, counts), matrix.sentences[index].astype(np.float32) @ query)
-    return cosines
+    rows, starts, counts = rows[counts > 0], starts[counts > 0], counts[counts > 0]
+    if not len(rows):
+        return cosines, {}
+    # The sentences of those rows, in one index: block k runs from offsets[k] for counts[k].
+    offsets = np.cumsum(counts) - counts
+    index = np.arange(int(counts.sum())) + np.repeat(starts - offsets, counts)
+    sentence_cosines = matrix.sentences[index].astype(np.float32) @ query
+    closest = np.maximum.reduceat(sentence_cosines, offsets)
+    # Each block's first sentence at its maximum: its place among the block.
+    at_max = np.flatnonzero(sentence_cosines == np.repeat(closest, counts))
+    blocks, first = np.unique(np.searchsorted(offsets, at_max, side="right") - 1, return_index=True)
+    places = np.empty(len(rows), dtype=np.int64)
+    places[blocks] = at_max[first] - offsets[blocks]
+    raised = closest > cosines[rows]
+    cosines[rows[raised]] = closest[raised]
+    return cosines, dict(zip(rows[raised].tolist(), (places[raised] + 1).tolist(), strict=True))
 
 
 def _vectors(stamp: int) -> _Matrix:

@@ -137,11 +137,13 @@ def test_only_the_known_errors_nearest_by_their_whole_text_are_raised_by_a_sente
     # Known error 0 has sentences 0 and 1, known error 1 none, known error 2 sentences 2 and 3.
     matrix = _Matrix(1, np.arange(3), whole, sentences, np.array([0, 2, 2, 4]), ("a", "b", "c"))
 
-    everything = _with_sentences(matrix, query, whole @ query, pool=3)
-    nearest_two = _with_sentences(matrix, query, whole @ query, pool=2)
+    everything, places = _with_sentences(matrix, query, whole @ query, pool=3)
+    nearest_two, places_of_two = _with_sentences(matrix, query, whole @ query, pool=2)
 
     assert np.allclose(everything, [0.95, 0.2, 0.99], atol=1e-3)
+    assert places == {0: 2, 2: 1}  # the second sentence of known error 0, the first of known error 2
     assert np.allclose(nearest_two, [0.95, 0.2, 0.1], atol=1e-3)
+    assert places_of_two == {0: 2}
 
 
 def test_after_a_save_the_process_reads_only_the_vectors_it_does_not_hold(embedded_base):
