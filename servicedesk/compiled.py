@@ -3,32 +3,56 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Model, QuerySet
-from django.db.models.query import RawQuerySet
+from django.db import connections
+from django.db.models import ManyToManyField, Model, Prefetch, QuerySet, prefetch_related_objects
+from django.db.models.constants import LOOKUP_SEP
+from django.db.models.query import ModelIterable, get_related_populators
 
 # Stands for the value a compiled query is run with, to find its place among the parameters.
 ID_PLACEHOLDER = -2_104_583_917  # within a 32-bit id: Django refuses an id out of its range before any SQL
 # Stands for a moment: long before any row's, and with microseconds no clock reading is likely to repeat.
 MOMENT_PLACEHOLDER = datetime.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)
 
-# The model, the SQL and its parameters, where each value goes among them, and the prefetches.
-type Compiled = tuple[type[Model], str, tuple[Any, ...], tuple[int, ...], tuple[Any, ...]]
+
+@dataclass(frozen=True)
+class Compiled:
+    """A query's SQL and parameters, where each value goes among them, and how Django fills a row: the model's
+    columns and their attributes, the converters of the columns, the related objects joined, the annotations'
+    columns, and the prefetches (``prefetch_related``) to do on the rows."""
+
+    model: type[Model]
+    db: str
+    sql: str
+    params: tuple[Any, ...]
+    positions: tuple[int, ...]
+    columns: slice
+    init_list: tuple[str, ...]
+    converters: tuple[tuple[int, tuple[Any, ...], Any], ...]
+    klass_info: dict[str, Any]
+    select: tuple[Any, ...]
+    fetch_mode: Any
+    annotations: tuple[tuple[str, int], ...]
+    prefetches: tuple[Any, ...]
 
 
 class CompiledQuery:
-    """``build(value)`` as SQL made once, then run for any ``value`` as a raw query.
+    """``build(value)`` as SQL made once, then run for any ``value`` and its rows filled as Django fills them.
 
     Building the signed-in user's query with its annotated subqueries cost more processor time than running it
     (2.6 ms a request, measured); its SQL differs only in the id. ``build`` must use ``value`` exactly once, and
     nothing else in the query may change between requests (no clock, no setting read at build time). The value is
     an id unless ``placeholder`` says otherwise: a value of the same type that no real row could have. A query of
     several values (a key and the clock) names one placeholder for each in ``placeholders``; ``build``, ``first``
-    and ``rows`` then take them in that order. The queryset's ``prefetch_related`` lookups are kept and run on the
-    rows (those statements are built each time); ``select_related`` is not (a raw query fills one model): annotate
-    the related fields the rows need instead.
+    and ``rows`` then take them in that order. The rows are model instances with their annotations and the related
+    objects of ``select_related``, as the queryset would give them (Django's own iterator's steps, from the
+    compiler's description of the columns kept with the SQL). The queryset's ``prefetch_related`` lookups are done
+    on the rows: by ``rows`` as Django does (their statements built each time); by ``first``, for the one row,
+    with a statement compiled once for each foreign key and many-to-many relation (``CompiledRelation``: the
+    incident page's seven prefetches took more to build than to run), as Django for the others.
     """
 
     def __init__(
@@ -41,32 +65,164 @@ class CompiledQuery:
         self.build = build
         self.placeholders = placeholders or (placeholder,)
         self.compiled: Compiled | None = None
+        self.relations: tuple[CompiledRelation | str | Prefetch, ...] | None = None
 
     def first(self, *values: Any) -> Any:
-        """The first row for the values as a model instance with its annotations, or ``None``."""
-        rows = list(self.rows(*values))
-        return rows[0] if rows else None
+        """The first row for the values with its annotations, related objects and prefetches, or ``None``."""
+        compiled = self.compiled or self._compile()
+        rows = self._fetch(compiled, values)
+        if not rows:
+            return None
+        row = rows[0]
+        if compiled.prefetches:
+            if self.relations is None:
+                self.relations = tuple(CompiledRelation.of(compiled.model, lookup) for lookup in compiled.prefetches)
+            row._prefetched_objects_cache = getattr(row, "_prefetched_objects_cache", {})
+            for relation in self.relations:
+                if isinstance(relation, CompiledRelation):
+                    relation.read(row)
+                else:
+                    prefetch_related_objects([row], relation)
+        return row
 
-    def rows(self, *values: Any) -> RawQuerySet[Any]:
-        """Every row for the values, in the queryset's order and within its slice, as model instances with their
-        annotations, and the queryset's prefetches done when the rows are read."""
-        model, sql, params, positions, prefetches = self.compiled or self._compile()
-        if len(values) != len(positions):
-            raise TypeError(f"This query takes {len(positions)} values, not {len(values)}.")
-        filled = list(params)
-        for position, value in zip(positions, values, strict=True):
-            filled[position] = value
-        rows = model._default_manager.raw(sql, filled)
-        return rows.prefetch_related(*prefetches) if prefetches else rows
+    def rows(self, *values: Any) -> list[Any]:
+        """Every row for the values, in the queryset's order and within its slice, with their annotations, related
+        objects and the queryset's prefetches."""
+        compiled = self.compiled or self._compile()
+        rows = self._fetch(compiled, values)
+        if rows and compiled.prefetches:
+            prefetch_related_objects(rows, *compiled.prefetches)
+        return rows
+
+    def _fetch(self, compiled: Compiled, values: Sequence[Any]) -> list[Any]:
+        """The rows as Django's ``ModelIterable`` fills them, from the SQL compiled once."""
+        if len(values) != len(compiled.positions):
+            raise TypeError(f"This query takes {len(compiled.positions)} values, not {len(values)}.")
+        params = list(compiled.params)
+        for position, value in zip(compiled.positions, values, strict=True):
+            params[position] = value
+        connection = connections[compiled.db]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            results = cursor.fetchall()
+        if not results:
+            return []
+        populators = get_related_populators(
+            compiled.klass_info, list(compiled.select), compiled.db, compiled.fetch_mode
+        )
+        rows = []
+        for result in results:
+            values_of_row = list(result)
+            for position, converters, expression in compiled.converters:
+                value = values_of_row[position]
+                for converter in converters:
+                    value = converter(value, expression, connection)
+                values_of_row[position] = value
+            row = compiled.model.from_db(
+                compiled.db, compiled.init_list, values_of_row[compiled.columns], fetch_mode=compiled.fetch_mode
+            )
+            for populator in populators:
+                populator.populate(values_of_row, row)
+            for name, position in compiled.annotations:
+                setattr(row, name, values_of_row[position])
+            rows.append(row)
+        return rows
 
     def _compile(self) -> Compiled:
         queryset = self.build(*self.placeholders)
-        if queryset.query.select_related:
-            raise ValueError("A compiled query cannot follow select_related: annotate the related fields instead.")
-        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+        if queryset._fields is not None or queryset._iterable_class is not ModelIterable:
+            raise ValueError("A compiled query gives model instances: values() and values_list() are not for it.")
+        compiler = queryset.query.get_compiler(queryset.db)
+        sql, params = compiler.as_sql()
         params = list(params)
         if any(params.count(placeholder) != 1 for placeholder in self.placeholders):
             raise ValueError("A compiled query must use each of its values exactly once.")
-        positions = tuple(params.index(placeholder) for placeholder in self.placeholders)
-        self.compiled = (queryset.model, sql, tuple(params), positions, tuple(queryset._prefetch_related_lookups))
+        if compiler.has_extra_select:
+            raise ValueError("A compiled query cannot carry extra(select=...): annotate instead.")
+        # After ``as_sql`` the compiler describes the columns: the model's, the joined models', the annotations'.
+        select, klass_info = compiler.select, compiler.klass_info
+        fields = klass_info["select_fields"]
+        columns = slice(fields[0], fields[-1] + 1)
+        expressions = [column[0] for column in select[: compiler.col_count]]
+        self.compiled = Compiled(
+            model=klass_info["model"],
+            db=queryset.db,
+            sql=sql,
+            params=tuple(params),
+            positions=tuple(params.index(placeholder) for placeholder in self.placeholders),
+            columns=columns,
+            init_list=tuple(column[0].target.attname for column in select[columns]),
+            converters=tuple(
+                (position, tuple(converters), expression)
+                for position, (converters, expression) in compiler.get_converters(expressions).items()
+            ),
+            klass_info=klass_info,
+            select=tuple(select),
+            fetch_mode=queryset._fetch_mode,
+            annotations=tuple(compiler.annotation_col_map.items()),
+            prefetches=tuple(queryset._prefetch_related_lookups),
+        )
         return self.compiled
+
+
+class CompiledRelation:
+    """A prefetch lookup of one row read by a statement compiled once, its objects put where Django's prefetch
+    puts them: a foreign key (or one-to-one) by its id, none when it is empty; a many-to-many's rows by the
+    row's id. The lookup may pass through foreign keys already loaded (``select_related``, as the incident's
+    ``assigned_group__members``); its queryset (``Prefetch``) keeps its own ``select_related``, ordering,
+    deferred fields and prefetches. ``of`` gives the lookup back unchanged when it is of another kind (a reverse
+    relation, a ``to_attr``): Django reads those."""
+
+    def __init__(self, through: tuple[Any, ...], field: Any, query: CompiledQuery, *, many: bool) -> None:
+        self.through, self.field, self.query, self.many = through, field, query, many
+        self.queryset: QuerySet[Any] | None = None
+
+    @classmethod
+    def of(cls, model: type[Model], lookup: str | Prefetch) -> CompiledRelation | str | Prefetch:
+        path, queryset = (lookup.prefetch_through, lookup.queryset) if isinstance(lookup, Prefetch) else (lookup, None)
+        if isinstance(lookup, Prefetch) and lookup.to_attr:
+            return lookup
+        *steps, name = path.split(LOOKUP_SEP)
+        through = []
+        for step in steps:
+            field = model._meta.get_field(step)
+            if not (field.concrete and (field.many_to_one or field.one_to_one)):
+                return lookup
+            through.append(field)
+            model = field.related_model
+        field = model._meta.get_field(name)
+        if isinstance(field, ManyToManyField):
+            rows = queryset if queryset is not None else field.related_model._default_manager.all()
+            query = CompiledQuery(lambda pk: rows.filter(**{field.related_query_name(): pk}))
+            relation = cls(tuple(through), field, query, many=True)
+            relation.queryset = rows
+            return relation
+        if field.concrete and (field.many_to_one or field.one_to_one) and field.target_field.primary_key:
+            rows = queryset if queryset is not None else field.related_model._base_manager.all()
+            query = CompiledQuery(lambda pk: rows.filter(pk=pk))
+            return cls(tuple(through), field, query, many=False)
+        return lookup
+
+    def read(self, row: Model) -> None:
+        """Put the relation's objects in ``row`` (or in the related object the lookup passes through)."""
+        owner: Model | None = row
+        for step in self.through:
+            if not step.is_cached(owner):
+                prefetch_related_objects([row], LOOKUP_SEP.join(field.name for field in self.through))
+            owner = step.get_cached_value(owner)
+            if owner is None:
+                return
+        if self.many:
+            related = self.query.rows(owner.pk)
+            manager = getattr(owner, self.field.name)
+            cached = manager._apply_rel_filters(self.queryset._chain())
+            cached._result_cache, cached._prefetch_done = related, True
+            if not hasattr(owner, "_prefetched_objects_cache"):
+                owner._prefetched_objects_cache = {}
+            owner._prefetched_objects_cache[self.field.name] = cached
+            return
+        key = getattr(owner, self.field.attname)
+        found = self.query.first(key) if key is not None else None
+        self.field.set_cached_value(owner, found)
+        if found is not None and not self.field.remote_field.multiple:
+            self.field.remote_field.set_cached_value(found, owner)

@@ -24,7 +24,7 @@ from incidents.journal import attachments, notes
 from incidents.journal.paging import journal_cursor, journal_page, older_links
 from incidents.journal.timeline import show_filter, timeline_filters
 from incidents.models import Activity, Attachment, Incident
-from incidents.pages.incident import incident_for_page, incident_page, journal_section
+from incidents.pages.incident import incident_of_page, incident_page, journal_section
 from servicedesk.forms import add_errors
 from servicedesk.preferences import preferences_of
 
@@ -36,7 +36,7 @@ def _ensure_reader(request: HttpRequest) -> None:
 
 def _incident(number: str) -> Incident:
     """The incident as its page shows it (the journal, subordinates and group members prefetched)."""
-    return selectors.with_waiting_and_subordinates(get_object_or_404(incident_for_page(), number=number))
+    return selectors.with_waiting_and_subordinates(incident_of_page(number))
 
 
 def _incident_to_write(request: HttpRequest, number: str) -> Incident:

@@ -14,7 +14,8 @@ from incidents import selectors
 from incidents.filters import ALL, OPEN, IncidentFilter, incident_number
 from incidents.journal.paging import journal_cursor
 from incidents.journal.timeline import show_filter
-from incidents.pages.incident import incident_for_page, incident_page
+from incidents.models import Incident
+from incidents.pages.incident import incident_for_page, incident_of_page, incident_page
 from incidents.pages.printout import incident_printout
 from incidents.recording import storms
 from incidents.views.exports import list_export
@@ -84,6 +85,9 @@ class IncidentDetailView(IncidentPage):
 
     def get_queryset(self):
         return incident_for_page()
+
+    def get_object(self, queryset: Any = None) -> Incident:
+        return incident_of_page(self.kwargs[self.slug_url_kwarg])
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         show = show_filter(self.request.GET.get("show"))

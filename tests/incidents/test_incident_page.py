@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from incidents.choices import Impact, ResolutionCode, Urgency
@@ -129,3 +130,11 @@ def test_a_waiting_re_evaluation_is_read_in_one_statement_more_and_shown(
         page = client.get(incident.get_absolute_url()).text
 
     assert "Payroll tonight." in page and "Proposed: High impact, High urgency." in page
+
+
+def test_a_number_no_incident_has_is_not_found(client, operator, network, printing):
+    client.force_login(operator)
+    incident = investigating(operator, printing, network)
+
+    assert client.get(reverse("incidents:incident_detail", args=["INC9999999"])).status_code == 404
+    assert client.get(reverse("incidents:incident_detail", args=[incident.number])).status_code == 200

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.db.models import Value
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Prefetch, Value
 
+from cmdb.models import Contact
 from servicedesk.compiled import ID_PLACEHOLDER, CompiledQuery
+from tests.cmdb.factories import ContactFactory, LocationFactory
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,11 +55,66 @@ def test_its_rows_come_in_the_querysets_order_and_slice_with_their_prefetches(dj
     assert later == ["cas", "dee"]
 
 
-def test_a_query_that_follows_select_related_is_refused():
-    query = CompiledQuery(lambda pk: get_user_model().objects.select_related("contact").filter(pk=pk))
+def test_it_follows_select_related_and_leaves_deferred_fields_deferred(django_assert_num_queries):
+    user = UserFactory(username="ann")
+    caller = ContactFactory(first_name="Ann", user=user)
+    query = CompiledQuery(
+        lambda pk: Contact.objects.select_related("user").only("id", "first_name", "user__username").filter(pk=pk)
+    )
 
-    with pytest.raises(ValueError, match="select_related"):
-        query.first(1)
+    with django_assert_num_queries(1):
+        found = query.first(caller.pk)
+        assert (found.first_name, found.user.username) == ("Ann", "ann")  # joined: no statement of its own
+    assert found.get_deferred_fields() >= {"email", "phone"}
+    assert found.user.get_deferred_fields() >= {"email"}
+    assert query.first(ContactFactory().pk).user is None
+
+
+def test_its_first_row_gets_its_prefetches_by_statements_built_once(django_assert_num_queries):
+    ann, bob = UserFactory(username="ann"), UserFactory(username="bob")
+    ann.groups.add(Group.objects.create(name="Desk"), Group.objects.create(name="Audit"))
+    permission = Permission.objects.order_by("codename").first()
+    ann.user_permissions.add(permission)
+    here, there = LocationFactory(name="Here"), LocationFactory(name="There")
+    callers = [
+        ContactFactory(user=ann, workplace=here),
+        ContactFactory(user=bob, workplace=None),
+        ContactFactory(user=None, workplace=there),
+    ]
+    query = CompiledQuery(
+        lambda pk: (
+            Contact.objects.select_related("user")
+            .prefetch_related(
+                "workplace",
+                Prefetch("user__groups", queryset=Group.objects.order_by("name")),
+                "user__user_permissions",
+                "incidents",
+            )
+            .filter(pk=pk)
+        )
+    )
+
+    # The contact with its user; its workplace, the user's groups and permissions (one each, none for an empty
+    # foreign key); a reverse relation as Django reads it.
+    with django_assert_num_queries(5):
+        first = query.first(callers[0].pk)
+    with django_assert_num_queries(0):
+        seen = (
+            first.workplace.name,
+            [group.name for group in first.user.groups.all()],
+            list(first.user.user_permissions.all()),
+            first.user.groups.count(),
+        )
+    assert seen == ("Here", ["Audit", "Desk"], [permission], 2)
+    with django_assert_num_queries(4):
+        second = query.first(callers[1].pk)
+    with django_assert_num_queries(0):
+        assert (second.workplace, list(second.user.groups.all())) == (None, [])
+    with django_assert_num_queries(3):  # no user: nothing through it
+        third = query.first(callers[2].pk)
+    assert (third.workplace.name, third.user) == ("There", None)
+    # The queryset a prefetch leaves still filters by its row.
+    assert list(first.user.groups.filter(name="Desk").values_list("name", flat=True)) == ["Desk"]
 
 
 def test_a_query_of_several_values_takes_them_in_the_order_of_its_placeholders():
