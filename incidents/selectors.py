@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum, prefetch_related_objects
 from django.db.models.functions import Coalesce
@@ -11,6 +13,7 @@ from incidents.choices import ReevaluationOutcome
 from incidents.models import Activity, Attachment, Incident, PriorityRule, Reevaluation
 from incidents.priority import Matrix
 from knowledge.models import Category
+from servicedesk.compiled import CompiledRelation
 
 
 def priority_matrix() -> Matrix:
@@ -129,11 +132,21 @@ def with_resolution(incident: Incident) -> Incident:
     each in a statement of its own when set. Before that, nothing is read."""
     if incident.resolved_at is None and incident.closed_at is None:
         return incident
-    relations: list[str | Prefetch] = list(RESOLUTION_RELATIONS)
-    if incident.closed_at is not None:
-        relations.append(Prefetch("root_cause_category", queryset=categories_with_path()))
-    prefetch_related_objects([incident], *relations)
+    resolution, closure = _resolution_relations()
+    for relation in resolution if incident.closed_at is None else (*resolution, closure):
+        relation.read(incident)
     return incident
+
+
+@functools.cache
+def _resolution_relations() -> tuple[tuple[CompiledRelation, ...], CompiledRelation]:
+    """The resolution panel's relations, each read by a statement built once a process (``CompiledRelation``), and
+    the category at closure's."""
+    closure = Prefetch("root_cause_category", queryset=categories_with_path())
+    relations = tuple(CompiledRelation.of(Incident, lookup) for lookup in (*RESOLUTION_RELATIONS, closure))
+    if not all(isinstance(relation, CompiledRelation) for relation in relations):
+        raise TypeError("The resolution's relations are foreign keys of the incident.")
+    return relations[:-1], relations[-1]  # type: ignore[return-value]
 
 
 def categories_with_path() -> QuerySet[Category]:
