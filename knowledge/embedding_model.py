@@ -43,6 +43,7 @@ FLOAT_LAYERS = range(6, 11)
 # The model was trained on pieces of up to 384 tokens; a longer text is cut (a known error's title and symptoms
 # are far shorter).
 MAX_TOKENS = 384
+PAD_ID = 1  # MPNet's <pad>, as knowledge.mpnet has it: that module brings onnx (0.4 s), which embedding never needs
 # A build whose vectors of these texts agree with the float graph's at less than BUILT_AGREEMENT is refused: the
 # processor computes it wrong (decision 0067; 0.977 and above where it computes it right).
 PROBES = (
@@ -115,8 +116,6 @@ def build(model: Path, tokenizer: Path) -> None:
 def tokenizer_from(data: bytes) -> tokenizers.Tokenizer:
     """The model's tokenizer, cutting a text at ``MAX_TOKENS`` and padding a batch to its longest text."""
     import tokenizers
-
-    from knowledge.mpnet import PAD_ID
 
     tokenizer = tokenizers.Tokenizer.from_str(data.decode())
     tokenizer.enable_truncation(max_length=MAX_TOKENS)
