@@ -68,13 +68,10 @@ def embed_text(text: str) -> np.ndarray:
     """One text's embedding, kept for the process's last ``TEXTS_KEPT`` texts: the call-logging panel ranks known
     errors and open incidents by the meaning of the same words and asks again as the operator types, and callers
     reporting one fault often use the same words (the demo's incidents do). Read-only."""
-    vector = _run(_loaded(), [text])[0]
+    model = _loaded()
+    vector = pooled(model.session, model.tokenizer, [text])[0]
     vector.flags.writeable = False
     return vector
-
-
-def _run(model: _Model, texts: list[str]) -> np.ndarray:
-    return pooled(model.session, model.tokenizer, texts)
 
 
 def _loaded() -> _Model:

@@ -14,8 +14,8 @@ import pytest
 from django.core.management import call_command
 
 from knowledge import embedding_model
-from knowledge.embedding_model import ModelBuildError, ModelFileError, model_files, read_safetensors
-from knowledge.embeddings import DIMENSIONS, _loaded, _Model, _run, embed
+from knowledge.embedding_model import ModelBuildError, ModelFileError, model_files, pooled, read_safetensors
+from knowledge.embeddings import DIMENSIONS, _loaded, embed
 from knowledge.mpnet import encoder_graph, relative_buckets
 
 # all-mpnet-base-v2's vectors of these texts, as sentence-transformers 5 computes them in float32 (torch, CPU):
@@ -65,23 +65,27 @@ def test_a_batch_gives_what_each_text_gives_alone():
 # --- The graph and its weights ---------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_the_float_graph_is_the_reference_model():
-    """The graph written by knowledge.mpnet, in float32, computes what the reference implementation computes."""
+@pytest.fixture(scope="module")
+def float_graph() -> bytes:
+    """The graph knowledge.mpnet writes from the packages' weights, in float32 (about 10 s: read once a module)."""
     with embedding_model._archive() as archive:
         weights = read_safetensors(archive.read(embedding_model.WEIGHTS))
-    graph = encoder_graph(weights).SerializeToString()
-    session = onnxruntime.InferenceSession(graph, providers=["CPUExecutionProvider"])
-    vectors = _run(_Model(session=session, tokenizer=_loaded().tokenizer), REFERENCE_TEXTS)
+    return encoder_graph(weights).SerializeToString()
+
+
+@pytest.mark.slow
+def test_the_float_graph_is_the_reference_model(float_graph):
+    """The graph written by knowledge.mpnet, in float32, computes what the reference implementation computes."""
+    session = onnxruntime.InferenceSession(float_graph, providers=["CPUExecutionProvider"])
+    vectors = pooled(session, _loaded().tokenizer, REFERENCE_TEXTS)
     assert (vectors * np.load(REFERENCE)).sum(axis=1).min() > 0.9999
 
 
 @pytest.mark.slow
-def test_a_build_that_this_processor_computes_wrong_is_refused(monkeypatch):
+def test_a_build_that_this_processor_computes_wrong_is_refused(float_graph, monkeypatch):
     """The build compares the int8 model's vectors with the float graph's before it keeps the model: on a processor
     that computes it wrong (decision 0067) no install keeps a model whose vectors would be noise."""
-    with embedding_model._archive() as archive:
-        graph = encoder_graph(read_safetensors(archive.read(embedding_model.WEIGHTS))).SerializeToString()
+    graph = float_graph
     model, _ = model_files()
     tokenizer = _loaded().tokenizer
 
