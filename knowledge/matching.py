@@ -44,12 +44,15 @@ TYPO_WEIGHT = 0.7
 IDF_SMOOTHING = 0.001
 
 # The meaning (decision 0043, tuned by bench/matching_tune.py): known errors are ranked by the cosine plus
-# LEXICAL_WEIGHT times the words' score; one is offered when its meaning reaches OFFER_AT or its words' score
-# LEXICAL_OFFER_AT with a word of digits among them (an error code, a CI name, a number), and called strong from
-# STRONG_AT; the meaning is a reason from OFFER_AT. MEANING_POOL known errors nearest in meaning join the words'
-# candidates.
+# LEXICAL_WEIGHT times the words' score; one is offered when its meaning reaches OFFER_AT, when its meaning reaches
+# PAIRED_OFFER_AT and its words' score PAIRED_LEXICAL_AT (the two agree, decision 0069), or when its words' score
+# reaches LEXICAL_OFFER_AT with a word of digits among them (an error code, a CI name, a number); it is called strong
+# from STRONG_AT. The meaning is a reason when it counted for the offer. MEANING_POOL known errors nearest in meaning
+# join the words' candidates.
 LEXICAL_WEIGHT = 0.5
-OFFER_AT = 0.57
+OFFER_AT = 0.58
+PAIRED_OFFER_AT = 0.51
+PAIRED_LEXICAL_AT = 0.6
 LEXICAL_OFFER_AT = 0.9
 STRONG_AT = 0.85
 MEANING_POOL = 50
@@ -155,7 +158,8 @@ def known_error_matches(
     """The published known errors that best match the caller's words and the incident's service, CIs, category.
 
     At most ``limit`` (1 to 100), best first; with words, only those close enough in meaning or words
-    (``OFFER_AT``, or ``offer_at`` for a list that may go further, and ``LEXICAL_OFFER_AT``): none when no known error
+    (``OFFER_AT``, or ``offer_at`` for a list that may go further; ``PAIRED_OFFER_AT`` with ``PAIRED_LEXICAL_AT``;
+    ``LEXICAL_OFFER_AT``): none when no known error
     fits. Two queries, and the model embeds the text (12 to 17 ms) unless ``vector`` is its stored embedding (an
     incident's); the vectors are read once a process and again after they change. One query when nothing is
     found to match; none when there is nothing to match on.
@@ -214,7 +218,18 @@ def known_error_matches(
     if not (meaning and meaning.ids):
         return matches
     meaning_at = OFFER_AT if offer_at is None else offer_at
-    return [match for match in matches if match.meaning >= meaning_at or _offered_by_words(match)]
+    return [
+        match
+        for match in matches
+        if match.meaning >= meaning_at or _meaning_counts(match.meaning, match.lexical) or _offered_by_words(match)
+    ]
+
+
+def _meaning_counts(meaning: float, lexical: float) -> bool:
+    """Whether the meaning offers a known error (and so is a reason): near enough alone, or nearly so with the words
+    agreeing (decision 0069: a call that shares words with a known error and is near it in meaning, "sso invalid
+    pasword", is as often right as one nearer in meaning alone)."""
+    return meaning >= OFFER_AT or (meaning >= PAIRED_OFFER_AT and lexical >= PAIRED_LEXICAL_AT)
 
 
 def _offered_by_words(match: KnownErrorMatch) -> bool:
@@ -538,7 +553,7 @@ def _match(row: tuple, *, sentences: dict[int, int]) -> KnownErrorMatch:
         MatchReason(MatchKind.MISSPELLING, (typed, found))
         for typed, found in zip(fixed_typed or (), fixed_found or (), strict=True)
     )
-    if cosine >= OFFER_AT:
+    if _meaning_counts(cosine, lexical):
         reasons.append(MatchReason(MatchKind.MEANING, _nearest_sentence(known_error, sentences.get(known_error.pk))))
     if ci_names:
         reasons.append(MatchReason(MatchKind.CI, tuple(ci_names)))

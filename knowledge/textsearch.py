@@ -16,11 +16,19 @@ MAX_CHARS = 2_000
 MAX_WORDS = 50
 _WORD = re.compile(r"[^\W_]+")
 
+# Words with digits that count rather than name (is_code).
+_COUNT = re.compile(r"\d{1,2}")
+_ORDINAL = re.compile(r"\d+(st|nd|rd|th)")
+
 
 def is_code(word: str) -> bool:
-    """Whether a word has digits: an error code, a CI name's part, a number. Shared words alone offer a match only
-    with one of them (decisions 0043 and 0056): a share of common words is easy to reach for a short call."""
-    return any(character.isdigit() for character in word)
+    """Whether a word has digits and says which thing it is: an error code, a CI name's part, a number of three digits
+    or more. Shared words alone offer a match only with one of them (decisions 0043 and 0056): a share of common words
+    is easy to reach for a short call. A number of one or two digits or an ordinal counts ("2 screens", "the 4th
+    floor"): a coffee machine on the 2nd floor is not the network of the 2nd floor."""
+    if not any(character.isdigit() for character in word):
+        return False
+    return not (_COUNT.fullmatch(word) or _ORDINAL.fullmatch(word.lower()))
 
 
 def search_tokens(text: str) -> list[str]:

@@ -12,7 +12,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from knowledge.embeddings import embed
-from knowledge.matching import LEXICAL_OFFER_AT, OFFER_AT, Confidence, MatchKind, known_error_matches
+from knowledge.matching import (
+    LEXICAL_OFFER_AT,
+    OFFER_AT,
+    PAIRED_LEXICAL_AT,
+    PAIRED_OFFER_AT,
+    Confidence,
+    MatchKind,
+    known_error_matches,
+)
 from knowledge.models import KnownError
 from tests.knowledge.factories import KnownErrorFactory
 
@@ -101,6 +109,34 @@ def test_a_common_word_alone_offers_nothing_however_high_its_share(embedded_base
     assert match.lexical >= LEXICAL_OFFER_AT > match.meaning
 
     assert known_error_matches(text="the canteen tray is sticky") == []
+
+
+def test_a_call_nearly_near_in_meaning_is_offered_when_its_words_agree(embedded_base):
+    """Decision 0069: below the meaning that offers alone, a known error is offered when the call shares its words."""
+    (match,) = known_error_matches(text="jammed tray")
+
+    assert match.known_error == embedded_base["duplex"]
+    assert PAIRED_OFFER_AT <= match.meaning < OFFER_AT
+    assert match.lexical >= PAIRED_LEXICAL_AT
+    assert [reason.kind for reason in match.reasons] == [MatchKind.WORDS, MatchKind.MEANING]
+    # The same words with a meaning further off offer nothing: "lid" and "closed" are the dock's words.
+    assert known_error_matches(text="lid closed") == []
+
+
+def test_a_floor_shared_by_number_is_not_a_code_that_offers_a_known_error(embedded_base):
+    """ "2nd" counts, it does not name: the words alone offer a known error only with a code (decision 0069)."""
+    network = KnownErrorFactory(
+        published=True,
+        title="Network drops for the whole 2nd floor in Amsterdam",
+        symptoms="Everyone on the 2nd floor loses the network at once, the phones too, for a few minutes.",
+    )
+    call_command("embed_known_errors", stdout=StringIO())
+
+    (match, *_) = known_error_matches(text="the coffee machine on the 2nd floor is leaking", offer_at=-1.0)
+    assert match.known_error == network
+    assert match.lexical >= LEXICAL_OFFER_AT > match.meaning
+
+    assert known_error_matches(text="the coffee machine on the 2nd floor is leaking") == []
 
 
 def test_a_close_match_is_strong(embedded_base):
