@@ -54,7 +54,7 @@ OFFER_AT = 0.58
 PAIRED_OFFER_AT = 0.51
 PAIRED_LEXICAL_AT = 0.6
 LEXICAL_OFFER_AT = 0.9
-STRONG_AT = 0.85
+STRONG_AT = 0.95
 MEANING_POOL = 50
 
 # The candidates: how many known errors the text query should find (expected from the statistics) and may
