@@ -46,9 +46,9 @@ IDF_SMOOTHING = 0.001
 # The meaning (decision 0043, tuned by bench/matching_tune.py): known errors are ranked by the cosine plus
 # LEXICAL_WEIGHT times the words' score; one is offered when its meaning reaches OFFER_AT, when its meaning reaches
 # PAIRED_OFFER_AT and its words' score PAIRED_LEXICAL_AT (the two agree, decision 0069), or when its words' score
-# reaches LEXICAL_OFFER_AT with a word of digits among them (an error code, a CI name, a number); it is called strong
-# from STRONG_AT. The meaning is a reason when it counted for the offer. MEANING_POOL known errors nearest in meaning
-# join the words' candidates.
+# reaches LEXICAL_OFFER_AT with a code among them (an error code, a CI name's part: textsearch.is_code); it is called
+# strong from STRONG_AT. The meaning is a reason when it counted for the offer. MEANING_POOL known errors nearest in
+# meaning join the words' candidates.
 LEXICAL_WEIGHT = 0.5
 OFFER_AT = 0.58
 PAIRED_OFFER_AT = 0.51
@@ -159,10 +159,9 @@ def known_error_matches(
 
     At most ``limit`` (1 to 100), best first; with words, only those close enough in meaning or words
     (``OFFER_AT``, or ``offer_at`` for a list that may go further; ``PAIRED_OFFER_AT`` with ``PAIRED_LEXICAL_AT``;
-    ``LEXICAL_OFFER_AT``): none when no known error
-    fits. Two queries, and the model embeds the text (12 to 17 ms) unless ``vector`` is its stored embedding (an
-    incident's); the vectors are read once a process and again after they change. One query when nothing is
-    found to match; none when there is nothing to match on.
+    ``LEXICAL_OFFER_AT``): none when no known error fits. Two queries, and the model embeds the text (12 to 17 ms)
+    unless ``vector`` is its stored embedding (an incident's); the vectors are read once a process and again after they
+    change. One query when nothing is found to match; none when there is nothing to match on.
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}.")
