@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from knowledge import matching
 from knowledge.matching import MatchKind, _analyse, _candidate_query, _Word, known_error_matches
 from knowledge.models import KnownError
 from tests.cmdb.factories import ConfigurationItemFactory, ServiceFactory
@@ -106,6 +107,25 @@ def test_the_result_shows_what_a_list_of_matches_needs_without_more_queries(know
         assert ke.last_used_at is None
     assert shown[0].startswith("KE")
     assert ke.published
+
+
+def test_words_alone_are_matched_by_the_statement_without_the_structured_parts_as_by_the_whole(
+    knowledge_base, monkeypatch
+):
+    """Without a CI, service or category the statement leaves their parts out, to plan less: the same matches."""
+    texts = [
+        "printer says paper jam",
+        "outlook asks for the pasword again",
+        "external monitor black when docked",
+        "vpn drops at home",
+    ]
+    shorter = [known_error_matches(text=text, offer_at=-1.0) for text in texts]
+    whole = matching._matches_sql.__wrapped__
+    monkeypatch.setattr(matching, "_matches_sql", lambda words, structured: whole(words, structured=True))
+
+    assert [known_error_matches(text=text, offer_at=-1.0) for text in texts] == shorter
+    assert all(shorter)
+    assert "knowledge_knownerror_cis" not in whole(3, structured=False)
 
 
 # --- CI, service and category ------------------------------------------------------------------------
