@@ -43,7 +43,9 @@ FLOAT_LAYERS = range(6, 11)
 # The model was trained on pieces of up to 384 tokens; a longer text is cut (a known error's title and symptoms
 # are far shorter).
 MAX_TOKENS = 384
-PAD_ID = 1  # MPNet's <pad>, as knowledge.mpnet has it: that module brings onnx (0.4 s), which embedding never needs
+# MPNet's <pad>: the tokenizer pads with it, and the graph (knowledge.mpnet) counts positions from PAD_ID + 1, as in
+# the checkpoint's training.
+PAD_ID = 1
 # A build whose vectors of these texts agree with the float graph's at less than BUILT_AGREEMENT is refused: the
 # processor computes it wrong (decision 0067; 0.977 and above where it computes it right).
 PROBES = (
@@ -93,7 +95,7 @@ def build(model: Path, tokenizer: Path) -> None:
 
     with _archive() as archive:
         tokenizer_bytes = _checked(archive, TOKENIZER, TOKENIZER_SHA256)
-        graph = encoder_graph(read_safetensors(_checked(archive, WEIGHTS, WEIGHTS_SHA256)))
+        graph = encoder_graph(read_safetensors(_checked(archive, WEIGHTS, WEIGHTS_SHA256)), pad_id=PAD_ID)
     in_float = {
         node.name
         for node in graph.graph.node

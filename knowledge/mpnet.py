@@ -1,9 +1,9 @@
 """MPNet's encoder written as an ONNX graph, from its weights (decision 0061).
 
-``encoder_graph(weights)`` gives the graph of ``MPNetModel`` as the transformers library computes it, for inference:
-token and position embeddings, twelve layers of self-attention with the relative position bias shared by all of
-them, and feed-forward layers with the exact (erf) GELU. It takes ``input_ids`` and ``attention_mask`` (int64,
-batch by tokens, padded with ``PAD_ID``) and gives ``last_hidden_state``; pooling stays with the caller.
+``encoder_graph(weights, pad_id=...)`` gives the graph of ``MPNetModel`` as the transformers library computes it, for
+inference: token and position embeddings, twelve layers of self-attention with the relative position bias shared by
+all of them, and feed-forward layers with the exact (erf) GELU. It takes ``input_ids`` and ``attention_mask`` (int64,
+batch by tokens, padded with ``pad_id``) and gives ``last_hidden_state``; pooling stays with the caller.
 ``weights`` maps the checkpoint's tensor names (``encoder.layer.0.attention.attn.q.weight``…) to float32 arrays.
 """
 
@@ -17,7 +17,6 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 OPSET = 17  # LayerNormalization is an operator from 17 on.
-PAD_ID = 1  # MPNet's <pad>; positions count from PAD_ID + 1, as in the checkpoint's training.
 LAYERS = 12
 HEADS = 12
 HIDDEN = 768
@@ -75,11 +74,13 @@ class _Graph:
         return self.op("LayerNormalization", x, scale, bias, axis=-1, epsilon=LAYER_NORM_EPS)
 
 
-def encoder_graph(weights: Mapping[str, np.ndarray]) -> onnx.ModelProto:
-    """The encoder as an ONNX model, its weights in float32."""
+def encoder_graph(weights: Mapping[str, np.ndarray], *, pad_id: int) -> onnx.ModelProto:
+    """The encoder as an ONNX model, its weights in float32, for token ids padded with ``pad_id`` (the tokenizer's,
+    ``knowledge.embedding_model.PAD_ID``)."""
     g = _Graph()
     head = HIDDEN // HEADS
     g.constant("one", np.array(1, dtype=np.int64))
+    g.constant("pad_id", np.array(pad_id, dtype=np.int64))
     g.constant("zero_one", np.array([0, 1], dtype=np.int64))
     g.constant("axis_1", np.array([1], dtype=np.int64))
     g.constant("axes_1_2", np.array([1, 2], dtype=np.int64))
@@ -91,10 +92,10 @@ def encoder_graph(weights: Mapping[str, np.ndarray]) -> onnx.ModelProto:
     g.constant("inv_sqrt2", np.array(1 / math.sqrt(2), dtype=np.float32))
     g.constant("masked", np.array(np.finfo(np.float32).min, dtype=np.float32))
 
-    # Embeddings: the token's, plus its position's (PAD_ID + 1 for the first real token; padding gets PAD_ID).
+    # Embeddings: the token's, plus its position's (pad_id + 1 for the first real token; padding gets pad_id).
     words = g.constant("embeddings.word_embeddings.weight", weights["embeddings.word_embeddings.weight"])
     places = g.constant("embeddings.position_embeddings.weight", weights["embeddings.position_embeddings.weight"])
-    positions = g.op("Add", g.op("Mul", g.op("CumSum", "attention_mask", "axis_1"), "attention_mask"), "one")
+    positions = g.op("Add", g.op("Mul", g.op("CumSum", "attention_mask", "axis_1"), "attention_mask"), "pad_id")
     x = g.op("Add", g.op("Gather", words, "input_ids"), g.op("Gather", places, positions))
     x = g.layer_norm(x, weights, "embeddings.LayerNorm")
 

@@ -70,7 +70,7 @@ def float_graph() -> bytes:
     """The graph knowledge.mpnet writes from the packages' weights, in float32 (about 10 s: read once a module)."""
     with embedding_model._archive() as archive:
         weights = read_safetensors(archive.read(embedding_model.WEIGHTS))
-    return encoder_graph(weights).SerializeToString()
+    return encoder_graph(weights, pad_id=embedding_model.PAD_ID).SerializeToString()
 
 
 @pytest.mark.slow
@@ -85,15 +85,14 @@ def test_the_float_graph_is_the_reference_model(float_graph):
 def test_a_build_that_this_processor_computes_wrong_is_refused(float_graph, monkeypatch):
     """The build compares the int8 model's vectors with the float graph's before it keeps the model: on a processor
     that computes it wrong (decision 0067) no install keeps a model whose vectors would be noise."""
-    graph = float_graph
     model, _ = model_files()
     tokenizer = _loaded().tokenizer
 
-    embedding_model._check(graph, model, tokenizer)  # this install's model: kept
+    embedding_model._check(float_graph, model, tokenizer)  # this install's model: kept
 
     monkeypatch.setattr(embedding_model, "BUILT_AGREEMENT", 1.01)  # what no int8 model reaches
     with pytest.raises(ModelBuildError, match="its vectors would be noise"):
-        embedding_model._check(graph, model, tokenizer)
+        embedding_model._check(float_graph, model, tokenizer)
 
 
 def test_position_buckets_are_exact_near_and_logarithmic_far():
