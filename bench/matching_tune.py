@@ -52,17 +52,19 @@ class Point:
     paired_meaning: float = 99.0
     paired_lexical: float = 99.0
 
+    def offers(self, cosine, lexical, coded):
+        """Whether a candidate is offered (``knowledge.matching``'s rule): of floats and a bool, or of arrays."""
+        return (
+            (cosine >= self.meaning)
+            | ((cosine >= self.paired_meaning) & (lexical >= self.paired_lexical))
+            | ((lexical >= self.lexical) & coded)
+        )
+
     def offered(self, scored: Scored) -> list[tuple[float, str]]:
         ranked = sorted(
             ((cos + self.weight * lex, title, lex, cos, coded) for title, lex, cos, coded in scored.found), reverse=True
         )
-        return [
-            (score, title)
-            for score, title, lex, cos, coded in ranked
-            if cos >= self.meaning
-            or (cos >= self.paired_meaning and lex >= self.paired_lexical)
-            or (lex >= self.lexical and coded)
-        ]
+        return [(score, title) for score, title, lex, cos, coded in ranked if self.offers(cos, lex, coded)]
 
     def outcomes(self, scored: Sequence[Scored]) -> list[quality.Outcome]:
         return [quality.Outcome(s.case, tuple(t for _, t in self.offered(s))[: quality.PANEL_LIMIT]) for s in scored]
@@ -100,10 +102,10 @@ def best(scored: Sequence[Scored]) -> tuple[Point, quality.Figures]:
         ):
             if paired_meaning >= meaning and paired_lexical < 99.0:
                 continue  # the pair adds nothing to the meaning alone
-            top1, top3, false_offers = table.figures(meaning, lexical, paired_meaning, paired_lexical)
+            point = Point(weight, meaning, lexical, paired_meaning, paired_lexical)
+            top1, top3, false_offers = table.figures(point)
             if false_offers <= MAX_FALSE_OFFERS:
-                key = (top1, top3, -meaning, paired_lexical, paired_meaning, lexical)
-                results.append((key, Point(weight, meaning, lexical, paired_meaning, paired_lexical)))
+                results.append(((top1, top3, -meaning, paired_lexical, paired_meaning, lexical), point))
     _, point = max(results, key=lambda result: result[0])
     return point, quality.figures(point.outcomes(scored))
 
@@ -133,14 +135,9 @@ class _Table:
         answered = np.array([bool(s.case.expected) for s in scored])
         return cls(cosine, lexical, coded, right, answered)
 
-    def figures(
-        self, meaning: float, lexical: float, paired_meaning: float, paired_lexical: float
-    ) -> tuple[float, float, float]:
-        offered = (
-            (self.cosine >= meaning)
-            | ((self.cosine >= paired_meaning) & (self.lexical >= paired_lexical))
-            | ((self.lexical >= lexical) & self.coded)
-        )
+    def figures(self, point: Point) -> tuple[float, float, float]:
+        """Top-1, top-3 and the false offers at ``point`` (its weight is the table's)."""
+        offered = point.offers(self.cosine, self.lexical, self.coded)
         # The place of each offered candidate among the offered (1, 2, 3...), the others 0.
         place = np.cumsum(offered, axis=1) * offered
         right = self.right & offered
