@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Prefetch, Value
 
 from cmdb.models import Contact
-from servicedesk.compiled import ID_PLACEHOLDER, CompiledQuery
+from servicedesk.compiled import ID_PLACEHOLDER, CompiledPrefetches, CompiledQuery
 from tests.cmdb.factories import ContactFactory, LocationFactory
 from tests.factories import UserFactory
 
@@ -128,3 +128,35 @@ def test_a_query_of_several_values_takes_them_in_the_order_of_its_placeholders()
     assert query.first("ann", bob.pk) is None
     with pytest.raises(TypeError, match="takes 2 values"):
         query.first("ann")
+
+
+def test_a_lists_foreign_keys_are_read_for_all_its_rows_by_statements_built_once(django_assert_num_queries):
+    here, there = LocationFactory(name="Here"), LocationFactory(name="There")
+    ann, bob = UserFactory(username="ann"), UserFactory(username="bob")
+    callers = [
+        ContactFactory(first_name="A", workplace=here, user=ann),
+        ContactFactory(first_name="B", workplace=here, user=None),
+        ContactFactory(first_name="C", workplace=there, user=bob),
+        ContactFactory(first_name="D", workplace=None, user=None),
+    ]
+    prefetches = CompiledPrefetches(
+        Contact, "workplace", Prefetch("user", queryset=get_user_model().objects.only("id"))
+    )
+    contacts = prefetches.queryset().filter(pk__in=[caller.pk for caller in callers]).order_by("first_name")
+
+    with django_assert_num_queries(3):  # the contacts, their two workplaces, their two users
+        rows = list(contacts)
+    with django_assert_num_queries(0):
+        seen = [(row.workplace and row.workplace.name, row.user and row.user.pk) for row in rows]
+    assert seen == [("Here", ann.pk), ("Here", None), ("There", bob.pk), (None, None)]
+    assert rows[0].workplace is rows[1].workplace  # one object for the rows that share it, as Django's prefetch
+    assert "username" in rows[0].user.get_deferred_fields()
+    built = [relation.of_rows.compiled for relation in prefetches.relations]
+    with django_assert_num_queries(2):  # none for the users: neither row has one
+        again = list(contacts.filter(user__isnull=True))
+    assert [row.workplace and row.workplace.name for row in again] == ["Here", None]
+    assert [relation.of_rows.compiled for relation in prefetches.relations] == built  # not built again
+    # A lookup of another kind, or added later, is Django's.
+    with django_assert_num_queries(5):  # the contact, its workplace and user, then Django's two
+        rows = list(contacts.filter(first_name="A").prefetch_related("incidents", "user__groups"))
+    assert rows[0].workplace.name == "Here" and list(rows[0].incidents.all()) == []
