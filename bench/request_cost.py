@@ -12,6 +12,8 @@ For each page it prints the median wall time and the median processor time of th
 (``time.process_time``) per request in ms, and the statements one request runs. The processor time is what the
 Python costs; the rest of the wall time is mostly waiting for PostgreSQL. ``--profile PAGE`` prints instead the
 functions that took the most time over the requests of that page (cProfile, sorted by cumulative time).
+``--relations`` prints instead what reading the relations of a list's page of 25 open incidents costs, by Django's
+prefetch and by the statements built once a process (decision record 0070), in turn on the same rows.
 """
 
 from __future__ import annotations
@@ -80,12 +82,38 @@ def profiled(get: Callable[[str], object], paths: Sequence[str], requests: int, 
     stats.sort_stats("tottime").print_stats(lines)
 
 
+def relations(requests: int) -> None:
+    """The processor time of a list page's relations, Django's prefetch and the compiled statements in turn."""
+    from django.db.models import prefetch_related_objects
+
+    from incidents import selectors
+    from incidents.choices import OPEN_STATES
+
+    rows_of_page = selectors.incident_list().filter(state__in=OPEN_STATES)
+    lookups = rows_of_page._prefetch_related_lookups
+    ways = {
+        "Django's prefetch": lambda rows: prefetch_related_objects(rows, *lookups),
+        "built once (CompiledPrefetches)": lambda rows: selectors.LIST_ROWS.prefetch(rows, lookups),
+    }
+    spent: dict[str, list[float]] = {name: [] for name in ways}
+    for n in range(requests * len(ways) + 10):
+        name = list(ways)[n % len(ways)]
+        rows = list(rows_of_page.prefetch_related(None)[:25])
+        cpu = time.process_time()
+        ways[name](rows)
+        if n >= 10:  # after a warm-up round
+            spent[name].append((time.process_time() - cpu) * 1000)
+    rows = [[name, f"{statistics.median(times):.2f}"] for name, times in spent.items()]
+    print(http_pages.table(["a list's five relations, 25 rows (median)", "CPU ms"], rows))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = harness.arguments(__doc__, data="the incidents", incidents=http_pages.INCIDENTS)
     parser.add_argument("--requests", type=int, default=200, help="requests of each page (default %(default)s)")
     parser.add_argument("--only", help="time only the pages whose name starts with this (e.g. 'support')")
     parser.add_argument("--profile", help="profile this page (the start of its name, e.g. 'support') instead")
     parser.add_argument("--lines", type=int, default=60, help="functions the profile lists (default %(default)s)")
+    parser.add_argument("--relations", action="store_true", help="time a list's relations, the two ways, instead")
     args = parser.parse_args(argv)
 
     users = http_pages.in_process(reload=args.reload, seed=args.seed, incidents=args.incidents)
@@ -104,6 +132,10 @@ def main(argv: list[str] | None = None) -> None:
     from incidents.recording.vectors import incidents_embed
 
     incidents_embed(ids=list(Incident.objects.filter(number__in=open_numbers).values_list("pk", flat=True)))
+    if args.relations:
+        relations(args.requests)
+        print(f"Load average (1 min): {os.getloadavg()[0]:.1f}")
+        return
     debug = "on" if settings.DEBUG else "off"
     print(f"{http_pages.describe()}\n{http_pages.machine()}; DEBUG {debug}; {args.requests} requests of each page")
 
