@@ -68,7 +68,15 @@ class KeysFirstPaginator(Paginator):
     """Reads a page of a queryset in two statements: the ids of its rows in the queryset's order, then those rows
     by id. A work list sorted by computed keys (the queue's next due time) read every incident of a tab in full to
     sort them and keep 25; the ids alone come from its partial index (decision record 0036), and 25 rows by id
-    from the primary key."""
+    from the primary key.
+
+    ``count`` is the number of rows when the page already read it (a work list's tab counts, one statement for every
+    tab): not counted again."""
+
+    def __init__(self, object_list: Any, per_page: int, *args: Any, count: int | None = None, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, *args, **kwargs)
+        if count is not None:
+            self.count = count  # the cached property's value
 
     def _get_page(self, object_list: Any, number: int, paginator: Paginator) -> Any:
         if isinstance(object_list, QuerySet):

@@ -36,7 +36,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     if (fmt := request.GET.get("export")) in FORMATS:  # every row the tab and the filters select, as a file
         return list_export(request, rows, fmt=fmt, stem=f"queue-{tab.name}", title=str(tab.label))
-    page = KeysFirstPaginator(queues.for_the_page(rows), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The tab's count, read with the others, is the page's when no filter narrows the tab.
+    counts = None if wants_results_only(request) else queues.queue_counts(request.user)
+    count = counts[tab.name] if counts is not None and not _filtered(filterset) else None
+    page = KeysFirstPaginator(queues.for_the_page(rows), PAGE_SIZE, count=count).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -46,8 +49,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "query_string": query.urlencode(),
         "sla_now": timezone.now(),  # the service-level column: time left or overdue
     }
-    if not wants_results_only(request):  # a refresh of the results needs none of the rest
-        counts = queues.queue_counts(request.user)
+    if counts is not None:  # a refresh of the results needs none of the rest
         context |= {
             "tabs": tab_links(queues.TABS, counts, tab),
             "filter": filterset,
@@ -84,6 +86,13 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = reverse("queues:queue")
     return HttpResponseRedirect(back)
+
+
+def _filtered(filterset: QueueFilter) -> bool:
+    """Whether a filter narrows the tab's rows (filters that are not valid are not applied)."""
+    if not (filterset.is_bound and filterset.is_valid()):
+        return False
+    return any(value not in (None, "", [], ()) for value in filterset.form.cleaned_data.values())
 
 
 def _colleagues(user):

@@ -25,9 +25,8 @@ def desk_worklist(request: HttpRequest) -> HttpResponse:
     owner_id = request.user.pk if mine else None
     kept = {"owner": "me"} if mine else {}
     counts = desk.worklist_counts(owner_id=owner_id)
-    page = KeysFirstPaginator(desk.worklist(tab=current, owner_id=owner_id), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    rows = desk.worklist(tab=current, owner_id=owner_id)
+    page = KeysFirstPaginator(rows, PAGE_SIZE, count=counts[current.name]).get_page(request.GET.get("page"))
     context = {
         "tabs": tab_links(tabs, counts, current, **kept),
         "current": current,

@@ -91,9 +91,22 @@ def test_every_statement_on_incidents_names_the_open_states(client, support_memb
 
     on_incidents = [query["sql"] for query in captured.captured_queries if 'FROM "incidents_incident"' in query["sql"]]
     on_incidents = [sql for sql in on_incidents if 'WHERE ("incidents_incident"."id") IN (' not in sql]  # masters
-    assert len(on_incidents) == 4  # the tab counts, the pager's count, the page's ids, its rows
+    assert len(on_incidents) == 3  # the tab counts (the pager's count among them), the page's ids, its rows
     assert all(""""incidents_incident"."state" IN ('recorded', 'classified', 'investigating')""" in sql
                for sql in on_incidents)  # fmt: skip
+
+
+def test_the_pages_of_a_tab_are_counted_with_the_tabs_and_those_of_a_filter_by_themselves(
+    client, support_member, work, monkeypatch
+):
+    monkeypatch.setattr("incidents.views.queues.PAGE_SIZE", 2)
+    client.force_login(support_member)
+
+    whole = client.get(reverse("queues:queue"), {"tab": "group"}).text
+    narrowed = client.get(reverse("queues:queue"), {"tab": "group", "q": "Fresh"}).text
+
+    assert "Page 1 of 2" in whole  # the tab's three incidents, as its tab says
+    assert work["fresh"].number in narrowed and "Page 1 of" not in narrowed and work["carlas"].number not in narrowed
 
 
 def test_a_bulk_acknowledgement_goes_ahead_where_it_may_and_says_why_not_elsewhere(support_member, operator, work,
