@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cmdb.filters import service_filter, yes_no
 from cmdb.models import SupportGroup
+from cmdb.selectors import groups_of
 from incidents.choices import OPEN_STATES, Priority, State
 from incidents.models import Incident
 from incidents.words import analyse, forgiving_tsquery
@@ -147,9 +148,11 @@ class QueueFilter(django_filters.FilterSet):
         model = Incident
         fields = ["q", "priority", "service", "assigned_group"]
 
-    def __init__(self, *args: object, user: object = None, **kwargs: object) -> None:
+    def __init__(self, *args: object, user: object = None, groups: list | None = None, **kwargs: object) -> None:
+        """``groups``: the rows of ``groups_of(user)`` when the page has read them already."""
         super().__init__(*args, **kwargs)
         if user is not None:
-            self.filters["assigned_group"].queryset = user.support_groups.order_by("name")
+            self.filters["assigned_group"].queryset = groups_of(user)
+            self.form.fields["assigned_group"].records = groups
 
     search = IncidentFilter.search

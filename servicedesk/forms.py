@@ -455,19 +455,23 @@ class PickedChoiceField(forms.ModelChoiceField):
 class ChoicesInOneStatement(ModelChoiceIterator):
     """A select's records read in one statement. Django reads them with ``iterator()``, which on PostgreSQL declares
     a server-side cursor, fetches from it and closes it: three round trips, and a statement compiled for each, for
-    the few dozen rows a select holds. The same rows, in the same order, read again on every rendering."""
+    the few dozen rows a select holds. The same rows, in the same order, read again on every rendering; or none, when
+    the page read them already and gave them to the field (``records``: the queryset's rows, as a list)."""
 
     def __iter__(self) -> Any:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for record in self.queryset.all():
+        records = getattr(self.field, "records", None)
+        for record in self.queryset.all() if records is None else records:
             yield self.choice(record)
 
 
 class ShortModelChoiceField(forms.ModelChoiceField):
-    """A ``ModelChoiceField`` for a short list (a user's groups, every group): its choices in one statement."""
+    """A ``ModelChoiceField`` for a short list (a user's groups, every group): its choices in one statement, or from
+    ``records`` when the page has read its queryset's rows already. The queryset still checks what is sent."""
 
     iterator = ChoicesInOneStatement
+    records: list[Any] | None = None
 
 
 class _FilterChoicesInOneStatement(filter_fields.ModelChoiceIterator, ChoicesInOneStatement):
@@ -476,6 +480,7 @@ class _FilterChoicesInOneStatement(filter_fields.ModelChoiceIterator, ChoicesInO
 
 class _ShortFilterField(filter_fields.ModelChoiceField):
     iterator = _FilterChoicesInOneStatement
+    records: list[Any] | None = None
 
 
 class ShortModelChoiceFilter(django_filters.ModelChoiceFilter):

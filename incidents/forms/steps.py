@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from cmdb.choices import SupportTier
 from cmdb.forms import CINamesField, LocationPickerField, ServicePickerField
 from cmdb.models import Change, SupportGroup
+from cmdb.selectors import groups_of
 from incidents.choices import Channel, ClosureReason, Impact, ResolutionCode, Satisfaction, Urgency
 from incidents.core import checks
 from incidents.forms.journal import canned_picker
@@ -306,6 +307,8 @@ class SaveFilterForm(forms.Form):
         label=_("Share with"), queryset=SupportGroup.objects.none(), required=False, empty_label=_("Only me")
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, groups: list | None = None, **kwargs: Any) -> None:
+        """``groups``: the rows of ``groups_of(user)`` when the page has read them already."""
         super().__init__(*args, **kwargs)
-        self.fields["shared_with"].queryset = user.support_groups.order_by("name")
+        self.fields["shared_with"].queryset = groups_of(user)
+        self.fields["shared_with"].records = groups

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from cmdb.selectors import groups_of
 from incidents.filters import QueueFilter
 from incidents.forms.steps import SaveFilterForm
 from incidents.views.exports import list_export
@@ -32,7 +33,11 @@ from servicedesk.tabs import tab_links
 @permission_required("incidents.work_incident", raise_exception=True)
 def queue(request: HttpRequest) -> HttpResponse:
     tab = queues.tab_named(request.GET.get("tab"))
-    filterset = QueueFilter(request.GET or None, queryset=queues.queue(request.user, tab), user=request.user)
+    # The user's groups, read once for the group filter and the saved filter's sharing (not for a refresh).
+    groups = None if wants_results_only(request) else list(groups_of(request.user))
+    filterset = QueueFilter(
+        request.GET or None, queryset=queues.queue(request.user, tab), user=request.user, groups=groups
+    )
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     if (fmt := request.GET.get("export")) in FORMATS:  # every row the tab and the filters select, as a file
         return list_export(request, rows, fmt=fmt, stem=f"queue-{tab.name}", title=str(tab.label))
@@ -56,7 +61,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "members": _colleagues(request.user),
             "keep": [("tab", tab.name)],
             "saved_filters": saved_filters.saved_filters_for(request.user),
-            "save_filter_form": SaveFilterForm(user=request.user),
+            "save_filter_form": SaveFilterForm(user=request.user, groups=groups),
         }
     return render(request, page_or_results(request, "incidents/queue.html"), context)
 

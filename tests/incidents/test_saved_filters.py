@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents.worklists.saved_filters import saved_filter_create, saved_filter_delete, saved_filters_for
@@ -70,3 +74,22 @@ def test_the_queue_saves_shows_and_deletes_filters(client, support_member, colle
     client.post(reverse("queues:delete_filter", args=[saved.pk]))
 
     assert not saved_filters_for(support_member).exists()
+
+
+def test_the_queue_offers_the_users_own_groups_to_filter_by_and_share_with_reading_them_once(
+    client, support_member, network
+):
+    service_desk = SupportGroupFactory(name="Application support", members=[support_member])
+    SupportGroupFactory(name="Not Sam's")
+    client.force_login(support_member)
+
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("queues:queue"), {"tab": "group"}).text
+
+    for select in ("assigned_group", "shared_with"):
+        options = re.search(rf'<select name="{select}".*?</select>', page, re.S).group(0)
+        assert re.findall(r'<option value="(\d+)"', options) == [str(service_desk.pk), str(network.pk)]
+    of_groups = [
+        query["sql"] for query in captured.captured_queries if query["sql"].startswith('SELECT "cmdb_supportgroup"')
+    ]
+    assert sum('"cmdb_supportgroup_members"."user_id" =' in sql for sql in of_groups) == 1
