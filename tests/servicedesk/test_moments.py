@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django import forms
-from django.utils import timezone
+from django.template import Context, Template
+from django.utils import timezone, translation
 
 from servicedesk.forms import MomentField, parse_moment
+from servicedesk.templatetags.times import formatted
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 NOW = datetime.datetime(2026, 11, 27, 16, 30, 42, tzinfo=AMSTERDAM)
@@ -101,3 +103,21 @@ def test_every_template_writes_dates_the_portals_way():
 
     assert found  # the scan reads the templates
     assert [(name, pattern) for name, pattern in sorted(found) if not allowed.fullmatch(pattern)] == []
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_a_lists_moment_is_written_as_djangos_short_format_writes_it(language, settings):
+    settings.TIME_ZONE = "Europe/Amsterdam"
+    moments = [NOW, NOW.replace(month=3, hour=0, minute=5), datetime.datetime(2026, 5, 1, 23, 59, tzinfo=datetime.UTC)]
+    page = Template(
+        "{% load times %}{% for moment in moments %}{{ moment|short_datetime }}|{% endfor %}{{ none|short_datetime }}"
+    )
+    django_page = Template('{% for moment in moments %}{{ moment|date:"SHORT_DATETIME_FORMAT" }}|{% endfor %}')
+
+    with translation.override(language), timezone.override(AMSTERDAM):
+        written = page.render(Context({"moments": moments, "none": None}))
+        expected = django_page.render(Context({"moments": moments}))
+
+    assert written == expected  # in the current zone: 1 May 23:59 UTC is 2 May in Amsterdam
+    assert written.split("|")[2] == ("2 May 2026, 01:59" if language == "en" else "2 mei 2026, 01:59")
+    assert formatted(NOW, r"\T\o\d\a\y \i\s l") == "Today is Friday"  # escaped letters as Django writes them
