@@ -70,13 +70,15 @@ def _own_redis_database(settings: Any) -> None:
     app.conf.broker_url = app.conf.result_backend = own
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Under pytest-xdist (CI: -n 2 --dist loadgroup) the tests that start real processes go to one worker, one after
     # the other, from the start: they take the benchmarks' databases, the serve tests' ports and much of the
-    # machine, and the other worker meanwhile runs the rest.
+    # machine, and the other worker meanwhile runs the rest. First of the hooks, so that xdist's finds the marks.
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(pytest.mark.xdist_group("processes"))
+            _in_group(config, item, "processes")
     items.sort(key=lambda item: "slow" not in item.keywords)
     if os.path.exists(CHROMIUM):
         return
@@ -84,6 +86,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "e2e" in item.keywords:
             item.add_marker(skip)
+
+
+def _in_group(config: pytest.Config, item: pytest.Item, group: str) -> None:
+    """The group in the test's id, where xdist's scheduler reads it (``path::test@group``). xdist 3.8 writes it to
+    ``item._nodeid``, which pytest 9.2 no longer reads (pytest-dev/pytest-xdist#1386): every test was then a group
+    of its own, and the serve tests' shared portal was started once on each worker. Until xdist writes it where
+    pytest reads it, it is written here; nothing is done once the id has it."""
+    if not getattr(config.option, "loadgroup", False) or item.nodeid.endswith(f"@{group}"):
+        return
+    node_id = getattr(item, "_id", None)
+    if node_id is None:  # an older pytest: xdist's own hook writes it
+        return
+    from _pytest.nodeid import NodeId
+
+    item._id = NodeId.parse(f"{item.nodeid}@{group}")
 
 
 @pytest.fixture(scope="session")
