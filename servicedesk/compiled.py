@@ -24,7 +24,6 @@ class AnyOf(Lookup):
     """``lhs = ANY(%s)``, the values as one array: one statement whatever their number, prepared once, where ``IN``
     writes a parameter for each value and so makes a statement of its own for every count of them."""
 
-    lookup_name = "any_of"
     prepare_rhs = False
 
     def get_db_prep_lookup(self, value: Any, connection: Any) -> tuple[str, list[Any]]:
@@ -239,8 +238,7 @@ class CompiledRelation:
         keys = {key for row in rows if (key := getattr(row, self.field.attname)) is not None}
         found = {related.pk: related for related in self.of_rows.rows(sorted(keys))} if keys else {}
         for row in rows:
-            key = getattr(row, self.field.attname)
-            self.field.set_cached_value(row, found.get(key) if key is not None else None)
+            self._put(row, found.get(getattr(row, self.field.attname)))
         return True
 
     def read(self, row: Model) -> None:
@@ -262,7 +260,10 @@ class CompiledRelation:
             owner._prefetched_objects_cache[self.field.name] = cached
             return
         key = getattr(owner, self.field.attname)
-        found = self.query.first(key) if key is not None else None
+        self._put(owner, self.query.first(key) if key is not None else None)
+
+    def _put(self, owner: Model, found: Model | None) -> None:
+        """The foreign key's object in its owner, and the owner in it for a one-to-one, as Django's prefetch does."""
         self.field.set_cached_value(owner, found)
         if found is not None and not self.field.remote_field.multiple:
             self.field.remote_field.set_cached_value(found, owner)

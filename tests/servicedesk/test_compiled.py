@@ -148,6 +148,7 @@ def test_a_lists_foreign_keys_are_read_for_all_its_rows_by_statements_built_once
         rows = list(contacts)
     with django_assert_num_queries(0):
         seen = [(row.workplace and row.workplace.name, row.user and row.user.pk) for row in rows]
+        assert rows[0].user.contact is rows[0]  # a one-to-one's other side, as Django's prefetch leaves it
     assert seen == [("Here", ann.pk), ("Here", None), ("There", bob.pk), (None, None)]
     assert rows[0].workplace is rows[1].workplace  # one object for the rows that share it, as Django's prefetch
     assert "username" in rows[0].user.get_deferred_fields()
