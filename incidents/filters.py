@@ -153,6 +153,7 @@ class QueueFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         if user is not None:
             self.filters["assigned_group"].queryset = groups_of(user)
+        if groups is not None:
             self.form.fields["assigned_group"].records = groups
 
     search = IncidentFilter.search

@@ -33,17 +33,21 @@ from servicedesk.tabs import tab_links
 @permission_required("incidents.work_incident", raise_exception=True)
 def queue(request: HttpRequest) -> HttpResponse:
     tab = queues.tab_named(request.GET.get("tab"))
-    # The user's groups, read once for the group filter and the saved filter's sharing (not for a refresh).
-    groups = None if wants_results_only(request) else list(groups_of(request.user))
+    fmt = request.GET.get("export")
+    whole_page = fmt not in FORMATS and not wants_results_only(request)  # not a file, nor a refresh of the results
+    # The user's groups, read once for the group filter and the saved filter's sharing.
+    groups = list(groups_of(request.user)) if whole_page else None
     filterset = QueueFilter(
         request.GET or None, queryset=queues.queue(request.user, tab), user=request.user, groups=groups
     )
-    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    if (fmt := request.GET.get("export")) in FORMATS:  # every row the tab and the filters select, as a file
+    applied = filterset.is_bound and filterset.is_valid()  # filters that are not valid are not applied
+    rows = filterset.qs if applied else filterset.queryset
+    if fmt in FORMATS:  # every row the tab and the filters select, as a file
         return list_export(request, rows, fmt=fmt, stem=f"queue-{tab.name}", title=str(tab.label))
     # The tab's count, read with the others, is the page's when no filter narrows the tab.
-    counts = None if wants_results_only(request) else queues.queue_counts(request.user)
-    count = counts[tab.name] if counts is not None and not _filtered(filterset) else None
+    counts = queues.queue_counts(request.user) if whole_page else None
+    narrowed = applied and any(value not in (None, "", []) for value in filterset.form.cleaned_data.values())
+    count = counts[tab.name] if counts is not None and not narrowed else None
     page = KeysFirstPaginator(queues.for_the_page(rows), PAGE_SIZE, count=count).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -54,7 +58,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "query_string": query.urlencode(),
         "sla_now": timezone.now(),  # the service-level column: time left or overdue
     }
-    if counts is not None:  # a refresh of the results needs none of the rest
+    if whole_page:  # a refresh of the results needs none of the rest
         context |= {
             "tabs": tab_links(queues.TABS, counts, tab),
             "filter": filterset,
@@ -91,13 +95,6 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = reverse("queues:queue")
     return HttpResponseRedirect(back)
-
-
-def _filtered(filterset: QueueFilter) -> bool:
-    """Whether a filter narrows the tab's rows (filters that are not valid are not applied)."""
-    if not (filterset.is_bound and filterset.is_valid()):
-        return False
-    return any(value not in (None, "", [], ()) for value in filterset.form.cleaned_data.values())
 
 
 def _colleagues(user):
