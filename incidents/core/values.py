@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from cmdb.choices import SupportTier
 from incidents.models import Incident
 from knowledge.models import Category
+from servicedesk.dateformats import date_format
 
 NOTHING = "—"
 
@@ -67,7 +68,7 @@ def person_name(user: AbstractBaseUser) -> str:
 
 def when(moment: datetime.datetime | None, format_name: str = "DATETIME_FORMAT") -> str:
     """A moment in the desk's time zone, written the portal's one way ("27 Nov 2026, 17:06"); "" for none."""
-    return formats.date_format(timezone.localtime(moment), format_name) if moment else ""
+    return date_format(timezone.localtime(moment), format_name) if moment else ""
 
 
 def shown(field: models.Field | None, value: Any) -> str:
@@ -87,5 +88,5 @@ def shown(field: models.Field | None, value: Any) -> str:
         if moment is not None:
             if timezone.is_naive(moment):
                 moment = timezone.make_aware(moment, datetime.UTC)
-            return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+            return when(moment, "SHORT_DATETIME_FORMAT")
     return str(value)

@@ -15,8 +15,8 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
+from incidents.core.values import when
 from incidents.models import Incident
-from servicedesk.templatetags.times import short_datetime
 
 register = template.Library()
 
@@ -44,7 +44,7 @@ def sla_cell(context: template.Context, incident: Incident) -> str:
 def sla_due(context: template.Context, due: datetime.datetime, stage: int, what: str) -> str:
     """Time left to ``due`` (green, amber from the first warning stage) or overdue (red, as from the second)."""
     now = context.get("sla_now") or timezone.now()
-    title = f"{what} {short_datetime(timezone.localtime(due))}"
+    title = f"{what} {when(due, 'SHORT_DATETIME_FORMAT')}"
     if due <= now or stage >= 2:
         text = _("%(what)s overdue %(late)s") % {"what": what, "late": timesince(due, now)}
         return format_html('<span class="badge badge-bad sla-bad" title="{}">{}</span>', title, text)

@@ -13,8 +13,8 @@ from django import forms
 from django.template import Context, Template
 from django.utils import timezone, translation
 
+from servicedesk.dateformats import formatted
 from servicedesk.forms import MomentField, parse_moment
-from servicedesk.templatetags.times import formatted
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 NOW = datetime.datetime(2026, 11, 27, 16, 30, 42, tzinfo=AMSTERDAM)
