@@ -23,6 +23,7 @@ from knowledge.models import SEARCH_CONFIG, KnownError
 from knowledge.textsearch import MAX_WORDS, budgeted_tsquery, is_code, search_tokens
 from knowledge.textsearch import tsquery_operand as _tsquery
 from knowledge.vectors import known_error_views
+from servicedesk.compiled import planned_once
 
 if TYPE_CHECKING:
     import numpy as np
@@ -208,7 +209,9 @@ def known_error_matches(
                 f"idf{i}": word.idf,
             }
         )
-    with connection.cursor() as cursor:
+    # PostgreSQL would plan it for every call, its plan for any values looking costlier to it than one for the values
+    # at hand: planning took longer than running it (decision 0071).
+    with connection.cursor() as cursor, planned_once(cursor):
         cursor.execute(_matches_sql(len(known), structured=structured), params)
         rows_found = cursor.fetchall()
     matches = [_match(row, sentences=meaning.sentences if meaning else {}) for row in rows_found]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,11 @@ from django.db import connections
 from django.db.models import F, Lookup, ManyToManyField, Model, Prefetch, QuerySet, prefetch_related_objects
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.query import ModelIterable, get_related_populators
+from psycopg.pq import TransactionStatus
+
+# A generic plan for the statements of ``planned_once`` (decision 0071); RESET returns to the server's own setting.
+_GENERIC_PLAN = "SET plan_cache_mode = force_generic_plan"
+_CUSTOM_PLANS = "RESET plan_cache_mode"
 
 # Stands for the value a compiled query is run with, to find its place among the parameters.
 ID_PLACEHOLDER = -2_104_583_917  # within a 32-bit id: Django refuses an id out of its range before any SQL
@@ -308,3 +314,19 @@ class CompiledPrefetches:
 
 def _same(own: str | Prefetch, lookup: str | Prefetch) -> bool:
     return own is lookup or (isinstance(own, str) and own == lookup)
+
+
+@contextmanager
+def planned_once(cursor: Any) -> Iterator[None]:
+    """Run the statements inside on the plan PostgreSQL makes once a connection for any values (a generic plan) rather
+    than on one made for each call's values (decision 0071): for a prepared statement that takes longer to plan than
+    to run and whose plan does not hang on its values (no partial index that a value must prove to apply).
+
+    Two statements more (a ``SET`` and a ``RESET``). When the statements inside fail in a transaction, the setting is
+    left to the transaction's rollback, which undoes it."""
+    cursor.execute(_GENERIC_PLAN)
+    try:
+        yield
+    finally:
+        if cursor.db.connection.info.transaction_status != TransactionStatus.INERROR:
+            cursor.execute(_CUSTOM_PLANS)

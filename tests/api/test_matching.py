@@ -143,9 +143,9 @@ def test_matching_costs_the_same_queries_whatever_the_number_of_matches(
     client.get(URL, {"text": "mail"})  # the words' statistics, read once a process (tests/incidents/test_words.py)
 
     # The token and its user with their permissions, the CIs by name, the similar incidents (3: the words, the
-    # open incidents' vectors written since, the matches), the known errors (2), the masters (1) and their
-    # evidence (2).
-    with django_assert_num_queries(10):
+    # open incidents' vectors written since, the matches), the known errors (4: the words, the matches between a SET
+    # and a RESET of their plan), the masters (1) and their evidence (2).
+    with django_assert_num_queries(12):
         response = client.get(URL, {"text": "mail server slow", "cis": ["mail-01"]})
 
     assert len(response.json()["similar_incidents"]) == min(count, 5)

@@ -51,7 +51,7 @@ def worked_on(operator, support_member, network, category, *, size: int):
     return master
 
 
-def test_an_open_incident_takes_19_statements_whatever_its_journal_subordinates_and_calls(
+def test_an_open_incident_takes_21_statements_whatever_its_journal_subordinates_and_calls(
     client, operator, support_member, network, printing, django_assert_num_queries
 ):
     client.force_login(operator)
@@ -62,9 +62,10 @@ def test_an_open_incident_takes_19_statements_whatever_its_journal_subordinates_
         # id, its location, assignee, service level, and category with the two levels above (4); the group's
         # members, the CIs, the subordinates with their callers (3): the permission rules read them (no
         # re-evaluation waits: none read). The changes around the call with their CIs (2), the review's open
-        # problems and known errors (3: the words' statistics, then the matches), the calls added for the impact
+        # problems and known errors (5: the words' statistics, then the matches on their plan made once, between a SET
+        # and a RESET), the calls added for the impact
         # proposal (1), the people added (1), the journal's newest entries and their files (2).
-        with django_assert_num_queries(19):
+        with django_assert_num_queries(21):
             response = client.get(master.get_absolute_url())
         page = response.text
         assert f"{size} subordinate incidents" in page
@@ -112,7 +113,7 @@ def test_the_resolution_is_read_only_once_the_incident_was_resolved(
     # As an open incident's above, without location, assignee, CIs or subordinates (so no statement reads them):
     # the linked known error is not read, as the resolution panel is not shown yet.
     for incident in (linked, plain):
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(16):
             client.get(incident.get_absolute_url())
 
 
@@ -125,8 +126,8 @@ def test_a_waiting_re_evaluation_is_read_in_one_statement_more_and_shown(
     )
     client.force_login(operator)
 
-    # The plain open incident's 14 above, and the re-evaluation waiting with who asked for it.
-    with django_assert_num_queries(15):
+    # The plain open incident's 16 above, and the re-evaluation waiting with who asked for it.
+    with django_assert_num_queries(17):
         page = client.get(incident.get_absolute_url()).text
 
     assert "Payroll tonight." in page and "Proposed: High impact, High urgency." in page

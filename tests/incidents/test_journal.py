@@ -707,10 +707,10 @@ def test_the_incident_page_runs_a_fixed_number_of_queries_whatever_the_journal(
             notes.incident_send_update(by=operator, incident_id=incident.pk, text=f"Update {number}")
         # The session, the user with their permissions (2); the incident with its caller, service, desk owner and
         # group, and its stored vector (1); its service level and category (2); the group's members, the CIs, the
-        # subordinates (3: no re-evaluation waits, so none is read); the review (3); the people added (1); the
-        # journal's newest entries, their files (2). tests/incidents/test_incident_page.py has the others an incident
-        # may need.
-        with django_assert_num_queries(14):
+        # subordinates (3: no re-evaluation waits, so none is read); the review (5: its problems, the words, and the
+        # matches between a SET and a RESET of their plan); the people added (1); the journal's newest entries, their
+        # files (2). tests/incidents/test_incident_page.py has the others an incident may need.
+        with django_assert_num_queries(16):
             response = client.get(incident.get_absolute_url())
         assert response.status_code == 200
         assert len(response.context["journal"].entries) == min(incident.journal.count(), 50)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Prefetch, Value
 
 from cmdb.models import Contact
-from servicedesk.compiled import ID_PLACEHOLDER, CompiledPrefetches, CompiledQuery
+from servicedesk.compiled import ID_PLACEHOLDER, CompiledPrefetches, CompiledQuery, planned_once
 from tests.cmdb.factories import ContactFactory, LocationFactory
 from tests.factories import UserFactory
 
@@ -161,3 +162,21 @@ def test_a_lists_foreign_keys_are_read_for_all_its_rows_by_statements_built_once
     with django_assert_num_queries(5):  # the contact, its workplace and user, then Django's two
         rows = list(contacts.filter(first_name="A").prefetch_related("incidents", "user__groups"))
     assert rows[0].workplace.name == "Here" and list(rows[0].incidents.all()) == []
+
+
+def test_planned_once_sets_a_generic_plan_for_its_statements_only():
+    with connection.cursor() as cursor:
+        with planned_once(cursor):
+            cursor.execute("SHOW plan_cache_mode")
+            inside = cursor.fetchone()[0]
+        cursor.execute("SHOW plan_cache_mode")
+        after = cursor.fetchone()[0]
+    assert (inside, after) == ("force_generic_plan", "auto")
+
+
+def test_a_statement_that_fails_in_planned_once_raises_its_own_error_and_the_rollback_undoes_the_setting():
+    with connection.cursor() as cursor:
+        with pytest.raises(DatabaseError, match="division by zero"), transaction.atomic(), planned_once(cursor):
+            cursor.execute("SELECT 1 / 0")
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "auto"
