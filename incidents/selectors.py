@@ -77,10 +77,18 @@ def with_waiting_and_subordinates(incident: Incident) -> Incident:
         )
     else:
         incident.pending_reevaluations = []
-    # An empty queryset runs no statement; prefetched, it answers ``incident.subordinates.all()`` without one.
-    subordinates = subordinates_listed() if incident.has_subordinates else Incident.objects.none()
-    prefetch_related_objects([incident], Prefetch("subordinates", queryset=subordinates))
+    if incident.has_subordinates:
+        prefetch_related_objects([incident], Prefetch("subordinates", queryset=subordinates_listed()))
+    else:
+        # An empty queryset where the prefetch puts its rows: it answers ``incident.subordinates.all()`` without a
+        # statement, and without the prefetch's building of one it would not run (1.6 ms of processor time).
+        if not hasattr(incident, "_prefetched_objects_cache"):
+            incident._prefetched_objects_cache = {}
+        incident._prefetched_objects_cache[_SUBORDINATES_CACHE] = Incident.objects.none()
     return incident
+
+
+_SUBORDINATES_CACHE = Incident._meta.get_field("subordinates").cache_name
 
 
 def pending_reevaluations() -> QuerySet[Reevaluation]:
