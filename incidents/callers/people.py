@@ -7,8 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from django.db.models import F
+
 from cmdb.models import Contact
 from incidents.models import Erasure, Incident, IncidentPerson
+from servicedesk.compiled import IDS_PLACEHOLDER, AnyOf, CompiledQuery
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ def people_of_read(incident: Incident, subordinates: Iterable[Incident]) -> list
 def _people(incident: Incident, callers: dict[int, Contact]) -> list[Person]:
     """The people of the incidents whose callers these are (by incident id): the incident's caller first, the
     other callers by incident, then the people added, the incident's own first."""
-    rows = IncidentPerson.objects.filter(incident_id__in=list(callers)).select_related("contact")
+    rows = _ADDED.rows(list(callers))
     found: list[Person] = [person_of_contact(callers[incident.pk], reason=CALLER, incident_id=incident.pk)]
     for incident_id, caller in sorted(callers.items()):
         if incident_id != incident.pk:
@@ -82,6 +85,14 @@ def _people(incident: Incident, callers: dict[int, Contact]) -> list[Person]:
     for row in sorted(rows, key=lambda row: (row.incident_id != incident.pk, row.added_at, row.pk)):
         found.append(person_of_row(row))
     return _once(found)
+
+
+# The people added to some incidents, with their contacts: built once a process (servicedesk.compiled), as every
+# incident page reads them.
+_ADDED = CompiledQuery(
+    lambda ids: IncidentPerson.objects.filter(AnyOf(F("incident_id"), ids)).select_related("contact"),
+    placeholder=IDS_PLACEHOLDER,
+)
 
 
 def people_of_many(incidents: list[Incident]) -> dict[int, list[Person]]:
