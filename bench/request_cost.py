@@ -5,8 +5,8 @@ million). It works on the HTTP benchmark's data (``bench/http_pages.py``: 100,00
 journal entries each, 11% open), loaded when they are not there, signs each role's user in with Django's test
 client and requests each page ``--requests`` times through every middleware, the context processors and the
 templates (no HTTP, no gunicorn): the home page (a signed-in page that runs no query of its own: what every page
-pays before its view), the incident list, a search in words, the support queue, the desk's work list and the page
-of an open incident (200 of them in turn, each with its stored vector).
+pays before its view), the incident list, a search in words, the support queue, the desk's work list, the page of
+an open incident (200 of them in turn, each with its stored vector) and that of an incident of any state (200 too).
 
 For each page it prints the median wall time and the median processor time of the process
 (``time.process_time``) per request in ms, and the statements one request runs. The processor time is what the
@@ -31,7 +31,7 @@ import http_pages
 OPEN_PAGES = 200
 
 
-def pages(open_numbers: Sequence[str]) -> list[tuple[str, str, list[str]]]:
+def pages(open_numbers: Sequence[str], any_numbers: Sequence[str]) -> list[tuple[str, str, list[str]]]:
     """(what, who, the paths it cycles through) of every page timed."""
     return [
         ("home (no query of its own)", "desk", ["/"]),
@@ -40,6 +40,7 @@ def pages(open_numbers: Sequence[str]) -> list[tuple[str, str, list[str]]]:
         ("support queue", "support", ["/queues/"]),
         ("desk's work list", "desk", ["/incidents/desk/"]),
         ("incident page (open)", "desk", [f"/incidents/{number}/" for number in open_numbers]),
+        ("incident page (any state)", "desk", [f"/incidents/{number}/" for number in any_numbers]),
     ]
 
 
@@ -140,7 +141,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{http_pages.describe()}\n{http_pages.machine()}; DEBUG {debug}; {args.requests} requests of each page")
 
     rows = []
-    for label, who, paths in pages(open_numbers):
+    any_numbers = http_pages.sample_numbers(OPEN_PAGES, seed=args.seed, open_only=False)
+    for label, who, paths in pages(open_numbers, any_numbers):
         if args.only and not label.startswith(args.only):
             continue
         get = checked(clients[who])
