@@ -8,13 +8,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cmdb.choices import Criticality
 from incidents.choices import OPEN_STATES, ActivityKind, Impact
 from incidents.models import OPEN, Activity, Incident
+from servicedesk.compiled import IDS_PLACEHOLDER, AnyOf, CompiledQuery
 
 if TYPE_CHECKING:
     from incidents.recording.similar import SimilarIncident
@@ -115,12 +116,9 @@ def _evidence(masters: dict[int, Incident], subordinates: list[tuple[int, int, i
     for _pk, parent, caller in subordinates:
         callers[parent].add(caller)
         counts[parent] += 1
-    added = Activity.objects.filter(Q(incident_id__in=owner), kind=ActivityKind.CALL_ADDED).values_list(
-        "incident_id", "data"
-    )
-    for incident_id, data in added:
-        if data.get("caller_id"):
-            callers[owner[incident_id]].add(data["caller_id"])
+    for call in _CALLS_ADDED.rows(list(owner)):
+        if isinstance(call.data, dict) and call.data.get("caller_id"):
+            callers[owner[call.incident_id]].add(call.data["caller_id"])
     return {
         pk: Evidence(
             subordinates=counts[pk],
@@ -131,6 +129,15 @@ def _evidence(masters: dict[int, Incident], subordinates: list[tuple[int, int, i
         )
         for pk, incident in masters.items()
     }
+
+
+# The calls added to some incidents, built once a process (servicedesk.compiled): every open incident's page reads them.
+_CALLS_ADDED = CompiledQuery(
+    lambda ids: Activity.objects.filter(AnyOf(F("incident_id"), ids), kind=ActivityKind.CALL_ADDED).only(
+        "incident_id", "data"
+    ),
+    placeholder=IDS_PLACEHOLDER,
+)
 
 
 @dataclass(frozen=True, slots=True)
