@@ -8,10 +8,11 @@ as can the changes on its CIs around the call, which the incident page lists onc
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from incidents.choices import State
 from incidents.models import Incident
@@ -20,6 +21,7 @@ from incidents.recording.meaning import stored_vector
 from knowledge.choices import ProblemState
 from knowledge.matching import KnownErrorMatch, known_error_matches
 from knowledge.models import Problem
+from servicedesk.compiled import ID_PLACEHOLDER, IDS_PLACEHOLDER, AnyOf, CompiledQuery
 
 OPEN_PROBLEM_STATES = (ProblemState.OPEN, ProblemState.KNOWN_ERROR)
 LIMIT = 5
@@ -37,17 +39,39 @@ class Review:
 def incident_review(incident: Incident) -> Review:
     """What to look at for ``incident`` (its CIs must be loaded: ``incident.cis.all()``)."""
     ci_ids = [ci.pk for ci in incident.cis.all()]
-    related = Q(pk__in=[])
-    if ci_ids:
-        related |= Q(cis__in=ci_ids)
-    if incident.service_id:
-        related |= Q(services=incident.service_id)
-    if incident.category_id:
-        related |= Q(category=incident.category_id)
-    problems = list(
-        Problem.objects.filter(related, state__in=OPEN_PROBLEM_STATES).distinct().order_by("-created_at")[:LIMIT]
-    )
+    given = [value for value in (ci_ids, incident.service_id, incident.category_id) if value]
+    shape = (bool(ci_ids), bool(incident.service_id), bool(incident.category_id))
+    problems = _open_problems(*shape).rows(*given) if given else []
     return Review(known_errors=incident_known_errors(incident), problems=problems)
+
+
+# Stand for a category's id (a value within any integer column's range that no category has) in ``_open_problems``.
+_CATEGORY_PLACEHOLDER = -32_001
+
+
+@functools.cache
+def _open_problems(cis: bool, service: bool, category: bool) -> CompiledQuery:
+    """The open problems on any of an incident's CIs, its service or its category (those it has), the newest
+    first: a statement built once a process for each of those shapes (servicedesk.compiled), as every open incident's
+    page reads them; Django built it each time. Takes the CIs' ids, the service's and the category's, those it has
+    (at least one)."""
+    shapes = ((cis, IDS_PLACEHOLDER), (service, ID_PLACEHOLDER), (category, _CATEGORY_PLACEHOLDER))
+    placeholders = tuple(placeholder for present, placeholder in shapes if present)
+
+    def build(*values: Any) -> Any:
+        given = iter(values)
+        parts = []
+        if cis:
+            parts.append(Q(AnyOf(F("cis"), next(given))))
+        if service:
+            parts.append(Q(services=next(given)))
+        if category:
+            parts.append(Q(category=next(given)))
+        related = functools.reduce(lambda one, other: one | other, parts)
+        problems = Problem.objects.filter(related, state__in=OPEN_PROBLEM_STATES).distinct()
+        return problems.order_by("-created_at")[:LIMIT]
+
+    return CompiledQuery(build, placeholders=placeholders)
 
 
 def incident_known_errors(incident: Incident) -> list[KnownErrorMatch]:

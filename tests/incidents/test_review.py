@@ -12,7 +12,7 @@ from incidents.choices import ActivityKind
 from incidents.recording.review import incident_review
 from knowledge.choices import ProblemState
 from knowledge.models import KnownError
-from tests.cmdb.factories import ChangeFactory, ConfigurationItemFactory
+from tests.cmdb.factories import ChangeFactory, ConfigurationItemFactory, ServiceFactory
 from tests.incidents.workflow import investigating, resolved
 from tests.knowledge.factories import KnownErrorFactory, ProblemFactory
 
@@ -36,6 +36,33 @@ def test_the_panel_gathers_known_errors_and_open_problems(operator, network, vpn
 
     assert [match.known_error for match in review.known_errors] == [known_error]
     assert review.problems == [open_problem]
+
+
+def test_the_open_problems_are_those_on_its_cis_service_or_category_newest_first(operator, network, vpn, gateway):
+    other_ci, service = ConfigurationItemFactory(name="vpn-gw-02"), ServiceFactory(name="Remote access")
+    on_ci = ProblemFactory(title="On the gateway")
+    on_ci.cis.add(gateway, other_ci)  # two of the incident's CIs: listed once
+    incident = investigating(operator, vpn, network, cis=[gateway, other_ci], service=service)
+    on_service = ProblemFactory(title="On the service")
+    on_service.services.add(service)
+    on_category = ProblemFactory(title="In the category", category=vpn)
+    ProblemFactory(title="Closed, on the gateway", state=ProblemState.CLOSED).cis.add(gateway)
+    ProblemFactory(title="Elsewhere").cis.add(ConfigurationItemFactory())
+    newest_first = [on_category, on_service, on_ci]
+
+    assert incident_review(incident).problems == newest_first
+    incident.service_id = None
+    assert incident_review(incident).problems == [on_category, on_ci]
+    incident.category_id = None
+    assert incident_review(incident).problems == [on_ci]
+    for number in range(5):
+        ProblemFactory(title=f"Newer {number}").cis.add(gateway)
+    assert [problem.title for problem in incident_review(incident).problems] == [f"Newer {n}" for n in range(4, -1, -1)]
+
+    incident.cis.set([])
+    incident = type(incident).objects.prefetch_related("cis").get(pk=incident.pk)
+    incident.service_id = incident.category_id = None
+    assert incident_review(incident).problems == []
 
 
 def test_the_incident_page_lists_the_changes_on_its_cis_once_linkable_by_those_who_may(
