@@ -454,6 +454,26 @@ def test_only_changes_to_the_given_cis_are_found_latest_first_with_all_their_cis
     assert [c.name for c in found[0].cis.all()] == ["other", "server", "vm"]
 
 
+def test_the_changes_around_a_moment_are_those_from_72_hours_before_to_24_after(django_assert_num_queries):
+    server, vm, other = ci("server"), ci("vm"), ci("other")
+    change("Newer", [vm, server, other], NOW - 2 * HOUR)
+    change("Older", [server], NOW - 10 * HOUR)
+    change("Done late", [server], START - 10 * HOUR, implemented_at=NOW - HOUR)
+    change("Before", [server], START - 3 * HOUR, hours=2)
+    change("After", [server], END + HOUR)
+    change("Elsewhere", [other], NOW - 2 * HOUR)
+
+    found = impact.changes_around(ci_ids=[server.pk, vm.pk, server.pk], moment=NOW)
+    assert titles(found) == ["Newer", "Older", "Done late"]
+    # Its statement is built once, whatever the moment: four days earlier, only the change planned 82 hours ago.
+    assert titles(impact.changes_around(ci_ids=[server.pk], moment=NOW - 100 * HOUR)) == ["Done late"]
+    found = impact.changes_around(ci_ids=[server.pk, vm.pk, server.pk], moment=NOW)
+    assert titles(found) == ["Newer", "Older", "Done late"]
+    assert [c.name for c in found[0].cis.all()] == ["other", "server", "vm"]
+    with django_assert_num_queries(0):
+        assert impact.changes_around(ci_ids=[], moment=NOW) == []
+
+
 def test_no_cis_means_no_changes_and_no_query(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert list(impact.changes_on_cis(ci_ids=[], start=START, end=END)) == []
