@@ -9,6 +9,7 @@ as can the changes on its CIs around the call, which the incident page lists onc
 from __future__ import annotations
 
 import functools
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +46,7 @@ def incident_review(incident: Incident) -> Review:
     return Review(known_errors=incident_known_errors(incident), problems=problems)
 
 
-# Stand for a category's id (a value within any integer column's range that no category has) in ``_open_problems``.
+# Stands for a category's id (a value within any integer column's range that no category has) in ``_open_problems``.
 _CATEGORY_PLACEHOLDER = -32_001
 
 
@@ -67,7 +68,7 @@ def _open_problems(cis: bool, service: bool, category: bool) -> CompiledQuery:
             parts.append(Q(services=next(given)))
         if category:
             parts.append(Q(category=next(given)))
-        related = functools.reduce(lambda one, other: one | other, parts)
+        related = functools.reduce(operator.or_, parts)
         problems = Problem.objects.filter(related, state__in=OPEN_PROBLEM_STATES).distinct()
         return problems.order_by("-created_at")[:LIMIT]
 
