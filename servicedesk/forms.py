@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 from django.template.loader import render_to_string
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django_filters import IsoDateTimeFilter
@@ -22,6 +22,7 @@ from django_filters import fields as filter_fields
 from django_filters.fields import IsoDateTimeField
 
 from servicedesk.compiled import CompiledQuery
+from servicedesk.dateformats import date_format
 from servicedesk.locales import DESK_TIME_ZONE, language_choices, time_zone_choices
 from servicedesk.models import Density, JournalOrder, Theme
 from servicedesk.params import int_param
@@ -174,7 +175,7 @@ class MomentInput(forms.TextInput):
 
     def format_value(self, value: Any) -> str | None:
         if isinstance(value, datetime.datetime):
-            return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+            return date_format(timezone.localtime(value), "DATETIME_FORMAT")
         return super().format_value(value)
 
 

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.choices import OPEN_STATES
+from incidents.core.values import when
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -23,7 +23,7 @@ def _due(incident: Any) -> str:
         return ""
     due = incident.response_due_at if incident.responded_at is None and incident.response_due_at else None
     due = due or incident.resolution_due_at
-    return formats.date_format(timezone.localtime(due), "DATETIME_FORMAT") if due else ""
+    return when(due)
 
 
 # name -> (what it says, how it is read from the incident and the user writing).
