@@ -13,7 +13,7 @@ from incidents.choices import ReevaluationOutcome
 from incidents.models import Activity, Attachment, Incident, PriorityRule, Reevaluation
 from incidents.priority import Matrix
 from knowledge.models import Category
-from servicedesk.compiled import CompiledPrefetches, CompiledRelation
+from servicedesk.compiled import CompiledPrefetches, CompiledRelation, put_prefetched
 
 
 def priority_matrix() -> Matrix:
@@ -80,11 +80,8 @@ def with_waiting_and_subordinates(incident: Incident) -> Incident:
     if incident.has_subordinates:
         prefetch_related_objects([incident], Prefetch("subordinates", queryset=subordinates_listed()))
     else:
-        # An empty queryset where the prefetch puts its rows: it answers ``incident.subordinates.all()`` without a
-        # statement, and without the prefetch's building of one it would not run (1.6 ms of processor time).
-        if not hasattr(incident, "_prefetched_objects_cache"):
-            incident._prefetched_objects_cache = {}
-        incident._prefetched_objects_cache[_SUBORDINATES_CACHE] = Incident.objects.none()
+        # None to read: without the prefetch's building of a statement it would not run (1.6 ms of processor time).
+        put_prefetched(incident, _SUBORDINATES_CACHE, Incident.objects.none())
     return incident
 
 

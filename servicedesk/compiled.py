@@ -261,9 +261,7 @@ class CompiledRelation:
             manager = getattr(owner, self.field.name)
             cached = manager._apply_rel_filters(self.queryset._chain())
             cached._result_cache, cached._prefetch_done = related, True
-            if not hasattr(owner, "_prefetched_objects_cache"):
-                owner._prefetched_objects_cache = {}
-            owner._prefetched_objects_cache[self.field.name] = cached
+            put_prefetched(owner, self.field.name, cached)
             return
         key = getattr(owner, self.field.attname)
         self._put(owner, self.query.first(key) if key is not None else None)
@@ -273,6 +271,14 @@ class CompiledRelation:
         self.field.set_cached_value(owner, found)
         if found is not None and not self.field.remote_field.multiple:
             self.field.remote_field.set_cached_value(found, owner)
+
+
+def put_prefetched(owner: Model, cache_name: str, rows: QuerySet[Any]) -> None:
+    """``rows`` where Django's prefetch puts a relation's rows, so that ``owner.<relation>.all()`` answers with them
+    and without a statement (``cache_name``: the relation's ``cache_name``, its accessor's name)."""
+    if not hasattr(owner, "_prefetched_objects_cache"):
+        owner._prefetched_objects_cache = {}
+    owner._prefetched_objects_cache[cache_name] = rows
 
 
 class CompiledPrefetches:
