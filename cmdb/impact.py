@@ -274,7 +274,7 @@ def changes_on_cis(*, ci_ids: Iterable[int], start: datetime.datetime, end: date
     ids = list(ci_ids)
     if not ids:
         return Change.objects.none()
-    return _in_window(ids, end, start, start, end)
+    return _in_window(ids, *_window(start, end))
 
 
 # The desk's rule of thumb: what changed in the last three days, or is about to change tomorrow.
@@ -288,8 +288,12 @@ def changes_around(*, ci_ids: Iterable[int], moment: datetime.datetime) -> list[
     ids = sorted(set(ci_ids))
     if not ids:
         return []
-    start, end = moment - RECENT_CHANGES, moment + UPCOMING_CHANGES
-    return _AROUND.rows(ids, end, start, start, end)
+    return _AROUND.rows(ids, *_window(moment - RECENT_CHANGES, moment + UPCOMING_CHANGES))
+
+
+def _window(start: datetime.datetime, end: datetime.datetime) -> tuple[datetime.datetime, ...]:
+    """``_in_window``'s moments for the window from ``start`` to ``end``, in the order it takes them."""
+    return end, start, start, end
 
 
 def _in_window(
