@@ -329,7 +329,11 @@ def planned_once(cursor: Any) -> Iterator[None]:
     to run and whose plan does not hang on its values (no partial index that a value must prove to apply).
 
     Two statements more (a ``SET`` and a ``RESET``). When the statements inside fail in a transaction, the setting is
-    left to the transaction's rollback, which undoes it."""
+    left to the transaction's rollback, which undoes it. None on a connection that prepares no statements
+    (``DATABASE_PREPARED_STATEMENTS=off``): its values are written into the statements, each planned for its own."""
+    if cursor.db.settings_dict.get("OPTIONS", {}).get("prepare_threshold") is None:
+        yield
+        return
     cursor.execute(_GENERIC_PLAN)
     try:
         yield

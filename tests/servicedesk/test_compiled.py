@@ -180,3 +180,10 @@ def test_a_statement_that_fails_in_planned_once_raises_its_own_error_and_the_rol
             cursor.execute("SELECT 1 / 0")
         cursor.execute("SHOW plan_cache_mode")
         assert cursor.fetchone()[0] == "auto"
+
+
+def test_planned_once_sends_nothing_on_a_connection_that_prepares_no_statements(django_assert_num_queries, monkeypatch):
+    options = {key: value for key, value in connection.settings_dict["OPTIONS"].items() if key != "prepare_threshold"}
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)
+    with django_assert_num_queries(1), connection.cursor() as cursor, planned_once(cursor):
+        cursor.execute("SELECT 1")
