@@ -46,7 +46,7 @@ class CIDetailView(DetailPage):
         ci = self.object
         return super().get_context_data(
             affected_services=impact.affected_services(ci_id=ci.pk),
-            changes=list(impact.changes_around(ci_ids=[ci.pk], moment=now)),
+            changes=impact.changes_around(ci_ids=[ci.pk], moment=now),
             change_window=(now - impact.RECENT_CHANGES, now + impact.UPCOMING_CHANGES),
             relationship_form=RelationshipForm(ci=ci),
             **kwargs,

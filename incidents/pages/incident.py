@@ -105,7 +105,7 @@ def incident_page(
     panels: dict[str, Any] = {
         "incident": incident,
         # Listed once, around the call (what may have caused it), with a link button for those who may link.
-        "changes": list(changes_around(ci_ids=ci_ids, moment=incident.reported_at)) if ci_ids else [],
+        "changes": changes_around(ci_ids=ci_ids, moment=incident.reported_at),
         "changes_linkable": linkable,
         "steps": step_buttons(incident, user, known_errors=bool(reviewed and reviewed.known_errors)),
         "review": reviewed,

@@ -33,7 +33,7 @@ def call_context(ci_names: list[str]) -> CallContext:
     ranked = sorted(affected.values(), key=lambda service: (_rank(service), service.depth, service.name))
     return CallContext(
         rows=rows,
-        changes=list(changes_around(ci_ids=[ci.pk for ci in cis], moment=timezone.now())),
+        changes=changes_around(ci_ids=[ci.pk for ci in cis], moment=timezone.now()),
         unknown=sorted(set(ci_names) - {ci.name for ci in cis}, key=str.lower),
         proposed_service=ranked[0] if ranked else None,
         other_services=ranked[1:],
